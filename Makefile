@@ -1,0 +1,45 @@
+# guardmail — two commands on a fresh Debian machine: `make demo` and `make test`.
+SWIFT ?= swift
+PY ?= /usr/bin/python3
+BIN := .build/debug/guardmail
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: all deps build test unit e2e demo bench release clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Everything the tests need, then all tests: unit tests (Swift Testing) and end-to-end tests
+# (real SMTP server on 127.0.0.1 with STARTTLS and AUTH; real binary).
+test:
+	@scripts/install-deps.sh test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(PY) -m pytest Tests/e2e -q
+
+unit:
+	$(SWIFT) build --build-tests && $(SWIFT) test --skip-build
+
+e2e: build
+	$(PY) -m pytest Tests/e2e -q
+
+demo:
+	@scripts/install-deps.sh demo
+	$(SWIFT) build
+	@scripts/demo.sh
+
+bench:
+	@scripts/install-deps.sh bench
+	$(SWIFT) build -c release
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py
+
+clean:
+	rm -rf .build demo-data

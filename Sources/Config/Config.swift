@@ -1,0 +1,119 @@
+import GuardTOML
+import MailCore
+
+/// One sending identity and the server it submits through.
+public struct AccountConfig: Sendable, Equatable {
+    public var name: String
+    public var from: Mailbox
+    /// `smtp://host:587` (STARTTLS required) or `smtps://host:465` (implicit TLS).
+    public var smtpURL: String
+    public var username: String?
+    /// Run by `/bin/sh -c`; the first line of its output is the password. Never a literal secret.
+    public var passwordCommand: String?
+    public var caFile: String?
+    /// Allows plaintext `smtp://` (a local test server). Certificates are verified regardless.
+    public var insecure: Bool
+    /// The largest attachment this account accepts, in bytes.
+    public var maxAttachmentBytes: Int64
+}
+
+/// The user's configuration file.
+/// - SeeAlso: DESIGN §2.7; `docs/config.md`.
+public struct GuardmailConfig: Sendable, Equatable {
+    public var file: String
+    public var defaultAccount: String?
+    public var accounts: [AccountConfig]
+
+    /// The named account, or the default one, or the only one.
+    public func account(named name: String?) throws(ConfigError) -> AccountConfig {
+        if let name {
+            guard let account = accounts.first(where: { $0.name == name }) else {
+                let known = accounts.map { "'\($0.name)'" }.joined(separator: ", ")
+                throw ConfigError("\(file): no account named '\(name)' (accounts: \(known.isEmpty ? "none" : known))")
+            }
+            return account
+        }
+        if let defaultAccount { return try account(named: defaultAccount) }
+        if accounts.count == 1 { return accounts[0] }
+        if accounts.isEmpty { throw ConfigError("\(file): no [accounts.NAME] table; see docs/config.md") }
+        throw ConfigError("\(file): several accounts and no default_account; set default_account or pass --account")
+    }
+}
+
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public enum ConfigLoader {
+    /// Keys that would hold a secret in the file: refused, with a pointer to `password_command`.
+    static let secretKeys: Set<String> = ["password", "pass", "passwd", "secret", "token", "oauth_token"]
+    public static let defaultMaxAttachmentBytes: Int64 = 25 << 20
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> GuardmailConfig {
+        do {
+            var root = try TOMLTableReader.parse(text, file: file)
+            let defaultAccount = try root.optional("default_account", as: String.self)
+            var accounts: [AccountConfig] = []
+            for (name, var reader) in try root.tables("accounts") {
+                accounts.append(try account(name: name, &reader, file: file))
+            }
+            try root.finish()
+            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts)
+            if let defaultAccount, !accounts.contains(where: { $0.name == defaultAccount }) {
+                let line = root.position(of: "default_account").map { ":\($0.line)" } ?? ""
+                throw ConfigError("\(file)\(line): default_account '\(defaultAccount)' names no [accounts.\(defaultAccount)] table")
+            }
+            return config
+        } catch let error as TOMLSchemaError {
+            throw ConfigError(error.description)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError("\(file): \(error)")
+        }
+    }
+
+    private static func account(name: String, _ reader: inout TOMLTableReader, file: String) throws -> AccountConfig {
+        for key in reader.table.keys where secretKeys.contains(key.lowercased()) {
+            throw TOMLSchemaError.invalidValue(
+                file: file, line: reader.position(of: key)?.line, key: reader.fullKey(key),
+                "a password does not belong in the config file: remove '\(key)' and set password_command "
+                    + "(a command that prints it, e.g. password_command = \"pass show mail/\(name)\")")
+        }
+        let fromText = try reader.required("from", as: String.self)
+        let from: Mailbox
+        do {
+            from = try AddressParser.parseMailbox(fromText)
+        } catch {
+            throw TOMLSchemaError.invalidValue(
+                file: file, line: reader.position(of: "from")?.line, key: reader.fullKey("from"), "\(error)")
+        }
+        let url = try reader.required("smtp_url", as: String.self)
+        if !url.hasPrefix("smtp://") && !url.hasPrefix("smtps://") {
+            throw TOMLSchemaError.invalidValue(
+                file: file, line: reader.position(of: "smtp_url")?.line, key: reader.fullKey("smtp_url"),
+                "'\(url)' must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+        }
+        let username = try reader.optional("username", as: String.self)
+        let passwordCommand = try reader.optional("password_command", as: String.self)
+        if username != nil && passwordCommand == nil {
+            throw TOMLSchemaError(
+                kind: .missingKey, file: file, line: reader.table.position.line, key: reader.fullKey("password_command"),
+                message: "[\(reader.path)] has a username but no password_command (a command that prints the password)")
+        }
+        let caFile = try reader.optional("ca_file", as: String.self)
+        let insecure = try reader.optional("insecure", as: Bool.self) ?? false
+        let maxMiB = try reader.optional("max_attachment_mib", as: Int64.self)
+        if let maxMiB, maxMiB <= 0 {
+            throw TOMLSchemaError.invalidValue(
+                file: file, line: reader.position(of: "max_attachment_mib")?.line, key: reader.fullKey("max_attachment_mib"),
+                "must be a positive number of MiB")
+        }
+        try reader.finish()
+        return AccountConfig(
+            name: name, from: from, smtpURL: url, username: username, passwordCommand: passwordCommand, caFile: caFile,
+            insecure: insecure, maxAttachmentBytes: maxMiB.map { $0 << 20 } ?? defaultMaxAttachmentBytes)
+    }
+}

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Config
+import Inspect
+import MailCore
+import Store
+import Transport
+
+/// What the user asked to send, as typed: address lists, subject, body, attachment paths.
+public struct DraftInput: Sendable, Equatable {
+    public var to: [String]
+    public var cc: [String]
+    public var bcc: [String]
+    public var subject: String
+    public var body: String
+    public var attachmentPaths: [String]
+
+    public init(to: [String] = [], cc: [String] = [], bcc: [String] = [], subject: String = "", body: String = "", attachmentPaths: [String] = []) {
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.subject = subject
+        self.body = body
+        self.attachmentPaths = attachmentPaths
+    }
+}
+
+/// Why a message could not be built or sent, with the exit status it maps to.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Bad input: an address, an attachment, no recipients (sysexits EX_DATAERR).
+        case data
+        /// The account or its password command (EX_CONFIG).
+        case config
+        /// The local disk (EX_CANTCREAT / EX_IOERR).
+        case io
+        /// The server, as described by the transport.
+        case transport(TransportError.Kind, temporary: Bool)
+    }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// A message written to a spool file, ready to submit: exactly these bytes go out.
+public struct SpooledMessage: Sendable {
+    public var path: String
+    public var size: Int64
+    public var envelope: Envelope
+    public var messageID: String
+}
+
+/// The send path, in steps the CLI and the composer share:
+/// `buildMessage` (parse and check) → `spool` (MIME into a file) → `submit`.
+/// Policy, confirmation and the hold plug in between `buildMessage` and `submit`.
+public enum Delivery {
+    /// Parses every address field and checks every attachment. Collects all problems rather than
+    /// stopping at the first, so the user can fix them in one go.
+    public static func buildMessage(_ input: DraftInput, account: AccountConfig, detector: MagicDetector) throws(DeliveryError) -> OutgoingMessage {
+        var problems: [String] = []
+        func parse(_ lists: [String], _ field: String) -> [AddressListEntry] {
+            var entries: [AddressListEntry] = []
+            for list in lists {
+                do {
+                    entries += try AddressParser.parseList(list)
+                } catch {
+                    problems.append("\(field): \(error)")
+                }
+            }
+            return entries
+        }
+        let to = parse(input.to, "To")
+        let cc = parse(input.cc, "Cc")
+        let bcc = parse(input.bcc, "Bcc")
+        var attachments: [Attachment] = []
+        for path in input.attachmentPaths {
+            do {
+                let size = try FileSystem.regularFileSize(path)
+                if size > account.maxAttachmentBytes {
+                    problems.append(
+                        "attachment '\(path)' is \(formatBytes(size)), over the limit of \(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'")
+                    continue
+                }
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                attachments.append(Attachment(source: path, fileName: name, contentType: detector.contentType(ofFile: path), size: size))
+            } catch {
+                problems.append("attachment: \(error)")
+            }
+        }
+        if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
+            problems.append("no recipients: give at least one address with --to, --cc or --bcc")
+        }
+        guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
+        return OutgoingMessage(
+            from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+    }
+
+    /// Writes the message's transmitted form (no Bcc header) to a new file in `directory`.
+    public static func spool(
+        _ message: OutgoingMessage, stamp: MessageStamp, directory: String, sync: Bool,
+        progress: MIMEWriter.Progress? = nil
+    ) throws(DeliveryError) -> SpooledMessage {
+        let path = "\(directory)/\(stamp.date.secondsSince1970)-\(stamp.boundary.suffix(12)).eml"
+        do {
+            try FileSystem.makeDirectories(directory)
+            let sink = try FileSink(creating: path)
+            var sinkRef = sink
+            do {
+                try MIMEWriter().write(message, stamp: stamp, opener: FileAttachmentOpener(), to: &sinkRef, progress: progress)
+                try sink.finish(sync: sync)
+            } catch {
+                try? sink.finish(sync: false)
+                FileSystem.remove(path)
+                throw error
+            }
+            return SpooledMessage(path: path, size: sink.bytesWritten, envelope: message.envelope, messageID: stamp.messageID)
+        } catch let error as FileError where error.path == path || error.kind == .diskFull {
+            throw DeliveryError(.io, "cannot write the message: \(error)")
+        } catch let error as FileError {
+            throw DeliveryError(.data, "attachment: \(error)")
+        } catch {
+            throw DeliveryError(.io, "cannot write the message: \(error)")
+        }
+    }
+
+    /// The server settings for an account, with the password fetched from its command.
+    public static func server(for account: AccountConfig) throws(DeliveryError) -> SMTPServer {
+        var password: String? = nil
+        if let command = account.passwordCommand {
+            do {
+                password = try PasswordCommand.run(command, account: account.name)
+            } catch {
+                throw DeliveryError(.config, error.message)
+            }
+        }
+        do {
+            return try SMTPServer(
+                url: account.smtpURL, insecure: account.insecure, username: account.username, password: password,
+                caFile: account.caFile)
+        } catch {
+            throw DeliveryError(.config, "account '\(account.name)': \(error.message)")
+        }
+    }
+
+    /// Submits a spooled message. Returns per-recipient results when the server took it for at
+    /// least one recipient; throws otherwise.
+    public static func submit(
+        _ message: SpooledMessage, through submitter: SMTPSubmitter, progress: ((Int64, Int64) -> Void)? = nil
+    ) throws(DeliveryError) -> SubmissionResult {
+        let request = SubmissionRequest(
+            mailFrom: message.envelope.mailFrom, recipients: message.envelope.recipients.map(\.address),
+            messagePath: message.path, messageSize: message.size)
+        do {
+            return try submitter.submit(request, progress: progress)
+        } catch {
+            throw DeliveryError(.transport(error.kind, temporary: error.isTemporary), error.message)
+        }
+    }
+
+    /// A fresh stamp: the current time with the local UTC offset, a random Message-ID and boundary.
+    public static func stamp(for message: OutgoingMessage) -> MessageStamp {
+        var now = time(nil)
+        var local = tm()
+        localtime_r(&now, &local)
+        var random = SystemRandomNumberGenerator()
+        return MessageStamp.make(
+            date: MailDate(secondsSince1970: Int64(now), utcOffsetSeconds: local.tm_gmtoff), domain: message.from.asciiDomain,
+            random: &random)
+    }
+}
+
+/// `1.5 MiB`, `340 KiB`, `12 B`.
+public func formatBytes(_ bytes: Int64) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    if bytes < 1 << 20 { return "\((bytes * 10 / 1024 + 5) / 10) KiB" }
+    let tenths = (bytes * 10 + (1 << 19)) >> 20
+    return "\(tenths / 10).\(tenths % 10) MiB"
+}

@@ -1,0 +1,80 @@
+/// Which header a recipient was written in.
+public enum RecipientField: String, Sendable, Hashable, CaseIterable, Codable {
+    case to, cc, bcc
+}
+
+/// A file to attach. MailCore never opens it; the `AttachmentOpener` given to the writer does.
+public struct Attachment: Sendable, Hashable {
+    /// Where the content comes from (a path for the file opener, a key for a test's opener).
+    public var source: String
+    /// The name the recipient sees, e.g. `見積書_2026年度.pdf`.
+    public var fileName: String
+    /// MIME type from content inspection (libmagic), e.g. `application/pdf`, `text/csv; charset=utf-8`.
+    public var contentType: String
+    /// Size in bytes when known (for summaries; the writer does not rely on it).
+    public var size: Int64?
+
+    public init(source: String, fileName: String, contentType: String, size: Int64? = nil) {
+        self.source = source
+        self.fileName = fileName
+        self.contentType = contentType
+        self.size = size
+    }
+}
+
+/// A message as the user composed it: the model the MIME writer turns into bytes.
+public struct OutgoingMessage: Sendable, Hashable {
+    public var from: Mailbox
+    public var to: [AddressListEntry]
+    public var cc: [AddressListEntry]
+    public var bcc: [AddressListEntry]
+    public var subject: String
+    /// The body text; any line ending (LF, CRLF, CR) is accepted and written as CRLF.
+    public var body: String
+    public var attachments: [Attachment]
+
+    public init(
+        from: Mailbox, to: [AddressListEntry] = [], cc: [AddressListEntry] = [], bcc: [AddressListEntry] = [],
+        subject: String = "", body: String = "", attachments: [Attachment] = []
+    ) {
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.subject = subject
+        self.body = body
+        self.attachments = attachments
+    }
+
+    /// The SMTP envelope: sender, and every To, Cc and Bcc mailbox once (first field wins).
+    public var envelope: Envelope {
+        var seen = Set<String>()
+        var recipients: [Envelope.Recipient] = []
+        for (field, entries) in [(RecipientField.to, to), (.cc, cc), (.bcc, bcc)] {
+            for mailbox in entries.mailboxes where seen.insert(mailbox.envelopeAddress.lowercased()).inserted {
+                recipients.append(.init(address: mailbox.envelopeAddress, field: field, mailbox: mailbox))
+            }
+        }
+        return Envelope(mailFrom: from.envelopeAddress, recipients: recipients)
+    }
+}
+
+/// Who the message is submitted for, as opposed to what its headers say.
+/// - SeeAlso: RFC 5321 §3.3 (MAIL FROM, RCPT TO).
+public struct Envelope: Sendable, Hashable {
+    public struct Recipient: Sendable, Hashable {
+        /// The address as sent in RCPT TO (A-label domain).
+        public var address: String
+        public var field: RecipientField
+        public var mailbox: Mailbox
+    }
+    public var mailFrom: String
+    public var recipients: [Recipient]
+
+    /// `MAIL FROM:<…>` and one `RCPT TO:<…>` a line, as `--dry-run` shows it.
+    public var transcript: String {
+        var lines = ["MAIL FROM:<\(mailFrom)>"]
+        for r in recipients { lines.append("RCPT TO:<\(r.address)>  (\(r.field.rawValue))") }
+        return lines.joined(separator: "\n")
+    }
+}

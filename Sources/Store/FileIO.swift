@@ -1,0 +1,250 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MailCore
+
+/// A file-system failure, with the path and the system's reason in plain words.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable { case notFound, permissionDenied, isDirectory, diskFull, other }
+    public let kind: Kind
+    public let path: String
+    public let action: String
+    public let errno: Int32
+
+    public init(action: String, path: String, errno code: Int32) {
+        self.action = action
+        self.path = path
+        self.errno = code
+        switch code {
+        case ENOENT: kind = .notFound
+        case EACCES, EPERM: kind = .permissionDenied
+        case EISDIR: kind = .isDirectory
+        case ENOSPC, EDQUOT: kind = .diskFull
+        default: kind = .other
+        }
+    }
+
+    public var description: String {
+        let reason: String
+        switch kind {
+        case .notFound: reason = "no such file or directory"
+        case .permissionDenied: reason = "permission denied"
+        case .isDirectory: reason = "it is a directory"
+        case .diskFull: reason = "the disk is full"
+        case .other: reason = String(cString: strerror(errno)).lowercased()
+        }
+        return "cannot \(action) '\(path)': \(reason)"
+    }
+}
+
+/// A file being written, buffered, as the destination of the MIME writer.
+/// Created with O_EXCL and mode 0600: a spool file holds the whole message.
+public final class FileSink: ByteSink {
+    public let path: String
+    private var fd: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var used = 0
+    public private(set) var bytesWritten: Int64 = 0
+
+    public init(creating path: String, bufferSize: Int = 1 << 20) throws(FileError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileError(action: "create", path: path, errno: errno) }
+        buffer = .allocate(byteCount: bufferSize, alignment: 16)
+    }
+
+    deinit {
+        if fd >= 0 { _ = close(fd) }
+        buffer.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if used + bytes.count > buffer.count {
+            try flush()
+            if bytes.count >= buffer.count {
+                try writeAll(bytes)
+                return
+            }
+        }
+        (buffer.baseAddress! + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        used += bytes.count
+    }
+
+    public func flush() throws(FileError) {
+        guard used > 0 else { return }
+        try writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<used]))
+        used = 0
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError(action: "write", path: path, errno: errno)
+            }
+            offset += n
+        }
+        bytesWritten += Int64(bytes.count)
+    }
+
+    /// Flushes, optionally fsyncs, and closes. Safe to call twice.
+    public func finish(sync: Bool) throws(FileError) {
+        guard fd >= 0 else { return }
+        try flush()
+        if sync && fsync(fd) != 0 { throw FileError(action: "sync", path: path, errno: errno) }
+        let result = close(fd)
+        fd = -1
+        if result != 0 { throw FileError(action: "close", path: path, errno: errno) }
+    }
+}
+
+/// A file opened for reading, as the source of an attachment's bytes.
+public final class FileSource: ByteSource {
+    public let path: String
+    private var fd: Int32
+
+    public init(path: String) throws(FileError) {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(action: "open", path: path, errno: errno) }
+        var info = stat()
+        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            _ = Glibc.close(fd)
+            fd = -1
+            throw FileError(action: "attach", path: path, errno: EISDIR)
+        }
+    }
+
+    deinit { close() }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw FileError(action: "read", path: path, errno: errno)
+        }
+    }
+
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
+}
+
+/// Opens attachments from the file system by their `source` path.
+public struct FileAttachmentOpener: AttachmentOpener {
+    public init() {}
+    public func open(_ attachment: Attachment) throws -> any ByteSource {
+        try FileSource(path: attachment.source)
+    }
+}
+
+public enum FileSystem {
+    /// Size and kind of a path, or the reason it cannot be used as an attachment.
+    public static func regularFileSize(_ path: String) throws(FileError) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileError(action: "attach", path: path, errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(action: "attach", path: path, errno: EISDIR) }
+        guard access(path, R_OK) == 0 else { throw FileError(action: "read", path: path, errno: errno) }
+        return Int64(info.st_size)
+    }
+
+    /// Creates a directory and its parents with the given mode (like `mkdir -p`).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(FileError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw FileError(action: "create the folder", path: current, errno: errno)
+            }
+        }
+    }
+
+    public static func remove(_ path: String) { _ = unlink(path) }
+
+    public static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let string = String(cString: value)
+        return string.isEmpty ? nil : string
+    }
+}
+
+/// Where guardmail keeps its files (XDG base directories).
+/// - SeeAlso: DESIGN §2.7.
+public struct DataPaths: Sendable {
+    public let configDirectory: String
+    public let dataDirectory: String
+
+    public init(configDirectory: String, dataDirectory: String) {
+        self.configDirectory = configDirectory
+        self.dataDirectory = dataDirectory
+    }
+
+    /// From `$XDG_CONFIG_HOME` / `$XDG_DATA_HOME`, falling back to `~/.config` and `~/.local/share`.
+    public static func fromEnvironment() -> DataPaths {
+        let home = FileSystem.environment("HOME") ?? "."
+        let config = FileSystem.environment("XDG_CONFIG_HOME") ?? home + "/.config"
+        let data = FileSystem.environment("XDG_DATA_HOME") ?? home + "/.local/share"
+        return DataPaths(configDirectory: config + "/guardmail", dataDirectory: data + "/guardmail")
+    }
+
+    public var configFile: String { configDirectory + "/config.toml" }
+    public var spoolDirectory: String { dataDirectory + "/spool" }
+}
+
+extension FileSystem {
+    /// The whole file as bytes (for small files: bodies, configs).
+    public static func readBytes(_ path: String, limit: Int = 64 << 20) throws(FileError) -> [UInt8] {
+        let source = try FileSource(path: path)
+        defer { source.close() }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count <= limit {
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+            } catch let error as FileError {
+                throw error
+            } catch {
+                throw FileError(action: "read", path: path, errno: EIO)
+            }
+            if n == 0 { return bytes }
+            bytes += chunk[0..<n]
+        }
+        throw FileError(action: "read", path: path, errno: EFBIG)
+    }
+
+    /// The file as UTF-8 text; nil when it is not valid UTF-8.
+    public static func readUTF8(_ path: String) throws(FileError) -> String? {
+        let bytes = try readBytes(path)
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}
+
+/// Unbuffered writes to the standard streams (C's `stdout`/`stderr` globals are not
+/// concurrency-safe to touch from Swift 6).
+public enum Console {
+    public static func error(_ text: String) { writeAll(2, Array(text.utf8)) }
+    public static func output(_ text: String) { writeAll(1, Array(text.utf8)) }
+    public static func output(_ bytes: UnsafeRawBufferPointer) { writeAll(1, bytes) }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,165 @@
+/// How to reach the submission server. Built by the caller from the account configuration.
+public struct SMTPServer: Sendable, Equatable {
+    public enum Security: Sendable, Equatable {
+        /// `smtp://`: STARTTLS is required; the send fails if the server does not offer it.
+        case startTLS
+        /// `smtps://`: TLS from the first byte.
+        case implicitTLS
+        /// `smtp://` with `insecure = true`: STARTTLS when offered, plaintext otherwise.
+        case plaintextAllowed
+    }
+
+    public var url: String
+    public var host: String
+    public var port: Int
+    public var security: Security
+    public var username: String?
+    /// The secret, obtained by the caller from `password_command`; never logged.
+    public var password: String?
+    /// Extra CA certificates to trust (PEM), on top of the system's.
+    public var caFile: String?
+    public var connectTimeoutSeconds: Int = 30
+    /// The send fails when fewer than 1 byte/s move for this long.
+    public var stallTimeoutSeconds: Int = 60
+
+    /// Parses `smtp://host[:port][/ehlo-name]` or `smtps://…`; `insecure` only relaxes `smtp://`.
+    public init(url: String, insecure: Bool, username: String?, password: String?, caFile: String?) throws(TransportError) {
+        let scheme: String
+        let rest: Substring
+        if url.hasPrefix("smtp://") {
+            scheme = "smtp"
+            rest = url.dropFirst("smtp://".count)
+        } else if url.hasPrefix("smtps://") {
+            scheme = "smtps"
+            rest = url.dropFirst("smtps://".count)
+        } else {
+            throw TransportError(.badURL, "the SMTP URL '\(url)' must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+        }
+        let authority = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        var hostPart = Substring(authority)
+        var port = scheme == "smtps" ? 465 : 587
+        if hostPart.hasPrefix("[") {
+            guard let close = hostPart.firstIndex(of: "]") else {
+                throw TransportError(.badURL, "the SMTP URL '\(url)' has an unclosed '['")
+            }
+            let after = hostPart[hostPart.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
+                    throw TransportError(.badURL, "the SMTP URL '\(url)' has an invalid port")
+                }
+                port = p
+            }
+            hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+        } else if let colon = hostPart.lastIndex(of: ":") {
+            guard let p = Int(hostPart[hostPart.index(after: colon)...]), (1...65535).contains(p) else {
+                throw TransportError(.badURL, "the SMTP URL '\(url)' has an invalid port")
+            }
+            port = p
+            hostPart = hostPart[..<colon]
+        }
+        guard !hostPart.isEmpty else { throw TransportError(.badURL, "the SMTP URL '\(url)' has no host") }
+        self.url = url
+        self.host = String(hostPart)
+        self.port = port
+        self.security = scheme == "smtps" ? .implicitTLS : (insecure ? .plaintextAllowed : .startTLS)
+        self.username = username
+        self.password = password
+        self.caFile = caFile
+    }
+
+    /// `host:port` for messages.
+    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// One reply from the server: the code and its text (continuation lines joined by spaces).
+public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
+    public var code: Int
+    public var text: String
+    public init(code: Int, text: String) {
+        self.code = code
+        self.text = text
+    }
+    public var isPositive: Bool { (200..<400).contains(code) }
+    public var isTemporary: Bool { (400..<500).contains(code) }
+    public var description: String { text.isEmpty ? "\(code)" : "\(code) \(text)" }
+}
+
+/// What happened to one envelope recipient.
+public struct RecipientResult: Sendable, Equatable {
+    public var address: String
+    /// The reply to `RCPT TO`; nil when the session ended before this recipient was tried.
+    public var reply: SMTPReply?
+    public var accepted: Bool { reply?.isPositive ?? false }
+}
+
+/// The outcome of a submission the server took (possibly for only some recipients).
+public struct SubmissionResult: Sendable, Equatable {
+    public var recipients: [RecipientResult]
+    /// The reply after the message data (`250 … queued as …`).
+    public var dataReply: SMTPReply?
+    public var bytesSent: Int64
+    public var accepted: [RecipientResult] { recipients.filter(\.accepted) }
+    public var refused: [RecipientResult] { recipients.filter { !$0.accepted } }
+}
+
+/// What to send: the envelope and the path of the finished message (CRLF line endings).
+public struct SubmissionRequest: Sendable {
+    public var mailFrom: String
+    public var recipients: [String]
+    public var messagePath: String
+    public var messageSize: Int64
+    public init(mailFrom: String, recipients: [String], messagePath: String, messageSize: Int64) {
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.messagePath = messagePath
+        self.messageSize = messageSize
+    }
+}
+
+/// A submission that failed as a whole, in a sentence the user can act on.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case badURL
+        case connectionRefused
+        case cannotConnect
+        case cannotResolve
+        case timeout
+        case connectionLost
+        case certificateUntrusted
+        case hostnameMismatch
+        case caFileUnreadable
+        case tlsFailed
+        case startTLSNotOffered
+        case authNotOffered
+        case loginDenied
+        /// The server refused a command (MAIL, DATA, end of data) or every recipient.
+        case rejected
+        case messageUnreadable
+        case other
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The server's reply that caused it, when there was one.
+    public var reply: SMTPReply?
+    /// Per-recipient results known at the time of failure (e.g. all refused).
+    public var recipients: [RecipientResult]
+
+    public init(_ kind: Kind, _ message: String, reply: SMTPReply? = nil, recipients: [RecipientResult] = []) {
+        self.kind = kind
+        self.message = message
+        self.reply = reply
+        self.recipients = recipients
+    }
+
+    /// Worth retrying later without changing anything (4xx replies, timeouts, dropped connections).
+    public var isTemporary: Bool {
+        switch kind {
+        case .timeout, .connectionLost: return true
+        case .rejected: return reply?.isTemporary ?? false
+        default: return false
+        }
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make demo: a local capture SMTP server, a demo config, and a sample send through guardmail.
+# Everything stays on 127.0.0.1; the captured mail lands in a Maildir under demo-data/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+PY=/usr/bin/python3
+BIN="${GUARDMAIL_BIN:-$root/.build/debug/guardmail}"
+demo="$root/demo-data"
+mkdir -p "$demo/config/guardmail" "$demo/data" "$demo/maildir"
+
+# The capture server: plaintext on loopback (a local test server), Maildir capture.
+log="$demo/server.log"
+$PY Tests/e2e/smtpserver.py --maildir "$demo/maildir" --insecure >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$port" ] && break
+  kill -0 $server 2>/dev/null || { cat "$log" >&2; echo "demo: the capture server did not start" >&2; exit 69; }
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "demo: the capture server did not report its port" >&2; exit 69; }
+
+cat >"$demo/config/guardmail/config.toml" <<TOML
+# Written by make demo: a local capture server, plaintext on loopback only.
+default_account = "demo"
+
+[accounts.demo]
+from = "山田 太郎 <taro@example.co.jp>"
+smtp_url = "smtp://127.0.0.1:$port"
+insecure = true
+TOML
+
+printf '鈴木様\n\nいつもお世話になっております。\n2026年度のお見積書を添付いたします。\nご確認のほど、よろしくお願いいたします。\n\n山田 太郎\n' >"$demo/body.txt"
+attachment="$demo/お見積書_2026年度.csv"
+printf '品目,数量,単価\nサーバー保守,12,50000\nサポート,1,120000\n' >"$attachment"
+
+echo "Capture server: 127.0.0.1:$port, mail captured in $demo/maildir/new"
+echo "Config: $demo/config/guardmail/config.toml"
+echo
+echo "\$ guardmail send --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' --body-file body.txt --attach お見積書_2026年度.csv"
+XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" send \
+  --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' \
+  --body-file "$demo/body.txt" --attach "$attachment"
+echo
+
+# Show what the server received, decoded by Python's email package (an independent parser).
+for _ in $(seq 1 50); do [ -n "$(ls -A "$demo/maildir/new" 2>/dev/null)" ] && break; sleep 0.1; done
+newest=$(ls -t "$demo/maildir/new" | head -1)
+echo "The server received $demo/maildir/new/$newest:"
+$PY - "$demo/maildir/new/$newest" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+for name in ("From", "To", "Subject", "Date", "Message-ID"):
+    print(f"  {name}: {msg[name]}")
+print(f"  Bcc header present: {'Bcc' in msg}")
+for part in msg.walk():
+    if part.get_filename():
+        print(f"  attachment: {part.get_filename()} ({part.get_content_type()}, {len(part.get_content())} bytes)")
+    elif part.get_content_type() == "text/plain":
+        print("  body:")
+        for line in part.get_content().splitlines():
+            print("    " + line)
+PY

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages guardmail needs to build, test or benchmark, if missing.
+# Usage: scripts/install-deps.sh [build|test|demo|bench]...
+set -euo pipefail
+
+build=(pkg-config libcurl4-openssl-dev libidn2-dev libmagic-dev libncurses-dev libsqlite3-dev)
+test=(tmux openssl python3 python3-aiosmtpd python3-pytest)
+demo=(tmux openssl python3 python3-aiosmtpd)
+bench=(s-nail mutt msmtp curl time python3)
+
+wanted=()
+for set in "${@:-build}"; do
+  case "$set" in
+    build) wanted+=("${build[@]}") ;;
+    test) wanted+=("${build[@]}" "${test[@]}") ;;
+    demo) wanted+=("${build[@]}" "${demo[@]}") ;;
+    bench) wanted+=("${build[@]}" "${bench[@]}") ;;
+    *) echo "install-deps: unknown set '$set' (build, test, demo, bench)" >&2; exit 64 ;;
+  esac
+done
+
+missing=()
+for pkg in $(printf '%s\n' "${wanted[@]}" | sort -u); do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 69; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if ! command -v swift >/dev/null; then
+  echo "install-deps: no Swift toolchain on PATH: install Swift 6 (https://swift.org/install) and retry" >&2
+  exit 69
+fi
