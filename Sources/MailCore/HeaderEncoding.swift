@@ -4,7 +4,7 @@ public enum HeaderEncoding {
     /// Longest line we produce when we have a choice (RFC 5322 §2.1.1 "SHOULD be 78").
     static let preferredLineLength = 78
     /// An encoded-word may be at most 75 characters (RFC 2047 §2).
-    static let maxEncodedWordLength = 75
+    public static let maxEncodedWordLength = 75
     /// `=?UTF-8?B?` + `?=` leave 63 characters for base64, i.e. 15 groups of 4 = 45 bytes.
     static let maxBytesPerEncodedWord = 45
 
@@ -15,26 +15,32 @@ public enum HeaderEncoding {
         return text.contains("=?")
     }
 
-    /// `text` as RFC 2047 "B" encoded-words, each at most 75 characters. Words end on a
-    /// character (grapheme) boundary where one fits, and never inside a UTF-8 sequence.
+    /// `text` as RFC 2047 "B" encoded-words, each at most 75 characters (the first at most
+    /// `firstWordLength`, so that it fits after the header name). Words end on a character
+    /// (grapheme) boundary where one fits, and never inside a UTF-8 sequence.
     /// - SeeAlso: RFC 2047 §5 (3): "each 'encoded-word' MUST represent an integral number of characters".
-    public static func encodedWords(_ text: String) -> [String] {
+    public static func encodedWords(_ text: String, firstWordLength: Int = maxEncodedWordLength) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
+        // `=?UTF-8?B?` and `?=` take 12 characters; base64 carries 3 bytes per 4 characters.
+        func capacity() -> Int {
+            let length = words.isEmpty ? max(firstWordLength, 16) : maxEncodedWordLength
+            return (length - 12) / 4 * 3
+        }
         func flush() {
             if !chunk.isEmpty { words.append("=?UTF-8?B?\(Base64.encode(chunk))?=") }
             chunk.removeAll(keepingCapacity: true)
         }
         for character in text {
             let bytes = Array(String(character).utf8)
-            if bytes.count <= maxBytesPerEncodedWord {
-                if chunk.count + bytes.count > maxBytesPerEncodedWord { flush() }
+            if bytes.count <= capacity() {
+                if chunk.count + bytes.count > capacity() { flush() }
                 chunk += bytes
             } else {
                 // A grapheme longer than one word (a long emoji sequence): split between scalars.
                 for scalar in character.unicodeScalars {
                     let scalarBytes = Array(String(scalar).utf8)
-                    if chunk.count + scalarBytes.count > maxBytesPerEncodedWord { flush() }
+                    if chunk.count + scalarBytes.count > capacity() { flush() }
                     chunk += scalarBytes
                 }
             }
@@ -42,6 +48,9 @@ public enum HeaderEncoding {
         flush()
         return words
     }
+
+    /// Room for the first token after `Name: ` on a line of 78.
+    static func firstTokenRoom(_ name: String) -> Int { preferredLineLength - name.utf8.count - 2 }
 
     /// An unstructured header such as Subject, folded, ending in CRLF.
     public static func unstructured(_ name: String, _ value: String) -> String {
@@ -51,7 +60,7 @@ public enum HeaderEncoding {
             || value.hasSuffix(" ") || value.contains("  ")
         {
             // Encoding keeps every space exactly; folding plain text could not keep runs of spaces.
-            tokens = encodedWords(value)
+            tokens = encodedWords(value, firstWordLength: firstTokenRoom(name))
         } else {
             tokens = plainWords
         }
@@ -60,8 +69,8 @@ public enum HeaderEncoding {
 
     /// A display name as an RFC 5322 phrase: atoms as is, specials quoted, non-ASCII encoded.
     /// Returned as tokens that folding may separate with whitespace.
-    static func phraseTokens(_ name: String) -> [String] {
-        if needsEncoding(name) { return encodedWords(name) }
+    static func phraseTokens(_ name: String, firstWordLength: Int = maxEncodedWordLength) -> [String] {
+        if needsEncoding(name) { return encodedWords(name, firstWordLength: firstWordLength) }
         let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~ ".utf8)
         if name.utf8.allSatisfy({ atext.contains($0) }) && !name.hasPrefix(" ") && !name.hasSuffix(" ") && !name.contains("  ") {
             return name.split(separator: " ").map(String.init)
@@ -72,9 +81,9 @@ public enum HeaderEncoding {
     }
 
     /// Tokens for one mailbox: the phrase tokens and then `<addr>`; or just `addr`.
-    static func mailboxTokens(_ mailbox: Mailbox) -> [String] {
+    static func mailboxTokens(_ mailbox: Mailbox, firstWordLength: Int = maxEncodedWordLength) -> [String] {
         guard let name = mailbox.displayName, !name.isEmpty else { return [mailbox.envelopeAddress] }
-        return phraseTokens(name) + ["<\(mailbox.envelopeAddress)>"]
+        return phraseTokens(name, firstWordLength: firstWordLength) + ["<\(mailbox.envelopeAddress)>"]
     }
 
     /// An address-list header (From, To, Cc, Bcc, Reply-To), folded between tokens, ending in CRLF.
@@ -84,9 +93,9 @@ public enum HeaderEncoding {
             var entryTokens: [String]
             switch entry {
             case .mailbox(let mailbox):
-                entryTokens = mailboxTokens(mailbox)
+                entryTokens = mailboxTokens(mailbox, firstWordLength: index == 0 ? firstTokenRoom(name) : maxEncodedWordLength)
             case .group(let groupName, let members):
-                entryTokens = phraseTokens(groupName)
+                entryTokens = phraseTokens(groupName, firstWordLength: index == 0 ? firstTokenRoom(name) - 1 : maxEncodedWordLength)
                 entryTokens[entryTokens.count - 1] += ":"
                 for (i, member) in members.enumerated() {
                     var memberTokens = mailboxTokens(member)
@@ -106,7 +115,7 @@ public enum HeaderEncoding {
     static func fold(name: String, tokens: [String]) -> String {
         var out = name + ":"
         var lineLength = out.utf8.count
-        for token in tokens {
+        for token in tokens where !token.isEmpty {
             let length = token.utf8.count
             if lineLength + 1 + length > preferredLineLength && lineLength > name.utf8.count + 1 {
                 out += "\r\n " + token
