@@ -40,3 +40,6 @@ size_t ccurl_readfunc_abort(void) {
 const char *ccurl_version(void) {
     return curl_version_info(CURLVERSION_NOW)->version;
 }
+CURLcode ccurl_setopt_sockopt_function(CURL *handle, ccurl_sockopt_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
+}

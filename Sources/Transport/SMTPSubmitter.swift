@@ -54,7 +54,8 @@ public final class SMTPSubmitter {
         }
         defer { _ = Glibc.close(fd) }
 
-        let session = Session(fd: fd, credentialsRequired: server.username != nil, progress: progress)
+        let session = Session(
+            fd: fd, credentialsRequired: server.username != nil, implicitTLS: server.security == .implicitTLS, progress: progress)
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -68,6 +69,7 @@ public final class SMTPSubmitter {
             ccurl_setopt_pointer(handle, CURLOPT_READDATA, context)
             ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context)
             ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
+            ccurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, context)
             return curl_easy_perform(handle)
         }
         let recipients = request.recipients.map { address in
@@ -111,6 +113,7 @@ public final class SMTPSubmitter {
         // The debug callback is how we see each reply; it only runs with VERBOSE on.
         try check(ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1), "VERBOSE")
         try check(ccurl_setopt_debug_function(handle, debugCallback), "DEBUGFUNCTION")
+        try check(ccurl_setopt_sockopt_function(handle, sockoptCallback), "SOCKOPTFUNCTION")
         try check(ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")
         try check(ccurl_setopt_xferinfo_function(handle, progressCallback), "XFERINFOFUNCTION")
         try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, server.connectTimeoutSeconds), "CONNECTTIMEOUT")
@@ -190,7 +193,11 @@ public final class SMTPSubmitter {
 final class Session {
     let fd: Int32
     let credentialsRequired: Bool
+    let implicitTLS: Bool
     let progress: ((Int64, Int64) -> Void)?
+    /// The connection's socket, when this perform opened it (not on a reused connection).
+    var socket: Int32 = -1
+    private var startTLSSent = false
     var bytesRead: Int64 = 0
     var abortReason: TransportError?
 
@@ -208,9 +215,10 @@ final class Session {
     var dataReply: SMTPReply?
     var finalReply: SMTPReply?
 
-    init(fd: Int32, credentialsRequired: Bool, progress: ((Int64, Int64) -> Void)?) {
+    init(fd: Int32, credentialsRequired: Bool, implicitTLS: Bool = false, progress: ((Int64, Int64) -> Void)?) {
         self.fd = fd
         self.credentialsRequired = credentialsRequired
+        self.implicitTLS = implicitTLS
         self.progress = progress
     }
 
@@ -232,6 +240,8 @@ final class Session {
             }
         } else if verb == "DATA" {
             dataStarted = false
+        } else if verb == "STARTTLS" {
+            startTLSSent = true
         } else if lastVerb != nil && authSent && authReply == nil && !["EHLO", "HELO", "STARTTLS", "MAIL", "QUIT"].contains(verb) {
             // A continuation of AUTH LOGIN (base64 user name or password): not a command.
             lastVerb = "AUTH"
@@ -260,7 +270,9 @@ final class Session {
         let lines = replyLines
         replyLines = []
         switch lastVerb {
-        case "EHLO": capabilities = Array(lines.dropFirst()).map { $0.uppercased() }
+        case "EHLO":
+            capabilities = Array(lines.dropFirst()).map { $0.uppercased() }
+            if reply.isPositive { checkAuthOffered() }
         case "AUTH": if code != 334 { authReply = reply }
         case "MAIL": mailReply = reply
         case "RCPT": recipientReplies.append((lastArgument, reply))
@@ -286,6 +298,22 @@ final class Session {
         return nil
     }
 
+    /// After the EHLO that precedes MAIL FROM (the one over TLS, or the only one): when a user
+    /// name is configured and the server offers no AUTH, curl would carry on without logging in.
+    /// Shutting the socket down here makes curl fail before it sends MAIL FROM.
+    private func checkAuthOffered() {
+        guard credentialsRequired else { return }
+        let upgradeComing = !implicitTLS && !startTLSSent && capabilities.contains("STARTTLS")
+        guard !upgradeComing, !serverOffersAuth else { return }
+        abortReason = Self.authNotOffered
+        if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
+    static let authNotOffered = TransportError(
+        .authNotOffered,
+        "the server does not offer AUTH although a user name is configured, so nothing was sent: "
+            + "guardmail does not send unauthenticated when credentials are set")
+
     /// True when the server advertised AUTH in its latest EHLO reply.
     var serverOffersAuth: Bool { capabilities.contains { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") || $0 == "AUTH" } }
 }
@@ -295,10 +323,7 @@ private let readCallback: ccurl_read_callback = { buffer, size, count, userdata 
     if session.bytesRead == 0 && session.credentialsRequired && !session.authSent {
         // curl skips AUTH when the server does not offer it and would send anyway. Stop before
         // the first byte of the message: the server sees an aborted DATA and delivers nothing.
-        session.abortReason = TransportError(
-            .authNotOffered,
-            "the server does not offer AUTH although a user name is configured, so nothing was sent: "
-                + "guardmail does not send unauthenticated when credentials are set")
+        session.abortReason = Session.authNotOffered
         return ccurl_readfunc_abort()
     }
     while true {
@@ -323,6 +348,11 @@ private let debugCallback: ccurl_debug_callback = { _, type, data, size, userdat
         break
     }
     return 0
+}
+
+private let sockoptCallback: ccurl_sockopt_callback = { userdata, socket, _ in
+    if let userdata { Unmanaged<Session>.fromOpaque(userdata).takeUnretainedValue().socket = socket }
+    return Int32(CURL_SOCKOPT_OK)
 }
 
 private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, uploadTotal, uploadNow in

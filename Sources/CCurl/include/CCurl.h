@@ -32,6 +32,10 @@ CURLcode ccurl_setopt_debug_function(CURL *handle, ccurl_debug_callback callback
 typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 CURLcode ccurl_setopt_xferinfo_function(CURL *handle, ccurl_xferinfo_callback callback);
 
+/// CURLOPT_SOCKOPTFUNCTION with a typed callback: tells us the socket curl opened.
+typedef int (*ccurl_sockopt_callback)(void *userdata, curl_socket_t socket, curlsocktype purpose);
+CURLcode ccurl_setopt_sockopt_function(CURL *handle, ccurl_sockopt_callback callback);
+
 /// CURLINFO_* whose result is a `long` (e.g. CURLINFO_RESPONSE_CODE, CURLINFO_SSL_VERIFYRESULT).
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
