@@ -77,41 +77,37 @@ public enum ConfigLoader {
 
     private static func account(name: String, _ reader: inout TOMLTableReader, file: String) throws -> AccountConfig {
         for key in reader.table.keys where secretKeys.contains(key.lowercased()) {
-            throw TOMLSchemaError.invalidValue(
-                file: file, line: reader.position(of: key)?.line, key: reader.fullKey(key),
-                "a password does not belong in the config file: remove '\(key)' and set password_command "
+            throw reader.invalid(
+                key, "a password does not belong in the config file: remove '\(key)' and set password_command "
                     + "(a command that prints it, e.g. password_command = \"pass show mail/\(name)\")")
         }
+        // Read every key first and report unknown ones (typos) before judging the values.
         let fromText = try reader.required("from", as: String.self)
+        let url = try reader.required("smtp_url", as: String.self)
+        let username = try reader.optional("username", as: String.self)
+        let passwordCommand = try reader.optional("password_command", as: String.self)
+        let caFile = try reader.optional("ca_file", as: String.self)
+        let insecure = try reader.optional("insecure", as: Bool.self) ?? false
+        let maxMiB = try reader.optional("max_attachment_mib", as: Int64.self)
+        try reader.finish()
+
         let from: Mailbox
         do {
             from = try AddressParser.parseMailbox(fromText)
         } catch {
-            throw TOMLSchemaError.invalidValue(
-                file: file, line: reader.position(of: "from")?.line, key: reader.fullKey("from"), "\(error)")
+            throw reader.invalid("from", "\(error)")
         }
-        let url = try reader.required("smtp_url", as: String.self)
         if !url.hasPrefix("smtp://") && !url.hasPrefix("smtps://") {
-            throw TOMLSchemaError.invalidValue(
-                file: file, line: reader.position(of: "smtp_url")?.line, key: reader.fullKey("smtp_url"),
-                "'\(url)' must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+            throw reader.invalid("smtp_url", "'\(url)' must start with smtp:// (STARTTLS) or smtps:// (TLS)")
         }
-        let username = try reader.optional("username", as: String.self)
-        let passwordCommand = try reader.optional("password_command", as: String.self)
         if username != nil && passwordCommand == nil {
             throw TOMLSchemaError(
                 kind: .missingKey, file: file, line: reader.table.position.line, key: reader.fullKey("password_command"),
                 message: "[\(reader.path)] has a username but no password_command (a command that prints the password)")
         }
-        let caFile = try reader.optional("ca_file", as: String.self)
-        let insecure = try reader.optional("insecure", as: Bool.self) ?? false
-        let maxMiB = try reader.optional("max_attachment_mib", as: Int64.self)
         if let maxMiB, maxMiB <= 0 {
-            throw TOMLSchemaError.invalidValue(
-                file: file, line: reader.position(of: "max_attachment_mib")?.line, key: reader.fullKey("max_attachment_mib"),
-                "must be a positive number of MiB")
+            throw reader.invalid("max_attachment_mib", "must be a positive number of MiB")
         }
-        try reader.finish()
         return AccountConfig(
             name: name, from: from, smtpURL: url, username: username, passwordCommand: passwordCommand, caFile: caFile,
             insecure: insecure, maxAttachmentBytes: maxMiB.map { $0 << 20 } ?? defaultMaxAttachmentBytes)

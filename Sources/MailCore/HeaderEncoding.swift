@@ -1,8 +1,9 @@
 /// Header field encoding: RFC 2047 encoded-words, RFC 5322 folding, address lists and RFC 2231
 /// parameters. Every function returns ASCII only.
 public enum HeaderEncoding {
-    /// Longest line we produce when we have a choice (RFC 5322 §2.1.1 "SHOULD be 78").
-    static let preferredLineLength = 78
+    /// Longest line we produce when we have a choice: RFC 5322 §2.1.1 says 78, but RFC 2047 §2
+    /// limits a line holding encoded-words to 76, so 76 for every header.
+    static let preferredLineLength = 76
     /// An encoded-word may be at most 75 characters (RFC 2047 §2).
     public static let maxEncodedWordLength = 75
     /// `=?UTF-8?B?` + `?=` leave 63 characters for base64, i.e. 15 groups of 4 = 45 bytes.
@@ -49,7 +50,7 @@ public enum HeaderEncoding {
         return words
     }
 
-    /// Room for the first token after `Name: ` on a line of 78.
+    /// Room for the first token after `Name: ` on a line of 76.
     static func firstTokenRoom(_ name: String) -> Int { preferredLineLength - name.utf8.count - 2 }
 
     /// An unstructured header such as Subject, folded, ending in CRLF.
@@ -111,7 +112,7 @@ public enum HeaderEncoding {
     }
 
     /// `Name: token token…` with CRLF SP inserted before a token whenever the line would pass
-    /// 78 characters. Tokens are never broken; a single long token gets a line of its own.
+    /// 76 characters. Tokens are never broken; a single long token gets a line of its own.
     static func fold(name: String, tokens: [String]) -> String {
         var out = name + ":"
         var lineLength = out.utf8.count

@@ -33,7 +33,7 @@ struct HeaderEncodingTests {
         #expect(count == graphemes.count)
     }
 
-    @Test("a Japanese subject is encoded and folded with every line at most 78 characters")
+    @Test("a Japanese subject is encoded and folded with every line at most 76 characters")
     func subjectFolding() throws {
         let subject = String(repeating: "お見積りのご送付について", count: 5)
         let header = HeaderEncoding.unstructured("Subject", subject)
@@ -41,7 +41,7 @@ struct HeaderEncodingTests {
         #expect(header.hasSuffix("\r\n"))
         let physical = header.withoutCRLF.components(separatedBy: "\r\n")
         #expect(physical.count > 1)
-        #expect(physical.allSatisfy { $0.utf8.count <= 78 })
+        #expect(physical.allSatisfy { $0.utf8.count <= 76 })
         #expect(physical.dropFirst().allSatisfy { $0.hasPrefix(" ") })
         #expect(decodeBWords(String(header.withoutCRLF.dropFirst("Subject: ".count))) == subject)
         #expect(header.utf8.allSatisfy { $0 < 0x80 })
@@ -51,7 +51,7 @@ struct HeaderEncodingTests {
         ("Hello", "Subject: Hello\r\n"),
         ("", "Subject:\r\n"),
         (String(repeating: "word ", count: 20) + "end",
-         "Subject: word word word word word word word word word word word word word word\r\n word word word word word word end\r\n"),
+         "Subject: word word word word word word word word word word word word word\r\n word word word word word word word end\r\n"),
     ])
     func asciiSubject(value: String, expected: String) {
         #expect(HeaderEncoding.unstructured("Subject", value) == expected)
@@ -74,7 +74,7 @@ struct HeaderEncodingTests {
         ]
         let folded = HeaderEncoding.addressList("To", entries)
         #expect(folded.utf8.allSatisfy { $0 < 0x80 })
-        #expect(folded.withoutCRLF.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+        #expect(folded.withoutCRLF.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 76 })
         let header = folded.replacingOccurrences(of: "\r\n ", with: " ")
         #expect(header.contains("\"Yamada, Taro\" <taro@example.jp>,"))
         #expect(header.contains("plain@example.org,"))
