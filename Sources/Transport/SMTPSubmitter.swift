@@ -55,7 +55,7 @@ public final class SMTPSubmitter {
         defer { _ = Glibc.close(fd) }
 
         let session = Session(
-            fd: fd, credentialsRequired: server.username != nil, implicitTLS: server.security == .implicitTLS, progress: progress)
+            fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress)
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -193,7 +193,7 @@ public final class SMTPSubmitter {
 final class Session {
     let fd: Int32
     let credentialsRequired: Bool
-    let implicitTLS: Bool
+    let security: SMTPServer.Security
     let progress: ((Int64, Int64) -> Void)?
     /// The connection's socket, when this perform opened it (not on a reused connection).
     var socket: Int32 = -1
@@ -215,10 +215,10 @@ final class Session {
     var dataReply: SMTPReply?
     var finalReply: SMTPReply?
 
-    init(fd: Int32, credentialsRequired: Bool, implicitTLS: Bool = false, progress: ((Int64, Int64) -> Void)?) {
+    init(fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?) {
         self.fd = fd
         self.credentialsRequired = credentialsRequired
-        self.implicitTLS = implicitTLS
+        self.security = security
         self.progress = progress
     }
 
@@ -303,8 +303,14 @@ final class Session {
     /// Shutting the socket down here makes curl fail before it sends MAIL FROM.
     private func checkAuthOffered() {
         guard credentialsRequired else { return }
-        let upgradeComing = !implicitTLS && !startTLSSent && capabilities.contains("STARTTLS")
-        guard !upgradeComing, !serverOffersAuth else { return }
+        let isFinalEHLO: Bool
+        switch security {
+        case .implicitTLS: isFinalEHLO = true
+        // Without STARTTLS on offer curl stops by itself (CURLE_USE_SSL_FAILED), which says more.
+        case .startTLS: isFinalEHLO = startTLSSent
+        case .plaintextAllowed: isFinalEHLO = startTLSSent || !capabilities.contains("STARTTLS")
+        }
+        guard isFinalEHLO, !serverOffersAuth else { return }
         abortReason = Self.authNotOffered
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }

@@ -385,10 +385,9 @@ FAILURES = {
         phrases=("certificate is not trusted",)),
     "host-name-mismatch": Failure(
         server=dict(auth_users=AUTH_USERS, cert="mismatch")),
-    # The contract asks for "nothing delivered" here; over a verified TLS
-    # session an envelope without a message is tolerated (MAIL/RCPT may be sent).
+    # guardmail stops right after the final EHLO: not even MAIL FROM reaches the server.
     "no-auth-offered": Failure(
-        server=dict(auth_users=None), phrases=("does not offer AUTH",), mail_allowed=True),
+        server=dict(auth_users=None), phrases=("does not offer AUTH",), mail_allowed=False),
     "temporary-4xx": Failure(
         server=dict(auth_users=AUTH_USERS,
                     refuse={"a@example.com": "450 4.2.1 Mailbox busy, try later"}),
