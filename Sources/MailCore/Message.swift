@@ -46,12 +46,13 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.attachments = attachments
     }
 
-    /// The SMTP envelope: sender, and every To, Cc and Bcc mailbox once (first field wins).
+    /// The SMTP envelope: sender, and every To, Cc and Bcc mailbox once (first field wins;
+    /// domains compare case-insensitively, local parts as typed).
     public var envelope: Envelope {
         var seen = Set<String>()
         var recipients: [Envelope.Recipient] = []
         for (field, entries) in [(RecipientField.to, to), (.cc, cc), (.bcc, bcc)] {
-            for mailbox in entries.mailboxes where seen.insert(mailbox.envelopeAddress.lowercased()).inserted {
+            for mailbox in entries.mailboxes where seen.insert(mailbox.addressKey).inserted {
                 recipients.append(.init(address: mailbox.envelopeAddress, field: field, mailbox: mailbox))
             }
         }

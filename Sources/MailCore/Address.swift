@@ -1,0 +1,563 @@
+// Address.swift — mailboxes, address-list entries and address errors (RFC 5322 §3.4).
+
+import Foundation
+
+/// One mailbox: optional display name + addr-spec.
+public struct Mailbox: Hashable, Sendable {
+    /// Decoded Unicode (RFC 2047 decoded, quotes/escapes removed); nil if none or empty.
+    public var displayName: String?
+    /// The local part's content (quotes removed, escapes resolved), as typed (case kept).
+    public var localPart: String
+    /// Unicode form (U-labels), NFC, lowercased — what the user sees.
+    public var domain: String
+    /// A-label form (xn--…), lowercased — what goes in the SMTP envelope.
+    public var asciiDomain: String
+
+    /// Validates the local part and the domain, and converts the domain (Unicode or A-labels)
+    /// to both forms. Positions in errors refer to the text "localPart@domain".
+    public init(displayName: String?, localPart: String, domain: String) throws(AddressError) {
+        let local = Array(localPart)
+        let dom = Array(domain)
+        let text = localPart + "@" + domain
+        let ctx = AddressSyntax.Context(input: text, chars: Array(text), elementStart: 0)
+        try AddressSyntax.validateLocalContent(local, positions: Array(0..<local.count),
+                                               emptyPosition: local.count, address: text, ctx: ctx)
+        let (unicode, ascii) = try AddressSyntax.validateDomain(dom, offset: local.count + 1,
+                                                                address: text, ctx: ctx)
+        self.init(validatedDisplayName: displayName, localPart: localPart,
+                  domain: unicode, asciiDomain: ascii)
+    }
+
+    /// Used after validation; normalizes an empty display name to nil.
+    init(validatedDisplayName displayName: String?, localPart: String, domain: String, asciiDomain: String) {
+        self.displayName = AddressSyntax.normalizedDisplayName(displayName)
+        self.localPart = localPart
+        self.domain = domain
+        self.asciiDomain = asciiDomain
+    }
+
+    /// "local@unicode-domain" for display; the local part is re-quoted if it needs quoting.
+    public var address: String { AddressSyntax.quotedLocalPart(localPart) + "@" + domain }
+
+    /// "local@ascii-domain" for MAIL FROM / RCPT TO; the local part is re-quoted if it needs quoting.
+    public var envelopeAddress: String { AddressSyntax.quotedLocalPart(localPart) + "@" + asciiDomain }
+
+    /// What identifies the recipient: the envelope address. The domain is already lowercased,
+    /// the local part is kept as typed, so comparing keys compares domains case-insensitively only.
+    public var addressKey: String { envelopeAddress }
+
+    /// True when both mailboxes deliver to the same address (display names ignored).
+    public func hasSameAddress(as other: Mailbox) -> Bool { addressKey == other.addressKey }
+
+    /// `Name <local@unicode-domain>` (name quoted if it contains specials), or just the address.
+    /// Parsing this text again gives back an equal mailbox.
+    public var formatted: String {
+        guard let name = displayName else { return address }
+        return AddressSyntax.quotedDisplayName(name) + " <" + address + ">"
+    }
+}
+
+public enum AddressListEntry: Hashable, Sendable {
+    case mailbox(Mailbox)
+    case group(name: String, members: [Mailbox])
+}
+
+extension Array where Element == AddressListEntry {
+    /// All mailboxes, group members flattened in order.
+    public var mailboxes: [Mailbox] {
+        flatMap { entry -> [Mailbox] in
+            switch entry {
+            case .mailbox(let m): return [m]
+            case .group(_, let members): return members
+            }
+        }
+    }
+}
+
+public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Nothing to parse where one address was required, or an empty `<>`.
+        case empty
+        /// Full-width ASCII (U+FF01–U+FF5E), full-width space U+3000, ideographic full stop `。`/`｡`.
+        case fullWidthCharacter
+        /// `、` (U+3001) or `，` (U+FF0C) where a `,` belongs.
+        case japaneseSeparator
+        /// A character that looks like an ASCII one but is not (e.g. `ー` U+30FC for `-`), or a
+        /// domain character that IDNA would silently turn into another one (e.g. `ⓔ` into `e`).
+        case lookalikeCharacter
+        /// A non-breaking or other non-ASCII space, or a zero-width character, inside an address.
+        case invisibleCharacter
+        case missingAt
+        /// A second `@` in one address.
+        case multipleAt
+        case invalidLocalPart
+        case invalidDomain
+        case unterminatedQuote
+        case unterminatedComment
+        case unterminatedAngle
+        /// A group `Name: …` without its closing `;`.
+        case unterminatedGroup
+        case unexpectedCharacter
+        /// SMTPUTF8 is not supported.
+        case nonASCIILocalPart
+        /// Text after a complete address that is not a `,`.
+        case trailingGarbage
+        /// `;` used between addresses (Outlook habit) instead of `,`.
+        case semicolonSeparator
+        /// A display name containing `@` (or other specials) that is not quoted.
+        case displayNameNeedsQuotes
+        /// A group where exactly one mailbox is required, or a group inside a group.
+        case groupNotAllowed
+        /// More than one address where exactly one is required.
+        case tooManyAddresses
+    }
+
+    public let kind: Kind
+    /// The whole text that was parsed.
+    public let input: String
+    /// The offending text (a character, a word, an address).
+    public let offending: String
+    /// 1-based character position in `input` where the problem is.
+    public let position: Int
+    /// The full explanation, e.g. "full-width '＠' (U+FF20) at position 5 in 'taro＠example.jp': type the ASCII '@'".
+    public let description: String
+
+    init(kind: Kind, input: String, offending: String, position: Int, description: String) {
+        self.kind = kind
+        self.input = input
+        self.offending = offending
+        self.position = position
+        self.description = description
+    }
+}
+
+// MARK: - Shared syntax checks (used by the parser and by Mailbox.init)
+
+enum AddressSyntax {
+    /// Builds errors for one input text; `elementStart` is where the current list element begins,
+    /// so messages quote that element rather than a whole long list.
+    struct Context {
+        let input: String
+        let chars: [Character]
+        var elementStart: Int
+
+        /// The current list element: from `elementStart` up to the next top-level ',' (outside
+        /// quotes, comments and angle brackets), trimmed.
+        var elementText: String {
+            var i = elementStart
+            var depth = 0, angle = false, quoted = false
+            while i < chars.count {
+                let c = chars[i]
+                if quoted {
+                    if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
+                } else if depth > 0 {
+                    if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+                } else {
+                    switch c {
+                    case "\"": quoted = true
+                    case "(": depth += 1
+                    case "<": angle = true
+                    case ">": angle = false
+                    case ",": if !angle { return trimmed(elementStart, i) }
+                    default: break
+                    }
+                }
+                i += 1
+            }
+            return trimmed(elementStart, chars.count)
+        }
+
+        private func trimmed(_ from: Int, _ to: Int) -> String {
+            let lo = min(max(from, 0), chars.count), hi = min(max(to, lo), chars.count)
+            var s = String(chars[lo..<hi])
+            while let f = s.first, AddressSyntax.isWSP(f) { s.removeFirst() }
+            while let l = s.last, AddressSyntax.isWSP(l) { s.removeLast() }
+            return s
+        }
+
+        func text(_ from: Int, _ to: Int) -> String {
+            let lo = min(max(from, 0), chars.count), hi = min(max(to, lo), chars.count)
+            return String(chars[lo..<hi])
+        }
+
+        /// `what` at position N in 'element': `hint`
+        func error(_ kind: AddressError.Kind, at index: Int, offending: String,
+                   _ what: String, _ hint: String) -> AddressError {
+            let position = index + 1
+            let element = elementText
+            let shown = element.isEmpty ? input : element
+            return AddressError(kind: kind, input: input, offending: offending, position: position,
+                                description: "\(what) at position \(position) in '\(shown)': \(hint)")
+        }
+    }
+
+    // MARK: Character classes
+
+    static func isWSP(_ c: Character) -> Bool {
+        c == " " || c == "\t" || c == "\r\n" || c == "\n" || c == "\r"
+    }
+
+    /// Non-ASCII spaces and invisible characters that are harmless at the edges of a list element.
+    static func isBoundarySpace(_ c: Character) -> Bool {
+        guard c.unicodeScalars.count == 1, let s = c.unicodeScalars.first else { return false }
+        return s.value == 0x3000 || isUnicodeSpace(s) || isInvisible(s)
+    }
+
+    static func isUnicodeSpace(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00A0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F: return true
+        default: return false
+        }
+    }
+
+    /// Zero-width characters that IDNA would drop silently or that hide in pasted text.
+    /// (ZWNJ/ZWJ are left to libidn2: some scripts need them in domain labels.)
+    static func isInvisible(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00AD, 0x200B, 0x2060, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// RFC 5322 atext (ASCII only).
+    static func isASCIIAtext(_ c: Character) -> Bool {
+        guard let a = c.asciiValue else { return false }
+        switch a {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39: return true
+        default: return "!#$%&'*+-/=?^_`{|}~".utf8.contains(a)
+        }
+    }
+
+    static func isLDH(_ c: Character) -> Bool {
+        guard let a = c.asciiValue else { return false }
+        return (0x41...0x5A).contains(a) || (0x61...0x7A).contains(a) || (0x30...0x39).contains(a) || a == 0x2D
+    }
+
+    static func scalarName(_ s: Unicode.Scalar) -> String {
+        "U+" + String(s.value, radix: 16, uppercase: true).leftPadded(to: 4)
+    }
+
+    /// Describes a character for messages: `'x'`, or the code point for invisible ones.
+    static func show(_ c: Character) -> String {
+        if let a = c.asciiValue, a < 0x20 || a == 0x7F {
+            return scalarName(Unicode.Scalar(a))
+        }
+        if c == " " { return "space" }
+        if c.isASCII { return "'\(c)'" }
+        return "'\(c)' (\(c.unicodeScalars.map(scalarName).joined(separator: " ")))"
+    }
+
+    // MARK: Japanese keyboard slips
+
+    struct Slip {
+        let kind: AddressError.Kind
+        let what: String
+        let hint: String
+    }
+
+    /// Characters that a Japanese input method produces in place of the ASCII ones an address needs.
+    /// `betweenAddresses` picks the hint for the full-width space.
+    static func slip(_ c: Character, betweenAddresses: Bool = false) -> Slip? {
+        for s in c.unicodeScalars {
+            let code = scalarName(s)
+            switch s.value {
+            case 0x3000:
+                return Slip(kind: .fullWidthCharacter, what: "full-width space (\(code))",
+                            hint: betweenAddresses
+                                ? "separate addresses with the ASCII ','"
+                                : "an address cannot contain a space; delete it (or type the ASCII ',' between addresses)")
+            case 0x3001:
+                return Slip(kind: .japaneseSeparator, what: "Japanese comma '、' (\(code))",
+                            hint: "separate addresses with the ASCII ','")
+            case 0xFF0C:
+                return Slip(kind: .japaneseSeparator, what: "full-width comma '，' (\(code))",
+                            hint: "separate addresses with the ASCII ','")
+            case 0x3002:
+                return Slip(kind: .fullWidthCharacter, what: "ideographic full stop '。' (\(code))",
+                            hint: "type the ASCII '.'")
+            case 0xFF61:
+                return Slip(kind: .fullWidthCharacter, what: "half-width ideographic full stop '｡' (\(code))",
+                            hint: "type the ASCII '.'")
+            case 0xFF01...0xFF5E:
+                let ascii = Character(Unicode.Scalar(UInt8(s.value - 0xFEE0)))
+                return Slip(kind: .fullWidthCharacter, what: "full-width '\(Character(s))' (\(code))",
+                            hint: "type the ASCII '\(ascii)'")
+            case _ where isUnicodeSpace(s):
+                return Slip(kind: .invisibleCharacter, what: "non-ASCII space (\(code))",
+                            hint: betweenAddresses
+                                ? "separate addresses with the ASCII ','"
+                                : "an address cannot contain a space; delete it")
+            case _ where isInvisible(s):
+                return Slip(kind: .invisibleCharacter, what: "invisible character (\(code))",
+                            hint: "delete it (it often comes with pasted text)")
+            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212:
+                return Slip(kind: .lookalikeCharacter, what: "dash '\(Character(s))' (\(code))",
+                            hint: "type the ASCII '-'")
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    static func slipError(_ c: Character, at index: Int, ctx: Context, betweenAddresses: Bool = false) -> AddressError? {
+        guard let s = slip(c, betweenAddresses: betweenAddresses) else { return nil }
+        return ctx.error(s.kind, at: index, offending: String(c), s.what, s.hint)
+    }
+
+    // MARK: Local part
+
+    static func isDotAtom(_ s: some Collection<Character>) -> Bool {
+        var previousDot = true
+        for c in s {
+            if c == "." {
+                if previousDot { return false }
+                previousDot = true
+            } else if isASCIIAtext(c) {
+                previousDot = false
+            } else {
+                return false
+            }
+        }
+        return !previousDot
+    }
+
+    /// The local part as it must be written: dot-atom as is, anything else quoted with escapes.
+    static func quotedLocalPart(_ local: String) -> String {
+        if isDotAtom(local) { return local }
+        return quote(local)
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for c in s {
+            if c == "\"" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        out.append("\"")
+        return out
+    }
+
+    /// The display name as it must be written in a phrase: as is if it is atoms (non-ASCII allowed)
+    /// separated by single spaces, quoted otherwise.
+    static func quotedDisplayName(_ name: String) -> String {
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        let plain = !words.isEmpty && words.allSatisfy { word in
+            !word.isEmpty && word.allSatisfy { c in isASCIIAtext(c) || (!c.isASCII && !isWSP(c)) }
+        } && !name.contains("=?")
+        return plain ? name : quote(name)
+    }
+
+    static func normalizedDisplayName(_ name: String?) -> String? {
+        guard var s = name else { return nil }
+        while let f = s.first, isWSP(f) || f == "\u{3000}" { s.removeFirst() }
+        while let l = s.last, isWSP(l) || l == "\u{3000}" { s.removeLast() }
+        return s.isEmpty ? nil : s
+    }
+
+    /// Checks the content of a local part (quotes already removed). `positions[i]` is the index in
+    /// `ctx.chars` of `content[i]`; `emptyPosition` is where to point when the content is empty.
+    static func validateLocalContent(_ content: [Character], positions: [Int], emptyPosition: Int,
+                                     address: String, ctx: Context) throws(AddressError) {
+        if content.isEmpty {
+            throw ctx.error(.invalidLocalPart, at: emptyPosition, offending: address,
+                            "empty local part before '@'", "type the part before '@', e.g. taro@example.jp")
+        }
+        for (i, c) in content.enumerated() {
+            if let e = slipError(c, at: positions[i], ctx: ctx) { throw e }
+        }
+        if let i = content.firstIndex(where: { !$0.isASCII }) {
+            let local = String(content)
+            throw ctx.error(.nonASCIILocalPart, at: positions[i], offending: address,
+                            "non-ASCII local part '\(local)' of '\(address)'",
+                            "guardmail cannot send to addresses whose part before '@' is not ASCII (SMTPUTF8 is not supported)")
+        }
+        if let i = content.firstIndex(where: { c in c.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) {
+            throw ctx.error(.invalidLocalPart, at: positions[i], offending: address,
+                            "control character \(show(content[i])) in the local part of '\(address)'",
+                            "remove it")
+        }
+        let octets = String(content).utf8.count
+        if octets > 64 {
+            throw ctx.error(.invalidLocalPart, at: positions[0], offending: address,
+                            "local part of '\(address)' is \(octets) characters long",
+                            "the part before '@' can be at most 64 characters")
+        }
+    }
+
+    // MARK: Domain
+
+    /// Validates a domain (dot-atom of LDH labels or IDN labels) and returns its Unicode and
+    /// A-label forms. `offset` is the index in `ctx.chars` of `domain[0]`.
+    static func validateDomain(_ domain: [Character], offset: Int, address: String,
+                               ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
+        let text = String(domain)
+        if domain.isEmpty {
+            throw ctx.error(.invalidDomain, at: max(offset - 1, 0), offending: address,
+                            "nothing after '@'", "type the domain, e.g. taro@example.jp")
+        }
+        for (i, c) in domain.enumerated() {
+            if let e = slipError(c, at: offset + i, ctx: ctx) { throw e }
+        }
+        if domain.first == "[" {
+            throw ctx.error(.invalidDomain, at: offset, offending: text,
+                            "domain literal '\(text)'", "address literals are not supported; use the host name")
+        }
+        // Split into labels, remembering where each starts.
+        var labels: [(start: Int, chars: [Character])] = []
+        var current: [Character] = []
+        var start = 0
+        for (i, c) in domain.enumerated() {
+            if c == "." {
+                labels.append((start, current))
+                current = []
+                start = i + 1
+            } else {
+                current.append(c)
+            }
+        }
+        labels.append((start, current))
+
+        for (n, label) in labels.enumerated() where label.chars.isEmpty {
+            if n == 0 {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "domain '\(text)' starts with '.'", "remove the leading '.'")
+            } else if n == labels.count - 1 {
+                throw ctx.error(.invalidDomain, at: offset + label.start - 1, offending: text,
+                                "domain '\(text)' ends with '.'", "remove the trailing '.'")
+            } else {
+                throw ctx.error(.invalidDomain, at: offset + label.start, offending: text,
+                                "domain '\(text)' has two dots in a row", "remove one '.'")
+            }
+        }
+
+        var needsIDNA = false
+        for label in labels {
+            let labelText = String(label.chars)
+            let at = offset + label.start
+            for (i, c) in label.chars.enumerated() {
+                if c.isASCII && !isLDH(c) {
+                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
+                                    "\(show(c)) is not allowed in the domain '\(text)'",
+                                    "a domain has only letters, digits, '-' and '.'")
+                }
+                if !c.isASCII && isWSP(c) {
+                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
+                                    "space in the domain '\(text)'", "remove it")
+                }
+            }
+            if label.chars.first == "-" {
+                throw ctx.error(.invalidDomain, at: at, offending: labelText,
+                                "domain label '\(labelText)' starts with '-'", "a label cannot start or end with '-'")
+            }
+            if label.chars.last == "-" {
+                throw ctx.error(.invalidDomain, at: at + label.chars.count - 1, offending: labelText,
+                                "domain label '\(labelText)' ends with '-'", "a label cannot start or end with '-'")
+            }
+            let allASCII = label.chars.allSatisfy(\.isASCII)
+            if allASCII {
+                if label.chars.count > 63 {
+                    throw ctx.error(.invalidDomain, at: at, offending: labelText,
+                                    "domain label '\(labelText)' is \(label.chars.count) characters long",
+                                    "a label can be at most 63 characters")
+                }
+                if labelText.lowercased().hasPrefix("xn--") {
+                    needsIDNA = true
+                    // An A-label must decode and re-encode to itself.
+                    var valid = false
+                    if let u = try? IDNA.toUnicode(labelText), u.lowercased() != labelText.lowercased(),
+                       let back = try? IDNA.toASCII(u), back == labelText.lowercased() {
+                        valid = true
+                    }
+                    if !valid {
+                        throw ctx.error(.invalidDomain, at: at, offending: labelText,
+                                        "'\(labelText)' is not a valid internationalized (xn--) label",
+                                        "check the domain")
+                    }
+                }
+            } else {
+                needsIDNA = true
+                // A long-vowel mark 'ー' among otherwise ASCII characters is a mistyped '-'.
+                let others = label.chars.filter { $0 != "ー" }
+                if others.count < label.chars.count, !others.isEmpty, others.allSatisfy(\.isASCII),
+                   let i = label.chars.firstIndex(of: "ー") {
+                    throw ctx.error(.lookalikeCharacter, at: at + i, offending: "ー",
+                                    "katakana long-vowel mark 'ー' (U+30FC) in '\(labelText)'", "type the ASCII '-'")
+                }
+                // Latin letters mixed with Cyrillic or Greek ones: a homograph (examplе with a Cyrillic е).
+                if label.chars.contains(where: { $0.isASCII && $0.isLetter }),
+                   let i = label.chars.firstIndex(where: { c in
+                       c.unicodeScalars.contains { (0x0370...0x03FF).contains($0.value) || (0x0400...0x052F).contains($0.value) }
+                   }) {
+                    let c = label.chars[i]
+                    let script = c.unicodeScalars.contains { (0x0370...0x03FF).contains($0.value) } ? "Greek" : "Cyrillic"
+                    throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
+                                    "\(script) \(show(c)) among Latin letters in '\(labelText)'",
+                                    "it looks like a Latin letter but is not; retype the domain")
+                }
+                let roundTrip: String
+                do {
+                    roundTrip = try IDNA.toUnicode(try IDNA.toASCII(labelText))
+                } catch {
+                    throw ctx.error(.invalidDomain, at: at, offending: labelText,
+                                    "'\(labelText)' is not a valid internationalized domain label (\(error.message))",
+                                    "check the domain")
+                }
+                // UTS #46 maps some characters to others (ⓔ → e, ｶ → カ); never let that happen unseen.
+                if roundTrip != labelText.lowercased() {
+                    for (i, c) in label.chars.enumerated() where !c.isASCII {
+                        guard let a = try? IDNA.toASCII(String(c)), let u = try? IDNA.toUnicode(a),
+                              u != String(c).lowercased() else { continue }
+                        throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
+                                        "\(show(c)) in the domain '\(text)' stands for '\(u)'",
+                                        "type '\(u)' if that is what you mean")
+                    }
+                    throw ctx.error(.lookalikeCharacter, at: at, offending: labelText,
+                                    "domain label '\(labelText)' stands for '\(roundTrip)'",
+                                    "type '\(roundTrip)' if that is what you mean")
+                }
+            }
+        }
+
+        if labels.count < 2 {
+            throw ctx.error(.invalidDomain, at: offset, offending: text,
+                            "domain '\(text)' needs a dot", "type the full domain, e.g. example.jp")
+        }
+        if let tld = labels.last, tld.chars.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw ctx.error(.invalidDomain, at: offset, offending: text,
+                            "domain '\(text)' looks like an IP address", "IP addresses are not supported; use the host name")
+        }
+
+        let ascii: String
+        let unicode: String
+        if needsIDNA {
+            do {
+                ascii = try IDNA.toASCII(text)
+                unicode = try IDNA.toUnicode(ascii).precomposedStringWithCanonicalMapping.lowercased()
+            } catch {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "'\(text)' is not a valid internationalized domain (\(error.message))",
+                                "check the domain")
+            }
+        } else {
+            ascii = text.lowercased()
+            unicode = ascii
+        }
+        if ascii.utf8.count > 253 {
+            throw ctx.error(.invalidDomain, at: offset, offending: text,
+                            "domain '\(text)' is \(ascii.utf8.count) characters long", "a domain can be at most 253 characters")
+        }
+        if let long = ascii.split(separator: ".").first(where: { $0.utf8.count > 63 }) {
+            throw ctx.error(.invalidDomain, at: offset, offending: text,
+                            "domain '\(text)' has a label of \(long.utf8.count) characters when encoded",
+                            "a label can be at most 63 characters")
+        }
+        return (unicode, ascii)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,597 @@
+// AddressParser.swift — RFC 5322 §3.4 address lists, with clear errors for keyboard slips.
+//
+// Accepted: display names as atoms, quoted strings (with `\` escapes), RFC 2047 encoded-words
+// and raw UTF-8; angle addresses; bare addr-specs; quoted local parts; nested comments wherever
+// CFWS is allowed; groups (`Team: a@x.jp, b@y.jp;`, `undisclosed-recipients:;`); empty list
+// elements (`a@x.jp, , b@y.jp`).
+// Rejected with an error naming the character and its position: full-width and other
+// Japanese-input slips inside addresses or between them, domain literals, source routes,
+// single-label domains, non-ASCII local parts, unquoted specials in display names.
+// Nothing is silently corrected.
+
+public enum AddressParser {
+    /// Parses a comma-separated address list (groups allowed). Empty or blank text gives [].
+    public static func parseList(_ text: String) throws(AddressError) -> [AddressListEntry] {
+        var p = AddressListParser(text)
+        return try p.parseList()
+    }
+
+    /// Parses exactly one mailbox (no group, no list).
+    public static func parseMailbox(_ text: String) throws(AddressError) -> Mailbox {
+        var p = AddressListParser(text)
+        return try p.parseSingleMailbox()
+    }
+}
+
+private struct AddressListParser {
+    typealias S = AddressSyntax
+
+    let chars: [Character]
+    var ctx: S.Context
+    var pos = 0
+
+    init(_ text: String) {
+        chars = Array(text)
+        ctx = S.Context(input: text, chars: chars, elementStart: 0)
+    }
+
+    var atEnd: Bool { pos >= chars.count }
+    var current: Character? { pos < chars.count ? chars[pos] : nil }
+
+    // MARK: Lists
+
+    mutating func parseList() throws(AddressError) -> [AddressListEntry] {
+        var entries: [AddressListEntry] = []
+        while true {
+            try skipCFWS(boundary: true)
+            guard let c = current else { break }
+            if c == "," { pos += 1; continue }
+            ctx.elementStart = pos
+            entries.append(try parseAddress(allowGroup: true, inGroup: false))
+            try skipToSeparator(inGroup: false)
+            guard let next = current else { break }
+            if next == "," { pos += 1; continue }
+            throw afterAddressError(inGroup: false)
+        }
+        return entries
+    }
+
+    mutating func parseSingleMailbox() throws(AddressError) -> Mailbox {
+        try skipCFWS(boundary: true)
+        if atEnd {
+            throw AddressError(kind: .empty, input: ctx.input, offending: ctx.input, position: 1,
+                               description: "no address given: type an address, e.g. taro@example.jp")
+        }
+        ctx.elementStart = pos
+        guard case .mailbox(let m) = try parseAddress(allowGroup: false, inGroup: false) else {
+            fatalError("parseAddress(allowGroup: false) returned a group")
+        }
+        try skipToSeparator(inGroup: false)
+        guard let c = current else { return m }
+        if c == "," {
+            let commaAt = pos
+            pos += 1
+            try skipCFWS(boundary: true)
+            while current == "," { pos += 1; try skipCFWS(boundary: true) }
+            if atEnd {
+                throw ctx.error(.trailingGarbage, at: commaAt, offending: ",",
+                                "',' after the address", "only one address is allowed here; remove the ','")
+            }
+            throw ctx.error(.tooManyAddresses, at: pos, offending: restOfElement(from: pos),
+                            "a second address '\(restOfElement(from: pos))'", "only one address is allowed here")
+        }
+        throw afterAddressError(inGroup: false)
+    }
+
+    /// The error for whatever follows a complete address where ',' (or ';' in a group) was expected.
+    func afterAddressError(inGroup: Bool) -> AddressError {
+        let c = chars[pos]
+        let previous = ctx.text(ctx.elementStart, pos).trimmingWSP()
+        if let e = S.slipError(c, at: pos, ctx: ctx, betweenAddresses: true) { return e }
+        if c == ";" && !inGroup {
+            return ctx.error(.semicolonSeparator, at: pos, offending: ";",
+                             "';' after '\(previous)'", "separate addresses with ','")
+        }
+        if c == "@" {
+            return ctx.error(.multipleAt, at: pos, offending: "@",
+                             "second '@'", "an address has exactly one '@'; separate addresses with ','")
+        }
+        let rest = restOfElement(from: pos)
+        return ctx.error(.trailingGarbage, at: pos, offending: rest,
+                         "unexpected '\(rest)' after '\(previous)'",
+                         "separate addresses with ','" + (inGroup ? " and end the group with ';'" : ""))
+    }
+
+    /// From `from` up to the next ',' (or the end), trimmed.
+    func restOfElement(from: Int) -> String {
+        var i = from
+        var depth = 0, quoted = false
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
+            } else if c == "\"" { quoted = true }
+            else if c == "(" { depth += 1 }
+            else if c == ")" { depth = max(depth - 1, 0) }
+            else if c == "," && depth == 0 { break }
+            i += 1
+        }
+        return ctx.text(from, i).trimmingWSP()
+    }
+
+    // MARK: One address
+
+    mutating func parseAddress(allowGroup: Bool, inGroup: Bool) throws(AddressError) -> AddressListEntry {
+        let items = try scanPhrase()
+        guard let c = current else {
+            return .mailbox(try noAddress(items, stop: nil))
+        }
+        switch c {
+        case "<":
+            let name = displayName(items)
+            return .mailbox(try parseAngle(displayName: name))
+        case "@":
+            return .mailbox(try parseBareAddrSpec(items))
+        case ":":
+            guard !items.isEmpty else {
+                throw ctx.error(.unexpectedCharacter, at: pos, offending: ":",
+                                "':' without a group name", "write a group as Name: a@example.jp, b@example.jp;")
+            }
+            guard allowGroup else {
+                let name = phraseText(items)
+                if inGroup {
+                    throw ctx.error(.groupNotAllowed, at: pos, offending: name,
+                                    "group '\(name)' inside another group",
+                                    "groups cannot be nested; if ':' is part of a name, put the name in quotes")
+                }
+                throw ctx.error(.groupNotAllowed, at: pos, offending: name,
+                                "group '\(name)'",
+                                "exactly one address is allowed here; if ':' is part of a name, put the name in quotes")
+            }
+            return try parseGroup(items)
+        default:
+            return .mailbox(try noAddress(items, stop: c))
+        }
+    }
+
+    /// The phrase was not followed by '<', '@' or ':'.
+    func noAddress(_ items: [Item], stop: Character?) throws(AddressError) -> Mailbox {
+        if items.isEmpty, let stop {
+            if let e = S.slipError(stop, at: pos, ctx: ctx) { throw e }
+            if stop == ";" {
+                throw ctx.error(.semicolonSeparator, at: pos, offending: ";",
+                                "';' where an address should be", "separate addresses with ','")
+            }
+            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(stop),
+                            "unexpected \(S.show(stop))", "expected an address like taro@example.jp")
+        }
+        // Text typed with a full-width '＠' is an address attempt: name its first slip.
+        if items.contains(where: { $0.kind != .dot && $0.text.contains("＠") }) {
+            try checkSlips(items)
+        }
+        let text = phraseText(items)
+        let start = items.first?.start ?? pos
+        if stop == nil || stop == "," || stop == ";" {
+            let hint = stop == ","
+                ? "an address looks like taro@example.jp; if '\(text)' is a name containing ',', put it in quotes"
+                : "an address looks like taro@example.jp"
+            throw ctx.error(.missingAt, at: start, offending: text, "'\(text)' has no '@'", hint)
+        }
+        let c = stop!
+        if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
+        if c == ">" || c == ")" || c == "]" || c == "[" || c == "\\" {
+            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
+                            "unexpected \(S.show(c)) after '\(text)'",
+                            "if it is part of a name, put the whole name in quotes: \"Name\" <taro@example.jp>")
+        }
+        throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
+                        "unexpected \(S.show(c))", "an address looks like Name <taro@example.jp>")
+    }
+
+    mutating func parseGroup(_ nameItems: [Item]) throws(AddressError) -> AddressListEntry {
+        let name = displayName(nameItems) ?? phraseText(nameItems)
+        let groupStart = nameItems.first?.start ?? pos
+        pos += 1 // ':'
+        var members: [Mailbox] = []
+        func unterminated() -> AddressError {
+            ctx.error(.unterminatedGroup, at: groupStart, offending: name,
+                      "group '\(name)' has no closing ';'",
+                      "end the group with ';' (if ':' is part of a name, put the name in quotes)")
+        }
+        while true {
+            try skipCFWS(boundary: true)
+            guard let c = current else { throw unterminated() }
+            if c == ";" { pos += 1; break }
+            if c == "," { pos += 1; continue }
+            guard case .mailbox(let m) = try parseAddress(allowGroup: false, inGroup: true) else {
+                fatalError("parseAddress(allowGroup: false) returned a group")
+            }
+            members.append(m)
+            try skipToSeparator(inGroup: true)
+            guard let next = current else { throw unterminated() }
+            if next == "," { pos += 1; continue }
+            if next == ";" { pos += 1; break }
+            throw afterAddressError(inGroup: true)
+        }
+        return .group(name: name, members: members)
+    }
+
+    // MARK: addr-spec
+
+    /// `< addr-spec >`; `pos` is at '<'.
+    mutating func parseAngle(displayName: String?) throws(AddressError) -> Mailbox {
+        let open = pos
+        pos += 1
+        try skipCFWS()
+        func unterminated() -> AddressError {
+            ctx.error(.unterminatedAngle, at: open, offending: ctx.text(open, chars.count).trimmingWSP(),
+                      "'<' is never closed", "end the address with '>'")
+        }
+        guard let first = current else { throw unterminated() }
+        if first == "@" {
+            throw ctx.error(.unexpectedCharacter, at: pos, offending: "@",
+                            "source route '<@…:' ", "source routes are not supported; give just <taro@example.jp>")
+        }
+        if first == ">" {
+            throw ctx.error(.empty, at: open, offending: "<>", "empty address '<>'", "type an address between '<' and '>'")
+        }
+        let items = try scanPhrase()
+        guard let c = current else {
+            if items.isEmpty { throw unterminated() }
+            try checkSlips(items)
+            throw unterminated()
+        }
+        guard c == "@" else {
+            if items.isEmpty {
+                if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
+                throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
+                                "unexpected \(S.show(c)) after '<'", "expected an address like <taro@example.jp>")
+            }
+            try checkSlips(items)
+            let text = phraseText(items)
+            if c == ">" || c == "," {
+                throw ctx.error(.missingAt, at: items[0].start, offending: text,
+                                "'\(text)' has no '@'", "an address looks like <taro@example.jp>")
+            }
+            if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
+            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
+                            "unexpected \(S.show(c)) in '<\(text)'", "an address looks like <taro@example.jp>")
+        }
+        let at = pos
+        pos += 1
+        let (domStart, domEnd) = try scanDomainText(at: at)
+        let (local, positions) = try localPart(items, at: at, domain: ctx.text(domStart, domEnd))
+        let address = ctx.text(items.first?.start ?? at, domEnd)
+        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: address, ctx: ctx)
+        let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
+                                                    address: address, ctx: ctx)
+        try skipCFWS()
+        guard let close = current else { throw unterminated() }
+        if close != ">" {
+            if let e = S.slipError(close, at: pos, ctx: ctx) { throw e }
+            if close == "@" {
+                throw ctx.error(.multipleAt, at: pos, offending: "@",
+                                "second '@' in '<\(address)…'", "an address has exactly one '@'")
+            }
+            if close == "," { throw unterminated() }
+            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(close),
+                            "unexpected \(S.show(close)) after '<\(address)'", "end the address with '>'")
+        }
+        pos += 1
+        return Mailbox(validatedDisplayName: displayName, localPart: String(local),
+                       domain: unicode, asciiDomain: ascii)
+    }
+
+    /// A bare `local@domain`; `pos` is at '@', `items` is what came before it.
+    mutating func parseBareAddrSpec(_ items: [Item]) throws(AddressError) -> Mailbox {
+        let at = pos
+        // `taro@home <taro@example.jp>`: an unquoted display name with '@'.
+        if let lt = angleAhead(from: at) {
+            let name = ctx.text(items.first?.start ?? at, lt).trimmingWSP()
+            throw ctx.error(.displayNameNeedsQuotes, at: at, offending: name,
+                            "display name '\(name)' contains '@'",
+                            "put it in quotes (\"\(name)\" <…>), or separate addresses with ','")
+        }
+        pos += 1
+        let (domStart, domEnd) = try scanDomainText(at: at)
+        let address = ctx.text(items.first?.start ?? at, domEnd)
+        let (local, positions) = try localPart(items, at: at, domain: ctx.text(domStart, domEnd))
+        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: address, ctx: ctx)
+        let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
+                                                    address: address, ctx: ctx)
+        return Mailbox(validatedDisplayName: nil, localPart: String(local), domain: unicode, asciiDomain: ascii)
+    }
+
+    /// The index of a '<' later in the current list element (outside quotes and comments).
+    func angleAhead(from: Int) -> Int? {
+        var i = from
+        var depth = 0, quoted = false
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
+            } else if depth > 0 {
+                if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "(" {
+                depth += 1
+            } else if c == "," || c == ";" {
+                return nil
+            } else if c == "<" {
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Reports the first keyboard slip inside the phrase items (quoted or not).
+    func checkSlips(_ items: [Item]) throws(AddressError) {
+        for item in items where item.kind != .dot {
+            for i in item.start..<item.end {
+                if let e = S.slipError(chars[i], at: i, ctx: ctx) { throw e }
+            }
+        }
+    }
+
+    /// Checks that phrase items form a local part `word *("." word)` without spaces, and
+    /// returns its content with the input index of each character.
+    func localPart(_ items: [Item], at: Int, domain: String) throws(AddressError) -> ([Character], [Int]) {
+        if items.isEmpty {
+            throw ctx.error(.invalidLocalPart, at: at, offending: "@",
+                            "nothing before '@'", "type the part before '@', e.g. taro@example.jp")
+        }
+        try checkSlips(items)
+        let text = phraseText(items)
+        if let first = items.indices.dropFirst().first(where: { items[$0].spaceBefore }) {
+            // Suggest `Name <address>`, splitting at the last space.
+            let last = items.indices.last(where: { items[$0].spaceBefore })!
+            let name = ctx.text(items[0].start, items[last - 1].end)
+            let address = ctx.text(items[last].start, items[items.count - 1].end) + "@" + domain
+            throw ctx.error(.invalidLocalPart, at: items[first].gapStart, offending: text,
+                            "space in '\(text)' before '@'",
+                            "an address has no spaces; if '\(name)' is a name, write \(name) <\(address)>")
+        }
+        if items[0].kind == .dot {
+            throw ctx.error(.invalidLocalPart, at: items[0].start, offending: text,
+                            "local part '\(text)' starts with '.'", "remove the '.'")
+        }
+        if let last = items.last, last.kind == .dot {
+            throw ctx.error(.invalidLocalPart, at: last.start, offending: text,
+                            "local part '\(text)' ends with '.'", "remove the '.' before '@'")
+        }
+        for n in 1..<items.count {
+            let (a, b) = (items[n - 1], items[n])
+            if a.kind == .dot && b.kind == .dot {
+                throw ctx.error(.invalidLocalPart, at: b.start, offending: text,
+                                "local part '\(text)' has two dots in a row", "remove one '.'")
+            }
+            if a.kind != .dot && b.kind != .dot {
+                throw ctx.error(.invalidLocalPart, at: b.start, offending: text,
+                                "local part '\(text)' mixes quoted and unquoted text", "quote the whole part before '@'")
+            }
+        }
+        var content: [Character] = []
+        var positions: [Int] = []
+        for item in items {
+            content += item.content
+            positions += item.positions
+        }
+        return (content, positions)
+    }
+
+    /// Scans the raw domain text after '@' (CFWS allowed before it). Returns its index range.
+    mutating func scanDomainText(at: Int) throws(AddressError) -> (Int, Int) {
+        try skipCFWS()
+        let start = pos
+        if current == "[" {
+            var end = pos
+            while end < chars.count, chars[end] != "]" { end += 1 }
+            let literal = ctx.text(start, min(end + 1, chars.count))
+            throw ctx.error(.invalidDomain, at: start, offending: literal,
+                            "domain literal '\(literal)'", "address literals are not supported; use the host name")
+        }
+        while let c = current, c == "." || isDomainChar(c) { pos += 1 }
+        if pos == start {
+            guard let c = current else {
+                throw ctx.error(.invalidDomain, at: at, offending: ctx.text(ctx.elementStart, chars.count).trimmingWSP(),
+                                "nothing after '@'", "type the domain, e.g. taro@example.jp")
+            }
+            if c == "@" {
+                throw ctx.error(.multipleAt, at: pos, offending: "@",
+                                "second '@'", "an address has exactly one '@'")
+            }
+            if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
+            throw ctx.error(.invalidDomain, at: pos, offending: String(c),
+                            "\(S.show(c)) where the domain should be", "type the domain after '@', e.g. taro@example.jp")
+        }
+        if current == "@" {
+            throw ctx.error(.multipleAt, at: pos, offending: "@",
+                            "second '@'", "an address has exactly one '@'; separate addresses with ','")
+        }
+        try checkSpaceAfterDomain(start: start)
+        return (start, pos)
+    }
+
+    /// Spaces right after the domain text followed by another word: a full-width or other
+    /// non-ASCII space is reported at once; an ASCII space is reported as a space inside the
+    /// domain when the domain is clearly cut (`ex ample.jp`, `example .jp`, `example. jp`).
+    func checkSpaceAfterDomain(start: Int) throws(AddressError) {
+        var j = pos
+        while j < chars.count, S.isWSP(chars[j]) || S.isBoundarySpace(chars[j]) { j += 1 }
+        guard j > pos, j < chars.count, chars[j] == "." || isDomainChar(chars[j]) else { return }
+        var k = j
+        var hasAt = false
+        while k < chars.count, !S.isWSP(chars[k]), !S.isBoundarySpace(chars[k]), !",;<>()\"".contains(chars[k]) {
+            if chars[k] == "@" { hasAt = true }
+            k += 1
+        }
+        if let f = (pos..<j).first(where: { S.isBoundarySpace(chars[$0]) }),
+           let e = S.slipError(chars[f], at: f, ctx: ctx, betweenAddresses: hasAt) {
+            throw e
+        }
+        let domain = chars[start..<pos]
+        if !hasAt && (!domain.contains(".") || domain.last == "." || chars[j] == ".") {
+            let text = ctx.text(start, k)
+            throw ctx.error(.invalidDomain, at: pos, offending: text,
+                            "space in the domain '\(text)'", "a domain has no spaces; delete it")
+        }
+    }
+
+    /// Characters scanned as domain text: ASCII atext (checked later) and non-ASCII except the
+    /// characters that end an address (full-width space and Japanese commas).
+    func isDomainChar(_ c: Character) -> Bool {
+        if c.isASCII { return S.isASCIIAtext(c) }
+        return c != "、" && c != "，" && !S.isWSP(c) && !S.isBoundarySpace(c)
+    }
+
+    // MARK: Phrases
+
+    struct Item {
+        enum Kind { case atom, quoted, dot }
+        var kind: Kind
+        /// Atom text, quoted-string content (escapes resolved), or ".".
+        var content: [Character]
+        /// Input index of each content character.
+        var positions: [Int]
+        /// Raw range in the input (including quotes).
+        var start: Int
+        var end: Int
+        /// CFWS between this item and the previous one (or before the first).
+        var spaceBefore: Bool
+        var gapStart: Int
+
+        var text: String { String(content) }
+    }
+
+    /// Scans `*(word / "." / CFWS)`. Atoms accept any non-ASCII character (raw UTF-8 display
+    /// names, and full-width characters which are judged later by context).
+    mutating func scanPhrase() throws(AddressError) -> [Item] {
+        var items: [Item] = []
+        while true {
+            let gapStart = pos
+            try skipCFWS()
+            let space = pos > gapStart
+            guard let c = current else { break }
+            if c == "\"" {
+                var item = try scanQuoted()
+                item.spaceBefore = space
+                item.gapStart = gapStart
+                items.append(item)
+            } else if c == "." {
+                items.append(Item(kind: .dot, content: ["."], positions: [pos], start: pos, end: pos + 1,
+                                  spaceBefore: space, gapStart: gapStart))
+                pos += 1
+            } else if isPhraseAtomChar(c) {
+                let start = pos
+                while let d = current, isPhraseAtomChar(d) { pos += 1 }
+                items.append(Item(kind: .atom, content: Array(chars[start..<pos]), positions: Array(start..<pos),
+                                  start: start, end: pos, spaceBefore: space, gapStart: gapStart))
+            } else {
+                break
+            }
+        }
+        return items
+    }
+
+    func isPhraseAtomChar(_ c: Character) -> Bool {
+        if c.isASCII { return S.isASCIIAtext(c) }
+        return !S.isWSP(c)
+    }
+
+    /// A quoted string; `pos` is at the opening quote.
+    mutating func scanQuoted() throws(AddressError) -> Item {
+        let open = pos
+        pos += 1
+        var content: [Character] = []
+        var positions: [Int] = []
+        while true {
+            guard let c = current else {
+                throw ctx.error(.unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
+                                "'\"' is never closed", "add the closing '\"'")
+            }
+            if c == "\"" { pos += 1; break }
+            if c == "\\" {
+                guard pos + 1 < chars.count else {
+                    throw ctx.error(.unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
+                                    "'\"' is never closed", "add the closing '\"'")
+                }
+                content.append(chars[pos + 1])
+                positions.append(pos + 1)
+                pos += 2
+                continue
+            }
+            content.append(c)
+            positions.append(pos)
+            pos += 1
+        }
+        return Item(kind: .quoted, content: content, positions: positions, start: open, end: pos,
+                    spaceBefore: false, gapStart: open)
+    }
+
+    /// The phrase as words separated by single spaces where CFWS separated them.
+    func phraseText(_ items: [Item]) -> String {
+        var s = ""
+        for (n, item) in items.enumerated() {
+            if n > 0 && item.spaceBefore { s += " " }
+            s += item.text
+        }
+        return s
+    }
+
+    /// The display name: phrase text with RFC 2047 encoded-words decoded; nil if empty.
+    func displayName(_ items: [Item]) -> String? {
+        S.normalizedDisplayName(EncodedWordDecoder.decode(phraseText(items)))
+    }
+
+    // MARK: CFWS
+
+    /// After an address: skips CFWS, and also full-width/non-breaking/invisible spaces when only
+    /// CFWS, such spaces and then ',' (or ';' in a group, or the end) follow. Spaces used *instead*
+    /// of ',' stay put so the caller reports them.
+    mutating func skipToSeparator(inGroup: Bool) throws(AddressError) {
+        try skipCFWS()
+        guard let c = current, S.isBoundarySpace(c) else { return }
+        let save = pos
+        try skipCFWS(boundary: true)
+        if let next = current, next != ",", !(inGroup && next == ";") { pos = save }
+    }
+
+    /// Skips whitespace and (nested) comments; with `boundary`, also full-width, non-breaking and
+    /// invisible spaces (at the start of a list element they are harmless).
+    mutating func skipCFWS(boundary: Bool = false) throws(AddressError) {
+        while let c = current {
+            if S.isWSP(c) || (boundary && S.isBoundarySpace(c)) {
+                pos += 1
+            } else if c == "(" {
+                let open = pos
+                var depth = 0
+                repeat {
+                    guard let d = current else {
+                        throw ctx.error(.unterminatedComment, at: open, offending: ctx.text(open, chars.count),
+                                        "comment '(' is never closed", "add the closing ')'")
+                    }
+                    if d == "\\" {
+                        pos += 2
+                        continue
+                    }
+                    if d == "(" { depth += 1 } else if d == ")" { depth -= 1 }
+                    pos += 1
+                } while depth > 0
+                pos = min(pos, chars.count)
+            } else {
+                return
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingWSP() -> String {
+        var s = Substring(self)
+        while let f = s.first, AddressSyntax.isWSP(f) { s.removeFirst() }
+        while let l = s.last, AddressSyntax.isWSP(l) { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,336 @@
+// EncodedWordDecoder.swift — RFC 2047 encoded-word decoding for header values.
+//
+// `=?charset?B?…?=` and `=?charset?Q?…?=` with charsets UTF-8, US-ASCII, ISO-8859-1,
+// windows-1252, ISO-2022-JP, Shift_JIS (CP932) and EUC-JP; RFC 2231 language suffixes
+// (`UTF-8*ja`) are ignored. Whitespace between adjacent encoded-words is dropped; the bytes of
+// adjacent words in the same charset are decoded together, so a character split across two words
+// comes out whole. Anything malformed (bad syntax, bad Base64/Q, unknown charset, bytes invalid in
+// the charset) is left exactly as it was. Folded lines (CRLF + whitespace) are unfolded first.
+// Decoding is lenient about position: encoded-words are recognised even when not separated from
+// surrounding text by whitespace, and inside quoted strings.
+
+import Foundation
+
+public enum EncodedWordDecoder {
+    public static func decode(_ headerValue: String) -> String {
+        let bytes = unfold(Array(headerValue.utf8))
+        guard containsMarker(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+
+        // Split into literal runs and well-formed encoded-words.
+        var pieces: [Piece] = []
+        var literalStart = 0
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == UInt8(ascii: "="), bytes[i + 1] == UInt8(ascii: "?"), let word = parseWord(bytes, at: i) {
+                if literalStart < i { pieces.append(.literal(Array(bytes[literalStart..<i]))) }
+                pieces.append(.word(word))
+                i = word.end
+                literalStart = i
+            } else {
+                i += 1
+            }
+        }
+        if literalStart < bytes.count { pieces.append(.literal(Array(bytes[literalStart...]))) }
+
+        // Gather clusters of words separated only by linear whitespace and resolve each.
+        var out = ""
+        var n = 0
+        while n < pieces.count {
+            switch pieces[n] {
+            case .literal(let b):
+                out += String(decoding: b, as: UTF8.self)
+                n += 1
+            case .word(let first):
+                var words = [first]
+                var gaps: [[UInt8]] = []
+                var m = n + 1
+                while m < pieces.count {
+                    if case .word(let next) = pieces[m] {
+                        gaps.append([]) // directly adjacent
+                        words.append(next)
+                        m += 1
+                    } else if m + 1 < pieces.count, case .literal(let gap) = pieces[m], isLinearWhitespace(gap),
+                              case .word(let next) = pieces[m + 1] {
+                        gaps.append(gap)
+                        words.append(next)
+                        m += 2
+                    } else {
+                        break
+                    }
+                }
+                out += resolve(words, gaps)
+                n = m
+            }
+        }
+        return out
+    }
+
+    // MARK: Words
+
+    struct Word {
+        var raw: [UInt8]
+        var charset: Charset
+        var bytes: [UInt8]
+        var end: Int
+    }
+
+    enum Piece {
+        case literal([UInt8])
+        case word(Word)
+    }
+
+    /// Parses `=?charset?enc?text?=` at `start`; nil if it is not a decodable encoded-word.
+    static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
+        var i = start + 2
+        let charsetStart = i
+        while i < b.count, b[i] != UInt8(ascii: "?") {
+            guard b[i] > 0x20, b[i] < 0x7F else { return nil }
+            i += 1
+        }
+        guard i < b.count, i > charsetStart else { return nil }
+        let charsetName = String(decoding: b[charsetStart..<i], as: UTF8.self)
+        i += 1
+        guard i + 1 < b.count, b[i + 1] == UInt8(ascii: "?") else { return nil }
+        let encoding = b[i] | 0x20 // lowercase
+        guard encoding == UInt8(ascii: "b") || encoding == UInt8(ascii: "q") else { return nil }
+        i += 2
+        let textStart = i
+        while i < b.count, b[i] != UInt8(ascii: "?") {
+            guard b[i] > 0x20, b[i] < 0x7F else { return nil }
+            i += 1
+        }
+        guard i + 1 < b.count, b[i + 1] == UInt8(ascii: "=") else { return nil }
+        let text = Array(b[textStart..<i])
+        let end = i + 2
+        guard let charset = Charset(name: charsetName) else { return nil }
+        let decoded = encoding == UInt8(ascii: "b") ? base64(text) : quotedPrintable(text)
+        guard let decoded else { return nil }
+        return Word(raw: Array(b[start..<end]), charset: charset, bytes: decoded, end: end)
+    }
+
+    /// Decodes a cluster of words; `gaps[k]` is the whitespace between `words[k]` and `words[k+1]`.
+    /// Runs of the same charset are decoded as one byte string; if that fails each word is tried
+    /// alone, and a word that still fails is kept as typed (with the whitespace around it).
+    static func resolve(_ words: [Word], _ gaps: [[UInt8]]) -> String {
+        var units: [(text: String, decoded: Bool, first: Int, last: Int)] = []
+        var k = 0
+        while k < words.count {
+            var j = k
+            while j + 1 < words.count, words[j + 1].charset == words[k].charset { j += 1 }
+            let run = words[k...j]
+            if let s = words[k].charset.decode(run.flatMap(\.bytes)) {
+                units.append((s, true, k, j))
+            } else {
+                for w in k...j {
+                    if let s = words[w].charset.decode(words[w].bytes) {
+                        units.append((s, true, w, w))
+                    } else {
+                        units.append((String(decoding: words[w].raw, as: UTF8.self), false, w, w))
+                    }
+                }
+            }
+            k = j + 1
+        }
+        var out = ""
+        for (u, unit) in units.enumerated() {
+            if u > 0 {
+                let previous = units[u - 1]
+                if !previous.decoded || !unit.decoded {
+                    out += String(decoding: gaps[previous.last], as: UTF8.self)
+                }
+            }
+            out += unit.text
+        }
+        return out
+    }
+
+    // MARK: Transfer encodings
+
+    static func base64(_ text: [UInt8]) -> [UInt8]? {
+        var body = text
+        var padding = 0
+        while body.last == UInt8(ascii: "=") { body.removeLast(); padding += 1 }
+        guard padding <= 2 else { return nil }
+        if padding > 0 && (body.count + padding) % 4 != 0 { return nil }
+        guard body.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for c in body {
+            let v: UInt8
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            default: return nil
+            }
+            accumulator = (accumulator << 6) | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out
+    }
+
+    static func quotedPrintable(_ text: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var i = 0
+        while i < text.count {
+            let c = text[i]
+            if c == UInt8(ascii: "_") {
+                out.append(0x20)
+                i += 1
+            } else if c == UInt8(ascii: "=") {
+                guard i + 2 < text.count, let hi = hexValue(text[i + 1]), let lo = hexValue(text[i + 2]) else {
+                    return nil
+                }
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Removes CR LF (or a bare LF) that is followed by a space or tab (RFC 5322 unfolding).
+    static func unfold(_ b: [UInt8]) -> [UInt8] {
+        guard b.contains(0x0A) else { return b }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0D, i + 2 < b.count, b[i + 1] == 0x0A, b[i + 2] == 0x20 || b[i + 2] == 0x09 {
+                i += 2
+                continue
+            }
+            if b[i] == 0x0A, i + 1 < b.count, b[i + 1] == 0x20 || b[i + 1] == 0x09 {
+                i += 1
+                continue
+            }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func containsMarker(_ b: [UInt8]) -> Bool {
+        var i = 0
+        while i + 1 < b.count {
+            if b[i] == UInt8(ascii: "="), b[i + 1] == UInt8(ascii: "?") { return true }
+            i += 1
+        }
+        return false
+    }
+
+    static func isLinearWhitespace(_ b: [UInt8]) -> Bool {
+        !b.isEmpty && b.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    // MARK: Charsets
+
+    enum Charset: Equatable {
+        case utf8, ascii, latin1, windows1252, iso2022JP, shiftJIS, eucJP
+
+        init?(name: String) {
+            var n = name.lowercased()
+            if let star = n.firstIndex(of: "*") { n = String(n[..<star]) } // RFC 2231 language
+            switch n {
+            case "utf-8", "utf8":
+                self = .utf8
+            case "us-ascii", "ascii", "ansi_x3.4-1968":
+                self = .ascii
+            case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "iso-ir-100", "cp819", "csisolatin1":
+                self = .latin1
+            case "windows-1252", "cp1252", "x-cp1252":
+                self = .windows1252
+            case "iso-2022-jp", "csiso2022jp":
+                self = .iso2022JP
+            case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cp932", "x-ms-cp932":
+                self = .shiftJIS
+            case "euc-jp", "eucjp", "x-euc-jp", "cseucpkdfmtjapanese":
+                self = .eucJP
+            default:
+                return nil
+            }
+        }
+
+        /// The text, or nil if the bytes are not valid in this charset.
+        func decode(_ bytes: [UInt8]) -> String? {
+            switch self {
+            case .utf8:
+                return String(data: Data(bytes), encoding: .utf8)
+            case .ascii:
+                guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+                return String(decoding: bytes, as: UTF8.self)
+            case .latin1:
+                return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            case .windows1252:
+                return String(data: Data(bytes), encoding: .windowsCP1252)
+            case .iso2022JP:
+                return String(data: Data(bytes), encoding: .iso2022JP)
+            case .shiftJIS:
+                return String(data: Data(bytes), encoding: .shiftJIS)
+            case .eucJP:
+                // Foundation on Linux has no EUC-JP decoder; EUC-JP is JIS X 0208 with the high bits
+                // set, so re-express it as ISO-2022-JP and decode that.
+                guard let jis = Charset.eucJPToISO2022JP(bytes) else { return nil }
+                return String(data: Data(jis), encoding: .iso2022JP)
+            }
+        }
+
+        static func eucJPToISO2022JP(_ b: [UInt8]) -> [UInt8]? {
+            enum Mode { case ascii, jis0208, katakana }
+            var mode = Mode.ascii
+            var out: [UInt8] = []
+            func switchTo(_ m: Mode) {
+                guard m != mode else { return }
+                switch m {
+                case .ascii: out += [0x1B, 0x28, 0x42]    // ESC ( B
+                case .jis0208: out += [0x1B, 0x24, 0x42]  // ESC $ B
+                case .katakana: out += [0x1B, 0x28, 0x49] // ESC ( I
+                }
+                mode = m
+            }
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c < 0x80 {
+                    guard c != 0x1B else { return nil }
+                    switchTo(.ascii)
+                    out.append(c)
+                    i += 1
+                } else if (0xA1...0xFE).contains(c), i + 1 < b.count, (0xA1...0xFE).contains(b[i + 1]) {
+                    switchTo(.jis0208)
+                    out += [c & 0x7F, b[i + 1] & 0x7F]
+                    i += 2
+                } else if c == 0x8E, i + 1 < b.count, (0xA1...0xDF).contains(b[i + 1]) {
+                    switchTo(.katakana)
+                    out.append(b[i + 1] & 0x7F)
+                    i += 2
+                } else {
+                    return nil // JIS X 0212 (0x8F) and invalid bytes are not supported
+                }
+            }
+            switchTo(.ascii)
+            return out
+        }
+    }
+}
