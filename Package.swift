@@ -15,7 +15,6 @@ let package = Package(
         // C shims: one per library, typed wrappers for what Swift cannot call.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
-        .systemLibrary(name: "CMagic", providers: [.apt(["libmagic-dev"])]),
 
         // Pure modules: no clock, no file system, no network.
         .target(name: "GuardTOML"),
@@ -23,9 +22,9 @@ let package = Package(
 
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore"]),
-        .target(name: "Inspect", dependencies: ["CMagic"]),
+        .target(name: "Inspect", dependencies: ["Store"]),
         .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
-        .target(name: "Config", dependencies: ["GuardTOML", "MailCore"]),
+        .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store"]),
         // The send path shared by `guardmail send` and the composer: build, spool, submit.
         .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config"]),
 
@@ -42,6 +41,7 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -61,7 +61,7 @@ public struct SpooledMessage: Sendable {
 public enum Delivery {
     /// Parses every address field and checks every attachment. Collects all problems rather than
     /// stopping at the first, so the user can fix them in one go.
-    public static func buildMessage(_ input: DraftInput, account: AccountConfig, detector: MagicDetector) throws(DeliveryError) -> OutgoingMessage {
+    public static func buildMessage(_ input: DraftInput, account: AccountConfig, detector: ContentTypeDetector) throws(DeliveryError) -> OutgoingMessage {
         var problems: [String] = []
         func parse(_ lists: [String], _ field: String) -> [AddressListEntry] {
             var entries: [AddressListEntry] = []
@@ -87,9 +87,17 @@ public enum Delivery {
                     continue
                 }
                 let name = path.split(separator: "/").last.map(String.init) ?? path
-                attachments.append(Attachment(source: path, fileName: name, contentType: detector.contentType(ofFile: path), size: size))
+                attachments.append(Attachment(source: path, fileName: name, contentType: "", size: size))
             } catch {
                 problems.append("attachment: \(error)")
+            }
+        }
+        if problems.isEmpty && !attachments.isEmpty {
+            do {
+                let types = try detector.contentTypes(ofFiles: attachments.map(\.source))
+                for index in attachments.indices { attachments[index].contentType = types[index] }
+            } catch {
+                problems.append(error.message)
             }
         }
         if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {

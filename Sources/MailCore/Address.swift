@@ -1,6 +1,5 @@
 // Address.swift — mailboxes, address-list entries and address errors (RFC 5322 §3.4).
 
-import Foundation
 
 /// One mailbox: optional display name + addr-spec.
 public struct Mailbox: Hashable, Sendable {
@@ -533,7 +532,7 @@ enum AddressSyntax {
         if needsIDNA {
             do {
                 ascii = try IDNA.toASCII(text)
-                unicode = try IDNA.toUnicode(ascii).precomposedStringWithCanonicalMapping.lowercased()
+                unicode = try IDNA.toUnicode(ascii).lowercased()  // U-labels are NFC by definition (RFC 5891 §5.4)
             } catch {
                 throw ctx.error(.invalidDomain, at: offset, offending: text,
                                 "'\(text)' is not a valid internationalized domain (\(error.message))",

@@ -9,7 +9,6 @@
 // Decoding is lenient about position: encoded-words are recognised even when not separated from
 // surrounding text by whitespace, and inside quoted strings.
 
-import Foundation
 
 public enum EncodedWordDecoder {
     public static func decode(_ headerValue: String) -> String {
@@ -276,61 +275,23 @@ public enum EncodedWordDecoder {
         func decode(_ bytes: [UInt8]) -> String? {
             switch self {
             case .utf8:
-                return String(data: Data(bytes), encoding: .utf8)
+                return String(validating: bytes, as: UTF8.self)
             case .ascii:
                 guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
                 return String(decoding: bytes, as: UTF8.self)
             case .latin1:
                 return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
             case .windows1252:
-                return String(data: Data(bytes), encoding: .windowsCP1252)
+                return Iconv.decode(bytes, from: "CP1252")
             case .iso2022JP:
-                return String(data: Data(bytes), encoding: .iso2022JP)
+                // CP50221-style ISO-2022-JP as Japanese mailers write it (with half-width katakana).
+                return Iconv.decode(bytes, from: "ISO-2022-JP-3") ?? Iconv.decode(bytes, from: "ISO-2022-JP")
             case .shiftJIS:
-                return String(data: Data(bytes), encoding: .shiftJIS)
+                // Mail labelled Shift_JIS is in practice Windows-31J (CP932): ①, ㈱, NEC/IBM extensions.
+                return Iconv.decode(bytes, from: "CP932")
             case .eucJP:
-                // Foundation on Linux has no EUC-JP decoder; EUC-JP is JIS X 0208 with the high bits
-                // set, so re-express it as ISO-2022-JP and decode that.
-                guard let jis = Charset.eucJPToISO2022JP(bytes) else { return nil }
-                return String(data: Data(jis), encoding: .iso2022JP)
+                return Iconv.decode(bytes, from: "EUC-JP-MS") ?? Iconv.decode(bytes, from: "EUC-JP")
             }
-        }
-
-        static func eucJPToISO2022JP(_ b: [UInt8]) -> [UInt8]? {
-            enum Mode { case ascii, jis0208, katakana }
-            var mode = Mode.ascii
-            var out: [UInt8] = []
-            func switchTo(_ m: Mode) {
-                guard m != mode else { return }
-                switch m {
-                case .ascii: out += [0x1B, 0x28, 0x42]    // ESC ( B
-                case .jis0208: out += [0x1B, 0x24, 0x42]  // ESC $ B
-                case .katakana: out += [0x1B, 0x28, 0x49] // ESC ( I
-                }
-                mode = m
-            }
-            var i = 0
-            while i < b.count {
-                let c = b[i]
-                if c < 0x80 {
-                    guard c != 0x1B else { return nil }
-                    switchTo(.ascii)
-                    out.append(c)
-                    i += 1
-                } else if (0xA1...0xFE).contains(c), i + 1 < b.count, (0xA1...0xFE).contains(b[i + 1]) {
-                    switchTo(.jis0208)
-                    out += [c & 0x7F, b[i + 1] & 0x7F]
-                    i += 2
-                } else if c == 0x8E, i + 1 < b.count, (0xA1...0xDF).contains(b[i + 1]) {
-                    switchTo(.katakana)
-                    out.append(b[i + 1] & 0x7F)
-                    i += 2
-                } else {
-                    return nil // JIS X 0212 (0x8F) and invalid bytes are not supported
-                }
-            }
-            switchTo(.ascii)
-            return out
         }
     }
 }

@@ -48,7 +48,7 @@ public final class FileSink: ByteSink {
     private var used = 0
     public private(set) var bytesWritten: Int64 = 0
 
-    public init(creating path: String, bufferSize: Int = 1 << 20) throws(FileError) {
+    public init(creating path: String, bufferSize: Int = 256 << 10) throws(FileError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileError(action: "create", path: path, errno: errno) }

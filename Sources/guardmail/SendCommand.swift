@@ -50,8 +50,7 @@ struct Send: ParsableCommand {
         }
         do {
             let input = try readInput()
-            let detector = try MagicDetector()
-            let outgoing = try Delivery.buildMessage(input, account: account, detector: detector)
+            let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
@@ -75,8 +74,6 @@ struct Send: ParsableCommand {
             try finish(result, messageID: spooled.messageID)
         } catch let error as DeliveryError {
             throw fail(error)
-        } catch let error as InspectError {
-            throw fail(DeliveryError(.config, error.message))
         }
     }
 

@@ -18,6 +18,9 @@ import Testing
         ("=?Shift_JIS?B?jlKTYw==?=", "山田"),
         ("=?shift_jis?Q?=8E=52=93=63?=", "山田"),
         ("=?EUC-JP?B?u7PFxI6x?=", "山田ｱ"),
+        ("=?EUC-JP?B?j7Cw?=", "乁"),       // JIS X 0212 (three-byte EUC-JP), through iconv
+        ("=?Shift_JIS?B?h0A=?=", "①"),    // CP932 extension
+        ("=?EUC-JP?B?/w==?=", "=?EUC-JP?B?/w==?="),  // an invalid byte leaves the word as it is
         ("=?euc-jp?Q?=C6=FC=CB=DC?=", "日本"),
         ("=?UTF-8?B?5bGx55Sw?", "=?UTF-8?B?5bGx55Sw?"),
         ("=?UTF-8?B??=", ""),
@@ -71,7 +74,6 @@ import Testing
         "=??B?abc?=",                     // empty charset
         "=?UTF-8?B?5bGx 55Sw?=",          // space inside
         "a =? b ?= c",
-        "=?EUC-JP?B?j7Cw?=",              // JIS X 0212 is not supported
         "Plain text, no words",
         "",
     ])

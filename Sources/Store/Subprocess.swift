@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program and collects what it prints, without a shell unless asked for one.
+public enum Subprocess {
+    public struct Output: Sendable {
+        /// The exit status, or nil when the program was killed by a signal.
+        public var status: Int32?
+        public var standardOutput: [UInt8]
+        public var succeeded: Bool { status == 0 }
+    }
+
+    /// Runs `arguments[0]` (an absolute path) with the given arguments; standard error is
+    /// inherited so the user sees the program's own complaints. Output beyond `limit` is dropped.
+    public static func run(_ arguments: [String], limit: Int = 1 << 20) throws(FileError) -> Output {
+        var pipeFDs: [Int32] = [0, 0]
+        guard pipe(&pipeFDs) == 0 else { throw FileError(action: "run", path: arguments[0], errno: errno) }
+        // Neither end may leak into other children; the child gets the write end as fd 1 via dup2.
+        _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        close(pipeFDs[1])
+        guard spawned == 0 else {
+            close(pipeFDs[0])
+            throw FileError(action: "run", path: arguments[0], errno: spawned)
+        }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(pipeFDs[0], $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if output.count < limit { output += buffer[0..<min(n, limit - output.count)] }
+        }
+        close(pipeFDs[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return Output(status: exited ? (status >> 8) & 0xff : nil, standardOutput: output)
+    }
+}
