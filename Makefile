@@ -36,10 +36,13 @@ demo:
 	$(SWIFT) build
 	@scripts/demo.sh
 
+# Side by side with s-nail, mutt, curl and msmtp into one fast local sink (see bench/README.md).
+# e.g. make bench BENCH_ARGS="--sizes 1,25 --runs 3"
 bench:
 	@scripts/install-deps.sh bench
-	$(SWIFT) build -c release
-	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py
+	$(SWIFT) build -c release --product guardmail
+	$(PY) bench/sink_selftest.py
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .build demo-data

@@ -23,6 +23,9 @@ public struct GuardmailConfig: Sendable, Equatable {
     public var file: String
     public var defaultAccount: String?
     public var accounts: [AccountConfig]
+    /// A theme name: built in (default, light, high-contrast, monochrome) or a file
+    /// `themes/NAME.toml` in the config folder.
+    public var theme: String?
 
     /// The named account, or the default one, or the only one.
     public func account(named name: String?) throws(ConfigError) -> AccountConfig {
@@ -55,12 +58,13 @@ public enum ConfigLoader {
         do {
             var root = try TOMLTableReader.parse(text, file: file)
             let defaultAccount = try root.optional("default_account", as: String.self)
+            let theme = try root.optional("theme", as: String.self)
             var accounts: [AccountConfig] = []
             for (name, var reader) in try root.tables("accounts") {
                 accounts.append(try account(name: name, &reader, file: file))
             }
             try root.finish()
-            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts)
+            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme)
             if let defaultAccount, !accounts.contains(where: { $0.name == defaultAccount }) {
                 let line = root.position(of: "default_account").map { ":\($0.line)" } ?? ""
                 throw ConfigError("\(file)\(line): default_account '\(defaultAccount)' names no [accounts.\(defaultAccount)] table")

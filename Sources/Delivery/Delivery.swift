@@ -181,11 +181,3 @@ public enum Delivery {
             random: &random)
     }
 }
-
-/// `1.5 MiB`, `340 KiB`, `12 B`.
-public func formatBytes(_ bytes: Int64) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1 << 20 { return "\((bytes * 10 / 1024 + 5) / 10) KiB" }
-    let tenths = (bytes * 10 + (1 << 19)) >> 20
-    return "\(tenths / 10).\(tenths % 10) MiB"
-}

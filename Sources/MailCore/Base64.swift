@@ -77,4 +77,30 @@ public enum Base64 {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Decodes base64 (whitespace must already be removed); nil on any invalid character.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var values = [UInt8](repeating: 255, count: 256)
+        for (index, byte) in alphabet.enumerated() { values[Int(byte)] = UInt8(index) }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count / 4 * 3)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0, values[Int(byte)] != 255 else { return nil }
+            accumulator = (accumulator << 6) | UInt32(values[Int(byte)])
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
+            }
+        }
+        guard padding <= 2, (text.utf8.count % 4 == 0) else { return nil }
+        return out
+    }
 }

@@ -72,6 +72,12 @@ public final class FileSink: ByteSink {
         used += bytes.count
     }
 
+    /// The UTF-8 bytes of `text`.
+    public func write(_ text: String) throws {
+        var copy = text
+        try copy.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
     public func flush() throws(FileError) {
         guard used > 0 else { return }
         try writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<used]))
@@ -246,5 +252,37 @@ public enum Console {
             if n <= 0 { return }
             offset += n
         }
+    }
+}
+
+extension FileSystem {
+    /// rename(2): atomic replacement within one file system.
+    public static func rename(_ from: String, to: String) throws(FileError) {
+        guard Glibc.rename(from, to) == 0 else { throw FileError(action: "rename to '\(to)'", path: from, errno: errno) }
+    }
+
+    /// fsync on a directory, so that a rename in it survives a crash.
+    public static func syncDirectory(_ path: String) throws(FileError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(action: "open the folder", path: path, errno: errno) }
+        defer { _ = close(fd) }
+        guard fsync(fd) == 0 else { throw FileError(action: "sync the folder", path: path, errno: errno) }
+    }
+}
+
+extension FileSystem {
+    /// The names in a folder (without "." and ".."), sorted; empty when it does not exist or cannot
+    /// be read. Names that are not valid UTF-8 are left out.
+    public static func listDirectory(_ path: String) -> [String] {
+        guard let folder = opendir(path) else { return [] }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(validatingCString: bytes.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if let name, name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 }

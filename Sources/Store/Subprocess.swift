@@ -49,3 +49,27 @@ public enum Subprocess {
         return Output(status: exited ? (status >> 8) & 0xff : nil, standardOutput: output)
     }
 }
+
+extension Subprocess {
+    /// Runs a program on the user's terminal (standard input, output and error inherited), as
+    /// for an external editor. Returns the exit status, or nil when killed by a signal.
+    public static func runInteractive(_ arguments: [String]) throws(FileError) -> Int32? {
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        guard spawned == 0 else { throw FileError(action: "run", path: arguments[0], errno: spawned) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : nil
+    }
+}
+
+/// A monotonic clock in seconds, for debouncing (never for dates).
+public enum MonotonicClock {
+    public static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

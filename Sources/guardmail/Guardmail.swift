@@ -12,6 +12,7 @@ struct Guardmail: ParsableCommand {
             75 temporary failure, 77 login denied, 78 configuration.
             """,
         version: "guardmail 0.1.0 (libcurl \(SMTPSubmitter.curlVersion))",
-        subcommands: [Send.self]
+        subcommands: [Compose.self, Send.self],
+        defaultSubcommand: Compose.self
     )
 }

@@ -116,19 +116,9 @@ struct Send: ParsableCommand {
     }
 }
 
-/// Loads the config file and picks the account; every failure is a ConfigError naming the file.
+/// Loads the config file and picks the account.
 func loadAccount(_ path: String, name: String?) throws(ConfigError) -> AccountConfig {
-    let text: String?
-    do {
-        text = try FileSystem.readUTF8(path)
-    } catch {
-        if error.kind == .notFound {
-            throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
-        }
-        throw ConfigError("cannot read the config: \(error)")
-    }
-    guard let text else { throw ConfigError("'\(path)' is not UTF-8 text") }
-    return try ConfigLoader.parse(text, file: path).account(named: name)
+    try loadConfig(path).account(named: name)
 }
 
 func copyToStandardOutput(_ path: String) throws(DeliveryError) {

@@ -22,7 +22,8 @@ struct ConfigTests {
 
     @Test("accounts are read with every field, and the default is chosen")
     func valid() throws {
-        let config = try ConfigLoader.parse(Self.valid, file: "config.toml")
+        let config = try ConfigLoader.parse("theme = \"light\"\n" + Self.valid, file: "config.toml")
+        #expect(config.theme == "light")
         #expect(config.accounts.map(\.name) == ["work", "home"])
         let work = try config.account(named: nil)
         #expect(work.name == "work")
@@ -51,7 +52,8 @@ struct ConfigTests {
         ("default_account = \"b\"\n[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\n",
          "config.toml:1: default_account 'b' names no [accounts.b] table"),
         ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nusername = \"u\"\n", "has a username but no password_command"),
-        ("theme = 3\n", "config.toml:1: unknown key 'theme'"),
+        ("theme = 3\n", "config.toml:1: 'theme' must be a string, found an integer"),
+        ("colour = \"red\"\n", "config.toml:1: unknown key 'colour'"),
         ("[accounts.a\n", "config.toml:1:"),
     ])
     func errors(text: String, expected: String) {

@@ -1,0 +1,313 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Config
+import CursesTerminal
+import Delivery
+import Inspect
+import MailCore
+import Store
+import TUI
+import Transport
+
+/// How the composer ended.
+public enum ComposerOutcome: Sendable, Equatable {
+    /// Submitted; the lines to print (per-recipient results).
+    case sent(lines: [String], refused: Int)
+    case postponed
+    case discarded
+    /// A signal (SIGHUP, SIGTERM, SIGINT) ended it; the draft was saved.
+    case interrupted(signal: Int32)
+}
+
+/// Runs the composer: keys → model → drafts and delivery → screen. Owns all the I/O the pure
+/// `ComposeModel` asks for through its effects.
+public final class ComposerSession {
+    let account: AccountConfig
+    let paths: DataPaths
+    let theme: Theme
+    let drafts: DraftStore
+    let detector = ContentTypeDetector()
+    var model: ComposeModel
+    var draftID: String
+    var savedRevision: Int
+    var lastChange = MonotonicClock.now()
+    /// Seconds of quiet before a change is written to the drafts folder.
+    static let draftDelay = 0.5
+
+    public init(account: AccountConfig, paths: DataPaths, theme: Theme, initial: DraftInput, offerDrafts: Bool = true) {
+        self.account = account
+        self.paths = paths
+        self.theme = theme
+        drafts = DraftStore(directory: paths.dataDirectory + "/drafts")
+        draftID = Self.newDraftID()
+        model = ComposeModel(
+            from: account.from.formatted, accountName: account.name, to: initial.to.joined(separator: ", "),
+            cc: initial.cc.joined(separator: ", "), bcc: initial.bcc.joined(separator: ", "), subject: initial.subject,
+            body: initial.body)
+        savedRevision = model.revision
+        if offerDrafts, let newest = drafts.list().first {
+            model.mode = .resumeOffer(DraftSummary(
+                id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
+                savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
+        }
+        for path in initial.attachmentPaths { attach(path) }
+        // What came from the command line is the starting point, not an edit; it is saved as a
+        // draft on leaving (see saveDraft(force:)).
+        savedRevision = model.revision
+    }
+
+    public func run() throws(TerminalError) -> ComposerOutcome {
+        let terminal = try CursesTerminal(theme: theme)
+        defer { terminal.stop() }
+        render(terminal)
+        while true {
+            if let signal = terminal.takeSignal() {
+                saveDraft(force: true)
+                return .interrupted(signal: signal)
+            }
+            guard let first = terminal.readKey(timeoutMilliseconds: 200) else {
+                saveDraftIfQuiet()
+                continue
+            }
+            // Handle everything already typed or pasted before drawing again.
+            var key: Key? = first
+            var handled = 0
+            while let current = key {
+                if let outcome = handle(current, terminal) { return outcome }
+                handled += 1
+                key = handled < 4096 ? terminal.readKey(timeoutMilliseconds: 0) : nil
+            }
+            render(terminal)
+            saveDraftIfQuiet()
+        }
+    }
+
+    /// Applies one key; returns an outcome when the composer should end.
+    func handle(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
+        let size = terminal.size
+        let layout = ComposeView.layout(model, width: size.width, height: size.height)
+        if key == .resize { return nil }
+        let before = model.revision
+        let effects = model.handle(key, width: size.width, bodyHeight: layout.bodyHeight)
+        if model.revision != before { lastChange = MonotonicClock.now() }
+        for effect in effects {
+            switch effect {
+            case .attach(let path):
+                attach(path)
+            case .openExternalEditor:
+                editExternally(terminal)
+            case .send:
+                if let outcome = send(terminal) { return outcome }
+            case .leave(let keepDraft):
+                if keepDraft {
+                    saveDraft(force: true)
+                    return .postponed
+                }
+                drafts.delete(id: draftID)
+                return .discarded
+            case .resumeDraft(let id):
+                resume(id)
+            case .discardDraft(let id):
+                drafts.delete(id: id)
+            }
+        }
+        return nil
+    }
+
+    func render(_ terminal: CursesTerminal) {
+        let size = terminal.size
+        let layout = ComposeView.layout(model, width: size.width, height: size.height)
+        model.body.scrollToCursor(width: size.width, height: layout.bodyHeight)
+        terminal.draw(ComposeView.render(model, width: size.width, height: size.height))
+    }
+
+    // MARK: Attachments
+
+    func attach(_ typed: String) {
+        let path = Self.expandTilde(typed)
+        do {
+            let size = try FileSystem.regularFileSize(path)
+            if size > account.maxAttachmentBytes {
+                model.attachmentRefused(
+                    "'\(typed)' is \(formatBytes(size)), over the limit of \(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'; not attached")
+                return
+            }
+            let type = try detector.contentTypes(ofFiles: [path])[0]
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            model.attachmentAdded(AttachmentItem(path: path, name: name, size: size, contentType: type))
+            lastChange = MonotonicClock.now()
+        } catch let error as FileError {
+            model.attachmentRefused("\(error); not attached")
+        } catch {
+            model.attachmentRefused("\(error); not attached")
+        }
+    }
+
+    static func expandTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        return (FileSystem.environment("HOME") ?? "") + path.dropFirst()
+    }
+
+    // MARK: External editor
+
+    func editExternally(_ terminal: CursesTerminal) {
+        let editor = FileSystem.environment("VISUAL") ?? FileSystem.environment("EDITOR") ?? "vi"
+        let path = "\(paths.dataDirectory)/edit-\(draftID).txt"
+        do {
+            try FileSystem.makeDirectories(paths.dataDirectory)
+            FileSystem.remove(path)
+            let sink = try FileSink(creating: path)
+            try sink.write(model.body.text)
+            try sink.finish(sync: false)
+        } catch {
+            model.status = StatusMessage("Cannot prepare the body for the editor: \(error)", isError: true)
+            return
+        }
+        defer { FileSystem.remove(path) }
+        terminal.suspend()
+        let status: Int32?
+        do {
+            // Through the shell, so that EDITOR="vim -u NONE" works; the path is an argument.
+            status = try Subprocess.runInteractive(["/bin/sh", "-c", editor + " \"$1\"", "guardmail-editor", path])
+        } catch {
+            terminal.resume()
+            model.status = StatusMessage("Cannot run the editor '\(editor)': \(error); the body is unchanged", isError: true)
+            return
+        }
+        terminal.resume()
+        guard status == 0 else {
+            let how = status.map { "status \($0)" } ?? "a signal"
+            model.status = StatusMessage("The editor '\(editor)' exited with \(how); the body is unchanged.", isError: true)
+            return
+        }
+        do {
+            guard let text = try FileSystem.readUTF8(path) else {
+                model.status = StatusMessage("The edited body is not UTF-8 text; the body is unchanged.", isError: true)
+                return
+            }
+            let before = model.revision
+            model.bodyEdited(text)
+            if model.revision != before { lastChange = MonotonicClock.now() }
+        } catch {
+            model.status = StatusMessage("Cannot read the edited body: \(error); the body is unchanged", isError: true)
+        }
+    }
+
+    // MARK: Sending
+
+    func send(_ terminal: CursesTerminal) -> ComposerOutcome? {
+        saveDraft(force: true)
+        let input = DraftInput(
+            to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
+            attachmentPaths: model.attachments.map(\.path))
+        model.status = StatusMessage("Sending…")
+        render(terminal)
+        do {
+            let message = try Delivery.buildMessage(input, account: account, detector: detector)
+            let server = try Delivery.server(for: account)
+            let stamp = Delivery.stamp(for: message)
+            let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: false)
+            defer { FileSystem.remove(spooled.path) }
+            let submitter: SMTPSubmitter
+            do {
+                submitter = try SMTPSubmitter(server: server)
+            } catch {
+                throw DeliveryError(.transport(error.kind, temporary: false), error.message)
+            }
+            var lastPercent = -1
+            let result = try Delivery.submit(spooled, through: submitter) { sent, total in
+                guard total > 0 else { return }
+                let percent = Int(sent * 100 / total)
+                if percent != lastPercent && total > 1 << 20 {
+                    lastPercent = percent
+                    self.model.status = StatusMessage("Sending… \(percent)% (\(formatBytes(sent)) of \(formatBytes(total)))")
+                    self.render(terminal)
+                }
+            }
+            var lines = result.accepted.map { "accepted: \($0.address)" }
+            lines += result.refused.map { "refused: \($0.address): \($0.reply?.description ?? "not tried")" }
+            if result.refused.isEmpty {
+                drafts.delete(id: draftID)
+                lines.append("sent \(spooled.messageID) to \(result.accepted.count) recipient\(result.accepted.count == 1 ? "" : "s")")
+                return .sent(lines: lines, refused: 0)
+            }
+            // Delivered to some: keep the draft so nothing is lost, and say who was refused.
+            model.status = StatusMessage(
+                "Sent to \(result.accepted.count); refused: " + result.refused.map { "\($0.address) (\($0.reply?.description ?? "?"))" }.joined(separator: ", "),
+                isError: true)
+            lines.append("sent \(spooled.messageID) to \(result.accepted.count) of \(result.recipients.count) recipients; the draft is kept")
+            return .sent(lines: lines, refused: result.refused.count)
+        } catch let error as DeliveryError {
+            model.status = StatusMessage("Not sent: \(error.message.replacingNewlines)", isError: true)
+            return nil
+        } catch {
+            model.status = StatusMessage("Not sent: \(error)", isError: true)
+            return nil
+        }
+    }
+
+    // MARK: Drafts
+
+    func saveDraftIfQuiet() {
+        if model.revision != savedRevision && MonotonicClock.now() - lastChange >= Self.draftDelay { saveDraft(force: false) }
+    }
+
+    /// Writes the draft when anything changed since the last save; `force` (leaving, sending)
+    /// also writes a message that has content but no draft file yet (e.g. filled from options).
+    func saveDraft(force: Bool) {
+        let changed = model.revision != savedRevision
+        guard changed || (force && model.hasContent && drafts.load(id: draftID) == nil) else { return }
+        var record = DraftRecord(id: draftID, account: account.name)
+        record.to = model.to.text
+        record.cc = model.cc.text
+        record.bcc = model.bcc.text
+        record.subject = model.subject.text
+        record.body = model.body.text
+        record.attachmentPaths = model.attachments.map(\.path)
+        if case .editing(let field) = model.mode { record.field = field.rawValue }
+        record.bodyLine = model.body.cursor.line
+        record.bodyColumn = model.body.cursor.column
+        record.savedAt = Int64(time(nil))
+        do {
+            try drafts.save(record)
+            savedRevision = model.revision
+        } catch {
+            model.status = StatusMessage("The draft could not be saved: \(error)", isError: true)
+        }
+    }
+
+    func resume(_ id: String) {
+        guard let record = drafts.load(id: id) else {
+            model.status = StatusMessage("The draft could not be read; starting a new message.", isError: true)
+            return
+        }
+        draftID = id
+        var resumed = ComposeModel(
+            from: account.from.formatted, accountName: account.name, to: record.to, cc: record.cc, bcc: record.bcc,
+            subject: record.subject, body: record.body)
+        resumed.body = TextEditor(record.body, cursor: TextPosition(line: record.bodyLine, column: record.bodyColumn))
+        resumed.mode = record.field.flatMap(ComposeField.init(rawValue:)).map { .editing($0) } ?? .command
+        model = resumed
+        for path in record.attachmentPaths { attach(path) }
+        model.status = StatusMessage("Draft resumed.")
+        savedRevision = model.revision
+    }
+
+    static func newDraftID() -> String {
+        var random = SystemRandomNumberGenerator()
+        let chars = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "\(time(nil))." + String((0..<12).map { _ in chars[Int(random.next() % UInt64(chars.count))] })
+    }
+
+    static func localOffset() -> Int {
+        var now = time(nil)
+        var local = tm()
+        localtime_r(&now, &local)
+        return local.tm_gmtoff
+    }
+}
+
+extension String {
+    var replacingNewlines: String { split(separator: "\n").joined(separator: "; ") }
+}

@@ -1,0 +1,412 @@
+import MailCore
+
+/// The composer's fields, in Tab order.
+public enum ComposeField: String, CaseIterable, Sendable, Equatable {
+    case to, cc, bcc, subject, body
+
+    public var label: String {
+        switch self {
+        case .to: return "To"
+        case .cc: return "Cc"
+        case .bcc: return "Bcc"
+        case .subject: return "Subject"
+        case .body: return "Body"
+        }
+    }
+
+    public var isAddressField: Bool { self == .to || self == .cc || self == .bcc }
+    var next: ComposeField { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
+    var previous: ComposeField {
+        Self.allCases[(Self.allCases.firstIndex(of: self)! + Self.allCases.count - 1) % Self.allCases.count]
+    }
+}
+
+/// An attached file as the composer lists it (checked by the I/O layer before it gets here).
+public struct AttachmentItem: Equatable, Sendable {
+    public var path: String
+    public var name: String
+    public var size: Int64
+    public var contentType: String
+    public init(path: String, name: String, size: Int64, contentType: String) {
+        self.path = path
+        self.name = name
+        self.size = size
+        self.contentType = contentType
+    }
+}
+
+/// What the user is doing right now.
+public enum ComposeMode: Equatable, Sendable {
+    /// Typing into a field (the initial mode).
+    case editing(ComposeField)
+    /// Command keys (t c b s i a D e y P q ?).
+    case command
+    /// A one-line prompt: the attachment path.
+    case attachPrompt(LineEditor)
+    /// `y` was pressed: the envelope summary, waiting for `Y`.
+    case confirmSend
+    case quitPrompt
+    case help
+    /// An unsent draft was found at start.
+    case resumeOffer(DraftSummary)
+}
+
+/// The newest draft found at start, as offered to the user.
+public struct DraftSummary: Equatable, Sendable {
+    public var id: String
+    public var subject: String
+    public var recipients: String
+    public var savedAt: String
+    public init(id: String, subject: String, recipients: String, savedAt: String) {
+        self.id = id
+        self.subject = subject
+        self.recipients = recipients
+        self.savedAt = savedAt
+    }
+}
+
+/// A line for the status bar.
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// What the event loop must do after a key: the I/O the pure model cannot do itself.
+public enum ComposeEffect: Equatable, Sendable {
+    /// Check the file and add it (answer with `attachmentAdded` or `attachmentRefused`).
+    case attach(path: String)
+    case openExternalEditor
+    /// Submit the message (the user pressed Y on the summary).
+    case send
+    /// Leave the composer; keep or delete the draft.
+    case leave(keepDraft: Bool)
+    case resumeDraft(id: String)
+    case discardDraft(id: String)
+}
+
+/// The composer's state and its key handling. Pure: no I/O, no clock.
+public struct ComposeModel: Equatable, Sendable {
+    public var from: String
+    public var accountName: String
+    public var to: LineEditor
+    public var cc: LineEditor
+    public var bcc: LineEditor
+    public var subject: LineEditor
+    public var body: TextEditor
+    public var attachments: [AttachmentItem]
+    public var selectedAttachment: Int?
+    public var mode: ComposeMode
+    /// Parse errors of address fields, shown under the field.
+    public private(set) var fieldErrors: [ComposeField: String] = [:]
+    public var status: StatusMessage?
+    /// Goes up on every change to the message; the loop saves the draft when it moves.
+    public private(set) var revision = 0
+
+    public init(
+        from: String, accountName: String, to: String = "", cc: String = "", bcc: String = "", subject: String = "",
+        body: String = "", attachments: [AttachmentItem] = []
+    ) {
+        self.from = from
+        self.accountName = accountName
+        self.to = LineEditor(to)
+        self.cc = LineEditor(cc)
+        self.bcc = LineEditor(bcc)
+        self.subject = LineEditor(subject)
+        self.body = TextEditor(body)
+        self.attachments = attachments
+        self.selectedAttachment = attachments.isEmpty ? nil : 0
+        // A message started with recipients goes straight to the body.
+        mode = to.isEmpty ? .editing(.to) : (subject.isEmpty ? .editing(.subject) : .editing(.body))
+        for field in [ComposeField.to, .cc, .bcc] where !lineEditor(field).text.isEmpty { validate(field) }
+    }
+
+    // MARK: Keys
+
+    /// The command-mode bindings: the legend and the help screen are drawn from this table.
+    public static let commandKeys: [(key: String, label: String, help: String)] = [
+        ("t", "To", "edit the To field"),
+        ("c", "Cc", "edit the Cc field"),
+        ("b", "Bcc", "edit the Bcc field"),
+        ("s", "Subject", "edit the subject"),
+        ("i", "Body", "edit the body here"),
+        ("a", "Attach", "attach a file (type or paste its path)"),
+        ("D", "Detach", "remove the selected attachment (↑ ↓ select)"),
+        ("e", "Editor", "edit the body in $VISUAL / $EDITOR / vi"),
+        ("y", "Send", "review the envelope, then Y to send"),
+        ("P", "Postpone", "save the draft and leave"),
+        ("q", "Quit", "leave (asks: save draft / discard / back)"),
+        ("?", "Help", "this help"),
+    ]
+
+    /// Handles one key and returns what the loop must do.
+    public mutating func handle(_ key: Key, width: Int, bodyHeight: Int) -> [ComposeEffect] {
+        if key == .control("c") {
+            leaveField()
+            return [.leave(keepDraft: true)]
+        }
+        switch mode {
+        case .editing(let field):
+            return handleEditing(field, key, width: width, bodyHeight: bodyHeight)
+        case .command:
+            return handleCommand(key)
+        case .attachPrompt(var editor):
+            switch key {
+            case .enter:
+                let path = editor.text.trimmingSpaces
+                mode = .command
+                if path.isEmpty { return [] }
+                return [.attach(path: path)]
+            case .escape:
+                mode = .command
+                status = StatusMessage("No file attached.")
+            default:
+                Self.edit(&editor, key)
+                mode = .attachPrompt(editor)
+            }
+            return []
+        case .confirmSend:
+            mode = .command
+            if key == .char("Y") { return [.send] }
+            status = StatusMessage("Not sent.")
+            return []
+        case .quitPrompt:
+            switch key {
+            case .char("s"), .char("S"), .char("P"): return [.leave(keepDraft: true)]
+            case .char("d"), .char("D"): return [.leave(keepDraft: false)]
+            default:
+                mode = .command
+                return []
+            }
+        case .help:
+            mode = .command
+            return []
+        case .resumeOffer(let draft):
+            switch key {
+            case .char("r"), .char("R"), .enter:
+                mode = .editing(.to)
+                return [.resumeDraft(id: draft.id)]
+            case .char("d"), .char("D"):
+                mode = .editing(.to)
+                status = StatusMessage("Draft discarded.")
+                return [.discardDraft(id: draft.id)]
+            case .char("n"), .char("N"), .escape:
+                mode = .editing(.to)
+                status = StatusMessage("The draft is kept; starting a new message.")
+                return []
+            default:
+                return []
+            }
+        }
+    }
+
+    private mutating func handleEditing(_ field: ComposeField, _ key: Key, width: Int, bodyHeight: Int) -> [ComposeEffect] {
+        switch key {
+        case .tab:
+            leaveField()
+            mode = .editing(field.next)
+            return []
+        case .backTab:
+            leaveField()
+            mode = .editing(field.previous)
+            return []
+        case .escape:
+            leaveField()
+            mode = .command
+            return []
+        default:
+            break
+        }
+        if field == .body {
+            let before = body.text
+            switch key {
+            case .enter: body.insertNewline()
+            case .text(let text): body.insert(text)
+            case .backspace: body.deleteBackward()
+            case .delete: body.deleteForward()
+            case .left: body.moveLeft()
+            case .right: body.moveRight()
+            case .up: body.moveUp(width: width)
+            case .down: body.moveDown(width: width)
+            case .home, .control("a"): body.moveHome()
+            case .end, .control("e"): body.moveEnd()
+            case .pageUp: body.pageUp(width: width, height: bodyHeight)
+            case .pageDown: body.pageDown(width: width, height: bodyHeight)
+            default: break
+            }
+            if body.text != before { changed() }
+            body.scrollToCursor(width: width, height: bodyHeight)
+            return []
+        }
+        if key == .enter {
+            leaveField()
+            mode = .command
+            return []
+        }
+        var editor = lineEditor(field)
+        let before = editor.text
+        Self.edit(&editor, key)
+        setLineEditor(field, editor)
+        if editor.text != before {
+            changed()
+            // The old verdict no longer applies to what is being typed.
+            fieldErrors[field] = nil
+        }
+        return []
+    }
+
+    private mutating func handleCommand(_ key: Key) -> [ComposeEffect] {
+        status = nil
+        switch key {
+        case .char("t"): mode = .editing(.to)
+        case .char("c"): mode = .editing(.cc)
+        case .char("b"): mode = .editing(.bcc)
+        case .char("s"): mode = .editing(.subject)
+        case .char("i"), .enter: mode = .editing(.body)
+        case .tab: mode = .editing(.to)
+        case .char("a"): mode = .attachPrompt(LineEditor())
+        case .char("D"):
+            guard let index = selectedAttachment, attachments.indices.contains(index) else {
+                status = StatusMessage("No attachment to detach.", isError: true)
+                return []
+            }
+            let removed = attachments.remove(at: index)
+            selectedAttachment = attachments.isEmpty ? nil : min(index, attachments.count - 1)
+            status = StatusMessage("Detached \(removed.name).")
+            changed()
+        case .up, .char("k"):
+            if let index = selectedAttachment, index > 0 { selectedAttachment = index - 1 }
+        case .down, .char("j"):
+            if let index = selectedAttachment, index + 1 < attachments.count { selectedAttachment = index + 1 }
+        case .char("e"): return [.openExternalEditor]
+        case .char("y"):
+            if let problem = sendBlocker() {
+                status = StatusMessage(problem, isError: true)
+            } else {
+                mode = .confirmSend
+            }
+        case .char("P"): return [.leave(keepDraft: true)]
+        case .char("q"): mode = .quitPrompt
+        case .char("?"): mode = .help
+        case .escape: break
+        default:
+            status = StatusMessage("No command on that key; press ? for help.", isError: true)
+        }
+        return []
+    }
+
+    static func edit(_ editor: inout LineEditor, _ key: Key) {
+        switch key {
+        case .text(let text): editor.insert(text)
+        case .backspace: editor.deleteBackward()
+        case .delete: editor.deleteForward()
+        case .left: editor.moveLeft()
+        case .right: editor.moveRight()
+        case .home, .control("a"): editor.moveHome()
+        case .end, .control("e"): editor.moveEnd()
+        case .control("k"): editor.deleteToEnd()
+        case .control("w"): editor.deleteWordBackward()
+        case .control("u"):
+            editor.moveHome()
+            editor.deleteToEnd()
+        default: break
+        }
+    }
+
+    // MARK: Results from the loop
+
+    public mutating func attachmentAdded(_ item: AttachmentItem) {
+        attachments.append(item)
+        selectedAttachment = attachments.count - 1
+        status = StatusMessage("Attached \(item.name).")
+        changed()
+    }
+
+    public mutating func attachmentRefused(_ reason: String) {
+        status = StatusMessage(reason, isError: true)
+    }
+
+    /// The body came back from the external editor.
+    public mutating func bodyEdited(_ text: String) {
+        guard text != body.text else {
+            status = StatusMessage("The body is unchanged.")
+            return
+        }
+        body = TextEditor(text)
+        status = StatusMessage("Body updated from the editor.")
+        changed()
+    }
+
+    // MARK: Validation
+
+    public func lineEditor(_ field: ComposeField) -> LineEditor {
+        switch field {
+        case .to: return to
+        case .cc: return cc
+        case .bcc: return bcc
+        case .subject, .body: return subject
+        }
+    }
+
+    private mutating func setLineEditor(_ field: ComposeField, _ editor: LineEditor) {
+        switch field {
+        case .to: to = editor
+        case .cc: cc = editor
+        case .bcc: bcc = editor
+        case .subject: subject = editor
+        case .body: break
+        }
+    }
+
+    private mutating func leaveField() {
+        if case .editing(let field) = mode, field.isAddressField { validate(field) }
+    }
+
+    /// Parses an address field and records its error (or clears it).
+    public mutating func validate(_ field: ComposeField) {
+        let text = lineEditor(field).text
+        do {
+            _ = try AddressParser.parseList(text)
+            fieldErrors[field] = nil
+        } catch {
+            fieldErrors[field] = error.description
+        }
+    }
+
+    /// Why `y` cannot proceed, or nil.
+    public func sendBlocker() -> String? {
+        var model = self
+        for field in [ComposeField.to, .cc, .bcc] { model.validate(field) }
+        if let field = [ComposeField.to, .cc, .bcc].first(where: { model.fieldErrors[$0] != nil }) {
+            return "Fix the \(field.label) field first: \(model.fieldErrors[field]!)"
+        }
+        let count = [to, cc, bcc].reduce(0) { total, editor in
+            total + ((try? AddressParser.parseList(editor.text))?.mailboxes.count ?? 0)
+        }
+        if count == 0 { return "No recipients: press t to type an address." }
+        return nil
+    }
+
+    /// Anything worth keeping as a draft.
+    public var hasContent: Bool {
+        ![to.text, cc.text, bcc.text, subject.text, body.text].allSatisfy(\.isEmpty) || !attachments.isEmpty
+    }
+
+    public func recipients(_ field: ComposeField) -> [Mailbox] {
+        (try? AddressParser.parseList(lineEditor(field).text))?.mailboxes ?? []
+    }
+
+    private mutating func changed() { revision += 1 }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let first = s.first, first.isWhitespace { s.removeFirst() }
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

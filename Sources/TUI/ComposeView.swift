@@ -1,0 +1,266 @@
+import MailCore
+
+/// Draws the composer. A function from the model and the size to a grid; no ncurses, no theme
+/// (cells carry roles, the terminal maps roles to the theme's styles).
+public enum ComposeView {
+    public static let minimumWidth = 60
+    public static let minimumHeight = 16
+    static let labelWidth = 10
+
+    /// Where things go at a given size.
+    public struct Layout: Equatable, Sendable {
+        public var bodyTop: Int
+        public var bodyHeight: Int
+        public var width: Int
+    }
+
+    public static func layout(_ model: ComposeModel, width: Int, height: Int) -> Layout {
+        let legend = legendRows(model, width: width).count
+        let header = headerRows(model).count
+        // title + header rows + rule ... body ... rule + status + legend
+        let bodyTop = 1 + header + 1
+        let bodyHeight = max(1, height - bodyTop - 2 - legend)
+        return Layout(bodyTop: bodyTop, bodyHeight: bodyHeight, width: width)
+    }
+
+    public static func render(_ model: ComposeModel, width: Int, height: Int) -> Grid {
+        var grid = Grid(width: width, height: height)
+        guard width >= minimumWidth, height >= minimumHeight else {
+            return tooSmall(width: width, height: height)
+        }
+        let layout = layout(model, width: width, height: height)
+
+        // Title line.
+        grid.fill(row: 0, with: " ", role: .title)
+        grid.put(" guardmail — new message", row: 0, column: 0, role: .title)
+        let account = "account: \(model.accountName) "
+        grid.put(account, row: 0, column: width - DisplayWidth.of(account), role: .title)
+
+        // Header fields.
+        var row = 1
+        for headerRow in headerRows(model) {
+            switch headerRow {
+            case .from:
+                label(&grid, row, "From:")
+                grid.put(model.from, row: row, column: labelWidth + 1, role: .field)
+            case .field(let field):
+                let active = model.mode == .editing(field)
+                label(&grid, row, field.label + ":", active: active)
+                let editor = model.lineEditor(field)
+                let available = width - labelWidth - 2
+                let view = editor.viewport(width: available)
+                let role: Role = model.fieldErrors[field] != nil ? .danger : (active ? .fieldActive : .field)
+                if active { grid.paint(row: row, column: labelWidth + 1, count: available, role: .fieldActive) }
+                grid.put(view.text, row: row, column: labelWidth + 1, role: role, limit: available)
+                if active { grid.cursor = GridPoint(row: row, column: labelWidth + 1 + view.cursorColumn) }
+            case .error(let field):
+                grid.put("  ✗ \(model.fieldErrors[field] ?? "")", row: row, column: labelWidth - 1, role: .danger)
+            case .attachment(let index):
+                if index == 0 { label(&grid, row, "Attach:") }
+                let item = model.attachments[index]
+                let selected = model.selectedAttachment == index && model.mode == .command
+                let size = formatBytes(item.size)
+                let type = item.contentType.split(separator: ";").first.map(String.init) ?? item.contentType
+                let tail = "  \(size)  \(type)"
+                let nameRoom = width - labelWidth - 1 - 4 - DisplayWidth.of(tail) - 1
+                let name = DisplayWidth.displayable(item.name)
+                var shown = String(DisplayWidth.prefix(name, fitting: max(4, nameRoom)).text)
+                if shown.count < name.count { shown = String(DisplayWidth.prefix(name, fitting: max(4, nameRoom) - 1).text) + "…" }
+                let role: Role = selected ? .selected : .field
+                var x = labelWidth + 1
+                x += grid.put("\(index + 1)".padding(toWidth: 3), row: row, column: x, role: role)
+                x += grid.put(shown, row: row, column: x, role: role)
+                grid.put(tail, row: row, column: x, role: selected ? .selected : .label)
+            case .noAttachments:
+                label(&grid, row, "Attach:")
+                grid.put("none  (a to attach a file)", row: row, column: labelWidth + 1, role: .placeholder)
+            case .moreAttachments(let count):
+                grid.put("… and \(count) more", row: row, column: labelWidth + 1, role: .label)
+            }
+            row += 1
+        }
+
+        // Body between two rules.
+        grid.fill(row: layout.bodyTop - 1, with: "─", role: .border)
+        let bodyActive = model.mode == .editing(.body)
+        let visible = model.body.visibleRows(width: width, height: layout.bodyHeight)
+        for (index, visibleRow) in visible.rows.enumerated() {
+            grid.put(visibleRow.text, row: layout.bodyTop + index, column: 0, role: .normal)
+        }
+        if bodyActive, let cursor = visible.cursor {
+            grid.cursor = GridPoint(row: layout.bodyTop + cursor.row, column: min(width - 1, cursor.column))
+        }
+        if model.body.text.isEmpty && !bodyActive {
+            grid.put("(empty body: i to write here, e for your editor)", row: layout.bodyTop, column: 0, role: .placeholder)
+        }
+        let statusRow = layout.bodyTop + layout.bodyHeight + 1
+        grid.fill(row: statusRow - 1, with: "─", role: .border)
+
+        // Status line and legend.
+        if let status = model.status {
+            grid.put(" " + DisplayWidth.displayable(status.text), row: statusRow, column: 0, role: status.isError ? .danger : .status)
+        } else {
+            grid.put(" " + modeHint(model), row: statusRow, column: 0, role: .status)
+        }
+        for (index, legendRow) in legendRows(model, width: width).enumerated() {
+            var x = 1
+            for (key, text) in legendRow {
+                x += grid.put(key, row: statusRow + 1 + index, column: x, role: .legendKey)
+                x += grid.put(" \(text)  ", row: statusRow + 1 + index, column: x, role: .legend)
+            }
+        }
+
+        switch model.mode {
+        case .attachPrompt(let editor):
+            let prompt = " Attach file: "
+            grid.fill(row: statusRow, with: " ", role: .status)
+            let x = grid.put(prompt, row: statusRow, column: 0, role: .label)
+            let view = editor.viewport(width: width - x - 1)
+            grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
+            grid.cursor = GridPoint(row: statusRow, column: x + view.cursorColumn)
+        case .confirmSend:
+            drawBox(&grid, lines: confirmLines(model), title: "Send this message?", role: .normal)
+            grid.cursor = nil
+        case .quitPrompt:
+            drawBox(&grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit", role: .normal)
+            grid.cursor = nil
+        case .help:
+            drawBox(&grid, lines: helpLines(), title: "Keys", role: .help)
+            grid.cursor = nil
+        case .resumeOffer(let draft):
+            drawBox(&grid, lines: [
+                "Resume the unsent draft?", "",
+                "Saved:    \(draft.savedAt)",
+                "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
+                "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", "",
+                "(r) resume   (n) new message, keep the draft   (d) discard the draft",
+            ], title: "Draft", role: .normal)
+            grid.cursor = nil
+        case .command:
+            grid.cursor = nil
+        case .editing:
+            break
+        }
+        return grid
+    }
+
+    public static func tooSmall(width: Int, height: Int) -> Grid {
+        var grid = Grid(width: width, height: height)
+        let message = "terminal too small (needs \(minimumWidth)×\(minimumHeight))"
+        let row = max(0, height / 2)
+        grid.put(message, row: row, column: max(0, (width - DisplayWidth.of(message)) / 2), role: .warning)
+        return grid
+    }
+
+    // MARK: Parts
+
+    enum HeaderRow: Equatable {
+        case from, field(ComposeField), error(ComposeField), attachment(Int), noAttachments, moreAttachments(Int)
+    }
+
+    static let maxAttachmentRows = 4
+
+    static func headerRows(_ model: ComposeModel) -> [HeaderRow] {
+        var rows: [HeaderRow] = [.from]
+        for field in [ComposeField.to, .cc, .bcc, .subject] {
+            rows.append(.field(field))
+            if model.fieldErrors[field] != nil { rows.append(.error(field)) }
+        }
+        if model.attachments.isEmpty {
+            rows.append(.noAttachments)
+        } else {
+            let shown = model.attachments.count > maxAttachmentRows ? maxAttachmentRows - 1 : model.attachments.count
+            // Keep the selected attachment in view.
+            let start = max(0, min((model.selectedAttachment ?? 0) - shown + 1, model.attachments.count - shown))
+            for index in start..<(start + shown) { rows.append(.attachment(index)) }
+            if shown < model.attachments.count { rows.append(.moreAttachments(model.attachments.count - shown)) }
+        }
+        return rows
+    }
+
+    static func label(_ grid: inout Grid, _ row: Int, _ text: String, active: Bool = false) {
+        grid.put(" " + text, row: row, column: 0, role: active ? .fieldActive : .label)
+    }
+
+    static func modeHint(_ model: ComposeModel) -> String {
+        switch model.mode {
+        case .editing(.body): return "Editing the body — Esc for commands, Tab for the next field"
+        case .editing(let field): return "Editing \(field.label) — Tab next field, Esc for commands (no autocomplete: type or paste)"
+        default: return "Ready — y to send, ? for help"
+        }
+    }
+
+    /// The legend: the live command table, or the editing keys while typing; wrapped to the width.
+    static func legendRows(_ model: ComposeModel, width: Int) -> [[(String, String)]] {
+        let entries: [(String, String)]
+        if case .editing = model.mode {
+            entries = [("Tab", "Next field"), ("S-Tab", "Previous"), ("Esc", "Commands"), ("^C", "Leave, keep draft")]
+        } else {
+            entries = ComposeModel.commandKeys.map { ($0.key, $0.label) }
+        }
+        var rows: [[(String, String)]] = [[]]
+        var used = 1
+        for entry in entries {
+            let w = DisplayWidth.of(entry.0) + DisplayWidth.of(entry.1) + 3
+            if used + w > width && !rows[rows.count - 1].isEmpty {
+                rows.append([])
+                used = 1
+            }
+            rows[rows.count - 1].append(entry)
+            used += w
+        }
+        return rows
+    }
+
+    static func helpLines() -> [String] {
+        var lines = ["Command keys (after Esc):", ""]
+        for entry in ComposeModel.commandKeys { lines.append("  \(entry.key.padding(toWidth: 4)) \(entry.help)") }
+        lines += [
+            "", "While typing:", "",
+            "  Tab / Shift-Tab  next / previous field (nothing is ever completed)",
+            "  Esc              stop typing, back to the command keys",
+            "  Ctrl-C           leave now; the draft is kept", "", "Any key closes this help.",
+        ]
+        return lines
+    }
+
+    static func confirmLines(_ model: ComposeModel) -> [String] {
+        let to = model.recipients(.to), cc = model.recipients(.cc), bcc = model.recipients(.bcc)
+        var lines = ["From: \(model.from)", "To \(to.count) · Cc \(cc.count) · Bcc \(bcc.count)", ""]
+        for (label, list) in [("To", to), ("Cc", cc), ("Bcc", bcc)] {
+            for mailbox in list.prefix(6) { lines.append("  \(label.padding(toWidth: 4)) \(mailbox.displayName.map { "\($0) " } ?? "")<\(mailbox.address)>") }
+            if list.count > 6 { lines.append("  \(label.padding(toWidth: 4)) … and \(list.count - 6) more") }
+        }
+        let total = model.attachments.reduce(Int64(0)) { $0 + $1.size }
+        lines.append("")
+        lines.append("Subject: \(model.subject.text.isEmpty ? "(none)" : model.subject.text)")
+        lines.append("Attachments: \(model.attachments.count) (\(formatBytes(total)))")
+        for item in model.attachments.prefix(4) { lines.append("  \(item.name)  \(formatBytes(item.size))") }
+        lines += ["", "Press Y (capital) to send now; any other key goes back."]
+        return lines
+    }
+
+    /// A framed box in the middle of the screen.
+    static func drawBox(_ grid: inout Grid, lines: [String], title: String, role: Role) {
+        let innerWidth = min(grid.width - 4, max(DisplayWidth.of(title) + 4, lines.map { DisplayWidth.of($0) }.max() ?? 0) + 2)
+        let innerHeight = min(grid.height - 2, lines.count)
+        let left = (grid.width - innerWidth - 2) / 2
+        let top = max(0, (grid.height - innerHeight - 2) / 2)
+        let horizontal = String(repeating: "─", count: innerWidth)
+        grid.put("┌" + horizontal + "┐", row: top, column: left, role: .border)
+        grid.put(" \(title) ", row: top, column: left + 2, role: .title)
+        for index in 0..<innerHeight {
+            grid.put("│" + String(repeating: " ", count: innerWidth) + "│", row: top + 1 + index, column: left, role: .border)
+            grid.put(" " + DisplayWidth.displayable(lines[index]), row: top + 1 + index, column: left + 1, role: role, limit: innerWidth)
+        }
+        grid.put("└" + horizontal + "┘", row: top + innerHeight + 1, column: left, role: .border)
+    }
+}
+
+extension String {
+    /// Pads with spaces to a display width (for columns of mixed-width text).
+    func padding(toWidth width: Int) -> String {
+        let w = DisplayWidth.of(self)
+        return w >= width ? self : self + String(repeating: " ", count: width - w)
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Composer
+import Config
+import Delivery
+import Store
+import TUI
+
+struct Compose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a message in the full-screen composer (the default command).",
+        discussion: "No address is ever completed or suggested. See docs/composer.md for the keys."
+    )
+
+    @OptionGroup var message: MessageOptions
+    @Flag(name: .customLong("no-drafts"), help: "Do not offer to resume an unsent draft.")
+    var noDrafts = false
+
+    func run() throws {
+        let paths = DataPaths.fromEnvironment()
+        let config: GuardmailConfig
+        let account: AccountConfig
+        let theme: Theme
+        do {
+            config = try loadConfig(message.config ?? paths.configFile)
+            account = try config.account(named: message.account)
+            theme = try loadTheme(config.theme, paths: paths)
+        } catch let error as ConfigError {
+            report(error.message)
+            throw ExitCode(Exit.config)
+        } catch {
+            report("\(error)")
+            throw ExitCode(Exit.config)
+        }
+        var body = ""
+        if let bodyFile = message.bodyFile {
+            do {
+                guard let text = try FileSystem.readUTF8(bodyFile) else {
+                    report("the body file '\(bodyFile)' is not UTF-8 text")
+                    throw ExitCode(Exit.data)
+                }
+                body = text
+            } catch let error as FileError {
+                report("body: \(error)")
+                throw ExitCode(Exit.data)
+            }
+        }
+        let initial = DraftInput(
+            to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
+        let session = ComposerSession(account: account, paths: paths, theme: theme, initial: initial, offerDrafts: !noDrafts)
+        let outcome: ComposerOutcome
+        do {
+            outcome = try session.run()
+        } catch {
+            report(error.message)
+            throw ExitCode(Exit.usage)
+        }
+        switch outcome {
+        case .sent(let lines, let refused):
+            for line in lines { Console.output(line + "\n") }
+            if refused > 0 { throw ExitCode(Exit.unavailable) }
+        case .postponed:
+            Console.output("The draft is saved; run guardmail again to resume it.\n")
+        case .discarded:
+            Console.output("Discarded.\n")
+        case .interrupted(let signal):
+            Console.error("guardmail: stopped by signal \(signal); the draft is saved.\n")
+            throw ExitCode(128 + signal)
+        }
+    }
+}
+
+/// The config file; every failure is a ConfigError naming the file.
+func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
+    let text: String?
+    do {
+        text = try FileSystem.readUTF8(path)
+    } catch {
+        if error.kind == .notFound {
+            throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
+        }
+        throw ConfigError("cannot read the config: \(error)")
+    }
+    guard let text else { throw ConfigError("'\(path)' is not UTF-8 text") }
+    return try ConfigLoader.parse(text, file: path)
+}
+
+/// The configured theme (built in or from the config folder's themes/), without colour under NO_COLOR.
+func loadTheme(_ name: String?, paths: DataPaths) throws(ThemeError) -> Theme {
+    try ThemeLoader.load(
+        named: name ?? "default", userThemesDirectory: paths.configDirectory + "/themes",
+        readFile: { path in (try? FileSystem.readUTF8(path)) ?? nil },
+        noColor: FileSystem.environment("NO_COLOR") != nil)
+}
