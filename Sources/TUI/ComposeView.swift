@@ -16,7 +16,7 @@ public enum ComposeView {
 
     public static func layout(_ model: ComposeModel, width: Int, height: Int) -> Layout {
         let legend = legendRows(model, width: width).count
-        let header = headerRows(model).count
+        let header = headerRows(model, width: width).count
         // title + header rows + rule ... body ... rule + status + legend
         let bodyTop = 1 + header + 1
         let bodyHeight = max(1, height - bodyTop - 2 - legend)
@@ -38,7 +38,8 @@ public enum ComposeView {
 
         // Header fields.
         var row = 1
-        for headerRow in headerRows(model) {
+        let nameWidth = attachmentNameWidth(model, width: width)
+        for headerRow in headerRows(model, width: width) {
             switch headerRow {
             case .from:
                 label(&grid, row, "From:")
@@ -53,24 +54,22 @@ public enum ComposeView {
                 if active { grid.paint(row: row, column: labelWidth + 1, count: available, role: .fieldActive) }
                 grid.put(view.text, row: row, column: labelWidth + 1, role: role, limit: available)
                 if active { grid.cursor = GridPoint(row: row, column: labelWidth + 1 + view.cursorColumn) }
-            case .error(let field):
-                grid.put("  ✗ \(model.fieldErrors[field] ?? "")", row: row, column: labelWidth - 1, role: .danger)
+            case .error(let text):
+                grid.put(text, row: row, column: labelWidth + 1, role: .danger)
             case .attachment(let index):
                 if index == 0 { label(&grid, row, "Attach:") }
                 let item = model.attachments[index]
                 let selected = model.selectedAttachment == index && model.mode == .command
-                let size = formatBytes(item.size)
                 let type = item.contentType.split(separator: ";").first.map(String.init) ?? item.contentType
-                let tail = "  \(size)  \(type)"
-                let nameRoom = width - labelWidth - 1 - 4 - DisplayWidth.of(tail) - 1
                 let name = DisplayWidth.displayable(item.name)
-                var shown = String(DisplayWidth.prefix(name, fitting: max(4, nameRoom)).text)
-                if shown.count < name.count { shown = String(DisplayWidth.prefix(name, fitting: max(4, nameRoom) - 1).text) + "…" }
+                var shown = String(DisplayWidth.prefix(name, fitting: nameWidth).text)
+                if shown.count < name.count { shown = String(DisplayWidth.prefix(name, fitting: nameWidth - 1).text) + "…" }
                 let role: Role = selected ? .selected : .field
                 var x = labelWidth + 1
                 x += grid.put("\(index + 1)".padding(toWidth: 3), row: row, column: x, role: role)
-                x += grid.put(shown, row: row, column: x, role: role)
-                grid.put(tail, row: row, column: x, role: selected ? .selected : .label)
+                x += grid.put(shown.padding(toWidth: nameWidth), row: row, column: x, role: role)
+                x += grid.put("  " + formatBytes(item.size).leftPadding(toWidth: 9), row: row, column: x, role: selected ? .selected : .label)
+                grid.put("  " + type, row: row, column: x, role: selected ? .selected : .label)
             case .noAttachments:
                 label(&grid, row, "Attach:")
                 grid.put("none  (a to attach a file)", row: row, column: labelWidth + 1, role: .placeholder)
@@ -155,16 +154,32 @@ public enum ComposeView {
     // MARK: Parts
 
     enum HeaderRow: Equatable {
-        case from, field(ComposeField), error(ComposeField), attachment(Int), noAttachments, moreAttachments(Int)
+        case from, field(ComposeField), error(String), attachment(Int), noAttachments, moreAttachments(Int)
     }
 
     static let maxAttachmentRows = 4
 
-    static func headerRows(_ model: ComposeModel) -> [HeaderRow] {
+    /// The attachment name column: as wide as the longest name, within what the row leaves.
+    static func attachmentNameWidth(_ model: ComposeModel, width: Int) -> Int {
+        let longest = model.attachments.map { DisplayWidth.of(DisplayWidth.displayable($0.name)) }.max() ?? 0
+        // index (3) + size (11) + type (2 + ~24)
+        return max(8, min(longest, width - labelWidth - 1 - 3 - 11 - 26))
+    }
+
+    static func headerRows(_ model: ComposeModel, width: Int) -> [HeaderRow] {
         var rows: [HeaderRow] = [.from]
         for field in [ComposeField.to, .cc, .bcc, .subject] {
             rows.append(.field(field))
-            if model.fieldErrors[field] != nil { rows.append(.error(field)) }
+            if let error = model.fieldErrors[field] {
+                // The whole reason, on up to two rows.
+                var rest = Substring(DisplayWidth.displayable("✗ " + error))
+                for _ in 0..<2 where !rest.isEmpty {
+                    let part = DisplayWidth.prefix(rest, fitting: width - labelWidth - 2).text
+                    rows.append(.error(String(part)))
+                    rest = rest.dropFirst(part.count)
+                    while rest.first == " " { rest = rest.dropFirst() }
+                }
+            }
         }
         if model.attachments.isEmpty {
             rows.append(.noAttachments)
@@ -258,6 +273,11 @@ public enum ComposeView {
 }
 
 extension String {
+    func leftPadding(toWidth width: Int) -> String {
+        let w = DisplayWidth.of(self)
+        return w >= width ? self : String(repeating: " ", count: width - w) + self
+    }
+
     /// Pads with spaces to a display width (for columns of mixed-width text).
     func padding(toWidth width: Int) -> String {
         let w = DisplayWidth.of(self)
