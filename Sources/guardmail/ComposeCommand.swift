@@ -86,8 +86,7 @@ func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
 
 /// The configured theme (built in or from the config folder's themes/), without colour under NO_COLOR.
 func loadTheme(_ name: String?, paths: DataPaths) throws(ThemeError) -> Theme {
-    try ThemeLoader.load(
-        named: name ?? "default", userThemesDirectory: paths.configDirectory + "/themes",
-        readFile: { path in (try? FileSystem.readUTF8(path)) ?? nil },
-        noColor: FileSystem.environment("NO_COLOR") != nil)
+    try resolveTheme(
+        named: name ?? "default", paths: paths,
+        noColor: ThemeLoader.noColor(environmentValue: FileSystem.environment("NO_COLOR")))
 }
