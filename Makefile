@@ -43,6 +43,7 @@ bench:
 	$(SWIFT) build -c release --product guardmail
 	$(PY) bench/sink_selftest.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py $(BENCH_ARGS)
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/tui_bench.py
 
 clean:
 	rm -rf .build demo-data

@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v6]

@@ -46,15 +46,17 @@ XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" se
   --body-file "$demo/body.txt" --attach "$attachment"
 echo
 
-# Show what the server received, decoded by Python's email package (an independent parser).
-for _ in $(seq 1 50); do [ -n "$(ls -A "$demo/maildir/new" 2>/dev/null)" ] && break; sleep 0.1; done
-newest=$(ls -t "$demo/maildir/new" | head -1)
-echo "The server received $demo/maildir/new/$newest:"
-$PY - "$demo/maildir/new/$newest" <<'PY'
+show_received() {
+  # What the server received, decoded by Python's email package (an independent parser).
+  for _ in $(seq 1 50); do [ -n "$(ls -A "$demo/maildir/new" 2>/dev/null)" ] && break; sleep 0.1; done
+  newest=$(ls -t "$demo/maildir/new" | head -1)
+  echo "The server received $demo/maildir/new/$newest:"
+  $PY - "$demo/maildir/new/$newest" <<'PY'
 import email, email.policy, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-for name in ("From", "To", "Subject", "Date", "Message-ID"):
-    print(f"  {name}: {msg[name]}")
+for name in ("From", "To", "Cc", "Subject", "Date", "Message-ID"):
+    if msg[name]:
+        print(f"  {name}: {msg[name]}")
 print(f"  Bcc header present: {'Bcc' in msg}")
 for part in msg.walk():
     if part.get_filename():
@@ -64,3 +66,22 @@ for part in msg.walk():
         for line in part.get_content().splitlines():
             print("    " + line)
 PY
+}
+show_received
+
+# With a terminal, open the composer against the same server: write a mail and send it with
+# y then Y; the sample file is already attached.
+if [ -t 0 ] && [ -t 1 ]; then
+  echo
+  echo "Opening the composer (the sample file is attached; y then Y sends; ? shows the keys)…"
+  sleep 2
+  before=$(ls "$demo/maildir/new" | wc -l)
+  XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" compose --attach "$attachment" || true
+  if [ "$(ls "$demo/maildir/new" | wc -l)" -gt "$before" ]; then
+    echo
+    show_received
+  fi
+else
+  echo
+  echo "(No terminal: skipped the interactive composer. Run 'make demo' in a terminal to write a mail.)"
+fi

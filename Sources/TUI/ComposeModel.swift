@@ -221,7 +221,9 @@ public struct ComposeModel: Equatable, Sendable {
             break
         }
         if field == .body {
-            let before = body.text
+            // Cheap change detection: joining a 5,000-line body on every key would cost more
+            // than the whole redraw.
+            let beforeCount = body.lines.count, beforeCursor = body.cursor, beforeLine = body.lines[body.cursor.line]
             switch key {
             case .enter: body.insertNewline()
             case .text(let text): body.insert(text)
@@ -237,7 +239,15 @@ public struct ComposeModel: Equatable, Sendable {
             case .pageDown: body.pageDown(width: width, height: bodyHeight)
             default: break
             }
-            if body.text != before { changed() }
+            let bodyChanged: Bool
+            switch key {
+            case .enter: bodyChanged = true
+            case .text(let text): bodyChanged = !text.isEmpty
+            case .backspace, .delete:
+                bodyChanged = body.lines.count != beforeCount || body.cursor != beforeCursor || body.lines[body.cursor.line] != beforeLine
+            default: bodyChanged = false
+            }
+            if bodyChanged { changed() }
             body.scrollToCursor(width: width, height: bodyHeight)
             return []
         }
@@ -392,7 +402,7 @@ public struct ComposeModel: Equatable, Sendable {
 
     /// Anything worth keeping as a draft.
     public var hasContent: Bool {
-        ![to.text, cc.text, bcc.text, subject.text, body.text].allSatisfy(\.isEmpty) || !attachments.isEmpty
+        ![to.text, cc.text, bcc.text, subject.text].allSatisfy(\.isEmpty) || !body.isEmpty || !attachments.isEmpty
     }
 
     public func recipients(_ field: ComposeField) -> [Mailbox] {
@@ -409,4 +419,9 @@ extension String {
         while let last = s.last, last.isWhitespace { s.removeLast() }
         return String(s)
     }
+}
+
+extension TextEditor {
+    /// True for an empty body, without joining its lines.
+    public var isEmpty: Bool { lines.count == 1 && lines[0].isEmpty }
 }

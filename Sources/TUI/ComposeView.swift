@@ -89,7 +89,7 @@ public enum ComposeView {
         if bodyActive, let cursor = visible.cursor {
             grid.cursor = GridPoint(row: layout.bodyTop + cursor.row, column: min(width - 1, cursor.column))
         }
-        if model.body.text.isEmpty && !bodyActive {
+        if model.body.isEmpty && !bodyActive {
             grid.put("(empty body: i to write here, e for your editor)", row: layout.bodyTop, column: 0, role: .placeholder)
         }
         let statusRow = layout.bodyTop + layout.bodyHeight + 1
