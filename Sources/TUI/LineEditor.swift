@@ -1,0 +1,173 @@
+// A one-line text field: To, Cc, Bcc, Subject and prompts.
+
+/// A one-line field. The cursor counts grapheme clusters (`Character`s), so one Backspace deletes
+/// one whole user-perceived character, however many scalars it is made of.
+public struct LineEditor: Equatable, Sendable {
+    public private(set) var text: String
+    /// 0...text.count, in Characters.
+    public private(set) var cursor: Int
+
+    /// `cursor` nil puts the cursor at the end; other values are clamped. The text is kept as
+    /// given (control characters are drawn as U+FFFD by `viewport`).
+    public init(_ text: String = "", cursor: Int? = nil) {
+        self.text = text
+        let count = text.count
+        self.cursor = min(max(cursor ?? count, 0), count)
+    }
+
+    // MARK: - Editing
+
+    /// Inserts typed or pasted text at the cursor. CR, LF, CRLF and tabs become single spaces.
+    public mutating func insert(_ text: String) {
+        let clean = Self.singleLine(text)
+        guard !clean.isEmpty else { return }
+        cursor = TextOps.replace(&self.text, characters: cursor..<cursor, with: clean)
+    }
+
+    /// Deletes the whole grapheme cluster before the cursor.
+    public mutating func deleteBackward() {
+        guard cursor > 0 else { return }
+        cursor = TextOps.replace(&text, characters: (cursor - 1)..<cursor, with: "")
+    }
+
+    /// Deletes the whole grapheme cluster after the cursor.
+    public mutating func deleteForward() {
+        guard cursor < text.count else { return }
+        cursor = TextOps.replace(&text, characters: cursor..<(cursor + 1), with: "")
+    }
+
+    public mutating func moveLeft() { if cursor > 0 { cursor -= 1 } }
+    public mutating func moveRight() { if cursor < text.count { cursor += 1 } }
+    public mutating func moveHome() { cursor = 0 }
+    public mutating func moveEnd() { cursor = text.count }
+
+    /// Ctrl-K: deletes from the cursor to the end.
+    public mutating func deleteToEnd() {
+        let count = text.count
+        guard cursor < count else { return }
+        cursor = TextOps.replace(&text, characters: cursor..<count, with: "")
+    }
+
+    /// Ctrl-U: deletes from the start to the cursor.
+    public mutating func deleteToStart() {
+        guard cursor > 0 else { return }
+        cursor = TextOps.replace(&text, characters: 0..<cursor, with: "")
+    }
+
+    /// Ctrl-W: deletes the whitespace before the cursor, then the non-whitespace before that.
+    /// Japanese text without spaces is deleted back to the previous space (ASCII or U+3000) or
+    /// the start.
+    public mutating func deleteWordBackward() {
+        guard cursor > 0 else { return }
+        let chars = Array(text.prefix(cursor))
+        var start = chars.count
+        while start > 0 && chars[start - 1].isWhitespace { start -= 1 }
+        while start > 0 && !chars[start - 1].isWhitespace { start -= 1 }
+        cursor = TextOps.replace(&text, characters: start..<cursor, with: "")
+    }
+
+    // MARK: - Display
+
+    /// What to draw in `width` columns and the cursor's column within it (0..<width).
+    ///
+    /// Without scrolling when everything fits; otherwise the view jumps horizontally by half the
+    /// width so the cursor stays at least a small margin away from the right edge (and, when
+    /// scrolled, away from the left edge). Wide characters are never cut in half: one straddling
+    /// the left edge is skipped, one that does not fit at the right edge is left out. Control
+    /// characters are drawn as U+FFFD (a tab as a space), one column each.
+    public func viewport(width: Int) -> (text: String, cursorColumn: Int) {
+        guard width > 0 else { return ("", 0) }
+        let chars = Array(text)
+        let widths = chars.map(DisplayWidth.of)
+        var cursorColumn = 0
+        for i in 0..<cursor { cursorColumn += widths[i] }
+        let total = widths.reduce(0, +)
+        let margin = min(2, (width - 1) / 4)
+        let limit = width - 1 - margin                 // rightmost cursor column when scrolled
+        var start = 0
+        if max(total, cursorColumn + 1) > width && cursorColumn > limit {
+            let step = max(1, width / 2)
+            start = (cursorColumn - limit + step - 1) / step * step
+        }
+        // Skip to the first character that starts at or after `start`.
+        var column = 0
+        var i = 0
+        while i < chars.count && column < start {
+            column += widths[i]
+            i += 1
+        }
+        let startColumn = column
+        var out = ""
+        var used = 0
+        while i < chars.count && used + widths[i] <= width {
+            if DisplayWidth.isControl(chars[i]) {
+                out.append(chars[i] == "\t" ? " " : "\u{FFFD}")
+            } else {
+                out.append(chars[i])
+            }
+            used += widths[i]
+            i += 1
+        }
+        return (out, cursorColumn - startColumn)
+    }
+
+    // MARK: - Helpers
+
+    /// CR LF, CR, LF and tab each become one space.
+    static func singleLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { return text }
+        var out = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r":
+                out.append(" ")
+                previousCR = true
+                continue
+            case "\n":
+                if !previousCR { out.append(" ") }
+            case "\t":
+                out.append(" ")
+            default:
+                out.append(scalar)
+            }
+            previousCR = false
+        }
+        return String(out)
+    }
+}
+
+/// String surgery shared by the editors, in Character offsets.
+enum TextOps {
+    /// Replaces the Characters in `range` with `replacement` and returns the cursor column just
+    /// after the inserted text. If the edit makes clusters merge (a combining mark typed after its
+    /// base, two regional indicators becoming a flag, a line join), the cursor ends after the
+    /// merged cluster.
+    static func replace(_ string: inout String, characters range: Range<Int>, with replacement: some StringProtocol) -> Int {
+        let lower = string.index(string.startIndex, offsetBy: range.lowerBound)
+        let upper = string.index(lower, offsetBy: range.count)
+        // The boundary one Character before the edit stays a boundary whatever is inserted.
+        let anchorColumn = max(0, range.lowerBound - 1)
+        let anchor = range.lowerBound > 0 ? string.index(before: lower) : lower
+        let anchorOffset = string.utf8.distance(from: string.startIndex, to: anchor)
+        let end = string.utf8.distance(from: string.startIndex, to: lower) + replacement.utf8.count
+        string.replaceSubrange(lower..<upper, with: replacement)
+        return anchorColumn + charactersStarting(in: string, fromUTF8: anchorOffset, before: end)
+    }
+
+    /// The number of Characters of `string` starting at or after the boundary at UTF-8 offset
+    /// `from` and before UTF-8 offset `end`.
+    static func charactersStarting(in string: String, fromUTF8 from: Int, before end: Int) -> Int {
+        let utf8 = string.utf8
+        var index = utf8.index(utf8.startIndex, offsetBy: from)
+        var offset = from
+        var count = 0
+        while index < string.endIndex && offset < end {
+            count += 1
+            let next = string.index(after: index)
+            offset += utf8.distance(from: index, to: next)
+            index = next
+        }
+        return count
+    }
+}
