@@ -80,6 +80,15 @@ void cnc_draw(int y, int x, const wchar_t *text, int count, unsigned int attrs, 
     attr_set(A_NORMAL, 0, NULL);
 }
 
+void cnc_draw_cell(int y, int x, const wchar_t *text, int count, unsigned int attrs, int pair) {
+    wchar_t chars[CCHARW_MAX + 1];
+    int n = count < CCHARW_MAX ? count : CCHARW_MAX;
+    for (int i = 0; i < n; i++) chars[i] = text[i];
+    chars[n] = 0;
+    cchar_t cell;
+    if (setcchar(&cell, chars, (attr_t)attrs, (short)pair, NULL) == OK) mvadd_wch(y, x, &cell);
+}
+
 void cnc_erase(void) { erase(); }
 
 void cnc_cursor(int y, int x) {

@@ -178,7 +178,7 @@ public final class ComposerSession {
         terminal.resume()
         guard status == 0 else {
             let how = status.map { "status \($0)" } ?? "a signal"
-            model.status = StatusMessage("The editor '\(editor)' exited with \(how); the body is unchanged.", isError: true)
+            model.status = StatusMessage("The editor exited with \(how); the body is unchanged ('\(editor)').", isError: true)
             return
         }
         do {

@@ -59,11 +59,19 @@ public final class CursesTerminal: Terminal {
                 let role = grid[row, column].role
                 let start = column
                 run.removeAll(keepingCapacity: true)
+                var combined: [(column: Int, scalars: [wchar_t])] = []
                 while column < grid.width && grid[row, column].role == role {
                     let cell = grid[row, column]
                     if !cell.isContinuation {
-                        // A cchar_t holds a spacing character and up to four combining ones.
-                        for scalar in cell.text.unicodeScalars.prefix(5) { run.append(wchar_t(bitPattern: scalar.value)) }
+                        let scalars = cell.text.unicodeScalars
+                        if scalars.count > 1 {
+                            // Drawn on its own below; a placeholder keeps the run's columns.
+                            combined.append((column, scalars.prefix(5).map { wchar_t(bitPattern: $0.value) }))
+                            run.append(32)
+                            if column + 1 < grid.width && grid[row, column + 1].isContinuation { run.append(32) }
+                        } else if let scalar = scalars.first {
+                            run.append(wchar_t(bitPattern: scalar.value))
+                        }
                     }
                     column += 1
                 }
@@ -71,6 +79,11 @@ public final class CursesTerminal: Terminal {
                 if row == grid.height - 1 && column == grid.width, let last = run.last, last == 32 { run.removeLast() }
                 let (attributes, pair) = style(role)
                 run.withUnsafeBufferPointer { cnc_draw(Int32(row), Int32(start), $0.baseAddress, Int32($0.count), attributes, pair) }
+                for cell in combined {
+                    cell.scalars.withUnsafeBufferPointer {
+                        cnc_draw_cell(Int32(row), Int32(cell.column), $0.baseAddress, Int32($0.count), attributes, pair)
+                    }
+                }
             }
         }
         if let cursor = grid.cursor {

@@ -474,6 +474,8 @@ struct WrappedLine {
                     while index < count && kinds[index] == Self.space { index += 1 }
                 } else if let breakAfterSpace {
                     index = breakAfterSpace
+                } else {
+                    index = Self.kinsoku(characters, start: start, breakAt: index)
                 }
                 lastRowFull = true
             } else {
@@ -485,6 +487,26 @@ struct WrappedLine {
         if lastRowFull { result.append(count..<count) }
         return result
     }
+
+    /// Japanese line breaking (kinsoku shori, JIS X 4051), by pushing characters to the next row:
+    /// a row may not start with closing punctuation or small kana (、。」ー っ …) nor end with an
+    /// opening bracket (「（ …). Never empties a row.
+    static func kinsoku(_ characters: [Character], start: Int, breakAt index: Int) -> Int {
+        var index = index
+        for _ in 0..<3 where index - 1 > start {
+            if index < characters.count && noLineStart.contains(characters[index]) {
+                index -= 1
+            } else if noLineEnd.contains(characters[index - 1]) {
+                index -= 1
+            } else {
+                break
+            }
+        }
+        return index
+    }
+
+    static let noLineStart: Set<Character> = Set("、。，．・：；？！ー）」』】〕〉》｝〟’”…‥々ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.)]}!?:;")
+    static let noLineEnd: Set<Character> = Set("（「『【〔〈《｛〝‘“([{")
 
     /// The row the cursor at Character `position` is drawn on: the row containing it, or for the
     /// position at a row's end, the next row (the last row for the end of the line).

@@ -846,3 +846,33 @@ private extension String {
         String(filter { $0 != "\t" && $0 != " " }.map { DisplayWidth.isControl($0) ? "\u{FFFD}" : $0 })
     }
 }
+
+@Suite("Japanese line breaking (kinsoku)")
+struct KinsokuTests {
+    func rowTexts(_ text: String, width: Int) -> [String] {
+        let editor = TextEditor(text)
+        let characters = Array(editor.lines[0])
+        // A line that exactly fills its last row gets an empty row for the cursor: leave it out.
+        return editor.rows(ofLine: 0, width: width).map { String(characters[$0]) }.filter { !$0.isEmpty }
+    }
+
+    @Test("no row starts with closing punctuation or a small kana; no row ends with an opening bracket", arguments: [
+        ("あいうえお、かきくけこ", 10, ["あいうえ", "お、かきく", "けこ"]),
+        ("あいうえ「かきくけこ」", 10, ["あいうえ", "「かきくけ", "こ」"]),
+        ("あいうえおっと", 10, ["あいうえ", "おっと"]),
+        ("あいうえおかきくけこ", 10, ["あいうえお", "かきくけこ"]),
+    ])
+    func rules(text: String, width: Int, expected: [String]) {
+        let rows = rowTexts(text, width: width)
+        #expect(rows == expected)
+        for row in rows.dropFirst() { #expect(!WrappedLine.noLineStart.contains(row.first!)) }
+        for row in rows.dropLast() { #expect(!WrappedLine.noLineEnd.contains(row.last!)) }
+    }
+
+    @Test("a row made only of prohibited characters is still broken somewhere (no endless loop)")
+    func degenerate() {
+        let rows = rowTexts(String(repeating: "、", count: 30), width: 10)
+        #expect(rows.joined() == String(repeating: "、", count: 30))
+        #expect(rows.allSatisfy { !$0.isEmpty })
+    }
+}

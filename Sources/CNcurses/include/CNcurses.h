@@ -55,6 +55,10 @@ unsigned int cnc_attr_dim(void);
 
 /// Draws `count` wide characters at (y, x) with the attributes and colour pair.
 void cnc_draw(int y, int x, const wchar_t *text, int count, unsigned int attrs, int pair);
+/// Draws one cell whose character has combining marks (up to four): ncurses drops a mark that
+/// follows a double-width character when it comes through mvaddnwstr, so such cells go
+/// through setcchar and mvadd_wch.
+void cnc_draw_cell(int y, int x, const wchar_t *text, int count, unsigned int attrs, int pair);
 /// Clears the screen buffer (not the terminal) before a full redraw.
 void cnc_erase(void);
 /// Places the visible cursor, or hides it when y < 0.

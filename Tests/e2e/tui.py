@@ -1,0 +1,634 @@
+"""Real-terminal helpers for the composer's end-to-end tests (tmux 3.3a).
+
+Every launch of guardmail gets its own tmux server (a unique `-L` socket), a
+pane of the requested size running a small shell script:
+
+    stty -g > stty-before
+    env -i PATH=… HOME=… XDG_*=… LANG=C.UTF-8 TERM=tmux-256color guardmail ARGS…
+    rc=$?; stty -g > stty-after; printf '[guardmail exited %s]\\n' $rc
+    echo $rc > status; exec sleep …
+
+so the pane stays readable after guardmail exits, the exit status is in a file,
+and the terminal modes before and after can be compared.  Every server is
+killed in teardown (and its socket file removed: tmux 3.3a leaves it behind).
+
+tmux 3.3a notes: `set -g window-size manual` in the config file makes
+`new-session -d` crash the server; `resize-window` sets it per window by
+itself, so it is not needed.  capture-pane trims trailing blanks, so a prompt
+like ` Attach file: ` reads as ` Attach file:`.
+
+API (the `composer` fixture yields a ComposerHome):
+
+  ComposerHome
+    .server                     the STARTTLS+AUTH SMTPServer the config points at
+    .home, .config_home, .data_home, .tmp, .drafts_dir
+    .launch(args=(), env=None, width=100, height=30) -> Pane
+    .drafts() -> [Draft]        the drafts Maildir, decoded (newest last)
+    .wait_for_draft(pred, timeout=10, what="") -> Draft
+    .draft_files() -> [Path]    every file in drafts/{cur,new,tmp}
+
+  Pane
+    .text(s)                    type text (send-keys -l)
+    .keys(*names)               special keys: Tab BTab Escape Enter BSpace C-c C-u Left …
+    .screen() -> str            capture-pane -p (visible screen, trailing blanks trimmed)
+    .lines() -> [str]
+    .screen_with_history() -> str
+    .wait_for(cond, timeout=10, what=None) -> str
+                                cond: substring | compiled regex | callable(screen)->bool;
+                                fails with the last screen on timeout, and early
+                                (after a grace period) when guardmail has exited
+    .wait_gone(cond, …)         the opposite
+    .command_mode() / .editing_mode()
+                                wait until the command legend is shown / gone
+    .exit_status() -> int|None, .wait_exit(timeout=15) -> int
+    .resize(w, h), .size() -> (w, h), .cursor() -> (x, y, visible)
+    .pane_flag(name) -> str     any tmux format, e.g. alternate_on
+    .app_pid() -> int|None, .kill9()
+    .stty_before(), .stty_after()
+    .close()
+
+  Screen parsing (pure functions on a captured screen):
+    field_row(screen, "To") -> int|None        the row of the ` To:` field
+    field_value(screen, "To") -> str|None      text after the ` To:` label
+    line_below(screen, "To") -> str|None       the line right under the field
+    error_under(screen, "To") -> str|None      that line if it is a `✗ …` line
+    rule_rows(screen) -> [int]                 indexes of the full-width ─ rules
+    body_lines(screen), status_line(screen), legend_lines(screen)
+    legend_entries(legend_lines) -> [(key, label)]
+    in_command_mode(screen), in_editing_mode(screen)
+    attachment_rows(screen) -> [str]
+    display_width(s), nfc(s or [s])
+    composer_at(screen, width) -> bool         the whole composer drawn at that width
+
+  Mail helpers: parse(raw), body_text(msg), attachments(msg)
+"""
+
+from __future__ import annotations
+
+import email
+import email.headerregistry
+import email.policy
+import itertools
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import pytest
+
+import smtpserver
+from conftest import AUTH_USERS, binary_path
+
+TMUX = shutil.which("tmux") or "/usr/bin/tmux"
+DEFAULT_TIMEOUT = 10.0
+POLL = 0.05
+EXIT_GRACE = 1.0  # s: after guardmail exited, how long the screen may still change
+TMUX_CMD_TIMEOUT = 10.0
+
+# The legend in command mode, from the key table in docs/composer.md.
+COMMAND_LEGEND = [("t", "To"), ("c", "Cc"), ("b", "Bcc"), ("s", "Subject"), ("i", "Body"),
+                  ("a", "Attach"), ("D", "Detach"), ("e", "Editor"), ("y", "Send"),
+                  ("P", "Postpone"), ("q", "Quit"), ("?", "Help")]
+
+_counter = itertools.count(1)
+
+Condition = Union[str, "re.Pattern[str]", Callable[[str], object]]
+
+
+# --------------------------------------------------------------------------
+# Display width (what a terminal gives a character)
+
+
+def char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(ch) for ch in text)
+
+
+def nfc(value):
+    """NFC of a string or of each string in a list: for comparing what a screen shows
+    (a terminal may show か+U+3099 or the precomposed が; both look the same, while a
+    dropped mark does not).  What reached the server is compared exactly, never with this."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if value is None:
+        return None
+    return [unicodedata.normalize("NFC", v) for v in value]
+
+
+# --------------------------------------------------------------------------
+# Screen parsing
+
+
+FIELD_LABELS = ("From", "To", "Cc", "Bcc", "Subject", "Attach")
+
+
+def _field_row(lines: Sequence[str], label: str) -> Optional[int]:
+    prefix = " %s:" % label
+    for index, line in enumerate(lines):
+        if line.startswith(prefix):
+            return index
+    return None
+
+
+def field_row(screen: str, label: str) -> Optional[int]:
+    """The screen row of the ` <label>:` field, or None."""
+    return _field_row(screen.split("\n"), label)
+
+
+def field_value(screen: str, label: str) -> Optional[str]:
+    """The text after the ` <label>:` label (stripped), or None when there is no such row."""
+    lines = screen.split("\n")
+    row = _field_row(lines, label)
+    if row is None:
+        return None
+    return lines[row][len(label) + 2:].strip()
+
+
+def line_below(screen: str, label: str) -> Optional[str]:
+    lines = screen.split("\n")
+    row = _field_row(lines, label)
+    if row is None or row + 1 >= len(lines):
+        return None
+    return lines[row + 1]
+
+
+def error_under(screen: str, label: str) -> Optional[str]:
+    """The `✗ …` line right under the field, or None."""
+    below = line_below(screen, label)
+    if below is not None and below.strip().startswith("✗"):
+        return below.strip()
+    return None
+
+
+def is_rule(line: str) -> bool:
+    return len(line) > 0 and set(line) == {"─"}
+
+
+def rule_rows(screen: str) -> List[int]:
+    return [i for i, line in enumerate(screen.split("\n")) if is_rule(line)]
+
+
+def body_lines(screen: str) -> List[str]:
+    """The lines between the two rules, trailing empty lines dropped."""
+    lines = screen.split("\n")
+    rules = rule_rows(screen)
+    assert len(rules) >= 2, "expected two rule lines around the body:\n" + screen
+    body = lines[rules[0] + 1:rules[1]]
+    while body and body[-1].strip() == "":
+        body.pop()
+    return body
+
+
+def status_line(screen: str) -> str:
+    lines = screen.split("\n")
+    rules = rule_rows(screen)
+    assert len(rules) >= 2, "expected two rule lines (the status line follows the second):\n" + screen
+    return lines[rules[1] + 1] if rules[1] + 1 < len(lines) else ""
+
+
+def legend_lines(screen: str) -> List[str]:
+    lines = screen.split("\n")
+    rules = rule_rows(screen)
+    assert len(rules) >= 2, "expected two rule lines (the legend follows the status line):\n" + screen
+    return [line for line in lines[rules[1] + 2:] if line.strip()]
+
+
+def legend_entries(lines: Sequence[str]) -> List[Tuple[str, str]]:
+    """(key, label) pairs of legend rows like ` t To  c Cc  b Bcc`."""
+    entries = []
+    for line in lines:
+        for chunk in re.split(r" {2,}", line.strip()):
+            key, _, label = chunk.partition(" ")
+            entries.append((key, label))
+    return entries
+
+
+def attachment_rows(screen: str) -> List[str]:
+    """The ` Attach:` row and the attachment rows under it (up to the first rule)."""
+    lines = screen.split("\n")
+    row = _field_row(lines, "Attach")
+    if row is None:
+        return []
+    out = [lines[row]]
+    for line in lines[row + 1:]:
+        if is_rule(line) or re.match(r"^ [A-Z][a-z]*:", line):
+            break
+        out.append(line)
+    return out
+
+
+def composer_at(screen: str, width: int) -> bool:
+    """The whole composer is drawn for `width` columns: the title on the first row
+    (ending with the account), both rules exactly `width` wide, the command legend."""
+    lines = screen.split("\n")
+    rules = rule_rows(screen)
+    return (len(rules) == 2 and all(len(lines[r]) == width for r in rules)
+            and lines[0].startswith(" guardmail") and lines[0].rstrip().endswith("account: test")
+            and in_command_mode(screen))
+
+
+def in_command_mode(screen: str) -> bool:
+    """The command legend (`… y Send …`) is at the bottom of the composer."""
+    return _field_row(screen.split("\n"), "To") is not None and \
+        any("y Send" in line for line in screen.split("\n")[-6:])
+
+
+def in_editing_mode(screen: str) -> bool:
+    """The composer is shown and the command legend is not (a field is being edited)."""
+    return _field_row(screen.split("\n"), "To") is not None and \
+        not any("y Send" in line for line in screen.split("\n")[-6:])
+
+
+# --------------------------------------------------------------------------
+# Mail
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def body_text(msg) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain body part"
+    return part.get_content().replace("\r\n", "\n")
+
+
+def attachments(msg) -> list:
+    return [p for p in msg.walk() if not p.is_multipart() and p.get_filename() is not None]
+
+
+# Every header unstructured: a draft's To may hold an invalid address exactly as typed.
+_RAW_POLICY = email.policy.default.clone(
+    header_factory=email.headerregistry.HeaderRegistry(use_default_map=False))
+
+
+@dataclass
+class Draft:
+    path: Path
+    to: str
+    cc: str
+    bcc: str
+    subject: str
+    body: str
+    attach: List[str]
+    cursor: str
+    raw: bytes = field(repr=False)
+
+
+def decode_draft(path: Path) -> Draft:
+    raw = path.read_bytes()
+    msg = email.message_from_bytes(raw, policy=_RAW_POLICY)
+
+    def header(name: str) -> str:
+        value = msg.get(name)
+        return "" if value is None else str(value)
+
+    payload = msg.get_payload(decode=True) or b""
+    return Draft(path=path, to=header("To"), cc=header("Cc"), bcc=header("Bcc"),
+                 subject=header("Subject"), body=payload.decode("utf-8"),
+                 attach=[str(v) for v in (msg.get_all("X-Guardmail-Attach") or [])],
+                 cursor=header("X-Guardmail-Cursor"), raw=raw)
+
+
+# --------------------------------------------------------------------------
+# tmux
+
+
+def _tmux_env() -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    env["LANG"] = "C.UTF-8"
+    env.pop("LC_ALL", None)
+    env.pop("LC_CTYPE", None)
+    return env
+
+
+TMUX_CONF = """\
+set -g status off
+set -g default-terminal tmux-256color
+set -g remain-on-exit on
+set -g history-limit 5000
+set -sg escape-time 0
+"""
+
+
+class Pane:
+    """One guardmail run in its own tmux server."""
+
+    def __init__(self, rundir: Path, argv: Sequence[str], env: Dict[str, str], cwd: Path,
+                 width: int, height: int, sleep_after: int = 600):
+        self.rundir = rundir
+        rundir.mkdir(parents=True)
+        self.socket = "gm-%d-%d" % (os.getpid(), next(_counter))
+        self.status_path = rundir / "status"
+        self.target = "gm:0.0"
+        self.argv = list(argv)
+        self._closed = False
+        self.socket_path = ""
+        conf = rundir / "tmux.conf"
+        conf.write_text(TMUX_CONF)
+        env_words = " ".join(shlex.quote("%s=%s" % kv) for kv in sorted(env.items()))
+        script = rundir / "launch.sh"
+        q = shlex.quote
+        script.write_text(
+            "cd %s || exit 99\n"
+            "stty -g > %s 2>/dev/null\n"
+            "env -i %s %s\n"
+            "rc=$?\n"
+            "stty -g > %s 2>/dev/null\n"
+            "printf '[guardmail exited %%s]\\n' \"$rc\"\n"
+            "echo \"$rc\" > %s.tmp && mv %s.tmp %s\n"
+            "exec sleep %d\n" % (
+                q(str(cwd)), q(str(rundir / "stty-before")), env_words,
+                " ".join(q(a) for a in self.argv), q(str(rundir / "stty-after")),
+                q(str(self.status_path)), q(str(self.status_path)), q(str(self.status_path)),
+                sleep_after))
+        self.tmux("-f", str(conf), "new-session", "-d", "-s", "gm", "-x", str(width),
+                  "-y", str(height), "sh " + q(str(script)))
+        self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
+
+    # -- tmux plumbing
+    def tmux(self, *args: str, check: bool = True) -> str:
+        argv = [TMUX, "-u", "-L", self.socket, *args]
+        proc = subprocess.run(argv, capture_output=True, env=_tmux_env(),
+                              timeout=TMUX_CMD_TIMEOUT, stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise RuntimeError("tmux %s failed (%d): %s" % (
+                " ".join(args), proc.returncode, proc.stderr.decode("utf-8", "replace")))
+        return proc.stdout.decode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.tmux("kill-server", check=False)
+            # tmux 3.3a leaves the socket file of a killed server behind.
+            if self.socket_path:
+                try:
+                    os.unlink(self.socket_path)
+                except OSError:
+                    pass
+
+    # -- input
+    def text(self, text: str) -> None:
+        """Types text literally (UTF-8), as a paste of keystrokes."""
+        assert "\n" not in text, "type lines one by one with keys('Enter') in between"
+        self.tmux("send-keys", "-t", self.target, "-l", "--", text)
+
+    def keys(self, *names: str) -> None:
+        for name in names:
+            self.tmux("send-keys", "-t", self.target, name)
+
+    # -- output
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.target).rstrip("\n")
+
+    def lines(self) -> List[str]:
+        return self.screen().split("\n")
+
+    def screen_with_history(self) -> str:
+        return self.tmux("capture-pane", "-p", "-S", "-", "-E", "-", "-t", self.target).rstrip("\n")
+
+    def pane_flag(self, name: str) -> str:
+        return self.tmux("display-message", "-p", "-t", self.target, "#{%s}" % name).strip()
+
+    def size(self) -> Tuple[int, int]:
+        w, h = self.tmux("display-message", "-p", "-t", self.target,
+                         "#{pane_width} #{pane_height}").split()
+        return int(w), int(h)
+
+    def cursor(self) -> Tuple[int, int, bool]:
+        x, y, flag = self.tmux("display-message", "-p", "-t", self.target,
+                               "#{cursor_x} #{cursor_y} #{cursor_flag}").split()
+        return int(x), int(y), flag == "1"
+
+    def resize(self, width: int, height: int) -> None:
+        # resize-window sets the window's window-size to manual itself (tmux 3.3a);
+        # `set -g window-size manual` in the config file crashes 3.3a's new-session -d.
+        self.tmux("resize-window", "-t", "gm:0", "-x", str(width), "-y", str(height))
+        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        while self.size() != (width, height):
+            if time.monotonic() > deadline:
+                pytest.fail("tmux did not resize the pane to %dx%d (it is %r)" % (
+                    width, height, self.size()))
+            time.sleep(POLL)
+
+    # -- the process
+    def exit_status(self) -> Optional[int]:
+        try:
+            text = self.status_path.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return int(text) if text else None
+
+    def wait_exit(self, timeout: float = 15.0) -> int:
+        deadline = time.monotonic() + timeout
+        while True:
+            code = self.exit_status()
+            if code is not None:
+                return code
+            if time.monotonic() > deadline:
+                pytest.fail("guardmail did not exit within %.0f s; screen:\n%s" % (
+                    timeout, self.framed()), pytrace=False)
+            time.sleep(POLL)
+
+    def stty_before(self) -> str:
+        return (self.rundir / "stty-before").read_text().strip()
+
+    def stty_after(self) -> str:
+        return (self.rundir / "stty-after").read_text().strip()
+
+    def app_pid(self) -> Optional[int]:
+        """guardmail's pid: the child of the pane's shell whose executable is the binary."""
+        shell = int(self.pane_flag("pane_pid"))
+        try:
+            children = Path("/proc/%d/task/%d/children" % (shell, shell)).read_text().split()
+        except FileNotFoundError:
+            return None
+        binary = os.path.realpath(self.argv[0])
+        for child in children:
+            try:
+                exe = os.readlink("/proc/%s/exe" % child)
+            except OSError:
+                continue
+            if exe == binary:
+                return int(child)
+        return None
+
+    def kill9(self) -> int:
+        pid = self.app_pid()
+        assert pid is not None, "no guardmail process under the pane; screen:\n" + self.framed()
+        os.kill(pid, signal.SIGKILL)
+        return self.wait_exit()
+
+    # -- waiting
+    def framed(self, screen: Optional[str] = None) -> str:
+        if screen is None:
+            try:
+                screen = self.screen()
+            except Exception as e:  # the server may be gone
+                screen = "(cannot capture: %r)" % e
+        lines = screen.split("\n")
+        body = "\n".join("%2d│%s" % (i, line) for i, line in enumerate(lines))
+        code = self.exit_status()
+        tail = "" if code is None else "\n(guardmail exited with status %d)" % code
+        return body + tail
+
+    @staticmethod
+    def _matches(cond: Condition, screen: str) -> bool:
+        if isinstance(cond, str):
+            return cond in screen
+        if isinstance(cond, re.Pattern):
+            return cond.search(screen) is not None
+        try:
+            return bool(cond(screen))
+        except (AssertionError, IndexError, ValueError):
+            # A parser helper found no composer on this screen (yet): not a match.
+            return False
+
+    def wait_for(self, cond: Condition, timeout: float = DEFAULT_TIMEOUT,
+                 what: Optional[str] = None, negate: bool = False) -> str:
+        """Polls the screen until `cond` holds; returns that screen."""
+        deadline = time.monotonic() + timeout
+        exited_at: Optional[float] = None
+        screen = ""
+        while True:
+            screen = self.screen()
+            if self._matches(cond, screen) != negate:
+                return screen
+            now = time.monotonic()
+            if exited_at is None and self.exit_status() is not None:
+                exited_at = now
+            if now > deadline or (exited_at is not None and now - exited_at > EXIT_GRACE):
+                desc = what or (cond if isinstance(cond, str) else getattr(cond, "pattern", repr(cond)))
+                why = "guardmail exited" if exited_at is not None and now <= deadline else \
+                    "timed out after %.0f s" % timeout
+                pytest.fail("waiting for %s%r: %s; last screen:\n%s" % (
+                    "the end of " if negate else "", desc, why, self.framed(screen)),
+                    pytrace=False)
+            time.sleep(POLL)
+
+    def wait_gone(self, cond: Condition, timeout: float = DEFAULT_TIMEOUT,
+                  what: Optional[str] = None) -> str:
+        return self.wait_for(cond, timeout, what, negate=True)
+
+    def command_mode(self, timeout: float = DEFAULT_TIMEOUT) -> str:
+        return self.wait_for(in_command_mode, timeout, "the command legend (… y Send …)")
+
+    def editing_mode(self, timeout: float = DEFAULT_TIMEOUT) -> str:
+        return self.wait_for(in_editing_mode, timeout, "editing (the composer without the command legend)")
+
+
+# --------------------------------------------------------------------------
+# A user's home for the composer
+
+
+class ComposerHome:
+    def __init__(self, tmp: Path, config: str, server: smtpserver.SMTPServer,
+                 binary: Path):
+        self.tmp = tmp
+        self.server = server
+        self.binary = binary
+        self.home = tmp / "home"
+        self.config_home = tmp / "xdg-config"
+        self.data_home = tmp / "xdg-data"
+        self.work = tmp / "work"
+        for d in (self.home, self.config_home, self.data_home, self.work,
+                  tmp / "xdg-state", tmp / "xdg-cache", tmp / "tmp"):
+            d.mkdir(parents=True, exist_ok=True)
+        self.config_path = self.config_home / "guardmail" / "config.toml"
+        self.config_path.parent.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(config, encoding="utf-8")
+        self.drafts_dir = self.data_home / "guardmail" / "drafts"
+        self.panes: List[Pane] = []
+
+    def env(self, extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.config_home),
+            "XDG_DATA_HOME": str(self.data_home),
+            "XDG_STATE_HOME": str(self.tmp / "xdg-state"),
+            "XDG_CACHE_HOME": str(self.tmp / "xdg-cache"),
+            "TMPDIR": str(self.tmp / "tmp"),
+            "LANG": "C.UTF-8",
+            "TERM": "tmux-256color",
+        }
+        for key, value in (extra or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def launch(self, args: Sequence[str] = (), env: Optional[Dict[str, Optional[str]]] = None,
+               width: int = 100, height: int = 30) -> Pane:
+        pane = Pane(self.tmp / ("run-%d" % (len(self.panes) + 1)),
+                    [str(self.binary), *args], self.env(env), self.work, width, height)
+        self.panes.append(pane)
+        return pane
+
+    def close(self) -> None:
+        for pane in self.panes:
+            pane.close()
+
+    # -- drafts
+    def draft_files(self) -> List[Path]:
+        files = []
+        for sub in ("cur", "new", "tmp"):
+            d = self.drafts_dir / sub
+            if d.is_dir():
+                files.extend(sorted(p for p in d.iterdir()))
+        return files
+
+    def drafts(self) -> List[Draft]:
+        cur = self.drafts_dir / "cur"
+        if not cur.is_dir():
+            return []
+        out = []
+        for path in sorted(cur.iterdir(), key=lambda p: p.stat().st_mtime):
+            try:
+                out.append(decode_draft(path))
+            except FileNotFoundError:  # replaced between listing and reading
+                continue
+        return out
+
+    def wait_for_draft(self, pred: Callable[[Draft], bool], timeout: float = DEFAULT_TIMEOUT,
+                       what: str = "a draft") -> Draft:
+        deadline = time.monotonic() + timeout
+        while True:
+            drafts = self.drafts()
+            for draft in drafts:
+                if pred(draft):
+                    return draft
+            if time.monotonic() > deadline:
+                pytest.fail("no draft in %s matched (%s) within %.0f s; drafts: %r" % (
+                    self.drafts_dir, what, timeout, drafts), pytrace=False)
+            time.sleep(POLL)
+
+
+@pytest.fixture
+def composer(tmp_path, smtp_server, config_for) -> ComposerHome:
+    """A home with a config pointing at a fresh STARTTLS+AUTH server; tmux servers
+    started through it are killed afterwards."""
+    binary = binary_path()
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail("guardmail binary not found at %s" % binary, pytrace=False)
+    if not Path(TMUX).is_file():
+        pytest.fail("tmux is not installed (apt-get install tmux)", pytrace=False)
+    server = smtp_server(starttls=True, auth_users=AUTH_USERS)
+    home = ComposerHome(tmp_path / "gm", config_for(server), server, binary)
+    try:
+        yield home
+    finally:
+        home.close()
