@@ -1,0 +1,473 @@
+// MessageParser.swift — reads an existing RFC 5322 / MIME message (an .eml file's bytes) into
+// what the send policy looks at: the recipients, the subject, the body text and the attachments.
+//
+// Tolerant by design: LF or CRLF line endings, folded headers, RFC 2047 encoded-words, raw
+// ISO-2022-JP / Shift_JIS / EUC-JP header bytes, address headers that do not parse (recorded,
+// not fatal), multipart nesting with missing close delimiters, lenient base64 and
+// quoted-printable. Only input with no header section at all is refused.
+// Linear in the size of the message: parts are byte ranges into the input, never copies of it.
+// - SeeAlso: RFC 5322, RFC 2045–2047, RFC 2183, RFC 2231.
+
+/// A message as read from bytes.
+public struct ParsedMessage: Sendable {
+    /// Every header field of the top-level section in order: unfolded, not RFC 2047-decoded.
+    public var headers: [(name: String, value: String)]
+    public var from: [Mailbox]
+    public var to: [AddressListEntry]
+    public var cc: [AddressListEntry]
+    public var bcc: [AddressListEntry]
+    /// One entry per address header that did not parse, as "Cc: <reason>". What could be read of
+    /// such a header (the addresses between the commas that do parse) is still in its field.
+    public var addressProblems: [String]
+    /// RFC 2047-decoded; "" when there is none.
+    public var subject: String
+    /// As written, e.g. `<abc@example.jp>`.
+    public var messageID: String?
+    /// The text the policy reads: the first text/plain part that is not an attachment, decoded
+    /// (transfer encoding and charset), with LF line endings; else the first text/html part as
+    /// plain text; else "".
+    public var body: String
+    public var attachments: [ParsedAttachment]
+
+    public init(
+        headers: [(name: String, value: String)] = [], from: [Mailbox] = [], to: [AddressListEntry] = [],
+        cc: [AddressListEntry] = [], bcc: [AddressListEntry] = [], addressProblems: [String] = [],
+        subject: String = "", messageID: String? = nil, body: String = "", attachments: [ParsedAttachment] = []
+    ) {
+        self.headers = headers
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.addressProblems = addressProblems
+        self.subject = subject
+        self.messageID = messageID
+        self.body = body
+        self.attachments = attachments
+    }
+
+    /// The first header field with this name (case-insensitive), RFC 2047-decoded; nil if absent.
+    public func header(_ name: String) -> String? {
+        guard let field = headers.first(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
+        return EncodedWordDecoder.decode(field.value)
+    }
+
+    /// Every mailbox in To, Cc and Bcc, groups flattened, in that order.
+    public var recipients: [Mailbox] { to.mailboxes + cc.mailboxes + bcc.mailboxes }
+}
+
+/// One attachment of a parsed message.
+public struct ParsedAttachment: Sendable, Hashable {
+    /// The name given by the sender (RFC 2231 `filename*`, then `filename=`, then `name=`), or
+    /// `message.eml` for an unnamed forwarded message, or `attachment-N` (N counting from 1).
+    /// Control characters are removed, nothing else: it is not safe to use as a path as it is.
+    public var fileName: String
+    /// `type/subtype`, lowercased, without parameters.
+    public var contentType: String
+    /// The content with its transfer encoding undone.
+    public var content: [UInt8]
+
+    public init(fileName: String, contentType: String, content: [UInt8]) {
+        self.fileName = fileName
+        self.contentType = contentType
+        self.content = content
+    }
+}
+
+/// The input is not a mail message at all.
+public struct MessageParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+public enum MessageParser {
+    /// Multipart nesting deeper than this is kept as one opaque attachment.
+    static let maximumDepth = 40
+
+    /// Parses a whole message. Throws only when there is no header section at all (empty input,
+    /// or a first line that is not a header field, such as a PDF given by mistake).
+    public static func parse(_ bytes: [UInt8]) throws(MessageParseError) -> ParsedMessage {
+        let result: Result<ParsedMessage, MessageParseError> = bytes.withUnsafeBufferPointer { b in
+            var start = 0
+            // A UTF-8 byte order mark, then an mbox "From " separator line, are not part of the message.
+            if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { start = 3 }
+            if b.count - start >= 5, Array(b[start..<(start + 5)]) == Array("From ".utf8) {
+                var k = start + 5
+                while k < b.count, MIMEBytes.isWSP(b[k]) { k += 1 }
+                if k < b.count, b[k] != UInt8(ascii: ":") { // not the obsolete "From : …" field
+                    start = min(MIMEBytes.lineFeed(b, from: start, to: b.count) + 1, b.count)
+                }
+            }
+            guard start < b.count else { return .failure(MessageParseError("not a mail message: the input is empty")) }
+            guard let section = HeaderSection.parse(b, from: start, to: b.count, lenient: true),
+                  !section.fields.isEmpty else {
+                let lf = MIMEBytes.lineFeed(b, from: start, to: b.count)
+                let line = TextDecoding.headerText(Array(b[start..<min(lf, start + 60)]))
+                    .unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
+                return .failure(MessageParseError(
+                    line.isEmpty
+                        ? "not a mail message: it starts with an empty line, so it has no header fields"
+                        : "not a mail message: the first line '\(line)' is not a header field (Name: value)"))
+            }
+            var message = ParsedMessage(headers: section.fields)
+            readHeaders(into: &message)
+            var walker = PartWalker(b: b)
+            walker.entity(section, end: b.count, depth: 0, inDigest: false)
+            message.body = walker.bodyText()
+            message.attachments = walker.attachments
+            return .success(message)
+        }
+        return try result.get()
+    }
+
+    // MARK: Headers
+
+    static func readHeaders(into message: inout ParsedMessage) {
+        for (name, value) in message.headers {
+            let field: String
+            switch name.lowercased() {
+            case "from": field = "From"
+            case "to": field = "To"
+            case "cc": field = "Cc"
+            case "bcc": field = "Bcc"
+            default: continue
+            }
+            // Every occurrence counts: a second To header still sends to its addresses.
+            let (entries, error) = addressList(value)
+            if let error { message.addressProblems.append("\(field): \(error.description)") }
+            switch field {
+            case "From": message.from += entries.mailboxes
+            case "To": message.to += entries
+            case "Cc": message.cc += entries
+            default: message.bcc += entries
+            }
+        }
+        message.subject = message.header("Subject") ?? ""
+        if let id = message.headers.first(where: { $0.name.caseInsensitiveEquals("Message-ID") })?.value, !id.isEmpty {
+            message.messageID = id
+        }
+    }
+
+    /// The entries of an address header. When the whole list does not parse, each element
+    /// (between top-level `,` or `;`) is tried alone, so one bad address does not hide the others.
+    static func addressList(_ value: String) -> ([AddressListEntry], AddressError?) {
+        do {
+            return (try AddressParser.parseList(value), nil)
+        } catch {
+            var entries: [AddressListEntry] = []
+            for element in topLevelElements(value) {
+                if let parsed = try? AddressParser.parseList(element) { entries += parsed }
+            }
+            return (entries, error)
+        }
+    }
+
+    /// Splits an address list at commas and semicolons (ASCII or full-width, and `、`) that are
+    /// outside quotes, comments, angle brackets and groups.
+    static func topLevelElements(_ value: String) -> [String] {
+        var elements: [String] = []
+        var current = ""
+        var quoted = false, escaped = false, inGroup = false
+        var commentDepth = 0, angleDepth = 0
+        for ch in value {
+            if escaped {
+                escaped = false
+                current.append(ch)
+                continue
+            }
+            if quoted {
+                if ch == "\\" { escaped = true } else if ch == "\"" { quoted = false }
+                current.append(ch)
+                continue
+            }
+            if commentDepth > 0 {
+                if ch == "\\" { escaped = true } else if ch == "(" { commentDepth += 1 } else if ch == ")" { commentDepth -= 1 }
+                current.append(ch)
+                continue
+            }
+            switch ch {
+            case "\"": quoted = true
+            case "(": commentDepth = 1
+            case "<": angleDepth += 1
+            case ">": angleDepth = max(angleDepth - 1, 0)
+            case ":" where angleDepth == 0: inGroup = true
+            case ";" where angleDepth == 0 && inGroup:
+                inGroup = false
+                current.append(ch)
+                elements.append(current)
+                current = ""
+                continue
+            case ",", ";", "、", "，", "；": // the full-width ones are typing slips, still separators
+                if angleDepth == 0 && !inGroup {
+                    elements.append(current)
+                    current = ""
+                    continue
+                }
+            default: break
+            }
+            current.append(ch)
+        }
+        elements.append(current)
+        return elements.filter { !$0.allSatisfy(\.isWhitespace) }
+    }
+}
+
+// MARK: - The part tree
+
+/// Walks the MIME tree in document order, collecting the body candidates and the attachments.
+struct PartWalker {
+    let b: UnsafeBufferPointer<UInt8>
+    var attachments: [ParsedAttachment] = []
+    /// The first text/plain body part, decoded.
+    var plain: String?
+    /// The first text/html body part, decoded only if there is no text/plain one.
+    var html: (range: Range<Int>, encoding: String, charset: String?)?
+
+    init(b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+    mutating func entity(_ section: HeaderSection, end: Int, depth: Int, inDigest: Bool) {
+        let range = section.bodyStart..<max(section.bodyStart, end)
+        var contentType = section.value("Content-Type").flatMap(MIMEContentType.init)
+            ?? (inDigest ? MIMEContentType(type: "message", subtype: "rfc822") : MIMEContentType(type: "text", subtype: "plain"))
+        let encoding = section.value("Content-Transfer-Encoding").map { MIMEParameterizedValue($0).value } ?? "7bit"
+        let disposition = section.value("Content-Disposition").map(MIMEParameterizedValue.init)
+
+        if contentType.type == "multipart" && depth < MessageParser.maximumDepth {
+            let boundary = contentType.parameters.parameter("boundary").map { Array($0.utf8) }
+                ?? Multipart.guessBoundary(b, range)
+            if let boundary, let parts = Multipart.parts(b, range, boundary: boundary) {
+                for part in parts {
+                    let partSection = HeaderSection.parse(b, from: part.lowerBound, to: part.upperBound, lenient: false)
+                        ?? HeaderSection(fields: [], bodyStart: part.lowerBound)
+                    entity(partSection, end: part.upperBound, depth: depth + 1, inDigest: contentType.subtype == "digest")
+                }
+                return
+            }
+            // No delimiter anywhere: keep the content readable as text rather than lose it.
+            contentType = MIMEContentType(type: "text", subtype: "plain")
+        }
+        leaf(contentType, encoding: encoding, disposition: disposition, range: range)
+    }
+
+    mutating func leaf(_ type: MIMEContentType, encoding: String, disposition: MIMEParameterizedValue?, range: Range<Int>) {
+        let fileName = Self.fileName(disposition, type)
+        let isBodyType = type.mimeType == "text/plain" || type.mimeType == "text/html"
+        let isAttachment = disposition?.value == "attachment" || fileName != nil || !isBodyType
+        let buffer = b
+        func content() -> [UInt8] { TransferDecoding.decode(UnsafeBufferPointer(rebasing: buffer[range]), encoding: encoding) }
+        if isAttachment {
+            let name = fileName
+                ?? (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")
+                    ? "message.eml" : "attachment-\(attachments.count + 1)")
+            attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: content()))
+        } else if type.subtype == "plain" {
+            if plain == nil {
+                plain = TextDecoding.normalizedLines(TextDecoding.text(content(), charset: type.parameters.parameter("charset")))
+            }
+        } else if html == nil {
+            html = (range, encoding, type.parameters.parameter("charset"))
+        }
+    }
+
+    /// RFC 2231 `filename*` (or its continuations), then `filename=`, then the same for `name`.
+    /// Encoded-words in a plain value (Outlook's `name="=?ISO-2022-JP?B?…?="`) are decoded and
+    /// control characters left out; nothing else is changed, so the name is as the sender wrote
+    /// it, not one safe to use as a path. Nil when there is no usable name.
+    static func fileName(_ disposition: MIMEParameterizedValue?, _ type: MIMEContentType) -> String? {
+        for (value, parameter) in [(disposition, "filename"), (type.parameters, "name")] {
+            guard let found = value?.parameters[parameter] else { continue }
+            let decoded = found.isPlain ? EncodedWordDecoder.decode(found.value) : found.value
+            var scalars = String.UnicodeScalarView()
+            for scalar in decoded.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0x7F {
+                scalars.append(scalar)
+            }
+            let name = String(scalars).trimming(" \t")
+            if !name.isEmpty { return name }
+        }
+        return nil
+    }
+
+    /// The body the policy reads.
+    func bodyText() -> String {
+        if let plain { return plain }
+        guard let html else { return "" }
+        let bytes = TransferDecoding.decode(UnsafeBufferPointer(rebasing: b[html.range]), encoding: html.encoding)
+        let charset = html.charset ?? HTMLText.metaCharset(bytes)
+        return HTMLText.plainText(TextDecoding.normalizedLines(TextDecoding.text(bytes, charset: charset)))
+    }
+}
+
+// MARK: - HTML
+
+enum HTMLText {
+    /// `<meta charset=…>` or `<meta http-equiv… content="…; charset=…">` in the first 4 KiB.
+    static func metaCharset(_ bytes: [UInt8]) -> String? {
+        let head = Array(bytes.prefix(4096))
+        guard let at = find(head, "charset=", from: 0, caseInsensitive: true) else { return nil }
+        var name = ""
+        for c in head[(at + 8)...].drop(while: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == MIMEBytes.space }) {
+            guard isNameByte(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ":")
+                || c == UInt8(ascii: ".") else { break }
+            name.unicodeScalars.append(Unicode.Scalar(c))
+        }
+        return name.isEmpty ? nil : name
+    }
+
+    static let blockTags: Set<String> = [
+        "br", "p", "div", "tr", "li", "ul", "ol", "table", "blockquote", "hr", "h1", "h2", "h3", "h4", "h5",
+        "h6", "pre", "section", "article", "header", "footer", "dt", "dd", "dl", "address", "center",
+    ]
+    static let hiddenTags: Set<String> = ["script", "style", "head", "title", "template"]
+
+    /// The text of an HTML document: tags removed, script/style/head content dropped, block
+    /// elements and `<br>` as line breaks, cells separated by spaces, runs of source whitespace
+    /// as one space, character references decoded.
+    static func plainText(_ html: String) -> String {
+        let b = Array(html.utf8)
+        let n = b.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var pendingSpace = false
+        func newline() {
+            pendingSpace = false
+            while out.last == MIMEBytes.space { out.removeLast() }
+            out.append(MIMEBytes.lf)
+        }
+        func text(_ byte: UInt8) {
+            if pendingSpace {
+                if let last = out.last, last != MIMEBytes.lf { out.append(MIMEBytes.space) }
+                pendingSpace = false
+            }
+            out.append(byte)
+        }
+        // Hidden elements whose closing tag is known to be missing from some point on: searching
+        // again would make many unclosed ones quadratic.
+        var unclosed = Set<String>()
+        var i = 0
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: "<") {
+                if b[i...].starts(with: "<!--".utf8) {
+                    i = find(b, "-->", from: i + 4).map { $0 + 3 } ?? n
+                    continue
+                }
+                var j = i + 1
+                let closing = j < n && b[j] == UInt8(ascii: "/")
+                if closing { j += 1 }
+                let nameStart = j
+                while j < n, isNameByte(b[j]) { j += 1 }
+                guard j > nameStart || (j < n && (b[j] == UInt8(ascii: "!") || b[j] == UInt8(ascii: "?"))) else {
+                    text(c)
+                    i += 1
+                    continue
+                }
+                let name = String(decoding: b[nameStart..<j], as: UTF8.self).lowercased()
+                // The end of the tag, skipping quoted attribute values.
+                var quote: UInt8 = 0
+                while j < n {
+                    if quote != 0 {
+                        if b[j] == quote { quote = 0 }
+                    } else if b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") {
+                        quote = b[j]
+                    } else if b[j] == UInt8(ascii: ">") {
+                        break
+                    }
+                    j += 1
+                }
+                i = min(j + 1, n)
+                if !closing && hiddenTags.contains(name) && !unclosed.contains(name) {
+                    if let close = find(b, "</" + name, from: i, caseInsensitive: true) {
+                        i = find(b, ">", from: close).map { $0 + 1 } ?? n
+                        continue
+                    }
+                    unclosed.insert(name)
+                }
+                if blockTags.contains(name) {
+                    if name == "br" || out.last != MIMEBytes.lf { newline() }
+                } else if name == "td" || name == "th" {
+                    pendingSpace = true
+                } else if name == "img", !closing {
+                    pendingSpace = true
+                }
+            } else if c == UInt8(ascii: "&"), let (scalar, length) = entity(b, at: i) {
+                for byte in String(scalar).utf8 { text(byte) }
+                i += length
+            } else if c == MIMEBytes.space || c == MIMEBytes.tab || c == MIMEBytes.lf || c == MIMEBytes.cr {
+                pendingSpace = true
+                i += 1
+            } else {
+                text(c)
+                i += 1
+            }
+        }
+        // Lines trimmed of leading spaces; at most one empty line in a row; none at the start or the end.
+        var result: [UInt8] = []
+        result.reserveCapacity(out.count)
+        var lineStart = 0
+        var emptyLines = 1 // as if after an empty line, so that leading empty lines go
+        while lineStart < out.count {
+            var lineEnd = lineStart
+            while lineEnd < out.count, out[lineEnd] != MIMEBytes.lf { lineEnd += 1 }
+            var k = lineStart
+            while k < lineEnd {
+                if out[k] == MIMEBytes.space { k += 1 } else if out[k] == 0xC2, k + 1 < lineEnd, out[k + 1] == 0xA0 { k += 2 } else { break }
+            }
+            if k == lineEnd {
+                if emptyLines == 0 { result.append(MIMEBytes.lf) }
+                emptyLines += 1
+            } else {
+                result.append(contentsOf: out[k..<lineEnd])
+                result.append(MIMEBytes.lf)
+                emptyLines = 0
+            }
+            lineStart = lineEnd + 1
+        }
+        while result.count >= 2, result[result.count - 1] == MIMEBytes.lf, result[result.count - 2] == MIMEBytes.lf {
+            result.removeLast()
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    static func isNameByte(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+
+    static func find(_ b: [UInt8], _ needle: String, from: Int, caseInsensitive: Bool = false) -> Int? {
+        let n = Array(needle.utf8)
+        guard !n.isEmpty, b.count >= n.count else { return nil }
+        var i = from
+        while i + n.count <= b.count {
+            var k = 0
+            while k < n.count, caseInsensitive ? (b[i + k] | 0x20) == (n[k] | 0x20) : b[i + k] == n[k] { k += 1 }
+            if k == n.count { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    static let namedEntities: [String: Unicode.Scalar] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®",
+        "yen": "¥", "hellip": "…", "mdash": "—", "ndash": "–", "laquo": "«", "raquo": "»", "times": "×",
+        "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•", "middot": "·", "euro": "€",
+    ]
+
+    /// `&name;`, `&#NNN;` or `&#xHH;` at `i`: the character and the reference's length.
+    static func entity(_ b: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+        var j = i + 1
+        while j < b.count, j - i <= 10, b[j] != UInt8(ascii: ";") {
+            guard isNameByte(b[j]) || b[j] == UInt8(ascii: "#") else { return nil }
+            j += 1
+        }
+        guard j < b.count, b[j] == UInt8(ascii: ";"), j > i + 1 else { return nil }
+        let name = String(decoding: b[(i + 1)..<j], as: UTF8.self)
+        if name.hasPrefix("#") {
+            let digits = name.dropFirst()
+            let value = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+            guard let value, let scalar = Unicode.Scalar(value), value != 0 else { return nil }
+            return (scalar, j - i + 1)
+        }
+        guard let scalar = namedEntities[name] ?? namedEntities[name.lowercased()] else { return nil }
+        return (scalar, j - i + 1)
+    }
+}
