@@ -16,30 +16,36 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        // SHA-256 through OpenSSL's EVP API (libcrypto is already loaded by Debian's libcurl).
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        // zlib's inflate for ZIP entries and PDF object streams (also already loaded by libcurl).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pure modules: no clock, no file system, no network.
         .target(name: "GuardTOML"),
         .target(name: "MailCore", dependencies: ["CIDN2"]),
+        // The rules that decide what needs a confirmation or blocks a send, and their layers.
+        .target(name: "Policy", dependencies: ["MailCore", "GuardTOML"]),
         // Screens as functions from state to a grid of cells; editors; themes; the compose model.
-        .target(name: "TUI", dependencies: ["MailCore", "GuardTOML"]),
+        .target(name: "TUI", dependencies: ["MailCore", "GuardTOML", "Policy"]),
 
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore"]),
-        .target(name: "Inspect", dependencies: ["Store"]),
+        .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlib"]),
         .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
-        .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store"]),
+        .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),
         // The send path shared by `guardmail send` and the composer: build, spool, submit.
-        .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config"]),
+        .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config", "Policy"]),
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
-        .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect"]),
+        .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy"]),
 
         // The executable: argument parsing and wiring.
         .executableTarget(
             name: "guardmail",
             dependencies: [
-                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer",
+                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,9 +54,10 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "CZlib"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Policy"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@ import CursesTerminal
 import Delivery
 import Inspect
 import MailCore
+import Policy
 import Store
 import TUI
 import Transport
@@ -26,6 +27,10 @@ public final class ComposerSession {
     let account: AccountConfig
     let paths: DataPaths
     let theme: Theme
+    let policy: PolicyConfig
+    /// The confirmation screen, while it is open, and the message it is about.
+    var confirm: ConfirmModel?
+    var reviewed: OutgoingMessage?
     let drafts: DraftStore
     let detector = ContentTypeDetector()
     var model: ComposeModel
@@ -35,11 +40,14 @@ public final class ComposerSession {
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
 
-    public init(account: AccountConfig, paths: DataPaths, theme: Theme, initial: DraftInput, offerDrafts: Bool = true) {
+    public init(
+        account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true
+    ) {
         self.account = account
         self.paths = paths
         self.theme = theme
-        drafts = DraftStore(directory: paths.dataDirectory + "/drafts")
+        self.policy = policy
+        drafts = DraftStore(directory: paths.draftsDirectory)
         draftID = Self.newDraftID()
         model = ComposeModel(
             from: account.from.formatted, accountName: account.name, to: initial.to.joined(separator: ", "),
@@ -86,6 +94,11 @@ public final class ComposerSession {
     /// Applies one key; returns an outcome when the composer should end.
     func handle(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
         let size = terminal.size
+        if key == .control("c") {
+            saveDraft(force: true)
+            return .postponed
+        }
+        if confirm != nil { return handleConfirm(key, terminal) }
         let layout = ComposeView.layout(model, width: size.width, height: size.height)
         if key == .resize { return nil }
         let before = model.revision
@@ -97,8 +110,8 @@ public final class ComposerSession {
                 attach(path)
             case .openExternalEditor:
                 editExternally(terminal)
-            case .send:
-                if let outcome = send(terminal) { return outcome }
+            case .review:
+                review(terminal)
             case .leave(let keepDraft):
                 if keepDraft {
                     saveDraft(force: true)
@@ -117,6 +130,10 @@ public final class ComposerSession {
 
     func render(_ terminal: CursesTerminal) {
         let size = terminal.size
+        if let confirm {
+            terminal.draw(ConfirmView.render(confirm, width: size.width, height: size.height))
+            return
+        }
         let layout = ComposeView.layout(model, width: size.width, height: size.height)
         model.body.scrollToCursor(width: size.width, height: layout.bodyHeight)
         terminal.draw(ComposeView.render(model, width: size.width, height: size.height))
@@ -194,57 +211,141 @@ public final class ComposerSession {
         }
     }
 
-    // MARK: Sending
+    // MARK: Confirmation and sending
 
-    func send(_ terminal: CursesTerminal) -> ComposerOutcome? {
+    /// Builds the message, inspects the attachments, runs the policy and opens the
+    /// confirmation screen.
+    func review(_ terminal: CursesTerminal) {
         saveDraft(force: true)
         let input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
-        model.status = StatusMessage("Sending…")
+        model.status = StatusMessage("Checking recipients and attachments…")
         render(terminal)
         do {
             let message = try Delivery.buildMessage(input, account: account, detector: detector)
+            let inspections = try AttachmentInspector(detector: detector).inspect(message.attachments.map(\.source))
+            let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
+            let decision = PolicyEngine.evaluate(
+                PolicySetup.input(message, inspections: inspections, history: PolicySetup.history(paths: paths), addressBook: book),
+                config: policy)
+            let classifier = policy.classifier(sender: message.from)
+            var companies: [String: String] = [:]
+            for entry in book.entries {
+                if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
+            }
+            let recipients = message.envelope.recipients.map { ($0.mailbox, $0.field) }
+            let external = recipients.contains { !classifier.isInternal($0.0) }
+            var screen = ConfirmModel(
+                from: message.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
+                companies: companies,
+                attachments: inspections.map {
+                    ConfirmAttachment(
+                        name: $0.name, size: $0.size, summary: $0.summary, sha256: $0.sha256, warning: $0.extensionWarning,
+                        preview: $0.previewLines(limit: 4))
+                },
+                findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external))
+            if let warning = warnings.first { screen.status = StatusMessage(warning, isError: true) }
+            confirm = screen
+            reviewed = message
+        } catch let error as DeliveryError {
+            model.status = StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true)
+        } catch {
+            model.status = StatusMessage("Cannot send: \(error)", isError: true)
+        }
+    }
+
+    func handleConfirm(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
+        guard var screen = confirm, let message = reviewed else { return nil }
+        if key == .resize { return nil }
+        let effects = screen.handle(key, height: ConfirmView.listHeight(terminal.size.height))
+        confirm = screen
+        for effect in effects {
+            switch effect {
+            case .back:
+                confirm = nil
+                model.mode = .command
+                model.status = StatusMessage("Not sent; back to the message.")
+            case .fix(.moveExternalToBcc):
+                let classifier = policy.classifier(sender: message.from)
+                model.moveToBcc(isInternal: { classifier.isInternal($0) })
+                lastChange = MonotonicClock.now()
+                confirm = nil
+                review(terminal)
+            case .fix(.sendIndividually):
+                let individual = message.envelope.recipients.map { recipient in
+                    var single = message
+                    single.to = [.mailbox(recipient.mailbox)]
+                    single.cc = []
+                    single.bcc = []
+                    return single
+                }
+                return submit(individual, terminal)
+            case .send:
+                return submit([message], terminal)
+            }
+        }
+        return nil
+    }
+
+    /// Sends each message through one connection. Ends the composer when every recipient took
+    /// its message; otherwise stays with the reasons on screen and the draft kept.
+    func submit(_ messages: [OutgoingMessage], _ terminal: CursesTerminal) -> ComposerOutcome? {
+        confirm = nil
+        model.mode = .command
+        model.status = StatusMessage("Sending…")
+        render(terminal)
+        var lines: [String] = []
+        var refusedTotal = 0
+        do {
             let server = try Delivery.server(for: account)
-            let stamp = Delivery.stamp(for: message)
-            let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: false)
-            defer { FileSystem.remove(spooled.path) }
             let submitter: SMTPSubmitter
             do {
                 submitter = try SMTPSubmitter(server: server)
             } catch {
                 throw DeliveryError(.transport(error.kind, temporary: false), error.message)
             }
-            var lastPercent = -1
-            let result = try Delivery.submit(spooled, through: submitter) { sent, total in
-                guard total > 0 else { return }
-                let percent = Int(sent * 100 / total)
-                if percent != lastPercent && total > 1 << 20 {
-                    lastPercent = percent
-                    self.model.status = StatusMessage("Sending… \(percent)% (\(formatBytes(sent)) of \(formatBytes(total)))")
-                    self.render(terminal)
+            for (index, message) in messages.enumerated() {
+                let stamp = Delivery.stamp(for: message)
+                let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: false)
+                defer { FileSystem.remove(spooled.path) }
+                var lastPercent = -1
+                let prefix = messages.count > 1 ? "Sending \(index + 1) of \(messages.count)… " : "Sending… "
+                let result = try Delivery.submit(spooled, through: submitter) { sent, total in
+                    guard total > 1 << 20 else { return }
+                    let percent = Int(sent * 100 / total)
+                    if percent != lastPercent {
+                        lastPercent = percent
+                        self.model.status = StatusMessage(prefix + "\(percent)% (\(formatBytes(sent)) of \(formatBytes(total)))")
+                        self.render(terminal)
+                    }
                 }
+                lines += result.accepted.map { "accepted: \($0.address)" }
+                lines += result.refused.map { "refused: \($0.address): \($0.reply?.description ?? "not tried")" }
+                if let warning = Delivery.keepSentCopy(spooled, message: message, folder: SentFolder(directory: paths.sentDirectory)) {
+                    lines.append("warning: \(warning)")
+                }
+                refusedTotal += result.refused.count
+                lines.append(
+                    result.refused.isEmpty
+                        ? "sent \(spooled.messageID) to \(result.accepted.count) recipient\(result.accepted.count == 1 ? "" : "s")"
+                        : "sent \(spooled.messageID) to \(result.accepted.count) of \(result.recipients.count) recipients")
             }
-            var lines = result.accepted.map { "accepted: \($0.address)" }
-            lines += result.refused.map { "refused: \($0.address): \($0.reply?.description ?? "not tried")" }
-            if result.refused.isEmpty {
-                drafts.delete(id: draftID)
-                lines.append("sent \(spooled.messageID) to \(result.accepted.count) recipient\(result.accepted.count == 1 ? "" : "s")")
-                return .sent(lines: lines, refused: 0)
-            }
-            // Delivered to some: keep the draft so nothing is lost, and say who was refused.
-            model.status = StatusMessage(
-                "Sent to \(result.accepted.count); refused: " + result.refused.map { "\($0.address) (\($0.reply?.description ?? "?"))" }.joined(separator: ", "),
-                isError: true)
-            lines.append("sent \(spooled.messageID) to \(result.accepted.count) of \(result.recipients.count) recipients; the draft is kept")
-            return .sent(lines: lines, refused: result.refused.count)
         } catch let error as DeliveryError {
             model.status = StatusMessage("Not sent: \(error.message.replacingNewlines)", isError: true)
+            if !lines.isEmpty { model.status!.text += " (\(lines.filter { $0.hasPrefix("sent ") }.count) message(s) went out before this)" }
             return nil
         } catch {
             model.status = StatusMessage("Not sent: \(error)", isError: true)
             return nil
         }
+        if refusedTotal == 0 {
+            drafts.delete(id: draftID)
+            return .sent(lines: lines, refused: 0)
+        }
+        // Delivered to some: keep the draft so nothing is lost, and say who was refused.
+        lines.append("\(refusedTotal) recipient(s) refused; the draft is kept")
+        return .sent(lines: lines, refused: refusedTotal)
     }
 
     // MARK: Drafts

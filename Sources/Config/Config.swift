@@ -1,5 +1,6 @@
 import GuardTOML
 import MailCore
+import Policy
 
 /// One sending identity and the server it submits through.
 public struct AccountConfig: Sendable, Equatable {
@@ -26,6 +27,8 @@ public struct GuardmailConfig: Sendable, Equatable {
     /// A theme name: built in (default, light, high-contrast, monochrome) or a file
     /// `themes/NAME.toml` in the config folder.
     public var theme: String?
+    /// The user's `[policy]` table (the organisation's file is layered on top elsewhere).
+    public var policy: PolicyLayerSettings?
 
     /// The named account, or the default one, or the only one.
     public func account(named name: String?) throws(ConfigError) -> AccountConfig {
@@ -59,18 +62,28 @@ public enum ConfigLoader {
             var root = try TOMLTableReader.parse(text, file: file)
             let defaultAccount = try root.optional("default_account", as: String.self)
             let theme = try root.optional("theme", as: String.self)
+            var policy: PolicyLayerSettings? = nil
+            if var policyReader = try root.table("policy") {
+                do {
+                    policy = try PolicyConfig.parse(&policyReader, layer: .user)
+                } catch {
+                    throw ConfigError(error.description)
+                }
+            }
             var accounts: [AccountConfig] = []
             for (name, var reader) in try root.tables("accounts") {
                 accounts.append(try account(name: name, &reader, file: file))
             }
             try root.finish()
-            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme)
+            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme, policy: policy)
             if let defaultAccount, !accounts.contains(where: { $0.name == defaultAccount }) {
                 let line = root.position(of: "default_account").map { ":\($0.line)" } ?? ""
                 throw ConfigError("\(file)\(line): default_account '\(defaultAccount)' names no [accounts.\(defaultAccount)] table")
             }
             return config
         } catch let error as TOMLSchemaError {
+            throw ConfigError(error.description)
+        } catch let error as PolicyConfigError {
             throw ConfigError(error.description)
         } catch let error as ConfigError {
             throw error

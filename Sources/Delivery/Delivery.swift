@@ -170,6 +170,18 @@ public enum Delivery {
         }
     }
 
+    /// Keeps the sender's copy in the sent Maildir (with the Bcc header, which only this copy
+    /// has). A failure here does not undo the send: it is reported as a warning.
+    public static func keepSentCopy(_ spooled: SpooledMessage, message: OutgoingMessage, folder: SentFolder) -> String? {
+        let name = spooled.path.split(separator: "/").last.map { String($0.dropLast(".eml".count)) } ?? spooled.messageID
+        do {
+            try folder.saveCopy(ofSpool: spooled.path, bcc: message.bcc, name: name)
+            return nil
+        } catch {
+            return "sent, but the copy for the sent folder could not be written: \(error)"
+        }
+    }
+
     /// A fresh stamp: the current time with the local UTC offset, a random Message-ID and boundary.
     public static func stamp(for message: OutgoingMessage) -> MessageStamp {
         var now = time(nil)

@@ -43,8 +43,6 @@ public enum ComposeMode: Equatable, Sendable {
     case command
     /// A one-line prompt: the attachment path.
     case attachPrompt(LineEditor)
-    /// `y` was pressed: the envelope summary, waiting for `Y`.
-    case confirmSend
     case quitPrompt
     case help
     /// An unsent draft was found at start.
@@ -80,8 +78,8 @@ public enum ComposeEffect: Equatable, Sendable {
     /// Check the file and add it (answer with `attachmentAdded` or `attachmentRefused`).
     case attach(path: String)
     case openExternalEditor
-    /// Submit the message (the user pressed Y on the summary).
-    case send
+    /// Open the confirmation screen for this message (the user pressed `y`).
+    case review
     /// Leave the composer; keep or delete the draft.
     case leave(keepDraft: Bool)
     case resumeDraft(id: String)
@@ -136,7 +134,7 @@ public struct ComposeModel: Equatable, Sendable {
         ("a", "Attach", "attach a file (type or paste its path)"),
         ("D", "Detach", "remove the selected attachment (↑ ↓ select)"),
         ("e", "Editor", "edit the body in $VISUAL / $EDITOR / vi"),
-        ("y", "Send", "review the envelope, then Y to send"),
+        ("y", "Send", "check recipients and attachments, then send"),
         ("P", "Postpone", "save the draft and leave"),
         ("q", "Quit", "leave (asks: save draft / discard / back)"),
         ("?", "Help", "this help"),
@@ -167,11 +165,6 @@ public struct ComposeModel: Equatable, Sendable {
                 Self.edit(&editor, key)
                 mode = .attachPrompt(editor)
             }
-            return []
-        case .confirmSend:
-            mode = .command
-            if key == .char("Y") { return [.send] }
-            status = StatusMessage("Not sent.")
             return []
         case .quitPrompt:
             switch key {
@@ -296,7 +289,7 @@ public struct ComposeModel: Equatable, Sendable {
             if let problem = sendBlocker() {
                 status = StatusMessage(problem, isError: true)
             } else {
-                mode = .confirmSend
+                return [.review]
             }
         case .char("P"): return [.leave(keepDraft: true)]
         case .char("q"): mode = .quitPrompt
@@ -407,6 +400,25 @@ public struct ComposeModel: Equatable, Sendable {
 
     public func recipients(_ field: ComposeField) -> [Mailbox] {
         (try? AddressParser.parseList(lineEditor(field).text))?.mailboxes ?? []
+    }
+
+    /// The confirmation screen's first fix: external recipients leave To and Cc for Bcc; internal
+    /// ones stay where they were.
+    public mutating func moveToBcc(isInternal: (Mailbox) -> Bool) {
+        var moved: [Mailbox] = []
+        for field in [ComposeField.to, .cc] {
+            guard let entries = try? AddressParser.parseList(lineEditor(field).text) else { continue }
+            var kept: [String] = []
+            for mailbox in entries.mailboxes {
+                if isInternal(mailbox) { kept.append(mailbox.formatted) } else { moved.append(mailbox) }
+            }
+            setLineEditor(field, LineEditor(kept.joined(separator: ", ")))
+        }
+        guard !moved.isEmpty else { return }
+        bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + moved.map(\.formatted)).joined(separator: ", "))
+        fieldErrors = [:]
+        status = StatusMessage("Moved \(moved.count) external recipient\(moved.count == 1 ? "" : "s") to Bcc.")
+        changed()
     }
 
     private mutating func changed() { revision += 1 }

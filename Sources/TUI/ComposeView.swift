@@ -117,9 +117,6 @@ public enum ComposeView {
             let view = editor.viewport(width: width - x - 1)
             grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
             grid.cursor = GridPoint(row: statusRow, column: x + view.cursorColumn)
-        case .confirmSend:
-            drawBox(&grid, lines: confirmLines(model), title: "Send this message?", role: .normal)
-            grid.cursor = nil
         case .quitPrompt:
             drawBox(&grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit", role: .normal)
             grid.cursor = nil
@@ -236,22 +233,6 @@ public enum ComposeView {
             "  Esc              stop typing, back to the command keys",
             "  Ctrl-C           leave now; the draft is kept", "", "Any key closes this help.",
         ]
-        return lines
-    }
-
-    static func confirmLines(_ model: ComposeModel) -> [String] {
-        let to = model.recipients(.to), cc = model.recipients(.cc), bcc = model.recipients(.bcc)
-        var lines = ["From: \(model.from)", "To \(to.count) · Cc \(cc.count) · Bcc \(bcc.count)", ""]
-        for (label, list) in [("To", to), ("Cc", cc), ("Bcc", bcc)] {
-            for mailbox in list.prefix(6) { lines.append("  \(label.padding(toWidth: 4)) \(mailbox.displayName.map { "\($0) " } ?? "")<\(mailbox.address)>") }
-            if list.count > 6 { lines.append("  \(label.padding(toWidth: 4)) … and \(list.count - 6) more") }
-        }
-        let total = model.attachments.reduce(Int64(0)) { $0 + $1.size }
-        lines.append("")
-        lines.append("Subject: \(model.subject.text.isEmpty ? "(none)" : model.subject.text)")
-        lines.append("Attachments: \(model.attachments.count) (\(formatBytes(total)))")
-        for item in model.attachments.prefix(4) { lines.append("  \(item.name)  \(formatBytes(item.size))") }
-        lines += ["", "Press Y (capital) to send now; any other key goes back."]
         return lines
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Composer
 import Config
 import Delivery
+import Policy
 import Store
 import TUI
 
@@ -20,10 +21,12 @@ struct Compose: ParsableCommand {
         let config: GuardmailConfig
         let account: AccountConfig
         let theme: Theme
+        let policy: PolicyConfig
         do {
             config = try loadConfig(message.config ?? paths.configFile)
             account = try config.account(named: message.account)
             theme = try loadTheme(config.theme, paths: paths)
+            policy = try PolicySetup.load(user: config.policy)
         } catch let error as ConfigError {
             report(error.message)
             throw ExitCode(Exit.config)
@@ -46,12 +49,13 @@ struct Compose: ParsableCommand {
         }
         let initial = DraftInput(
             to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
-        let session = ComposerSession(account: account, paths: paths, theme: theme, initial: initial, offerDrafts: !noDrafts)
+        let session = ComposerSession(
+            account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts)
         let outcome: ComposerOutcome
         do {
             outcome = try session.run()
         } catch {
-            report(error.message)
+            report("\(error)")
             throw ExitCode(Exit.usage)
         }
         switch outcome {

@@ -71,6 +71,9 @@ struct Send: ParsableCommand {
             }
             let result = try Delivery.submit(spooled, through: submitter) { sent, total in progress.update(sent, total) }
             progress.finish()
+            if let warning = Delivery.keepSentCopy(spooled, message: outgoing, folder: SentFolder(directory: paths.sentDirectory)) {
+                report(warning)
+            }
             try finish(result, messageID: spooled.messageID)
         } catch let error as DeliveryError {
             throw fail(error)

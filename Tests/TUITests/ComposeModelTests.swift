@@ -50,7 +50,7 @@ struct ComposeModelTests {
         #expect(m.mode == .command)
     }
 
-    @Test("y refuses while an address is invalid or there is no recipient, then asks for Y")
+    @Test("y refuses while an address is invalid or there is no recipient, then opens the review")
     func sendNeedsValidAddressesAndCapitalY() {
         var m = model()
         press(&m, .text("bad@@example.jp"), .escape, .char("y"))
@@ -62,12 +62,7 @@ struct ComposeModelTests {
         #expect(empty.status?.text.hasPrefix("No recipients") == true)
 
         var ok = model(to: "hanako@example.jp")
-        press(&ok, .escape, .char("y"))
-        #expect(ok.mode == .confirmSend)
-        #expect(press(&ok, .char("y")).isEmpty)  // lower-case y does not send
-        #expect(ok.mode == .command)
-        press(&ok, .char("y"))
-        #expect(press(&ok, .char("Y")) == [.send])
+        #expect(press(&ok, .escape, .char("y")) == [.review])
     }
 
     @Test("q asks; b goes back, s keeps the draft, d discards")
@@ -128,5 +123,22 @@ struct ComposeModelTests {
         m.mode = .resumeOffer(draft)
         #expect(press(&m, .char("n")).isEmpty)
         #expect(m.mode == .editing(.to))
+    }
+}
+
+
+@Suite("The move-to-Bcc fix")
+struct MoveToBccTests {
+    @Test("external To and Cc recipients move to Bcc; internal ones stay; existing Bcc is kept")
+    func move() {
+        var m = ComposeModel(
+            from: "taro@example.jp", accountName: "w", to: "a@example.com, 同僚 <colleague@example.jp>",
+            cc: "\"Suzuki, H\" <h@example.org>", bcc: "audit@example.jp")
+        let before = m.revision
+        m.moveToBcc { $0.domain == "example.jp" }
+        #expect(m.to.text == "同僚 <colleague@example.jp>")
+        #expect(m.cc.text == "")
+        #expect(m.bcc.text == "audit@example.jp, a@example.com, \"Suzuki, H\" <h@example.org>")
+        #expect(m.revision == before + 1)
     }
 }

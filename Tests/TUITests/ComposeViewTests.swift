@@ -61,11 +61,9 @@ struct ComposeViewTests {
         #expect(narrow.allSatisfy { DisplayWidth.of($0) <= 60 })
     }
 
-    @Test("the envelope summary, quit prompt, help and draft offer are boxes over the composer")
+    @Test("the quit prompt and the draft offer are boxes over the composer")
     func dialogs() {
         var model = ComposeModel(from: Self.from, accountName: "work", to: "鈴木 花子 <hanako@example.jp>", bcc: "audit@example.co.jp", subject: "件名")
-        model.mode = .confirmSend
-        assertSnapshot(ComposeView.render(model, width: 80, height: 24), named: "confirm-send")
         model.mode = .quitPrompt
         #expect(ComposeView.render(model, width: 80, height: 24).textLines.joined().contains("(d) discard the message"))
         model.mode = .resumeOffer(DraftSummary(id: "x", subject: "見積書", recipients: "hanako@example.jp", savedAt: "Sun, 29 Nov 2026 09:00:00 +0900"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import time
 import stat
 
 from tui import (COMMAND_LEGEND, ComposerHome, Pane, attachment_rows, attachments,  # noqa: F401
@@ -58,11 +59,27 @@ def attachment_row(name: str) -> "re.Pattern[str]":
     return re.compile(r"(?m)^ Attach:\s+1\s+%s\s+[\d.]+ ?(B|KiB|MiB|bytes)\s+\S+/\S+" % re.escape(name))
 
 
+CONFIRM_TITLE = "guardmail — check before sending"
+
+
+def tick_everything(pane: Pane) -> str:
+    """On the confirmation screen, Space on each row to tick (one key per item, no tick-all),
+    until the status says everything is ticked. Returns that screen."""
+    for _ in range(60):
+        screen = pane.screen()
+        if "Everything is ticked" in status_line(screen):
+            return screen
+        pane.keys("Space")
+        time.sleep(0.05)
+    return pane.wait_for(lambda s: "Everything is ticked" in status_line(s), what="every item ticked")
+
+
 def confirm_and_send(pane: Pane) -> int:
-    """y, the summary box, Y; returns the exit status."""
+    """y, the confirmation screen, tick each item, y; returns the exit status."""
     pane.keys("y")
-    pane.wait_for("Send this message?", what="the send summary box")
-    pane.keys("Y")
+    pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
+    tick_everything(pane)
+    pane.keys("y")
     return pane.wait_exit(SEND_TIMEOUT)
 
 
@@ -120,11 +137,14 @@ def test_japanese_message_typed_and_sent(composer, tmp_path):
     assert "application/pdf" in "\n".join(attachment_rows(screen)), pane.framed(screen)
 
     pane.keys("y")
-    screen = pane.wait_for("Send this message?", what="the send summary box")
+    screen = pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
     assert "To 1 · Cc 0 · Bcc 1" in screen, pane.framed(screen)
-    assert "Press Y (capital) to send now; any other key goes back." in screen, pane.framed(screen)
-    assert composer.server.connections == 0, "connected before Y; " + composer.server.summary()
-    pane.keys("Y")
+    # Nothing is ticked yet: y refuses and says what is missing.
+    pane.keys("y")
+    screen = pane.wait_for(lambda s: "Still to tick" in status_line(s), what="y refused before ticking")
+    assert composer.server.connections == 0, "connected before confirming; " + composer.server.summary()
+    tick_everything(pane)
+    pane.keys("y")
     code = pane.wait_exit(SEND_TIMEOUT)
     pane.wait_for("[guardmail exited", what="the shell after guardmail")
     out = pane.screen_with_history()
@@ -176,7 +196,7 @@ def test_invalid_address_shown_and_blocks_send(composer):
     pane.keys("y")
     screen = pane.wait_for(lambda s: status_line(s).strip().startswith("Fix the To field first"),
                            what="status 'Fix the To field first'")
-    assert "Send this message?" not in screen, pane.framed(screen)
+    assert CONFIRM_TITLE not in screen, pane.framed(screen)
     assert error_under(screen, "To") is not None, pane.framed(screen)
 
     # Fix only the full-width at sign: back over "example.jp", delete one whole character.
@@ -194,10 +214,10 @@ def test_invalid_address_shown_and_blocks_send(composer):
 
     esc(pane)
     pane.keys("y")
-    screen = pane.wait_for("Send this message?", what="the send summary box (the address is fixed)")
+    screen = pane.wait_for(CONFIRM_TITLE, what="the confirmation screen (the address is fixed)")
     assert "To 1 · Cc 0 · Bcc 0" in screen, pane.framed(screen)
-    pane.keys("n")  # any other key goes back
-    pane.wait_gone("Send this message?")
+    pane.keys("q")  # back to the message
+    pane.wait_gone(CONFIRM_TITLE)
     pane.command_mode()
     pane.keys("q")
     pane.wait_for("(d) discard the message")

@@ -1,0 +1,311 @@
+import MailCore
+import Policy
+
+/// An attachment as the confirmation screen shows it (from the inspection).
+public struct ConfirmAttachment: Equatable, Sendable {
+    public var name: String
+    public var size: Int64
+    /// One line: real type and what is inside ("PDF, 3 pages", "ZIP, 12 entries, ENCRYPTED").
+    public var summary: String
+    public var sha256: String
+    /// "named .pdf but is a ZIP archive"
+    public var warning: String?
+    public var preview: [String]
+
+    public init(name: String, size: Int64, summary: String, sha256: String, warning: String?, preview: [String]) {
+        self.name = name
+        self.size = size
+        self.summary = summary
+        self.sha256 = sha256
+        self.warning = warning
+        self.preview = preview
+    }
+}
+
+/// One recipient row under its domain.
+public struct ConfirmRecipient: Equatable, Sendable {
+    public var mailbox: Mailbox
+    public var field: RecipientField
+    public var flags: [String]
+}
+
+/// Recipients of one domain, with what is known about the domain.
+public struct DomainGroup: Equatable, Sendable {
+    public var domain: String
+    public var isInternal: Bool
+    public var company: String?
+    public var flags: [String]
+    public var recipients: [ConfirmRecipient]
+}
+
+/// What can be ticked on the confirmation screen.
+public enum TickID: Hashable, Sendable {
+    case recipient(String)
+    case attachment(Int)
+    case finding(Int)
+}
+
+/// The confirmation screen's state: the envelope, recipients grouped by domain, attachments
+/// with previews, the findings; the sender's ticks and typed answers. Pure.
+/// - SeeAlso: DESIGN §2.3.
+public struct ConfirmModel: Equatable, Sendable {
+    public enum Row: Equatable, Sendable {
+        case section(String)
+        case finding(Int)
+        case challenge(Int)
+        case domain(Int)
+        case recipient(group: Int, index: Int)
+        case attachment(Int)
+        case preview(attachment: Int, line: Int)
+        case blank
+    }
+
+    public enum Effect: Equatable, Sendable {
+        case send
+        case back
+        case fix(PolicyFix)
+    }
+
+    public let from: String
+    public let groups: [DomainGroup]
+    public let attachments: [ConfirmAttachment]
+    public let findings: [Finding]
+    public let challenges: [Challenge]
+    public let holdSeconds: Int
+    public let counts: (to: Int, cc: Int, bcc: Int)
+    public private(set) var rows: [Row]
+    public private(set) var ticked: Set<TickID>
+    public private(set) var answers: [Int: LineEditor]
+    public var cursor: Int
+    public var top = 0
+    public var status: StatusMessage?
+
+    public static func == (a: ConfirmModel, b: ConfirmModel) -> Bool {
+        a.rows == b.rows && a.ticked == b.ticked && a.answers == b.answers && a.cursor == b.cursor && a.status == b.status
+    }
+
+    /// - Parameters:
+    ///   - recipients: every envelope recipient with its field, in message order.
+    ///   - isInternal: the policy's classification of a (Unicode) domain.
+    ///   - companies: company names by domain, from the address book.
+    public init(
+        from: String, recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool, companies: [String: String],
+        attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true
+    ) {
+        self.from = from
+        self.attachments = attachments
+        self.findings = findings.sorted { $0.severity > $1.severity }
+        self.holdSeconds = holdSeconds
+        counts = (
+            recipients.filter { $0.1 == .to }.count, recipients.filter { $0.1 == .cc }.count,
+            recipients.filter { $0.1 == .bcc }.count
+        )
+        // Flags per recipient and per domain, from the findings' subjects.
+        var recipientFlags: [String: [String]] = [:]
+        var domainFlags: [String: [String]] = [:]
+        for finding in self.findings {
+            guard let flag = finding.flag else { continue }
+            for subject in finding.subjects {
+                switch subject {
+                case .recipient(let key): if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
+                case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
+                default: break
+                }
+            }
+        }
+        // Group by domain: external domains first (they are what matters), then internal; each
+        // group keeps message order.
+        var order: [String] = []
+        var byDomain: [String: [ConfirmRecipient]] = [:]
+        for (mailbox, field) in recipients {
+            if byDomain[mailbox.domain] == nil { order.append(mailbox.domain) }
+            byDomain[mailbox.domain, default: []].append(
+                ConfirmRecipient(mailbox: mailbox, field: field, flags: recipientFlags[mailbox.addressKey.lowercased()] ?? recipientFlags[mailbox.addressKey] ?? []))
+        }
+        let built = order.map { domain in
+            DomainGroup(
+                domain: domain, isInternal: isInternal(domain), company: companies[domain], flags: domainFlags[domain] ?? [],
+                recipients: byDomain[domain]!)
+        }
+        groups = built.filter { !$0.isInternal } + built.filter(\.isInternal)
+        challenges = self.findings.flatMap(\.challenges).reduce(into: []) { list, c in if !list.contains(c) { list.append(c) } }
+
+        var ticked = Set<TickID>()
+        if preTickInternal {
+            for group in groups where group.isInternal {
+                for recipient in group.recipients { ticked.insert(.recipient(recipient.mailbox.addressKey)) }
+            }
+        }
+        self.ticked = ticked
+        answers = [:]
+        rows = []
+        cursor = 0
+        rows = buildRows()
+        cursor = rows.firstIndex { isSelectable($0) } ?? 0
+    }
+
+    private func buildRows() -> [Row] {
+        var rows: [Row] = []
+        if !findings.isEmpty {
+            rows.append(.section("Findings"))
+            for index in findings.indices { rows.append(.finding(index)) }
+            for index in challenges.indices { rows.append(.challenge(index)) }
+            rows.append(.blank)
+        }
+        let external = groups.filter { !$0.isInternal }
+        rows.append(.section("Recipients: \(external.reduce(0) { $0 + $1.recipients.count }) external in \(external.count) domain\(external.count == 1 ? "" : "s"), \(groups.filter(\.isInternal).reduce(0) { $0 + $1.recipients.count }) internal"))
+        for (g, group) in groups.enumerated() {
+            rows.append(.domain(g))
+            for index in group.recipients.indices { rows.append(.recipient(group: g, index: index)) }
+        }
+        rows.append(.blank)
+        rows.append(.section(attachments.isEmpty ? "Attachments: none" : "Attachments: \(attachments.count) (\(formatBytes(attachments.reduce(0) { $0 + $1.size })))"))
+        for (index, attachment) in attachments.enumerated() {
+            rows.append(.attachment(index))
+            for line in attachment.preview.indices { rows.append(.preview(attachment: index, line: line)) }
+        }
+        return rows
+    }
+
+    // MARK: Ticks
+
+    /// What must be ticked before sending: every external recipient, every attachment, every
+    /// finding that asks for confirmation.
+    public var requiredTicks: [TickID] {
+        var required: [TickID] = []
+        for group in groups where !group.isInternal {
+            for recipient in group.recipients { required.append(.recipient(recipient.mailbox.addressKey)) }
+        }
+        required += attachments.indices.map { .attachment($0) }
+        required += findings.indices.filter { findings[$0].severity == .confirm }.map { .finding($0) }
+        return required
+    }
+
+    /// The tick a row carries, if the sender can tick it. Internal recipients carry none: they
+    /// need no tick (and are shown as ticked when the policy pre-ticks them).
+    public func tickID(of row: Row) -> TickID? {
+        switch row {
+        case .recipient(let g, let i):
+            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].mailbox.addressKey)
+        case .attachment(let index): return .attachment(index)
+        case .finding(let index): return findings[index].severity == .confirm ? .finding(index) : nil
+        default: return nil
+        }
+    }
+
+    public func isTicked(_ id: TickID) -> Bool { ticked.contains(id) }
+
+    func isSelectable(_ row: Row) -> Bool {
+        if case .challenge = row { return true }
+        return tickID(of: row) != nil
+    }
+
+    /// Whether a typed answer satisfies a challenge.
+    public func isAnswered(_ index: Int) -> Bool {
+        let typed = (answers[index]?.text ?? "").lowercased().trimmingSpaces
+        switch challenges[index] {
+        case .typeDomain(let domain):
+            return !typed.isEmpty && (typed == domain.lowercased() || (try? IDNA.toASCII(typed)) == (try? IDNA.toASCII(domain)))
+        case .typeFileNamePart(_, let fileName):
+            return typed.count >= 4 && fileName.lowercased().contains(typed)
+        }
+    }
+
+    public var blockingFindings: [Finding] { findings.filter { $0.severity == .block } }
+
+    /// Why `y` cannot send yet, or nil.
+    public var sendBlocker: String? {
+        if let block = blockingFindings.first {
+            let fixes = block.fixes.map { $0 == .moveExternalToBcc ? "B moves the external recipients to Bcc" : "I sends one message each" }
+            return "Blocked by \(block.ruleID): \(block.message)" + (fixes.isEmpty ? "" : " — " + fixes.joined(separator: ", "))
+        }
+        let missing = requiredTicks.filter { !ticked.contains($0) }
+        if !missing.isEmpty {
+            var recipients = 0, files = 0, notes = 0
+            for id in missing {
+                switch id {
+                case .recipient: recipients += 1
+                case .attachment: files += 1
+                case .finding: notes += 1
+                }
+            }
+            let parts = [(recipients, "external recipient"), (files, "attachment"), (notes, "finding")]
+                .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
+            return "Still to tick (space): " + parts.joined(separator: ", ")
+        }
+        if let open = challenges.indices.first(where: { !isAnswered($0) }) {
+            switch challenges[open] {
+            case .typeDomain(let domain): return "Type the domain \(domain) in its row to confirm it"
+            case .typeFileNamePart(_, let name): return "Type part of the file name \(name) in its row to confirm it"
+            }
+        }
+        return nil
+    }
+
+    // MARK: Keys
+
+    public mutating func handle(_ key: Key, height: Int) -> [Effect] {
+        status = nil
+        if case .challenge(let index) = rows[cursor], answerKey(key, index) { return [] }
+        switch key {
+        case .up, .char("k"): move(-1)
+        case .down, .char("j"), .tab: move(1)
+        case .pageUp: move(-max(1, height - 1))
+        case .pageDown: move(max(1, height - 1))
+        case .home: cursor = rows.firstIndex { isSelectable($0) } ?? 0
+        case .end: cursor = rows.lastIndex { isSelectable($0) } ?? 0
+        case .char(" "):
+            if let id = tickID(of: rows[cursor]) {
+                if ticked.contains(id) { ticked.remove(id) } else { ticked.insert(id) }
+            }
+            move(1)
+        case .char("y"), .char("Y"):
+            if let blocker = sendBlocker {
+                status = StatusMessage(blocker, isError: true)
+                return []
+            }
+            return [.send]
+        case .char("B"), .char("I"):
+            let fix: PolicyFix = key == .char("B") ? .moveExternalToBcc : .sendIndividually
+            guard findings.contains(where: { $0.fixes.contains(fix) }) else {
+                status = StatusMessage("No finding offers that fix.", isError: true)
+                return []
+            }
+            return [.fix(fix)]
+        case .char("q"), .escape:
+            return [.back]
+        default:
+            break
+        }
+        return []
+    }
+
+    /// Typing on a challenge row goes into its answer. Returns true when the key was used.
+    private mutating func answerKey(_ key: Key, _ index: Int) -> Bool {
+        var editor = answers[index] ?? LineEditor()
+        switch key {
+        case .text(let text) where text != " " || !editor.text.isEmpty:
+            editor.insert(text)
+        case .backspace, .delete, .left, .right, .control:
+            ComposeModel.edit(&editor, key)
+        default:
+            return false
+        }
+        answers[index] = editor
+        return true
+    }
+
+    private mutating func move(_ delta: Int) {
+        var index = cursor
+        let step = delta > 0 ? 1 : -1
+        var remaining = abs(delta)
+        while remaining > 0 {
+            var next = index + step
+            while next >= 0 && next < rows.count && !isSelectable(rows[next]) { next += step }
+            guard next >= 0 && next < rows.count else { break }
+            index = next
+            remaining -= 1
+        }
+        cursor = index
+    }
+}
