@@ -1,0 +1,81 @@
+// Finding.swift — what a rule reports: severity, evidence, what it is about, and the way out.
+//
+// - SeeAlso: DESIGN §2.3 (confirmation screen), §2.5 (policy); docs/policy.md.
+
+/// How much a finding holds the message back.
+public enum Severity: String, Sendable, Comparable, CaseIterable {
+    /// Shown on the confirmation screen; nothing to do.
+    case info
+    /// The sender must acknowledge it (`y` on the screen, `--accept RULE-ID` for `guardmail send`).
+    case confirm
+    /// The message cannot be sent as it is.
+    case block
+
+    private var rank: Int {
+        switch self {
+        case .info: return 0
+        case .confirm: return 1
+        case .block: return 2
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What a finding is about; the confirmation screen marks these.
+public enum FindingSubject: Hashable, Sendable {
+    /// A recipient, by `Mailbox.addressKey`.
+    case recipient(String)
+    /// A recipient domain, in Unicode form (`Mailbox.domain`).
+    case domain(String)
+    /// An attachment, by its index in `PolicyInput.attachments`.
+    case attachment(Int)
+    case body
+}
+
+/// A change to the message that makes a finding go away, offered by the screen.
+public enum PolicyFix: String, Hashable, Sendable {
+    /// Move every external To/Cc recipient to Bcc.
+    case moveExternalToBcc = "move-to-bcc"
+    /// Send one message to each recipient.
+    case sendIndividually = "send-individually"
+}
+
+/// Something the sender must type before the message may go (high-risk cases).
+public enum Challenge: Hashable, Sendable {
+    /// Type this external domain.
+    case typeDomain(String)
+    /// Type part of this attachment's file name.
+    case typeFileNamePart(attachment: Int, fileName: String)
+}
+
+/// One thing a rule found.
+public struct Finding: Hashable, Sendable {
+    public var ruleID: String
+    public var severity: Severity
+    /// One line naming the evidence (domains, counts, line numbers); never a sensitive value
+    /// itself (a My Number, a card number).
+    public var message: String
+    /// What it is about: the confirmation screen flags these.
+    public var subjects: [FindingSubject]
+    public var fixes: [PolicyFix]
+    public var challenges: [Challenge]
+    /// A short flag for the screen: "NEW", "LOOK-ALIKE OF example.co.jp", "NAMESAKE", "MANY".
+    public var flag: String?
+
+    public init(ruleID: String, severity: Severity, message: String, subjects: [FindingSubject] = [],
+                fixes: [PolicyFix] = [], challenges: [Challenge] = [], flag: String? = nil) {
+        self.ruleID = ruleID
+        self.severity = severity
+        self.message = message
+        self.subjects = subjects
+        self.fixes = fixes
+        self.challenges = challenges
+        self.flag = flag
+    }
+}
+
+extension Finding: CustomStringConvertible {
+    /// `confirm new-domain: 1 domain you have never written to: example.org`
+    public var description: String { "\(severity.rawValue) \(ruleID): \(message)" }
+}

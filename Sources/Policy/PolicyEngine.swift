@@ -1,0 +1,151 @@
+// PolicyEngine.swift — runs every rule over a message and decides: clean, confirm, or blocked.
+//
+// - SeeAlso: DESIGN §2.5; docs/policy.md.
+
+import MailCore
+
+/// One check. Rules live one per file under `Rules/`; each reads its severity and options from
+/// the context's config, never from a constant at the place it reports.
+public protocol PolicyRule: Sendable {
+    /// The id used in config files, `--accept` and reports, e.g. "bulk-visible-recipients".
+    var id: String { get }
+    /// The severity when no layer sets one.
+    var defaultSeverity: Severity { get }
+    /// Rule-specific options (`[rules.ID]` keys other than `severity`).
+    var options: [RuleOption] { get }
+    /// One line for `guardmail policy`.
+    var summary: String { get }
+    func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding]
+}
+
+extension PolicyRule {
+    public var options: [RuleOption] { [] }
+}
+
+/// What every rule may consult besides the message: the effective config, the internal/external
+/// classifier, and the history in normalised form.
+public struct PolicyContext: Sendable {
+    public let config: PolicyConfig
+    public let classifier: DomainClassifier
+    /// Past recipient addresses, normalised (see `addressKey(_:)`).
+    let knownAddresses: Set<String>
+    /// Past recipient domains, A-label form.
+    let knownDomains: Set<String>
+
+    public init(input: PolicyInput, config: PolicyConfig) {
+        self.config = config
+        self.classifier = config.classifier(sender: input.from)
+        self.knownAddresses = Set(input.history.addresses.map(Self.addressKey))
+        self.knownDomains = Set(input.history.domains.map(DomainName.ascii))
+    }
+
+    public func isInternal(_ mailbox: Mailbox) -> Bool { classifier.isInternal(mailbox) }
+    public func isExternal(_ mailbox: Mailbox) -> Bool { !classifier.isInternal(mailbox) }
+
+    /// True when the sender has written to this address before.
+    public func hasWritten(to mailbox: Mailbox) -> Bool { knownAddresses.contains(Self.addressKey(mailbox)) }
+    /// True when the sender has written to this domain before.
+    public func hasWritten(toDomain asciiDomain: String) -> Bool { knownDomains.contains(DomainName.ascii(asciiDomain)) }
+
+    /// The rule's effective severity.
+    public func severity(of rule: some PolicyRule) -> Severity { config.severity(of: rule.id) }
+
+    /// "local@ascii-domain", lowercased: how addresses are compared.
+    static func addressKey(_ mailbox: Mailbox) -> String { mailbox.addressKey.lowercased() }
+
+    /// Normalises "Local@Domain" (either domain form) to "local@ascii-domain".
+    static func addressKey(_ address: String) -> String {
+        guard let at = address.lastIndex(of: "@") else { return address.lowercased() }
+        return address[..<at].lowercased() + "@" + DomainName.ascii(String(address[address.index(after: at)...]))
+    }
+
+    /// External mailboxes among `mailboxes`, one per address, in order.
+    func externalMailboxes(_ mailboxes: [Mailbox]) -> [Mailbox] {
+        var seen = Set<String>()
+        return mailboxes.filter { isExternal($0) && seen.insert(Self.addressKey($0)).inserted }
+    }
+
+    /// Distinct domains of `mailboxes`, in order of first appearance: (Unicode, A-label).
+    static func domains(of mailboxes: [Mailbox]) -> [(unicode: String, ascii: String)] {
+        var seen = Set<String>()
+        var out: [(unicode: String, ascii: String)] = []
+        for m in mailboxes where seen.insert(m.asciiDomain).inserted {
+            out.append((m.domain, m.asciiDomain))
+        }
+        return out
+    }
+}
+
+/// The outcome for one message.
+public struct PolicyDecision: Sendable, Equatable {
+    /// Every finding, most severe first, then in rule order.
+    public var findings: [Finding]
+    /// A block finding: the message cannot be sent as it is.
+    public var isBlocked: Bool
+    /// A confirm finding: the sender must acknowledge before sending.
+    public var needsConfirmation: Bool
+    /// For `guardmail check`: 0 clean (info findings at most), 1 confirmation needed, 2 blocked.
+    public var exitCode: Int32
+    /// Any recipient (To, Cc or Bcc) outside the internal domains.
+    public var hasExternalRecipients: Bool
+    /// How long the message waits in the outbox (hold_internal_seconds or hold_external_seconds).
+    public var holdSeconds: Int
+
+    public init(findings: [Finding], hasExternalRecipients: Bool, holdSeconds: Int) {
+        self.findings = findings
+        self.isBlocked = findings.contains { $0.severity == .block }
+        self.needsConfirmation = findings.contains { $0.severity == .confirm }
+        self.exitCode = isBlocked ? 2 : (needsConfirmation ? 1 : 0)
+        self.hasExternalRecipients = hasExternalRecipients
+        self.holdSeconds = holdSeconds
+    }
+
+    /// Confirm findings of the given rules count as acknowledged (`guardmail send --accept ID`);
+    /// blocks stay.
+    public func accepting(_ ruleIDs: Set<String>) -> PolicyDecision {
+        let open = findings.filter { $0.severity != .confirm || !ruleIDs.contains($0.ruleID) }
+        var d = PolicyDecision(findings: findings, hasExternalRecipients: hasExternalRecipients, holdSeconds: holdSeconds)
+        d.needsConfirmation = open.contains { $0.severity == .confirm }
+        d.exitCode = d.isBlocked ? 2 : (d.needsConfirmation ? 1 : 0)
+        return d
+    }
+
+    /// Confirm findings not acknowledged by `ruleIDs`, for "accept these with --accept" messages.
+    public func unaccepted(_ ruleIDs: Set<String>) -> [Finding] {
+        findings.filter { $0.severity == .confirm && !ruleIDs.contains($0.ruleID) }
+    }
+}
+
+public enum PolicyEngine {
+    /// Every rule, in the order findings are reported at equal severity.
+    public static let rules: [any PolicyRule] = [
+        BulkVisibleRecipientsRule(),
+        ManyDomainsRule(),
+        LookalikeDomainRule(),
+        NamesakeRule(),
+        NewDomainRule(),
+        NewRecipientRule(),
+        ExternalAttachmentRule(),
+        ForgottenAttachmentRule(),
+        SensitiveDataRule(),
+    ]
+
+    public static func rule(_ id: String) -> (any PolicyRule)? {
+        rules.first { $0.id == id }
+    }
+
+    public static func evaluate(_ input: PolicyInput, config: PolicyConfig) -> PolicyDecision {
+        let context = PolicyContext(input: input, config: config)
+        var findings: [(order: Int, finding: Finding)] = []
+        for rule in rules {
+            for f in rule.evaluate(input, context) { findings.append((findings.count, f)) }
+        }
+        // Most severe first; equal severities keep rule order and each rule's own order.
+        findings.sort { a, b in
+            a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
+        }
+        let external = input.allRecipients.contains { context.isExternal($0) }
+        return PolicyDecision(findings: findings.map(\.finding), hasExternalRecipients: external,
+                              holdSeconds: config.holdSeconds(hasExternalRecipients: external))
+    }
+}

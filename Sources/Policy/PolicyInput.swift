@@ -1,0 +1,77 @@
+// PolicyInput.swift — everything the rules look at, passed in as values.
+//
+// The policy engine reads no file and no clock: the I/O layer gathers the message, the facts
+// about its attachments, the send history (from the journal) and the address book.
+
+import MailCore
+
+/// What the I/O layer found out about one attachment.
+public struct AttachmentFacts: Sendable, Hashable {
+    /// The file name as it will be sent.
+    public var name: String
+    public var size: Int64
+    /// The real type (libmagic), e.g. "text/csv".
+    public var contentType: String
+    /// The decoded text of text/CSV attachments (first 2 MiB), for `sensitive-data`; nil otherwise.
+    public var text: String?
+
+    public init(name: String, size: Int64, contentType: String, text: String? = nil) {
+        self.name = name
+        self.size = size
+        self.contentType = contentType
+        self.text = text
+    }
+}
+
+/// Who the sender has written to before (from the send journal).
+public struct SendHistory: Sendable, Equatable {
+    /// `Mailbox.addressKey` of past recipients, lowercased.
+    public var addresses: Set<String>
+    /// Past recipient domains, Unicode form, lowercased. A-label forms are accepted too.
+    public var domains: Set<String>
+
+    public init(addresses: Set<String> = [], domains: Set<String> = []) {
+        self.addresses = addresses
+        self.domains = domains
+    }
+
+    /// A history made of these past recipients: their addresses and their domains.
+    public init(recipients: [Mailbox]) {
+        self.addresses = Set(recipients.map { $0.addressKey.lowercased() })
+        self.domains = Set(recipients.map(\.domain))
+    }
+
+    public static let empty = SendHistory()
+}
+
+/// The message as the policy sees it.
+public struct PolicyInput: Sendable {
+    public var from: Mailbox
+    public var to: [Mailbox]
+    public var cc: [Mailbox]
+    public var bcc: [Mailbox]
+    public var subject: String
+    public var body: String
+    public var attachments: [AttachmentFacts]
+    public var history: SendHistory
+    public var addressBook: AddressBook
+
+    public init(from: Mailbox, to: [Mailbox] = [], cc: [Mailbox] = [], bcc: [Mailbox] = [],
+                subject: String = "", body: String = "", attachments: [AttachmentFacts] = [],
+                history: SendHistory = .empty, addressBook: AddressBook = AddressBook()) {
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.subject = subject
+        self.body = body
+        self.attachments = attachments
+        self.history = history
+        self.addressBook = addressBook
+    }
+
+    /// To and Cc: the recipients who see each other.
+    public var visibleRecipients: [Mailbox] { to + cc }
+    /// To, Cc and Bcc.
+    public var allRecipients: [Mailbox] { to + cc + bcc }
+}

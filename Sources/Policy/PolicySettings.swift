@@ -1,0 +1,202 @@
+// PolicySettings.swift — layers, settings that remember who set them, and rule options.
+//
+// - SeeAlso: DESIGN §2.5 (layers: built-in defaults < user config < organisation policy);
+//   docs/policy.md "Layers".
+
+/// Where a setting comes from, weakest first.
+public enum PolicyLayer: String, Sendable, Hashable, Comparable, CaseIterable {
+    /// Built into guardmail.
+    case builtIn = "default"
+    /// `[policy]` in the user's `config.toml`.
+    case user
+    /// `/etc/guardmail/policy.toml`: the user cannot loosen it.
+    case organisation
+
+    private var rank: Int {
+        switch self {
+        case .builtIn: return 0
+        case .user: return 1
+        case .organisation: return 2
+        }
+    }
+
+    public static func < (lhs: PolicyLayer, rhs: PolicyLayer) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A layer and the place in its file where a value was written.
+public struct PolicyOrigin: Sendable, Hashable, CustomStringConvertible {
+    public var layer: PolicyLayer
+    public var file: String?
+    public var line: Int?
+
+    public init(layer: PolicyLayer, file: String? = nil, line: Int? = nil) {
+        self.layer = layer
+        self.file = file
+        self.line = line
+    }
+
+    public static let builtIn = PolicyOrigin(layer: .builtIn)
+
+    /// "file:line", "file", or nil for built-in values.
+    public var place: String? {
+        guard let file else { return nil }
+        return line.map { "\(file):\($0)" } ?? file
+    }
+
+    /// "default", "user (config.toml:12)", "organisation (/etc/guardmail/policy.toml:3)".
+    public var description: String {
+        guard let place else { return layer.rawValue }
+        return "\(layer.rawValue) (\(place))"
+    }
+}
+
+/// A value together with the layer(s) that set it. Merged lists (keywords, address books) have
+/// more than one origin.
+public struct Setting<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var origins: [PolicyOrigin]
+
+    public init(_ value: Value, _ origin: PolicyOrigin) {
+        self.value = value
+        self.origins = [origin]
+    }
+
+    public init(_ value: Value, origins: [PolicyOrigin]) {
+        self.value = value
+        self.origins = origins
+    }
+
+    /// The (first) origin.
+    public var origin: PolicyOrigin { origins.first ?? .builtIn }
+    public var layer: PolicyLayer { origin.layer }
+}
+
+/// The value of a rule-specific option.
+public enum RuleValue: Sendable, Hashable, CustomStringConvertible {
+    case integer(Int)
+    case flag(Bool)
+    case words([String])
+
+    public var integer: Int? { if case .integer(let v) = self { return v }; return nil }
+    public var flag: Bool? { if case .flag(let v) = self { return v }; return nil }
+    public var words: [String]? { if case .words(let v) = self { return v }; return nil }
+
+    /// As TOML would write it: `2`, `true`, `["添付", "attached"]`.
+    public var description: String {
+        switch self {
+        case .integer(let v): return String(v)
+        case .flag(let v): return v ? "true" : "false"
+        case .words(let v): return PolicyText.tomlArray(v)
+        }
+    }
+}
+
+/// A rule-specific option: its key in `[rules.ID]`, its kind (which decides what "stricter"
+/// means when layers disagree), its default and a one-line summary for `guardmail policy`.
+public struct RuleOption: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// An integer; the smaller is stricter. Values below `minimum` are refused.
+        case threshold(minimum: Int)
+        /// A boolean; `true` is stricter.
+        case flag
+        /// A list of words; layers are united.
+        case words
+    }
+
+    public let key: String
+    public let kind: Kind
+    public let defaultValue: RuleValue
+    public let summary: String
+
+    public static func threshold(_ key: String, default value: Int, minimum: Int, _ summary: String) -> RuleOption {
+        RuleOption(key: key, kind: .threshold(minimum: minimum), defaultValue: .integer(value), summary: summary)
+    }
+
+    public static func flag(_ key: String, default value: Bool, _ summary: String) -> RuleOption {
+        RuleOption(key: key, kind: .flag, defaultValue: .flag(value), summary: summary)
+    }
+
+    public static func words(_ key: String, default value: [String], _ summary: String) -> RuleOption {
+        RuleOption(key: key, kind: .words, defaultValue: .words(value), summary: summary)
+    }
+}
+
+/// What one layer's file says, before merging. Every value remembers its file and line.
+public struct PolicyLayerSettings: Sendable, Equatable {
+    public var layer: PolicyLayer
+    public var file: String
+    public var internalDomains: Setting<[DomainPattern]>?
+    public var holdInternalSeconds: Setting<Int>?
+    public var holdExternalSeconds: Setting<Int>?
+    /// A path, as written (`~` is expanded by the I/O layer that reads the file).
+    public var addressBook: Setting<String>?
+    /// Rule id → severity.
+    public var severities: [String: Setting<Severity>]
+    /// Rule id → option key → value.
+    public var options: [String: [String: Setting<RuleValue>]]
+
+    public init(layer: PolicyLayer, file: String, internalDomains: Setting<[DomainPattern]>? = nil,
+                holdInternalSeconds: Setting<Int>? = nil, holdExternalSeconds: Setting<Int>? = nil,
+                addressBook: Setting<String>? = nil, severities: [String: Setting<Severity>] = [:],
+                options: [String: [String: Setting<RuleValue>]] = [:]) {
+        self.layer = layer
+        self.file = file
+        self.internalDomains = internalDomains
+        self.holdInternalSeconds = holdInternalSeconds
+        self.holdExternalSeconds = holdExternalSeconds
+        self.addressBook = addressBook
+        self.severities = severities
+        self.options = options
+    }
+}
+
+/// One line of `guardmail policy`: an effective value and where it comes from.
+public struct PolicyExplanation: Sendable, Hashable {
+    /// The key as written in the organisation file: "hold_external_seconds",
+    /// "rules.bulk-visible-recipients.severity".
+    public var key: String
+    /// As TOML would write it.
+    public var value: String
+    /// The layer(s) that set it; several for merged lists.
+    public var origins: [PolicyOrigin]
+    /// Why, when layers disagreed or something was ignored.
+    public var note: String?
+
+    /// "default", "organisation (policy.toml:3)", "organisation (policy.toml:7) + user (config.toml:20)".
+    public var layer: String { origins.map(\.description).joined(separator: " + ") }
+}
+
+/// Small text helpers for values and messages.
+enum PolicyText {
+    static func tomlString(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    static func tomlArray(_ items: [String]) -> String {
+        "[" + items.map(tomlString).joined(separator: ", ") + "]"
+    }
+
+    /// "a", "a and b", "a, b and c", "a, b, c and 4 more".
+    static func listing(_ items: [String], limit: Int = 3) -> String {
+        if items.count <= 1 { return items.first ?? "" }
+        if items.count <= limit {
+            return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+        }
+        return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+
+    /// "1 domain", "2 domains".
+    static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(n) " + (n == 1 ? singular : (plural ?? singular + "s"))
+    }
+}

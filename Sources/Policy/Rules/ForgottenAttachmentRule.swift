@@ -1,0 +1,64 @@
+// forgotten-attachment — the text says something is attached, and nothing is.
+//
+// Only the sender's own lines count: not quoted lines (`>`), not the signature (after a line
+// that is exactly "-- "), not below an "-----Original Message-----" separator. Keywords match
+// case-insensitively; keywords made of ASCII letters and digits match as whole words
+// ("attach" does not match "attachment"), others (Japanese) anywhere in the line.
+
+public struct ForgottenAttachmentRule: PolicyRule {
+    public let id = "forgotten-attachment"
+    public let defaultSeverity = Severity.confirm
+    public let summary = "the message says something is attached but nothing is"
+
+    public static let keywords = RuleOption.words(
+        "keywords",
+        default: ["attach", "attached", "attachment", "enclosed", "添付", "別添", "同封", "送付します", "資料をお送り", "お送りします"],
+        "words that mean an attachment (ASCII ones match as whole words)")
+    public var options: [RuleOption] { [Self.keywords] }
+
+    public init() {}
+
+    public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
+        guard input.attachments.isEmpty else { return [] }
+        let keywords = context.config.words(Self.keywords, of: id)
+            .map { Array(String($0.map(CharacterFolding.halfWidth)).lowercased()) }
+            .filter { !$0.isEmpty }
+        guard !keywords.isEmpty else { return [] }
+        for (number, line) in TextLines(input.body).ownLines {
+            let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
+            var best: (position: Int, keyword: [Character])? = nil
+            for keyword in keywords {
+                if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
+                    best = (p, keyword)
+                }
+            }
+            if let best {
+                return [Finding(
+                    ruleID: id, severity: context.severity(of: self),
+                    message: "line \(number) says '\(String(best.keyword))' but nothing is attached",
+                    subjects: [.body])]
+            }
+        }
+        return []
+    }
+
+    static func isWordCharacter(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber) }
+
+    /// The first position of `keyword` in `text`; whole words only for ASCII keywords.
+    static func find(_ keyword: [Character], in text: [Character]) -> Int? {
+        guard keyword.count <= text.count else { return nil }
+        let asWord = keyword.allSatisfy(isWordCharacter)
+        var i = 0
+        while i + keyword.count <= text.count {
+            if text[i] == keyword[0] && Array(text[i..<i + keyword.count]) == keyword {
+                let before = i > 0 ? text[i - 1] : nil
+                let after = i + keyword.count < text.count ? text[i + keyword.count] : nil
+                if !asWord || (!(before.map(isWordCharacter) ?? false) && !(after.map(isWordCharacter) ?? false)) {
+                    return i
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
