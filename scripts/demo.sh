@@ -40,10 +40,11 @@ printf '品目,数量,単価\nサーバー保守,12,50000\nサポート,1,120000
 echo "Capture server: 127.0.0.1:$port, mail captured in $demo/maildir/new"
 echo "Config: $demo/config/guardmail/config.toml"
 echo
-echo "\$ guardmail send --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' --body-file body.txt --attach お見積書_2026年度.csv"
+# Without a terminal, the policy's findings must be accepted by id (the composer asks instead).
+echo "\$ guardmail send --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' --body-file body.txt --attach お見積書_2026年度.csv --accept new-domain --accept external-attachment"
 XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" send \
   --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' \
-  --body-file "$demo/body.txt" --attach "$attachment"
+  --body-file "$demo/body.txt" --attach "$attachment" --accept new-domain --accept external-attachment
 echo
 
 show_received() {

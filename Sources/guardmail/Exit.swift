@@ -7,8 +7,11 @@ import Glibc
 
 /// Exit statuses (sysexits.h where one applies). - SeeAlso: DESIGN §2.1.
 enum Exit {
+    /// The policy blocked the send, or findings need --accept (DESIGN §2.1).
+    static let policy: Int32 = 1
     static let usage: Int32 = 64
     static let data: Int32 = 65
+    static let noInput: Int32 = 66
     static let unavailable: Int32 = 69
     static let cantCreate: Int32 = 73
     static let ioError: Int32 = 74

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Delivery
 import Inspect
+import Policy
 import MailCore
 import Store
 import Transport
@@ -38,12 +39,24 @@ struct Send: ParsableCommand {
     @OptionGroup var message: MessageOptions
     @Flag(name: .customLong("dry-run"), help: "Write the message to standard output and the envelope to standard error; send nothing.")
     var dryRun = false
+    @Option(name: .customLong("accept"), help: "Accept a finding that needs confirmation, by rule id (repeatable).")
+    var accept: [String] = []
+
+    func validate() throws {
+        let known = Set(PolicyEngine.rules.map(\.id))
+        for id in accept where !known.contains(id) {
+            throw ValidationError("Unknown rule '\(id)' for --accept (rules: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
 
     func run() throws {
         let paths = DataPaths.fromEnvironment()
         let account: AccountConfig
+        let policy: PolicyConfig
         do {
-            account = try loadAccount(message.config ?? paths.configFile, name: message.account)
+            let config = try loadConfig(message.config ?? paths.configFile)
+            account = try config.account(named: message.account)
+            policy = try PolicySetup.load(user: config.policy)
         } catch {
             report(error.message)
             throw ExitCode(Exit.config)
@@ -51,6 +64,7 @@ struct Send: ParsableCommand {
         do {
             let input = try readInput()
             let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
+            try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
@@ -77,6 +91,36 @@ struct Send: ParsableCommand {
             try finish(result, messageID: spooled.messageID)
         } catch let error as DeliveryError {
             throw fail(error)
+        }
+    }
+
+    /// The same policy as the confirmation screen: blocks stop the send; findings that need
+    /// confirmation stop it unless accepted with --accept. Findings go to standard error.
+    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws {
+        let inspections: [Inspection]
+        do {
+            inspections = try AttachmentInspector().inspect(outgoing.attachments.map(\.source))
+        } catch {
+            throw DeliveryError(.data, error.message)
+        }
+        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
+        for warning in warnings { report(warning) }
+        let decision = PolicyEngine.evaluate(
+            PolicySetup.input(outgoing, inspections: inspections, history: PolicySetup.history(paths: paths), addressBook: book),
+            config: policy)
+        for finding in decision.findings { report(PolicyReport.line(finding)) }
+        if dryRun { return }
+        if let block = decision.findings.first(where: { $0.severity == .block }) {
+            let fixes = block.fixes.isEmpty ? "" : " (in the composer: \(block.fixes.map(\.rawValue).joined(separator: " or ")))"
+            report("blocked by \(block.ruleID); nothing was sent\(fixes)")
+            throw ExitCode(Exit.policy)
+        }
+        let accepted = Set(accept)
+        let open = Set(decision.findings.filter { $0.severity == .confirm && !accepted.contains($0.ruleID) }.map(\.ruleID)).sorted()
+        if !open.isEmpty {
+            report("needs confirmation; nothing was sent. After checking the findings above, run again with "
+                + open.map { "--accept \($0)" }.joined(separator: " "))
+            throw ExitCode(Exit.policy)
         }
     }
 

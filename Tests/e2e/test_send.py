@@ -145,6 +145,23 @@ def assert_nothing_sent(server, *, allow_mail: bool = False) -> None:
             "client started a mail transaction (MAIL FROM); " + server.summary())
 
 
+# These tests are about submission; the recipients' domains are the organisation's own, so the
+# policy finds nothing to confirm. The policy on the send path has its own tests
+# (test_policy_cli.py).
+TRANSPORT_POLICY = (
+    "",
+    "[policy]",
+    'internal_domains = ["example.jp", "example.co.jp", "example.com", "example.net", "example.org"]',
+)
+
+
+@pytest.fixture
+def config_for(config_for):
+    def build(*args, extra_lines=(), **kwargs):
+        return config_for(*args, extra_lines=tuple(extra_lines) + TRANSPORT_POLICY, **kwargs)
+    return build
+
+
 def send_args(*, to=(), cc=(), bcc=(), subject="test", body_file, attach=(), extra=()):
     args = ["send"]
     for value in to:
@@ -341,7 +358,8 @@ def test_demo_capture_server_stores_message_in_maildir(guardmail, config_for, tm
     with smtpserver.CaptureProcess(maildir, insecure=True) as cap:
         cfg = config_for(url=cap.url, username=None, password_command=None, ca_file=None,
                          insecure=True)
-        r = guardmail(send_args(to=[TO], bcc=[BCC], subject=SUBJECT, body_file=body_file),
+        r = guardmail(send_args(to=[TO], bcc=[BCC], subject=SUBJECT, body_file=body_file,
+                                extra=["--accept", "forgotten-attachment"]),
                       config=cfg)
         assert r.code == 0, r.describe()
         files = smtpserver.wait_for_maildir_messages(maildir, 1, timeout=15)

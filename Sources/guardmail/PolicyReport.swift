@@ -1,0 +1,63 @@
+import Delivery
+import Inspect
+import MailCore
+import Policy
+import Store
+
+/// Text and JSON forms of policy findings, shared by `send` and `check`.
+enum PolicyReport {
+    /// `BLOCK    bulk-visible-recipients: 12 external recipients … (fixes: move-to-bcc, send-individually)`
+    static func line(_ finding: Finding) -> String {
+        var text = "\(finding.severity.rawValue.uppercased().padded(8)) \(finding.ruleID): \(finding.message)"
+        if !finding.fixes.isEmpty { text += " (fixes: \(finding.fixes.map(\.rawValue).joined(separator: ", ")))" }
+        return text
+    }
+
+    static func json(file: String, decision: PolicyDecision) -> String {
+        let verdict = decision.isBlocked ? "blocked" : (decision.needsConfirmation ? "needs-confirmation" : "clean")
+        var out = "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict)\",\n  \"exit_code\": \(decision.exitCode),\n  \"findings\": ["
+        for (index, finding) in decision.findings.enumerated() {
+            let subjects = finding.subjects.map { subject -> String in
+                switch subject {
+                case .recipient(let key): return "{\"recipient\": \(quote(key))}"
+                case .domain(let domain): return "{\"domain\": \(quote(domain))}"
+                case .attachment(let i): return "{\"attachment\": \(i)}"
+                case .body: return "{\"body\": true}"
+                }
+            }
+            out += index == 0 ? "\n" : ",\n"
+            out += "    {\"rule\": \(quote(finding.ruleID)), \"severity\": \"\(finding.severity.rawValue)\", "
+                + "\"message\": \(quote(finding.message)), \"flag\": \(finding.flag.map(quote) ?? "null"), "
+                + "\"subjects\": [\(subjects.joined(separator: ", "))], "
+                + "\"fixes\": [\(finding.fixes.map { quote($0.rawValue) }.joined(separator: ", "))]}"
+        }
+        out += decision.findings.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
+        return out
+    }
+
+    /// A JSON string literal (RFC 8259 escaping).
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
