@@ -115,6 +115,9 @@ def main():
         with open(body, "w", encoding="utf-8") as f:
             for i in range(args.lines):
                 f.write(f"{i:05d} いつもお世話になっております。The quick brown fox jumps over the lazy dog.\n")
+        body_small = f"{work}/small.txt"
+        with open(body_small, "w", encoding="utf-8") as f:
+            f.write("各位\n\n年末年始の営業についてお知らせいたします。\n")
         env = {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8", "TERM": "xterm-256color",
                "XDG_CONFIG_HOME": f"{work}/config", "XDG_DATA_HOME": f"{work}/data"}
 
@@ -131,6 +134,33 @@ def main():
             keys.extend(k)
         rows.append((f"guardmail: start to first frame ({args.lines}-line body)", starts))
         rows.append((f"guardmail: keystroke to redraw ({args.lines}-line body)", keys))
+        # The confirmation screen for 5,000 recipients: from pressing y in the composer to the
+        # first drawn frame (parsing, policy evaluation, grouping by domain, drawing).
+        # One argument may hold at most 128 KiB on Linux: --bcc is repeatable.
+        bcc_args = []
+        for start in range(0, 5000, 1000):
+            bcc_args += ["--bcc", ", ".join(f"user{i}@customer{i % 250}.example" for i in range(start, start + 1000))]
+        confirm = []
+        for _ in range(args.runs):
+            t0 = time.monotonic()
+            pid, fd = spawn([binary, "compose", "--no-drafts", *bcc_args, "--to", "a@example.co.jp",
+                             "--subject", "お知らせ", "--body-file", body_small], env)
+            buffer = bytearray()
+            try:
+                read_until(fd, b"Leave, keep draft", t0 + 20, buffer)
+                drain(fd)
+                os.write(fd, b"\x1b")
+                buffer = bytearray()
+                read_until(fd, b"Postpone", time.monotonic() + 5, buffer)
+                drain(fd)
+                buffer = bytearray()
+                t = time.monotonic()
+                os.write(fd, b"y")
+                read_until(fd, b"Fix: one each", t + 20, buffer)
+                confirm.append(time.monotonic() - t)
+            finally:
+                stop(pid, fd)
+        rows.append(("guardmail: y to first confirmation frame (5,000 recipients, 250 domains)", confirm))
         vi = shutil.which("vi")
         if vi:
             vstarts, vkeys = [], []

@@ -216,18 +216,26 @@ public final class ComposerSession {
     /// Builds the message, inspects the attachments, runs the policy and opens the
     /// confirmation screen.
     func review(_ terminal: CursesTerminal) {
-        saveDraft(force: true)
+        // The draft is saved after the screen is drawn (below): it must not delay the screen.
+        defer {
+            if confirm != nil { render(terminal) }
+            saveDraft(force: true)
+        }
         let input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
-        model.status = StatusMessage("Checking recipients and attachments…")
-        render(terminal)
+        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
+            // Hashing and previewing big files takes a moment: say so.
+            model.status = StatusMessage("Checking recipients and attachments…")
+            render(terminal)
+        }
         do {
-            let message = try Delivery.buildMessage(input, account: account, detector: detector)
+            let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: model.parsedRecipients())
             let inspections = try AttachmentInspector(detector: detector).inspect(message.attachments.map(\.source))
             let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
+            let history = PolicySetup.history(paths: paths)
             let decision = PolicyEngine.evaluate(
-                PolicySetup.input(message, inspections: inspections, history: PolicySetup.history(paths: paths), addressBook: book),
+                PolicySetup.input(message, inspections: inspections, history: history, addressBook: book),
                 config: policy)
             let classifier = policy.classifier(sender: message.from)
             var companies: [String: String] = [:]
@@ -241,7 +249,7 @@ public final class ComposerSession {
                 companies: companies,
                 attachments: inspections.map {
                     ConfirmAttachment(
-                        name: $0.name, size: $0.size, summary: $0.summary, sha256: $0.sha256, warning: $0.extensionWarning,
+                        name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                         preview: $0.previewLines(limit: 4))
                 },
                 findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external))

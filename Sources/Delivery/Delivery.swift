@@ -61,7 +61,11 @@ public struct SpooledMessage: Sendable {
 public enum Delivery {
     /// Parses every address field and checks every attachment. Collects all problems rather than
     /// stopping at the first, so the user can fix them in one go.
-    public static func buildMessage(_ input: DraftInput, account: AccountConfig, detector: ContentTypeDetector) throws(DeliveryError) -> OutgoingMessage {
+    /// `parsed` skips parsing when the caller already holds the address lists (the composer).
+    public static func buildMessage(
+        _ input: DraftInput, account: AccountConfig, detector: ContentTypeDetector,
+        parsed: (to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry])? = nil
+    ) throws(DeliveryError) -> OutgoingMessage {
         var problems: [String] = []
         func parse(_ lists: [String], _ field: String) -> [AddressListEntry] {
             var entries: [AddressListEntry] = []
@@ -74,9 +78,9 @@ public enum Delivery {
             }
             return entries
         }
-        let to = parse(input.to, "To")
-        let cc = parse(input.cc, "Cc")
-        let bcc = parse(input.bcc, "Bcc")
+        let to = parsed?.to ?? parse(input.to, "To")
+        let cc = parsed?.cc ?? parse(input.cc, "Cc")
+        let bcc = parsed?.bcc ?? parse(input.bcc, "Bcc")
         var attachments: [Attachment] = []
         for path in input.attachmentPaths {
             do {

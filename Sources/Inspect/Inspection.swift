@@ -123,7 +123,8 @@ extension Inspection {
     }
 
     /// The kind and its vital numbers: "PDF, 3 pages", "CSV, 120 rows × 8 columns, Shift_JIS (CP932)".
-    var kindDescription: String {
+    /// What the file is, without its name and size: "PDF, 3 pages", "ZIP, 12 entries, ENCRYPTED".
+    public var kindDescription: String {
         switch preview {
         case .text(_, let lineCount, let encoding):
             return "text, \(count(lineCount, "line")), \(encoding)"

@@ -257,6 +257,8 @@ enum AddressSyntax {
     /// Characters that a Japanese input method produces in place of the ASCII ones an address needs.
     /// `betweenAddresses` picks the hint for the full-width space.
     static func slip(_ c: Character, betweenAddresses: Bool = false) -> Slip? {
+        // ASCII is never a slip: the common case, decided without building any text.
+        if let ascii = c.asciiValue, ascii >= 0x20 { return nil }
         for s in c.unicodeScalars {
             let code = scalarName(s)
             switch s.value {
@@ -357,7 +359,9 @@ enum AddressSyntax {
     /// Checks the content of a local part (quotes already removed). `positions[i]` is the index in
     /// `ctx.chars` of `content[i]`; `emptyPosition` is where to point when the content is empty.
     static func validateLocalContent(_ content: [Character], positions: [Int], emptyPosition: Int,
-                                     address: String, ctx: Context) throws(AddressError) {
+                                     address makeAddress: @autoclosure () -> String, ctx: Context) throws(AddressError) {
+        // The address text is only built for an error message.
+        var address: String { makeAddress() }
         if content.isEmpty {
             throw ctx.error(.invalidLocalPart, at: emptyPosition, offending: address,
                             "empty local part before '@'", "type the part before '@', e.g. taro@example.jp")
@@ -388,8 +392,9 @@ enum AddressSyntax {
 
     /// Validates a domain (dot-atom of LDH labels or IDN labels) and returns its Unicode and
     /// A-label forms. `offset` is the index in `ctx.chars` of `domain[0]`.
-    static func validateDomain(_ domain: [Character], offset: Int, address: String,
+    static func validateDomain(_ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
                                ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
+        var address: String { makeAddress() }
         let text = String(domain)
         if domain.isEmpty {
             throw ctx.error(.invalidDomain, at: max(offset - 1, 0), offending: address,

@@ -261,13 +261,15 @@ private struct AddressListParser {
         pos += 1
         let (domStart, domEnd) = try scanDomainText(at: at)
         let (local, positions) = try localPart(items, at: at, domain: ctx.text(domStart, domEnd))
-        let address = ctx.text(items.first?.start ?? at, domEnd)
-        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: address, ctx: ctx)
+        let addressStart = items.first?.start ?? at
+        let context = ctx
+        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
         let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
-                                                    address: address, ctx: ctx)
+                                                    address: context.text(addressStart, domEnd), ctx: ctx)
         try skipCFWS()
         guard let close = current else { throw unterminated() }
         if close != ">" {
+            let address = ctx.text(addressStart, domEnd)
             if let e = S.slipError(close, at: pos, ctx: ctx) { throw e }
             if close == "@" {
                 throw ctx.error(.multipleAt, at: pos, offending: "@",
@@ -294,11 +296,12 @@ private struct AddressListParser {
         }
         pos += 1
         let (domStart, domEnd) = try scanDomainText(at: at)
-        let address = ctx.text(items.first?.start ?? at, domEnd)
+        let addressStart = items.first?.start ?? at
+        let context = ctx
         let (local, positions) = try localPart(items, at: at, domain: ctx.text(domStart, domEnd))
-        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: address, ctx: ctx)
+        try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
         let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
-                                                    address: address, ctx: ctx)
+                                                    address: context.text(addressStart, domEnd), ctx: ctx)
         return Mailbox(validatedDisplayName: nil, localPart: String(local), domain: unicode, asciiDomain: ascii)
     }
 
@@ -337,7 +340,8 @@ private struct AddressListParser {
 
     /// Checks that phrase items form a local part `word *("." word)` without spaces, and
     /// returns its content with the input index of each character.
-    func localPart(_ items: [Item], at: Int, domain: String) throws(AddressError) -> ([Character], [Int]) {
+    func localPart(_ items: [Item], at: Int, domain makeDomain: @autoclosure () -> String) throws(AddressError) -> ([Character], [Int]) {
+        var domain: String { makeDomain() }
         if items.isEmpty {
             throw ctx.error(.invalidLocalPart, at: at, offending: "@",
                             "nothing before '@'", "type the part before '@', e.g. taro@example.jp")

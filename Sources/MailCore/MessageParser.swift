@@ -102,7 +102,9 @@ public enum MessageParser {
             guard let section = HeaderSection.parse(b, from: start, to: b.count, lenient: true),
                   !section.fields.isEmpty else {
                 let lf = MIMEBytes.lineFeed(b, from: start, to: b.count)
-                let line = TextDecoding.headerText(Array(b[start..<min(lf, start + 60)]))
+                var end = min(lf, start + 60)
+                if end > start && b[end - 1] == 13 { end -= 1 }  // the CR of a CRLF line end
+                let line = TextDecoding.headerText(Array(b[start..<end]))
                     .unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
                 return .failure(MessageParseError(
                     line.isEmpty

@@ -13,13 +13,13 @@ import MailCore
 
 public struct PolicyConfig: Sendable {
     /// nil when no layer sets `internal_domains`: the sender's domain is then the internal one.
-    public private(set) var internalDomains: Setting<[DomainPattern]>?
-    public private(set) var holdInternalSeconds: Setting<Int>
-    public private(set) var holdExternalSeconds: Setting<Int>
+    public private(set) var internalDomains: PolicySetting<[DomainPattern]>?
+    public private(set) var holdInternalSeconds: PolicySetting<Int>
+    public private(set) var holdExternalSeconds: PolicySetting<Int>
     /// Address book paths to read, the organisation's first; each a path as written.
-    public private(set) var addressBooks: [Setting<String>]
-    private var severities: [String: Setting<Severity>] = [:]
-    private var options: [String: [String: Setting<RuleValue>]] = [:]
+    public private(set) var addressBooks: [PolicySetting<String>]
+    private var severities: [String: PolicySetting<Severity>] = [:]
+    private var options: [String: [String: PolicySetting<RuleValue>]] = [:]
     /// Explanation key → note.
     private var keyNotes: [String: String] = [:]
     /// Things worth telling the user when the policy is loaded (ignored user entries), each
@@ -42,8 +42,8 @@ public struct PolicyConfig: Sendable {
     }
 
     public init(user: PolicyLayerSettings? = nil, organisation org: PolicyLayerSettings? = nil) {
-        holdInternalSeconds = Setting(Self.defaultHoldInternalSeconds, .builtIn)
-        holdExternalSeconds = Setting(Self.defaultHoldExternalSeconds, .builtIn)
+        holdInternalSeconds = PolicySetting(Self.defaultHoldInternalSeconds, .builtIn)
+        holdExternalSeconds = PolicySetting(Self.defaultHoldExternalSeconds, .builtIn)
         addressBooks = [org?.addressBook, user?.addressBook].compactMap { $0 }
 
         holdInternalSeconds = merge("hold_internal_seconds", holdInternalSeconds,
@@ -54,15 +54,15 @@ public struct PolicyConfig: Sendable {
 
         for rule in PolicyEngine.rules {
             let key = "rules.\(rule.id).severity"
-            severities[rule.id] = merge(key, Setting(rule.defaultSeverity, .builtIn),
+            severities[rule.id] = merge(key, PolicySetting(rule.defaultSeverity, .builtIn),
                                         user?.severities[rule.id], org?.severities[rule.id],
                                         stricter: >, render: \.rawValue)
-            var values: [String: Setting<RuleValue>] = [:]
+            var values: [String: PolicySetting<RuleValue>] = [:]
             for option in rule.options {
                 let key = "rules.\(rule.id).\(option.key)"
                 let u = user?.options[rule.id]?[option.key]
                 let o = org?.options[rule.id]?[option.key]
-                let builtIn = Setting(option.defaultValue, .builtIn)
+                let builtIn = PolicySetting(option.defaultValue, .builtIn)
                 switch option.kind {
                 case .threshold:
                     values[option.key] = merge(key, builtIn, u, o, stricter: { ($0.integer ?? 0) < ($1.integer ?? 0) })
@@ -75,7 +75,7 @@ public struct PolicyConfig: Sendable {
                         for w in (o.value.words ?? []) + (u.value.words ?? []) where seen.insert(w.lowercased()).inserted {
                             union.append(w)
                         }
-                        values[option.key] = Setting(.words(union), origins: o.origins + u.origins)
+                        values[option.key] = PolicySetting(.words(union), origins: o.origins + u.origins)
                     } else {
                         values[option.key] = o ?? u ?? builtIn
                     }
@@ -89,8 +89,8 @@ public struct PolicyConfig: Sendable {
 
     /// The stricter of the user's and the organisation's values, or whichever is set, or the default.
     /// `stricter(a, b)` is true when `a` is strictly stricter than `b`.
-    private mutating func merge<V: Sendable & Hashable>(_ key: String, _ builtIn: Setting<V>, _ user: Setting<V>?, _ org: Setting<V>?,
-                                   stricter: (V, V) -> Bool, render: (V) -> String = { "\($0)" }) -> Setting<V> {
+    private mutating func merge<V: Sendable & Hashable>(_ key: String, _ builtIn: PolicySetting<V>, _ user: PolicySetting<V>?, _ org: PolicySetting<V>?,
+                                   stricter: (V, V) -> Bool, render: (V) -> String = { "\($0)" }) -> PolicySetting<V> {
         switch (user, org) {
         case let (u?, o?):
             if stricter(u.value, o.value) {
@@ -111,7 +111,7 @@ public struct PolicyConfig: Sendable {
         origin.place.map { " (\($0))" } ?? ""
     }
 
-    private mutating func mergeInternalDomains(user: Setting<[DomainPattern]>?, org: Setting<[DomainPattern]>?) {
+    private mutating func mergeInternalDomains(user: PolicySetting<[DomainPattern]>?, org: PolicySetting<[DomainPattern]>?) {
         guard let org else {
             internalDomains = user
             return
@@ -139,8 +139,8 @@ public struct PolicyConfig: Sendable {
     }
 
     /// The effective value of a rule option, with the layer that set it.
-    public func setting(_ option: RuleOption, of ruleID: String) -> Setting<RuleValue> {
-        options[ruleID]?[option.key] ?? Setting(option.defaultValue, .builtIn)
+    public func setting(_ option: RuleOption, of ruleID: String) -> PolicySetting<RuleValue> {
+        options[ruleID]?[option.key] ?? PolicySetting(option.defaultValue, .builtIn)
     }
 
     public func integer(_ option: RuleOption, of ruleID: String) -> Int {
@@ -203,7 +203,7 @@ public struct PolicyConfig: Sendable {
                 addressBooks.flatMap(\.origins))
         }
         for rule in PolicyEngine.rules {
-            let severity = severities[rule.id] ?? Setting(rule.defaultSeverity, .builtIn)
+            let severity = severities[rule.id] ?? PolicySetting(rule.defaultSeverity, .builtIn)
             add("rules.\(rule.id).severity", severity.value.rawValue, severity.origins)
             for option in rule.options {
                 let s = setting(option, of: rule.id)

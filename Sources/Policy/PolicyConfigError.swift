@@ -31,7 +31,8 @@ public struct PolicyConfigError: Error, Sendable, Equatable, CustomStringConvert
         self.message = message
     }
 
-    init(_ error: TOMLSchemaError) {
+    /// Wraps an error from reading the TOML (a syntax error, a wrong type, an unknown key).
+    public init(_ error: TOMLSchemaError) {
         let kind: Kind
         switch error.kind {
         case .syntax: kind = .syntax

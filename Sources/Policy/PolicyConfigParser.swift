@@ -55,21 +55,21 @@ extension PolicyConfig {
                                                        "has an invalid entry: \(error.message)")
                 }
             }
-            settings.internalDomains = Setting(patterns, origin(reader, "internal_domains"))
+            settings.internalDomains = PolicySetting(patterns, origin(reader, "internal_domains"))
         }
         for key in ["hold_internal_seconds", "hold_external_seconds"] {
             guard let seconds = try reader.optional(key, as: Int.self) else { continue }
             guard (0...maximumHoldSeconds).contains(seconds) else {
                 throw reader.invalid(key, "must be between 0 and \(maximumHoldSeconds), found \(seconds)")
             }
-            let setting = Setting(seconds, origin(reader, key))
+            let setting = PolicySetting(seconds, origin(reader, key))
             if key == "hold_internal_seconds" { settings.holdInternalSeconds = setting } else { settings.holdExternalSeconds = setting }
         }
         if let path = try reader.optional("address_book", as: String.self) {
             guard !path.allSatisfy({ $0 == " " || $0 == "\t" }) else {
                 throw reader.invalid("address_book", "must not be empty")
             }
-            settings.addressBook = Setting(path, origin(reader, "address_book"))
+            settings.addressBook = PolicySetting(path, origin(reader, "address_book"))
         }
 
         if var rulesReader = try reader.table("rules") {
@@ -85,9 +85,9 @@ extension PolicyConfig {
                     guard let severity = Severity(rawValue: text) else {
                         throw ruleReader.invalid("severity", "must be info, confirm or block, found '\(text)'")
                     }
-                    settings.severities[rule.id] = Setting(severity, origin(ruleReader, "severity"))
+                    settings.severities[rule.id] = PolicySetting(severity, origin(ruleReader, "severity"))
                 }
-                var values: [String: Setting<RuleValue>] = [:]
+                var values: [String: PolicySetting<RuleValue>] = [:]
                 for option in rule.options {
                     let value: RuleValue
                     switch option.kind {
@@ -110,7 +110,7 @@ extension PolicyConfig {
                         }
                         value = .words(cleaned)
                     }
-                    values[option.key] = Setting(value, origin(ruleReader, option.key))
+                    values[option.key] = PolicySetting(value, origin(ruleReader, option.key))
                 }
                 if !values.isEmpty { settings.options[rule.id] = values }
                 try ruleReader.finish()

@@ -52,7 +52,7 @@ public struct PolicyOrigin: Sendable, Hashable, CustomStringConvertible {
 
 /// A value together with the layer(s) that set it. Merged lists (keywords, address books) have
 /// more than one origin.
-public struct Setting<Value: Sendable & Hashable>: Sendable, Hashable {
+public struct PolicySetting<Value: Sendable & Hashable>: Sendable, Hashable {
     public var value: Value
     public var origins: [PolicyOrigin]
 
@@ -125,20 +125,20 @@ public struct RuleOption: Sendable, Hashable {
 public struct PolicyLayerSettings: Sendable, Equatable {
     public var layer: PolicyLayer
     public var file: String
-    public var internalDomains: Setting<[DomainPattern]>?
-    public var holdInternalSeconds: Setting<Int>?
-    public var holdExternalSeconds: Setting<Int>?
+    public var internalDomains: PolicySetting<[DomainPattern]>?
+    public var holdInternalSeconds: PolicySetting<Int>?
+    public var holdExternalSeconds: PolicySetting<Int>?
     /// A path, as written (`~` is expanded by the I/O layer that reads the file).
-    public var addressBook: Setting<String>?
+    public var addressBook: PolicySetting<String>?
     /// Rule id → severity.
-    public var severities: [String: Setting<Severity>]
+    public var severities: [String: PolicySetting<Severity>]
     /// Rule id → option key → value.
-    public var options: [String: [String: Setting<RuleValue>]]
+    public var options: [String: [String: PolicySetting<RuleValue>]]
 
-    public init(layer: PolicyLayer, file: String, internalDomains: Setting<[DomainPattern]>? = nil,
-                holdInternalSeconds: Setting<Int>? = nil, holdExternalSeconds: Setting<Int>? = nil,
-                addressBook: Setting<String>? = nil, severities: [String: Setting<Severity>] = [:],
-                options: [String: [String: Setting<RuleValue>]] = [:]) {
+    public init(layer: PolicyLayer, file: String, internalDomains: PolicySetting<[DomainPattern]>? = nil,
+                holdInternalSeconds: PolicySetting<Int>? = nil, holdExternalSeconds: PolicySetting<Int>? = nil,
+                addressBook: PolicySetting<String>? = nil, severities: [String: PolicySetting<Severity>] = [:],
+                options: [String: [String: PolicySetting<RuleValue>]] = [:]) {
         self.layer = layer
         self.file = file
         self.internalDomains = internalDomains

@@ -3,6 +3,9 @@
 
 /// What the scanner found in one text: each value (normalised digits or lowercased address)
 /// with the 1-based line where it was first seen.
+///
+/// Works on Unicode scalars, not grapheme clusters: digits, '@' and separators are single
+/// scalars, and a 2 MiB attachment is scanned without grapheme breaking.
 struct SensitiveScan {
     var myNumbers: [(value: String, line: Int)] = []
     var cards: [(value: String, line: Int)] = []
@@ -10,17 +13,43 @@ struct SensitiveScan {
     var phones: [(value: String, line: Int)] = []
 
     init(_ text: String) {
-        for (i, raw) in TextLines(text).lines.enumerated() {
-            let line = SensitiveScanner.fold(raw)
-            for v in SensitiveScanner.numbers(in: line) {
-                switch v {
-                case .myNumber(let d): myNumbers.append((d, i + 1))
-                case .card(let d): cards.append((d, i + 1))
+        var line: [Unicode.Scalar] = []
+        line.reserveCapacity(256)
+        var number = 1
+        var interesting = false
+        var afterCR = false
+        func flush() {
+            if interesting {
+                for v in SensitiveScanner.numbers(in: line) {
+                    switch v {
+                    case .myNumber(let d): myNumbers.append((d, number))
+                    case .card(let d): cards.append((d, number))
+                    }
                 }
+                for p in SensitiveScanner.phones(in: line) { phones.append((p, number)) }
+                for e in SensitiveScanner.emails(in: line) { emails.append((e, number)) }
             }
-            for p in SensitiveScanner.phones(in: line) { phones.append((p, i + 1)) }
-            for e in SensitiveScanner.emails(in: line) { emails.append((e, i + 1)) }
+            line.removeAll(keepingCapacity: true)
+            interesting = false
+            number += 1
         }
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if afterCR { afterCR = false; continue }  // the LF of a CRLF
+                flush()
+                continue
+            }
+            afterCR = false
+            if scalar == "\r" {
+                flush()
+                afterCR = true
+                continue
+            }
+            let folded = SensitiveScanner.fold(scalar)
+            if SensitiveScanner.isDigit(folded) || folded == "@" { interesting = true }
+            line.append(folded)
+        }
+        flush()
     }
 }
 
@@ -28,20 +57,31 @@ enum SensitiveScanner {
     // MARK: Folding
 
     /// Full-width ASCII to ASCII, dashes and the long-vowel mark to '-', every space to ' '.
-    static func fold(_ line: Substring) -> [Character] {
-        line.map { c -> Character in
-            switch c {
-            case "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{30FC}", "\u{FF70}":
-                return "-"
-            default:
-                if CharacterFolding.isSpace(c) { return " " }
-                return CharacterFolding.halfWidth(c)
-            }
+    static func fold(_ s: Unicode.Scalar) -> Unicode.Scalar {
+        switch s.value {
+        case 0x20, 0x21...0x7E: return s
+        case 0x2010...0x2015, 0x2212, 0x30FC, 0xFF70: return "-"
+        case 0xFF01...0xFF5E: return Unicode.Scalar(s.value - 0xFEE0) ?? s
+        case 0x09, 0xA0, 0x3000, 0x1680, 0x2000...0x200A, 0x202F, 0x205F: return " "
+        default: return s
         }
     }
 
-    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
-    static func isASCIIAlnum(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber) }
+    /// A line folded scalar by scalar (for tests and callers holding a line).
+    static func fold(_ line: Substring) -> [Unicode.Scalar] {
+        line.unicodeScalars.map(fold)
+    }
+
+    static func isDigit(_ s: Unicode.Scalar) -> Bool { (0x30...0x39).contains(s.value) }
+    static func isASCIIAlnum(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        default: return false
+        }
+    }
+    static func isASCIILetter(_ s: Unicode.Scalar) -> Bool {
+        (0x41...0x5A).contains(s.value) || (0x61...0x7A).contains(s.value)
+    }
 
     // MARK: Check digits
 
@@ -88,14 +128,14 @@ enum SensitiveScanner {
     // MARK: Digit chains
 
     /// Runs of digit groups joined by single separators, each group's digits.
-    static func chains(in line: [Character], separators: Set<Character>, maxSeparatorRun: Int,
+    static func chains(in line: [Unicode.Scalar], separators: Set<Unicode.Scalar>, maxSeparatorRun: Int,
                        allowPlus: Bool) -> [(groups: [[Int]], plus: Bool)] {
         var out: [(groups: [[Int]], plus: Bool)] = []
         var i = 0
         while i < line.count {
             guard isDigit(line[i]) else { i += 1; continue }
             // The chain must not continue a word or a decimal number: "INV123…", "3.14159…".
-            let prev: Character? = i > 0 ? line[i - 1] : nil
+            let prev: Unicode.Scalar? = i > 0 ? line[i - 1] : nil
             if let p = prev, isASCIIAlnum(p) || ((p == "." || p == ",") && i > 1 && isDigit(line[i - 2])) {
                 while i < line.count && (isASCIIAlnum(line[i])) { i += 1 }
                 continue
@@ -112,7 +152,7 @@ enum SensitiveScanner {
             while j < line.count {
                 let c = line[j]
                 if isDigit(c) {
-                    current.append(Int(c.asciiValue! - 48))
+                    current.append(Int(c.value - 0x30))
                     j += 1
                     continue
                 }
@@ -174,7 +214,7 @@ enum SensitiveScanner {
     /// to right, taking the longest card or My Number that starts at each group. A rest of the
     /// chain written like one card number is read as one number, valid or not: the first 12
     /// digits of "4111 1111 1111 1112" are not a My Number.
-    static func numbers(in line: [Character]) -> [Number] {
+    static func numbers(in line: [Unicode.Scalar]) -> [Number] {
         var out: [Number] = []
         for chain in chains(in: line, separators: [" ", "-"], maxSeparatorRun: 1, allowPlus: false) {
             let groups = chain.groups
@@ -207,14 +247,14 @@ enum SensitiveScanner {
         return out
     }
 
-    static func digits(_ d: [Int]) -> String { String(d.map { Character(String($0)) }) }
+    static func digits(_ d: [Int]) -> String { String(decoding: d.map { UInt8(48 + $0) }, as: UTF8.self) }
 
     // MARK: Phone numbers
 
     /// Japanese phone numbers: 0X-XXXX-XXXX, 0XX-XXX-XXXX, 0X0-XXXX-XXXX, 0120-XXX-XXX,
     /// (03) 1234-5678, +81 3-1234-5678, +81 90 1234 5678, or the digits alone. Returned as the
     /// national number's digits.
-    static func phones(in line: [Character]) -> [String] {
+    static func phones(in line: [Unicode.Scalar]) -> [String] {
         var out: [String] = []
         for chain in chains(in: line, separators: [" ", "-", "(", ")"], maxSeparatorRun: 2, allowPlus: true) {
             var groups = chain.groups
@@ -253,10 +293,10 @@ enum SensitiveScanner {
 
     // MARK: Email addresses
 
-    static let localSpecials = Set("._%+-!#$&'*/=?^`{|}~")
+    static let localSpecials = Set("._%+-!#$&'*/=?^`{|}~".unicodeScalars)
 
     /// Email addresses in one folded line, lowercased.
-    static func emails(in line: [Character]) -> [String] {
+    static func emails(in line: [Unicode.Scalar]) -> [String] {
         var out: [String] = []
         for (i, c) in line.enumerated() where c == "@" {
             var a = i
@@ -265,12 +305,14 @@ enum SensitiveScanner {
             guard a < i else { continue }
             var b = i + 1
             while b < line.count && (isASCIIAlnum(line[b]) || line[b] == "-" || line[b] == ".") { b += 1 }
-            var domain = String(line[(i + 1)..<b])
-            while domain.hasSuffix(".") { domain.removeLast() }
+            while b > i + 1 && line[b - 1] == "." { b -= 1 }
+            let domain = line[(i + 1)..<b]
             let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
             guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }),
-                  let tld = labels.last, tld.count >= 2, tld.allSatisfy(\.isLetter) else { continue }
-            out.append((String(line[a..<i]) + "@" + domain).lowercased())
+                  let tld = labels.last, tld.count >= 2, tld.allSatisfy(isASCIILetter) else { continue }
+            var address = String.UnicodeScalarView()
+            address.append(contentsOf: line[a..<b])
+            out.append(String(address).lowercased())
         }
         return out
     }

@@ -104,6 +104,14 @@ public struct ComposeModel: Equatable, Sendable {
     /// Goes up on every change to the message; the loop saves the draft when it moves.
     public private(set) var revision = 0
 
+    /// An address field parsed, with the text it was parsed from: thousands of pasted
+    /// addresses are parsed once, not on every look.
+    struct ParsedField: Equatable, Sendable {
+        var text: String
+        var result: Result<[AddressListEntry], AddressError>
+    }
+    private var parsedFields: [ComposeField: ParsedField] = [:]
+
     public init(
         from: String, accountName: String, to: String = "", cc: String = "", bcc: String = "", subject: String = "",
         body: String = "", attachments: [AttachmentItem] = []
@@ -368,38 +376,51 @@ public struct ComposeModel: Equatable, Sendable {
         if case .editing(let field) = mode, field.isAddressField { validate(field) }
     }
 
+    /// The field's addresses, parsed once per text.
+    mutating func parsed(_ field: ComposeField) -> Result<[AddressListEntry], AddressError> {
+        let text = lineEditor(field).text
+        if let cached = parsedFields[field], cached.text == text { return cached.result }
+        let result: Result<[AddressListEntry], AddressError>
+        do {
+            result = .success(try AddressParser.parseList(text))
+        } catch {
+            result = .failure(error)
+        }
+        parsedFields[field] = ParsedField(text: text, result: result)
+        return result
+    }
+
     /// Parses an address field and records its error (or clears it).
     public mutating func validate(_ field: ComposeField) {
-        let text = lineEditor(field).text
-        do {
-            _ = try AddressParser.parseList(text)
-            fieldErrors[field] = nil
-        } catch {
-            fieldErrors[field] = error.description
+        switch parsed(field) {
+        case .success: fieldErrors[field] = nil
+        case .failure(let error): fieldErrors[field] = error.description
         }
     }
 
     /// Why `y` cannot proceed, or nil.
-    public func sendBlocker() -> String? {
-        var model = self
-        for field in [ComposeField.to, .cc, .bcc] { model.validate(field) }
-        if let field = [ComposeField.to, .cc, .bcc].first(where: { model.fieldErrors[$0] != nil }) {
-            return "Fix the \(field.label) field first: \(model.fieldErrors[field]!)"
+    public mutating func sendBlocker() -> String? {
+        for field in [ComposeField.to, .cc, .bcc] { validate(field) }
+        if let field = [ComposeField.to, .cc, .bcc].first(where: { fieldErrors[$0] != nil }) {
+            return "Fix the \(field.label) field first: \(fieldErrors[field]!)"
         }
-        let count = [to, cc, bcc].reduce(0) { total, editor in
-            total + ((try? AddressParser.parseList(editor.text))?.mailboxes.count ?? 0)
+        guard let recipients = parsedRecipients(), !(recipients.to + recipients.cc + recipients.bcc).mailboxes.isEmpty else {
+            return "No recipients: press t to type an address."
         }
-        if count == 0 { return "No recipients: press t to type an address." }
         return nil
+    }
+
+    /// To, Cc and Bcc parsed, or nil when one of them does not parse.
+    public mutating func parsedRecipients() -> (to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry])? {
+        guard case .success(let to) = parsed(.to), case .success(let cc) = parsed(.cc), case .success(let bcc) = parsed(.bcc) else {
+            return nil
+        }
+        return (to, cc, bcc)
     }
 
     /// Anything worth keeping as a draft.
     public var hasContent: Bool {
         ![to.text, cc.text, bcc.text, subject.text].allSatisfy(\.isEmpty) || !body.isEmpty || !attachments.isEmpty
-    }
-
-    public func recipients(_ field: ComposeField) -> [Mailbox] {
-        (try? AddressParser.parseList(lineEditor(field).text))?.mailboxes ?? []
     }
 
     /// The confirmation screen's first fix: external recipients leave To and Cc for Bcc; internal

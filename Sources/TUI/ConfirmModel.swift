@@ -27,6 +27,8 @@ public struct ConfirmRecipient: Equatable, Sendable {
     public var mailbox: Mailbox
     public var field: RecipientField
     public var flags: [String]
+    /// `mailbox.addressKey`, computed once.
+    public var key: String
 }
 
 /// Recipients of one domain, with what is known about the domain.
@@ -119,8 +121,9 @@ public struct ConfirmModel: Equatable, Sendable {
         var byDomain: [String: [ConfirmRecipient]] = [:]
         for (mailbox, field) in recipients {
             if byDomain[mailbox.domain] == nil { order.append(mailbox.domain) }
-            byDomain[mailbox.domain, default: []].append(
-                ConfirmRecipient(mailbox: mailbox, field: field, flags: recipientFlags[mailbox.addressKey.lowercased()] ?? recipientFlags[mailbox.addressKey] ?? []))
+            let key = mailbox.addressKey
+            let flags = recipientFlags.isEmpty ? [] : (recipientFlags[key] ?? recipientFlags[key.lowercased()] ?? [])
+            byDomain[mailbox.domain, default: []].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: flags, key: key))
         }
         let built = order.map { domain in
             DomainGroup(
@@ -133,10 +136,20 @@ public struct ConfirmModel: Equatable, Sendable {
         var ticked = Set<TickID>()
         if preTickInternal {
             for group in groups where group.isInternal {
-                for recipient in group.recipients { ticked.insert(.recipient(recipient.mailbox.addressKey)) }
+                for recipient in group.recipients { ticked.insert(.recipient(recipient.key)) }
             }
         }
         self.ticked = ticked
+        var required: [TickID] = []
+        for group in groups where !group.isInternal {
+            for recipient in group.recipients { required.append(.recipient(recipient.key)) }
+        }
+        required += attachments.indices.map { .attachment($0) }
+        let sortedFindings = self.findings
+        required += sortedFindings.indices.filter { sortedFindings[$0].severity == .confirm }.map { .finding($0) }
+        requiredTicks = required
+        requiredSet = Set(required)
+        missing = Self.count(required)
         answers = [:]
         rows = []
         cursor = 0
@@ -171,14 +184,22 @@ public struct ConfirmModel: Equatable, Sendable {
 
     /// What must be ticked before sending: every external recipient, every attachment, every
     /// finding that asks for confirmation.
-    public var requiredTicks: [TickID] {
-        var required: [TickID] = []
-        for group in groups where !group.isInternal {
-            for recipient in group.recipients { required.append(.recipient(recipient.mailbox.addressKey)) }
+    public let requiredTicks: [TickID]
+    private let requiredSet: Set<TickID>
+    /// Required ticks still missing, by kind (kept up to date on every tick, so that drawing the
+    /// status of thousands of recipients costs nothing).
+    private var missing: (recipients: Int, attachments: Int, findings: Int)
+
+    private static func count(_ ids: [TickID]) -> (recipients: Int, attachments: Int, findings: Int) {
+        var counts = (recipients: 0, attachments: 0, findings: 0)
+        for id in ids {
+            switch id {
+            case .recipient: counts.recipients += 1
+            case .attachment: counts.attachments += 1
+            case .finding: counts.findings += 1
+            }
         }
-        required += attachments.indices.map { .attachment($0) }
-        required += findings.indices.filter { findings[$0].severity == .confirm }.map { .finding($0) }
-        return required
+        return counts
     }
 
     /// The tick a row carries, if the sender can tick it. Internal recipients carry none: they
@@ -186,7 +207,7 @@ public struct ConfirmModel: Equatable, Sendable {
     public func tickID(of row: Row) -> TickID? {
         switch row {
         case .recipient(let g, let i):
-            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].mailbox.addressKey)
+            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].key)
         case .attachment(let index): return .attachment(index)
         case .finding(let index): return findings[index].severity == .confirm ? .finding(index) : nil
         default: return nil
@@ -216,20 +237,12 @@ public struct ConfirmModel: Equatable, Sendable {
     /// Why `y` cannot send yet, or nil.
     public var sendBlocker: String? {
         if let block = blockingFindings.first {
+            // The finding's own words are in the list above; the status says what to do.
             let fixes = block.fixes.map { $0 == .moveExternalToBcc ? "B moves the external recipients to Bcc" : "I sends one message each" }
-            return "Blocked by \(block.ruleID): \(block.message)" + (fixes.isEmpty ? "" : " — " + fixes.joined(separator: ", "))
+            return "Blocked by \(block.ruleID)" + (fixes.isEmpty ? ": change the message (q goes back)" : ": " + fixes.joined(separator: ", "))
         }
-        let missing = requiredTicks.filter { !ticked.contains($0) }
-        if !missing.isEmpty {
-            var recipients = 0, files = 0, notes = 0
-            for id in missing {
-                switch id {
-                case .recipient: recipients += 1
-                case .attachment: files += 1
-                case .finding: notes += 1
-                }
-            }
-            let parts = [(recipients, "external recipient"), (files, "attachment"), (notes, "finding")]
+        if missing.recipients + missing.attachments + missing.findings > 0 {
+            let parts = [(missing.recipients, "external recipient"), (missing.attachments, "attachment"), (missing.findings, "finding")]
                 .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
             return "Still to tick (space): " + parts.joined(separator: ", ")
         }
@@ -256,7 +269,16 @@ public struct ConfirmModel: Equatable, Sendable {
         case .end: cursor = rows.lastIndex { isSelectable($0) } ?? 0
         case .char(" "):
             if let id = tickID(of: rows[cursor]) {
-                if ticked.contains(id) { ticked.remove(id) } else { ticked.insert(id) }
+                let nowTicked = !ticked.contains(id)
+                if nowTicked { ticked.insert(id) } else { ticked.remove(id) }
+                if requiredSet.contains(id) {
+                    let delta = nowTicked ? -1 : 1
+                    switch id {
+                    case .recipient: missing.recipients += delta
+                    case .attachment: missing.attachments += delta
+                    case .finding: missing.findings += delta
+                    }
+                }
             }
             move(1)
         case .char("y"), .char("Y"):

@@ -44,7 +44,7 @@ public enum ConfirmView {
         } else if let blocker = model.sendBlocker {
             grid.put(" " + blocker, row: statusRow, column: 0, role: model.blockingFindings.isEmpty ? .warning : .danger)
         } else {
-            grid.put(" Everything is ticked: y sends (after a \(model.holdSeconds) s hold)", row: statusRow, column: 0, role: .ok)
+            grid.put(" Everything is ticked: y sends", row: statusRow, column: 0, role: .ok)
         }
         var x = 1
         for (key, label) in legend {
@@ -133,7 +133,7 @@ public enum ConfirmView {
             let recipient = model.groups[g].recipients[i]
             let id = model.tickID(of: row)
             let internalGroup = model.groups[g].isInternal
-            let box = internalGroup ? (model.isTicked(.recipient(recipient.mailbox.addressKey)) ? " ✓  " : "    ") : tickBox(model, id)
+            let box = internalGroup ? (model.isTicked(.recipient(recipient.key)) ? " ✓  " : "    ") : tickBox(model, id)
             var x = grid.put("   " + box, row: y, column: 0, role: selected ? .selected : .normal)
             x += grid.put(recipient.field.rawValue.capitalized.padding(toWidth: 5), row: y, column: x, role: .label)
             let name = recipient.mailbox.displayName.map { DisplayWidth.displayable($0) + " " } ?? ""

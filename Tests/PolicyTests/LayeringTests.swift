@@ -147,6 +147,38 @@ struct LayeringTests {
         #expect(first.value == "(the sender's domain)" && first.layer == "default")
     }
 
+    @Test("the organisation's block, threshold 1, 120 s hold and internal domains survive a user who loosens each")
+    func organisationMinimums() throws {
+        let c = try config(
+            organisation: """
+                internal_domains = ["example.co.jp"]
+                hold_external_seconds = 120
+                [rules.many-domains]
+                severity = "block"
+                max_domains = 1
+                """,
+            user: """
+                [policy]
+                internal_domains = ["example.co.jp", "client.jp"]
+                hold_external_seconds = 30
+                [policy.rules.many-domains]
+                severity = "info"
+                max_domains = 10
+                """)
+        #expect(c.holdExternalSeconds.value == 120)
+        #expect(c.severity(of: "many-domains") == .block)
+        #expect(c.integer(ManyDomainsRule.maxDomains, of: "many-domains") == 1)
+        let rows = c.explain()
+        for key in ["internal_domains", "hold_external_seconds", "rules.many-domains.severity", "rules.many-domains.max_domains"] {
+            let row = try #require(rows.first { $0.key == key })
+            #expect(row.layer.hasPrefix("organisation (policy.toml:"), "\(key)")
+            #expect(row.note != nil, "\(key)")
+        }
+        let d = PolicyEngine.evaluate(try input(to: "a@client.jp, b@other.jp"), config: c)
+        #expect(d.findings.contains { $0.ruleID == "many-domains" && $0.severity == .block })
+        #expect(d.holdSeconds == 120)
+    }
+
     @Test("equal values from both layers are the organisation's, without a note")
     func equal() throws {
         let c = try config(organisation: "hold_external_seconds = 90\n", user: "[policy]\nhold_external_seconds = 90\n")

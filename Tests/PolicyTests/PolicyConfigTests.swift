@@ -37,7 +37,7 @@ struct PolicyConfigTests {
         #expect(layer.internalDomains?.value.map(\.description) == ["example.co.jp", "*.example.co.jp", "日本語.jp"])
         #expect(layer.internalDomains?.origin == PolicyOrigin(layer: .user, file: "config.toml", line: 5))
         #expect(layer.holdInternalSeconds?.value == 5)
-        #expect(layer.holdExternalSeconds == Setting(90, PolicyOrigin(layer: .user, file: "config.toml", line: 7)))
+        #expect(layer.holdExternalSeconds == PolicySetting(90, PolicyOrigin(layer: .user, file: "config.toml", line: 7)))
         #expect(layer.addressBook?.value == "~/.config/guardmail/addressbook.txt")
         #expect(layer.severities["bulk-visible-recipients"]?.value == .confirm)
         #expect(layer.options["bulk-visible-recipients"]?["external_domains"]?.value == .integer(3))
@@ -55,7 +55,7 @@ struct PolicyConfigTests {
             severity = "block"
             """, file: "/etc/guardmail/policy.toml")
         #expect(layer.layer == .organisation)
-        #expect(layer.severities["namesake"] == Setting(.block, PolicyOrigin(layer: .organisation, file: "/etc/guardmail/policy.toml", line: 3)))
+        #expect(layer.severities["namesake"] == PolicySetting(.block, PolicyOrigin(layer: .organisation, file: "/etc/guardmail/policy.toml", line: 3)))
     }
 
     @Test("user config errors name the file, the line and the key", arguments: [

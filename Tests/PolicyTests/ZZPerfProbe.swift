@@ -1,19 +1,16 @@
 import Testing
-import MailCore
 @testable import Policy
 
 @Suite struct ZZPerfProbe {
     @Test func probe() throws {
-        var domains = Set<String>()
-        for i in 0..<3000 { domains.insert("company\(i)-corp.co.jp") }
-        let history = SendHistory(addresses: [], domains: domains)
-        var to: [Mailbox] = []
-        for i in 0..<5000 { to.append(try mailbox("u\(i)@newfirm\(i % 800)-group.jp")) }
-        let input = PolicyInput(from: try mailbox(sender), bcc: to, history: history)
+        var text = ""
+        var i = 0
+        while text.utf8.count < 2 << 20 {
+            text += "山田 太郎,090-1234-\(1000 + i % 9000),taro\(i)@example.jp,東京都千代田区1-2-3,2024-01-15,\(100000 + i)\n"
+            i += 1
+        }
         let clock = ContinuousClock()
-        let t = clock.measure { _ = PolicyEngine.evaluate(input, config: .defaults) }
-        print("PERF evaluate:", t)
-        let t2 = clock.measure { _ = run(LookalikeDomainRule(), input) }
-        print("PERF lookalike:", t2, run(LookalikeDomainRule(), input).count)
+        let t = clock.measure { _ = SensitiveScan(text) }
+        print("PERF scan:", t, i)
     }
 }

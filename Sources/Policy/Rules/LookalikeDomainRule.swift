@@ -99,6 +99,10 @@ public struct LookalikeDomainRule: PolicyRule {
             add(DomainName.unicode(domain), DomainName.ascii(domain), .addressBook)
         }
 
+        let filters = references.map {
+            (limit: $0.limit, regLength: $0.registrableScalars.count, regSignature: $0.registrableSignature,
+             skelLength: $0.skeletonScalars.count, skelSignature: $0.skeletonSignature)
+        }
         var bySkeleton: [String: [Int]] = [:]
         for (i, ref) in references.enumerated() { bySkeleton[ref.skeleton, default: []].append(i) }
         var findings: [Finding] = []
@@ -121,7 +125,16 @@ public struct LookalikeDomainRule: PolicyRule {
                 consider(references[i], 0, true)
             }
             if best == nil {
-                for ref in references where ref.limit > 0 {
+                let cRegLen = candidate.registrableScalars.count, cSkelLen = candidate.skeletonScalars.count
+                for i in filters.indices {
+                    let f = filters[i]
+                    guard f.limit > 0 else { continue }
+                    let regClose = abs(cRegLen - f.regLength) <= f.limit
+                        && (candidate.registrableSignature ^ f.regSignature).nonzeroBitCount <= 2 * f.limit
+                    let skelClose = abs(cSkelLen - f.skelLength) <= f.limit
+                        && (candidate.skeletonSignature ^ f.skelSignature).nonzeroBitCount <= 2 * f.limit
+                    guard regClose || skelClose else { continue }
+                    let ref = references[i]
                     let score = Self.distance(candidate, ref, &scratch)
                     if score <= ref.limit && ref.registrable != candidate.registrable {
                         consider(ref, score, false)
