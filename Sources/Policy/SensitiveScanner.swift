@@ -135,8 +135,9 @@ enum SensitiveScanner {
         while i < line.count {
             guard isDigit(line[i]) else { i += 1; continue }
             // The chain must not continue a word or a decimal number: "INV123…", "3.14159…".
+            // A comma is a field separator (CSV), never a decimal point here: "山田,314159265352,03".
             let prev: Unicode.Scalar? = i > 0 ? line[i - 1] : nil
-            if let p = prev, isASCIIAlnum(p) || ((p == "." || p == ",") && i > 1 && isDigit(line[i - 2])) {
+            if let p = prev, isASCIIAlnum(p) || (p == "." && i > 1 && isDigit(line[i - 2])) {
                 while i < line.count && (isASCIIAlnum(line[i])) { i += 1 }
                 continue
             }
@@ -166,7 +167,7 @@ enum SensitiveScanner {
                     continue
                 }
                 // Ends here; a letter or a decimal point right after the digits spoils it.
-                if isASCIIAlnum(c) || ((c == "." || c == ",") && j + 1 < line.count && isDigit(line[j + 1])) {
+                if isASCIIAlnum(c) || (c == "." && j + 1 < line.count && isDigit(line[j + 1])) {
                     valid = false
                 }
                 break
