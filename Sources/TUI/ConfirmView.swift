@@ -70,7 +70,8 @@ public enum ConfirmView {
         return top
     }
 
-    /// `To 3 · Cc 1 · Bcc 0 · external 3 in 2 domains · attachments 1 (1.2 MiB) · hold 60 s · from …`
+    /// `To 3 · Cc 1 · Bcc 0 · external 3 in 2 domains · attachments 1 (1.2 MiB) · from …`
+    /// (the hold length joins it when the countdown hold exists: `ConfirmModel.holdSeconds`)
     /// (the sender last: it is the longest and the least likely to be wrong).
     static func truthLine(_ model: ConfirmModel) -> String {
         let external = model.groups.filter { !$0.isInternal }
@@ -78,7 +79,7 @@ public enum ConfirmView {
         let size = model.attachments.reduce(Int64(0)) { $0 + $1.size }
         return "To \(model.counts.to) · Cc \(model.counts.cc) · Bcc \(model.counts.bcc) · "
             + "external \(externalCount) in \(external.count) domain\(external.count == 1 ? "" : "s") · "
-            + "attachments \(model.attachments.count)\(model.attachments.isEmpty ? "" : " (\(formatBytes(size)))") · hold \(model.holdSeconds) s · from \(model.from)"
+            + "attachments \(model.attachments.count)\(model.attachments.isEmpty ? "" : " (\(formatBytes(size)))") · from \(model.from)"
     }
 
     static func tickBox(_ model: ConfirmModel, _ id: TickID?) -> String {

@@ -90,6 +90,18 @@ struct ConfirmTests {
         assertSnapshot(ConfirmView.render(m, width: 100, height: 24), named: "confirm-mixed")
     }
 
+    @Test("a blocked bulk send: the block finding, the fixes in the status, nothing sendable")
+    func blockedSnapshot() {
+        let block = Finding(
+            ruleID: "bulk-visible-recipients", severity: .block,
+            message: "3 external recipients in 3 domains are visible to each other in To/Cc", fixes: [.moveExternalToBcc, .sendIndividually])
+        let m = ConfirmModel(
+            from: "taro@example.co.jp",
+            recipients: [(Self.mb("a@alpha.example"), .to), (Self.mb("b@beta.example"), .to), (Self.mb("顧客 <c@gamma.example>"), .cc)],
+            isInternal: { _ in false }, companies: [:], attachments: [], findings: [block], holdSeconds: 60)
+        assertSnapshot(ConfirmView.render(m, width: 100, height: 20), named: "confirm-blocked-bulk")
+    }
+
     @Test("3,000 recipients: grouped, first screen drawn, scrolling keeps the cursor visible")
     func thousands() {
         var recipients: [(Mailbox, RecipientField)] = []
