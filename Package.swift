@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "guardmail",
             dependencies: [
-                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy",
+                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy", "GuardTOML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

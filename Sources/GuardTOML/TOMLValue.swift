@@ -141,8 +141,14 @@ public enum TOML {
 
     static func quotedIfNeeded(_ key: String) -> String {
         if !key.isEmpty && key.unicodeScalars.allSatisfy(isBareKeyScalar) { return key }
+        return quoted(key)
+    }
+
+    /// `text` as a TOML basic string literal. The escapes used (\" \\ \n \t \uXXXX) are the
+    /// same in JSON, so the result is also a valid JSON string literal.
+    public static func quoted(_ text: String) -> String {
         var out = "\""
-        for c in key.unicodeScalars {
+        for c in text.unicodeScalars {
             switch c {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"

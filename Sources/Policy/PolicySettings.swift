@@ -1,3 +1,4 @@
+import GuardTOML
 // PolicySettings.swift — layers, settings that remember who set them, and rule options.
 //
 // - SeeAlso: DESIGN §2.5 (layers: built-in defaults < user config < organisation policy);
@@ -168,19 +169,7 @@ public struct PolicyExplanation: Sendable, Hashable {
 
 /// Small text helpers for values and messages.
 enum PolicyText {
-    static func tomlString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
+    static func tomlString(_ s: String) -> String { TOML.quoted(s) }
 
     static func tomlArray(_ items: [String]) -> String {
         "[" + items.map(tomlString).joined(separator: ", ") + "]"

@@ -1,4 +1,5 @@
 import Delivery
+import GuardTOML
 import Inspect
 import MailCore
 import Policy
@@ -35,27 +36,8 @@ enum PolicyReport {
         return out
     }
 
-    /// A JSON string literal (RFC 8259 escaping).
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal: GuardTOML's basic-string escaping is also valid JSON (RFC 8259).
+    static func quote(_ text: String) -> String { TOML.quoted(text) }
 }
 
 extension String {
