@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Policy", dependencies: ["MailCore", "GuardTOML"]),
         // Screens as functions from state to a grid of cells; editors; themes; the compose model.
         .target(name: "TUI", dependencies: ["MailCore", "GuardTOML", "Policy"]),
+        // The send workflow: editing → confirming → holding → submitting → outcome; time is passed in.
+        .target(name: "Workflow"),
 
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore"]),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Policy"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,26 @@
+/// What the caller must do after a transition, in the order given. The new state is
+/// `SendStateMachine.state`; actions that write "the state" write that one.
+public enum SendAction: Hashable, Sendable {
+    /// Freeze the message in the outbox, durably, with the state (`holding`, its release time).
+    case writeOutbox
+    /// Show the countdown and call back with `tick` at `until` (the machine never sleeps).
+    case startCountdown(until: Instant)
+    /// Stop the countdown (the hold ended: undone, released or run out).
+    case stopCountdown
+    /// Reopen the composer with the frozen message, intact. Always before `removeFromOutbox`,
+    /// so a crash in between leaves a copy in the outbox rather than none anywhere.
+    case restoreComposer
+    /// The message leaves the outbox (sent to everyone, taken back into the composer, discarded).
+    case removeFromOutbox
+    /// Write the state (`submitting`) to the journal durably. Always immediately before `submit`:
+    /// a restart that finds it marks the message `unknown` instead of sending it again.
+    case markSubmittingDurably
+    /// Hand the message to the server for exactly these envelope recipients.
+    case submit(recipients: [String])
+    /// Write the state to the journal (an outcome, or what a restart found).
+    case recordState
+    /// Call back with `tick` at this instant for the automatic retry.
+    case scheduleRetry(at: Instant)
+    /// Forget the scheduled retry (the user acted first).
+    case cancelRetry
+}

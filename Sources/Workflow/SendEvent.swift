@@ -1,0 +1,50 @@
+/// What happens to a message: the user's keys, the clock, the server's answer, a restart.
+public enum SendEvent: Hashable, Sendable {
+    /// `y` in the composer: open the confirmation screen.
+    case confirm
+    /// Leave the confirmation screen without sending.
+    case backToEditing
+    /// Every item ticked and `y` on the confirmation screen: freeze the message in the outbox
+    /// with this envelope and start a hold of `holdSeconds` (from `HoldPolicy`).
+    case freeze(recipients: [String], holdSeconds: Int, now: Instant)
+    /// `u` during the hold. Wins strictly before the release time; at or after it, too late.
+    case undo(now: Instant)
+    /// The user's explicit "send it now": release a hold early, retry after a failure, retry the
+    /// refused recipients, release an interrupted message, re-send one whose fate is unknown.
+    case release
+    /// The clock says it is `now`. Legal in every state; moves a hold or a retry on once its
+    /// deadline has come, and does nothing otherwise.
+    case tick(now: Instant)
+    /// The server took the message; `refused` are the recipients it refused (none when all were
+    /// accepted). External input: an address we did not submit to is an error.
+    case submitted(refused: [String], now: Instant)
+    /// The submission failed as a whole; `reason` is the server's (or the transport's) words.
+    case failure(temporary: Bool, reason: String, now: Instant)
+    /// guardmail started again and found this message in the journal in its last state.
+    case restarted
+    /// Take the frozen message back into the composer (after an interruption or a failure).
+    case edit
+    /// Remove it from the outbox; nothing more is sent.
+    case discard
+
+    /// The events without their values.
+    public enum Kind: String, CaseIterable, Hashable, Sendable {
+        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, restarted, edit, discard
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .confirm: .confirm
+        case .backToEditing: .backToEditing
+        case .freeze: .freeze
+        case .undo: .undo
+        case .release: .release
+        case .tick: .tick
+        case .submitted: .submitted
+        case .failure: .failure
+        case .restarted: .restarted
+        case .edit: .edit
+        case .discard: .discard
+        }
+    }
+}
