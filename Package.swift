@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib's inflate for ZIP entries and PDF object streams (also already loaded by libcurl).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Debian's libsqlite3 for the send journal; a C target because SQLITE_TRANSIENT is a macro cast.
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // Pure modules: no clock, no file system, no network.
         .target(name: "GuardTOML"),
@@ -36,6 +38,8 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlib"]),
         .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
         .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),
+        // The send journal: an append-only SQLite record of every message, its recipients and outcome.
+        .target(name: "Journal", dependencies: ["CSQLite", "MailCore", "Store"]),
         // The send path shared by `guardmail send` and the composer: build, spool, submit.
         .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config", "Policy"]),
         // The ncurses terminal: draws a grid, reads keys.
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "CZlib"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Policy"], exclude: ["__Snapshots__"]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),

@@ -1,0 +1,274 @@
+// JournalRecords.swift — what the send journal records about a message, and what it gives back.
+
+import MailCore
+
+/// What happened to a message, in the order it happens. Stored by `rawValue`.
+public enum JournalEventKind: String, Sendable, Hashable, CaseIterable {
+    /// The sender confirmed the message (the confirmation screen, or `guardmail send`).
+    case confirmed
+    /// The message entered the countdown hold.
+    case held
+    /// The sender undid the send during the hold.
+    case undone
+    /// The hold ended and the message went to the outbox.
+    case released
+    /// Submission to the SMTP server began.
+    case submitting
+    /// Every recipient was accepted.
+    case sent
+    /// Some recipients were accepted and some refused.
+    case partiallySent = "partially-sent"
+    /// A temporary failure (4xx, timeout, dropped connection before the data): retried later.
+    case failedTemporarily = "failed-temporarily"
+    /// A permanent failure: nothing was accepted (the server refused, the login was denied, …).
+    case failed
+    /// The connection broke after the message data was sent: the server may or may not have it.
+    case unknown
+    /// guardmail found it after a restart while it was held or waiting to retry; nothing was sent.
+    case interrupted
+    /// Taken back into the composer from the outbox (after an interruption or a failure).
+    case edited
+    /// The message was dropped from the outbox without being sent.
+    case discarded
+
+    /// For listings: "partially sent", "failed, will retry".
+    public var label: String {
+        switch self {
+        case .partiallySent: "partially sent"
+        case .failedTemporarily: "failed, will retry"
+        case .edited: "taken back to edit"
+        default: rawValue
+        }
+    }
+
+    /// Nothing more will happen to the message after this event (on its own: the user may still
+    /// re-send a partially sent or failed one, which is recorded as new events).
+    public var isFinal: Bool { [.sent, .undone, .discarded, .edited].contains(self) }
+}
+
+/// One recipient of a message.
+public struct JournalRecipient: Sendable, Hashable {
+    /// The envelope address: local part as typed, domain in A-label form (`RCPT TO`).
+    public var address: String
+    /// The display name as it was in the header, if any.
+    public var displayName: String?
+    public var field: RecipientField
+    /// The domain in Unicode form, lowercased (`日本語.jp`).
+    public var domain: String
+    /// The domain in A-label form, lowercased (`xn--wgv71a119e.jp`).
+    public var asciiDomain: String
+    /// The server's reply for this recipient, latest first recorded ("250 2.1.5 Ok"); nil before submission.
+    public var result: String?
+    /// Whether the server accepted the recipient; nil before submission.
+    public var accepted: Bool?
+    /// When `result` was recorded.
+    public var resultAt: Int64?
+
+    /// From an envelope address (`local@domain`, the domain in either form).
+    public init(address: String, displayName: String? = nil, field: RecipientField) {
+        let (local, domain) = JournalNames.split(address)
+        let forms = JournalNames.domainForms(domain)
+        self.address = local + "@" + forms.ascii
+        self.displayName = displayName
+        self.field = field
+        self.domain = forms.unicode
+        self.asciiDomain = forms.ascii
+    }
+
+    /// As stored: every field already normalised (reading the journal back).
+    init(address: String, displayName: String?, field: RecipientField, domain: String, asciiDomain: String,
+         result: String?, accepted: Bool?, resultAt: Int64?) {
+        self.address = address
+        self.displayName = displayName
+        self.field = field
+        self.domain = domain
+        self.asciiDomain = asciiDomain
+        self.result = result
+        self.accepted = accepted
+        self.resultAt = resultAt
+    }
+
+    /// From a parsed mailbox.
+    public init(_ mailbox: Mailbox, field: RecipientField) {
+        address = mailbox.envelopeAddress
+        displayName = mailbox.displayName
+        self.field = field
+        domain = mailbox.domain
+        asciiDomain = mailbox.asciiDomain
+    }
+
+    /// What identifies the recipient in queries and in the history: the envelope address, lowercased.
+    public var addressKey: String { address.lowercased() }
+}
+
+/// One attachment as it was sent.
+public struct JournalAttachment: Sendable, Hashable {
+    /// The file name the recipient saw.
+    public var name: String
+    public var size: Int64
+    /// Lowercase hexadecimal SHA-256 of the file's bytes.
+    public var sha256: String
+    public var contentType: String
+
+    public init(name: String, size: Int64, sha256: String, contentType: String) {
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+        self.contentType = contentType
+    }
+}
+
+/// One policy finding, and whether (and where) the sender accepted it.
+public struct JournalFinding: Sendable, Hashable {
+    public var ruleID: String
+    /// The severity's name ("confirm", "block", "info", …).
+    public var severity: String
+    public var message: String
+    public var accepted: Bool
+    /// Where it was accepted: "confirmation screen", "--accept"; nil when not accepted.
+    public var acceptedBy: String?
+
+    public init(ruleID: String, severity: String, message: String, accepted: Bool, acceptedBy: String? = nil) {
+        self.ruleID = ruleID
+        self.severity = severity
+        self.message = message
+        self.accepted = accepted
+        self.acceptedBy = acceptedBy
+    }
+}
+
+/// A message as it was confirmed: what `recordMessage` stores once.
+public struct JournalMessage: Sendable, Hashable {
+    /// The Message-ID, with or without its angle brackets (they are not stored).
+    public var messageID: String
+    /// The account name from the configuration ("work").
+    public var account: String
+    /// The From mailbox as written in the header (`山田 太郎 <taro@example.co.jp>`).
+    public var from: String
+    public var subject: String
+    /// In header order: To, then Cc, then Bcc (or whatever order the caller gives).
+    public var recipients: [JournalRecipient]
+    public var attachments: [JournalAttachment]
+    public var findings: [JournalFinding]
+
+    public init(messageID: String, account: String, from: String, subject: String,
+                recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = []) {
+        self.messageID = messageID
+        self.account = account
+        self.from = from
+        self.subject = subject
+        self.recipients = recipients
+        self.attachments = attachments
+        self.findings = findings
+    }
+}
+
+/// One event in a message's life.
+public struct JournalEvent: Sendable, Hashable {
+    public var kind: JournalEventKind
+    /// Seconds since the epoch.
+    public var at: Int64
+    /// Free text: the hold length, the server's reply, the error.
+    public var detail: String?
+
+    public init(kind: JournalEventKind, at: Int64, detail: String? = nil) {
+        self.kind = kind
+        self.at = at
+        self.detail = detail
+    }
+}
+
+/// One per-recipient reply as recorded (a later row for the same recipient corrects an earlier one).
+public struct JournalRecipientResult: Sendable, Hashable {
+    public var address: String
+    public var reply: String
+    public var accepted: Bool
+    public var at: Int64
+
+    public init(address: String, reply: String, accepted: Bool, at: Int64) {
+        self.address = address
+        self.reply = reply
+        self.accepted = accepted
+        self.at = at
+    }
+}
+
+/// The full record of one message: `guardmail journal show`.
+public struct JournalEntry: Sendable, Hashable {
+    /// The message as confirmed; each recipient carries its latest result.
+    public var message: JournalMessage
+    /// When it was confirmed (the time given to `recordMessage`).
+    public var confirmedAt: Int64
+    /// Every event, in the order they were recorded (the first is `confirmed`).
+    public var events: [JournalEvent]
+    /// Every per-recipient reply, in the order they were recorded.
+    public var results: [JournalRecipientResult]
+
+    /// The latest event's kind.
+    public var outcome: JournalEventKind { events.last?.kind ?? .confirmed }
+}
+
+/// One line of `guardmail journal`.
+public struct JournalSummary: Sendable, Hashable {
+    public var messageID: String
+    public var confirmedAt: Int64
+    /// The time of the latest event.
+    public var lastEventAt: Int64
+    /// The latest event's kind.
+    public var outcome: JournalEventKind
+    public var account: String
+    public var from: String
+    public var subject: String
+    public var recipientCount: Int
+    /// Recipients whose latest result is an acceptance / a refusal.
+    public var acceptedCount: Int
+    public var refusedCount: Int
+    /// Every recipient domain (Unicode form, sorted). The journal does not know which domains are
+    /// internal; the caller filters with the policy's classifier to show the external ones.
+    public var domains: [String]
+    public var attachmentCount: Int
+    public var attachmentBytes: Int64
+}
+
+/// How addresses, domains and Message-IDs are normalised for storage and for queries.
+public enum JournalNames {
+    /// A Message-ID without surrounding spaces and angle brackets.
+    public static func messageID(_ text: String) -> String {
+        var id = Substring(text)
+        while let first = id.first, first == " " || first == "\t" { id.removeFirst() }
+        while let last = id.last, last == " " || last == "\t" { id.removeLast() }
+        if id.first == "<" && id.last == ">" && id.count >= 2 { id = id.dropFirst().dropLast() }
+        return String(id)
+    }
+
+    /// Local part and domain of `local@domain` (split at the last `@`; no `@` means no domain).
+    static func split(_ address: String) -> (local: String, domain: String) {
+        guard let at = address.lastIndex(of: "@") else { return (address, "") }
+        return (String(address[..<at]), String(address[address.index(after: at)...]))
+    }
+
+    /// Both forms of a domain, lowercased: Unicode (U-labels) and ASCII (A-labels). A domain that
+    /// IDNA refuses is kept as typed, lowercased, in both.
+    public static func domainForms(_ domain: String) -> (unicode: String, ascii: String) {
+        var text = domain.lowercased()
+        if text.hasSuffix(".") { text.removeLast() }
+        guard let ascii = try? IDNA.toASCII(text) else { return (text, text) }
+        let unicode = (try? IDNA.toUnicode(ascii))?.lowercased() ?? text
+        return (unicode, ascii)
+    }
+
+    /// The key `--to` is matched on: the envelope address, lowercased. Accepts a bare address,
+    /// `Name <address>`, and Unicode or A-label domains.
+    public static func addressKey(_ text: String) -> String {
+        if let mailbox = try? AddressParser.parseMailbox(text) {
+            return mailbox.envelopeAddress.lowercased()
+        }
+        var bare = Substring(text)
+        if let open = bare.lastIndex(of: "<"), let close = bare.lastIndex(of: ">"), open < close {
+            bare = bare[bare.index(after: open)..<close]
+        }
+        let (local, domain) = split(String(bare))
+        if domain.isEmpty { return local.lowercased() }
+        return (local + "@" + domainForms(domain).ascii).lowercased()
+    }
+}

@@ -1,0 +1,108 @@
+// JournalSchema.swift — the journal's tables, the append-only triggers, and the migration steps.
+
+/// The schema, one migration step per version. `PRAGMA user_version` holds the version a file is at.
+enum JournalSchema {
+    /// The version this guardmail writes. A file at a higher version was written by a newer one.
+    static let currentVersion: Int64 = 1
+
+    /// The tables that hold events: none of their rows is ever changed or deleted.
+    static let appendOnlyTables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
+
+    /// The step from `version` to `version + 1`, run inside the migration's transaction.
+    static func migration(from version: Int64) -> String? {
+        switch version {
+        case 0: return version1
+        default: return nil
+        }
+    }
+
+    /// Version 1. Times are seconds since the epoch; booleans are 0/1; `position` keeps the order
+    /// the caller gave. Domains are stored lowercased in both forms so that `--domain` matches either.
+    static let version1 = """
+        CREATE TABLE messages (
+            id            INTEGER PRIMARY KEY,
+            message_id    TEXT NOT NULL UNIQUE,
+            confirmed_at  INTEGER NOT NULL,
+            account       TEXT NOT NULL,
+            from_address  TEXT NOT NULL,
+            subject       TEXT NOT NULL
+        );
+        CREATE INDEX messages_by_time ON messages(confirmed_at);
+
+        CREATE TABLE recipients (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            position      INTEGER NOT NULL,
+            field         TEXT NOT NULL CHECK (field IN ('to', 'cc', 'bcc')),
+            address       TEXT NOT NULL,
+            address_key   TEXT NOT NULL,
+            display_name  TEXT,
+            domain        TEXT NOT NULL,
+            domain_ascii  TEXT NOT NULL
+        );
+        CREATE INDEX recipients_by_message ON recipients(message_row, position);
+        CREATE INDEX recipients_by_address ON recipients(address_key);
+        CREATE INDEX recipients_by_domain ON recipients(domain);
+        CREATE INDEX recipients_by_ascii_domain ON recipients(domain_ascii);
+
+        CREATE TABLE attachments (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            position      INTEGER NOT NULL,
+            name          TEXT NOT NULL,
+            size          INTEGER NOT NULL,
+            sha256        TEXT NOT NULL,
+            content_type  TEXT NOT NULL
+        );
+        CREATE INDEX attachments_by_message ON attachments(message_row, position);
+
+        CREATE TABLE findings (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            position      INTEGER NOT NULL,
+            rule_id       TEXT NOT NULL,
+            severity      TEXT NOT NULL,
+            message       TEXT NOT NULL,
+            accepted      INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+            accepted_by   TEXT
+        );
+        CREATE INDEX findings_by_message ON findings(message_row, position);
+
+        CREATE TABLE events (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            at            INTEGER NOT NULL,
+            kind          TEXT NOT NULL CHECK (kind IN ('confirmed', 'held', 'undone', 'released', 'submitting',
+                                                        'sent', 'partially-sent', 'failed-temporarily', 'failed',
+                                                        'unknown', 'interrupted', 'edited', 'discarded')),
+            detail        TEXT
+        );
+        CREATE INDEX events_by_message ON events(message_row, id);
+
+        -- One row per reply; a later row for the same recipient corrects an earlier one.
+        CREATE TABLE recipient_results (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            recipient_row INTEGER NOT NULL REFERENCES recipients(id),
+            at            INTEGER NOT NULL,
+            reply         TEXT NOT NULL,
+            accepted      INTEGER NOT NULL CHECK (accepted IN (0, 1))
+        );
+        CREATE INDEX results_by_recipient ON recipient_results(recipient_row, id);
+        CREATE INDEX results_by_message ON recipient_results(message_row, id);
+        """ + appendOnlyTriggers
+
+    /// BEFORE UPDATE and BEFORE DELETE triggers on every table that refuse the change.
+    /// (Table names are this file's constants, not values: nothing from outside is in this SQL.)
+    static var appendOnlyTriggers: String {
+        appendOnlyTables.map { table in
+            """
+
+            CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'the send journal is append-only: rows of \(table) are never changed (record a correction instead)'); END;
+            CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'the send journal is append-only: rows of \(table) are never deleted'); END;
+            """
+        }.joined()
+    }
+}
