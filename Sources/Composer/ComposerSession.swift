@@ -231,7 +231,8 @@ public final class ComposerSession {
         }
         do {
             let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: model.parsedRecipients())
-            let inspections = try AttachmentInspector(detector: detector).inspect(message.attachments.map(\.source))
+            let inspections = try AttachmentInspector(detector: detector).inspect(
+                message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
             let history = PolicySetup.history(paths: paths)
             let decision = PolicyEngine.evaluate(
@@ -330,7 +331,7 @@ public final class ComposerSession {
                 }
                 lines += result.accepted.map { "accepted: \($0.address)" }
                 lines += result.refused.map { "refused: \($0.address): \($0.reply?.description ?? "not tried")" }
-                if let warning = Delivery.keepSentCopy(spooled, message: message, folder: SentFolder(directory: paths.sentDirectory)) {
+                if let warning = Delivery.keepSentCopy(spooled, folder: SentFolder(directory: paths.sentDirectory)) {
                     lines.append("warning: \(warning)")
                 }
                 refusedTotal += result.refused.count

@@ -47,9 +47,14 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A message written to a spool file, ready to submit: exactly these bytes go out.
+/// A message written to a spool file, ready to submit. The file is the sender's own copy: a Bcc
+/// header (when there are Bcc recipients) and then, from `messageOffset`, exactly the bytes
+/// that go out. Once sent, the file becomes the sent copy by a rename.
 public struct SpooledMessage: Sendable {
     public var path: String
+    /// Where the transmitted message starts in the file (after the Bcc header).
+    public var messageOffset: Int64
+    /// The size of the transmitted message.
     public var size: Int64
     public var envelope: Envelope
     public var messageID: String
@@ -112,7 +117,8 @@ public enum Delivery {
             from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
     }
 
-    /// Writes the message's transmitted form (no Bcc header) to a new file in `directory`.
+    /// Writes the sender's copy to a new file in `directory`: the Bcc header, then the
+    /// transmitted form (which has no Bcc header).
     public static func spool(
         _ message: OutgoingMessage, stamp: MessageStamp, directory: String, sync: Bool,
         progress: MIMEWriter.Progress? = nil
@@ -122,7 +128,9 @@ public enum Delivery {
             try FileSystem.makeDirectories(directory)
             let sink = try FileSink(creating: path)
             var sinkRef = sink
+            let bccHeader = message.bcc.isEmpty ? "" : HeaderEncoding.addressList("Bcc", message.bcc)
             do {
+                try sink.write(bccHeader)
                 try MIMEWriter().write(message, stamp: stamp, opener: FileAttachmentOpener(), to: &sinkRef, progress: progress)
                 try sink.finish(sync: sync)
             } catch {
@@ -130,7 +138,9 @@ public enum Delivery {
                 FileSystem.remove(path)
                 throw error
             }
-            return SpooledMessage(path: path, size: sink.bytesWritten, envelope: message.envelope, messageID: stamp.messageID)
+            let offset = Int64(bccHeader.utf8.count)
+            return SpooledMessage(
+                path: path, messageOffset: offset, size: sink.bytesWritten - offset, envelope: message.envelope, messageID: stamp.messageID)
         } catch let error as FileError where error.path == path || error.kind == .diskFull {
             throw DeliveryError(.io, "cannot write the message: \(error)")
         } catch let error as FileError {
@@ -166,7 +176,7 @@ public enum Delivery {
     ) throws(DeliveryError) -> SubmissionResult {
         let request = SubmissionRequest(
             mailFrom: message.envelope.mailFrom, recipients: message.envelope.recipients.map(\.address),
-            messagePath: message.path, messageSize: message.size)
+            messagePath: message.path, messageOffset: message.messageOffset, messageSize: message.size)
         do {
             return try submitter.submit(request, progress: progress)
         } catch {
@@ -174,12 +184,12 @@ public enum Delivery {
         }
     }
 
-    /// Keeps the sender's copy in the sent Maildir (with the Bcc header, which only this copy
-    /// has). A failure here does not undo the send: it is reported as a warning.
-    public static func keepSentCopy(_ spooled: SpooledMessage, message: OutgoingMessage, folder: SentFolder) -> String? {
+    /// Moves the spool file (the sender's copy, Bcc header included) into the sent Maildir. A
+    /// failure here does not undo the send: it is reported as a warning.
+    public static func keepSentCopy(_ spooled: SpooledMessage, folder: SentFolder) -> String? {
         let name = spooled.path.split(separator: "/").last.map { String($0.dropLast(".eml".count)) } ?? spooled.messageID
         do {
-            try folder.saveCopy(ofSpool: spooled.path, bcc: message.bcc, name: name)
+            try folder.store(spooled.path, name: name)
             return nil
         } catch {
             return "sent, but the copy for the sent folder could not be written: \(error)"

@@ -21,7 +21,11 @@ public struct AttachmentInspector: Sendable {
 
     /// Inspects every path, in order (one run of file(1) for all of them). Throws for the first
     /// path that cannot be read, naming it.
-    public func inspect(_ paths: [String]) throws(InspectError) -> [Inspection] {
+    /// - Parameters:
+    ///   - contentTypes: the types when file(1) has already been asked (not asked again).
+    ///   - fingerprint: false skips the SHA-256 (`sha256` is then empty): a whole extra read of
+    ///     every file, which `guardmail send` does not need before the message is written.
+    public func inspect(_ paths: [String], contentTypes: [String]? = nil, fingerprint: Bool = true) throws(InspectError) -> [Inspection] {
         guard !paths.isEmpty else { return [] }
         var files: [RandomAccessFile] = []
         for path in paths {
@@ -31,11 +35,16 @@ public struct AttachmentInspector: Sendable {
                 throw InspectError(message: error.description)
             }
         }
-        let types = try detector.contentTypes(ofFiles: paths)
+        let types: [String]
+        if let contentTypes, contentTypes.count == paths.count {
+            types = contentTypes
+        } else {
+            types = try detector.contentTypes(ofFiles: paths)
+        }
         var results: [Inspection] = []
         for (file, contentType) in zip(files, types) {
             do {
-                results.append(try inspect(file, contentType: contentType))
+                results.append(try inspect(file, contentType: contentType, fingerprint: fingerprint))
             } catch {
                 throw InspectError(message: error.description)
             }
@@ -43,7 +52,7 @@ public struct AttachmentInspector: Sendable {
         return results
     }
 
-    func inspect(_ file: RandomAccessFile, contentType: String) throws(FileError) -> Inspection {
+    func inspect(_ file: RandomAccessFile, contentType: String, fingerprint: Bool = true) throws(FileError) -> Inspection {
         let name = file.path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? file.path
         let ext = fileExtension(of: name)
         let head = try file.read(at: 0, count: 64 << 10)
@@ -90,9 +99,11 @@ public struct AttachmentInspector: Sendable {
 
         // One pass over the whole file: the fingerprint, and for text the line and record counts.
         let hasher = SHA256Hasher()
-        try file.stream(chunkSize: Self.hashChunk) { chunk in
-            hasher.update(chunk)
-            counter?.consume(chunk)
+        if fingerprint || counter != nil {
+            try file.stream(chunkSize: Self.hashChunk) { chunk in
+                if fingerprint { hasher.update(chunk) }
+                counter?.consume(chunk)
+            }
         }
         if var counter, let text {
             counter.finish()
@@ -105,7 +116,7 @@ public struct AttachmentInspector: Sendable {
         }
 
         let realKind = RealKind(mime: mime, size: file.size, head: head, zip: zipListing, isText: text != nil)
-        return Inspection(path: file.path, name: name, size: file.size, sha256: hasher.finalize(), contentType: contentType,
+        return Inspection(path: file.path, name: name, size: file.size, sha256: fingerprint ? hasher.finalize() : "", contentType: contentType,
                           extensionWarning: realKind.warning(forExtension: ext), preview: preview, text: text)
     }
 

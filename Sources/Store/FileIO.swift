@@ -140,6 +140,12 @@ public final class FileSource: ByteSource {
         if fd >= 0 { _ = Glibc.close(fd) }
         fd = -1
     }
+
+    /// Moves the read position forward by `count` bytes.
+    public func skip(_ count: Int64) throws(FileError) {
+        guard count > 0 else { return }
+        guard lseek(fd, off_t(count), SEEK_CUR) >= 0 else { throw FileError(action: "read", path: path, errno: errno) }
+    }
 }
 
 /// Opens attachments from the file system by their `source` path.

@@ -12,29 +12,19 @@ public struct SentFolder: Sendable {
         self.directory = directory
     }
 
-    /// Stores the transmitted bytes (the spool file) with a Bcc header in front, atomically.
-    public func saveCopy(ofSpool spoolPath: String, bcc: [AddressListEntry], name: String) throws(FileError) {
+    /// Moves a finished copy (the spool file: Bcc header, then the transmitted bytes) into the
+    /// folder: a rename, so nothing is copied; across file systems, a copy then the removal.
+    public func store(_ path: String, name: String) throws(FileError) {
         for sub in ["tmp", "new", "cur"] { try FileSystem.makeDirectories("\(directory)/\(sub)") }
-        let temporary = "\(directory)/tmp/\(name)"
-        FileSystem.remove(temporary)
-        let sink = try FileSink(creating: temporary)
+        let target = "\(directory)/cur/\(name):2,S"
         do {
-            if !bcc.isEmpty { try sink.write(HeaderEncoding.addressList("Bcc", bcc)) }
-            let source = try FileSource(path: spoolPath)
-            defer { source.close() }
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-                if n == 0 { break }
-                try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
-            }
-            try sink.finish(sync: true)
-        } catch {
-            try? sink.finish(sync: false)
-            FileSystem.remove(temporary)
-            throw (error as? FileError) ?? FileError(action: "write", path: temporary, errno: EIO)
+            try FileSystem.rename(path, to: target)
+        } catch where error.errno == EXDEV {
+            let temporary = "\(directory)/tmp/\(name)"
+            try FileSystem.copy(path, to: temporary)
+            try FileSystem.rename(temporary, to: target)
+            FileSystem.remove(path)
         }
-        try FileSystem.rename(temporary, to: "\(directory)/cur/\(name):2,S")
         try FileSystem.syncDirectory("\(directory)/cur")
     }
 
@@ -76,6 +66,26 @@ public struct SentFolder: Sendable {
 }
 
 extension FileSystem {
+    /// Copies a file (synced), for moves across file systems.
+    public static func copy(_ from: String, to: String) throws(FileError) {
+        let source = try FileSource(path: from)
+        defer { source.close() }
+        let sink = try FileSink(creating: to)
+        do {
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                if n == 0 { break }
+                try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            }
+            try sink.finish(sync: true)
+        } catch {
+            try? sink.finish(sync: false)
+            remove(to)
+            throw (error as? FileError) ?? FileError(action: "copy to '\(to)'", path: from, errno: EIO)
+        }
+    }
+
     /// At most `limit` bytes from the start of a file.
     public static func readHead(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         let source = try FileSource(path: path)

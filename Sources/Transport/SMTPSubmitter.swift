@@ -53,6 +53,10 @@ public final class SMTPSubmitter {
             throw TransportError(.messageUnreadable, "cannot read the message file '\(request.messagePath)': \(reason)")
         }
         defer { _ = Glibc.close(fd) }
+        if request.messageOffset > 0 && lseek(fd, off_t(request.messageOffset), SEEK_SET) < 0 {
+            let reason = String(cString: strerror(errno))
+            throw TransportError(.messageUnreadable, "cannot read the message file '\(request.messagePath)': \(reason)")
+        }
 
         let session = Session(
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress)

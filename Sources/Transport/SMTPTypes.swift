@@ -107,11 +107,14 @@ public struct SubmissionRequest: Sendable {
     public var mailFrom: String
     public var recipients: [String]
     public var messagePath: String
+    /// Where the message starts in the file (the sender's copy keeps a Bcc header before it).
+    public var messageOffset: Int64
     public var messageSize: Int64
-    public init(mailFrom: String, recipients: [String], messagePath: String, messageSize: Int64) {
+    public init(mailFrom: String, recipients: [String], messagePath: String, messageOffset: Int64 = 0, messageSize: Int64) {
         self.mailFrom = mailFrom
         self.recipients = recipients
         self.messagePath = messagePath
+        self.messageOffset = messageOffset
         self.messageSize = messageSize
     }
 }

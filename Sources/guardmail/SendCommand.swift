@@ -69,7 +69,7 @@ struct Send: ParsableCommand {
             if dryRun {
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
                 defer { FileSystem.remove(spooled.path) }
-                try copyToStandardOutput(spooled.path)
+                try copyToStandardOutput(spooled.path, from: spooled.messageOffset)
                 Console.error(spooled.envelope.transcript + "\n")
                 return
             }
@@ -85,7 +85,7 @@ struct Send: ParsableCommand {
             }
             let result = try Delivery.submit(spooled, through: submitter) { sent, total in progress.update(sent, total) }
             progress.finish()
-            if let warning = Delivery.keepSentCopy(spooled, message: outgoing, folder: SentFolder(directory: paths.sentDirectory)) {
+            if let warning = Delivery.keepSentCopy(spooled, folder: SentFolder(directory: paths.sentDirectory)) {
                 report(warning)
             }
             try finish(result, messageID: spooled.messageID)
@@ -99,7 +99,10 @@ struct Send: ParsableCommand {
     private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws {
         let inspections: [Inspection]
         do {
-            inspections = try AttachmentInspector().inspect(outgoing.attachments.map(\.source))
+            // The types came from file(1) while building the message; the fingerprint is not
+            // needed to decide, and would read every file once more.
+            inspections = try AttachmentInspector().inspect(
+                outgoing.attachments.map(\.source), contentTypes: outgoing.attachments.map(\.contentType), fingerprint: false)
         } catch {
             throw DeliveryError(.data, error.message)
         }
@@ -168,9 +171,10 @@ func loadAccount(_ path: String, name: String?) throws(ConfigError) -> AccountCo
     try loadConfig(path).account(named: name)
 }
 
-func copyToStandardOutput(_ path: String) throws(DeliveryError) {
+func copyToStandardOutput(_ path: String, from offset: Int64) throws(DeliveryError) {
     do {
         let source = try FileSource(path: path)
+        try source.skip(offset)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }

@@ -222,6 +222,16 @@ def test_happy_path_starttls_auth_japanese_bcc_attachment(
     raw = tx.raw
     assert_wire_format(raw)
     assert_no_bcc(raw, [BCC])
+
+    # The sender's copy in the sent Maildir: a Bcc header, then exactly the transmitted bytes.
+    sent = list((guardmail.data_home / "guardmail" / "sent" / "cur").iterdir())
+    assert len(sent) == 1 and sent[0].name.endswith(":2,S"), sent
+    copy = sent[0].read_bytes()
+    assert copy.endswith(raw), "the sent copy differs from what the server received"
+    own = parse(copy)
+    assert own["Bcc"] is not None and BCC in str(own["Bcc"]), copy[:300]
+    assert not list((guardmail.data_home / "guardmail" / "spool").iterdir()), "a spool file was left behind"
+
     msg = parse(raw)
     assert_no_defects(msg)
 
