@@ -35,7 +35,7 @@ public struct SentFolder: Sendable {
         var domains = Set<String>()
         for sub in ["cur", "new"] {
             for name in FileSystem.listDirectory("\(directory)/\(sub)") {
-                guard let head = try? FileSystem.readHead("\(directory)/\(sub)/\(name)", limit: 256 << 10) else { continue }
+                guard let head = try? FileSystem.readHead("\(directory)/\(sub)/\(name)", limit: 64 << 10) else { continue }
                 for (field, value) in Self.headerFields(head) where ["to", "cc", "bcc"].contains(field) {
                     guard let entries = try? AddressParser.parseList(value) else { continue }
                     for mailbox in entries.mailboxes {

@@ -112,7 +112,7 @@ public final class SMTPSubmitter {
         try check(ccurl_setopt_long(handle, ccurl_option_mail_rcpt_allowfails(), 1), "MAIL_RCPT_ALLOWFAILS")
         try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
         try check(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.messageSize)), "INFILESIZE")
-        try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 256 << 10), "UPLOAD_BUFFERSIZE")
+        try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 128 << 10), "UPLOAD_BUFFERSIZE")
         try check(ccurl_setopt_read_function(handle, readCallback), "READFUNCTION")
         // The debug callback is how we see each reply; it only runs with VERBOSE on.
         try check(ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1), "VERBOSE")
