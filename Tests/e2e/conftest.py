@@ -174,6 +174,36 @@ class Result:
             " ".join(self.args), self.code, clip(self.stderr), clip(self.stdout))
 
 
+def clean_env(tmp: Path, home: Path, config_home: Path, data_home: Path, term: str) -> Dict[str, str]:
+    """A clean environment: nothing from the developer's shell leaks in (no proxies, no real
+    config, no locale surprises)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(config_home),
+        "XDG_DATA_HOME": str(data_home),
+        "XDG_STATE_HOME": str(tmp / "xdg-state"),
+        "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
+        "TMPDIR": str(tmp / "tmp"),
+        "LANG": "C.UTF-8",
+        "TERM": term,
+    }
+
+
+def send_args(*, to=(), cc=(), bcc=(), subject="test", body_file, attach=(), accept=(), extra=()):
+    """Arguments for `guardmail send`."""
+    args = ["send"]
+    for flag, values in (("--to", to), ("--cc", cc), ("--bcc", bcc)):
+        for value in values:
+            args += [flag, value]
+    args += ["--subject", subject, "--body-file", str(body_file)]
+    for path in attach:
+        args += ["--attach", str(path)]
+    for rule in accept:
+        args += ["--accept", rule]
+    return args + list(extra)
+
+
 class Runner:
     def __init__(self, tmp: Path, servers: ServerFactory):
         self.tmp = tmp
@@ -187,19 +217,7 @@ class Runner:
         self._servers = servers
 
     def env(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-        # A clean environment: nothing from the developer's shell leaks in
-        # (no proxies, no real config, no locale surprises).
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": str(self.config_home),
-            "XDG_DATA_HOME": str(self.data_home),
-            "XDG_STATE_HOME": str(self.tmp / "xdg-state"),
-            "XDG_CACHE_HOME": str(self.tmp / "xdg-cache"),
-            "TMPDIR": str(self.tmp / "tmp"),
-            "LANG": "C.UTF-8",
-            "TERM": "dumb",
-        }
+        env = clean_env(self.tmp, self.home, self.config_home, self.data_home, term="dumb")
         if extra:
             env.update(extra)
         return env

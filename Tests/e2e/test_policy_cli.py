@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTH_USERS
+from conftest import AUTH_USERS, send_args
 
 SENDER = "taro@example.jp"
 NO_ORG_POLICY = "/nonexistent/guardmail-e2e/policy.toml"  # never the machine's /etc file
@@ -38,16 +38,7 @@ def body_file(tmp_path) -> Path:
 
 def send(guardmail, config, body_file, *, to=(), cc=(), bcc=(), accept=(), org=NO_ORG_POLICY,
          subject="打ち合わせの件"):
-    args = ["send"]
-    for value in to:
-        args += ["--to", value]
-    for value in cc:
-        args += ["--cc", value]
-    for value in bcc:
-        args += ["--bcc", value]
-    args += ["--subject", subject, "--body-file", str(body_file)]
-    for rule in accept:
-        args += ["--accept", rule]
+    args = send_args(to=to, cc=cc, bcc=bcc, subject=subject, body_file=body_file, accept=accept)
     return guardmail(args, config=config, env={"GUARDMAIL_POLICY": org})
 
 

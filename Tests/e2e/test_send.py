@@ -17,6 +17,8 @@ from typing import Dict, Sequence, Tuple
 
 import pytest
 
+from conftest import send_args
+
 import smtpserver
 
 AUTH_USERS = {"taro": "s3cret"}
@@ -160,20 +162,6 @@ def config_for(config_for):
     def build(*args, extra_lines=(), **kwargs):
         return config_for(*args, extra_lines=tuple(extra_lines) + TRANSPORT_POLICY, **kwargs)
     return build
-
-
-def send_args(*, to=(), cc=(), bcc=(), subject="test", body_file, attach=(), extra=()):
-    args = ["send"]
-    for value in to:
-        args += ["--to", value]
-    for value in cc:
-        args += ["--cc", value]
-    for value in bcc:
-        args += ["--bcc", value]
-    args += ["--subject", subject, "--body-file", str(body_file)]
-    for path in attach:
-        args += ["--attach", str(path)]
-    return args + list(extra)
 
 
 @pytest.fixture

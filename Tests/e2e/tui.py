@@ -84,7 +84,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import pytest
 
 import smtpserver
-from conftest import AUTH_USERS, binary_path
+from conftest import AUTH_USERS, binary_path, clean_env
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 DEFAULT_TIMEOUT = 10.0
@@ -553,17 +553,7 @@ class ComposerHome:
         self.panes: List[Pane] = []
 
     def env(self, extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": str(self.config_home),
-            "XDG_DATA_HOME": str(self.data_home),
-            "XDG_STATE_HOME": str(self.tmp / "xdg-state"),
-            "XDG_CACHE_HOME": str(self.tmp / "xdg-cache"),
-            "TMPDIR": str(self.tmp / "tmp"),
-            "LANG": "C.UTF-8",
-            "TERM": "tmux-256color",
-        }
+        env = clean_env(self.tmp, self.home, self.config_home, self.data_home, term="tmux-256color")
         for key, value in (extra or {}).items():
             if value is None:
                 env.pop(key, None)
