@@ -176,12 +176,15 @@ enum PolicyText {
     }
 
     /// "a", "a and b", "a, b and c", "a, b, c and 4 more".
-    static func listing(_ items: [String], limit: Int = 3) -> String {
-        if items.count <= 1 { return items.first ?? "" }
-        if items.count <= limit {
-            return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+    /// Only the first `limit` items are read: pass a lazy map for thousands of recipients.
+    static func listing<Items: Collection>(_ items: Items, limit: Int = 3) -> String where Items.Element == String {
+        let count = items.count
+        if count <= 1 { return items.first ?? "" }
+        let shown = Array(items.prefix(limit))
+        if count <= limit {
+            return shown.dropLast().joined(separator: ", ") + " and " + shown[shown.count - 1]
         }
-        return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+        return shown.joined(separator: ", ") + " and \(count - limit) more"
     }
 
     /// "1 domain", "2 domains".

@@ -17,7 +17,7 @@ public struct ManyDomainsRule: PolicyRule {
         guard domains.count > limit else { return [] }
         return [Finding(
             ruleID: id, severity: context.severity(of: self),
-            message: "\(domains.count) external domains in To/Cc (more than \(limit)): \(PolicyText.listing(domains.map(\.unicode)))",
+            message: "\(domains.count) external domains in To/Cc (more than \(limit)): \(PolicyText.listing(domains.lazy.map(\.unicode)))",
             subjects: domains.map { .domain($0.unicode) },
             flag: "MANY")]
     }

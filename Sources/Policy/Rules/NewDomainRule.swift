@@ -14,7 +14,7 @@ public struct NewDomainRule: PolicyRule {
         let what = domains.count == 1 ? "a domain" : "\(domains.count) domains"
         return [Finding(
             ruleID: id, severity: context.severity(of: self),
-            message: "\(what) you have never written to: \(PolicyText.listing(domains.map(\.unicode)))",
+            message: "\(what) you have never written to: \(PolicyText.listing(domains.lazy.map(\.unicode)))",
             subjects: domains.map { .domain($0.unicode) },
             flag: "NEW")]
     }

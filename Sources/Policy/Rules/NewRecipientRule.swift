@@ -13,7 +13,7 @@ public struct NewRecipientRule: PolicyRule {
         let what = new.count == 1 ? "an external address" : "\(new.count) external addresses"
         return [Finding(
             ruleID: id, severity: context.severity(of: self),
-            message: "\(what) you have never written to: \(PolicyText.listing(new.map(\.address)))",
+            message: "\(what) you have never written to: \(PolicyText.listing(new.lazy.map(\.address)))",
             subjects: new.map { .recipient($0.addressKey) },
             flag: "NEW")]
     }
