@@ -6,11 +6,14 @@ public struct Mailbox: Hashable, Sendable {
     /// Decoded Unicode (RFC 2047 decoded, quotes/escapes removed); nil if none or empty.
     public var displayName: String?
     /// The local part's content (quotes removed, escapes resolved), as typed (case kept).
-    public var localPart: String
+    public let localPart: String
     /// Unicode form (U-labels), NFC, lowercased — what the user sees.
-    public var domain: String
+    public let domain: String
     /// A-label form (xn--…), lowercased — what goes in the SMTP envelope.
-    public var asciiDomain: String
+    public let asciiDomain: String
+    /// "local@ascii-domain", made once: envelopes, keys and policies for thousands of
+    /// recipients ask for it again and again.
+    public let envelopeAddress: String
 
     /// Validates the local part and the domain, and converts the domain (Unicode or A-labels)
     /// to both forms. Positions in errors refer to the text "localPart@domain".
@@ -33,13 +36,11 @@ public struct Mailbox: Hashable, Sendable {
         self.localPart = localPart
         self.domain = domain
         self.asciiDomain = asciiDomain
+        envelopeAddress = AddressSyntax.quotedLocalPart(localPart) + "@" + asciiDomain
     }
 
     /// "local@unicode-domain" for display; the local part is re-quoted if it needs quoting.
     public var address: String { AddressSyntax.quotedLocalPart(localPart) + "@" + domain }
-
-    /// "local@ascii-domain" for MAIL FROM / RCPT TO; the local part is re-quoted if it needs quoting.
-    public var envelopeAddress: String { AddressSyntax.quotedLocalPart(localPart) + "@" + asciiDomain }
 
     /// What identifies the recipient: the envelope address. The domain is already lowercased,
     /// the local part is kept as typed, so comparing keys compares domains case-insensitively only.
