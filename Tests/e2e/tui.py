@@ -502,10 +502,16 @@ class Pane:
         deadline = time.monotonic() + timeout
         exited_at: Optional[float] = None
         screen = ""
+        problem = ""
         while True:
             screen = self.screen()
-            if self._matches(cond, screen) != negate:
-                return screen
+            # A frame caught half-drawn (ncurses' output arrives in pieces) can trip a screen
+            # parser: that is "not yet", not a failure. The settled frame decides.
+            try:
+                if self._matches(cond, screen) != negate:
+                    return screen
+            except (AssertionError, ValueError, IndexError) as error:
+                problem = "; last check raised: %s" % str(error).splitlines()[0]
             now = time.monotonic()
             if exited_at is None and self.exit_status() is not None:
                 exited_at = now
@@ -513,8 +519,8 @@ class Pane:
                 desc = what or (cond if isinstance(cond, str) else getattr(cond, "pattern", repr(cond)))
                 why = "guardmail exited" if exited_at is not None and now <= deadline else \
                     "timed out after %.0f s" % timeout
-                pytest.fail("waiting for %s%r: %s; last screen:\n%s" % (
-                    "the end of " if negate else "", desc, why, self.framed(screen)),
+                pytest.fail("waiting for %s%r: %s%s; last screen:\n%s" % (
+                    "the end of " if negate else "", desc, why, problem, self.framed(screen)),
                     pytrace=False)
             time.sleep(POLL)
 
