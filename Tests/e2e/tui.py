@@ -88,6 +88,7 @@ from conftest import AUTH_USERS, binary_path, clean_env
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 DEFAULT_TIMEOUT = 10.0
+SETTLE = 0.08  # seconds a frame must stay unchanged to count as drawn
 POLL = 0.05
 EXIT_GRACE = 1.0  # s: after guardmail exited, how long the screen may still change
 TMUX_CMD_TIMEOUT = 10.0
@@ -506,10 +507,16 @@ class Pane:
         while True:
             screen = self.screen()
             # A frame caught half-drawn (ncurses' output arrives in pieces) can trip a screen
-            # parser: that is "not yet", not a failure. The settled frame decides.
+            # parser, or pass a check while the rest of it is still old: that is "not yet". Only
+            # a settled frame (unchanged a moment later) decides.
             try:
                 if self._matches(cond, screen) != negate:
-                    return screen
+                    # Only a settled frame counts: the same screen a moment later.
+                    time.sleep(SETTLE)
+                    again = self.screen()
+                    if again == screen:
+                        return screen
+                    continue
             except (AssertionError, ValueError, IndexError) as error:
                 problem = "; last check raised: %s" % str(error).splitlines()[0]
             now = time.monotonic()
