@@ -142,7 +142,7 @@ public final class ComposerSession {
     // MARK: Attachments
 
     func attach(_ typed: String) {
-        let path = Self.expandTilde(typed)
+        let path = FileSystem.expandTilde(typed)
         do {
             let size = try FileSystem.regularFileSize(path)
             if size > account.maxAttachmentBytes {
@@ -159,11 +159,6 @@ public final class ComposerSession {
         } catch {
             model.attachmentRefused("\(error); not attached")
         }
-    }
-
-    static func expandTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path }
-        return (FileSystem.environment("HOME") ?? "") + path.dropFirst()
     }
 
     // MARK: External editor

@@ -36,7 +36,7 @@ public enum PolicySetup {
     public static func addressBook(_ config: PolicyConfig, paths: DataPaths) -> (AddressBook, warnings: [String]) {
         var books: [AddressBook] = []
         var warnings: [String] = []
-        var files = config.addressBooks.map(\.value).map(expandTilde)
+        var files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
         let standard = paths.configDirectory + "/addressbook.txt"
         if files.isEmpty && FileSystem.exists(standard) { files = [standard] }
         for file in files {
@@ -69,10 +69,5 @@ public enum PolicySetup {
             subject: message.subject, body: message.body,
             attachments: inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) },
             history: history, addressBook: addressBook)
-    }
-
-    public static func expandTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path }
-        return (FileSystem.environment("HOME") ?? "") + path.dropFirst()
     }
 }

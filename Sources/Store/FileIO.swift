@@ -179,6 +179,12 @@ public enum FileSystem {
 
     public static func remove(_ path: String) { _ = unlink(path) }
 
+    /// `~` and `~/…` at the start of a typed path, from $HOME; other paths unchanged.
+    public static func expandTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        return (environment("HOME") ?? "") + path.dropFirst()
+    }
+
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         let string = String(cString: value)
