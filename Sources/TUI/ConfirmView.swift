@@ -30,10 +30,6 @@ public enum ConfirmView {
             guard index < model.rows.count else { break }
             draw(model, row: model.rows[index], selected: index == model.cursor, into: &grid, at: listTop + offset)
         }
-        if model.rows.count > listHeight {
-            let position = "\(min(model.rows.count, top + listHeight))/\(model.rows.count)"
-            grid.put(" \(position) ", row: listTop + listHeight, column: width - DisplayWidth.of(position) - 3, role: .label)
-        }
         let statusRow = height - 2
         grid.fill(row: statusRow - 1, with: "─", role: .border)
         if let position = model.rows.count > listHeight ? "\(min(model.rows.count, top + listHeight))/\(model.rows.count)" : nil {
