@@ -67,7 +67,7 @@ public final class SendJournal {
 
     private func configure() throws(JournalError) {
         // The first statement reads the file: a file that is not a database fails here.
-        let mode = try database.scalarText("PRAGMA journal_mode = WAL", [], "open the journal")
+        let mode = try switchingToWAL()
         guard mode?.lowercased() == "wal" else {
             throw JournalError(.other, path: path,
                                "cannot open the journal: write-ahead logging is not available here (journal mode \(mode ?? "unknown"))")
@@ -77,6 +77,23 @@ public final class SendJournal {
         // INSERT OR REPLACE deletes the row it replaces; with recursive triggers on, that delete
         // fires the append-only trigger too.
         try database.execute("PRAGMA recursive_triggers = ON", "open the journal")
+    }
+
+    /// Sets WAL mode. Switching a new file needs the exclusive lock; two processes doing it at
+    /// once each hold a shared lock and want the exclusive one, and SQLite answers one of them
+    /// BUSY at once instead of calling the busy handler (waiting would deadlock). The mode is
+    /// stored in the file, so the loser retries: the winner's switch is then already done.
+    /// Bounded: about 5 s, like the busy timeout.
+    private func switchingToWAL() throws(JournalError) -> String? {
+        var attempt = 0
+        while true {
+            do {
+                return try database.scalarText("PRAGMA journal_mode = WAL", [], "open the journal")
+            } catch where error.kind == .busy && attempt < 500 {
+                attempt += 1
+                usleep(10_000)
+            }
+        }
     }
 
     /// Brings the schema to `JournalSchema.currentVersion`, one step per version, in one
