@@ -93,7 +93,9 @@ public struct DraftStore: Sendable {
 
     // MARK: Format
 
-    static func encode(_ draft: DraftRecord) -> String {
+    /// The draft as a message file. Public because the outbox keeps its composer snapshot
+    /// (`draft.eml`) in this same format, so one decoder reads both.
+    public static func encode(_ draft: DraftRecord) -> String {
         var out = "Date: \(MailDate(secondsSince1970: draft.savedAt, utcOffsetSeconds: 0).rfc5322)\r\n"
         out += "X-Guardmail-Draft: 1\r\n"
         out += "X-Guardmail-Draft-ID: \(draft.id)\r\n"
@@ -117,7 +119,9 @@ public struct DraftStore: Sendable {
         return out
     }
 
-    static func decode(_ bytes: [UInt8], fallbackID: String) -> DraftRecord? {
+    /// The draft in a file written by `encode`, or nil when it is not one (no X-Guardmail-Draft
+    /// header, no header/body separator, a body that is not base64 of UTF-8).
+    public static func decode(_ bytes: [UInt8], fallbackID: String) -> DraftRecord? {
         // The header section ends at the first empty line.
         var end: Int?
         if bytes.count >= 4 {

@@ -1,0 +1,418 @@
+// Outbox.swift — frozen messages, one folder each, durable across crashes.
+//
+// An outbox entry is a message the user confirmed: it waits for its countdown hold to end, or
+// for the user after a failure or a crash. Everything sent later is read from these files only,
+// never from the composer's memory, so what leaves is what was confirmed.
+//
+//   <outbox>/<id>/message.eml   the spool file: Bcc header, then from `messageOffset` the bytes to send
+//   <outbox>/<id>/record.toml   what was confirmed (written once)
+//   <outbox>/<id>/state.toml    the SendState and `release_requested` (replaced atomically)
+//   <outbox>/<id>/draft.eml     optional composer snapshot (DraftStore's format), for undo and edit
+//   <outbox>/<id>/owner.lock    flock: held by the process that is holding or submitting the message
+//   <outbox>/<id>/state.lock    flock: held briefly around read-decide-write of state.toml
+//
+// Names starting with "." are never entries: `.tmp-<id>` is an entry being frozen (renamed to
+// `<id>` only once complete, so a named entry is always whole) and `.trash-<id>-<pid>` one being
+// removed.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Store
+import Workflow
+
+public struct Outbox: Sendable {
+    public let directory: String
+
+    static let messageName = "message.eml"
+    static let recordName = "record.toml"
+    static let stateName = "state.toml"
+    static let draftName = "draft.eml"
+    static let ownerLockName = "owner.lock"
+    static let stateLockName = "state.lock"
+
+    /// Test hook: makes `freeze` fail at one of its steps, to check that every failure puts the
+    /// spool file back and leaves nothing behind.
+    var injectedFailure: FreezeStep?
+
+    enum FreezeStep: CaseIterable, Sendable {
+        case writeFiles, moveMessage, syncEntry, publish, syncOutbox
+    }
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The folder of entry `id` (whether or not it exists).
+    public func entryDirectory(id: String) -> String { directory + "/" + id }
+
+    // MARK: Ids
+
+    /// A new entry id: short enough to type in `guardmail outbox release <id>`, sorted by time as
+    /// text (so "oldest first" is a sort by name), unique enough with 36⁴ suffixes per second.
+    /// `now` in seconds since 1970; the date and time are UTC: "20261129-110203-k3f9".
+    public static func newID(now: Double, random: inout some RandomNumberGenerator) -> String {
+        precondition(now.isFinite, "Outbox.newID: now must be finite, got \(now)")
+        var seconds = time_t(now.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let date = pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2)
+        let time = pad(parts.tm_hour, 2) + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let suffix = String((0..<4).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+        return "\(date)-\(time)-\(suffix)"
+    }
+
+    /// Ids name folders: refuse anything that could point elsewhere or hide as a dot-name.
+    func checkID(_ id: String) throws(OutboxError) {
+        guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/"), !id.utf8.contains(0) else {
+            throw OutboxError(kind: .notFound, path: directory,
+                              message: "'\(id)' is not a message id of the outbox '\(directory)'")
+        }
+    }
+
+    /// The entry's folder, or `.notFound` in the words the user needs.
+    private func existingEntry(_ id: String) throws(OutboxError) -> String {
+        try checkID(id)
+        let path = entryDirectory(id: id)
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT {
+                throw OutboxError(kind: .notFound, path: path,
+                                  message: "there is no message '\(id)' in the outbox '\(directory)'")
+            }
+            throw OutboxError("open the outbox message", path: path, SystemFailure(errno, "reading", path))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .corrupt(path, "it is not a folder") }
+        return path
+    }
+
+    // MARK: Freezing
+
+    /// Freezes a confirmed message: creates `.tmp-<id>` with record.toml, state.toml and draft.eml
+    /// (when given), moves the spool file in as message.eml (a rename: the caller's file must be on
+    /// the same file system and already fsynced), fsyncs each file and the folder, renames the
+    /// folder to `<id>` and fsyncs the outbox. Only that last rename makes the entry visible, so a
+    /// crash leaves either nothing or a whole entry (or a `.tmp-` folder nobody reads).
+    ///
+    /// On any failure the spool file is put back where it was, the temporary folder is removed and
+    /// the error says why; if the spool file cannot be put back the error says where it is.
+    /// The record is read back from its own text before anything is written, and the spool file
+    /// must be exactly `messageOffset + messageSize` bytes.
+    public func freeze(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?) throws(OutboxError) -> OutboxEntry {
+        let action = "freeze the message in the outbox"
+        try checkID(record.id)
+        let recordText = OutboxFormat.encodeRecord(record)
+        let stateText = OutboxFormat.encodeState(state, releaseRequested: false)
+        do {
+            let readBack = try OutboxFormat.decodeRecord(recordText, file: Self.recordName)
+            _ = try OutboxFormat.decodeState(stateText, file: Self.stateName)
+            guard readBack == record else {
+                throw OutboxError(kind: .corrupt, path: directory,
+                                  message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back as written")
+            }
+        } catch let error as OutboxError {
+            throw error
+        } catch {
+            throw OutboxError(kind: .corrupt, path: directory,
+                              message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back (\(error))")
+        }
+
+        var info = stat()
+        guard stat(spoolFile, &info) == 0 else {
+            throw OutboxError(action, path: directory, SystemFailure(errno, "reading the spool file", spoolFile))
+        }
+        guard Int64(info.st_size) == record.messageOffset + record.messageSize else {
+            throw OutboxError(kind: .corrupt, path: directory, message:
+                "cannot \(action) '\(directory)': the spool file '\(spoolFile)' is \(info.st_size) bytes, "
+                + "but the record says \(record.messageOffset) + \(record.messageSize)")
+        }
+        let final = entryDirectory(id: record.id)
+        if FileSystem.exists(final) {
+            throw OutboxError(kind: .io, path: directory,
+                              message: "cannot \(action) '\(directory)': a message '\(record.id)' is already there")
+        }
+
+        let temporary = directory + "/.tmp-" + record.id
+        var createdTemporary = false
+        // Where the entry's folder is now, and whether the spool file is inside it.
+        var location = temporary
+        var moved = false
+        func step(_ point: FreezeStep) throws(SystemFailure) {
+            if injectedFailure == point { throw SystemFailure(EIO, "testing", temporary) }
+        }
+        do throws(SystemFailure) {
+            try makeDirectories(directory)
+            try makeDirectory(temporary)
+            createdTemporary = true
+            try step(.writeFiles)
+            try writeFile(temporary + "/" + Self.recordName, recordText)
+            try writeFile(temporary + "/" + Self.stateName, stateText)
+            if let draft { try writeFile(temporary + "/" + Self.draftName, DraftStore.encode(draft)) }
+            try writeFile(temporary + "/" + Self.ownerLockName, "")
+            try writeFile(temporary + "/" + Self.stateLockName, "")
+            try step(.moveMessage)
+            try rename(spoolFile, to: temporary + "/" + Self.messageName)
+            moved = true
+            try step(.syncEntry)
+            try syncDirectory(temporary)
+            try step(.publish)
+            try rename(temporary, to: final)
+            location = final
+            try step(.syncOutbox)
+            try syncDirectory(directory)
+        } catch {
+            var note = ""
+            if location == final {
+                do throws(SystemFailure) { try rename(final, to: temporary); location = temporary } catch {}
+            }
+            if moved {
+                do throws(SystemFailure) {
+                    try rename(location + "/" + Self.messageName, to: spoolFile)
+                    moved = false
+                } catch {
+                    note = "; the message could not be put back and is in '\(location)/\(Self.messageName)'"
+                }
+            }
+            if createdTemporary && !moved { removeTree(location) }
+            throw OutboxError(action, path: directory, error, note: note)
+        }
+        // The spool folder lost a name; the outbox fsync above already made the move durable on
+        // journalling file systems, this is for the others. Nothing to undo if it fails.
+        if let slash = spoolFile.lastIndex(of: "/") {
+            let parent = String(spoolFile[..<slash])
+            do throws(SystemFailure) { try syncDirectory(parent.isEmpty ? "/" : parent) } catch {}
+        }
+        return OutboxEntry(record: record, state: state, releaseRequested: false, directory: final, hasDraft: draft != nil)
+    }
+
+    // MARK: Reading
+
+    /// One entry, checked: both TOML files read strictly, the record's id matches the folder, and
+    /// message.eml is there with exactly the size the record says.
+    public func load(id: String) throws(OutboxError) -> OutboxEntry {
+        let path = try existingEntry(id)
+        let recordFile = path + "/" + Self.recordName
+        let record: OutboxRecord
+        do {
+            record = try OutboxFormat.decodeRecord(try readText(recordFile), file: recordFile)
+        } catch {
+            throw readFailure(path, recordFile, error)
+        }
+        guard record.id == id else { throw .corrupt(path, "\(recordFile) is for the message '\(record.id)'") }
+        let stateFile = path + "/" + Self.stateName
+        let state: (state: SendState, releaseRequested: Bool)
+        do {
+            state = try OutboxFormat.decodeState(try readText(stateFile), file: stateFile)
+        } catch {
+            throw readFailure(path, stateFile, error)
+        }
+        let messageFile = path + "/" + Self.messageName
+        var info = stat()
+        guard stat(messageFile, &info) == 0 else {
+            if errno == ENOENT {
+                throw .corrupt(path, "\(Self.messageName) is missing (after a crash it may already be in the sent folder)")
+            }
+            throw OutboxError("read the outbox message", path: path, SystemFailure(errno, "reading", messageFile))
+        }
+        let expected = record.messageOffset + record.messageSize
+        guard Int64(info.st_size) == expected else {
+            throw .corrupt(path, "\(Self.messageName) is \(info.st_size) bytes, but \(Self.recordName) says \(expected)")
+        }
+        return OutboxEntry(record: record, state: state.state, releaseRequested: state.releaseRequested, directory: path,
+                           hasDraft: FileSystem.exists(path + "/" + Self.draftName))
+    }
+
+    /// An unreadable file of an entry: I/O errors keep their kind; anything else is `.corrupt`.
+    private func readFailure(_ entry: String, _ file: String, _ error: any Error) -> OutboxError {
+        if let failure = error as? SystemFailure {
+            if failure.code == ENOENT { return .corrupt(entry, "\(file) is missing") }
+            if failure.code == EILSEQ { return .corrupt(entry, "\(file) is not UTF-8 text") }
+            return OutboxError("read the outbox message", path: entry, failure)
+        }
+        return .corrupt(entry, "\(error)")
+    }
+
+    /// Every entry, oldest first (ids sort by time). Entries that cannot be read are returned as
+    /// problems with the reason, never deleted: the user decides what to do with them. Dot-names
+    /// are skipped; leftover `.trash-*` folders (a crash during `remove`) are cleaned up here.
+    public func list() -> (entries: [OutboxEntry], problems: [(id: String, reason: String)]) {
+        var entries: [OutboxEntry] = []
+        var problems: [(id: String, reason: String)] = []
+        for name in FileSystem.listDirectory(directory) {
+            if name.hasPrefix(".trash-") {
+                removeTree(directory + "/" + name)
+                continue
+            }
+            if name.hasPrefix(".") { continue }
+            do {
+                entries.append(try load(id: name))
+            } catch {
+                problems.append((name, error.message))
+            }
+        }
+        return (entries, problems)
+    }
+
+    /// The composer snapshot kept with the entry, or nil when none was kept.
+    public func draft(id: String) throws(OutboxError) -> DraftRecord? {
+        let path = try existingEntry(id) + "/" + Self.draftName
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readBytes(path)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw OutboxError("read the composer snapshot", path: path, SystemFailure(error, "reading"))
+        }
+        guard let draft = DraftStore.decode(bytes, fallbackID: id) else {
+            throw .corrupt(entryDirectory(id: id), "\(path) is not a draft guardmail wrote")
+        }
+        return draft
+    }
+
+    // MARK: Changing
+
+    /// Replaces state.toml atomically (write a temporary file, fsync, rename, fsync the folder):
+    /// a crash leaves the old state or the new one, never a mix. Callers that decide on the
+    /// current state first do so inside `withStateLock`.
+    public func write(id: String, state: SendState, releaseRequested: Bool = false) throws(OutboxError) {
+        let path = try existingEntry(id)
+        var random = SystemRandomNumberGenerator()
+        let temporary = "\(path)/.state-\(getpid())-\(random.next() as UInt32).tmp"
+        do throws(SystemFailure) {
+            try writeFile(temporary, OutboxFormat.encodeState(state, releaseRequested: releaseRequested))
+            try rename(temporary, to: path + "/" + Self.stateName)
+            try syncDirectory(path)
+        } catch {
+            _ = unlink(temporary)
+            throw OutboxError("record the state of the outbox message", path: path, error)
+        }
+    }
+
+    /// Removes the entry: renames its folder to `.trash-<id>-<pid>` and fsyncs the outbox (from then
+    /// on the entry is gone), then deletes the files. A crash in between leaves only a dot-name,
+    /// which `list()` cleans up.
+    public func remove(id: String) throws(OutboxError) {
+        // No `existingEntry`: an entry that is not even a folder must still be removable.
+        try checkID(id)
+        let path = entryDirectory(id: id)
+        let trash = "\(directory)/.trash-\(id)-\(getpid())"
+        removeTree(trash)
+        do throws(SystemFailure) {
+            try rename(path, to: trash)
+            try syncDirectory(directory)
+        } catch {
+            if error.code == ENOENT && error.path == path {
+                throw OutboxError(kind: .notFound, path: path, message: "there is no message '\(id)' in the outbox '\(directory)'")
+            }
+            throw OutboxError("remove the message from the outbox", path: path, error)
+        }
+        removeTree(trash)
+    }
+
+    /// After a successful send: moves message.eml into the sent Maildir as `cur/<id>:2,S` (a
+    /// rename, so the sent copy is byte for byte the spool file, Bcc header included), then
+    /// removes the entry. A crash in between leaves an entry whose message is missing, which
+    /// `load` reports rather than resending.
+    public func moveToSent(id: String, folder: SentFolder) throws(OutboxError) {
+        let message = try existingEntry(id) + "/" + Self.messageName
+        do {
+            try folder.store(message, name: id)
+        } catch {
+            throw OutboxError("move the message '\(id)' to the sent folder", path: folder.directory,
+                              SystemFailure(error, error.path == message ? "moving" : "at"))
+        }
+        do {
+            try remove(id: id)
+        } catch {
+            throw OutboxError(kind: error.kind, path: error.path,
+                              message: error.message + "; the sent copy is already in '\(folder.directory)/cur'")
+        }
+    }
+}
+
+// MARK: - File-system steps, each failing with the errno and the path it was about
+
+extension Outbox {
+    func makeDirectories(_ path: String) throws(SystemFailure) {
+        do {
+            try FileSystem.makeDirectories(path, mode: 0o700)
+        } catch {
+            throw SystemFailure(error, "creating the folder")
+        }
+    }
+
+    func makeDirectory(_ path: String) throws(SystemFailure) {
+        guard mkdir(path, 0o700) == 0 else { throw SystemFailure(errno, "creating the folder", path) }
+    }
+
+    /// Creates `path` (mode 0600, failing if it exists), writes `text`, fsyncs and closes.
+    func writeFile(_ path: String, _ text: String) throws(SystemFailure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemFailure(errno, "creating", path) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        let written: Int32? = bytes.withUnsafeMutableBytes { buffer in
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        bytes.removeAll()
+        if let code = written {
+            _ = close(fd)
+            _ = unlink(path)
+            throw SystemFailure(code, "writing", path)
+        }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            _ = close(fd)
+            _ = unlink(path)
+            throw SystemFailure(code, "syncing", path)
+        }
+        guard close(fd) == 0 else {
+            let code = errno
+            _ = unlink(path)
+            throw SystemFailure(code, "closing", path)
+        }
+    }
+
+    func rename(_ from: String, to: String) throws(SystemFailure) {
+        guard Glibc.rename(from, to) == 0 else { throw SystemFailure(errno, "renaming to '\(to)'", from) }
+    }
+
+    func syncDirectory(_ path: String) throws(SystemFailure) {
+        do {
+            try FileSystem.syncDirectory(path)
+        } catch {
+            throw SystemFailure(error, "syncing the folder")
+        }
+    }
+
+    func readText(_ path: String) throws(SystemFailure) -> String {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readBytes(path, limit: 16 << 20)
+        } catch {
+            throw SystemFailure(error, "reading")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw SystemFailure(EILSEQ, "reading", path) }
+        return text
+    }
+
+    /// Deletes a folder of plain files (an entry has no subfolders), or a plain file; best effort.
+    func removeTree(_ path: String) {
+        if unlink(path) == 0 { return }
+        for name in FileSystem.listDirectory(path) { _ = unlink(path + "/" + name) }
+        _ = rmdir(path)
+    }
+}

@@ -1,0 +1,147 @@
+// OutboxRecord.swift — what the outbox keeps about a frozen message besides its bytes.
+//
+// Everything here is written once, at freeze time, into `record.toml`, and never changed: it is
+// what the user confirmed. What changes (the send state) lives in `state.toml` next to it.
+
+import Store
+import Workflow
+
+/// One recipient as the user confirmed it.
+public struct OutboxRecipient: Sendable, Hashable {
+    /// The envelope form, exactly as it goes into `RCPT TO` (domain in A-label form).
+    public var address: String
+    /// The display name from the header, if there was one (nil and "" are kept apart).
+    public var displayName: String?
+    /// "to", "cc" or "bcc".
+    public var field: String
+
+    public init(address: String, displayName: String? = nil, field: String) {
+        self.address = address
+        self.displayName = displayName
+        self.field = field
+    }
+}
+
+/// One attachment as the user confirmed it: the checksum ties the confirmation to the bytes.
+public struct OutboxAttachment: Sendable, Hashable {
+    public var name: String
+    public var size: Int64
+    /// Lowercase hex SHA-256 of the file's bytes at confirmation time.
+    public var sha256: String
+    public var contentType: String
+
+    public init(name: String, size: Int64, sha256: String, contentType: String) {
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+        self.contentType = contentType
+    }
+}
+
+/// A policy finding shown on the confirmation screen, and whether the user accepted it.
+public struct OutboxFinding: Sendable, Hashable {
+    public var ruleID: String
+    public var severity: String
+    public var message: String
+    public var accepted: Bool
+
+    public init(ruleID: String, severity: String, message: String, accepted: Bool) {
+        self.ruleID = ruleID
+        self.severity = severity
+        self.message = message
+        self.accepted = accepted
+    }
+}
+
+/// Who confirmed the message, where, and what exactly they ticked: the evidence that a person
+/// looked at every recipient and attachment before anything could leave.
+public struct ConfirmationRecord: Sendable, Hashable {
+    /// The login name and host of who confirmed ("taro@workstation").
+    public var confirmedBy: String
+    /// "composer", "send" or "bulk".
+    public var via: String
+    public var tickedRecipients: [String]
+    public var tickedAttachments: [String]
+    public var findings: [OutboxFinding]
+    /// The rule ids whose typed challenge was answered (may be empty).
+    public var challenges: [String]
+
+    public init(
+        confirmedBy: String, via: String, tickedRecipients: [String] = [], tickedAttachments: [String] = [],
+        findings: [OutboxFinding] = [], challenges: [String] = []
+    ) {
+        self.confirmedBy = confirmedBy
+        self.via = via
+        self.tickedRecipients = tickedRecipients
+        self.tickedAttachments = tickedAttachments
+        self.findings = findings
+        self.challenges = challenges
+    }
+}
+
+/// The immutable facts of a frozen message (`record.toml`).
+public struct OutboxRecord: Sendable, Hashable {
+    /// The entry id, which is also its folder's name (see `Outbox.newID`).
+    public var id: String
+    public var messageID: String
+    public var account: String
+    /// The formatted From header value, as the user saw it (may contain Japanese).
+    public var from: String
+    /// The envelope sender (`MAIL FROM`).
+    public var mailFrom: String
+    public var recipients: [OutboxRecipient]
+    public var subject: String
+    public var attachments: [OutboxAttachment]
+    public var confirmation: ConfirmationRecord
+    /// When the user confirmed, in seconds since 1970.
+    public var confirmedAt: Double
+    public var holdSeconds: Int
+    /// Where the transmitted bytes start in `message.eml` (after the Bcc header kept for the sent copy).
+    public var messageOffset: Int64
+    /// How many bytes are transmitted: `message.eml` is exactly `messageOffset + messageSize` bytes.
+    public var messageSize: Int64
+
+    public init(
+        id: String, messageID: String, account: String, from: String, mailFrom: String, recipients: [OutboxRecipient],
+        subject: String, attachments: [OutboxAttachment], confirmation: ConfirmationRecord, confirmedAt: Double,
+        holdSeconds: Int, messageOffset: Int64, messageSize: Int64
+    ) {
+        self.id = id
+        self.messageID = messageID
+        self.account = account
+        self.from = from
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.subject = subject
+        self.attachments = attachments
+        self.confirmation = confirmation
+        self.confirmedAt = confirmedAt
+        self.holdSeconds = holdSeconds
+        self.messageOffset = messageOffset
+        self.messageSize = messageSize
+    }
+}
+
+/// A frozen message as found in the outbox.
+public struct OutboxEntry: Sendable {
+    public var record: OutboxRecord
+    public var state: SendState
+    /// Set by a deliberate "send it now" from another terminal, for the owner to act on.
+    public var releaseRequested: Bool
+    /// The entry's folder, `<outbox>/<id>`.
+    public var directory: String
+    /// Whether a composer snapshot (`draft.eml`) was kept, for undo and edit.
+    public var hasDraft: Bool
+
+    public init(record: OutboxRecord, state: SendState, releaseRequested: Bool, directory: String, hasDraft: Bool) {
+        self.record = record
+        self.state = state
+        self.releaseRequested = releaseRequested
+        self.directory = directory
+        self.hasDraft = hasDraft
+    }
+
+    public var id: String { record.id }
+    /// The spool file: the Bcc header, then from `record.messageOffset` the bytes to transmit.
+    public var messagePath: String { directory + "/" + Outbox.messageName }
+}
