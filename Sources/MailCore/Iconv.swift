@@ -4,9 +4,10 @@ import Glibc
 
 /// Character set conversion to UTF-8 through the C library's iconv (pure computation, no I/O),
 /// for the legacy Japanese charsets found in mail: ISO-2022-JP, Shift_JIS/CP932, EUC-JP.
-enum Iconv {
+/// Public so that Bulk can read recipient files saved by Excel in Shift_JIS.
+public enum Iconv {
     /// The text, or nil when `charset` is unknown or the bytes are not valid in it.
-    static func decode(_ bytes: [UInt8], from charset: String) -> String? {
+    public static func decode(_ bytes: [UInt8], from charset: String) -> String? {
         let converter = iconv_open("UTF-8", charset)
         guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
