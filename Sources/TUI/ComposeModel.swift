@@ -39,7 +39,7 @@ public struct AttachmentItem: Equatable, Sendable {
 public enum ComposeMode: Equatable, Sendable {
     /// Typing into a field (the initial mode).
     case editing(ComposeField)
-    /// Command keys (t c b s i a D e y P q ?).
+    /// Command keys (t c b s i a D e y u o P q ?).
     case command
     /// A one-line prompt: the attachment path.
     case attachPrompt(LineEditor)
@@ -84,6 +84,10 @@ public enum ComposeEffect: Equatable, Sendable {
     case leave(keepDraft: Bool)
     case resumeDraft(id: String)
     case discardDraft(id: String)
+    /// Take back the newest held message (before it is sent).
+    case undoHeld
+    /// Show the outbox: held, failed and interrupted messages.
+    case openOutbox
 }
 
 /// The composer's state and its key handling. Pure: no I/O, no clock.
@@ -101,6 +105,9 @@ public struct ComposeModel: Equatable, Sendable {
     /// Parse errors of address fields, shown under the field.
     public private(set) var fieldErrors: [ComposeField: String] = [:]
     public var status: StatusMessage?
+    /// Messages held in the outbox, for the status line ("1 held: sends in 42 s — u undo · o outbox");
+    /// set by the loop every second, shown when there is no status to show.
+    public var heldLine: String?
     /// Goes up on every change to the message; the loop saves the draft when it moves.
     public private(set) var revision = 0
 
@@ -143,6 +150,8 @@ public struct ComposeModel: Equatable, Sendable {
         ("D", "Detach", "remove the selected attachment (↑ ↓ select)"),
         ("e", "Editor", "edit the body in $VISUAL / $EDITOR / vi"),
         ("y", "Send", "check recipients and attachments, then send"),
+        ("u", "Undo", "take back the newest held message (before it is sent)"),
+        ("o", "Outbox", "held, failed and interrupted messages"),
         ("P", "Postpone", "save the draft and leave"),
         ("q", "Quit", "leave (asks: save draft / discard / back)"),
         ("?", "Help", "this help"),
@@ -299,6 +308,8 @@ public struct ComposeModel: Equatable, Sendable {
             } else {
                 return [.review]
             }
+        case .char("u"): return [.undoHeld]
+        case .char("o"): return [.openOutbox]
         case .char("P"): return [.leave(keepDraft: true)]
         case .char("q"): mode = .quitPrompt
         case .char("?"): mode = .help

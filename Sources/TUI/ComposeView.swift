@@ -98,6 +98,9 @@ public enum ComposeView {
         // Status line and legend.
         if let status = model.status {
             grid.put(" " + DisplayWidth.displayable(status.text), row: statusRow, column: 0, role: status.isError ? .danger : .status)
+        } else if let held = model.heldLine {
+            // Held messages are worth more than the mode hint, never more than a status.
+            grid.put(" " + DisplayWidth.displayable(held), row: statusRow, column: 0, role: .warning)
         } else {
             grid.put(" " + modeHint(model), row: statusRow, column: 0, role: .status)
         }
@@ -225,10 +228,11 @@ public enum ComposeView {
     }
 
     static func helpLines() -> [String] {
-        var lines = ["Command keys (after Esc):", ""]
+        // No blank line under the headings: with every key listed the box still fits 24 rows.
+        var lines = ["Command keys (after Esc):"]
         for entry in ComposeModel.commandKeys { lines.append("  \(entry.key.padding(toWidth: 4)) \(entry.help)") }
         lines += [
-            "", "While typing:", "",
+            "", "While typing:",
             "  Tab / Shift-Tab  next / previous field (nothing is ever completed)",
             "  Esc              stop typing, back to the command keys",
             "  Ctrl-C           leave now; the draft is kept", "", "Any key closes this help.",
