@@ -20,6 +20,9 @@ public enum SendEvent: Hashable, Sendable {
     case submitted(refused: [String], now: Instant)
     /// The submission failed as a whole; `reason` is the server's (or the transport's) words.
     case failure(temporary: Bool, reason: String, now: Instant)
+    /// The connection broke after the whole message had been handed over, before the server's
+    /// answer: the server may or may not have it, so it is never resent automatically.
+    case lost(reason: String, now: Instant)
     /// guardmail started again and found this message in the journal in its last state.
     case restarted
     /// Take the frozen message back into the composer (after an interruption or a failure).
@@ -29,7 +32,7 @@ public enum SendEvent: Hashable, Sendable {
 
     /// The events without their values.
     public enum Kind: String, CaseIterable, Hashable, Sendable {
-        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, restarted, edit, discard
+        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, lost, restarted, edit, discard
     }
 
     public var kind: Kind {
@@ -42,6 +45,7 @@ public enum SendEvent: Hashable, Sendable {
         case .tick: .tick
         case .submitted: .submitted
         case .failure: .failure
+        case .lost: .lost
         case .restarted: .restarted
         case .edit: .edit
         case .discard: .discard

@@ -23,7 +23,8 @@ public enum SendState: Hashable, Sendable, Codable {
     case failedTemporarily(reason: String, attempt: Int, retryAt: Instant, recipients: [String])
     /// A permanent failure: kept with the server's words until the user retries, edits or discards.
     case failedPermanently(reason: String, recipients: [String])
-    /// The process died while submitting: the server may or may not have the message. Never
+    /// The process died while submitting, or the connection broke after the whole message was
+    /// handed over: the server may or may not have the message. Never
     /// resent automatically; the user may release it (a deliberate re-send) or discard it.
     case unknown(recipients: [String])
     /// Found after a restart while it was holding or waiting to retry: nothing was sent and

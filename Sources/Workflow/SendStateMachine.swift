@@ -41,7 +41,7 @@ public struct SendStateMachine: Sendable {
         case (.editing, .confirm),
              (.confirming, .backToEditing), (.confirming, .freeze),
              (.holding, .undo), (.holding, .release),
-             (.submitting, .submitted), (.submitting, .failure),
+             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost),
              (.partiallySent, .release), (.partiallySent, .discard),
              (.failedTemporarily, .release), (.failedTemporarily, .edit), (.failedTemporarily, .discard),
              (.failedPermanently, .release), (.failedPermanently, .edit), (.failedPermanently, .discard),
@@ -125,7 +125,8 @@ public struct SendStateMachine: Sendable {
             return [.recordState]
 
         // Never resent automatically: the server may already have it.
-        case let (.submitting(_, recipients), .restarted):
+        case let (.submitting(_, recipients), .lost(_, _)),
+             let (.submitting(_, recipients), .restarted):
             state = .unknown(recipients: recipients)
             return [.recordState]
 

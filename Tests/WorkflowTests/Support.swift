@@ -52,6 +52,7 @@ let sampleEvents: [SendEvent] = [
     .tick(now: t(50)), .tick(now: t(100)), .tick(now: t(200)), .tick(now: t(100_000)),
     .submitted(refused: [], now: t(101)), .submitted(refused: [bob], now: t(101)),
     .failure(temporary: true, reason: "421", now: t(101)), .failure(temporary: false, reason: "554", now: t(101)),
+    .lost(reason: "connection reset after the data", now: t(101)),
     .restarted,
     .edit,
     .discard,

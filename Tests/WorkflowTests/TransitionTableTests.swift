@@ -78,6 +78,8 @@ let transitions: [Transition] = [
                .failedPermanently(reason: "554 rejected", recipients: everyone), [.recordState]),
     Transition(submitting1, .tick(now: t(101)), submitting1, []),
     Transition(submitting1, .restarted, unknown, [.recordState], "never resent automatically"),
+    Transition(submitting1, .lost(reason: "connection reset after the data", now: t(101)), unknown, [.recordState],
+               "the server may have it: never resent automatically"),
     // sent
     Transition(.sent(at: t(101)), .tick(now: t(500)), .sent(at: t(101)), []),
     Transition(.sent(at: t(101)), .restarted, .sent(at: t(101)), []),
