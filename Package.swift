@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "TUI", dependencies: ["MailCore", "GuardTOML", "Policy"]),
         // The send workflow: editing → confirming → holding → submitting → outcome; time is passed in.
         .target(name: "Workflow"),
+        // Bulk announcements: recipient files (CSV/TSV/lists, UTF-8 or Shift_JIS), templates, batches.
+        .target(name: "Bulk", dependencies: ["MailCore"]),
 
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore"]),
@@ -40,18 +42,20 @@ let package = Package(
         .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),
         // The send journal: an append-only SQLite record of every message, its recipients and outcome.
         .target(name: "Journal", dependencies: ["CSQLite", "MailCore", "Store"]),
+        // Frozen messages waiting for their hold to end or for the user: durable, one folder each.
+        .target(name: "Outbox", dependencies: ["Store", "MailCore", "Workflow", "GuardTOML"]),
         // The send path shared by `guardmail send` and the composer: build, spool, submit.
-        .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config", "Policy"]),
+        .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config", "Policy", "Outbox", "Journal", "Workflow"]),
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
-        .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy"]),
+        .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
 
         // The executable: argument parsing and wiring.
         .executableTarget(
             name: "guardmail",
             dependencies: [
-                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy", "GuardTOML",
+                "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy", "GuardTOML", "Journal", "Outbox", "Workflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +70,8 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Policy"], exclude: ["__Snapshots__"]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
+        .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

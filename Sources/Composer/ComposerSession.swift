@@ -10,6 +10,7 @@ import Policy
 import Store
 import TUI
 import Transport
+import Workflow
 
 /// How the composer ended.
 public enum ComposerOutcome: Sendable, Equatable {
@@ -31,6 +32,17 @@ public final class ComposerSession {
     /// The confirmation screen, while it is open, and the message it is about.
     var confirm: ConfirmModel?
     var reviewed: OutgoingMessage?
+    var reviewedInspections: [Inspection] = []
+    /// The outbox, the journal and the server; nil when the journal cannot be opened (then
+    /// nothing can be sent, and `dispatcherProblem` says why).
+    let dispatcher: Dispatcher?
+    let dispatcherProblem: String?
+    /// The messages the hold screen shows (more than one after "send individually").
+    var holding: [String] = []
+    var holdStatus: StatusMessage?
+    var outboxScreen: OutboxScreen?
+    /// The second shown on the last frame, so the countdowns redraw once a second.
+    var lastDrawnSecond = -1
     let drafts: DraftStore
     let detector = ContentTypeDetector()
     var model: ComposeModel
@@ -41,12 +53,20 @@ public final class ComposerSession {
     static let draftDelay = 0.5
 
     public init(
-        account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true
+        account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true,
+        accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
     ) {
         self.account = account
         self.paths = paths
         self.theme = theme
         self.policy = policy
+        do {
+            dispatcher = try Dispatcher(paths: paths, accounts: accounts)
+            dispatcherProblem = nil
+        } catch {
+            dispatcher = nil
+            dispatcherProblem = error.message
+        }
         drafts = DraftStore(directory: paths.draftsDirectory)
         draftID = Self.newDraftID()
         model = ComposeModel(
@@ -68,14 +88,20 @@ public final class ComposerSession {
     public func run() throws(TerminalError) -> ComposerOutcome {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
+        // Fail closed: messages a previous run left held or half-done wait for the user.
+        if let dispatcher, !dispatcher.adoptAbandoned(now: Dispatcher.wallClock()).isEmpty {
+            openOutbox(.restart)
+        }
         render(terminal)
         while true {
             if let signal = terminal.takeSignal() {
                 saveDraft(force: true)
                 return .interrupted(signal: signal)
             }
+            if let outcome = tickHolds(terminal) { return outcome }
             guard let first = terminal.readKey(timeoutMilliseconds: 200) else {
                 saveDraftIfQuiet()
+                redrawIfSecondChanged(terminal)
                 continue
             }
             // Handle everything already typed or pasted before drawing again.
@@ -91,6 +117,16 @@ public final class ComposerSession {
         }
     }
 
+    /// Countdowns on screen (the hold screen, the status line, the outbox view) move once a second.
+    func redrawIfSecondChanged(_ terminal: CursesTerminal) {
+        guard let dispatcher, !dispatcher.ownedItems.isEmpty || outboxScreen != nil else { return }
+        let second = Int(Dispatcher.wallClock().seconds)
+        if second != lastDrawnSecond {
+            if outboxScreen != nil { refreshOutbox() }
+            render(terminal)
+        }
+    }
+
     /// Applies one key; returns an outcome when the composer should end.
     func handle(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
         let size = terminal.size
@@ -98,7 +134,14 @@ public final class ComposerSession {
             saveDraft(force: true)
             return .postponed
         }
+        if outboxScreen != nil { return handleOutbox(key, terminal) }
+        if !holding.isEmpty { return handleHold(key, terminal) }
         if confirm != nil { return handleConfirm(key, terminal) }
+        if key == .char("q"), model.mode == .command, hasPendingHolds {
+            // Leaving with held messages: decide for each first (send now, edit, discard, undo).
+            openOutbox(.leaving)
+            return nil
+        }
         let layout = ComposeView.layout(model, width: size.width, height: size.height)
         if key == .resize { return nil }
         let before = model.revision
@@ -123,6 +166,15 @@ public final class ComposerSession {
                 resume(id)
             case .discardDraft(let id):
                 drafts.delete(id: id)
+            case .undoHeld:
+                let newest = dispatcher?.ownedItems.filter { $0.state.kind == .holding }.last
+                if let newest {
+                    undo([newest.id], terminal)
+                } else {
+                    model.status = StatusMessage("No message is held; nothing to undo.", isError: true)
+                }
+            case .openOutbox:
+                openOutbox(.browse)
             }
         }
         return nil
@@ -130,10 +182,21 @@ public final class ComposerSession {
 
     func render(_ terminal: CursesTerminal) {
         let size = terminal.size
+        let now = Dispatcher.wallClock()
+        lastDrawnSecond = Int(now.seconds)
+        if let outboxScreen {
+            terminal.draw(OutboxView.render(outboxScreen, width: size.width, height: size.height))
+            return
+        }
+        if let hold = holdScreen(now: now) {
+            terminal.draw(HoldView.render(hold, width: size.width, height: size.height))
+            return
+        }
         if let confirm {
             terminal.draw(ConfirmView.render(confirm, width: size.width, height: size.height))
             return
         }
+        model.heldLine = heldSummary(now: now)
         let layout = ComposeView.layout(model, width: size.width, height: size.height)
         model.body.scrollToCursor(width: size.width, height: layout.bodyHeight)
         terminal.draw(ComposeView.render(model, width: size.width, height: size.height))
@@ -229,7 +292,7 @@ public final class ComposerSession {
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-            let history = PolicySetup.history(paths: paths)
+            let (history, historyWarning) = PolicySetup.history(paths: paths)
             let decision = PolicyEngine.evaluate(
                 PolicySetup.input(message, inspections: inspections, history: history, addressBook: book),
                 config: policy)
@@ -249,9 +312,10 @@ public final class ComposerSession {
                         preview: $0.previewLines(limit: 4))
                 },
                 findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external))
-            if let warning = warnings.first { screen.status = StatusMessage(warning, isError: true) }
+            if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
             confirm = screen
             reviewed = message
+            reviewedInspections = inspections
         } catch let error as DeliveryError {
             model.status = StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true)
         } catch {
@@ -284,72 +348,12 @@ public final class ComposerSession {
                     single.bcc = []
                     return single
                 }
-                return submit(individual, terminal)
+                freeze(individual, screen: screen, inspections: reviewedInspections, terminal)
             case .send:
-                return submit([message], terminal)
+                freeze([message], screen: screen, inspections: reviewedInspections, terminal)
             }
         }
         return nil
-    }
-
-    /// Sends each message through one connection. Ends the composer when every recipient took
-    /// its message; otherwise stays with the reasons on screen and the draft kept.
-    func submit(_ messages: [OutgoingMessage], _ terminal: CursesTerminal) -> ComposerOutcome? {
-        confirm = nil
-        model.mode = .command
-        model.status = StatusMessage("Sending…")
-        render(terminal)
-        var lines: [String] = []
-        var refusedTotal = 0
-        do {
-            let server = try Delivery.server(for: account)
-            let submitter: SMTPSubmitter
-            do {
-                submitter = try SMTPSubmitter(server: server)
-            } catch {
-                throw DeliveryError(.transport(error.kind, temporary: false), error.message)
-            }
-            for (index, message) in messages.enumerated() {
-                let stamp = Delivery.stamp(for: message)
-                let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: false)
-                defer { FileSystem.remove(spooled.path) }
-                var lastPercent = -1
-                let prefix = messages.count > 1 ? "Sending \(index + 1) of \(messages.count)… " : "Sending… "
-                let result = try Delivery.submit(spooled, through: submitter) { sent, total in
-                    guard total > 1 << 20 else { return }
-                    let percent = Int(sent * 100 / total)
-                    if percent != lastPercent {
-                        lastPercent = percent
-                        self.model.status = StatusMessage(prefix + "\(percent)% (\(formatBytes(sent)) of \(formatBytes(total)))")
-                        self.render(terminal)
-                    }
-                }
-                lines += result.accepted.map { "accepted: \($0.address)" }
-                lines += result.refused.map { "refused: \($0.address): \($0.reply?.description ?? "not tried")" }
-                if let warning = Delivery.keepSentCopy(spooled, folder: SentFolder(directory: paths.sentDirectory)) {
-                    lines.append("warning: \(warning)")
-                }
-                refusedTotal += result.refused.count
-                lines.append(
-                    result.refused.isEmpty
-                        ? "sent \(spooled.messageID) to \(result.accepted.count) recipient\(result.accepted.count == 1 ? "" : "s")"
-                        : "sent \(spooled.messageID) to \(result.accepted.count) of \(result.recipients.count) recipients")
-            }
-        } catch let error as DeliveryError {
-            model.status = StatusMessage("Not sent: \(error.message.replacingNewlines)", isError: true)
-            if !lines.isEmpty { model.status!.text += " (\(lines.filter { $0.hasPrefix("sent ") }.count) message(s) went out before this)" }
-            return nil
-        } catch {
-            model.status = StatusMessage("Not sent: \(error)", isError: true)
-            return nil
-        }
-        if refusedTotal == 0 {
-            drafts.delete(id: draftID)
-            return .sent(lines: lines, refused: 0)
-        }
-        // Delivered to some: keep the draft so nothing is lost, and say who was refused.
-        lines.append("\(refusedTotal) recipient(s) refused; the draft is kept")
-        return .sent(lines: lines, refused: refusedTotal)
     }
 
     // MARK: Drafts
@@ -363,17 +367,7 @@ public final class ComposerSession {
     func saveDraft(force: Bool) {
         let changed = model.revision != savedRevision
         guard changed || (force && model.hasContent && drafts.load(id: draftID) == nil) else { return }
-        var record = DraftRecord(id: draftID, account: account.name)
-        record.to = model.to.text
-        record.cc = model.cc.text
-        record.bcc = model.bcc.text
-        record.subject = model.subject.text
-        record.body = model.body.text
-        record.attachmentPaths = model.attachments.map(\.path)
-        if case .editing(let field) = model.mode { record.field = field.rawValue }
-        record.bodyLine = model.body.cursor.line
-        record.bodyColumn = model.body.cursor.column
-        record.savedAt = Int64(time(nil))
+        let record = currentDraftRecord()
         do {
             try drafts.save(record)
             savedRevision = model.revision

@@ -196,6 +196,30 @@ public enum Delivery {
         }
     }
 
+    /// The exit status for a transport failure (sysexits.h): 75 temporary, 77 login denied,
+    /// 78 a bad URL, 74 an unreadable message file, 69 anything else the server refused.
+    public static func exitStatus(kind: TransportError.Kind, temporary: Bool) -> Int32 {
+        if temporary { return 75 }
+        switch kind {
+        case .loginDenied: return 77
+        case .badURL: return 78
+        case .messageUnreadable: return 74
+        default: return 69
+        }
+    }
+
+    public static func exitStatus(for error: TransportError) -> Int32 {
+        exitStatus(kind: error.kind, temporary: error.isTemporary)
+    }
+
+    /// Who confirmed a message, for the journal: the login name at the host name.
+    public static func confirmer() -> String {
+        var host = [CChar](repeating: 0, count: 256)
+        let hostName = gethostname(&host, host.count) == 0 ? String(cString: host) : "localhost"
+        let login = getpwuid(getuid()).flatMap { $0.pointee.pw_name }.map { String(cString: $0) } ?? "uid \(getuid())"
+        return "\(login)@\(hostName)"
+    }
+
     /// A fresh stamp: the current time with the local UTC offset, a random Message-ID and boundary.
     public static func stamp(for message: OutgoingMessage) -> MessageStamp {
         var now = time(nil)

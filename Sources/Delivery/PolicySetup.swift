@@ -1,5 +1,6 @@
 import Config
 import Inspect
+import Journal
 import MailCore
 import Policy
 import Store
@@ -55,10 +56,25 @@ public enum PolicySetup {
         return (AddressBook.merged(books), warnings)
     }
 
-    /// Who has been written to before, from the sent folder.
-    public static func history(paths: DataPaths) -> SendHistory {
-        let record = SentFolder(directory: paths.sentDirectory).history()
-        return SendHistory(addresses: record.addresses, domains: record.domains)
+    /// Who has been written to before: the recipients the send journal records as accepted.
+    /// While the journal holds no message yet (a first start, or mail sent by a version without
+    /// the journal), the sent folder's headers. A journal that cannot be read is a warning, and
+    /// the history is then empty: every recipient counts as new, which asks more, never less.
+    public static func history(paths: DataPaths) -> (SendHistory, warning: String?) {
+        func sentFolder() -> SendHistory {
+            let record = SentFolder(directory: paths.sentDirectory).history()
+            return SendHistory(addresses: record.addresses, domains: record.domains)
+        }
+        guard FileSystem.exists(paths.journalFile) else { return (sentFolder(), nil) }
+        do {
+            let journal = try SendJournal(path: paths.journalFile)
+            defer { journal.close() }
+            if try journal.list(limit: 1).isEmpty { return (sentFolder(), nil) }
+            let record = try journal.history()
+            return (SendHistory(addresses: record.addresses, domains: record.domains), nil)
+        } catch {
+            return (SendHistory(addresses: [], domains: []), "\(error); every recipient is treated as new")
+        }
     }
 
     public static func input(

@@ -86,7 +86,17 @@ public final class SMTPSubmitter {
             }
             return SubmissionResult(recipients: recipients, dataReply: session.finalReply, bytesSent: session.bytesRead)
         }
-        throw describe(code, handle: handle, session: session, recipients: recipients)
+        var error = describe(code, handle: handle, session: session, recipients: recipients)
+        if error.kind == .connectionLost || error.kind == .timeout, session.finalReply == nil,
+           request.messageSize > 0, session.bytesRead >= request.messageSize {
+            // Every byte (and so the final dot) was handed to the connection and no answer came:
+            // the server may have queued the message. Saying "not sent" here would invite a
+            // duplicate.
+            error.afterData = true
+            error.message = "the connection to \(server.endpoint) broke after the whole message was sent and before the server answered, "
+                + "so it may or may not have been delivered (\(error.message))"
+        }
+        throw error
     }
 
     private func configure(_ handle: UnsafeMutableRawPointer, request: SubmissionRequest, recipients: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {

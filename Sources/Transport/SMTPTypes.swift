@@ -147,6 +147,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var reply: SMTPReply?
     /// Per-recipient results known at the time of failure (e.g. all refused).
     public var recipients: [RecipientResult]
+    /// The whole message had been handed over when the connection broke or went silent, with no
+    /// answer to the end of the data: the server may have it. Never retry such a send on its own.
+    public var afterData = false
 
     public init(_ kind: Kind, _ message: String, reply: SMTPReply? = nil, recipients: [RecipientResult] = []) {
         self.kind = kind

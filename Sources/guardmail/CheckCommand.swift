@@ -53,6 +53,8 @@ struct Check: ParsableCommand {
 
         let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
         for warning in warnings { report(warning) }
+        let (history, historyWarning) = PolicySetup.history(paths: paths)
+        if let historyWarning { report(historyWarning) }
         let input = PolicyInput(
             from: from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes, subject: message.subject,
             body: message.body,
@@ -62,7 +64,7 @@ struct Check: ParsableCommand {
                     name: attachment.fileName, size: Int64(attachment.content.count), contentType: attachment.contentType,
                     text: isText ? String(decoding: attachment.content.prefix(2 << 20), as: UTF8.self) : nil)
             },
-            history: PolicySetup.history(paths: paths), addressBook: book)
+            history: history, addressBook: book)
         let decision = PolicyEngine.evaluate(input, config: policy)
         if json {
             Console.output(PolicyReport.json(file: file, decision: decision))

@@ -50,7 +50,10 @@ struct Compose: ParsableCommand {
         let initial = DraftInput(
             to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
         let session = ComposerSession(
-            account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts)
+            account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts,
+            accounts: { (name: String) throws(DeliveryError) -> AccountConfig in
+                do throws(ConfigError) { return try config.account(named: name) } catch { throw DeliveryError(.config, error.message) }
+            })
         let outcome: ComposerOutcome
         do {
             outcome = try session.run()

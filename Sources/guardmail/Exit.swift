@@ -25,13 +25,7 @@ enum Exit {
         case .config: return config
         case .io: return ioError
         case .transport(let kind, let temporary):
-            if temporary { return tempFail }
-            switch kind {
-            case .loginDenied: return noPermission
-            case .badURL: return config
-            case .messageUnreadable: return ioError
-            default: return unavailable
-            }
+            return Delivery.exitStatus(kind: kind, temporary: temporary)
         }
     }
 }

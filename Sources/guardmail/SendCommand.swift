@@ -6,6 +6,8 @@ import Policy
 import MailCore
 import Store
 import Transport
+import Outbox
+import Workflow
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +35,15 @@ struct MessageOptions: ParsableArguments {
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send a message without the composer.",
-        discussion: "Exit codes: 0 sent to every recipient, 65 bad input (nothing sent), 69 refused or unreachable, 75 temporary failure, 77 login denied, 78 configuration."
+        discussion: """
+            The message is frozen in the outbox and held first (10 s internal only, 60 s with an \
+            external recipient; set by the policy): the countdown goes to standard error. Ctrl-C \
+            during the hold cancels it, and so does `guardmail outbox cancel ID` from another \
+            terminal (exit 0, nothing sent). A message that could not be sent to everyone stays \
+            in the outbox (`guardmail outbox`).
+            Exit codes: 0 sent to every recipient (or cancelled), 1 policy, 65 bad input (nothing sent), \
+            69 refused or unreachable, 75 temporary failure or unknown outcome, 77 login denied, 78 configuration.
+            """
     )
 
     @OptionGroup var message: MessageOptions
@@ -51,10 +61,11 @@ struct Send: ParsableCommand {
 
     func run() throws {
         let paths = DataPaths.fromEnvironment()
+        let config: GuardmailConfig
         let account: AccountConfig
         let policy: PolicyConfig
         do {
-            let config = try loadConfig(message.config ?? paths.configFile)
+            config = try loadConfig(message.config ?? paths.configFile)
             account = try config.account(named: message.account)
             policy = try PolicySetup.load(user: config.policy)
         } catch {
@@ -64,7 +75,7 @@ struct Send: ParsableCommand {
         do {
             let input = try readInput()
             let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
-            try applyPolicy(outgoing, policy: policy, paths: paths)
+            let (findings, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
@@ -73,46 +84,76 @@ struct Send: ParsableCommand {
                 Console.error(spooled.envelope.transcript + "\n")
                 return
             }
-            let server = try Delivery.server(for: account)
+            let dispatcher = try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
+                do throws(ConfigError) { return try config.account(named: name) } catch { throw DeliveryError(.config, error.message) }
+            }
+            // The password command and the server settings are checked before anything is frozen:
+            // a configuration mistake should not leave a message in the outbox.
+            try dispatcher.prepare(account: account)
+            let classifier = policy.classifier(sender: outgoing.from)
+            let external = outgoing.envelope.recipients.contains { !classifier.isInternal($0.mailbox) }
+            let hold = policy.holdSeconds(hasExternalRecipients: external)
+            let confirmation = ConfirmationRecord(
+                confirmedBy: Delivery.confirmer(), via: "send",
+                tickedRecipients: [], tickedAttachments: [],
+                findings: findings.map {
+                    OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message,
+                                  accepted: $0.severity == .confirm)
+                },
+                challenges: [])
+            let id = try dispatcher.freeze(
+                outgoing, stamp: stamp, account: account, holdSeconds: hold, confirmation: confirmation,
+                inspections: inspections, draft: DraftRecord?.none, now: Dispatcher.wallClock())
             let progress = ProgressLine(enabled: isatty(2) == 1)
-            let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
-            defer { FileSystem.remove(spooled.path) }
-            let submitter: SMTPSubmitter
-            do {
-                submitter = try SMTPSubmitter(server: server)
-            } catch {
-                throw DeliveryError(.transport(error.kind, temporary: false), error.message)
-            }
-            let result = try Delivery.submit(spooled, through: submitter) { sent, total in progress.update(sent, total) }
+            dispatcher.progress = { (_: String, sent: Int64, total: Int64) in progress.update(sent, total) }
+            let outcome = HoldCountdown(dispatcher: dispatcher, id: id, holdSeconds: hold).run()
             progress.finish()
-            if let warning = Delivery.keepSentCopy(spooled, folder: SentFolder(directory: paths.sentDirectory)) {
-                report(warning)
-            }
-            try finish(result, messageID: spooled.messageID)
+            dispatcher.relinquish(now: Dispatcher.wallClock())
+            try finish(outcome)
         } catch let error as DeliveryError {
             throw fail(error)
         }
     }
 
+    /// Prints what happened and exits with its status.
+    private func finish(_ report: DispatchReport) throws {
+        switch report.outcome {
+        case .sent:
+            for line in report.lines { Console.output(line + "\n") }
+            return
+        case .cancelledElsewhere, .undone, .discarded:
+            for line in report.lines { Console.error("guardmail: \(line)\n") }
+            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+            return
+        default:
+            for line in report.lines {
+                if line.hasPrefix("accepted: ") { Console.output(line + "\n") } else { Console.error("guardmail: \(line)\n") }
+            }
+            throw ExitCode(report.exitStatus == 0 ? Exit.unavailable : report.exitStatus)
+        }
+    }
+
     /// The same policy as the confirmation screen: blocks stop the send; findings that need
     /// confirmation stop it unless accepted with --accept. Findings go to standard error.
-    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws {
+    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> ([Finding], [Inspection]) {
         let inspections: [Inspection]
         do {
-            // The types came from file(1) while building the message; the fingerprint is not
-            // needed to decide, and would read every file once more.
+            // The types came from file(1) while building the message. The SHA-256 goes into the
+            // send journal; a dry run does not need it.
             inspections = try AttachmentInspector().inspect(
-                outgoing.attachments.map(\.source), contentTypes: outgoing.attachments.map(\.contentType), fingerprint: false)
+                outgoing.attachments.map(\.source), contentTypes: outgoing.attachments.map(\.contentType), fingerprint: !dryRun)
         } catch {
             throw DeliveryError(.data, error.message)
         }
         let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
         for warning in warnings { report(warning) }
+        let (history, historyWarning) = PolicySetup.history(paths: paths)
+        if let historyWarning { report(historyWarning) }
         let decision = PolicyEngine.evaluate(
-            PolicySetup.input(outgoing, inspections: inspections, history: PolicySetup.history(paths: paths), addressBook: book),
+            PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
             config: policy)
         for finding in decision.findings { report(PolicyReport.line(finding)) }
-        if dryRun { return }
+        if dryRun { return (decision.findings, inspections) }
         if let block = decision.findings.first(where: { $0.severity == .block }) {
             let fixes = block.fixes.isEmpty ? "" : " (in the composer: \(block.fixes.map(\.rawValue).joined(separator: " or ")))"
             report("blocked by \(block.ruleID); nothing was sent\(fixes)")
@@ -125,6 +166,7 @@ struct Send: ParsableCommand {
                 + open.map { "--accept \($0)" }.joined(separator: " "))
             throw ExitCode(Exit.policy)
         }
+        return (decision.findings, inspections)
     }
 
     private func readInput() throws(DeliveryError) -> DraftInput {
@@ -147,23 +189,6 @@ struct Send: ParsableCommand {
         return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
     }
 
-    /// Prints each recipient's outcome; a refusal makes the exit status non-zero.
-    private func finish(_ result: SubmissionResult, messageID: String) throws {
-        for recipient in result.accepted {
-            Console.output("accepted: \(recipient.address)\n")
-        }
-        let refused = result.refused
-        for recipient in refused {
-            report("refused: \(recipient.address): \(recipient.reply?.description ?? "not tried")")
-        }
-        if refused.isEmpty {
-            Console.output("sent \(messageID) to \(result.accepted.count) recipient\(result.accepted.count == 1 ? "" : "s")\n")
-            return
-        }
-        report("sent \(messageID) to \(result.accepted.count) of \(result.recipients.count) recipients; \(refused.count) refused")
-        let allTemporary = refused.allSatisfy { $0.reply?.isTemporary ?? true }
-        throw ExitCode(allTemporary ? Exit.tempFail : Exit.unavailable)
-    }
 }
 
 /// Loads the config file and picks the account.

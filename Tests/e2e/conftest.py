@@ -113,17 +113,20 @@ _DEFAULT = object()
 def config_for(pki):
     """config_for(server=None, *, url=None, from_addr=FROM, username="taro",
     password_command=PASSWORD_COMMAND, ca_file=<test CA>, insecure=None,
-    extra_lines=(), account="test") -> TOML text.
+    extra_lines=(), account="test", hold=0) -> TOML text.
 
     A keyword set to None leaves that key out.  ca_file defaults to the test
-    CA; url defaults to server.url.
+    CA; url defaults to server.url.  `hold` sets both hold lengths of the
+    user's [policy] (0: a send goes through the outbox at once; None: the
+    built-in 10 s / 60 s); tests of the hold itself pass their own.
     """
 
     def build(server: Optional[smtpserver.SMTPServer] = None, *, url: Optional[str] = None,
               from_addr: Optional[str] = FROM, username: Optional[str] = "taro",
               password_command: Optional[str] = PASSWORD_COMMAND,
               ca_file=_DEFAULT, insecure: Optional[bool] = None,
-              extra_lines: Sequence[str] = (), account: str = "test") -> str:
+              extra_lines: Sequence[str] = (), account: str = "test",
+              hold: Optional[int] = 0) -> str:
         if url is None:
             if server is None:
                 raise ValueError("config_for needs a server or a url")
@@ -142,7 +145,15 @@ def config_for(pki):
             lines.append(f"ca_file = {toml_str(str(ca_file))}")
         if insecure is not None:
             lines.append(f"insecure = {'true' if insecure else 'false'}")
-        lines.extend(extra_lines)
+        extra = list(extra_lines)
+        if hold is not None:
+            hold_lines = [f"hold_internal_seconds = {hold}", f"hold_external_seconds = {hold}"]
+            if "[policy]" in extra:
+                at = extra.index("[policy]") + 1
+                extra[at:at] = hold_lines
+            else:
+                extra += ["", "[policy]"] + hold_lines
+        lines.extend(extra)
         return "\n".join(lines) + "\n"
 
     return build

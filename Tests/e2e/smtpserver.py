@@ -225,8 +225,14 @@ class RecordingHandler:
 
     def __init__(self, auth_users: Optional[Dict[str, str]] = None,
                  refuse: Optional[Dict[str, str]] = None,
-                 on_transaction: Optional[Callable[[Transaction], Optional[str]]] = None):
+                 on_transaction: Optional[Callable[[Transaction], Optional[str]]] = None,
+                 mail_reply: Optional[str] = None, data_delay: float = 0.0,
+                 drop_in_data: bool = False):
         self.auth_users = dict(auth_users) if auth_users is not None else None
+        self.mail_reply = mail_reply
+        self.data_delay = data_delay
+        self.drop_in_data = drop_in_data
+        self.dropped = 0  # connections cut in the middle of DATA
         self.refuse = {k.lower(): v for k, v in (refuse or {}).items()}
         self.on_transaction = on_transaction
         self._cond = threading.Condition()
@@ -271,6 +277,8 @@ class RecordingHandler:
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         with self._cond:
             self.mail_commands.append(address)
+        if self.mail_reply is not None:
+            return self.mail_reply
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -294,6 +302,10 @@ class RecordingHandler:
             starttls=server._tls_protocol is not None, tls_version=version,
             mail_options=list(envelope.mail_options),
             rcpt_options=list(envelope.rcpt_options), smtp_utf8=envelope.smtp_utf8)
+        if self.data_delay > 0:
+            # Holds the final reply back: the client has sent everything and waits (a client
+            # killed now cannot know whether the message was taken).  Recorded after the wait.
+            await asyncio.sleep(self.data_delay)
         reply = None
         if self.on_transaction is not None:
             reply = self.on_transaction(tx)
@@ -325,6 +337,19 @@ class _RecordingSMTP(SMTP):
             # encrypted, so offer it at once.  Passing auth_require_tls=False
             # instead would work too, but makes aiosmtpd warn on every connection.
             self._auth_require_tls = False
+
+    def data_received(self, data):
+        # drop_in_data: cut the connection at the first bytes of message content, after the
+        # server said 354 -- the client is in the middle of DATA and nothing is queued.
+        handler = self.event_handler
+        if handler.drop_in_data and getattr(self, "_gm_in_data", False):
+            with handler._cond:
+                handler.dropped += 1
+            self.transport.abort()
+            return
+        if handler.drop_in_data and data.rstrip(b"\r\n").upper().endswith(b"DATA"):
+            self._gm_in_data = True
+        super().data_received(data)
 
     def connection_made(self, transport):
         # aiosmtpd calls this a second time after STARTTLS; count the first only.
@@ -366,6 +391,9 @@ class SMTPServer:
     auth_users        {"login": "password"}; None: no AUTH advertised at all
     auth_required     refuse MAIL without AUTH (default: auth_users is not None)
     refuse            {"address": "550 5.1.1 No such user"}: RCPT reply for it
+    mail_reply        answer every MAIL FROM with this (e.g. "421 4.3.2 Try later")
+    data_delay        seconds to wait before answering the end of DATA
+    drop_in_data      abort the connection at the first message bytes after 354
     implicit_tls      TLS from the first byte (smtps://)
     cert              "trusted" | "untrusted" | "mismatch" (see PKI)
     """
@@ -376,14 +404,17 @@ class SMTPServer:
                  auth_required: Optional[bool] = None,
                  refuse: Optional[Dict[str, str]] = None,
                  implicit_tls: bool = False, cert: str = "trusted",
-                 on_transaction=None, ready_timeout: float = 10.0,
+                 on_transaction=None, mail_reply: Optional[str] = None,
+                 data_delay: float = 0.0, drop_in_data: bool = False,
+                 ready_timeout: float = 10.0,
                  hostname: str = "localhost", port: Optional[int] = None):
         if (starttls or implicit_tls) and pki is None:
             raise ValueError("TLS needs a PKI (make_pki)")
         self.pki = pki
         self.implicit_tls = implicit_tls
         self.starttls = starttls and not implicit_tls
-        self.handler = RecordingHandler(auth_users, refuse, on_transaction)
+        self.handler = RecordingHandler(auth_users, refuse, on_transaction, mail_reply=mail_reply,
+                                        data_delay=data_delay, drop_in_data=drop_in_data)
         tls_ctx = server_tls_context(pki.pair(cert)) if (starttls or implicit_tls) else None
         if require_starttls is None:
             require_starttls = self.starttls

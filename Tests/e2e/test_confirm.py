@@ -27,8 +27,8 @@ NO_ORG_POLICY = "/nonexistent/guardmail-e2e/policy.toml"  # never the machine's 
 CONFIRM_LEGEND = [("Space", "Tick"), ("↑↓", "Move"), ("y", "Send"), ("B", "Fix: to Bcc"),
                   ("I", "Fix: one each"), ("q", "Back")]
 
-# The hold before sending is not what these tests are about: no countdown.
-NO_HOLD = ("", "[policy]", "hold_internal_seconds = 0", "hold_external_seconds = 0")
+# The hold before sending is not what these tests are about: the composer home's config
+# (config_for) sets a hold of 0 s.
 
 
 # --------------------------------------------------------------------------
@@ -77,12 +77,6 @@ def open_confirm(pane: Pane) -> str:
                            what="the confirmation screen")
     assert legend_entries(legend_lines(screen)) == CONFIRM_LEGEND, pane.framed(screen)
     return screen
-
-
-def no_hold(composer: ComposerHome, extra_policy=()) -> None:
-    text = composer.config_path.read_text(encoding="utf-8")
-    composer.config_path.write_text(text + "\n".join(NO_HOLD + tuple(extra_policy)) + "\n",
-                                    encoding="utf-8")
 
 
 def launch(composer: ComposerHome, **kwargs) -> Pane:
@@ -154,7 +148,6 @@ BCC_A = "ichiro@client.co.jp, Bob Smith <bob@partner.example.com>"
 
 
 def test_ticks_one_by_one_then_send(composer, tmp_path):
-    no_hold(composer)
     note = tmp_path / NOTE_NAME
     note.write_bytes(NOTE_TEXT.encode("utf-8"))
     digest = hashlib.sha256(note.read_bytes()).hexdigest()
@@ -231,7 +224,6 @@ TO_B_ADDRS = ["ichiro@client.co.jp", "bob@partner.example.com", "hanako@torihiki
 
 
 def test_bulk_block_and_move_to_bcc_fix(composer):
-    no_hold(composer)
     pane = launch(composer, width=240)
     fill(pane, to=", ".join(TO_B), subject="【ご案内】説明会のお知らせ",
          body=["各位", "説明会を開催いたします。"])
@@ -293,7 +285,6 @@ SUBJECT_C = "会議資料の件"
 
 
 def test_forgotten_attachment_back_and_attach(composer, tmp_path):
-    no_hold(composer)
     doc = tmp_path / "会議資料.txt"
     doc.write_bytes("資料の本文\n".encode("utf-8"))
 
@@ -342,7 +333,6 @@ def test_forgotten_attachment_back_and_attach(composer, tmp_path):
 
 
 def test_back_and_edit_clears_ticks(composer, tmp_path):
-    no_hold(composer)
     note = tmp_path / "見積書.txt"
     note.write_bytes("見積金額: 1,000,000円\n".encode("utf-8"))
 
@@ -401,7 +391,6 @@ def seed_sent(composer: ComposerHome, to: str) -> None:
 
 
 def test_lookalike_marked_and_blocked(composer):
-    no_hold(composer)
     seed_sent(composer, "info@yamada-shoji.co.jp")
     pane = launch(composer, width=140)
     fill(pane, to="山田商事 <eigyo@yarnada-shoji.co.jp>", subject="ご注文の確認",

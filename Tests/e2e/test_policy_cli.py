@@ -175,7 +175,7 @@ def test_organisation_layer_wins(guardmail, config_for, server, body_file, tmp_p
     org = tmp_path / "org" / "policy.toml"
     org.parent.mkdir()
     org.write_text(ORG_POLICY, encoding="utf-8")
-    config = config_for(server, extra_lines=USER_POLICY)
+    config = config_for(server, extra_lines=USER_POLICY, hold=None)
 
     result = guardmail(["policy"], config=config, env={"GUARDMAIL_POLICY": str(org)})
     assert result.code == 0, result.describe()
@@ -205,7 +205,7 @@ def test_organisation_layer_wins(guardmail, config_for, server, body_file, tmp_p
 
 def test_user_layer_alone_may_loosen_a_default(guardmail, config_for, server, body_file):
     """Where only the user sets a value, it applies: new-domain at info needs no --accept."""
-    config = config_for(server, extra_lines=USER_POLICY)
+    config = config_for(server, extra_lines=USER_POLICY, hold=None)
     result = guardmail(["policy"], config=config, env={"GUARDMAIL_POLICY": NO_ORG_POLICY})
     rows = policy_rows(result.stdout)
     assert rows["rules.new-domain.severity"][0] == "info", result.describe()

@@ -235,3 +235,37 @@ def test_capture_script_tls_mode_requires_starttls(tmp_path):
         code, _, err = cap.stop()
     assert code == 0, err
     assert [f.read_bytes() for f in files] == [MESSAGE]
+
+
+def test_mail_reply_421_refuses_every_transaction(smtp_server):
+    srv = smtp_server(starttls=False, mail_reply="421 4.3.2 Try again later")
+    with connect(srv) as client:
+        client.ehlo()
+        code, text = client.mail("taro@example.jp")
+        assert code == 421 and b"Try again later" in text
+    srv.settle()
+    assert srv.transactions == []
+
+
+def test_drop_in_data_cuts_the_connection_and_queues_nothing(smtp_server):
+    srv = smtp_server(starttls=False, drop_in_data=True)
+    client = connect(srv)
+    client.ehlo()
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        client.sendmail("taro@example.jp", ["a@example.com"], MESSAGE)
+    srv.settle()
+    assert srv.transactions == []
+    assert srv.handler.dropped == 1
+    assert [a for a, _ in srv.rcpt_attempts] == ["a@example.com"]
+
+
+def test_data_delay_holds_the_final_reply_then_records(smtp_server):
+    import time
+    srv = smtp_server(starttls=False, data_delay=1.0)
+    with connect(srv) as client:
+        client.ehlo()
+        started = time.monotonic()
+        client.sendmail("taro@example.jp", ["a@example.com"], MESSAGE)
+        assert time.monotonic() - started >= 0.9
+    srv.settle()
+    assert len(srv.transactions) == 1

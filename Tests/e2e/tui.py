@@ -96,7 +96,7 @@ TMUX_CMD_TIMEOUT = 10.0
 # The legend in command mode, from the key table in docs/composer.md.
 COMMAND_LEGEND = [("t", "To"), ("c", "Cc"), ("b", "Bcc"), ("s", "Subject"), ("i", "Body"),
                   ("a", "Attach"), ("D", "Detach"), ("e", "Editor"), ("y", "Send"),
-                  ("P", "Postpone"), ("q", "Quit"), ("?", "Help")]
+                  ("u", "Undo"), ("o", "Outbox"), ("P", "Postpone"), ("q", "Quit"), ("?", "Help")]
 
 _counter = itertools.count(1)
 

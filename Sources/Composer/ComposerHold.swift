@@ -1,0 +1,387 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CursesTerminal
+import Delivery
+import Inspect
+import MailCore
+import Outbox
+import Policy
+import Store
+import TUI
+import Workflow
+
+/// The composer's side of the hold: freezing a confirmed message, the countdown screen, the
+/// outbox view, undo, and what the clock brings (a hold ending, a retry, a failure).
+extension ComposerSession {
+    // MARK: Freezing
+
+    /// `y` on a fully ticked confirmation screen: every message goes into the outbox and the
+    /// countdown starts. The composer's draft is now the outbox's snapshot.
+    func freeze(_ messages: [OutgoingMessage], screen: ConfirmModel, inspections: [Inspection], _ terminal: CursesTerminal) {
+        confirm = nil
+        model.mode = .command
+        guard let dispatcher else {
+            model.status = StatusMessage("Not sent: \(dispatcherProblem ?? "the outbox is not available")", isError: true)
+            return
+        }
+        let snapshot = currentDraftRecord()
+        let confirmation = ConfirmationRecord(
+            confirmedBy: Delivery.confirmer(), via: "composer",
+            tickedRecipients: screen.groups.flatMap(\.recipients).filter { screen.isTicked(.recipient($0.key)) }
+                .map(\.mailbox.envelopeAddress),
+            tickedAttachments: screen.attachments.indices.filter { screen.isTicked(.attachment($0)) }.map { screen.attachments[$0].name },
+            findings: screen.findings.map {
+                OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: $0.severity == .confirm)
+            },
+            challenges: screen.challenges.indices.filter { screen.isAnswered($0) }.map { index -> String in
+                switch screen.challenges[index] {
+                case .typeDomain(let domain): return "typed the domain \(domain)"
+                case .typeFileNamePart(_, let fileName): return "typed part of the file name \(fileName)"
+                }
+            })
+        var ids: [String] = []
+        let now = Dispatcher.wallClock()
+        for message in messages {
+            do throws(DeliveryError) {
+                let classifier = policy.classifier(sender: message.from)
+                let external = message.envelope.recipients.contains { !classifier.isInternal($0.mailbox) }
+                let id = try dispatcher.freeze(
+                    message, stamp: Delivery.stamp(for: message), account: account,
+                    holdSeconds: policy.holdSeconds(hasExternalRecipients: external), confirmation: confirmation,
+                    inspections: inspections, draft: snapshot, now: now)
+                ids.append(id)
+            } catch {
+                // Those frozen so far stay held (the user sees them counting and can undo them).
+                model.status = StatusMessage(
+                    "Not sent: \(error.message.replacingNewlines)" + (ids.isEmpty ? "" : " (\(ids.count) other message(s) are held)"),
+                    isError: true)
+                break
+            }
+        }
+        guard !ids.isEmpty else { return }
+        // The outbox holds the message now (with this exact snapshot for undo).
+        drafts.delete(id: draftID)
+        savedRevision = model.revision
+        holding = ids
+        render(terminal)
+    }
+
+    /// The draft as it is now: fields, body, attachment paths, cursor.
+    func currentDraftRecord() -> DraftRecord {
+        var record = DraftRecord(id: draftID, account: account.name)
+        record.to = model.to.text
+        record.cc = model.cc.text
+        record.bcc = model.bcc.text
+        record.subject = model.subject.text
+        record.body = model.body.text
+        record.attachmentPaths = model.attachments.map(\.path)
+        if case .editing(let field) = model.mode { record.field = field.rawValue }
+        record.bodyLine = model.body.cursor.line
+        record.bodyColumn = model.body.cursor.column
+        record.savedAt = Int64(time(nil))
+        return record
+    }
+
+    // MARK: The hold screen
+
+    func holdScreen(now: Instant) -> HoldScreen? {
+        guard let dispatcher, let first = holding.first else { return nil }
+        let items = dispatcher.ownedItems.filter { holding.contains($0.id) }
+        guard let lead = items.first(where: { $0.id == first }) ?? items.first else { return nil }
+        var secondsLeft = 0
+        if case let .holding(releaseAt, _) = lead.state {
+            secondsLeft = Int(max(0, now.seconds(until: releaseAt)).rounded(.up))
+        }
+        let recipients = items.flatMap(\.record.recipients)
+        let classifier = policy.classifier(sender: account.from)
+        var counts: [String: (count: Int, isInternal: Bool)] = [:]
+        for recipient in recipients {
+            let ascii = String(recipient.address.split(separator: "@").last ?? "")
+            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            counts[domain, default: (0, classifier.isInternal(domain: domain))].count += 1
+        }
+        let domains = counts.map { HoldDomain(domain: $0.key, count: $0.value.count, isInternal: $0.value.isInternal) }
+            .sorted { ($0.isInternal ? 1 : 0, -$0.count, $0.domain) < ($1.isInternal ? 1 : 0, -$1.count, $1.domain) }
+        let otherHeld = dispatcher.ownedItems.filter { !holding.contains($0.id) && $0.state.kind == .holding }.count
+        return HoldScreen(
+            id: lead.id, subject: lead.record.subject, from: lead.record.from, secondsLeft: secondsLeft,
+            holdSeconds: lead.record.holdSeconds, domains: domains, recipientCount: recipients.count,
+            bccCount: recipients.filter { $0.field == "bcc" }.count,
+            attachments: lead.record.attachments.map { "\($0.name) (\(formatBytes($0.size)))" }, otherHeld: otherHeld,
+            status: holdStatus)
+    }
+
+    func handleHold(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        holdStatus = nil
+        switch key {
+        case .char("u"):
+            undo(holding, terminal)
+        case .char("c"):
+            // Write another while it counts: a fresh message; the held one shows in the status line.
+            holding = []
+            startNewMessage()
+            model.status = StatusMessage("The message is still held; u undoes it, o shows the outbox.")
+        case .char("o"):
+            openOutbox(.browse)
+        case .char("S"):
+            var reports: [DispatchReport] = []
+            for id in holding {
+                if let report = dispatcher.release(id, now: Dispatcher.wallClock()) { reports.append(report) }
+            }
+            return finishHold(reports, terminal)
+        case .resize:
+            break
+        default:
+            holdStatus = StatusMessage("u undo · c write another · o outbox · S send now", isError: false)
+        }
+        return nil
+    }
+
+    /// Takes held messages back into the composer: the current message (if it has anything in
+    /// it) is saved as a draft first, then the held one's snapshot becomes the composer.
+    func undo(_ ids: [String], _ terminal: CursesTerminal) {
+        guard let dispatcher, !ids.isEmpty else { return }
+        let now = Dispatcher.wallClock()
+        var restored = false
+        var problems: [String] = []
+        var reports: [DispatchReport] = []
+        for id in ids {
+            let result = dispatcher.undo(id, now: now) { snapshot in
+                // One composer snapshot for all the messages of one confirmation (send individually).
+                if restored { return }
+                try self.restore(snapshot)
+                restored = true
+            }
+            switch result {
+            case .restored: break
+            case .tooLate(let report): if let report { reports.append(report) }
+            case .notRestored(let why): problems.append(why)
+            }
+        }
+        holding.removeAll { !dispatcher.ownedItems.map(\.id).contains($0) || ids.contains($0) && restored }
+        if restored {
+            holding = []
+            model.status = StatusMessage("Undone: nothing was sent. The message is back as it was.")
+        } else if !problems.isEmpty {
+            holdStatus = StatusMessage("Cannot undo: \(problems[0]); the message stays held.", isError: true)
+        } else {
+            holding = []
+            model.status = StatusMessage("Too late to undo: the hold had ended. " + (reports.first?.lines.last ?? ""), isError: true)
+        }
+    }
+
+    /// Makes `snapshot` the composer's message. The current one, if it has content and is not
+    /// the same message, is saved as a draft first; the snapshot is saved as a draft before the
+    /// caller removes it from the outbox (throws when that fails).
+    func restore(_ snapshot: DraftRecord?) throws {
+        saveDraft(force: true)
+        guard let snapshot else {
+            throw DraftMissing()
+        }
+        try drafts.save(snapshot)
+        resume(snapshot.id)
+        model.status = nil
+    }
+
+    struct DraftMissing: Error, CustomStringConvertible {
+        var description: String { "the composer snapshot of this message is missing" }
+    }
+
+    func startNewMessage() {
+        saveDraft(force: true)
+        draftID = Self.newDraftID()
+        model = ComposeModel(from: account.from.formatted, accountName: account.name)
+        savedRevision = model.revision
+    }
+
+    // MARK: The clock
+
+    /// Moves held messages on; returns an outcome when the composer should end (the message on
+    /// the hold screen went to everyone and nothing else waits).
+    func tickHolds(_ terminal: CursesTerminal) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        let reports = dispatcher.tick(now: Dispatcher.wallClock())
+        if reports.isEmpty { return nil }
+        let onScreen = reports.filter { holding.contains($0.id) }
+        let elsewhere = reports.filter { !holding.contains($0.id) }
+        for report in elsewhere { model.status = statusLine(report) }
+        if !onScreen.isEmpty { return finishHold(onScreen, terminal) }
+        if outboxScreen != nil { refreshOutbox() }
+        return nil
+    }
+
+    /// The messages on the hold screen were submitted: end the composer when they all went and
+    /// nothing else is pending, else show what happened.
+    func finishHold(_ reports: [DispatchReport], _ terminal: CursesTerminal) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        holding.removeAll { id in reports.contains { $0.id == id } }
+        guard holding.isEmpty else { return nil }
+        let allSent = reports.allSatisfy { $0.outcome == .sent }
+        let lines = reports.flatMap(\.lines)
+        if allSent && dispatcher.ownedItems.isEmpty {
+            drafts.delete(id: draftID)
+            return .sent(lines: lines, refused: 0)
+        }
+        if allSent {
+            startNewMessage()
+            model.status = StatusMessage(lines.last ?? "Sent.")
+            return nil
+        }
+        // Something needs the user: the outbox view shows each message with its reason.
+        startNewMessage()
+        openOutbox(.browse)
+        outboxScreen?.status = reports.first(where: { $0.outcome != .sent }).map(statusLine)
+        return nil
+    }
+
+    func statusLine(_ report: DispatchReport) -> StatusMessage {
+        switch report.outcome {
+        case .sent: return StatusMessage(report.lines.last ?? "Sent.")
+        case .cancelledElsewhere: return StatusMessage("A held message was cancelled from another terminal; nothing was sent.")
+        case .undone, .discarded: return StatusMessage(report.lines.last ?? "Not sent.")
+        case .failedTemporarily(let retryAt):
+            let wait = Int(max(0, Dispatcher.wallClock().seconds(until: retryAt)).rounded(.up))
+            return StatusMessage("Not sent yet: \(report.lines.last ?? "temporary failure"); retrying in \(wait) s", isError: true)
+        case .partiallySent, .failedPermanently, .unknown:
+            return StatusMessage(report.lines.filter { !$0.hasPrefix("accepted: ") }.joined(separator: "; "), isError: true)
+        }
+    }
+
+    /// "1 held: sends in 42 s — u undo · o outbox" for the composer's status line.
+    func heldSummary(now: Instant) -> String? {
+        guard let dispatcher else { return nil }
+        let items = dispatcher.ownedItems
+        let held = items.filter { $0.state.kind == .holding }
+        let waiting = items.filter { $0.state.kind != .holding }
+        var parts: [String] = []
+        if let next = held.compactMap({ item -> Double? in
+            if case let .holding(releaseAt, _) = item.state { return now.seconds(until: releaseAt) }
+            return nil
+        }).min() {
+            parts.append("\(held.count) held: \(held.count == 1 ? "sends" : "next sends") in \(Int(max(0, next).rounded(.up))) s — u undo · o outbox")
+        }
+        if !waiting.isEmpty {
+            parts.append("\(waiting.count) in the outbox need\(waiting.count == 1 ? "s" : "") you — o outbox")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
+    }
+
+    // MARK: The outbox view
+
+    func openOutbox(_ purpose: OutboxScreen.Purpose) {
+        guard let dispatcher else {
+            model.status = StatusMessage(dispatcherProblem ?? "the outbox is not available", isError: true)
+            return
+        }
+        // Messages whose process died since the start (a `send` in another terminal) wait for
+        // the user too.
+        dispatcher.adoptAbandoned(now: Dispatcher.wallClock())
+        outboxScreen = OutboxScreen(purpose: purpose, rows: outboxRows())
+    }
+
+    func refreshOutbox() {
+        outboxScreen?.update(rows: outboxRows())
+    }
+
+    func outboxRows() -> [OutboxRow] {
+        guard let dispatcher else { return [] }
+        let now = Dispatcher.wallClock()
+        let (items, problems) = dispatcher.items()
+        var rows = items.map { item -> OutboxRow in
+            var actions: Set<OutboxAction> = []
+            if item.ownedHere {
+                let kind = item.state.kind
+                if SendStateMachine.isLegal(.undo, in: kind) { actions.insert(.undo) }
+                if SendStateMachine.isLegal(.release, in: kind) { actions.insert(.release) }
+                if SendStateMachine.isLegal(.edit, in: kind) { actions.insert(.edit) }
+                if SendStateMachine.isLegal(.discard, in: kind) { actions.insert(.discard) }
+            }
+            let tone: OutboxTone
+            switch item.state.kind {
+            case .holding, .submitting: tone = .normal
+            case .failedTemporarily, .interrupted: tone = .warning
+            default: tone = .danger
+            }
+            let count = item.record.recipients.count
+            return OutboxRow(
+                id: item.id, subject: item.record.subject.isEmpty ? "(no subject)" : item.record.subject,
+                recipients: "\(count) recipient\(count == 1 ? "" : "s"): " + Self.domainList(item.record),
+                status: item.describe(now: now), tone: tone, actions: actions)
+        }
+        for problem in problems {
+            rows.append(OutboxRow(id: "?", subject: "(unreadable)", recipients: "", status: problem, tone: .danger, actions: []))
+        }
+        return rows
+    }
+
+    static func domainList(_ record: OutboxRecord) -> String {
+        var seen: [String] = []
+        for recipient in record.recipients {
+            let ascii = String(recipient.address.split(separator: "@").last ?? "")
+            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            if !seen.contains(domain) { seen.append(domain) }
+        }
+        return seen.prefix(3).joined(separator: ", ") + (seen.count > 3 ? ", +\(seen.count - 3) more" : "")
+    }
+
+    func handleOutbox(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
+        guard var screen = outboxScreen, let dispatcher else { return nil }
+        if key == .resize { return nil }
+        let effects = screen.handle(key, height: OutboxView.listHeight(terminal.size.height))
+        outboxScreen = screen
+        let now = Dispatcher.wallClock()
+        for effect in effects {
+            switch effect {
+            case .back:
+                let purpose = screen.purpose
+                outboxScreen = nil
+                if purpose == .restart && dispatcher.ownedItems.contains(where: { $0.state.kind != .holding }) {
+                    model.status = StatusMessage("Interrupted messages stay in the outbox and are not sent; o shows them.")
+                }
+                return nil
+            case .undo(let id):
+                outboxScreen = nil
+                undo([id], terminal)
+                return nil
+            case .edit(let id):
+                if let refusal = dispatcher.edit(id, now: now, restore: { try self.restore($0) }) {
+                    outboxScreen?.status = StatusMessage(refusal.description, isError: true)
+                } else {
+                    outboxScreen = nil
+                    holding.removeAll { $0 == id }
+                    model.status = StatusMessage("Back in the composer; nothing was sent. y sends it again through the confirmation.")
+                    return nil
+                }
+            case .release(let id):
+                model.status = StatusMessage("Sending…")
+                outboxScreen?.status = StatusMessage("Sending…")
+                render(terminal)
+                let report = dispatcher.release(id, now: now)
+                refreshOutbox()
+                outboxScreen?.status = report.map(statusLine) ?? StatusMessage("\(id) cannot be sent now.", isError: true)
+                holding.removeAll { $0 == id }
+            case .discard(let id):
+                if dispatcher.discard(id, now: now) {
+                    holding.removeAll { $0 == id }
+                    refreshOutbox()
+                    outboxScreen?.status = StatusMessage("Discarded; nothing more will be sent.")
+                } else {
+                    outboxScreen?.status = StatusMessage("\(id) cannot be discarded now.", isError: true)
+                }
+            }
+        }
+        if screen.purpose == .leaving && !hasPendingHolds {
+            // Every held message has been decided: carry on leaving.
+            outboxScreen = nil
+            model.mode = .quitPrompt
+        }
+        return nil
+    }
+
+    /// Messages this process would send on its own if it kept running.
+    var hasPendingHolds: Bool {
+        dispatcher?.ownedItems.contains { $0.state.kind == .holding || $0.state.kind == .failedTemporarily } ?? false
+    }
+}

@@ -1,0 +1,735 @@
+// Dispatcher.swift — frozen messages on their way out: the outbox, the hold, submission, the journal.
+//
+// The pure `SendStateMachine` decides; this class performs its actions against the real world:
+// the outbox folder (the durable copy of every confirmed message), the send journal, the SMTP
+// server and the sent folder. The composer and `guardmail send` / `guardmail outbox` drive it
+// the same way: `freeze` after the confirmation, then `tick` from their loop; `undo`, `release`,
+// `edit` and `discard` for the user's keys.
+//
+// Ownership: the process that runs a message's hold or submission holds its owner lock (see
+// `Outbox.claim`). The kernel drops the lock when that process dies, which is how a later start
+// tells a message somebody is counting down (leave it alone) from one whose process died
+// (interrupted: ask the user). Another process acts on a message it does not own only through
+// the outbox files, under the entry's state lock: `cancel` removes it, `requestRelease` asks
+// the owner to send it now.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Config
+import Inspect
+import Journal
+import MailCore
+import Outbox
+import Policy
+import Store
+import Transport
+import Workflow
+
+/// One message in the outbox as the views show it.
+public struct OutboxItem: Sendable {
+    public var id: String
+    public var record: OutboxRecord
+    public var state: SendState
+    /// This process runs its hold or submission.
+    public var ownedHere: Bool
+    /// Another live guardmail runs it (a `send` in another terminal).
+    public var ownedElsewhere: Bool
+    /// The last reason given for a failure or an unknown outcome (from the journal or this run).
+    public var reason: String?
+
+    /// "sends in 42 s", "failed: 421 …, retry in 30 s", "interrupted: waiting for you".
+    public func describe(now: Instant) -> String {
+        switch state {
+        case let .holding(releaseAt, _):
+            let left = Int(max(0, now.seconds(until: releaseAt)).rounded(.up))
+            return ownedHere || ownedElsewhere ? "sends in \(left) s" + (ownedElsewhere ? " (held by another guardmail)" : "")
+                : "interrupted: nothing was sent (guardmail stopped during the hold)"
+        case .submitting:
+            return ownedHere || ownedElsewhere ? "sending…" : "unknown: the program stopped while sending"
+        case .sent:
+            return "sent"
+        case let .partiallySent(refused, _):
+            return "partly sent; refused: \(refused.joined(separator: ", "))" + (reason.map { " (\($0))" } ?? "")
+        case let .failedTemporarily(why, _, retryAt, _):
+            let left = Int(max(0, now.seconds(until: retryAt)).rounded(.up))
+            return ownedHere ? "failed: \(why); retrying in \(left) s" : "failed: \(why); not retrying (interrupted)"
+        case let .failedPermanently(why, _):
+            return "failed: \(why)"
+        case .unknown:
+            return "unknown: " + (reason ?? "the server may or may not have it") + "; never resent on its own"
+        case .interrupted:
+            return "interrupted: nothing was sent" + (reason.map { " (\($0))" } ?? "")
+        case .discarded:
+            return "discarded"
+        case .editing, .confirming:
+            return "being edited"
+        }
+    }
+
+    /// The user has to decide something (release, edit or discard) before it can move on.
+    public var needsUser: Bool {
+        guard !ownedElsewhere else { return false }
+        switch state.kind {
+        case .interrupted, .unknown, .failedPermanently, .partiallySent: return true
+        case .holding, .submitting, .failedTemporarily: return !ownedHere
+        default: return false
+        }
+    }
+}
+
+/// What happened to a message in a call: for status lines and for `send`'s output.
+public struct DispatchReport: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case sent
+        case partiallySent(refused: [String])
+        case failedTemporarily(retryAt: Instant)
+        case failedPermanently
+        case unknown
+        /// Removed by `guardmail outbox cancel` in another process.
+        case cancelledElsewhere
+        case undone
+        case discarded
+    }
+    public var id: String
+    public var messageID: String
+    public var outcome: Outcome
+    /// Per-recipient lines ("accepted: a@b", "refused: c@d: 550 …") and the reason of a failure.
+    public var lines: [String]
+    /// The exit status `send` maps this to.
+    public var exitStatus: Int32
+
+    public init(id: String, messageID: String, outcome: Outcome, lines: [String], exitStatus: Int32) {
+        self.id = id
+        self.messageID = messageID
+        self.outcome = outcome
+        self.lines = lines
+        self.exitStatus = exitStatus
+    }
+}
+
+/// Why the dispatcher would not do what was asked, as a sentence.
+public struct DispatchRefusal: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public final class Dispatcher {
+    public let paths: DataPaths
+    public let outbox: Outbox
+    let journal: SendJournal
+    let accounts: (String) throws(DeliveryError) -> AccountConfig
+    let retryPolicy: RetryPolicy
+
+    struct Owned {
+        var machine: SendStateMachine
+        var record: OutboxRecord
+        var lock: OwnerLock
+        var reason: String?
+    }
+    private var owned: [String: Owned] = [:]
+    /// Submitters by account name: one connection per server, reused while this process runs.
+    private var submitters: [String: SMTPSubmitter] = [:]
+    /// Called while a submission runs (bytes sent, total), for progress lines.
+    public var progress: ((String, Int64, Int64) -> Void)?
+
+    /// Opens the outbox and the journal in the data directory. The journal is required: a
+    /// message nobody can account for later is not sent.
+    public init(paths: DataPaths, retryPolicy: RetryPolicy = .standard,
+                accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
+        self.paths = paths
+        self.accounts = accounts
+        self.retryPolicy = retryPolicy
+        outbox = Outbox(directory: paths.outboxDirectory)
+        do {
+            journal = try SendJournal.open(paths: paths)
+        } catch {
+            throw DeliveryError(.io, "\(error); nothing can be sent without the send journal")
+        }
+    }
+
+    deinit {
+        for (_, entry) in owned { entry.lock.release() }
+    }
+
+    public static func wallClock() -> Instant {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Instant(seconds: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+    }
+
+    // MARK: Freezing
+
+    /// Freezes a confirmed message: spools it (synced), moves it into the outbox with its record,
+    /// state and the composer's snapshot, takes ownership, journals it, and starts the hold.
+    /// Nothing is sent here; `tick` sends it when the hold ends.
+    public func freeze(
+        _ message: OutgoingMessage, stamp: MessageStamp, account: AccountConfig, holdSeconds: Int,
+        confirmation: ConfirmationRecord, inspections: [Inspection], draft: DraftRecord?, now: Instant
+    ) throws(DeliveryError) -> String {
+        var random = SystemRandomNumberGenerator()
+        let id = Outbox.newID(now: now.seconds, random: &random)
+        let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: true)
+        let recipients = message.envelope.recipients
+        let record = OutboxRecord(
+            id: id, messageID: stamp.messageID, account: account.name, from: message.from.formatted,
+            mailFrom: message.envelope.mailFrom,
+            recipients: recipients.map {
+                OutboxRecipient(address: $0.address, displayName: $0.mailbox.displayName, field: $0.field.rawValue)
+            },
+            subject: message.subject,
+            // The inspections are of the same files, in the same order (what the confirmation showed).
+            attachments: message.attachments.enumerated().map { index, attachment in
+                let inspection = inspections.indices.contains(index) ? inspections[index] : nil
+                return OutboxAttachment(name: attachment.fileName, size: attachment.size ?? inspection?.size ?? 0,
+                                        sha256: inspection?.sha256 ?? "", contentType: attachment.contentType)
+            },
+            confirmation: confirmation, confirmedAt: now.seconds, holdSeconds: holdSeconds,
+            messageOffset: spooled.messageOffset, messageSize: spooled.size)
+        var machine = SendStateMachine(state: .confirming, retryPolicy: retryPolicy)
+        let actions = try! machine.handle(.freeze(recipients: recipients.map(\.address), holdSeconds: holdSeconds, now: now))
+        precondition(actions.first == .writeOutbox)
+        do {
+            _ = try outbox.freeze(record, state: machine.state, spoolFile: spooled.path, draft: draft)
+        } catch {
+            FileSystem.remove(spooled.path)
+            throw DeliveryError(.io, "\(error); nothing was sent and the draft is kept")
+        }
+        let lock: OwnerLock
+        do {
+            guard let claimed = try outbox.claim(id: id) else {
+                preconditionFailure("a new outbox entry \(id) is owned by another process")
+            }
+            lock = claimed
+        } catch {
+            throw DeliveryError(.io, "\(error)")
+        }
+        owned[id] = Owned(machine: machine, record: record, lock: lock)
+        do {
+            try journal.recordMessage(journalMessage(record, findings: confirmation.findings), at: Int64(now.seconds))
+            try journal.recordEvent(messageID: record.messageID, .held, at: Int64(now.seconds),
+                                    detail: "hold \(holdSeconds) s; outbox \(id)")
+        } catch {
+            // The record is the condition for sending: take the message back out.
+            owned[id] = nil
+            lock.release()
+            try? outbox.remove(id: id)
+            throw DeliveryError(.io, "\(error); nothing was sent and the draft is kept")
+        }
+        return id
+    }
+
+    private func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding]) -> JournalMessage {
+        JournalMessage(
+            messageID: record.messageID, account: record.account, from: record.from, subject: record.subject,
+            recipients: record.recipients.map {
+                JournalRecipient(address: $0.address, displayName: $0.displayName, field: RecipientField(rawValue: $0.field) ?? .to)
+            },
+            attachments: record.attachments.map {
+                JournalAttachment(name: $0.name, size: $0.size, sha256: $0.sha256, contentType: $0.contentType)
+            },
+            findings: findings.map {
+                JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
+                               acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
+            })
+    }
+
+    // MARK: Looking
+
+    /// Every outbox message, oldest first, with who runs it.
+    public func items() -> (items: [OutboxItem], problems: [String]) {
+        let (entries, problems) = outbox.list()
+        var items: [OutboxItem] = []
+        for entry in entries {
+            let id = entry.record.id
+            if let mine = owned[id] {
+                items.append(OutboxItem(id: id, record: mine.record, state: mine.machine.state, ownedHere: true,
+                                        ownedElsewhere: false, reason: mine.reason))
+            } else {
+                items.append(OutboxItem(id: id, record: entry.record, state: entry.state, ownedHere: false,
+                                        ownedElsewhere: outbox.isClaimed(id: id), reason: lastReason(entry.record.messageID)))
+            }
+        }
+        return (items, problems.map { "outbox entry \($0.id) cannot be read: \($0.reason)" })
+    }
+
+    /// Messages this process holds (counting down or retrying), newest last.
+    public var ownedItems: [OutboxItem] {
+        owned.values.sorted { $0.record.id < $1.record.id }.map {
+            OutboxItem(id: $0.record.id, record: $0.record, state: $0.machine.state, ownedHere: true, ownedElsewhere: false,
+                       reason: $0.reason)
+        }
+    }
+
+    private func lastReason(_ messageID: String) -> String? {
+        guard let entry = try? journal.show(messageID: messageID) else { return nil }
+        return entry.events.last(where: { $0.detail != nil && $0.kind != .held })?.detail
+    }
+
+    /// The composer snapshot kept with a message.
+    public func draft(of id: String) -> DraftRecord? { try? outbox.draft(id: id) }
+
+    // MARK: Adopting after a restart
+
+    /// Takes over every message no live process owns and applies `restarted` to it: a hold or a
+    /// waiting retry becomes `interrupted`, a submission `unknown`. Nothing is sent. Returns the
+    /// ids that now wait for the user.
+    @discardableResult
+    public func adoptAbandoned(now: Instant) -> [String] {
+        var waiting: [String] = []
+        for entry in outbox.list().entries where owned[entry.record.id] == nil {
+            let id = entry.record.id
+            guard let lock = try? outbox.claim(id: id) else { continue }
+            var machine = SendStateMachine(state: entry.state, retryPolicy: retryPolicy)
+            guard machine.isLegal(.restarted) else {
+                lock.release()
+                continue
+            }
+            let actions = try! machine.handle(.restarted)
+            owned[id] = Owned(machine: machine, record: entry.record, lock: lock, reason: lastReason(entry.record.messageID))
+            perform(actions, id: id, now: now, detail: Self.restartDetail(entry.state))
+            if case .discarded = machine.state {
+                removeEntry(id)
+                continue
+            }
+            waiting.append(id)
+        }
+        return waiting
+    }
+
+    // MARK: The user's actions
+
+    public enum UndoResult: Sendable {
+        /// Taken back before the release time and out of the outbox.
+        case restored
+        /// Too late: the hold had ended, and the message went (see the report).
+        case tooLate(DispatchReport?)
+        /// The snapshot could not be kept (e.g. the disk is full): the message stays held.
+        case notRestored(String)
+    }
+
+    /// `u`: takes a held message back. Wins strictly before the release time. `restore` gets the
+    /// composer snapshot and must keep it (save it as a draft) before the entry is removed, so a
+    /// crash in between leaves a copy rather than none; if it throws, the message stays held.
+    public func undo(_ id: String, now: Instant, restore: (DraftRecord?) throws -> Void) -> UndoResult {
+        guard let entry = owned[id], entry.machine.isLegal(.undo(now: now)) else { return .tooLate(nil) }
+        var machine = entry.machine
+        let actions = try! machine.handle(.undo(now: now))
+        if machine.state == .editing {
+            do {
+                try restore(try? outbox.draft(id: id))
+            } catch {
+                return .notRestored("\(error)")
+            }
+            owned[id]?.machine = machine
+            journalEvent(id, .undone, now: now, detail: nil)
+            removeEntry(id)
+            return .restored
+        }
+        owned[id]?.machine = machine
+        return .tooLate(perform(actions, id: id, now: now, detail: nil))
+    }
+
+    /// The explicit "send it now" (early release, retry, retry of the refused, release of an
+    /// interrupted or unknown message). Returns what happened.
+    @discardableResult
+    public func release(_ id: String, now: Instant) -> DispatchReport? {
+        guard var entry = owned[id], entry.machine.isLegal(.release) else { return nil }
+        let actions = try! entry.machine.handle(.release)
+        owned[id] = entry
+        return perform(actions, id: id, now: now, detail: "released by the user")
+    }
+
+    /// Takes an interrupted or failed message back into the composer; `restore` keeps the
+    /// snapshot first, as for `undo`.
+    public func edit(_ id: String, now: Instant, restore: (DraftRecord?) throws -> Void) -> DispatchRefusal? {
+        guard let entry = owned[id] else { return DispatchRefusal("\(id) is not in this outbox") }
+        guard entry.machine.isLegal(.edit) else {
+            return DispatchRefusal("\(id) cannot be edited while it is \(entry.machine.state.kind.rawValue)")
+        }
+        do {
+            try restore(try? outbox.draft(id: id))
+        } catch {
+            return DispatchRefusal("the message could not be reopened (\(error)); it stays in the outbox")
+        }
+        _ = try! owned[id]!.machine.handle(.edit)
+        journalEvent(id, .edited, now: now, detail: nil)
+        removeEntry(id)
+        return nil
+    }
+
+    /// Drops a message this process owns from the outbox; nothing more is sent.
+    @discardableResult
+    public func discard(_ id: String, now: Instant) -> Bool {
+        guard var entry = owned[id], entry.machine.isLegal(.discard) else { return false }
+        _ = try! entry.machine.handle(.discard)
+        owned[id] = entry
+        journalEvent(id, .discarded, now: now, detail: nil)
+        removeEntry(id)
+        return true
+    }
+
+    // MARK: Acting on a message another process owns
+
+    public enum RemoteResult: Sendable, Equatable {
+        case done
+        case notFound
+        /// It is being submitted (or was already): too late to cancel.
+        case tooLate(String)
+        /// Its state does not allow it (e.g. a finished message).
+        case notApplicable(String)
+    }
+
+    /// `guardmail outbox cancel ID`: removes a held message, whoever runs its countdown. Under
+    /// the state lock, so it cannot race the owner's start of submission.
+    public func cancel(_ id: String, now: Instant) -> RemoteResult {
+        if let mine = owned[id] {
+            if case .holding = mine.machine.state {
+                journalEvent(id, .undone, now: now, detail: "cancelled")
+                removeEntry(id)
+                return .done
+            }
+            return discard(id, now: now) ? .done : .notApplicable("it is \(mine.machine.state.kind.rawValue)")
+        }
+        do {
+            return try outbox.withStateLock(id: id) { (entry: OutboxEntry) throws(OutboxError) -> RemoteResult in
+                switch entry.state.kind {
+                case .holding, .interrupted, .failedTemporarily, .failedPermanently, .unknown, .partiallySent:
+                    break
+                case .submitting:
+                    return .tooLate("it is being submitted to the server")
+                default:
+                    return .notApplicable("it is \(entry.state.kind.rawValue)")
+                }
+                let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
+                try? journal.recordEvent(messageID: entry.record.messageID, kind, at: Int64(now.seconds),
+                                         detail: "cancelled with guardmail outbox cancel")
+                try outbox.remove(id: id)
+                return .done
+            }
+        } catch {
+            return error.kind == .notFound ? .notFound : .notApplicable(error.description)
+        }
+    }
+
+    /// `guardmail outbox release ID` for a message another live process counts down: asks it to
+    /// send now (it sees the request at its next tick).
+    public func requestRelease(_ id: String) -> RemoteResult {
+        do {
+            return try outbox.withStateLock(id: id) { (entry: OutboxEntry) throws(OutboxError) -> RemoteResult in
+                guard entry.state.kind == .holding || entry.state.kind == .failedTemporarily else {
+                    return .notApplicable("it is \(entry.state.kind.rawValue)")
+                }
+                try outbox.write(id: id, state: entry.state, releaseRequested: true)
+                return .done
+            }
+        } catch {
+            return error.kind == .notFound ? .notFound : .notApplicable(error.description)
+        }
+    }
+
+    /// Takes over one message nobody runs (for `guardmail outbox release|cancel` from a shell).
+    public func adopt(_ id: String, now: Instant) -> Bool {
+        if owned[id] != nil { return true }
+        guard let entry = try? outbox.load(id: id), let lock = try? outbox.claim(id: id) else { return false }
+        var machine = SendStateMachine(state: entry.state, retryPolicy: retryPolicy)
+        var actions: [SendAction] = []
+        if machine.isLegal(.restarted) { actions = try! machine.handle(.restarted) }
+        owned[id] = Owned(machine: machine, record: entry.record, lock: lock, reason: lastReason(entry.record.messageID))
+        perform(actions, id: id, now: now, detail: Self.restartDetail(entry.state))
+        return true
+    }
+
+    /// What a restart found, in words, for the journal and the outbox view.
+    static func restartDetail(_ state: SendState) -> String {
+        switch state {
+        case .holding: return "guardmail stopped during the hold"
+        case .submitting: return "guardmail stopped while sending; the server may have it"
+        case .failedTemporarily(let why, _, _, _): return "\(why); guardmail stopped before the retry"
+        default: return "found after a restart"
+        }
+    }
+
+    /// This process is about to end: what it would have retried on its own now waits for the
+    /// user (`restarted`: a waiting retry becomes interrupted), so the journal does not promise
+    /// a retry nobody will make. Holds are left as they are: a restart finds them interrupted.
+    public func relinquish(now: Instant) {
+        for id in owned.keys.sorted() where owned[id]?.machine.state.kind == .failedTemporarily {
+            var machine = owned[id]!.machine
+            if case .failedTemporarily(let why, _, _, _) = machine.state {
+                owned[id]?.reason = "\(why); not retried: the command ended"
+            }
+            let actions = try! machine.handle(.restarted)
+            owned[id]?.machine = machine
+            perform(actions, id: id, now: now, detail: owned[id]?.reason)
+        }
+        for (_, entry) in owned { entry.lock.release() }
+        owned = [:]
+    }
+
+    // MARK: The clock
+
+    /// Moves every owned message on: ends holds whose time has come, runs due retries, and
+    /// notices what other processes did (cancelled it, asked to release it). Returns a report for
+    /// each message that finished an attempt or left the outbox.
+    public func tick(now: Instant) -> [DispatchReport] {
+        var reports: [DispatchReport] = []
+        for id in owned.keys.sorted() {
+            guard let entry = owned[id] else { continue }
+            let state = entry.machine.state
+            guard state.kind == .holding || state.kind == .failedTemporarily else { continue }
+            // What other processes did, read under the state lock; and if the time has come, the
+            // decision to submit is written under the same lock so a cancel cannot slip between.
+            var releaseNow = false
+            var cancelled = false
+            do {
+                try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) in
+                    releaseNow = disk.releaseRequested
+                    let due = state.deadline.map { now >= $0 } ?? false
+                    if due || releaseNow {
+                        // Marked here, under the lock; `perform` writes it again with the journal.
+                        try outbox.write(id: id, state: .submitting(attempt: 1, recipients: state.pendingRecipients ?? []))
+                    }
+                }
+            } catch {
+                if error.kind == .notFound { cancelled = true } else { continue }
+            }
+            if cancelled {
+                owned[id]?.lock.release()
+                owned[id] = nil
+                reports.append(DispatchReport(id: id, messageID: entry.record.messageID, outcome: .cancelledElsewhere,
+                                              lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0))
+                continue
+            }
+            var machine = entry.machine
+            let actions = releaseNow ? try! machine.handle(.release) : try! machine.handle(.tick(now: now))
+            owned[id]?.machine = machine
+            if actions.isEmpty { continue }
+            if let report = perform(actions, id: id, now: now, detail: releaseNow ? "released from another terminal" : nil) {
+                reports.append(report)
+            }
+        }
+        return reports
+    }
+
+    /// The next instant something is due (a hold ending, a retry), for a loop's sleep.
+    public var nextDeadline: Instant? { owned.values.compactMap(\.machine.state.deadline).min() }
+
+    // MARK: Performing actions
+
+    /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
+    /// machine and performs what follows. Returns a report when an attempt ended.
+    @discardableResult
+    private func perform(_ actions: [SendAction], id: String, now: Instant, detail: String?) -> DispatchReport? {
+        var report: DispatchReport?
+        for action in actions {
+            switch action {
+            case .writeOutbox, .startCountdown, .stopCountdown, .scheduleRetry, .cancelRetry:
+                // The outbox was written by `freeze`; countdowns and retries are deadlines in the
+                // state that `tick` reads.
+                break
+            case .restoreComposer:
+                break  // the caller reads the draft before the entry is removed
+            case .removeFromOutbox:
+                if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
+            case .markSubmittingDurably:
+                writeState(id)
+                journalEvent(id, .submitting, now: now, detail: detail)
+            case .submit(let recipients):
+                report = submit(id, to: recipients, now: now)
+            case .recordState:
+                writeState(id)
+                recordOutcome(id, now: now, detail: detail)
+            }
+        }
+        return report
+    }
+
+    private func writeState(_ id: String) {
+        guard let entry = owned[id] else { return }
+        do {
+            try outbox.write(id: id, state: entry.machine.state)
+        } catch {
+            owned[id]?.reason = "the outbox could not be updated: \(error)"
+        }
+    }
+
+    private func recordOutcome(_ id: String, now: Instant, detail: String?) {
+        guard let entry = owned[id] else { return }
+        let reason = entry.reason
+        switch entry.machine.state {
+        case .sent: journalEvent(id, .sent, now: now, detail: nil)
+        case .partiallySent(let refused, _): journalEvent(id, .partiallySent, now: now, detail: "refused: " + refused.joined(separator: ", "))
+        case .failedTemporarily(let why, let attempt, let retryAt, _):
+            journalEvent(id, .failedTemporarily, now: now, detail: "attempt \(attempt): \(why); retry at \(Int64(retryAt.seconds))")
+        case .failedPermanently(let why, _): journalEvent(id, .failed, now: now, detail: why)
+        case .unknown: journalEvent(id, .unknown, now: now, detail: reason ?? detail)
+        case .interrupted: journalEvent(id, .interrupted, now: now, detail: detail)
+        default: break
+        }
+    }
+
+    private func journalEvent(_ id: String, _ kind: JournalEventKind, now: Instant, detail: String?) {
+        guard let record = owned[id]?.record ?? (try? outbox.load(id: id))?.record else { return }
+        do {
+            try journal.recordEvent(messageID: record.messageID, kind, at: Int64(now.seconds), detail: detail)
+        } catch {
+            owned[id]?.reason = "the journal could not record '\(kind.label)': \(error)"
+        }
+    }
+
+    /// The message went to everyone: its file becomes the sent copy (unless an earlier partial
+    /// send already made one), and the entry leaves the outbox.
+    private func keepSentCopy(_ id: String) {
+        let folder = SentFolder(directory: paths.sentDirectory)
+        if FileSystem.exists("\(paths.sentDirectory)/cur/\(id):2,S") {
+            removeEntry(id)
+            return
+        }
+        do {
+            try outbox.moveToSent(id: id, folder: folder)
+        } catch {
+            owned[id]?.reason = "sent, but the sent copy could not be kept: \(error)"
+            removeEntry(id)
+        }
+        owned[id]?.lock.release()
+        owned[id] = nil
+    }
+
+    private func removeEntry(_ id: String) {
+        try? outbox.remove(id: id)
+        owned[id]?.lock.release()
+        owned[id] = nil
+    }
+
+    /// One attempt: hands the frozen bytes to the server for `recipients`, then feeds the answer
+    /// back into the machine.
+    private func submit(_ id: String, to recipients: [String], now: Instant) -> DispatchReport? {
+        guard let entry = owned[id] else { return nil }
+        let record = entry.record
+        let request = SubmissionRequest(
+            mailFrom: record.mailFrom, recipients: recipients, messagePath: "\(outbox.directory)/\(id)/message.eml",
+            messageOffset: record.messageOffset, messageSize: record.messageSize)
+        var lines: [String] = []
+        let event: SendEvent
+        var exitStatus: Int32 = 0
+        var results: [(address: String, reply: String, accepted: Bool)] = []
+        do throws(DeliveryError) {
+            let submitter = try submitter(for: record.account)
+            do {
+                let result = try submitter.submit(request) { [weak self] sent, total in self?.progress?(id, sent, total) }
+                for recipient in result.recipients {
+                    let reply = recipient.reply?.description ?? "not tried"
+                    results.append((recipient.address, reply, recipient.accepted))
+                    lines.append(recipient.accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
+                }
+                let refused = result.refused.map(\.address)
+                event = .submitted(refused: refused, now: Self.wallClock())
+                if !refused.isEmpty {
+                    exitStatus = result.refused.allSatisfy { $0.reply?.isTemporary ?? true } ? 75 : 69
+                }
+            } catch {
+                submitters[record.account] = nil  // a broken connection is not reused
+                // Only refusals: an accepted RCPT means nothing when the message itself did not go.
+                for recipient in error.recipients where recipient.reply != nil && !recipient.accepted {
+                    results.append((recipient.address, recipient.reply!.description, false))
+                }
+                owned[id]?.reason = error.message
+                lines.append(error.message)
+                if error.afterData {
+                    event = .lost(reason: error.message, now: Self.wallClock())
+                    exitStatus = 75
+                } else {
+                    event = .failure(temporary: error.isTemporary, reason: error.message, now: Self.wallClock())
+                    exitStatus = Delivery.exitStatus(for: error)
+                }
+            }
+        } catch {
+            owned[id]?.reason = error.message
+            lines.append(error.message)
+            // The password command or the account: fix the config, then release it again.
+            event = .failure(temporary: false, reason: error.message, now: Self.wallClock())
+            exitStatus = error.kind == .config ? 78 : 69
+        }
+        if !results.isEmpty {
+            do {
+                try journal.recordRecipientResults(messageID: record.messageID, results: results, at: Int64(Self.wallClock().seconds))
+            } catch {
+                lines.append("warning: the journal could not record the recipients' results: \(error)")
+            }
+        }
+        guard var machine = owned[id]?.machine else { return nil }
+        let actions: [SendAction]
+        do {
+            actions = try machine.handle(event)
+        } catch {
+            // The server named a recipient we did not send to: treat the attempt as failed.
+            let failure = SendEvent.failure(temporary: false, reason: error.description, now: Self.wallClock())
+            actions = try! machine.handle(failure)
+        }
+        owned[id]?.machine = machine
+        let state = machine.state
+        if case .partiallySent = state { keepPartialCopy(id) }
+        perform(actions, id: id, now: Self.wallClock(), detail: owned[id]?.reason)
+        let outcome: DispatchReport.Outcome
+        switch state {
+        case .sent:
+            outcome = .sent
+            lines.append("sent \(record.messageID) to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s")")
+        case .partiallySent(let refused, _):
+            outcome = .partiallySent(refused: refused)
+            lines.append("sent \(record.messageID) to \(recipients.count - refused.count) of \(recipients.count) recipients; "
+                + "\(refused.count) refused — kept in the outbox as \(id) to retry them")
+        case .failedTemporarily(_, _, let retryAt, _):
+            outcome = .failedTemporarily(retryAt: retryAt)
+        case .failedPermanently:
+            outcome = .failedPermanently
+            if exitStatus == 0 { exitStatus = 69 }
+        case .unknown:
+            outcome = .unknown
+        default:
+            outcome = .failedPermanently
+        }
+        return DispatchReport(id: id, messageID: record.messageID, outcome: outcome, lines: lines, exitStatus: exitStatus)
+    }
+
+    /// Some recipients have the message: the sender's copy goes to the sent folder now (copied;
+    /// the outbox keeps its file to retry the refused).
+    private func keepPartialCopy(_ id: String) {
+        let target = "\(paths.sentDirectory)/cur/\(id):2,S"
+        guard !FileSystem.exists(target) else { return }
+        let temporary = "\(paths.dataDirectory)/spool/\(id).partial"
+        do {
+            try FileSystem.makeDirectories(paths.spoolDirectory)
+            try FileSystem.copy("\(outbox.directory)/\(id)/message.eml", to: temporary)
+            try SentFolder(directory: paths.sentDirectory).store(temporary, name: id)
+        } catch {
+            FileSystem.remove(temporary)
+            owned[id]?.reason = "partly sent, but the sent copy could not be kept: \(error)"
+        }
+    }
+
+    /// Runs the account's password command and sets up its connection now, so that a
+    /// configuration mistake shows before a message is frozen rather than when its hold ends.
+    public func prepare(account: AccountConfig) throws(DeliveryError) {
+        _ = try submitter(for: account.name)
+    }
+
+    private func submitter(for accountName: String) throws(DeliveryError) -> SMTPSubmitter {
+        if let existing = submitters[accountName] { return existing }
+        let account = try accounts(accountName)
+        let server = try Delivery.server(for: account)
+        do {
+            let submitter = try SMTPSubmitter(server: server)
+            submitters[accountName] = submitter
+            return submitter
+        } catch {
+            throw DeliveryError(.transport(error.kind, temporary: false), error.message)
+        }
+    }
+}
+
+extension DataPaths {
+    /// `$XDG_DATA_HOME/guardmail/outbox`: one folder per frozen message.
+    public var outboxDirectory: String { dataDirectory + "/outbox" }
+}

@@ -1,0 +1,65 @@
+import Delivery
+import Store
+import Workflow
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT while `send` holds a message: Ctrl-C during the hold is the command-line undo.
+nonisolated(unsafe) private var interruptRequested: sig_atomic_t = 0
+
+/// The hold of `guardmail send`: the countdown on standard error, Ctrl-C to cancel, and
+/// `guardmail outbox cancel|release ID` from another terminal; then the submission.
+struct HoldCountdown {
+    let dispatcher: Dispatcher
+    let id: String
+    let holdSeconds: Int
+
+    /// Runs until the message was submitted (whatever the outcome) or cancelled.
+    func run() -> DispatchReport {
+        let terminal = isatty(2) == 1
+        // The handler first: a Ctrl-C right after the line below must cancel, not kill.
+        interruptRequested = 0
+        let previous = signal(SIGINT) { _ in interruptRequested = 1 }
+        defer { signal(SIGINT, previous) }
+        if holdSeconds > 0 {
+            Console.error("guardmail: held as \(id): sending in \(holdSeconds) s. Ctrl-C or `guardmail outbox cancel \(id)` cancels; "
+                + "`guardmail outbox release \(id)` sends it now.\n")
+        }
+        var lastShown = -1
+        while true {
+            let now = Dispatcher.wallClock()
+            if interruptRequested != 0 {
+                interruptRequested = 0
+                if case .restored = dispatcher.undo(id, now: now, restore: { _ in }) {
+                    if terminal { Console.error("\r\u{1B}[K") }
+                    return DispatchReport(id: id, messageID: "", outcome: .undone,
+                                          lines: ["cancelled \(id) with Ctrl-C; nothing was sent"], exitStatus: 130)
+                }
+            }
+            if let left = dispatcher.ownedItems.first(where: { $0.id == id }).flatMap({ item -> Int? in
+                guard case let .holding(releaseAt, _) = item.state else { return nil }
+                return Int(max(0, now.seconds(until: releaseAt)).rounded(.up))
+            }), left != lastShown, left > 0 {
+                lastShown = left
+                // On a terminal the line is redrawn in place; otherwise one line every 10 s.
+                if terminal {
+                    Console.error("\rsending in \(left) s (Ctrl-C cancels)\u{1B}[K")
+                } else if left % 10 == 0 || left <= 3 {
+                    Console.error("guardmail: sending in \(left) s\n")
+                }
+            }
+            let reports = dispatcher.tick(now: now)
+            if let report = reports.first(where: { $0.id == id }) {
+                if terminal && lastShown >= 0 { Console.error("\r\u{1B}[K") }
+                return report
+            }
+            // A message that is no longer ours and not reported (cannot happen) ends the wait.
+            guard dispatcher.ownedItems.contains(where: { $0.id == id }) else {
+                return DispatchReport(id: id, messageID: "", outcome: .cancelledElsewhere,
+                                      lines: ["\(id) left the outbox; nothing was sent by this command"], exitStatus: 0)
+            }
+            usleep(100_000)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Config
+import Delivery
+import MailCore
+import Outbox
+import Store
+import Workflow
+
+/// `guardmail outbox list | show ID | cancel ID | release ID`: the messages that were confirmed
+/// and wait for their hold to end, for a retry, or for the user.
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "List, show, cancel or release messages in the outbox.",
+        discussion: """
+            A message enters the outbox when it is confirmed and stays there until it was sent to \
+            every recipient, taken back, or discarded. Nothing in it is sent without the user: \
+            a hold that was interrupted (guardmail stopped) waits for `release`.
+            """,
+        subcommands: [List.self, Show.self, Cancel.self, Release.self],
+        defaultSubcommand: List.self
+    )
+
+    struct Common: ParsableArguments {
+        @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml); needed by release.")
+        var config: String?
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the messages in the outbox, oldest first.")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            let dispatcher = try openDispatcher(common)
+            let (items, problems) = dispatcher.items()
+            for problem in problems { report(problem) }
+            if items.isEmpty {
+                Console.output("The outbox is empty.\n")
+                return
+            }
+            let now = Dispatcher.wallClock()
+            for item in items {
+                let count = item.record.recipients.count
+                Console.output("\(item.id)  \(item.describe(now: now))\n")
+                Console.output("    \(item.record.subject.isEmpty ? "(no subject)" : item.record.subject) — \(count) recipient\(count == 1 ? "" : "s")"
+                    + ": \(domainSummary(item.record))\n")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one message: envelope, confirmation, state.")
+        @OptionGroup var common: Common
+        @Argument(help: "The outbox id (from `guardmail outbox list`).")
+        var id: String
+
+        func run() throws {
+            let dispatcher = try openDispatcher(common)
+            guard let item = dispatcher.items().items.first(where: { $0.id == id }) else {
+                report("no message \(id) in the outbox '\(dispatcher.outbox.directory)'")
+                throw ExitCode(Exit.noInput)
+            }
+            let record = item.record
+            var out = "Outbox id:   \(record.id)\nMessage-ID:  \(record.messageID)\nState:       \(item.describe(now: Dispatcher.wallClock()))\n"
+            out += "Account:     \(record.account)\nFrom:        \(record.from)\nSubject:     \(record.subject)\n"
+            out += "Confirmed:   \(JournalTime.full(Int64(record.confirmedAt))) by \(record.confirmation.confirmedBy) (\(record.confirmation.via)); hold \(record.holdSeconds) s\n"
+            out += "Size:        \(formatBytes(record.messageSize))\n"
+            out += "Recipients (\(record.recipients.count)):\n"
+            for recipient in record.recipients {
+                let name = recipient.displayName.map { "\($0) " } ?? ""
+                out += "  \(JournalOutput.pad(recipient.field == "to" ? "To" : recipient.field == "cc" ? "Cc" : "Bcc", 4))\(name)<\(recipient.address)>\n"
+            }
+            if !record.attachments.isEmpty {
+                out += "Attachments:\n"
+                for attachment in record.attachments {
+                    out += "  \(attachment.name)  \(formatBytes(attachment.size))  \(attachment.contentType)  sha256 \(attachment.sha256)\n"
+                }
+            }
+            if !record.confirmation.findings.isEmpty {
+                out += "Findings:\n"
+                for finding in record.confirmation.findings {
+                    out += "  [\(finding.severity)] \(finding.ruleID): \(finding.message)\(finding.accepted ? " — accepted" : "")\n"
+                }
+            }
+            Console.output(out)
+        }
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a held message (also one a `guardmail send` in another terminal is counting down).")
+        @OptionGroup var common: Common
+        @Argument(help: "The outbox id.")
+        var id: String
+
+        func run() throws {
+            let dispatcher = try openDispatcher(common)
+            switch dispatcher.cancel(id, now: Dispatcher.wallClock()) {
+            case .done:
+                Console.output("cancelled \(id); nothing was sent\n")
+            case .notFound:
+                report("no message \(id) in the outbox '\(dispatcher.outbox.directory)'")
+                throw ExitCode(Exit.noInput)
+            case .tooLate(let why), .notApplicable(let why):
+                report("cannot cancel \(id): \(why)")
+                throw ExitCode(Exit.policy)
+            }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a held, interrupted or failed message now (a partly sent one: only to those refused).")
+        @OptionGroup var common: Common
+        @Argument(help: "The outbox id.")
+        var id: String
+
+        func run() throws {
+            let dispatcher = try openDispatcher(common)
+            let now = Dispatcher.wallClock()
+            if dispatcher.outbox.isClaimed(id: id) {
+                // Another guardmail counts it down: ask it to send now.
+                switch dispatcher.requestRelease(id) {
+                case .done:
+                    Console.output("asked the guardmail holding \(id) to send it now\n")
+                    return
+                case .notFound:
+                    report("no message \(id) in the outbox '\(dispatcher.outbox.directory)'")
+                    throw ExitCode(Exit.noInput)
+                case .tooLate(let why), .notApplicable(let why):
+                    report("cannot release \(id): \(why)")
+                    throw ExitCode(Exit.policy)
+                }
+            }
+            guard dispatcher.adopt(id, now: now) else {
+                report("no message \(id) in the outbox '\(dispatcher.outbox.directory)'")
+                throw ExitCode(Exit.noInput)
+            }
+            guard let report = dispatcher.release(id, now: now) else {
+                let state = dispatcher.ownedItems.first { $0.id == id }?.state.kind.rawValue ?? "gone"
+                guardmail.report("cannot release \(id): it is \(state)")
+                throw ExitCode(Exit.policy)
+            }
+            dispatcher.relinquish(now: Dispatcher.wallClock())
+            for line in report.lines {
+                if line.hasPrefix("accepted: ") || line.hasPrefix("sent ") { Console.output(line + "\n") } else { guardmail.report(line) }
+            }
+            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+        }
+    }
+}
+
+/// The outbox and journal of this user; accounts come from the config when a send needs one.
+func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
+    let paths = DataPaths.fromEnvironment()
+    let configPath = common.config ?? paths.configFile
+    do {
+        return try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
+            do throws(ConfigError) {
+                return try loadConfig(configPath).account(named: name)
+            } catch {
+                throw DeliveryError(.config, error.message)
+            }
+        }
+    } catch {
+        throw fail(error)
+    }
+}
+
+/// "example.com ×2, 取引先.jp" — the domains of a message, most recipients first.
+func domainSummary(_ record: OutboxRecord) -> String {
+    var counts: [String: Int] = [:]
+    for recipient in record.recipients {
+        let ascii = recipient.address.split(separator: "@").last.map(String.init) ?? ""
+        let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+        counts[domain, default: 0] += 1
+    }
+    let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+    let shown = sorted.prefix(4).map { $0.value > 1 ? "\($0.key) ×\($0.value)" : $0.key }
+    return shown.joined(separator: ", ") + (sorted.count > 4 ? ", +\(sorted.count - 4) more" : "")
+}
