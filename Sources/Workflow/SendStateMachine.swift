@@ -40,7 +40,7 @@ public struct SendStateMachine: Sendable {
             true
         case (.editing, .confirm),
              (.confirming, .backToEditing), (.confirming, .freeze),
-             (.holding, .undo), (.holding, .release),
+             (.holding, .undo), (.holding, .release), (.holding, .discard),
              (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost),
              (.partiallySent, .release), (.partiallySent, .discard),
              (.failedTemporarily, .release), (.failedTemporarily, .edit), (.failedTemporarily, .discard),
@@ -94,6 +94,12 @@ public struct SendStateMachine: Sendable {
         case let (.holding(releaseAt, recipients), .tick(now)):
             guard now >= releaseAt else { return [] }
             return [.stopCountdown] + beginSubmission(attempt: 1, to: recipients)
+
+        // Dropped during the hold (quitting with it held, `guardmail outbox cancel`): nothing
+        // was sent and nothing will be; unlike undo, the composer does not get it back.
+        case (.holding, .discard):
+            state = .discarded
+            return [.stopCountdown, .removeFromOutbox]
 
         // Fail closed: a hold found after a restart waits for the user.
         case let (.holding(_, recipients), .restarted):

@@ -54,6 +54,7 @@ let transitions: [Transition] = [
     Transition(holding, .undo(now: t(130)), submitting1, [.stopCountdown] + sendAll,
                "undo after the release time, tick not handled yet, loses"),
     Transition(holding, .release, submitting1, [.stopCountdown] + sendAll, "released early"),
+    Transition(holding, .discard, .discarded, [.stopCountdown, .removeFromOutbox], "dropped while held"),
     Transition(holding, .tick(now: t(99.5)), holding, [], "before the release time"),
     Transition(holding, .tick(now: t(100)), submitting1, [.stopCountdown] + sendAll, "at the release time"),
     Transition(holding, .tick(now: t(250)), submitting1, [.stopCountdown] + sendAll, "a late tick (the machine slept)"),
