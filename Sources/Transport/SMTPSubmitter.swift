@@ -340,9 +340,11 @@ final class Session {
 
 private let readCallback: ccurl_read_callback = { buffer, size, count, userdata in
     let session = Unmanaged<Session>.fromOpaque(userdata!).takeUnretainedValue()
-    if session.bytesRead == 0 && session.credentialsRequired && !session.authSent {
+    if session.bytesRead == 0 && session.credentialsRequired && !session.authSent && session.socket >= 0 {
         // curl skips AUTH when the server does not offer it and would send anyway. Stop before
         // the first byte of the message: the server sees an aborted DATA and delivers nothing.
+        // Only on a connection this transfer opened (`socket` set by the sockopt callback): a
+        // reused one logged in during an earlier transfer, and sees no EHLO or AUTH again.
         session.abortReason = Session.authNotOffered
         return ccurl_readfunc_abort()
     }
