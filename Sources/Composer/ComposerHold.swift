@@ -120,9 +120,9 @@ extension ComposerSession {
             undo(holding, terminal)
         case .char("c"):
             // Write another while it counts: a fresh message; the held one shows in the status line.
+            // The status line's held line says it is still counting and how to undo it.
             holding = []
             startNewMessage()
-            model.status = StatusMessage("The message is still held; u undoes it, o shows the outbox.")
         case .char("o"):
             openOutbox(.browse)
         case .char("S"):

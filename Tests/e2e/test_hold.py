@@ -1,0 +1,298 @@
+"""End-to-end tests of the countdown hold in the composer, in a real terminal (tmux), against
+the STARTTLS+AUTH SMTP server on 127.0.0.1.
+
+After `y` on the confirmation screen the message is frozen in the outbox
+($XDG_DATA_HOME/guardmail/outbox/<id>/) and the hold screen counts down in large digits:
+`u` undoes (the composer comes back exactly as it was), `c` writes another message while it
+keeps counting (the status line shows it; `u` there undoes the newest held one), `o` opens the
+outbox view, `S` sends at once.  When the hold ends the message is submitted; a refused
+recipient leaves it in the outbox, where `S` retries only the refused.  If guardmail dies
+(kill -9) at any point, nothing is sent later without the user: the next start shows the
+interrupted message and asks (S send · e edit · d discard).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from test_compose import esc, start
+from test_confirm import NO_ORG_POLICY, fill, finish_ticking, on_confirm_screen, open_confirm
+from tui import (ComposerHome, Pane, body_lines, composer, field_value,  # noqa: F401
+                 in_command_mode, parse, status_line)
+
+HOLD_TITLE = "guardmail — held, not sent yet"
+OUTBOX_TITLE_WORDS = "Outbox"
+TO = "山田 花子 <hanako@example.jp>"
+SUBJECT = "【確認】来週の会議について"
+BODY = ["来週の会議は10時からです。", "資料は当日お配りします。"]
+
+
+def set_hold(composer: ComposerHome, seconds: int) -> None:
+    """Both hold lengths of the user's [policy] (the home's config ends with that table)."""
+    text = composer.config_path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^hold_internal_seconds = \d+$", "hold_internal_seconds = %d" % seconds, text)
+    text = re.sub(r"(?m)^hold_external_seconds = \d+$", "hold_external_seconds = %d" % seconds, text)
+    composer.config_path.write_text(text, encoding="utf-8")
+
+
+def launch(composer: ComposerHome, **kwargs) -> Pane:
+    return start(composer, env={"GUARDMAIL_POLICY": NO_ORG_POLICY}, **kwargs)
+
+
+def on_hold_screen(screen: str) -> bool:
+    return screen.split("\n")[0].strip().startswith(HOLD_TITLE)
+
+
+def confirm_and_hold(pane: Pane) -> str:
+    """y, tick what needs ticking, y: returns the hold screen."""
+    open_confirm(pane)
+    finish_ticking(pane)
+    pane.keys("y")
+    return pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s, what="the hold screen")
+
+
+def outbox_dir(composer: ComposerHome) -> Path:
+    return composer.data_home / "guardmail" / "outbox"
+
+
+def outbox_ids(composer: ComposerHome) -> List[str]:
+    d = outbox_dir(composer)
+    return sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) if d.is_dir() else []
+
+
+def sent_copies(composer: ComposerHome) -> List[Path]:
+    d = composer.data_home / "guardmail" / "sent" / "cur"
+    return sorted(d.iterdir()) if d.is_dir() else []
+
+
+def journal_outcomes(composer: ComposerHome) -> Dict[str, List[str]]:
+    """Message-ID -> its events in order, read with Python's sqlite3 (an independent reader)."""
+    path = composer.data_home / "guardmail" / "journal.sqlite"
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        rows = con.execute(
+            "SELECT m.message_id, e.kind FROM events e JOIN messages m ON m.id = e.message_row "
+            "ORDER BY e.id").fetchall()
+    finally:
+        con.close()
+    out: Dict[str, List[str]] = {}
+    for mid, kind in rows:
+        out.setdefault(mid, []).append(kind)
+    return out
+
+
+def deliveries(server) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
+    for tx in server.transactions:
+        for rcpt in tx.rcpt_tos:
+            counts[rcpt.lower()] = counts.get(rcpt.lower(), 0) + 1
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Undo within the hold: the composer comes back intact, nothing reaches the server
+
+
+def test_undo_restores_the_composer_and_sends_nothing(composer, tmp_path):
+    set_hold(composer, 60)
+    note = tmp_path / "議事録.txt"
+    note.write_text("議事録\n", encoding="utf-8")
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    pane.keys("a")
+    pane.wait_for(" Attach file:", what="the attach prompt")
+    pane.text(str(note))
+    pane.keys("Enter")
+    before = pane.wait_for(lambda s: "議事録.txt" in s and in_command_mode(s), what="attached")
+    hold = confirm_and_hold(pane)
+    assert "Nothing has been sent yet" in hold and "█" in hold, pane.framed(hold)
+    assert len(outbox_ids(composer)) == 1, outbox_ids(composer)
+
+    pane.keys("u")
+    screen = pane.wait_for(lambda s: "Undone" in status_line(s), what="the composer after u")
+    assert field_value(screen, "To") == TO and field_value(screen, "Subject") == SUBJECT, pane.framed(screen)
+    assert body_lines(screen) == BODY, pane.framed(screen)
+    assert "議事録.txt" in screen, pane.framed(screen)
+    # Everything above the status line is what it was before y.
+    assert screen.split("\n")[:8] == before.split("\n")[:8], pane.framed(screen) + "\n" + pane.framed(before)
+    assert outbox_ids(composer) == []
+    time.sleep(1.0)
+    composer.server.settle(5)
+    assert composer.server.connections == 0, composer.server.summary()
+    assert ["confirmed", "held", "undone"] in journal_outcomes(composer).values()
+    # The message is a draft again: nothing is lost if the user now leaves.
+    composer.wait_for_draft(lambda d: d.subject == SUBJECT, what="the undone message saved as a draft")
+
+
+# --------------------------------------------------------------------------
+# The hold runs out: exactly one delivery and a sent copy
+
+
+def test_hold_expires_and_sends_exactly_once(composer):
+    set_hold(composer, 3)
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    hold = confirm_and_hold(pane)
+    assert re.search(r"seconds? — then it is sent", hold), pane.framed(hold)
+    code = pane.wait_exit(20)
+    history = pane.screen_with_history()
+    assert code == 0, pane.framed(history)
+    assert "sent " in history, pane.framed(history)
+    composer.server.settle(10)
+    assert deliveries(composer.server) == {"hanako@example.jp": 1}, composer.server.summary()
+    msg = parse(composer.server.transactions[0].raw)
+    assert msg["Subject"] == SUBJECT
+    copies = sent_copies(composer)
+    assert len(copies) == 1 and copies[0].name.endswith(":2,S"), copies
+    assert outbox_ids(composer) == []
+    events = list(journal_outcomes(composer).values())
+    assert events == [["confirmed", "held", "submitting", "sent"]], events
+
+
+# --------------------------------------------------------------------------
+# One recipient refused: the others get one copy each; S in the outbox retries only the refused
+
+
+def test_refused_recipient_retried_alone(composer):
+    composer.server.handler.refuse["c@example.jp"] = "550 5.1.1 No such user"
+    pane = launch(composer)
+    fill(pane, to="a@example.jp, b@example.jp, c@example.jp", subject="三人へ", body=["本文"])
+    open_confirm(pane)
+    finish_ticking(pane)
+    pane.keys("y")
+    screen = pane.wait_for(lambda s: "partly sent" in s and "c@example.jp" in s, timeout=20,
+                           what="the outbox view with the partly sent message")
+    composer.server.settle(10)
+    assert deliveries(composer.server) == {"a@example.jp": 1, "b@example.jp": 1}, composer.server.summary()
+    assert len(outbox_ids(composer)) == 1
+
+    # The user fixes the address at the server's end; S retries the refused one only.
+    del composer.server.handler.refuse["c@example.jp"]
+    pane.keys("S")
+    pane.wait_for(lambda s: "The outbox is empty" in s, timeout=20, what="the outbox emptied by the retry")
+    composer.server.settle(10)
+    assert deliveries(composer.server) == {"a@example.jp": 1, "b@example.jp": 1, "c@example.jp": 1}, \
+        composer.server.summary()
+    assert len(composer.server.transactions) == 2
+    assert [tx.rcpt_tos for tx in composer.server.transactions][1] == ["c@example.jp"]
+    assert len(sent_copies(composer)) == 1
+    events = list(journal_outcomes(composer).values())[0]
+    assert events[-1] == "sent" and "partially-sent" in events, events
+
+
+# --------------------------------------------------------------------------
+# While one message is held, write another: the status line counts; u there undoes it
+
+
+def test_compose_another_while_held_then_undo_from_the_composer(composer):
+    set_hold(composer, 60)
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    confirm_and_hold(pane)
+    pane.keys("c")
+    screen = pane.wait_for(lambda s: "1 held: sends in" in s and field_value(s, "Subject") == "",
+                           what="a new message with the held line")
+    m = re.search(r"1 held: sends in (\d+) s", screen)
+    first = int(m.group(1))
+    screen = pane.wait_for(lambda s: (re.search(r"1 held: sends in (\d+) s", s) or [None, str(first)])[1]
+                           != str(first), what="the held line counting down")
+    # o shows it in the outbox with its countdown.
+    pane.keys("Escape")
+    pane.keys("o")
+    screen = pane.wait_for(lambda s: SUBJECT in s and "sends in" in s, what="the outbox view")
+    pane.keys("q")
+    pane.wait_for(lambda s: "1 held: sends in" in s and in_command_mode(s), what="back in the composer")
+    pane.keys("u")
+    screen = pane.wait_for(lambda s: field_value(s, "Subject") == SUBJECT, what="the held message back")
+    assert body_lines(screen) == BODY and "held:" not in screen, pane.framed(screen)
+    assert outbox_ids(composer) == []
+    assert composer.server.connections == 0
+
+
+# --------------------------------------------------------------------------
+# Quitting with a held message asks first
+
+
+def test_quit_with_a_held_message_asks_for_each(composer):
+    set_hold(composer, 60)
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    confirm_and_hold(pane)
+    pane.keys("c")
+    pane.wait_for(lambda s: "1 held" in s, what="a new message")
+    pane.keys("Escape")
+    pane.keys("q")
+    screen = pane.wait_for(lambda s: "Messages are still held" in s and SUBJECT in s,
+                           what="the leaving question")
+    pane.keys("d")
+    pane.wait_for(lambda s: "Press d again" in s, what="discard asks again")
+    pane.keys("d")
+    pane.wait_for("(d) discard the message", what="the quit prompt, once nothing is held")
+    pane.keys("d")
+    assert pane.wait_exit(10) == 0
+    assert outbox_ids(composer) == []
+    assert composer.server.connections == 0
+    assert list(journal_outcomes(composer).values()) == [["confirmed", "held", "discarded"]]
+
+
+# --------------------------------------------------------------------------
+# kill -9 at each state: nothing is sent later without the user
+
+
+@pytest.mark.parametrize("state", ["editing", "confirming", "holding", "submitting"])
+def test_kill9_at_each_state_then_restart(composer, state):
+    set_hold(composer, 0 if state == "submitting" else 60)
+    if state == "submitting":
+        # The server sits on the end of the data: guardmail is killed while it waits.
+        composer.server.handler.data_delay = 3.0
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    if state == "confirming":
+        open_confirm(pane)
+    elif state == "holding":
+        confirm_and_hold(pane)
+    elif state == "submitting":
+        open_confirm(pane)
+        finish_ticking(pane)
+        pane.keys("y")
+        deadline = time.monotonic() + 15
+        while not composer.server.rcpt_attempts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert composer.server.rcpt_attempts, composer.server.summary()
+        time.sleep(0.5)  # into DATA
+    else:
+        composer.wait_for_draft(lambda d: d.subject == SUBJECT, what="the draft saved")
+    pane.kill9()
+    time.sleep(1.5)
+
+    again = launch_any(composer)
+    if state in ("editing", "confirming"):
+        screen = again.wait_for(lambda s: SUBJECT in s and "draft" in s.lower(), what="the draft offered")
+        assert outbox_ids(composer) == []
+    else:
+        word = "interrupted" if state == "holding" else "unknown"
+        screen = again.wait_for(lambda s: "guardmail stopped while these messages were waiting" in s
+                                and SUBJECT in s and word in s, what="the interrupted message offered")
+        assert len(outbox_ids(composer)) == 1
+    # Nothing more goes out on its own, however long we wait.
+    time.sleep(2.0)
+    composer.server.settle(10)
+    sent = deliveries(composer.server).get("hanako@example.jp", 0)
+    assert sent <= (1 if state == "submitting" else 0), composer.server.summary()
+    if state == "holding":
+        # The user releases it: exactly one copy.
+        again.keys("S")
+        again.wait_for(lambda s: "The outbox is empty" in s, timeout=20, what="sent after release")
+        composer.server.settle(10)
+        assert deliveries(composer.server) == {"hanako@example.jp": 1}, composer.server.summary()
+
+
+def launch_any(composer: ComposerHome) -> Pane:
+    """Starts the composer without waiting for the editing mode (a question may come first)."""
+    return composer.launch(env={"GUARDMAIL_POLICY": NO_ORG_POLICY})
