@@ -31,6 +31,11 @@ default_account = "demo"
 from = "山田 太郎 <taro@example.co.jp>"
 smtp_url = "smtp://127.0.0.1:$port"
 insecure = true
+
+# Short holds for the demo (the defaults are 10 s internal only, 60 s with outside recipients).
+[policy]
+hold_internal_seconds = 5
+hold_external_seconds = 8
 TOML
 
 printf '鈴木様\n\nいつもお世話になっております。\n2026年度のお見積書を添付いたします。\nご確認のほど、よろしくお願いいたします。\n\n山田 太郎\n' >"$demo/body.txt"
@@ -40,11 +45,38 @@ printf '品目,数量,単価\nサーバー保守,12,50000\nサポート,1,120000
 echo "Capture server: 127.0.0.1:$port, mail captured in $demo/maildir/new"
 echo "Config: $demo/config/guardmail/config.toml"
 echo
+gm() { XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" "$@"; }
+send_sample() {
+  gm send --to '鈴木 花子 <hanako@example.jp>' --subject "$1" \
+    --body-file "$demo/body.txt" --attach "$attachment" --accept new-domain --accept external-attachment
+}
+
+# 1. Undo: the message waits in the outbox; cancelling it from another terminal sends nothing.
+echo "1) A send is held first. Cancelled from another terminal during the hold, nothing is sent:"
+echo "\$ guardmail send --to '鈴木 花子 <hanako@example.jp>' … --accept new-domain --accept external-attachment &"
+before=$(ls "$demo/maildir/new" 2>/dev/null | wc -l)
+send_sample '【ご案内】取り消す見積書' 2>"$demo/send.err" &
+sender=$!
+id=""
+for _ in $(seq 1 100); do
+  id=$(sed -n 's/^guardmail: held as \([^:]*\):.*/\1/p' "$demo/send.err" | head -1)
+  [ -n "$id" ] && break
+  sleep 0.1
+done
+cat "$demo/send.err"
+echo "\$ guardmail outbox list"
+gm outbox list
+echo "\$ guardmail outbox cancel $id"
+gm outbox cancel "$id"
+wait $sender || true
+echo "The capture server received $(( $(ls "$demo/maildir/new" | wc -l) - before )) message(s)."
+echo
+
+# 2. The same message, left to run: the countdown on standard error, then the submission.
 # Without a terminal, the policy's findings must be accepted by id (the composer asks instead).
+echo "2) Sent for real after its hold (8 s with an outside recipient in this demo):"
 echo "\$ guardmail send --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' --body-file body.txt --attach お見積書_2026年度.csv --accept new-domain --accept external-attachment"
-XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" send \
-  --to '鈴木 花子 <hanako@example.jp>' --subject '【ご案内】2026年度 お見積書の送付' \
-  --body-file "$demo/body.txt" --attach "$attachment" --accept new-domain --accept external-attachment
+send_sample '【ご案内】2026年度 お見積書の送付'
 echo
 
 show_received() {
@@ -69,15 +101,20 @@ for part in msg.walk():
 PY
 }
 show_received
+echo
+echo "3) The send journal (guardmail journal):"
+gm journal
+echo
 
-# With a terminal, open the composer against the same server: write a mail and send it with
-# y then Y; the sample file is already attached.
+# With a terminal, open the composer against the same server: write a mail, confirm it, watch the
+# countdown and undo it with u (or let it go); the sample file is already attached.
 if [ -t 0 ] && [ -t 1 ]; then
   echo
-  echo "Opening the composer (the sample file is attached; y then Y sends; ? shows the keys)…"
+  echo "Opening the composer (the sample file is attached). y opens the confirmation screen; tick each"
+  echo "item with Space, y again: the countdown starts. Press u to take it back, or wait. ? shows the keys."
   sleep 2
   before=$(ls "$demo/maildir/new" | wc -l)
-  XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data" LANG=C.UTF-8 "$BIN" compose --attach "$attachment" || true
+  gm compose --attach "$attachment" || true
   if [ "$(ls "$demo/maildir/new" | wc -l)" -gt "$before" ]; then
     echo
     show_received
