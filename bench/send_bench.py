@@ -315,7 +315,9 @@ def write_configs(ctx, port):
                 f'smtp_url = "smtp://127.0.0.1:{port}"\n'
                 'insecure = true\n'
                 # The default per-account limit is 25 MiB; the peers have none.
-                'max_attachment_mib = 1024\n')
+                'max_attachment_mib = 1024\n'
+                # The countdown hold is deliberate waiting, not work: measured without it.
+                '\n[policy]\nhold_internal_seconds = 0\nhold_external_seconds = 0\n')
     with open(ctx["muttrc"], "w") as f:
         f.write(f'set smtp_url="smtp://127.0.0.1:{port}/"\n'
                 f'set from="{FROM}"\n'

@@ -254,13 +254,20 @@ extension ComposerSession {
         guard let dispatcher else { return nil }
         let items = dispatcher.ownedItems
         let held = items.filter { $0.state.kind == .holding }
-        let waiting = items.filter { $0.state.kind != .holding }
+        let retrying = items.filter { $0.state.kind == .failedTemporarily }
+        let waiting = items.filter { $0.state.kind != .holding && $0.state.kind != .failedTemporarily }
         var parts: [String] = []
         if let next = held.compactMap({ item -> Double? in
             if case let .holding(releaseAt, _) = item.state { return now.seconds(until: releaseAt) }
             return nil
         }).min() {
             parts.append("\(held.count) held: \(held.count == 1 ? "sends" : "next sends") in \(Int(max(0, next).rounded(.up))) s — u undo · o outbox")
+        }
+        if let next = retrying.compactMap({ item -> Double? in
+            if case let .failedTemporarily(_, _, retryAt, _) = item.state { return now.seconds(until: retryAt) }
+            return nil
+        }).min() {
+            parts.append("\(retrying.count) not sent yet (temporary failure), retrying in \(Int(max(0, next).rounded(.up))) s — o outbox")
         }
         if !waiting.isEmpty {
             parts.append("\(waiting.count) in the outbox need\(waiting.count == 1 ? "s" : "") you — o outbox")

@@ -5,7 +5,7 @@ public enum SendEvent: Hashable, Sendable {
     /// Leave the confirmation screen without sending.
     case backToEditing
     /// Every item ticked and `y` on the confirmation screen: freeze the message in the outbox
-    /// with this envelope and start a hold of `holdSeconds` (from `HoldPolicy`).
+    /// with this envelope and start a hold of `holdSeconds` (from the policy: `PolicyConfig.holdSeconds`).
     case freeze(recipients: [String], holdSeconds: Int, now: Instant)
     /// `u` during the hold. Wins strictly before the release time; at or after it, too late.
     case undo(now: Instant)

@@ -7,7 +7,7 @@ import Workflow
         var clock = TestClock(1_000)
         var machine = SendStateMachine()
         try run(&machine, .confirm)
-        let hold = HoldPolicy.standard.seconds(hasExternalRecipients: true)
+        let hold = 60  // the external default; the lengths come from the policy (PolicyConfig)
         let frozen = try machine.handle(.freeze(recipients: everyone, holdSeconds: hold, now: clock.now))
         #expect(frozen == [.writeOutbox, .startCountdown(until: t(1_060))])
         #expect(machine.state.deadline == t(1_060))
@@ -87,40 +87,5 @@ import Workflow
     @Test("no remaining time outside a hold", arguments: sampleStates.filter { $0.kind != .holding })
     func noRemaining(_ state: SendState) {
         #expect(SendStateMachine(state: state).remaining(at: t(0)) == nil)
-    }
-}
-
-@Suite struct HoldPolicyTests {
-    @Test("defaults: 10 s internal only, 60 s with external recipients")
-    func defaults() throws {
-        #expect(HoldPolicy.standard.seconds(hasExternalRecipients: false) == 10)
-        #expect(HoldPolicy.standard.seconds(hasExternalRecipients: true) == 60)
-        #expect(try HoldPolicy() == HoldPolicy.standard)
-    }
-
-    @Test("the organisation minimum raises either hold", arguments: [
-        (5, 20, 0, 5, 20),
-        (5, 20, 15, 15, 20),
-        (5, 20, 30, 30, 30),
-        (0, 0, 0, 0, 0),
-        (120, 30, 45, 120, 45),
-    ])
-    func minimum(internalHold: Int, external: Int, minimum: Int, expectedInternal: Int, expectedExternal: Int) throws {
-        let policy = try HoldPolicy(internalSeconds: internalHold, externalSeconds: external, organisationMinimum: minimum)
-        #expect(policy.seconds(hasExternalRecipients: false) == expectedInternal)
-        #expect(policy.seconds(hasExternalRecipients: true) == expectedExternal)
-    }
-
-    @Test("a negative setting is an error naming it", arguments: [
-        (-1, 60, 0, "hold internal_seconds must be 0 or more seconds, got -1"),
-        (10, -60, 0, "hold external_seconds must be 0 or more seconds, got -60"),
-        (10, 60, -5, "hold organisation_minimum must be 0 or more seconds, got -5"),
-    ])
-    func negative(internalHold: Int, external: Int, minimum: Int, message: String) {
-        #expect {
-            try HoldPolicy(internalSeconds: internalHold, externalSeconds: external, organisationMinimum: minimum)
-        } throws: { error in
-            "\(error)" == message
-        }
     }
 }
