@@ -387,6 +387,10 @@ extension ComposerSession {
         return nil
     }
 
+    /// Messages this process runs in the outbox (held, retrying, waiting for the user): after it
+    /// ends they wait for the user (`guardmail outbox`, or the next start asks).
+    public var messagesLeftInOutbox: Int { dispatcher?.ownedItems.count ?? 0 }
+
     /// Messages this process would send on its own if it kept running.
     var hasPendingHolds: Bool {
         dispatcher?.ownedItems.contains { $0.state.kind == .holding || $0.state.kind == .failedTemporarily } ?? false

@@ -365,6 +365,9 @@ public final class ComposerSession {
     /// Writes the draft when anything changed since the last save; `force` (leaving, sending)
     /// also writes a message that has content but no draft file yet (e.g. filled from options).
     func saveDraft(force: Bool) {
+        // On the hold screen the composer still has the frozen message, whose copy (and snapshot)
+        // is in the outbox: a second copy as a draft would offer it twice after a restart.
+        guard holding.isEmpty else { return }
         let changed = model.revision != savedRevision
         guard changed || (force && model.hasContent && drafts.load(id: draftID) == nil) else { return }
         let record = currentDraftRecord()

@@ -189,20 +189,12 @@ public final class Dispatcher {
         var machine = SendStateMachine(state: .confirming, retryPolicy: retryPolicy)
         let actions = try! machine.handle(.freeze(recipients: recipients.map(\.address), holdSeconds: holdSeconds, now: now))
         precondition(actions.first == .writeOutbox)
+        let lock: OwnerLock
         do {
-            _ = try outbox.freeze(record, state: machine.state, spoolFile: spooled.path, draft: draft)
+            lock = try outbox.freezeClaimed(record, state: machine.state, spoolFile: spooled.path, draft: draft).lock
         } catch {
             FileSystem.remove(spooled.path)
             throw DeliveryError(.io, "\(error); nothing was sent and the draft is kept")
-        }
-        let lock: OwnerLock
-        do {
-            guard let claimed = try outbox.claim(id: id) else {
-                preconditionFailure("a new outbox entry \(id) is owned by another process")
-            }
-            lock = claimed
-        } catch {
-            throw DeliveryError(.io, "\(error)")
         }
         owned[id] = Owned(machine: machine, record: record, lock: lock)
         do {

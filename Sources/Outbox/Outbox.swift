@@ -104,6 +104,18 @@ public struct Outbox: Sendable {
     /// The record is read back from its own text before anything is written, and the spool file
     /// must be exactly `messageOffset + messageSize` bytes.
     public func freeze(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?) throws(OutboxError) -> OutboxEntry {
+        try freeze(record, state: state, spoolFile: spoolFile, draft: draft, claim: false).entry
+    }
+
+    /// `freeze`, with the entry's owner lock taken on its temporary folder before it is published:
+    /// no other process (a guardmail starting and adopting what it finds) can claim the message
+    /// between its appearance and its owner's claim.
+    public func freezeClaimed(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?) throws(OutboxError) -> (entry: OutboxEntry, lock: OwnerLock) {
+        let (entry, lock) = try freeze(record, state: state, spoolFile: spoolFile, draft: draft, claim: true)
+        return (entry, lock!)
+    }
+
+    private func freeze(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?, claim: Bool) throws(OutboxError) -> (entry: OutboxEntry, lock: OwnerLock?) {
         let action = "freeze the message in the outbox"
         try checkID(record.id)
         let recordText = OutboxFormat.encodeRecord(record)
@@ -142,6 +154,7 @@ public struct Outbox: Sendable {
         // Where the entry's folder is now, and whether the spool file is inside it.
         var location = temporary
         var moved = false
+        var lockFD: Int32 = -1
         func step(_ point: FreezeStep) throws(SystemFailure) {
             if injectedFailure == point { throw SystemFailure(EIO, "testing", temporary) }
         }
@@ -155,6 +168,13 @@ public struct Outbox: Sendable {
             if let draft { try writeFile(temporary + "/" + Self.draftName, DraftStore.encode(draft)) }
             try writeFile(temporary + "/" + Self.ownerLockName, "")
             try writeFile(temporary + "/" + Self.stateLockName, "")
+            if claim {
+                // A new file nobody else has opened: the lock cannot be refused.
+                let path = temporary + "/" + Self.ownerLockName
+                lockFD = open(path, O_RDWR | O_CLOEXEC)
+                let call: @convention(c) (Int32, Int32) -> Int32 = flock
+                guard lockFD >= 0, call(lockFD, LOCK_EX | LOCK_NB) == 0 else { throw SystemFailure(errno, "locking", path) }
+            }
             try step(.moveMessage)
             try rename(spoolFile, to: temporary + "/" + Self.messageName)
             moved = true
@@ -179,6 +199,7 @@ public struct Outbox: Sendable {
                 }
             }
             if createdTemporary && !moved { removeTree(location) }
+            if lockFD >= 0 { _ = close(lockFD) }
             throw OutboxError(action, path: directory, error, note: note)
         }
         // The spool folder lost a name; the outbox fsync above already made the move durable on
@@ -187,7 +208,9 @@ public struct Outbox: Sendable {
             let parent = String(spoolFile[..<slash])
             do throws(SystemFailure) { try syncDirectory(parent.isEmpty ? "/" : parent) } catch {}
         }
-        return OutboxEntry(record: record, state: state, releaseRequested: false, directory: final, hasDraft: draft != nil)
+        let entry = OutboxEntry(record: record, state: state, releaseRequested: false, directory: final, hasDraft: draft != nil)
+        let lock = claim ? OwnerLock(id: record.id, path: final + "/" + Self.ownerLockName, fd: lockFD) : nil
+        return (entry, lock)
     }
 
     // MARK: Reading

@@ -61,6 +61,11 @@ struct Compose: ParsableCommand {
             report("\(error)")
             throw ExitCode(Exit.usage)
         }
+        let left = session.messagesLeftInOutbox
+        if left > 0 {
+            Console.error("guardmail: \(left) message\(left == 1 ? "" : "s") in the outbox \(left == 1 ? "was" : "were") not sent; "
+                + "the next start asks about \(left == 1 ? "it" : "them") (or see guardmail outbox)\n")
+        }
         switch outcome {
         case .sent(let lines, let refused):
             for line in lines { Console.output(line + "\n") }

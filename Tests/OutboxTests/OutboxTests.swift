@@ -380,6 +380,22 @@ struct OutboxTests {
         #expect(!outbox.isClaimed(id: "20261129-110203-none"))
     }
 
+    @Test("freezeClaimed: the entry appears already owned (no other process can adopt it first)")
+    func frozenClaimed() throws {
+        let folder = TemporaryFolder()
+        let id = "20261129-110203-fcl1"
+        let spool = folder.path + "/spool-\(id).eml"
+        try writeFile(spool, Spool.sample.bytes)
+        let state = SendState.holding(releaseAt: Instant(seconds: 1_795_950_183.456), recipients: ["hanako@example.jp"])
+        let (entry, lock) = try folder.outbox.freezeClaimed(sampleRecord(id: id), state: state, spoolFile: spool, draft: nil)
+        #expect(entry.id == id && lock.isHeld)
+        #expect(folder.outbox.isClaimed(id: id))
+        #expect(try folder.outbox.claim(id: id) == nil)
+        #expect(try run(["/usr/bin/flock", "-n", folder.outbox.entryDirectory(id: id) + "/owner.lock", "true"]) == 1)
+        lock.release()
+        #expect(try run(["/usr/bin/flock", "-n", folder.outbox.entryDirectory(id: id) + "/owner.lock", "true"]) == 0)
+    }
+
     @Test("a claim held by another process is free once that process is killed with SIGKILL")
     func claimOfDeadProcess() throws {
         let folder = TemporaryFolder()
