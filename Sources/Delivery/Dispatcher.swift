@@ -258,9 +258,6 @@ public final class Dispatcher {
         return entry.events.last(where: { $0.detail != nil && $0.kind != .held })?.detail
     }
 
-    /// The composer snapshot kept with a message.
-    public func draft(of id: String) -> DraftRecord? { try? outbox.draft(id: id) }
-
     // MARK: Adopting after a restart
 
     /// Takes over every message no live process owns and applies `restarted` to it: a hold or a
@@ -327,6 +324,22 @@ public final class Dispatcher {
     @discardableResult
     public func release(_ id: String, now: Instant) -> DispatchReport? {
         guard var entry = owned[id], entry.machine.isLegal(.release) else { return nil }
+        // Decided under the state lock, as in `tick`: a cancel from another terminal that got
+        // there first wins, and one that comes later finds it submitting.
+        do {
+            try outbox.withStateLock(id: id) { (_: OutboxEntry) throws(OutboxError) in
+                try outbox.write(id: id, state: .submitting(attempt: 1, recipients: entry.machine.state.pendingRecipients ?? []))
+            }
+        } catch {
+            guard error.kind == .notFound else {
+                return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
+                                      lines: ["not sent: \(error)"], exitStatus: 74)
+            }
+            owned[id]?.lock.release()
+            owned[id] = nil
+            return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .cancelledElsewhere,
+                                  lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
+        }
         let actions = try! entry.machine.handle(.release)
         owned[id] = entry
         return perform(actions, id: id, now: now, detail: "released by the user")
