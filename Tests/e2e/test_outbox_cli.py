@@ -27,16 +27,11 @@ from typing import Dict, List, Optional, Sequence
 import pytest
 
 from conftest import AUTH_USERS, binary_path, send_args
+from test_send import config_for  # noqa: F401  (the fixture: test domains are internal)
 
-# The recipients' domains are the organisation's own unless a test says otherwise (as in
-# test_send.py), so the policy finds nothing to confirm and the hold is the internal one.
-INTERNAL_DOMAINS = ["example.jp", "example.co.jp", "example.com", "example.net", "example.org"]
-TRANSPORT_POLICY = (
-    "",
-    "[policy]",
-    "internal_domains = [%s]" % ", ".join('"%s"' % d for d in INTERNAL_DOMAINS),
-)
-EXTERNAL_ADDR = "partner@external-partner.test"  # not in INTERNAL_DOMAINS
+# The recipients' domains are the organisation's own unless a test says otherwise (test_send's
+# config_for fixture), so the policy finds nothing to confirm and the hold is the internal one.
+EXTERNAL_ADDR = "partner@external-partner.test"  # not one of test_send.TRANSPORT_POLICY's domains
 NO_ORG_POLICY = "/nonexistent/guardmail-e2e/policy.toml"  # never the machine's /etc file
 ENV = {"GUARDMAIL_POLICY": NO_ORG_POLICY}
 
@@ -49,13 +44,6 @@ ATTACHMENT_BYTES = random.Random(11).randbytes(300 * 1024)
 
 # --------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture
-def config_for(config_for):
-    def build(*args, extra_lines=(), **kwargs):
-        return config_for(*args, extra_lines=tuple(extra_lines) + TRANSPORT_POLICY, **kwargs)
-    return build
 
 
 @pytest.fixture
