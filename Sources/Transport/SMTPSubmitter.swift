@@ -58,8 +58,11 @@ public final class SMTPSubmitter {
             throw TransportError(.messageUnreadable, "cannot read the message file '\(request.messagePath)': \(reason)")
         }
 
+        // The message is `messageSize` bytes from `messageOffset`: the file may hold more after it
+        // (a bulk job's spool holds every message one after another), which must never be sent.
         let session = Session(
-            fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress)
+            fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
+            limit: request.messageSize)
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -213,6 +216,8 @@ final class Session {
     var socket: Int32 = -1
     private var startTLSSent = false
     var bytesRead: Int64 = 0
+    /// The message's size: reading stops there even if the file goes on.
+    let limit: Int64
     var abortReason: TransportError?
 
     // The dialogue as seen by the debug callback.
@@ -229,11 +234,29 @@ final class Session {
     var dataReply: SMTPReply?
     var finalReply: SMTPReply?
 
-    init(fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?) {
+    init(fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?,
+         limit: Int64 = .max) {
         self.fd = fd
         self.credentialsRequired = credentialsRequired
         self.security = security
         self.progress = progress
+        self.limit = limit
+    }
+
+    /// The next bytes of the message into `buffer`: at most `capacity`, never past `limit`;
+    /// 0 at the end, -1 on a read error.
+    func readMessage(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        let left = limit - bytesRead
+        guard left > 0 else { return 0 }
+        let want = Int(min(Int64(capacity), left))
+        while true {
+            let n = read(fd, buffer, want)
+            if n >= 0 {
+                bytesRead += Int64(n)
+                return n
+            }
+            if errno != EINTR { return -1 }
+        }
     }
 
     /// A command line curl sent (`RCPT TO:<a@b>`). AUTH arguments are never kept.
@@ -348,14 +371,8 @@ private let readCallback: ccurl_read_callback = { buffer, size, count, userdata 
         session.abortReason = Session.authNotOffered
         return ccurl_readfunc_abort()
     }
-    while true {
-        let n = read(session.fd, buffer, size * count)
-        if n >= 0 {
-            session.bytesRead += Int64(n)
-            return n
-        }
-        if errno != EINTR { return ccurl_readfunc_abort() }
-    }
+    let n = session.readMessage(into: UnsafeMutableRawPointer(buffer!), capacity: size * count)
+    return n >= 0 ? n : ccurl_readfunc_abort()
 }
 
 private let debugCallback: ccurl_debug_callback = { _, type, data, size, userdata in

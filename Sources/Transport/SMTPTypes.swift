@@ -90,6 +90,11 @@ public struct RecipientResult: Sendable, Equatable {
     /// The reply to `RCPT TO`; nil when the session ended before this recipient was tried.
     public var reply: SMTPReply?
     public var accepted: Bool { reply?.isPositive ?? false }
+
+    public init(address: String, reply: SMTPReply?) {
+        self.address = address
+        self.reply = reply
+    }
 }
 
 /// The outcome of a submission the server took (possibly for only some recipients).
@@ -99,6 +104,13 @@ public struct SubmissionResult: Sendable, Equatable {
     public var dataReply: SMTPReply?
     public var bytesSent: Int64
     public var accepted: [RecipientResult] { recipients.filter(\.accepted) }
+
+    /// For other submitters (and their tests): the same shape as `SMTPSubmitter` returns.
+    public init(recipients: [RecipientResult], dataReply: SMTPReply?, bytesSent: Int64) {
+        self.recipients = recipients
+        self.dataReply = dataReply
+        self.bytesSent = bytesSent
+    }
     public var refused: [RecipientResult] { recipients.filter { !$0.accepted } }
 }
 
