@@ -44,6 +44,7 @@ bench:
 	$(PY) bench/sink_selftest.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py $(BENCH_ARGS)
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/tui_bench.py
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/bulk_bench.py $(BULK_BENCH_ARGS)
 
 clean:
 	rm -rf .build demo-data

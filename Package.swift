@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Delivery", dependencies: ["MailCore", "Store", "Inspect", "Transport", "Config", "Policy", "Outbox", "Journal", "Workflow"]),
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
+        // `guardmail bulk`: frozen bulk jobs, batched submission, resumable through the journal.
+        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
         .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
 
@@ -56,6 +58,7 @@ let package = Package(
             name: "guardmail",
             dependencies: [
                 "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy", "GuardTOML", "Journal", "Outbox", "Workflow",
+                "Bulk", "BulkSend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
         .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
+        .testTarget(name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy"]),
     ],
     swiftLanguageModes: [.v6]
 )

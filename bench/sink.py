@@ -14,7 +14,10 @@ message is already in the log.
 With --dump-dir every message is also written there as raw DATA bytes
 (still dot-stuffed); that is for checking what a client sent, not for timing.
 
-Usage: sink.py [--host 127.0.0.1] [--port 0] [--log FILE] [--dump-dir DIR]
+With --reply-delay-ms N every reply after the greeting waits N ms first: a server one LAN
+or WAN round trip away, for senders whose cost is in round trips (default 0: none).
+
+Usage: sink.py [--host 127.0.0.1] [--port 0] [--log FILE] [--dump-dir DIR] [--reply-delay-ms N]
 Prints "PORT <n>" on stdout (flushed) once listening.  Stops on SIGTERM/SIGINT.
 """
 
@@ -32,6 +35,7 @@ CMD_RECV = 64 * 1024         # command phase read size
 MAX_LINE = 4096              # longest command line accepted
 IDLE_TIMEOUT = 300.0         # seconds a connection may sit idle
 EOD = b"\r\n.\r\n"
+REPLY_DELAY = 0.0            # seconds before each reply after the greeting (--reply-delay-ms)
 
 
 def _path(arg, prefix):
@@ -75,6 +79,8 @@ class Conn:
         self.rcpts = []
 
     def send(self, line):
+        if REPLY_DELAY and not line.startswith("220 "):
+            time.sleep(REPLY_DELAY)
         self.sock.sendall(line.encode("ascii") + b"\r\n")
 
     def read_line(self):
@@ -150,6 +156,8 @@ class Conn:
             arg = line[4:].strip()
             if verb == b"EHLO":
                 self.reset()
+                if REPLY_DELAY:
+                    time.sleep(REPLY_DELAY)
                 self.sock.sendall(b"250-sink.invalid\r\n"
                                   b"250-SIZE 2147483648\r\n"
                                   b"250-8BITMIME\r\n"
@@ -233,9 +241,13 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log", default=None, help="append one JSON line per message")
+    ap.add_argument("--reply-delay-ms", type=float, default=0.0,
+                    help="wait this long before each reply (a server one round trip away)")
     ap.add_argument("--dump-dir", default=None,
                     help="also save each message's raw DATA bytes here (debug/verify)")
     a = ap.parse_args()
+    global REPLY_DELAY
+    REPLY_DELAY = max(0.0, a.reply_delay_ms) / 1000.0
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))

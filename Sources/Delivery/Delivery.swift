@@ -215,7 +215,7 @@ public enum Delivery {
     /// Who confirmed a message, for the journal: the login name at the host name.
     public static func confirmer() -> String {
         var host = [CChar](repeating: 0, count: 256)
-        let hostName = gethostname(&host, host.count) == 0 ? String(cString: host) : "localhost"
+        let hostName = gethostname(&host, host.count) == 0 ? host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "localhost"
         let login = getpwuid(getuid()).flatMap { $0.pointee.pw_name }.map { String(cString: $0) } ?? "uid \(getuid())"
         return "\(login)@\(hostName)"
     }

@@ -12,7 +12,7 @@ struct Guardmail: ParsableCommand {
             75 temporary failure, 77 login denied, 78 configuration.
             """,
         version: "guardmail 0.1.0 (libcurl \(SMTPSubmitter.curlVersion))",
-        subcommands: [Compose.self, Send.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
+        subcommands: [Compose.self, Send.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
         defaultSubcommand: Compose.self
     )
 }

@@ -227,12 +227,21 @@ class RecordingHandler:
                  refuse: Optional[Dict[str, str]] = None,
                  on_transaction: Optional[Callable[[Transaction], Optional[str]]] = None,
                  mail_reply: Optional[str] = None, data_delay: float = 0.0,
-                 drop_in_data: bool = False):
+                 drop_in_data: bool = False, max_recipients: Optional[int] = None,
+                 drop_after_messages: Optional[int] = None,
+                 mail_reply_after_drop: Optional[str] = None,
+                 drop_in_data_at: Optional[int] = None):
         self.auth_users = dict(auth_users) if auth_users is not None else None
         self.mail_reply = mail_reply
         self.data_delay = data_delay
         self.drop_in_data = drop_in_data
         self.dropped = 0  # connections cut in the middle of DATA
+        self.max_recipients = max_recipients
+        self.drop_after_messages = drop_after_messages
+        self.mail_reply_after_drop = mail_reply_after_drop
+        self.drop_in_data_at = drop_in_data_at
+        self.data_commands = 0  # DATA commands seen (for drop_in_data_at)
+        self.closed_after_messages = 0  # connections closed by drop_after_messages
         self.refuse = {k.lower(): v for k, v in (refuse or {}).items()}
         self.on_transaction = on_transaction
         self._cond = threading.Condition()
@@ -285,6 +294,9 @@ class RecordingHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address.lower())
+        if reply is None and self.max_recipients is not None \
+                and len(envelope.rcpt_tos) >= self.max_recipients:
+            reply = "452 4.5.3 Too many recipients"
         if reply is None:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(rcpt_options)
@@ -309,8 +321,19 @@ class RecordingHandler:
         reply = None
         if self.on_transaction is not None:
             reply = self.on_transaction(tx)
+        drop = False
         with self._cond:
             self.transactions.append(tx)
+            if (self.drop_after_messages is not None and not reply
+                    and len(self.transactions) == self.drop_after_messages):
+                drop = True
+                self.closed_after_messages += 1
+                if self.mail_reply_after_drop is not None:
+                    self.mail_reply = self.mail_reply_after_drop
+        if drop:
+            # The reply is written first (push() right after this returns), then the server
+            # hangs up: the message was queued, the connection is gone.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return reply or "250 2.0.0 OK: queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -342,7 +365,7 @@ class _RecordingSMTP(SMTP):
         # drop_in_data: cut the connection at the first bytes of message content, after the
         # server said 354 -- the client is in the middle of DATA and nothing is queued.
         handler = self.event_handler
-        if handler.drop_in_data and getattr(self, "_gm_in_data", False):
+        if getattr(self, "_gm_in_data", False):
             with handler._cond:
                 handler.dropped += 1
             self.transport.abort()
@@ -350,6 +373,17 @@ class _RecordingSMTP(SMTP):
         if handler.drop_in_data and data.rstrip(b"\r\n").upper().endswith(b"DATA"):
             self._gm_in_data = True
         super().data_received(data)
+
+    async def smtp_DATA(self, arg):
+        # drop_in_data_at: the N-th DATA command (server-wide) is cut like drop_in_data.  Counted
+        # here, in the command phase, not by looking at raw bytes (message text may end in "data").
+        handler = self.event_handler
+        with handler._cond:
+            handler.data_commands += 1
+            count = handler.data_commands
+        if handler.drop_in_data_at is not None and count == handler.drop_in_data_at:
+            self._gm_in_data = True
+        return await super().smtp_DATA(arg)
 
     def connection_made(self, transport):
         # aiosmtpd calls this a second time after STARTTLS; count the first only.
@@ -394,6 +428,13 @@ class SMTPServer:
     mail_reply        answer every MAIL FROM with this (e.g. "421 4.3.2 Try later")
     data_delay        seconds to wait before answering the end of DATA
     drop_in_data      abort the connection at the first message bytes after 354
+    drop_in_data_at   the same, for the N-th DATA command only (server-wide, 1-based)
+    max_recipients    accept at most N recipients per transaction; every RCPT after
+                      that gets "452 4.5.3 Too many recipients"
+    drop_after_messages  close the connection right after the 250 of the N-th
+                      transaction (server-wide count); the message is queued
+    mail_reply_after_drop  from that moment answer every MAIL FROM with this (e.g.
+                      "421 4.3.2 Service not available"); set_mail_reply(None) ends it
     implicit_tls      TLS from the first byte (smtps://)
     cert              "trusted" | "untrusted" | "mismatch" (see PKI)
     """
@@ -406,6 +447,10 @@ class SMTPServer:
                  implicit_tls: bool = False, cert: str = "trusted",
                  on_transaction=None, mail_reply: Optional[str] = None,
                  data_delay: float = 0.0, drop_in_data: bool = False,
+                 max_recipients: Optional[int] = None,
+                 drop_after_messages: Optional[int] = None,
+                 mail_reply_after_drop: Optional[str] = None,
+                 drop_in_data_at: Optional[int] = None,
                  ready_timeout: float = 10.0,
                  hostname: str = "localhost", port: Optional[int] = None):
         if (starttls or implicit_tls) and pki is None:
@@ -414,7 +459,11 @@ class SMTPServer:
         self.implicit_tls = implicit_tls
         self.starttls = starttls and not implicit_tls
         self.handler = RecordingHandler(auth_users, refuse, on_transaction, mail_reply=mail_reply,
-                                        data_delay=data_delay, drop_in_data=drop_in_data)
+                                        data_delay=data_delay, drop_in_data=drop_in_data,
+                                        max_recipients=max_recipients,
+                                        drop_after_messages=drop_after_messages,
+                                        mail_reply_after_drop=mail_reply_after_drop,
+                                        drop_in_data_at=drop_in_data_at)
         tls_ctx = server_tls_context(pki.pair(cert)) if (starttls or implicit_tls) else None
         if require_starttls is None:
             require_starttls = self.starttls
@@ -501,6 +550,11 @@ class SMTPServer:
     def rcpt_attempts(self) -> List[Tuple[str, str]]:
         with self.handler._cond:
             return list(self.handler.rcpt_attempts)
+
+    def set_mail_reply(self, reply: Optional[str]) -> None:
+        """Answer every later MAIL FROM with `reply` (None: accept again)."""
+        with self.handler._cond:
+            self.handler.mail_reply = reply
 
     @property
     def connections(self) -> int:

@@ -269,3 +269,57 @@ def test_data_delay_holds_the_final_reply_then_records(smtp_server):
         assert time.monotonic() - started >= 0.9
     srv.settle()
     assert len(srv.transactions) == 1
+
+
+def test_max_recipients_answers_452_beyond_the_limit(smtp_server):
+    srv = smtp_server(starttls=False, max_recipients=2)
+    rcpts = ["a@example.com", "b@example.com", "c@example.org", "d@example.org"]
+    with connect(srv) as client:
+        client.ehlo()
+        refused = client.sendmail("taro@example.jp", rcpts, MESSAGE)
+        assert refused == {"c@example.org": (452, b"4.5.3 Too many recipients"),
+                           "d@example.org": (452, b"4.5.3 Too many recipients")}
+        # The limit is per transaction: the next one takes two again.
+        assert client.sendmail("taro@example.jp", ["c@example.org", "d@example.org"], MESSAGE) == {}
+    srv.settle()
+    assert [t.rcpt_tos for t in srv.transactions] == [rcpts[:2], rcpts[2:]]
+    assert [r for _, r in srv.rcpt_attempts].count("452 4.5.3 Too many recipients") == 2
+
+
+def test_drop_after_messages_closes_after_the_nth_and_can_refuse_later(smtp_server):
+    srv = smtp_server(starttls=False, drop_after_messages=2,
+                      mail_reply_after_drop="421 4.3.2 Service not available")
+    client = connect(srv)
+    client.ehlo()
+    client.sendmail("taro@example.jp", ["a@example.com"], MESSAGE)
+    client.sendmail("taro@example.jp", ["b@example.com"], MESSAGE)  # queued, then the server hangs up
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        client.sendmail("taro@example.jp", ["c@example.com"], MESSAGE)
+    client.close()
+    with connect(srv) as again:  # a new connection is refused at MAIL until told otherwise
+        again.ehlo()
+        code, _ = again.mail("taro@example.jp")
+        assert code == 421
+        again.rset()
+        srv.set_mail_reply(None)
+        assert again.sendmail("taro@example.jp", ["c@example.com"], MESSAGE) == {}
+    srv.settle()
+    assert [t.rcpt_tos for t in srv.transactions] == [["a@example.com"], ["b@example.com"], ["c@example.com"]]
+    assert srv.handler.closed_after_messages == 1
+    assert srv.connections == 2
+
+
+def test_drop_in_data_at_cuts_only_the_nth_data(smtp_server):
+    srv = smtp_server(starttls=False, drop_in_data_at=2)
+    client = connect(srv)
+    client.ehlo()
+    client.sendmail("taro@example.jp", ["a@example.com"], MESSAGE)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        client.sendmail("taro@example.jp", ["b@example.com"], MESSAGE)
+    client.close()
+    with connect(srv) as again:
+        again.ehlo()
+        again.sendmail("taro@example.jp", ["c@example.com"], MESSAGE)
+    srv.settle()
+    assert [t.rcpt_tos for t in srv.transactions] == [["a@example.com"], ["c@example.com"]]
+    assert srv.handler.dropped == 1
