@@ -43,6 +43,9 @@ public struct DomainGroup: Equatable, Sendable {
 /// What can be ticked on the confirmation screen.
 public enum TickID: Hashable, Sendable {
     case recipient(String)
+    /// A whole external domain (bulk announcements: thousands of hidden recipients are checked
+    /// domain by domain, not address by address).
+    case domain(String)
     case attachment(Int)
     case finding(Int)
 }
@@ -92,9 +95,11 @@ public struct ConfirmModel: Equatable, Sendable {
     ///   - companies: company names by domain, from the address book.
     public init(
         from: String, recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool, companies: [String: String],
-        attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true
+        attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true,
+        tickDomains: Bool = false
     ) {
         self.from = from
+        self.tickDomains = tickDomains
         self.attachments = attachments
         self.findings = findings.sorted { $0.severity > $1.severity }
         self.holdSeconds = holdSeconds
@@ -142,7 +147,11 @@ public struct ConfirmModel: Equatable, Sendable {
         self.ticked = ticked
         var required: [TickID] = []
         for group in groups where !group.isInternal {
-            for recipient in group.recipients { required.append(.recipient(recipient.key)) }
+            if tickDomains {
+                required.append(.domain(group.domain))
+            } else {
+                for recipient in group.recipients { required.append(.recipient(recipient.key)) }
+            }
         }
         required += attachments.indices.map { .attachment($0) }
         let sortedFindings = self.findings
@@ -182,19 +191,22 @@ public struct ConfirmModel: Equatable, Sendable {
 
     // MARK: Ticks
 
-    /// What must be ticked before sending: every external recipient, every attachment, every
-    /// finding that asks for confirmation.
+    /// What must be ticked before sending: every external recipient (with `tickDomains`, every
+    /// external domain), every attachment, every finding that asks for confirmation.
     public let requiredTicks: [TickID]
+    /// External recipients are ticked by domain (bulk announcements), not one by one.
+    public let tickDomains: Bool
     private let requiredSet: Set<TickID>
     /// Required ticks still missing, by kind (kept up to date on every tick, so that drawing the
     /// status of thousands of recipients costs nothing).
-    private var missing: (recipients: Int, attachments: Int, findings: Int)
+    private var missing: (recipients: Int, domains: Int, attachments: Int, findings: Int)
 
-    private static func count(_ ids: [TickID]) -> (recipients: Int, attachments: Int, findings: Int) {
-        var counts = (recipients: 0, attachments: 0, findings: 0)
+    private static func count(_ ids: [TickID]) -> (recipients: Int, domains: Int, attachments: Int, findings: Int) {
+        var counts = (recipients: 0, domains: 0, attachments: 0, findings: 0)
         for id in ids {
             switch id {
             case .recipient: counts.recipients += 1
+            case .domain: counts.domains += 1
             case .attachment: counts.attachments += 1
             case .finding: counts.findings += 1
             }
@@ -207,7 +219,9 @@ public struct ConfirmModel: Equatable, Sendable {
     public func tickID(of row: Row) -> TickID? {
         switch row {
         case .recipient(let g, let i):
-            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].key)
+            return groups[g].isInternal || tickDomains ? nil : .recipient(groups[g].recipients[i].key)
+        case .domain(let g):
+            return tickDomains && !groups[g].isInternal ? .domain(groups[g].domain) : nil
         case .attachment(let index): return .attachment(index)
         case .finding(let index): return findings[index].severity == .confirm ? .finding(index) : nil
         default: return nil
@@ -241,8 +255,9 @@ public struct ConfirmModel: Equatable, Sendable {
             let fixes = block.fixes.map { $0 == .moveExternalToBcc ? "B moves the external recipients to Bcc" : "I sends one message each" }
             return "Blocked by \(block.ruleID)" + (fixes.isEmpty ? ": change the message (q goes back)" : ": " + fixes.joined(separator: ", "))
         }
-        if missing.recipients + missing.attachments + missing.findings > 0 {
-            let parts = [(missing.recipients, "external recipient"), (missing.attachments, "attachment"), (missing.findings, "finding")]
+        if missing.recipients + missing.domains + missing.attachments + missing.findings > 0 {
+            let parts = [(missing.recipients, "external recipient"), (missing.domains, "external domain"),
+                         (missing.attachments, "attachment"), (missing.findings, "finding")]
                 .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
             return "Still to tick (space): " + parts.joined(separator: ", ")
         }
@@ -275,6 +290,7 @@ public struct ConfirmModel: Equatable, Sendable {
                     let delta = nowTicked ? -1 : 1
                     switch id {
                     case .recipient: missing.recipients += delta
+                    case .domain: missing.domains += delta
                     case .attachment: missing.attachments += delta
                     case .finding: missing.findings += delta
                     }

@@ -118,6 +118,9 @@ public enum ConfirmView {
         case .domain(let index):
             let group = model.groups[index]
             var x = grid.put(" ", row: y, column: 0, role: .normal)
+            if model.tickDomains && !group.isInternal {
+                x += grid.put(tickBox(model, model.tickID(of: row)), row: y, column: x, role: selected ? .selected : .normal)
+            }
             x += grid.put(group.isInternal ? "INTERNAL " : "EXTERNAL ", row: y, column: x, role: group.isInternal ? .internal : .external)
             x += grid.put(group.domain, row: y, column: x, role: group.isInternal ? .internal : .external)
             x += grid.put("  \(group.recipients.count) recipient\(group.recipients.count == 1 ? "" : "s")", row: y, column: x, role: .label)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Composer
+import TUI
 import Bulk
 import BulkSend
 import Config
@@ -70,6 +72,8 @@ struct BulkCommand: ParsableCommand {
     var retryRefused = false
     @Option(name: .long, help: "Print where the job ID stands; send nothing.")
     var status: String?
+    @Flag(name: .customLong("no-screen"), help: "On a terminal too: print the summary and use --accept instead of the confirmation screen.")
+    var noScreen = false
 
     func validate() throws {
         let known = Set(PolicyEngine.rules.map(\.id))
@@ -198,7 +202,7 @@ struct BulkCommand: ParsableCommand {
         let hold = policy.holdSeconds(hasExternalRecipients: external)
         let rateLimit = try rate.map(Self.parseRate)
         let batch = batchSize ?? 100
-        let accepted = Set(accept)
+        var accepted = Set(accept)
         let summary = BulkSummary(
             recipientFile: recipientFile, list: list, mode: mode, account: account.name, isInternal: { classifier.isInternal($0) },
             inspections: inspections, findings: decision.findings, accepted: accepted, sample: sample, batchSize: batch,
@@ -218,6 +222,37 @@ struct BulkCommand: ParsableCommand {
                 + "(dry run: nothing was sent) ---\n")
             sink.bytes.withUnsafeBytes { Console.output($0) }
             return
+        }
+        if !noScreen && isatty(0) == 1 && isatty(1) == 1 {
+            // On a terminal: the confirmation screen. Every external domain, every attachment and
+            // every finding that needs confirmation is ticked there; a block cannot be.
+            let theme: Theme
+            do {
+                theme = try loadTheme(config.theme, paths: paths)
+            } catch {
+                report("\(error)")
+                throw ExitCode(Exit.config)
+            }
+            let screen = ConfirmModel(
+                from: account.from.formatted, recipients: mailboxes.map { ($0, mode == .bcc ? RecipientField.bcc : .to) },
+                isInternal: { classifier.isInternal(domain: $0) }, companies: [:],
+                attachments: inspections.map {
+                    ConfirmAttachment(name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256,
+                                      warning: $0.extensionWarning, preview: $0.previewLines(limit: 4))
+                },
+                findings: decision.findings, holdSeconds: hold, tickDomains: true)
+            let confirmed: Bool
+            do {
+                confirmed = try BulkConfirmSession.run(screen, theme: theme)
+            } catch {
+                report("\(error)")
+                throw ExitCode(Exit.usage)
+            }
+            guard confirmed else {
+                report("not confirmed; nothing was sent")
+                throw ExitCode(Exit.policy)
+            }
+            accepted.formUnion(decision.findings.filter { $0.severity == .confirm }.map(\.ruleID))
         }
         if let block = decision.findings.first(where: { $0.severity == .block }) {
             report("blocked by \(block.ruleID); nothing was sent")
