@@ -14,29 +14,7 @@ public enum BulkAttachments {
     /// limit), with their types from file(1). All problems at once.
     public static func load(_ paths: [String], account: AccountConfig, detector: ContentTypeDetector) throws(BulkError) -> [Attachment] {
         var problems: [String] = []
-        var attachments: [Attachment] = []
-        for path in paths {
-            do {
-                let size = try FileSystem.regularFileSize(path)
-                if size > account.maxAttachmentBytes {
-                    problems.append("attachment '\(path)' is \(formatBytes(size)), over the limit of "
-                        + "\(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'")
-                    continue
-                }
-                let name = path.split(separator: "/").last.map(String.init) ?? path
-                attachments.append(Attachment(source: path, fileName: name, contentType: "", size: size))
-            } catch {
-                problems.append("attachment: \(error)")
-            }
-        }
-        if problems.isEmpty && !attachments.isEmpty {
-            do {
-                let types = try detector.contentTypes(ofFiles: attachments.map(\.source))
-                for i in attachments.indices { attachments[i].contentType = types[i] }
-            } catch {
-                problems.append(error.message)
-            }
-        }
+        let attachments = Delivery.loadAttachments(paths, account: account, detector: detector, problems: &problems)
         guard problems.isEmpty else { throw BulkError(.data, problems.joined(separator: "\n")) }
         return attachments
     }

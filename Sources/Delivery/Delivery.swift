@@ -86,8 +86,24 @@ public enum Delivery {
         let to = parsed?.to ?? parse(input.to, "To")
         let cc = parsed?.cc ?? parse(input.cc, "Cc")
         let bcc = parsed?.bcc ?? parse(input.bcc, "Bcc")
+        let attachments = loadAttachments(input.attachmentPaths, account: account, detector: detector, problems: &problems)
+        if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
+            problems.append("no recipients: give at least one address with --to, --cc or --bcc")
+        }
+        guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
+        return OutgoingMessage(
+            from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+    }
+
+    /// Checks each attachment (a regular file, within the account's size limit) and asks file(1)
+    /// what they really are, in one call. Problems are added to `problems` (all of them, so the
+    /// user fixes them in one go); the types are looked up only when there are none.
+    public static func loadAttachments(
+        _ paths: [String], account: AccountConfig, detector: ContentTypeDetector, problems: inout [String]
+    ) -> [Attachment] {
         var attachments: [Attachment] = []
-        for path in input.attachmentPaths {
+        let before = problems.count
+        for path in paths {
             do {
                 let size = try FileSystem.regularFileSize(path)
                 if size > account.maxAttachmentBytes {
@@ -101,7 +117,7 @@ public enum Delivery {
                 problems.append("attachment: \(error)")
             }
         }
-        if problems.isEmpty && !attachments.isEmpty {
+        if problems.count == before && !attachments.isEmpty {
             do {
                 let types = try detector.contentTypes(ofFiles: attachments.map(\.source))
                 for index in attachments.indices { attachments[index].contentType = types[index] }
@@ -109,12 +125,7 @@ public enum Delivery {
                 problems.append(error.message)
             }
         }
-        if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
-            problems.append("no recipients: give at least one address with --to, --cc or --bcc")
-        }
-        guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
-        return OutgoingMessage(
-            from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+        return attachments
     }
 
     /// Writes the sender's copy to a new file in `directory`: the Bcc header, then the
