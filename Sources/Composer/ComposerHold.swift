@@ -160,11 +160,12 @@ extension ComposerSession {
             case .notRestored(let why): problems.append(why)
             }
         }
-        holding.removeAll { !dispatcher.ownedItems.map(\.id).contains($0) || ids.contains($0) && restored }
         if restored {
             holding = []
             model.status = StatusMessage("Undone: nothing was sent. The message is back as it was.")
         } else if !problems.isEmpty {
+            let still = Set(dispatcher.ownedItems.map(\.id))
+            holding.removeAll { !still.contains($0) }
             holdStatus = StatusMessage("Cannot undo: \(problems[0]); the message stays held.", isError: true)
         } else {
             holding = []

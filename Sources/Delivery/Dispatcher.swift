@@ -323,26 +323,44 @@ public final class Dispatcher {
     /// interrupted or unknown message). Returns what happened.
     @discardableResult
     public func release(_ id: String, now: Instant) -> DispatchReport? {
-        guard var entry = owned[id], entry.machine.isLegal(.release) else { return nil }
-        // Decided under the state lock, as in `tick`: a cancel from another terminal that got
-        // there first wins, and one that comes later finds it submitting.
+        guard let entry = owned[id], entry.machine.isLegal(.release) else { return nil }
+        let rest: [SendAction]
         do {
-            try outbox.withStateLock(id: id) { (_: OutboxEntry) throws(OutboxError) in
-                try outbox.write(id: id, state: .submitting(attempt: 1, recipients: entry.machine.state.pendingRecipients ?? []))
-            }
+            (rest, _) = try transitionLocked(id, now: now) { _ in (.release, "released by the user") }
         } catch {
             guard error.kind == .notFound else {
                 return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
                                       lines: ["not sent: \(error)"], exitStatus: 74)
             }
-            owned[id]?.lock.release()
-            owned[id] = nil
-            return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .cancelledElsewhere,
-                                  lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
+            return forgetCancelled(id, messageID: entry.record.messageID)
         }
-        let actions = try! entry.machine.handle(.release)
-        owned[id] = entry
-        return perform(actions, id: id, now: now, detail: "released by the user")
+        return perform(rest, id: id, now: now, detail: "released by the user")
+    }
+
+    /// Another process removed the entry (`guardmail outbox cancel`): this one lets it go.
+    private func forgetCancelled(_ id: String, messageID: String) -> DispatchReport {
+        owned[id]?.lock.release()
+        owned[id] = nil
+        return DispatchReport(id: id, messageID: messageID, outcome: .cancelledElsewhere,
+                              lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
+    }
+
+    /// Applies the event `choose` picks (from the entry as it is on disk) under the entry's state
+    /// lock, and performs its actions up to `markSubmittingDurably` there: a cancel from another
+    /// process either came first (the entry is gone: `.notFound`) or finds it submitting.
+    /// Returns the actions still to perform (the submission) and the event's journal detail.
+    private func transitionLocked(
+        _ id: String, now: Instant, choose: (OutboxEntry) -> (SendEvent, String?)
+    ) throws(OutboxError) -> (rest: [SendAction], detail: String?) {
+        try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) -> (rest: [SendAction], detail: String?) in
+            guard var machine = owned[id]?.machine else { return ([], nil) }
+            let (event, detail) = choose(disk)
+            let actions = try! machine.handle(event)
+            owned[id]?.machine = machine
+            let split = actions.firstIndex(of: .markSubmittingDurably).map { $0 + 1 } ?? 0
+            perform(Array(actions[..<split]), id: id, now: now, detail: detail)
+            return (Array(actions[split...]), detail)
+        }
     }
 
     /// Takes an interrupted or failed message back into the composer; `restore` keeps the
@@ -481,36 +499,22 @@ public final class Dispatcher {
         var reports: [DispatchReport] = []
         for id in owned.keys.sorted() {
             guard let entry = owned[id] else { continue }
-            let state = entry.machine.state
-            guard state.kind == .holding || state.kind == .failedTemporarily else { continue }
-            // What other processes did, read under the state lock; and if the time has come, the
-            // decision to submit is written under the same lock so a cancel cannot slip between.
-            var releaseNow = false
-            var cancelled = false
+            let kind = entry.machine.state.kind
+            guard kind == .holding || kind == .failedTemporarily else { continue }
+            // What other processes did (a release asked for) is read under the state lock, and the
+            // decision to submit is made and written under it, so a cancel cannot slip between.
+            let rest: [SendAction]
+            var detail: String?
             do {
-                try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) in
-                    releaseNow = disk.releaseRequested
-                    let due = state.deadline.map { now >= $0 } ?? false
-                    if due || releaseNow {
-                        // Marked here, under the lock; `perform` writes it again with the journal.
-                        try outbox.write(id: id, state: .submitting(attempt: 1, recipients: state.pendingRecipients ?? []))
-                    }
+                (rest, detail) = try transitionLocked(id, now: now) { disk in
+                    disk.releaseRequested ? (.release, "released from another terminal") : (.tick(now: now), nil)
                 }
             } catch {
-                if error.kind == .notFound { cancelled = true } else { continue }
-            }
-            if cancelled {
-                owned[id]?.lock.release()
-                owned[id] = nil
-                reports.append(DispatchReport(id: id, messageID: entry.record.messageID, outcome: .cancelledElsewhere,
-                                              lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0))
+                guard error.kind == .notFound else { continue }
+                reports.append(forgetCancelled(id, messageID: entry.record.messageID))
                 continue
             }
-            var machine = entry.machine
-            let actions = releaseNow ? try! machine.handle(.release) : try! machine.handle(.tick(now: now))
-            owned[id]?.machine = machine
-            if actions.isEmpty { continue }
-            if let report = perform(actions, id: id, now: now, detail: releaseNow ? "released from another terminal" : nil) {
+            if let report = perform(rest, id: id, now: now, detail: detail) {
                 reports.append(report)
             }
         }
