@@ -296,3 +296,25 @@ def test_kill9_at_each_state_then_restart(composer, state):
 def launch_any(composer: ComposerHome) -> Pane:
     """Starts the composer without waiting for the editing mode (a question may come first)."""
     return composer.launch(env={"GUARDMAIL_POLICY": NO_ORG_POLICY})
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C on the hold screen: the message stays in the outbox only (no second copy as a draft)
+
+
+def test_ctrl_c_during_the_hold_leaves_it_interrupted_not_also_a_draft(composer):
+    set_hold(composer, 60)
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    confirm_and_hold(pane)
+    pane.keys("C-c")
+    pane.wait_exit(10)
+    history = pane.screen_with_history()
+    assert "1 message in the outbox was not sent" in history, pane.framed(history)
+    assert [d for d in composer.drafts() if d.subject == SUBJECT] == [], composer.drafts()
+    assert len(outbox_ids(composer)) == 1
+    again = launch_any(composer)
+    again.wait_for(lambda s: "guardmail stopped while these messages were waiting" in s and SUBJECT in s
+                   and "interrupted" in s, what="the interrupted message offered")
+    time.sleep(1.0)
+    assert composer.server.connections == 0, composer.server.summary()
