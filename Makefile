@@ -2,6 +2,9 @@
 SWIFT ?= swift
 PY ?= /usr/bin/python3
 BIN := .build/debug/guardmail
+# The Swift runtime and libraries linked in: about 3 MiB less resident memory and 20 ms less
+# start-up than loading them as shared libraries (bench/README.md).
+RELEASE := -c release --static-swift-stdlib
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 .PHONY: all deps build test unit e2e demo bench release clean
@@ -15,7 +18,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE)
 
 # Everything the tests need, then all tests: unit tests (Swift Testing) and end-to-end tests
 # (real SMTP server on 127.0.0.1 with STARTTLS and AUTH; real binary).
@@ -40,7 +43,7 @@ demo:
 # e.g. make bench BENCH_ARGS="--sizes 1,25 --runs 3"
 bench:
 	@scripts/install-deps.sh bench
-	$(SWIFT) build -c release --product guardmail
+	$(SWIFT) build $(RELEASE) --product guardmail
 	$(PY) bench/sink_selftest.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/send_bench.py $(BENCH_ARGS)
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/tui_bench.py

@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Debian's libsqlite3 for the send journal; a C target because SQLITE_TRANSIENT is a macro cast.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // sync_file_range(2) for starting a spool file's write-back while it is still written.
+        .target(name: "CFileSync"),
 
         // Pure modules: no clock, no file system, no network.
         .target(name: "GuardTOML"),
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "Bulk", dependencies: ["MailCore"]),
 
         // I/O modules.
-        .target(name: "Store", dependencies: ["MailCore"]),
+        .target(name: "Store", dependencies: ["MailCore", "CFileSync"]),
         .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlib"]),
         .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
         .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),

@@ -1,30 +1,35 @@
+// OpenSSL 3 deprecates the one-shot SHA256_* functions in favour of EVP, but EVP's first digest
+// fetches the algorithm from a provider and so starts OpenSSL's whole provider machinery: about
+// 2 MiB more resident memory on every run that has an attachment, for one digest. SHA256_* goes
+// straight to the same assembly (SHA-NI where the CPU has it).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "CCrypto.h"
-#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
 
-// The opaque type in the header is OpenSSL's EVP_MD_CTX; the casts below are the only place
-// the two names meet.
+struct ccrypto_sha256_ctx {
+    SHA256_CTX sha;
+};
 
 ccrypto_sha256_ctx *ccrypto_sha256_new(void) {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    ccrypto_sha256_ctx *ctx = malloc(sizeof *ctx);
     if (ctx == NULL) return NULL;
-    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(ctx);
+    if (SHA256_Init(&ctx->sha) != 1) {
+        free(ctx);
         return NULL;
     }
-    return (ccrypto_sha256_ctx *)ctx;
+    return ctx;
 }
 
 int ccrypto_sha256_update(ccrypto_sha256_ctx *ctx, const void *data, size_t length) {
     if (length == 0) return 1;
-    return EVP_DigestUpdate((EVP_MD_CTX *)ctx, data, length) == 1;
+    return SHA256_Update(&ctx->sha, data, length) == 1;
 }
 
 int ccrypto_sha256_final(ccrypto_sha256_ctx *ctx, unsigned char *digest) {
-    unsigned int written = 0;
-    if (EVP_DigestFinal_ex((EVP_MD_CTX *)ctx, digest, &written) != 1) return 0;
-    return written == CCRYPTO_SHA256_LENGTH;
+    return SHA256_Final(digest, &ctx->sha) == 1;
 }
 
 void ccrypto_sha256_free(ccrypto_sha256_ctx *ctx) {
-    EVP_MD_CTX_free((EVP_MD_CTX *)ctx);
+    free(ctx);
 }

@@ -11,7 +11,7 @@ public struct AttachmentInspector: Sendable {
 
     /// How much of a text file is decoded for the preview and for `Inspection.text`.
     static let textLimit = 2 << 20
-    static let hashChunk = 1 << 20
+    static let hashChunk = 256 << 10
     /// The most of an .xlsx's workbook.xml that is inflated (sheet names come first in it).
     static let workbookLimit = 4 << 20
 

@@ -61,11 +61,11 @@ public final class SHA256Hasher {
         return hasher.finalize()
     }
 
-    /// The digest of a file, read in 1 MiB pieces (never whole).
+    /// The digest of a file, read in 256 KiB pieces (never whole).
     public static func hex(ofFile path: String) throws(FileError) -> String {
         let reader = try RandomAccessFile(path: path)
         let hasher = SHA256Hasher()
-        try reader.stream(chunkSize: 1 << 20) { hasher.update($0) }
+        try reader.stream(chunkSize: AttachmentInspector.hashChunk) { hasher.update($0) }
         return hasher.finalize()
     }
 }

@@ -13,22 +13,49 @@ public enum Base64 {
         return chars + lines * 2
     }
 
+    /// Two base64 characters for every 12-bit value, first character in the low byte.
+    static let pairs: [UInt16] = (0..<4096).map { UInt16(alphabet[$0 >> 6]) | UInt16(alphabet[$0 & 63]) << 8 }
+
     /// Encodes `input` into `output` as CRLF-terminated 76-column lines; returns bytes written.
     /// `output` must hold `encodedLineSize(input.count)` bytes. Full lines only, except that the
     /// final call of a stream may pass a shorter remainder.
-    @inline(__always)
+    ///
+    /// Whole lines go through 8-byte loads and the 12-bit pair table (two table reads and one
+    /// store per three input bytes); what is left, the last line or two, goes byte by byte.
     public static func encodeLines(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
+        guard let p = input.baseAddress, let q = output.baseAddress else { return 0 }
+        let n = input.count
+        var i = 0
+        var o = 0
+        pairs.withUnsafeBufferPointer { t in
+            @inline(__always) func four(_ v: UInt32) -> UInt32 {
+                UInt32(t[Int(v >> 12)]) | UInt32(t[Int(v & 0xFFF)]) << 16
+            }
+            // The loads read up to one byte past the line, so keep a byte in hand.
+            while i + bytesPerLine < n {
+                for _ in 0..<9 {
+                    let x = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let a = four(UInt32(truncatingIfNeeded: x >> 40))
+                    let b = four(UInt32(truncatingIfNeeded: x >> 16) & 0xFF_FFFF)
+                    q.storeBytes(of: (UInt64(a) | UInt64(b) << 32).littleEndian, toByteOffset: o, as: UInt64.self)
+                    i += 6
+                    o += 8
+                }
+                let last = four(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self)) >> 8)
+                q.storeBytes(of: last.littleEndian, toByteOffset: o, as: UInt32.self)
+                q.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: o + 4, as: UInt16.self)
+                i += 3
+                o += 6
+            }
+        }
         alphabet.withUnsafeBufferPointer { table in
-            let src = input.bindMemory(to: UInt8.self)
-            let dst = output.bindMemory(to: UInt8.self)
+            let src = UnsafeRawBufferPointer(rebasing: input[i...]).bindMemory(to: UInt8.self)
+            let dst = q.assumingMemoryBound(to: UInt8.self)
             var i = 0
-            var o = 0
-            let n = src.count
-            while i < n {
-                let lineEnd = min(i + bytesPerLine, n)
+            while i < src.count {
+                let lineEnd = min(i + bytesPerLine, src.count)
                 while i + 3 <= lineEnd {
-                    let b0 = UInt32(src[i]), b1 = UInt32(src[i + 1]), b2 = UInt32(src[i + 2])
-                    let v = (b0 << 16) | (b1 << 8) | b2
+                    let v = (UInt32(src[i]) << 16) | (UInt32(src[i + 1]) << 8) | UInt32(src[i + 2])
                     dst[o] = table[Int(v >> 18)]
                     dst[o + 1] = table[Int((v >> 12) & 63)]
                     dst[o + 2] = table[Int((v >> 6) & 63)]
@@ -37,29 +64,21 @@ public enum Base64 {
                     o += 4
                 }
                 let rest = lineEnd - i
-                if rest == 1 {
-                    let v = UInt32(src[i]) << 16
+                if rest > 0 {
+                    let v = (UInt32(src[i]) << 16) | (rest == 2 ? UInt32(src[i + 1]) << 8 : 0)
                     dst[o] = table[Int(v >> 18)]
                     dst[o + 1] = table[Int((v >> 12) & 63)]
-                    dst[o + 2] = UInt8(ascii: "=")
+                    dst[o + 2] = rest == 2 ? table[Int((v >> 6) & 63)] : UInt8(ascii: "=")
                     dst[o + 3] = UInt8(ascii: "=")
-                    i += 1
-                    o += 4
-                } else if rest == 2 {
-                    let v = (UInt32(src[i]) << 16) | (UInt32(src[i + 1]) << 8)
-                    dst[o] = table[Int(v >> 18)]
-                    dst[o + 1] = table[Int((v >> 12) & 63)]
-                    dst[o + 2] = table[Int((v >> 6) & 63)]
-                    dst[o + 3] = UInt8(ascii: "=")
-                    i += 2
+                    i += rest
                     o += 4
                 }
                 dst[o] = 13
                 dst[o + 1] = 10
                 o += 2
             }
-            return o
         }
+        return o
     }
 
     /// Plain base64 of a small byte array, no line breaks (for encoded-words and AUTH).

@@ -10,7 +10,7 @@ public struct MIMEWriter {
         public var includeBccHeader = false
         public var userAgent = "guardmail"
         /// Input bytes per encoding round; a multiple of 57 so that every round ends on a line.
-        public var chunkSize = Base64.bytesPerLine * 4096
+        public var chunkSize = Base64.bytesPerLine * 2048
         public init(includeBccHeader: Bool = false, userAgent: String = "guardmail") {
             self.includeBccHeader = includeBccHeader
             self.userAgent = userAgent

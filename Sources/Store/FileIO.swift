@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CFileSync
 import MailCore
 
 /// A file-system failure, with the path and the system's reason in plain words.
@@ -47,9 +48,14 @@ public final class FileSink: ByteSink {
     private var buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     public private(set) var bytesWritten: Int64 = 0
+    private let writeBehind: Int64
+    private var writeBackStarted: Int64 = 0
 
-    public init(creating path: String, bufferSize: Int = 256 << 10) throws(FileError) {
+    /// `writeBehind`: for a file that will be fsynced, start the disk writing each time this
+    /// many bytes have been written (0: leave it all to the final fsync).
+    public init(creating path: String, bufferSize: Int = 256 << 10, writeBehind: Int64 = 0) throws(FileError) {
         self.path = path
+        self.writeBehind = writeBehind
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileError(action: "create", path: path, errno: errno) }
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
@@ -95,6 +101,11 @@ public final class FileSink: ByteSink {
             offset += n
         }
         bytesWritten += Int64(bytes.count)
+        if writeBehind > 0 && bytesWritten - writeBackStarted >= writeBehind {
+            // A hint only: a failure here shows up again, and is reported, at the fsync.
+            _ = cfilesync_start_writeback(fd, writeBackStarted, bytesWritten - writeBackStarted)
+            writeBackStarted = bytesWritten
+        }
     }
 
     /// Flushes, optionally fsyncs, and closes. Safe to call twice.
