@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Tests only: real ZIP and .xlsx files written by another implementation than ours.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shims: one per library, typed wrappers for what Swift cannot call.
@@ -19,7 +21,7 @@ let package = Package(
         // SHA-256 through OpenSSL's EVP API (libcrypto is already loaded by Debian's libcurl).
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib's inflate for ZIP entries and PDF object streams (also already loaded by libcurl).
-        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZlibSystem", providers: [.apt(["zlib1g-dev"])]),
         // Debian's libsqlite3 for the send journal; a C target because SQLITE_TRANSIENT is a macro cast.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // sync_file_range(2) for starting a spool file's write-back while it is still written.
@@ -39,7 +41,7 @@ let package = Package(
 
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore", "CFileSync"]),
-        .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlib"]),
+        .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlibSystem"]),
         .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
         .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),
         // The send journal: an append-only SQLite record of every message, its recipients and outcome.
@@ -69,7 +71,7 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect", "CZlib"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "CZlibSystem", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),

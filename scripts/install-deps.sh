@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(pkg-config file libcurl4-openssl-dev libidn2-dev libncurses-dev libsqlite3-dev libssl-dev zlib1g-dev)
-test=(tmux openssl python3 python3-aiosmtpd python3-pytest)
+test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip)
 demo=(tmux openssl python3 python3-aiosmtpd)
 bench=(s-nail mutt msmtp curl time python3)
 

@@ -1,4 +1,4 @@
-import CZlib
+import CZlibSystem
 
 /// zlib's inflate, fed piece by piece, with a cap on what it may produce (a small compressed
 /// entry can claim to expand to gigabytes).
@@ -59,7 +59,7 @@ final class Inflater {
             let (status, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
                 stream.pointee.next_out = out.baseAddress
                 stream.pointee.avail_out = uInt(room)
-                let status = CZlib.inflate(stream, Z_NO_FLUSH)
+                let status = CZlibSystem.inflate(stream, Z_NO_FLUSH)
                 return (status, room - Int(stream.pointee.avail_out))
             }
             output += chunk[0..<produced]

@@ -1,4 +1,4 @@
-import CZlib
+import CZlibSystem
 import Foundation
 
 /// A temporary folder for one test, removed afterwards.
@@ -108,7 +108,7 @@ private func deflate(_ data: [UInt8], windowBits: Int32) -> [UInt8] {
             stream.avail_in = uInt(inBuffer.count)
             stream.next_out = outBuffer.baseAddress
             stream.avail_out = uInt(outBuffer.count)
-            precondition(CZlib.deflate(&stream, Z_FINISH) == Z_STREAM_END)
+            precondition(CZlibSystem.deflate(&stream, Z_FINISH) == Z_STREAM_END)
             return outBuffer.count - Int(stream.avail_out)
         }
     }

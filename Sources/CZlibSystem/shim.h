@@ -1,7 +1,8 @@
 // zlib: inflate for ZIP entries (raw deflate) and PDF object streams (zlib format); the tests
 // also deflate with it to write real ZIP files. The functions are plain C and import directly;
 // only the initialisers are macros (they pass ZLIB_VERSION and sizeof(z_stream)), which Swift
-// cannot call, hence the two inline wrappers. Every symbol here is prefixed `czlib_`.
+// cannot call, hence the two inline wrappers. Every symbol here is prefixed `czlib_`. The module
+// is CZlibSystem, not CZlib: ZIPFoundation (used by the tests) has a module of that name.
 #ifndef CZLIB_SHIM_H
 #define CZLIB_SHIM_H
 
