@@ -16,8 +16,8 @@ public struct ParsedMessage: Sendable {
     public var to: [AddressListEntry]
     public var cc: [AddressListEntry]
     public var bcc: [AddressListEntry]
-    /// One entry per address header that did not parse, as "Cc: <reason>". What could be read of
-    /// such a header (the addresses between the commas that do parse) is still in its field.
+    /// One entry per address that did not parse, as "Cc: <reason>". What could be read of such a
+    /// header (the addresses between the commas that do parse) is still in its field.
     public var addressProblems: [String]
     /// RFC 2047-decoded; "" when there is none.
     public var subject: String
@@ -135,8 +135,8 @@ public enum MessageParser {
             default: continue
             }
             // Every occurrence counts: a second To header still sends to its addresses.
-            let (entries, error) = addressList(value)
-            if let error { message.addressProblems.append("\(field): \(error.description)") }
+            let (entries, errors) = addressList(value)
+            for error in errors { message.addressProblems.append("\(field): \(error.description)") }
             switch field {
             case "From": message.from += entries.mailboxes
             case "To": message.to += entries
@@ -152,15 +152,22 @@ public enum MessageParser {
 
     /// The entries of an address header. When the whole list does not parse, each element
     /// (between top-level `,` or `;`) is tried alone, so one bad address does not hide the others.
-    static func addressList(_ value: String) -> ([AddressListEntry], AddressError?) {
+    static func addressList(_ value: String) -> ([AddressListEntry], [AddressError]) {
         do {
-            return (try AddressParser.parseList(value), nil)
+            return (try AddressParser.parseList(value), [])
         } catch {
+            // Every element that fails is reported, not only the first; when each element parses
+            // on its own, the list itself (its separators) was the problem.
             var entries: [AddressListEntry] = []
+            var errors: [AddressError] = []
             for element in topLevelElements(value) {
-                if let parsed = try? AddressParser.parseList(element) { entries += parsed }
+                do {
+                    entries += try AddressParser.parseList(element)
+                } catch let elementError {
+                    errors.append(elementError)
+                }
             }
-            return (entries, error)
+            return (entries, errors.isEmpty ? [error] : errors)
         }
     }
 

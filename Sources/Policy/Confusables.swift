@@ -21,11 +21,14 @@ enum Confusables {
     static let pairs: [(String, String)] = [("rn", "m"), ("vv", "w"), ("cl", "d")]
 
     /// The Latin string a domain looks like: lowercased, confusable characters replaced by the
-    /// letter they imitate, then "rn"/"vv"/"cl" read as "m"/"w"/"d".
+    /// letter they imitate (i, I and 1 by l), then "rn"/"vv"/"cl" read as "m"/"w"/"d".
     static func skeleton(_ s: String) -> String {
         var out = ""
         for scalar in s.lowercased().unicodeScalars {
-            if let latin = singles[scalar] { out.append(latin) } else { out.unicodeScalars.append(scalar) }
+            let latin = singles[scalar] ?? Character(scalar)
+            // 1, l, I and i are one letter here: domains are compared lowercased, so a capital I
+            // ("IBM") arrives as i, and I beside l is the oldest look-alike there is.
+            out.append(latin == "i" ? "l" : latin)
         }
         for (pair, letter) in pairs {
             out = replacing(out, pair, with: letter)

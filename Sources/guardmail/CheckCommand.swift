@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Config
 import Delivery
+import Inspect
 import MailCore
 import Policy
 import Store
@@ -49,31 +53,68 @@ struct Check: ParsableCommand {
             report("'\(file)' has no From header and no account is configured to stand in for the sender")
             throw ExitCode(Exit.data)
         }
-        for problem in message.addressProblems { report("'\(file)': \(problem)") }
 
         let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
         for warning in warnings { report(warning) }
         let (history, historyWarning) = PolicySetup.history(paths: paths)
         if let historyWarning { report(historyWarning) }
+        let attachments: [AttachmentFacts]
+        do {
+            attachments = try Self.inspect(message.attachments)
+        } catch {
+            report("'\(file)': cannot inspect the attachments: \(error)")
+            throw ExitCode(Exit.ioError)
+        }
         let input = PolicyInput(
             from: from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes, subject: message.subject,
-            body: message.body,
-            attachments: message.attachments.map { attachment in
-                let isText = attachment.contentType.hasPrefix("text/") || attachment.fileName.lowercased().hasSuffix(".csv")
-                return AttachmentFacts(
-                    name: attachment.fileName, size: Int64(attachment.content.count), contentType: attachment.contentType,
-                    text: isText ? String(decoding: attachment.content.prefix(2 << 20), as: UTF8.self) : nil)
-            },
-            history: history, addressBook: book)
-        let decision = PolicyEngine.evaluate(input, config: policy)
+            body: message.body, attachments: attachments, history: history, addressBook: book)
+        var decision = PolicyEngine.evaluate(input, config: policy)
+        // An address that cannot be read is a recipient the policy never saw: guardmail would not
+        // send this message, so it cannot be called clean.
+        let unreadable = message.addressProblems
+        if !unreadable.isEmpty { decision.exitCode = 2 }
         if json {
-            Console.output(PolicyReport.json(file: file, decision: decision))
+            Console.output(PolicyReport.json(file: file, decision: decision, unreadableAddresses: unreadable))
         } else {
+            for problem in unreadable { Console.output("\("UNREADABLE".padded(8)) \(problem)\n") }
             for finding in decision.findings { Console.output(PolicyReport.line(finding) + "\n") }
-            let verdict = decision.isBlocked ? "blocked" : (decision.needsConfirmation ? "needs confirmation" : "clean")
-            Console.output("\(file): \(verdict) (\(decision.findings.count) finding\(decision.findings.count == 1 ? "" : "s"))\n")
+            let verdict = String(PolicyReport.verdict(decision, unreadableAddresses: unreadable).map { $0 == "-" ? " " : $0 })
+            var counts = "\(decision.findings.count) finding\(decision.findings.count == 1 ? "" : "s")"
+            if !unreadable.isEmpty { counts += ", \(unreadable.count) unreadable address\(unreadable.count == 1 ? "" : "es")" }
+            Console.output("\(file): \(verdict) (\(counts))\n")
         }
         if decision.exitCode != 0 { throw ExitCode(decision.exitCode) }
+    }
+
+    /// The attachments as the policy sees them when sending: each decoded part is written to a
+    /// private temporary folder and inspected like a file given to `send` (libmagic's type, the
+    /// text of text and CSV files), whatever type the message declared for it.
+    static func inspect(_ parts: [ParsedAttachment]) throws -> [AttachmentFacts] {
+        guard !parts.isEmpty else { return [] }
+        var template = Array("\(FileSystem.environment("TMPDIR") ?? "/tmp")/guardmail-check-XXXXXX".utf8CString)
+        guard let folder = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
+            throw FileError(action: "create a temporary folder in", path: FileSystem.environment("TMPDIR") ?? "/tmp", errno: errno)
+        }
+        var paths: [String] = []
+        defer {
+            paths.forEach(FileSystem.remove)
+            _ = rmdir(folder)
+        }
+        for (index, part) in parts.enumerated() {
+            // The sender's name is not a safe path; only its extension is kept (libmagic and the
+            // CSV reader look at it).
+            let name = part.fileName.split(separator: "/").last.map(String.init) ?? ""
+            let suffix = name.split(separator: ".").count > 1 ? "." + (name.split(separator: ".").last.map(String.init) ?? "") : ""
+            let path = "\(folder)/\(index + 1)\(suffix.count <= 16 ? suffix : "")"
+            paths.append(path)
+            let sink = try FileSink(creating: path)
+            try part.content.withUnsafeBytes { try sink.write($0) }
+            try sink.finish(sync: false)
+        }
+        let inspections = try AttachmentInspector(detector: ContentTypeDetector()).inspect(paths, fingerprint: false)
+        return zip(parts, inspections).map { part, inspection in
+            AttachmentFacts(name: part.fileName, size: inspection.size, contentType: inspection.contentType, text: inspection.text)
+        }
     }
 }
 

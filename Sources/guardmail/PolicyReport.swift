@@ -14,9 +14,15 @@ enum PolicyReport {
         return text
     }
 
-    static func json(file: String, decision: PolicyDecision) -> String {
-        let verdict = decision.isBlocked ? "blocked" : (decision.needsConfirmation ? "needs-confirmation" : "clean")
-        var out = "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict)\",\n  \"exit_code\": \(decision.exitCode),\n  \"findings\": ["
+    /// `blocked`, `needs-confirmation` or `clean`; an address that cannot be read blocks.
+    static func verdict(_ decision: PolicyDecision, unreadableAddresses: [String] = []) -> String {
+        decision.isBlocked || !unreadableAddresses.isEmpty ? "blocked" : (decision.needsConfirmation ? "needs-confirmation" : "clean")
+    }
+
+    static func json(file: String, decision: PolicyDecision, unreadableAddresses: [String] = []) -> String {
+        var out = "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict(decision, unreadableAddresses: unreadableAddresses))\",\n"
+            + "  \"exit_code\": \(decision.exitCode),\n"
+            + "  \"unreadable_addresses\": [\(unreadableAddresses.map(quote).joined(separator: ", "))],\n  \"findings\": ["
         for (index, finding) in decision.findings.enumerated() {
             let subjects = finding.subjects.map { subject -> String in
                 switch subject {

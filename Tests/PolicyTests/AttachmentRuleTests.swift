@@ -15,6 +15,11 @@ struct ForgottenAttachmentTests {
         ("See the enclosed form.", 1, "enclosed"),
         ("I attach the file", 1, "attach"),
         ("The attachment is below", 1, "attachment"),
+        ("Two attachments follow", 1, "attachments"),
+        ("I am attaching the file", 1, "attaching"),
+        ("Enclosure: the invoice", 1, "enclosure"),
+        ("契約書を送付いたします。", 1, "送付いたします"),
+        ("明細をお送りいたします。", 1, "お送りいたします"),
         ("ａｔｔａｃｈｅｄ です", 1, "attached"),                  // full-width letters
         ("> old text\nsee attached\n", 2, "attached"),
         ("Hello\r\n\r\nsee attached\r\n", 3, "attached"),        // CRLF

@@ -6,7 +6,7 @@ import Testing
 struct LookalikeDomainTests {
     static let history = SendHistory(
         addresses: [],
-        domains: ["example.com", "partner.co.jp", "abc.jp", "accounting-firm.jp", "日本語.jp", "mail.clinic.or.jp", "work.jp"])
+        domains: ["example.com", "partner.co.jp", "abc.jp", "accounting-firm.jp", "日本語.jp", "mail.clinic.or.jp", "work.jp", "ibm.com"])
     static let book = AddressBook(entries: [AddressBookEntry(name: "鈴木 一郎", address: "ichiro@client-corp.jp")])
 
     static func flagged(_ domain: String) throws -> [String] {
@@ -31,6 +31,8 @@ struct LookalikeDomainTests {
         ("acounting-frm.jp", "accounting-firm.jp"),
         ("c1inic.or.jp", "mail.clinic.or.jp"),       // skeleton equal to a known domain
         ("vvork.jp", "work.jp"),                     // vv for w
+        ("1bm.com", "ibm.com"),                      // short label: 1, l, I and i look alike
+        ("lbm.com", "ibm.com"),                      // lBM.com reads as IBM.com
         ("client-c0rp.jp", "client-corp.jp"),        // from the address book
         ("exampl\u{435}.com", "example.com"),        // Cyrillic е
         ("\u{0435}x\u{0430}mple.com", "example.com"),// Cyrillic е and а
@@ -53,6 +55,8 @@ struct LookalikeDomainTests {
         "example.ne.jp",
         "unrelated.jp",
         "abd.jp",                 // 3-letter labels: too many real neighbours
+        "IBM.com",                // the known domain itself, in capitals
+        "ibn.com",
         "日本語.jp",
         "xn--wgv71a119e.jp",
         "日本.jp",
@@ -138,10 +142,11 @@ struct LookalikeDomainTests {
         ("examp1e.co.jp", "example.co.jp"),
         ("exarnple.com", "example.com"),
         ("vvork.jp", "work.jp"),
-        ("c1inic.jp", "dinic.jp"),
+        ("c1inic.jp", "dlnlc.jp"),                   // 1, i and l all read as l; then cl as d
+        ("IBM.com", "lbm.com"),
         ("g00gle.com", "google.com"),
         ("\u{0440}\u{0430}y\u{0440}\u{0430}l.com", "paypal.com"),
-        ("\u{03BD}\u{03B9}\u{03C1}.jp", "vip.jp"),
+        ("\u{03BD}\u{03B9}\u{03C1}.jp", "vlp.jp"),
         ("日本語.jp", "日本語.jp"),
     ])
     func skeleton(domain: String, expected: String) {

@@ -176,7 +176,10 @@ struct PolicyConfigTests {
         #expect(c.integer(SensitiveDataRule.maxEmailAddresses, of: "sensitive-data") == 20)
         #expect(c.integer(SensitiveDataRule.maxPhoneNumbers, of: "sensitive-data") == 20)
         #expect(c.words(ForgottenAttachmentRule.keywords, of: "forgotten-attachment")
-                == ["attach", "attached", "attachment", "enclosed", "添付", "別添", "同封", "送付します", "資料をお送り", "お送りします"])
+                == [
+                    "attach", "attached", "attaching", "attachment", "attachments", "enclosed", "enclosure", "添付", "別添", "同封",
+                    "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします",
+                ])
         #expect(c.holdInternalSeconds.value == 10 && c.holdExternalSeconds.value == 60)
         #expect(c.internalDomains == nil)
         #expect(c.addressBooks.isEmpty)

@@ -238,6 +238,35 @@ def build_fixtures() -> Dict[str, bytes]:
         "お見積りの件",
         "山田様\n\nお見積りの件でご連絡いたしました。\n")
 
+    # A text file sent as application/octet-stream: check must look at what the bytes are (as
+    # send does), not at the declared type.
+    boundary = "=_guardmail_e2e_boundary_10"
+    head = common_headers(10, "データの送付") + [
+        "To: ichiro@example.jp",
+        'Content-Type: multipart/mixed; boundary="%s"' % boundary,
+    ]
+    parts = [
+        "\r\n".join(text_part_headers("UTF-8", "base64")) + "\r\n\r\n"
+        + "\r\n".join(base64_lines(crlf("佐藤さん\n\nデータをお送りします。\n").encode("utf-8"))),
+        "\r\n".join([
+            'Content-Type: application/octet-stream; name="data.txt"',
+            'Content-Disposition: attachment; filename="data.txt"',
+            "Content-Transfer-Encoding: base64",
+        ]) + "\r\n\r\n" + "\r\n".join(base64_lines(CSV_TEXT.replace("\n", "\r\n").encode("utf-8"))),
+    ]
+    text = "\r\n".join(head) + "\r\n\r\nThis is a multi-part message in MIME format.\r\n"
+    for part in parts:
+        text += "\r\n--%s\r\n%s\r\n" % (boundary, part)
+    text += "\r\n--%s--\r\n" % boundary
+    files["my_number_as_octet_stream.eml"] = text.encode("ascii")
+
+    # Three recipient addresses guardmail cannot read, next to one it can: none may vanish.
+    files["unreadable_addresses.eml"] = simple_message(
+        11, ['To: ichiro@example.jp, bad@@example.jp, "unterminated <x@example.jp>',
+             "Cc: keiri@example.jp, nodomain@"],
+        "宛先の確認",
+        "本文\n")
+
     files["not_a_message.eml"] = crlf(
         "これはメールではありません。\n会議のメモ：来週の予定を確認すること\n").encode("utf-8")
     return files
@@ -325,6 +354,9 @@ CASES = [
     Case("my_number_in_csv.eml", 1, {"sensitive-data": "confirm"},
          {"sensitive-data": ["1 My Number", "attachment '%s' line 2" % CSV_NAME]},
          secrets=(MY_NUMBER, MY_NUMBER_GROUPED, MY_NUMBER_BAD), id="my-number-in-csv"),
+    Case("my_number_as_octet_stream.eml", 1, {"sensitive-data": "confirm"},
+         {"sensitive-data": ["1 My Number", "attachment 'data.txt' line 2"]},
+         secrets=(MY_NUMBER, MY_NUMBER_GROUPED, MY_NUMBER_BAD), id="my-number-in-octet-stream-text"),
     Case("card_number_in_body.eml", 1, {"sensitive-data": "confirm"},
          {"sensitive-data": ["1 card number", "body line 3"]},
          secrets=(CARD, CARD_GROUPED, CARD[-4:] + " "), id="card-number-in-body"),
@@ -429,6 +461,28 @@ def test_json_shape(guardmail, config_for, tmp_path):
 
     clean = parse_json(check(guardmail, config_for, tmp_path, FIXTURES / "clean_internal.eml"))
     assert clean["decision"] == "clean" and clean["exit_code"] == 0 and clean["findings"] == [], clean
+
+
+def test_unreadable_addresses_block(guardmail, config_for, tmp_path):
+    """Every recipient address check cannot read is listed, and the verdict is never clean:
+    guardmail would not send the message, and the policy never saw those recipients."""
+    file = FIXTURES / "unreadable_addresses.eml"
+    report = parse_json(check(guardmail, config_for, tmp_path, file))
+    result = check(guardmail, config_for, tmp_path, file)
+    assert result.code == 2, result.describe()
+    assert report["decision"] == "blocked" and report["exit_code"] == 2, report
+    problems = report["unreadable_addresses"]
+    assert len(problems) == 3, report
+    assert [p.split(":")[0] for p in problems] == ["To", "To", "Cc"], report
+    assert any("bad@@example.jp" in p or "'@'" in p for p in problems), report
+    # The readable recipients were still checked (both internal: no findings).
+    assert report["findings"] == [], report
+
+    text = check(guardmail, config_for, tmp_path, file, json_output=False)
+    assert text.code == 2, text.describe()
+    lines = text.stdout.splitlines()
+    assert [l.split()[0] for l in lines[:-1]] == ["UNREADABLE"] * 3, text.describe()
+    assert lines[-1] == "%s: blocked (0 findings, 3 unreadable addresses)" % file, text.describe()
 
 
 def test_not_a_message(guardmail, config_for, tmp_path):

@@ -12,7 +12,10 @@ public struct ForgottenAttachmentRule: PolicyRule {
 
     public static let keywords = RuleOption.words(
         "keywords",
-        default: ["attach", "attached", "attachment", "enclosed", "添付", "別添", "同封", "送付します", "資料をお送り", "お送りします"],
+        default: [
+            "attach", "attached", "attaching", "attachment", "attachments", "enclosed", "enclosure", "添付", "別添", "同封",
+            "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします",
+        ],
         "words that mean an attachment (ASCII ones match as whole words)")
     public var options: [RuleOption] { [Self.keywords] }
 
