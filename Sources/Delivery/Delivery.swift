@@ -58,6 +58,8 @@ public struct SpooledMessage: Sendable {
     public var size: Int64
     public var envelope: Envelope
     public var messageID: String
+    /// SHA-256 of each attachment's content as it was read into the message (lowercase hex).
+    public var attachmentSHA256: [String] = []
 }
 
 /// The send path, in steps the CLI and the composer share:
@@ -142,9 +144,14 @@ public enum Delivery {
             let sink = try FileSink(creating: path, writeBehind: sync ? 8 << 20 : 0)
             var sinkRef = sink
             let bccHeader = message.bcc.isEmpty ? "" : HeaderEncoding.addressList("Bcc", message.bcc)
+            // The fingerprints are taken from the very bytes encoded, in the same pass: no second
+            // read, and no way for a file changed in between to be sent under an older digest.
+            let hashers = message.attachments.map { _ in SHA256Hasher() }
             do {
                 try sink.write(bccHeader)
-                try MIMEWriter().write(message, stamp: stamp, opener: FileAttachmentOpener(), to: &sinkRef, progress: progress)
+                try MIMEWriter().write(
+                    message, stamp: stamp, opener: FileAttachmentOpener(), to: &sinkRef, progress: progress,
+                    content: { index, bytes in hashers[index].update(bytes) })
                 try sink.finish(sync: sync)
             } catch {
                 try? sink.finish(sync: false)
@@ -153,7 +160,8 @@ public enum Delivery {
             }
             let offset = Int64(bccHeader.utf8.count)
             return SpooledMessage(
-                path: path, messageOffset: offset, size: sink.bytesWritten - offset, envelope: message.envelope, messageID: stamp.messageID)
+                path: path, messageOffset: offset, size: sink.bytesWritten - offset, envelope: message.envelope, messageID: stamp.messageID,
+                attachmentSHA256: hashers.map { $0.finalize() })
         } catch let error as FileError where error.path == path || error.kind == .diskFull {
             throw DeliveryError(.io, "cannot write the message: \(error)")
         } catch let error as FileError {

@@ -170,6 +170,17 @@ public final class Dispatcher {
         var random = SystemRandomNumberGenerator()
         let id = Outbox.newID(now: now.seconds, random: &random)
         let spooled = try Delivery.spool(message, stamp: stamp, directory: paths.spoolDirectory, sync: true)
+        // What was confirmed must be what goes: a file changed since the confirmation screen
+        // showed its fingerprint is not sent under it.
+        for (index, inspection) in inspections.enumerated()
+        where !inspection.sha256.isEmpty && spooled.attachmentSHA256.indices.contains(index)
+            && spooled.attachmentSHA256[index] != inspection.sha256 {
+            FileSystem.remove(spooled.path)
+            throw DeliveryError(
+                .data,
+                "'\(inspection.name)' changed after it was checked; check it again (SHA-256 was "
+                    + "\(inspection.sha256.prefix(12))…, is now \(spooled.attachmentSHA256[index].prefix(12))…)")
+        }
         let recipients = message.envelope.recipients
         let record = OutboxRecord(
             id: id, messageID: stamp.messageID, account: account.name, from: message.from.formatted,
@@ -178,11 +189,12 @@ public final class Dispatcher {
                 OutboxRecipient(address: $0.address, displayName: $0.mailbox.displayName, field: $0.field.rawValue)
             },
             subject: message.subject,
-            // The inspections are of the same files, in the same order (what the confirmation showed).
+            // The inspections are of the same files, in the same order (what the confirmation showed);
+            // the fingerprints are of the bytes in the message.
             attachments: message.attachments.enumerated().map { index, attachment in
                 let inspection = inspections.indices.contains(index) ? inspections[index] : nil
                 return OutboxAttachment(name: attachment.fileName, size: attachment.size ?? inspection?.size ?? 0,
-                                        sha256: inspection?.sha256 ?? "", contentType: attachment.contentType)
+                                        sha256: spooled.attachmentSHA256[index], contentType: attachment.contentType)
             },
             confirmation: confirmation, confirmedAt: now.seconds, holdSeconds: holdSeconds,
             messageOffset: spooled.messageOffset, messageSize: spooled.size)

@@ -4,7 +4,7 @@ import Store
 /// (SHA-256), and a preview of the content: first lines of text, rows and columns of CSV,
 /// entries of ZIP files, sheet names of workbooks, pages of PDFs, sizes of images.
 ///
-/// Files are never read whole into memory: the fingerprint streams the file in 1 MiB pieces,
+/// Files are never read whole into memory: the fingerprint streams the file in 256 KiB pieces,
 /// previews read the head (and for PDFs the tail), ZIP listings seek to the central directory.
 public struct AttachmentInspector: Sendable {
     public let detector: ContentTypeDetector

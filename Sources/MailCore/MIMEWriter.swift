@@ -22,10 +22,13 @@ public struct MIMEWriter {
 
     /// Progress while writing attachments: bytes of attachment content read so far.
     public typealias Progress = (_ attachmentBytesRead: Int64) -> Void
+    /// Every piece of attachment content as it is read for encoding, with the attachment's
+    /// index: a digest taken here is of exactly the bytes in the message.
+    public typealias ContentObserver = (_ attachment: Int, _ bytes: UnsafeRawBufferPointer) -> Void
 
     public func write(
         _ message: OutgoingMessage, stamp: MessageStamp, opener: any AttachmentOpener,
-        to sink: inout some ByteSink, progress: Progress? = nil
+        to sink: inout some ByteSink, progress: Progress? = nil, content: ContentObserver? = nil
     ) throws {
         try sink.write(headerBlock(message, stamp: stamp))
         let body = BodyEncoding.canonicalLines(message.body)
@@ -47,12 +50,13 @@ public struct MIMEWriter {
 
         var buffer = EncodingBuffer(chunkSize: options.chunkSize)
         var readSoFar: Int64 = 0
-        for attachment in message.attachments {
+        for (index, attachment) in message.attachments.enumerated() {
             try sink.write("--\(boundary)\r\n" + Self.attachmentHeaders(attachment) + "\r\n")
             var source = try opener.open(attachment)
-            try buffer.encode(from: &source, to: &sink) { count in
-                readSoFar += Int64(count)
+            try buffer.encode(from: &source, to: &sink) { chunk in
+                readSoFar += Int64(chunk.count)
                 progress?(readSoFar)
+                content?(index, chunk)
             }
         }
         try sink.write("--\(boundary)--\r\n")
@@ -124,7 +128,7 @@ struct EncodingBuffer {
     }
 
     /// Reads `source` to its end, writing base64 lines to `sink`.
-    mutating func encode(from source: inout some ByteSource, to sink: inout some ByteSink, read: (Int) -> Void) throws {
+    mutating func encode(from source: inout some ByteSource, to sink: inout some ByteSink, read: (UnsafeRawBufferPointer) -> Void) throws {
         while true {
             // Fill the whole chunk (reads may return less) so that only the final round is short.
             var filled = 0
@@ -134,8 +138,9 @@ struct EncodingBuffer {
                 filled += n
             }
             if filled == 0 { return }
-            read(filled)
-            let written = Base64.encodeLines(UnsafeRawBufferPointer(rebasing: input[..<filled]), into: output)
+            let chunk = UnsafeRawBufferPointer(rebasing: input[..<filled])
+            read(chunk)
+            let written = Base64.encodeLines(chunk, into: output)
             try sink.write(UnsafeRawBufferPointer(rebasing: output[..<written]))
             if filled < input.count { return }
         }

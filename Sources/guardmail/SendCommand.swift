@@ -138,10 +138,10 @@ struct Send: ParsableCommand {
     private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> ([Finding], [Inspection]) {
         let inspections: [Inspection]
         do {
-            // The types came from file(1) while building the message. The SHA-256 goes into the
-            // send journal; a dry run does not need it.
+            // The types came from file(1) while building the message. The SHA-256 for the outbox and
+            // the journal is taken while the message is written (Delivery.spool), in the same read.
             inspections = try AttachmentInspector().inspect(
-                outgoing.attachments.map(\.source), contentTypes: outgoing.attachments.map(\.contentType), fingerprint: !dryRun)
+                outgoing.attachments.map(\.source), contentTypes: outgoing.attachments.map(\.contentType), fingerprint: false)
         } catch {
             throw DeliveryError(.data, error.message)
         }

@@ -130,6 +130,33 @@ def test_undo_restores_the_composer_and_sends_nothing(composer, tmp_path):
     composer.wait_for_draft(lambda d: d.subject == SUBJECT, what="the undone message saved as a draft")
 
 
+def test_attachment_changed_after_the_confirmation_is_not_sent(composer, tmp_path):
+    """The confirmation screen showed the file's SHA-256; if the file changes before y, what
+    would go is not what was checked: nothing is frozen, nothing is sent, the message stays."""
+    set_hold(composer, 60)
+    quote = tmp_path / "見積書.txt"
+    quote.write_text("御見積金額: 1,000,000円\n", encoding="utf-8")
+    pane = launch(composer)
+    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    pane.keys("a")
+    pane.wait_for(" Attach file:", what="the attach prompt")
+    pane.text(str(quote))
+    pane.keys("Enter")
+    pane.wait_for(lambda s: "見積書.txt" in s and in_command_mode(s), what="attached")
+    open_confirm(pane)
+    finish_ticking(pane)
+    quote.write_text("御見積金額: 9,000,000円\n", encoding="utf-8")  # same size, other content
+    pane.keys("y")
+    screen = pane.wait_for(lambda s: "changed after it was checked" in status_line(s),
+                           what="the refusal of a changed attachment")
+    assert "Not sent: '見積書.txt' changed" in status_line(screen), pane.framed(screen)
+    assert field_value(screen, "To") == TO and body_lines(screen) == BODY, pane.framed(screen)
+    assert outbox_ids(composer) == []
+    time.sleep(1.0)
+    composer.server.settle(5)
+    assert composer.server.connections == 0, composer.server.summary()
+
+
 # --------------------------------------------------------------------------
 # The hold runs out: exactly one delivery and a sent copy
 
