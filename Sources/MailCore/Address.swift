@@ -307,6 +307,45 @@ enum AddressSyntax {
         return ctx.error(s.kind, at: index, offending: String(c), s.what, s.hint)
     }
 
+    /// The common case, decided on bytes: ASCII letters, digits, '-' and '.', two or more labels
+    /// of 1 to 63 characters, none starting or ending with '-' and none an A-label ("xn--"), a
+    /// last label that is not all digits, 253 characters at most. Returns it lowercased; nil
+    /// for anything else, which takes the careful path (that also words the errors). Thousands of
+    /// recipients are parsed on every confirmation, and most of them are this.
+    static func plainASCIIDomain(_ domain: [Character]) -> String? {
+        guard !domain.isEmpty, domain.count <= 253 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: domain.count)
+        var labelStart = 0
+        var labels = 0
+        var lastLabelAllDigits = true
+        for (i, c) in domain.enumerated() {
+            // "\r\n" is one Character whose asciiValue is 10: refused below like any control.
+            guard c.utf8.count == 1, var a = c.asciiValue else { return nil }
+            if a == 0x2E {  // '.'
+                let length = i - labelStart
+                guard length >= 1, length <= 63, bytes[i - 1] != 0x2D else { return nil }
+                labels += 1
+                labelStart = i + 1
+                lastLabelAllDigits = true
+            } else {
+                if a >= 0x41 && a <= 0x5A { a |= 0x20 }
+                let digit = a >= 0x30 && a <= 0x39
+                guard digit || (a >= 0x61 && a <= 0x7A) || a == 0x2D else { return nil }
+                if a == 0x2D && i == labelStart { return nil }
+                // "xn--": an A-label is checked by IDNA on the careful path.
+                if a == 0x2D && i == labelStart + 3 && bytes[labelStart] == 0x78 && bytes[labelStart + 1] == 0x6E
+                    && bytes[labelStart + 2] == 0x2D {
+                    return nil
+                }
+                if !digit { lastLabelAllDigits = false }
+            }
+            bytes[i] = a
+        }
+        let length = domain.count - labelStart
+        guard length >= 1, length <= 63, bytes[domain.count - 1] != 0x2D, labels >= 1, !lastLabelAllDigits else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     // MARK: Local part
 
     static func isDotAtom(_ s: some Collection<Character>) -> Bool {
@@ -395,6 +434,14 @@ enum AddressSyntax {
     /// A-label forms. `offset` is the index in `ctx.chars` of `domain[0]`.
     static func validateDomain(_ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
                                ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
+        if let plain = plainASCIIDomain(domain) { return (plain, plain) }
+        return try validateDomainCarefully(domain, offset: offset, address: makeAddress(), ctx: ctx)
+    }
+
+    /// Every check, with the error for the first that fails (see `plainASCIIDomain` for the
+    /// shortcut taken before it).
+    static func validateDomainCarefully(_ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
+                                        ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
         var address: String { makeAddress() }
         let text = String(domain)
         if domain.isEmpty {

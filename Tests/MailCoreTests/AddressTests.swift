@@ -537,3 +537,44 @@ private func mailboxError(_ text: String) -> AddressError? {
         }
     }
 }
+
+@Suite struct PlainASCIIDomainTests {
+    /// The shortcut must agree with the careful path on every domain it takes: the same result,
+    /// and none that the careful path refuses.
+    @Test("the plain-ASCII shortcut agrees with every check it skips")
+    func agreesWithTheCarefulPath() {
+        let alphabet: [Character] = ["a", "b", "x", "n", "Z", "0", "9", "-", ".", "-", ".", "_", " ", "\r\n", "ａ", "é", "\u{200B}"]
+        var rng = AddressRobustnessTests.LCG(state: 529)
+        var taken = 0
+        let edges = [
+            "example.jp", "EXAMPLE.JP", "a.b", "a-b.c-d", "xn--wgv71a119e.jp", "xn-a.jp", "xn.jp", "1.2", "1.a", "a.1",
+            "-a.jp", "a-.jp", "a..jp", ".a.jp", "a.jp.", "jp", String(repeating: "a", count: 63) + ".jp",
+            String(repeating: "a", count: 64) + ".jp", String(repeating: "a.", count: 126) + "jp", "sub.example.co.jp",
+        ]
+        var samples = edges
+        let labelCharacters: [Character] = ["a", "b", "x", "n", "Z", "0", "9", "-", "-"]
+        for _ in 0..<20_000 {
+            // Mostly domain-shaped (labels joined by dots), sometimes with any character inserted.
+            var labels: [String] = []
+            for _ in 0..<(1 + rng.next(4)) {
+                labels.append(String((0..<rng.next(7)).map { _ in labelCharacters[rng.next(labelCharacters.count)] }))
+            }
+            var chars = Array(labels.joined(separator: "."))
+            if rng.next(4) == 0 { chars.insert(alphabet[rng.next(alphabet.count)], at: rng.next(chars.count + 1)) }
+            samples.append(String(chars))
+        }
+        for text in samples {
+            let chars = Array(text)
+            let ctx = AddressSyntax.Context(input: text, chars: chars, elementStart: 0)
+            guard let plain = AddressSyntax.plainASCIIDomain(chars) else { continue }
+            taken += 1
+            let careful = try? AddressSyntax.validateDomainCarefully(chars, offset: 0, address: text, ctx: ctx)
+            #expect(careful?.unicode == plain && careful?.ascii == plain, "\(text): shortcut \(plain), careful \(String(describing: careful))")
+        }
+        #expect(taken > 2_000)
+        #expect(AddressSyntax.plainASCIIDomain(Array("Example.JP")) == "example.jp")
+        for refused in ["xn--wgv71a119e.jp", "a.1", "-a.jp", "a-.jp", "a..jp", "jp", "a.jp.", "日本語.jp", "examp1e.ｊｐ"] {
+            #expect(AddressSyntax.plainASCIIDomain(Array(refused)) == nil, "\(refused)")
+        }
+    }
+}
