@@ -1,9 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Config
 import Inspect
 import Journal
 import MailCore
 import Policy
 import Store
+import Synchronization
 
 /// Everything the policy needs from the outside world, gathered in one place for `send`,
 /// `compose` and `check`: the organisation's file, the address books, the record of sent mail,
@@ -34,12 +38,21 @@ public enum PolicySetup {
     }
 
     /// The address books the policy names (`~` expanded), merged; unreadable ones are warnings.
+    /// Read again only when one of the files changed (the composer asks on every confirmation).
     public static func addressBook(_ config: PolicyConfig, paths: DataPaths) -> (AddressBook, warnings: [String]) {
-        var books: [AddressBook] = []
-        var warnings: [String] = []
         var files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
         let standard = paths.configDirectory + "/addressbook.txt"
         if files.isEmpty && FileSystem.exists(standard) { files = [standard] }
+        let key = files.map(FileStamp.init)
+        if let cached = PolicySourceCache.shared.addressBook(for: key) { return cached }
+        let result = readAddressBooks(files)
+        PolicySourceCache.shared.store(addressBook: result, for: key)
+        return result
+    }
+
+    private static func readAddressBooks(_ files: [String]) -> (AddressBook, warnings: [String]) {
+        var books: [AddressBook] = []
+        var warnings: [String] = []
         for file in files {
             do {
                 guard let text = try FileSystem.readUTF8(file) else {
@@ -60,7 +73,17 @@ public enum PolicySetup {
     /// While the journal holds no message yet (a first start, or mail sent by a version without
     /// the journal), the sent folder's headers. A journal that cannot be read is a warning, and
     /// the history is then empty: every recipient counts as new, which asks more, never less.
+    /// Read again only when the journal or the sent folder changed.
     public static func history(paths: DataPaths) -> (SendHistory, warning: String?) {
+        let key = [paths.journalFile, paths.journalFile + "-wal", paths.sentDirectory + "/cur", paths.sentDirectory + "/new"]
+            .map(FileStamp.init)
+        if let cached = PolicySourceCache.shared.history(for: key) { return cached }
+        let result = readHistory(paths: paths)
+        PolicySourceCache.shared.store(history: result, for: key)
+        return result
+    }
+
+    private static func readHistory(paths: DataPaths) -> (SendHistory, warning: String?) {
         func sentFolder() -> SendHistory {
             let record = SentFolder(directory: paths.sentDirectory).history()
             return SendHistory(addresses: record.addresses, domains: record.domains)
@@ -85,5 +108,64 @@ public enum PolicySetup {
             subject: message.subject, body: message.body,
             attachments: inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) },
             history: history, addressBook: addressBook)
+    }
+}
+
+/// What a file looked like when it was read: enough to see that it changed since (a write, a
+/// replacement, an entry added to a directory). Modification times come from the kernel's
+/// coarse clock (a few milliseconds): a change of the same size within that window of the last
+/// read would go unseen, which no one confirming messages by hand can do.
+struct FileStamp: Equatable, Sendable {
+    var path: String
+    var exists = false
+    var inode: UInt64 = 0
+    var size: Int64 = 0
+    var modified: (seconds: Int, nanoseconds: Int) = (0, 0)
+
+    init(_ path: String) {
+        self.path = path
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        exists = true
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
+    }
+
+    static func == (a: FileStamp, b: FileStamp) -> Bool {
+        a.path == b.path && a.exists == b.exists && a.inode == b.inode && a.size == b.size && a.modified == b.modified
+    }
+}
+
+/// The last address books and history read, with the stamps of the files they came from. The
+/// composer checks a message on every `y`; with thousands of known addresses, parsing them all
+/// again each time was most of the wait for the confirmation screen.
+final class PolicySourceCache: Sendable {
+    static let shared = PolicySourceCache()
+
+    private struct Entries {
+        var addressBook: (key: [FileStamp], value: (AddressBook, warnings: [String]))?
+        var history: (key: [FileStamp], value: (SendHistory, warning: String?))?
+    }
+
+    private let entries = Mutex(Entries())
+
+    func addressBook(for key: [FileStamp]) -> (AddressBook, warnings: [String])? {
+        entries.withLock { $0.addressBook.flatMap { $0.key == key ? $0.value : nil } }
+    }
+
+    func store(addressBook value: (AddressBook, warnings: [String]), for key: [FileStamp]) {
+        entries.withLock { $0.addressBook = (key, value) }
+    }
+
+    /// A history read with a warning (the journal could not be read) is not kept: the next
+    /// confirmation tries again.
+    func history(for key: [FileStamp]) -> (SendHistory, warning: String?)? {
+        entries.withLock { $0.history.flatMap { $0.key == key ? $0.value : nil } }
+    }
+
+    func store(history value: (SendHistory, warning: String?), for key: [FileStamp]) {
+        guard value.warning == nil else { return }
+        entries.withLock { $0.history = (key, value) }
     }
 }
