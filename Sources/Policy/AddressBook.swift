@@ -25,10 +25,22 @@ public struct AddressBookEntry: Sendable, Hashable {
 }
 
 public struct AddressBook: Sendable, Equatable {
-    public var entries: [AddressBookEntry]
+    public var entries: [AddressBookEntry] { didSet { byName = Self.index(entries) } }
+    /// Entries by each key of their name (`PersonName.keys`), for `namesake`: made when the book
+    /// is, not on every check of a message.
+    private(set) var byName: [String: [AddressBookEntry]]
 
     public init(entries: [AddressBookEntry] = []) {
         self.entries = entries
+        byName = Self.index(entries)
+    }
+
+    private static func index(_ entries: [AddressBookEntry]) -> [String: [AddressBookEntry]] {
+        var byName: [String: [AddressBookEntry]] = [:]
+        for entry in entries {
+            for key in PersonName.keys(entry.name) { byName[key, default: []].append(entry) }
+        }
+        return byName
     }
 
     /// The entries of several books, in order (the organisation's and the user's).

@@ -31,12 +31,28 @@ public struct PolicyContext: Sendable {
     let knownAddresses: Set<String>
     /// Past recipient domains, A-label form.
     let knownDomains: Set<String>
+    /// External recipients in To, Cc and Bcc, one per address, in message order.
+    public let externalRecipients: [Mailbox]
+    /// External recipients in To and Cc (whom every recipient sees), one per address, in order.
+    public let externalVisibleRecipients: [Mailbox]
 
     public init(input: PolicyInput, config: PolicyConfig) {
         self.config = config
         self.classifier = config.classifier(sender: input.from)
-        self.knownAddresses = Set(input.history.addresses.map(Self.addressKey))
-        self.knownDomains = Set(input.history.domains.map(DomainName.ascii))
+        self.knownAddresses = input.history.addressKeys
+        self.knownDomains = input.history.domainKeys
+        // Worked out once here: several rules ask, and a bulk message has thousands.
+        let visibleCount = input.to.count + input.cc.count
+        var seen = Set<String>()
+        var all: [Mailbox] = []
+        var visible: [Mailbox] = []
+        for (index, mailbox) in input.allRecipients.enumerated() where !classifier.isInternal(mailbox) {
+            guard seen.insert(Self.addressKey(mailbox)).inserted else { continue }
+            all.append(mailbox)
+            if index < visibleCount { visible.append(mailbox) }
+        }
+        externalRecipients = all
+        externalVisibleRecipients = visible
     }
 
     public func isInternal(_ mailbox: Mailbox) -> Bool { classifier.isInternal(mailbox) }
@@ -57,12 +73,6 @@ public struct PolicyContext: Sendable {
     static func addressKey(_ address: String) -> String {
         guard let at = address.lastIndex(of: "@") else { return address.lowercased() }
         return address[..<at].lowercased() + "@" + DomainName.ascii(String(address[address.index(after: at)...]))
-    }
-
-    /// External mailboxes among `mailboxes`, one per address, in order.
-    func externalMailboxes(_ mailboxes: [Mailbox]) -> [Mailbox] {
-        var seen = Set<String>()
-        return mailboxes.filter { isExternal($0) && seen.insert(Self.addressKey($0)).inserted }
     }
 
     /// Distinct domains of `mailboxes`, in order of first appearance: (Unicode, A-label).

@@ -26,20 +26,27 @@ public struct AttachmentFacts: Sendable, Hashable {
 /// Who the sender has written to before (from the send journal).
 public struct SendHistory: Sendable, Equatable {
     /// `Mailbox.addressKey` of past recipients, lowercased.
-    public var addresses: Set<String>
+    public var addresses: Set<String> { didSet { addressKeys = Self.keys(addresses) } }
     /// Past recipient domains, Unicode form, lowercased. A-label forms are accepted too.
-    public var domains: Set<String>
+    public var domains: Set<String> { didSet { domainKeys = Set(domains.map(DomainName.ascii)) } }
+    /// The same, normalised as the rules compare them ("local@a-label", lowercased; A-labels):
+    /// done once when the history is made, not on every check of a message.
+    private(set) var addressKeys: Set<String>
+    private(set) var domainKeys: Set<String>
 
     public init(addresses: Set<String> = [], domains: Set<String> = []) {
         self.addresses = addresses
         self.domains = domains
+        addressKeys = Self.keys(addresses)
+        domainKeys = Set(domains.map(DomainName.ascii))
     }
 
     /// A history made of these past recipients: their addresses and their domains.
     public init(recipients: [Mailbox]) {
-        self.addresses = Set(recipients.map { $0.addressKey.lowercased() })
-        self.domains = Set(recipients.map(\.domain))
+        self.init(addresses: Set(recipients.map { $0.addressKey.lowercased() }), domains: Set(recipients.map(\.domain)))
     }
+
+    private static func keys(_ addresses: Set<String>) -> Set<String> { Set(addresses.map(PolicyContext.addressKey)) }
 
     public static let empty = SendHistory()
 }

@@ -125,7 +125,9 @@ public final class SMTPSubmitter {
         try check(ccurl_setopt_long(handle, ccurl_option_mail_rcpt_allowfails(), 1), "MAIL_RCPT_ALLOWFAILS")
         try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
         try check(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.messageSize)), "INFILESIZE")
-        try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 128 << 10), "UPLOAD_BUFFERSIZE")
+        // libcurl's default. SMTP doubles it for dot-stuffing (a scratch buffer of twice the size);
+        // 128 KiB cost 0.3 MiB more peak memory and was no faster on loopback.
+        try check(ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 64 << 10), "UPLOAD_BUFFERSIZE")
         try check(ccurl_setopt_read_function(handle, readCallback), "READFUNCTION")
         // The debug callback is how we see each reply; it only runs with VERBOSE on.
         try check(ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1), "VERBOSE")

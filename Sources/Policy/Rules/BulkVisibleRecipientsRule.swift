@@ -17,7 +17,7 @@ public struct BulkVisibleRecipientsRule: PolicyRule {
     public init() {}
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
-        let external = context.externalMailboxes(input.visibleRecipients)
+        let external = context.externalVisibleRecipients
         guard !external.isEmpty else { return [] }
         let domains = PolicyContext.domains(of: external)
         let domainLimit = context.config.integer(Self.externalDomains, of: id)

@@ -14,7 +14,7 @@ public struct ExternalAttachmentRule: PolicyRule {
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
         guard !input.attachments.isEmpty else { return [] }
-        let external = context.externalMailboxes(input.allRecipients)
+        let external = context.externalRecipients
         guard !external.isEmpty else { return [] }
         let domains = PolicyContext.domains(of: external)
         var challenges: [Challenge] = []

@@ -12,6 +12,8 @@
 // part (sales.example.co.jp next to example.co.jp). example.org next to example.com is not a
 // look-alike (distance 3): `new-domain` asks about it.
 
+import Synchronization
+
 public struct LookalikeDomainRule: PolicyRule {
     public let id = "lookalike-domain"
     public let defaultSeverity = Severity.block
@@ -32,7 +34,7 @@ public struct LookalikeDomainRule: PolicyRule {
         }
     }
 
-    struct Known {
+    struct Known: Sendable {
         let unicode: String
         let ascii: String
         let kind: Kind
@@ -74,6 +76,30 @@ public struct LookalikeDomainRule: PolicyRule {
         return best
     }
 
+    /// The domains of the history and the address books, prepared for comparison (skeletons,
+    /// signatures): the same for every message until either changes, so the last set is kept.
+    static func remembered(_ history: Set<String>, _ book: AddressBook) -> [Known] {
+        var bookDomains: [String] = []
+        for entry in book.entries {
+            guard let at = entry.address.lastIndex(of: "@") else { continue }
+            bookDomains.append(String(entry.address[entry.address.index(after: at)...]))
+        }
+        return lastReferences.withLock { last in
+            if let last = last, last.history == history, last.book == bookDomains { return last.references }
+            var seen = Set<String>()
+            var references: [Known] = []
+            for d in history.sorted() where seen.insert(d).inserted { references.append(known(DomainName.unicode(d), d, .history)) }
+            for domain in bookDomains {
+                let ascii = DomainName.ascii(domain)
+                if seen.insert(ascii).inserted { references.append(known(DomainName.unicode(domain), ascii, .addressBook)) }
+            }
+            last = (history, bookDomains, references)
+            return references
+        }
+    }
+
+    private static let lastReferences = Mutex<(history: Set<String>, book: [String], references: [Known])?>(nil)
+
     /// The largest edit distance that still counts as a look-alike of a label this long.
     static func distanceLimit(labelLength: Int) -> Int {
         switch labelLength {
@@ -92,11 +118,8 @@ public struct LookalikeDomainRule: PolicyRule {
         }
         for p in context.classifier.patterns { add(p.unicodeDomain, p.asciiDomain, .internalDomain) }
         add(input.from.domain, input.from.asciiDomain, .ownDomain)
-        for d in context.knownDomains.sorted() { add(DomainName.unicode(d), d, .history) }
-        for entry in input.addressBook.entries {
-            guard let at = entry.address.lastIndex(of: "@") else { continue }
-            let domain = String(entry.address[entry.address.index(after: at)...])
-            add(DomainName.unicode(domain), DomainName.ascii(domain), .addressBook)
+        for ref in Self.remembered(context.knownDomains, input.addressBook) where knownASCII.insert(ref.ascii).inserted {
+            references.append(ref)
         }
 
         let filters = references.map {

@@ -12,7 +12,7 @@ public struct ManyDomainsRule: PolicyRule {
     public init() {}
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
-        let domains = PolicyContext.domains(of: context.externalMailboxes(input.visibleRecipients))
+        let domains = PolicyContext.domains(of: context.externalVisibleRecipients)
         let limit = context.config.integer(Self.maxDomains, of: id)
         guard domains.count > limit else { return [] }
         return [Finding(

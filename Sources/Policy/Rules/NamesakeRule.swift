@@ -10,10 +10,7 @@ public struct NamesakeRule: PolicyRule {
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
         guard !input.addressBook.entries.isEmpty else { return [] }
-        var byName: [String: [AddressBookEntry]] = [:]
-        for entry in input.addressBook.entries {
-            for key in PersonName.keys(entry.name) { byName[key, default: []].append(entry) }
-        }
+        let byName = input.addressBook.byName
         var findings: [Finding] = []
         var seen = Set<String>()
         for recipient in input.allRecipients {

@@ -8,7 +8,7 @@ public struct NewDomainRule: PolicyRule {
     public init() {}
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
-        let domains = PolicyContext.domains(of: context.externalMailboxes(input.allRecipients))
+        let domains = PolicyContext.domains(of: context.externalRecipients)
             .filter { !context.hasWritten(toDomain: $0.ascii) }
         guard !domains.isEmpty else { return [] }
         let what = domains.count == 1 ? "a domain" : "\(domains.count) domains"

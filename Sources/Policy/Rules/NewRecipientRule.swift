@@ -8,7 +8,7 @@ public struct NewRecipientRule: PolicyRule {
     public init() {}
 
     public func evaluate(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
-        let new = context.externalMailboxes(input.allRecipients).filter { !context.hasWritten(to: $0) }
+        let new = context.externalRecipients.filter { !context.hasWritten(to: $0) }
         guard !new.isEmpty else { return [] }
         let what = new.count == 1 ? "an external address" : "\(new.count) external addresses"
         return [Finding(
