@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Config
+import Dispatch
 import Inspect
 import Journal
 import MailCore
@@ -43,11 +44,7 @@ public enum PolicySetup {
         var files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
         let standard = paths.configDirectory + "/addressbook.txt"
         if files.isEmpty && FileSystem.exists(standard) { files = [standard] }
-        let key = files.map(FileStamp.init)
-        if let cached = PolicySourceCache.shared.addressBook(for: key) { return cached }
-        let result = readAddressBooks(files)
-        PolicySourceCache.shared.store(addressBook: result, for: key)
-        return result
+        return PolicySourceCache.shared.addressBook(for: files.map(FileStamp.init)) { readAddressBooks(files) }
     }
 
     private static func readAddressBooks(_ files: [String]) -> (AddressBook, warnings: [String]) {
@@ -77,10 +74,17 @@ public enum PolicySetup {
     public static func history(paths: DataPaths) -> (SendHistory, warning: String?) {
         let key = [paths.journalFile, paths.journalFile + "-wal", paths.sentDirectory + "/cur", paths.sentDirectory + "/new"]
             .map(FileStamp.init)
-        if let cached = PolicySourceCache.shared.history(for: key) { return cached }
-        let result = readHistory(paths: paths)
-        PolicySourceCache.shared.store(history: result, for: key)
-        return result
+        return PolicySourceCache.shared.history(for: key) { readHistory(paths: paths) }
+    }
+
+    /// Reads the address books and the history on another thread, so that the first
+    /// confirmation finds them ready: the composer calls this once its first frame is drawn.
+    /// A confirmation asked for while this runs waits for it rather than reading twice.
+    public static func prefetch(_ config: PolicyConfig, paths: DataPaths) {
+        DispatchQueue.global(qos: .utility).async {
+            _ = history(paths: paths)
+            _ = addressBook(config, paths: paths)
+        }
     }
 
     private static func readHistory(paths: DataPaths) -> (SendHistory, warning: String?) {
@@ -150,22 +154,27 @@ final class PolicySourceCache: Sendable {
 
     private let entries = Mutex(Entries())
 
-    func addressBook(for key: [FileStamp]) -> (AddressBook, warnings: [String])? {
-        entries.withLock { $0.addressBook.flatMap { $0.key == key ? $0.value : nil } }
+    /// The cached books when `key` still describes their files; else `read()`, kept. The lock is
+    /// held while reading, so a second caller waits for the first read instead of repeating it.
+    func addressBook(
+        for key: [FileStamp], read: () -> (AddressBook, warnings: [String])
+    ) -> (AddressBook, warnings: [String]) {
+        entries.withLock { entries in
+            if let cached = entries.addressBook, cached.key == key { return cached.value }
+            let value = read()
+            entries.addressBook = (key, value)
+            return value
+        }
     }
 
-    func store(addressBook value: (AddressBook, warnings: [String]), for key: [FileStamp]) {
-        entries.withLock { $0.addressBook = (key, value) }
-    }
-
-    /// A history read with a warning (the journal could not be read) is not kept: the next
-    /// confirmation tries again.
-    func history(for key: [FileStamp]) -> (SendHistory, warning: String?)? {
-        entries.withLock { $0.history.flatMap { $0.key == key ? $0.value : nil } }
-    }
-
-    func store(history value: (SendHistory, warning: String?), for key: [FileStamp]) {
-        guard value.warning == nil else { return }
-        entries.withLock { $0.history = (key, value) }
+    /// As `addressBook`; a history read with a warning (the journal could not be read) is not
+    /// kept: the next confirmation tries again.
+    func history(for key: [FileStamp], read: () -> (SendHistory, warning: String?)) -> (SendHistory, warning: String?) {
+        entries.withLock { entries in
+            if let cached = entries.history, cached.key == key { return cached.value }
+            let value = read()
+            entries.history = value.warning == nil ? (key, value) : nil
+            return value
+        }
     }
 }
