@@ -9,6 +9,8 @@
 
 static SCREEN *screen = NULL;
 
+static void bracketed_paste(int on);
+
 int cnc_setup_locale(void) {
     setlocale(LC_ALL, "");
     const char *codeset = nl_langinfo(CODESET);
@@ -32,12 +34,25 @@ int cnc_start(void) {
         start_color();
         use_default_colors();
     }
+    define_key("\033[200~", CNC_KEY_PASTE_START);
+    define_key("\033[201~", CNC_KEY_PASTE_END);
+    bracketed_paste(1);
     return 1;
+}
+
+/// Turns xterm's bracketed paste mode on or off. Written straight to the terminal (it is not a
+/// screen change ncurses could batch); terminals without the mode ignore the sequence.
+static void bracketed_paste(int on) {
+    fflush(stdout);
+    const char *sequence = on ? "\033[?2004h" : "\033[?2004l";
+    ssize_t ignored = write(STDOUT_FILENO, sequence, strlen(sequence));
+    (void)ignored;
 }
 
 void cnc_stop(void) {
     if (!screen) return;
     endwin();
+    bracketed_paste(0);
     delscreen(screen);
     screen = NULL;
 }
@@ -45,10 +60,12 @@ void cnc_stop(void) {
 void cnc_suspend(void) {
     def_prog_mode();
     endwin();
+    bracketed_paste(0);
 }
 
 void cnc_resume(void) {
     reset_prog_mode();
+    bracketed_paste(1);
     clearok(curscr, TRUE);
     refresh();
 }

@@ -2,29 +2,49 @@ import CursesTerminal
 import TUI
 
 /// The confirmation screen of `guardmail bulk` on a terminal: the same screen as the composer's
-/// (recipients grouped by domain, attachments with previews, findings), with external recipients
-/// ticked domain by domain. Returns true when the sender ticked everything and pressed `y`.
+/// (recipients grouped by domain, attachments with previews, findings, `/` to search), with
+/// every external recipient ticked one by one and internal domains ticked per domain (DESIGN
+/// §2.6). Returns the screen as confirmed (its ticks say what was accepted) when the sender
+/// ticked everything and pressed `y`; nil when they left.
 public enum BulkConfirmSession {
-    public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> Bool {
+    public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {
         var screen = model
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
         while true {
             let size = terminal.size
             terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
-            if terminal.takeSignal() != nil { return false }
-            guard let key = terminal.readKey(timeoutMilliseconds: 200) else { continue }
-            if key == .control("c") { return false }
-            if key == .resize { continue }
-            for effect in screen.handle(key, height: ConfirmView.listHeight(terminal.size.height)) {
-                switch effect {
-                case .send: return true
-                case .back: return false
-                case .fix:
-                    // A bulk message shows no recipient to another: no fix applies (and none is offered).
-                    screen.status = StatusMessage("Not available for a bulk announcement.", isError: true)
+            if terminal.takeSignal() != nil { return nil }
+            guard let first = terminal.readKey(timeoutMilliseconds: 200) else { continue }
+            // Everything already typed is handled before drawing again: ticking 3,000 recipients
+            // is 3,000 Spaces, and a frame for each would only lag behind the keys.
+            var key: Key? = first
+            var handled = 0
+            while let current = key {
+                if current == .control("c") { return nil }
+                switch apply(current, to: &screen, height: ConfirmView.listHeight(terminal.size.height)) {
+                case .some(true): return screen
+                case .some(false): return nil
+                case .none: break
                 }
+                handled += 1
+                key = handled < 4096 ? terminal.readKey(timeoutMilliseconds: 0) : nil
             }
         }
+    }
+
+    /// One key: true when it sends, false when it leaves, nil to go on.
+    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int) -> Bool? {
+        if key == .resize { return nil }
+        for effect in screen.handle(key, height: height) {
+            switch effect {
+            case .send: return true
+            case .back: return false
+            case .moveToBcc, .reviewOneEach:
+                // A bulk message shows no recipient to another: no fix applies (and none is offered).
+                screen.status = StatusMessage("Not available for a bulk announcement.", isError: true)
+            }
+        }
+        return nil
     }
 }

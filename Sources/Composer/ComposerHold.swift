@@ -31,8 +31,12 @@ extension ComposerSession {
             tickedRecipients: screen.groups.flatMap(\.recipients).filter { screen.isTicked(.recipient($0.key)) }
                 .map(\.mailbox.envelopeAddress),
             tickedAttachments: screen.attachments.indices.filter { screen.isTicked(.attachment($0)) }.map { screen.attachments[$0].name },
-            findings: screen.findings.map {
-                OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: $0.severity == .confirm)
+            // Accepted is what the sender ticked, never a finding's severity alone.
+            findings: screen.findings.indices.map { index in
+                let finding = screen.findings[index]
+                return OutboxFinding(
+                    ruleID: finding.ruleID, severity: finding.severity.rawValue, message: finding.message,
+                    accepted: screen.isAccepted(index))
             },
             challenges: screen.challenges.indices.filter { screen.isAnswered($0) }.map { index -> String in
                 switch screen.challenges[index] {
@@ -42,13 +46,16 @@ extension ComposerSession {
             })
         var ids: [String] = []
         let now = Dispatcher.wallClock()
+        // Messages confirmed together (one to each recipient) are held together, for the hold
+        // the screen showed: `u` then takes every one of them back.
+        let classifier = policy.classifier(sender: messages.first?.from ?? account.from)
+        let external = messages.contains { $0.envelope.recipients.contains { !classifier.isInternal($0.mailbox) } }
+        let holdSeconds = policy.holdSeconds(hasExternalRecipients: external)
         for message in messages {
             do throws(DeliveryError) {
-                let classifier = policy.classifier(sender: message.from)
-                let external = message.envelope.recipients.contains { !classifier.isInternal($0.mailbox) }
                 let id = try dispatcher.freeze(
                     message, stamp: Delivery.stamp(for: message), account: account,
-                    holdSeconds: policy.holdSeconds(hasExternalRecipients: external), confirmation: confirmation,
+                    holdSeconds: holdSeconds, confirmation: confirmation,
                     inspections: inspections, draft: snapshot, now: now)
                 ids.append(id)
             } catch {
@@ -63,6 +70,7 @@ extension ComposerSession {
         // The outbox holds the message now (with this exact snapshot for undo).
         drafts.delete(id: draftID)
         savedRevision = model.revision
+        messageInOutbox = true
         holding = ids
         render(terminal)
     }
@@ -177,7 +185,8 @@ extension ComposerSession {
     /// the same message, is saved as a draft first; the snapshot is saved as a draft before the
     /// caller removes it from the outbox (throws when that fails).
     func restore(_ snapshot: DraftRecord?) throws {
-        saveDraft(force: true)
+        // The message on screen is replaced below: it must be safe in the drafts folder first.
+        guard saveDraft(force: true) else { throw DraftNotSaved(reason: draftProblem ?? "unknown error") }
         guard let snapshot else {
             throw DraftMissing()
         }
@@ -190,9 +199,22 @@ extension ComposerSession {
         var description: String { "the composer snapshot of this message is missing" }
     }
 
+    struct DraftNotSaved: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "the message being written could not be saved as a draft first (\(reason))" }
+    }
+
+    /// A fresh message. The one on screen is saved as a draft first (unless the outbox keeps
+    /// it); if that fails it stays on screen, with the reason, rather than being dropped.
     func startNewMessage() {
-        saveDraft(force: true)
+        guard saveDraft(force: true) else {
+            model.status = StatusMessage(
+                "Still this message: it could NOT be saved as a draft (\(draftProblem ?? "unknown error")), so it was not replaced.",
+                isError: true)
+            return
+        }
         draftID = Self.newDraftID()
+        messageInOutbox = false
         model = ComposeModel(from: account.from.formatted, accountName: account.name)
         savedRevision = model.revision
     }

@@ -16,16 +16,34 @@ import Workflow
 public enum ComposerOutcome: Sendable, Equatable {
     /// Submitted; the lines to print (per-recipient results).
     case sent(lines: [String], refused: Int)
-    case postponed
+    /// Left without sending (P, q then s, Ctrl-C); what became of the message.
+    case postponed(DraftOutcome)
     case discarded
-    /// A signal (SIGHUP, SIGTERM, SIGINT) ended it; the draft was saved.
-    case interrupted(signal: Int32)
+    /// A signal (SIGHUP, SIGTERM, SIGINT) ended it; what became of the message.
+    case interrupted(signal: Int32, draft: DraftOutcome)
+}
+
+/// What became of the message being written when the composer ended without sending it: the
+/// user is told the truth, never "saved" after a failed save.
+public enum DraftOutcome: Sendable, Equatable {
+    /// In the drafts folder.
+    case saved
+    /// Nothing had been written, so there is no draft.
+    case empty
+    /// The message is in the outbox (held, or waiting for the user), which keeps it.
+    case inOutbox
+    /// The draft could not be written: why (with the path), and the file the text was written
+    /// to instead (nil when that failed too, `fallbackProblem` says why).
+    case notSaved(reason: String, fallback: String?, fallbackProblem: String?)
 }
 
 /// Runs the composer: keys → model → drafts and delivery → screen. Owns all the I/O the pure
 /// `ComposeModel` asks for through its effects.
 public final class ComposerSession {
-    let account: AccountConfig
+    /// The account the message goes out from: the configured one, or a resumed draft's.
+    var account: AccountConfig
+    /// Looks an account up by name in the config (for the outbox, and a resumed draft's account).
+    let accounts: (String) throws(DeliveryError) -> AccountConfig
     let paths: DataPaths
     let theme: Theme
     let policy: PolicyConfig
@@ -49,14 +67,28 @@ public final class ComposerSession {
     var draftID: String
     var savedRevision: Int
     var lastChange = MonotonicClock.now()
+    /// When the first change not yet in the drafts folder was seen (nil: all saved).
+    var unsavedSince: Double?
+    /// Why the last draft save failed, while it keeps failing.
+    var draftProblem: String?
+    var lastFailedSave: Double?
+    /// The message on screen was frozen into the outbox and not changed since: the outbox
+    /// keeps it, so it must not also be saved as a draft (it would be offered again after it
+    /// was sent).
+    var messageInOutbox = false
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
+    /// While changes keep coming (continuous typing), a draft is still written this often.
+    static let draftMaximumDelay = 2.0
+    /// After a failed save, how long before trying again in the background.
+    static let draftRetryDelay = 2.0
 
     public init(
         account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true,
         accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
     ) {
         self.account = account
+        self.accounts = accounts
         self.paths = paths
         self.theme = theme
         self.policy = policy
@@ -79,7 +111,8 @@ public final class ComposerSession {
                 id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
                 savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
         }
-        for path in initial.attachmentPaths { attach(path) }
+        let missing = attachListed(initial.attachmentPaths)
+        if !missing.isEmpty { model.status = StatusMessage(Self.missingSummary(missing), isError: true) }
         // What came from the command line is the starting point, not an edit; it is saved as a
         // draft on leaving (see saveDraft(force:)).
         savedRevision = model.revision
@@ -93,27 +126,48 @@ public final class ComposerSession {
             openOutbox(.restart)
         }
         render(terminal)
+        // While the user writes, the address books and the history are read for the first `y`.
+        PolicySetup.prefetch(policy, paths: paths)
         while true {
             if let signal = terminal.takeSignal() {
-                saveDraft(force: true)
-                return .interrupted(signal: signal)
+                return .interrupted(signal: signal, draft: leaveKeepingDraft())
             }
+            let statusBefore = model.status
             if let outcome = tickHolds(terminal) { return outcome }
-            guard let first = terminal.readKey(timeoutMilliseconds: 200) else {
+            // Keys already waiting were typed while the last key was handled; a key that had to
+            // be waited for starts a fresh burst (see KeyBurst).
+            var waited = false
+            var first = terminal.readKey(timeoutMilliseconds: 0)
+            if first == nil {
+                waited = true
+                first = terminal.readKey(timeoutMilliseconds: 200)
+            }
+            guard let first else {
                 saveDraftIfQuiet()
-                redrawIfSecondChanged(terminal)
+                // What happened meanwhile (a failed background save, a held message sent) is
+                // shown at once, not at the next key.
+                if model.status != statusBefore { render(terminal) } else { redrawIfSecondChanged(terminal) }
                 continue
             }
             // Handle everything already typed or pasted before drawing again.
-            var key: Key? = first
-            var handled = 0
-            while let current = key {
-                if let outcome = handle(current, terminal) { return outcome }
-                handled += 1
-                key = handled < 4096 ? terminal.readKey(timeoutMilliseconds: 0) : nil
+            var keys = [first]
+            while keys.count < 4096, let next = terminal.readKey(timeoutMilliseconds: 0) { keys.append(next) }
+            if waited && !terminal.sawBracketedPaste && acceptsText { keys = KeyBurst.coalesce(keys) }
+            for key in keys {
+                if let outcome = handle(key, terminal) { return outcome }
             }
             render(terminal)
             saveDraftIfQuiet()
+        }
+    }
+
+    /// The composer itself is taking text (a field or the attachment prompt), with no other
+    /// screen over it: where a burst of input may be taken for a paste.
+    var acceptsText: Bool {
+        guard outboxScreen == nil, holding.isEmpty, confirm == nil else { return false }
+        switch model.mode {
+        case .editing, .attachPrompt: return true
+        default: return false
         }
     }
 
@@ -131,8 +185,13 @@ public final class ComposerSession {
     func handle(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
         let size = terminal.size
         if key == .control("c") {
-            saveDraft(force: true)
-            return .postponed
+            // Leave at once, whatever is on screen; a failed save is reported on the way out.
+            return .postponed(leaveKeepingDraft())
+        }
+        if case .paste = key, outboxScreen != nil || !holding.isEmpty || confirm != nil {
+            // Pasted text never runs keys: not on these screens either (a `y`, an `S`).
+            if confirm != nil { confirm?.status = StatusMessage("Pasted text is ignored on this screen.", isError: true) }
+            return nil
         }
         if outboxScreen != nil { return handleOutbox(key, terminal) }
         if !holding.isEmpty { return handleHold(key, terminal) }
@@ -145,7 +204,7 @@ public final class ComposerSession {
         let layout = ComposeView.layout(model, width: size.width, height: size.height)
         if key == .resize { return nil }
         let before = model.revision
-        let effects = model.handle(key, width: size.width, bodyHeight: layout.bodyHeight)
+        let effects = model.handle(key, width: size.width, bodyHeight: layout.bodyHeight, height: size.height)
         if model.revision != before { lastChange = MonotonicClock.now() }
         for effect in effects {
             switch effect {
@@ -157,8 +216,16 @@ public final class ComposerSession {
                 review(terminal)
             case .leave(let keepDraft):
                 if keepDraft {
-                    saveDraft(force: true)
-                    return .postponed
+                    // P, or q then s: leave only once the draft is safely written. A failed save
+                    // keeps the composer open with the message, and says why.
+                    guard saveDraft(force: true) else {
+                        model.mode = .command
+                        model.status = StatusMessage(
+                            "Not left: the draft could NOT be saved (\(draftProblem ?? "unknown error")). The message is still here; "
+                                + "fix that and press P again, or q then d to discard it.", isError: true)
+                        return nil
+                    }
+                    return .postponed(draftOutcome())
                 }
                 drafts.delete(id: draftID)
                 return .discarded
@@ -204,24 +271,69 @@ public final class ComposerSession {
 
     // MARK: Attachments
 
+    /// `a`: the typed path (`~` expanded) is checked as `send` checks it
+    /// (`Delivery.loadAttachments`: a readable regular file within the account's limit) and
+    /// attached, or refused with the reason.
     func attach(_ typed: String) {
-        let path = FileSystem.expandTilde(typed)
-        do {
-            let size = try FileSystem.regularFileSize(path)
-            if size > account.maxAttachmentBytes {
-                model.attachmentRefused(
-                    "'\(typed)' is \(formatBytes(size)), over the limit of \(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'; not attached")
-                return
-            }
-            let type = try detector.contentTypes(ofFiles: [path])[0]
-            let name = path.split(separator: "/").last.map(String.init) ?? path
-            model.attachmentAdded(AttachmentItem(path: path, name: name, size: size, contentType: type))
+        switch check(FileSystem.expandTilde(typed)) {
+        case .success(let item):
+            model.attachmentAdded(item)
             lastChange = MonotonicClock.now()
-        } catch let error as FileError {
-            model.attachmentRefused("\(error); not attached")
-        } catch {
-            model.attachmentRefused("\(error); not attached")
+        case .failure(let problem):
+            model.attachmentRefused("\(problem.reason); not attached")
         }
+    }
+
+    /// Attachments the message already had (a resumed draft, the command line): each one that
+    /// can no longer be attached stays listed with its problem, and in the draft, until the
+    /// user removes it. Returns the problems.
+    func attachListed(_ paths: [String]) -> [String] {
+        var problems: [String] = []
+        for typed in paths {
+            let path = FileSystem.expandTilde(typed)
+            switch check(path) {
+            case .success(let item):
+                model.attachmentAdded(item)
+            case .failure(let problem):
+                model.attachmentMissing(path: path, problem: problem.short)
+                problems.append(problem.reason)
+            }
+        }
+        return problems
+    }
+
+    struct AttachProblem: Error {
+        /// The whole sentence, naming the file.
+        var reason: String
+        /// For the attachment's row, which already shows the name.
+        var short: String
+    }
+
+    func check(_ path: String) -> Result<AttachmentItem, AttachProblem> {
+        var problems: [String] = []
+        let loaded = Delivery.loadAttachments([path], account: account, detector: detector, problems: &problems)
+        guard problems.isEmpty, let attachment = loaded.first else {
+            var reason = problems.first ?? "'\(path)' cannot be attached"
+            if reason.hasPrefix("attachment: ") { reason.removeFirst("attachment: ".count) }
+            return .failure(AttachProblem(reason: reason, short: Self.shortReason(reason, path: path)))
+        }
+        return .success(AttachmentItem(path: path, name: attachment.fileName, size: attachment.size ?? 0, contentType: attachment.contentType))
+    }
+
+    /// "attachment: cannot attach '/a/b.pdf': no such file or directory" → "no such file or
+    /// directory" (the row shows the name).
+    static func shortReason(_ reason: String, path: String) -> String {
+        for marker in ["'\(path)': ", "'\(path)' "] {
+            if let end = reason.utf8.indices(of: marker).first { return String(reason[end...]) }
+        }
+        return reason
+    }
+
+    /// One status line naming every file that could not be attached.
+    static func missingSummary(_ problems: [String]) -> String {
+        let count = problems.count
+        return "\(count) attachment\(count == 1 ? "" : "s") cannot be attached (kept in the list; D removes): "
+            + problems.joined(separator: "; ")
     }
 
     // MARK: External editor
@@ -272,8 +384,10 @@ public final class ComposerSession {
     // MARK: Confirmation and sending
 
     /// Builds the message, inspects the attachments, runs the policy and opens the
-    /// confirmation screen.
-    func review(_ terminal: CursesTerminal) {
+    /// confirmation screen. With `.oneEach` (after `I`) the screen is about one message to each
+    /// recipient: the policy runs as for those messages (`OneMessageEach.policyInput`), and the
+    /// screen starts with nothing ticked, like any rebuilt screen.
+    func review(_ terminal: CursesTerminal, mode: SendMode = .asWritten) {
         // The draft is saved after the screen is drawn (below): it must not delay the screen.
         defer {
             if confirm != nil { render(terminal) }
@@ -293,15 +407,16 @@ public final class ComposerSession {
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
             let (history, historyWarning) = PolicySetup.history(paths: paths)
-            let decision = PolicyEngine.evaluate(
-                PolicySetup.input(message, inspections: inspections, history: history, addressBook: book),
-                config: policy)
             let classifier = policy.classifier(sender: message.from)
+            var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+            if mode == .oneEach { input = OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) }
+            let decision = PolicyEngine.evaluate(input, config: policy)
             var companies: [String: String] = [:]
             for entry in book.entries {
                 if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
             }
-            let recipients = message.envelope.recipients.map { ($0.mailbox, $0.field) }
+            // One message each: every recipient is the To of its own message.
+            let recipients = message.envelope.recipients.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) }
             let external = recipients.contains { !classifier.isInternal($0.0) }
             var screen = ConfirmModel(
                 from: message.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
@@ -311,7 +426,7 @@ public final class ComposerSession {
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                         preview: $0.previewLines(limit: 4))
                 },
-                findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external))
+                findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external), mode: mode)
             if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
             confirm = screen
             reviewed = message
@@ -334,23 +449,20 @@ public final class ComposerSession {
                 confirm = nil
                 model.mode = .command
                 model.status = StatusMessage("Not sent; back to the message.")
-            case .fix(.moveExternalToBcc):
+            case .moveToBcc:
                 let classifier = policy.classifier(sender: message.from)
                 model.moveToBcc(isInternal: { classifier.isInternal($0) })
                 lastChange = MonotonicClock.now()
                 confirm = nil
                 review(terminal)
-            case .fix(.sendIndividually):
-                let individual = message.envelope.recipients.map { recipient in
-                    var single = message
-                    single.to = [.mailbox(recipient.mailbox)]
-                    single.cc = []
-                    single.bcc = []
-                    return single
-                }
-                freeze(individual, screen: screen, inspections: reviewedInspections, terminal)
+            case .reviewOneEach:
+                // Only the mode changes: the one-each messages are checked and ticked on their
+                // own screen before `y` may send them (`q` there drops the mode).
+                confirm = nil
+                review(terminal, mode: .oneEach)
             case .send:
-                freeze([message], screen: screen, inspections: reviewedInspections, terminal)
+                let messages = screen.mode == .oneEach ? OneMessageEach.messages(message) : [message]
+                freeze(messages, screen: screen, inspections: reviewedInspections, terminal)
             }
         }
         return nil
@@ -358,42 +470,125 @@ public final class ComposerSession {
 
     // MARK: Drafts
 
+    /// Saves the draft after half a second without changes, and at least every two seconds
+    /// while changes keep coming (continuous typing is never without a recent draft). After a
+    /// failure it tries again every two seconds, and the status says why it fails.
     func saveDraftIfQuiet() {
-        if model.revision != savedRevision && MonotonicClock.now() - lastChange >= Self.draftDelay { saveDraft(force: false) }
+        guard model.revision != savedRevision else {
+            unsavedSince = nil
+            return
+        }
+        let now = MonotonicClock.now()
+        let since = unsavedSince ?? lastChange
+        unsavedSince = since
+        if let failed = lastFailedSave, now - failed < Self.draftRetryDelay { return }
+        if now - lastChange >= Self.draftDelay || now - since >= Self.draftMaximumDelay { saveDraft(force: false) }
     }
 
     /// Writes the draft when anything changed since the last save; `force` (leaving, sending)
     /// also writes a message that has content but no draft file yet (e.g. filled from options).
-    func saveDraft(force: Bool) {
+    /// Returns false when the draft could not be written (`draftProblem` says why, and so does
+    /// the status line); true when it was written or nothing needed writing.
+    @discardableResult
+    func saveDraft(force: Bool) -> Bool {
         // On the hold screen the composer still has the frozen message, whose copy (and snapshot)
         // is in the outbox: a second copy as a draft would offer it twice after a restart.
-        guard holding.isEmpty else { return }
+        guard holding.isEmpty else { return true }
         let changed = model.revision != savedRevision
-        guard changed || (force && model.hasContent && drafts.load(id: draftID) == nil) else { return }
+        guard changed || (force && !messageInOutbox && model.hasContent && drafts.load(id: draftID) == nil) else { return true }
         let record = currentDraftRecord()
         do {
             try drafts.save(record)
             savedRevision = model.revision
+            unsavedSince = nil
+            draftProblem = nil
+            lastFailedSave = nil
+            messageInOutbox = false
+            return true
         } catch {
-            model.status = StatusMessage("The draft could not be saved: \(error)", isError: true)
+            draftProblem = "\(error)"
+            lastFailedSave = MonotonicClock.now()
+            model.status = StatusMessage(
+                "The draft could NOT be saved: \(error). The message is only on this screen until that is fixed.", isError: true)
+            return false
         }
     }
 
+    /// Ctrl-C or a signal: the composer ends now. The draft is saved if it can be; if not, the
+    /// text goes to a file in $TMPDIR so that it is not lost, and the outcome says so.
+    func leaveKeepingDraft() -> DraftOutcome {
+        if saveDraft(force: true) { return draftOutcome() }
+        let reason = draftProblem ?? "unknown error"
+        do {
+            return .notSaved(reason: reason, fallback: try writeFallback(), fallbackProblem: nil)
+        } catch {
+            return .notSaved(reason: reason, fallback: nil, fallbackProblem: "\(error)")
+        }
+    }
+
+    /// After a successful save (or none needed): what became of the message.
+    func draftOutcome() -> DraftOutcome {
+        if !holding.isEmpty || messageInOutbox { return .inOutbox }
+        return model.hasContent ? .saved : .empty
+    }
+
+    /// The message as plain text (headers as typed, then the body) in a new file in $TMPDIR
+    /// (else /tmp), readable only by the user. Returns its path.
+    func writeFallback() throws(FileError) -> String {
+        let directory = FileSystem.environment("TMPDIR") ?? "/tmp"
+        let path = "\(directory)/guardmail-unsaved-\(draftID).txt"
+        FileSystem.remove(path)
+        let sink = try FileSink(creating: path)
+        var text = "From: \(model.from)\nTo: \(model.to.text)\nCc: \(model.cc.text)\nBcc: \(model.bcc.text)\n"
+        text += "Subject: \(model.subject.text)\n"
+        for item in model.attachments { text += "Attach: \(item.path)\n" }
+        text += "\n" + model.body.text
+        do {
+            try sink.write(text)
+            try sink.finish(sync: true)
+        } catch let error as FileError {
+            try? sink.finish(sync: false)
+            throw error
+        } catch {
+            try? sink.finish(sync: false)
+            throw FileError(action: "write", path: path, errno: EIO)
+        }
+        return path
+    }
+
+    /// Makes the draft `id` the composer's message: fields, body, cursor, the attachments (those
+    /// that cannot be attached now stay listed with their problem) and its account when that is
+    /// still configured.
     func resume(_ id: String) {
         guard let record = drafts.load(id: id) else {
             model.status = StatusMessage("The draft could not be read; starting a new message.", isError: true)
             return
         }
         draftID = id
+        messageInOutbox = false
+        let accountNote = restoreAccount(record.account)
         var resumed = ComposeModel(
             from: account.from.formatted, accountName: account.name, to: record.to, cc: record.cc, bcc: record.bcc,
             subject: record.subject, body: record.body)
         resumed.body = TextEditor(record.body, cursor: TextPosition(line: record.bodyLine, column: record.bodyColumn))
         resumed.mode = record.field.flatMap(ComposeField.init(rawValue:)).map { .editing($0) } ?? .command
         model = resumed
-        for path in record.attachmentPaths { attach(path) }
-        model.status = StatusMessage("Draft resumed.")
+        let missing = attachListed(record.attachmentPaths)
+        let notes = [accountNote, missing.isEmpty ? nil : Self.missingSummary(missing)].compactMap { $0 }
+        model.status = notes.isEmpty ? StatusMessage("Draft resumed.") : StatusMessage("Draft resumed. " + notes.joined(separator: " "), isError: true)
         savedRevision = model.revision
+    }
+
+    /// Switches to the draft's account when it differs and is still in the config. Returns what
+    /// to tell the user when it is not (nil when nothing needs saying).
+    func restoreAccount(_ name: String?) -> String? {
+        guard let name, name != account.name else { return nil }
+        do throws(DeliveryError) {
+            account = try accounts(name)
+            return nil
+        } catch {
+            return "It was written with the account '\(name)', which is no longer configured; it now goes from '\(account.name)'."
+        }
     }
 
     static func newDraftID() -> String {
@@ -412,4 +607,19 @@ public final class ComposerSession {
 
 extension String {
     var replacingNewlines: String { split(separator: "\n").joined(separator: "; ") }
+}
+
+extension String.UTF8View {
+    /// The positions just after each occurrence of `marker` (no Foundation here).
+    func indices(of marker: String) -> [String.Index] {
+        let needle = Array(marker.utf8)
+        guard !needle.isEmpty else { return [] }
+        var found: [String.Index] = []
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].starts(with: needle) { found.append(self.index(index, offsetBy: needle.count)) }
+            index = self.index(after: index)
+        }
+        return found
+    }
 }

@@ -10,6 +10,9 @@ public final class CursesTerminal: Terminal {
     private let theme: Theme
     private var pairs: [PairKey: Int32] = [:]
     private var started = false
+    /// The terminal changed size: the next frame repaints every cell, not only what changed
+    /// (a terminal that shrank may keep characters ncurses no longer knows about).
+    private var repaintPending = false
 
     struct PairKey: Hashable {
         var foreground: Int32
@@ -91,6 +94,10 @@ public final class CursesTerminal: Terminal {
         } else {
             cnc_cursor(-1, -1)
         }
+        if repaintPending {
+            cnc_clear_ok()
+            repaintPending = false
+        }
         cnc_refresh()
     }
 
@@ -117,12 +124,44 @@ public final class CursesTerminal: Terminal {
         }
     }
 
+    /// True once the terminal has sent a bracketed paste: it marks pastes itself, so bursts of
+    /// input need no guessing (see `KeyBurst`).
+    public private(set) var sawBracketedPaste = false
+
     public func readKey(timeoutMilliseconds: Int) -> Key? {
         var ch: UInt32 = 0
         switch cnc_read_key(Int32(timeoutMilliseconds), &ch) {
         case 0: return Self.character(ch)
-        case 1: return Self.functionKey(Int32(ch))
+        case 1:
+            if Int32(ch) == CNC_KEY_PASTE_START {
+                sawBracketedPaste = true
+                return readPaste()
+            }
+            // A stray end marker (its start was lost) is not a key.
+            if Int32(ch) == CNC_KEY_PASTE_END { return .unknown }
+            if Int32(ch) == KEY_RESIZE { repaintPending = true }
+            return Self.functionKey(Int32(ch))
         default: return nil
+        }
+    }
+
+    /// Everything up to the end marker, as one `.paste`. A terminal that never sends the end
+    /// marker ends the paste after a second without input, so the composer cannot hang.
+    private func readPaste() -> Key {
+        var collector = PasteCollector()
+        var ch: UInt32 = 0
+        while true {
+            switch cnc_read_key(1000, &ch) {
+            case 0:
+                collector.add(ch)
+            case 1:
+                if Int32(ch) == CNC_KEY_PASTE_END { return .paste(collector.text) }
+                // Bytes of the paste that happen to spell a function key (e.g. DEL as
+                // KEY_BACKSPACE) are not text: left out.
+                if Int32(ch) == KEY_RESIZE { repaintPending = true }
+            default:
+                return .paste(collector.text)
+            }
         }
     }
 
@@ -158,6 +197,9 @@ public final class CursesTerminal: Terminal {
         default: return .unknown
         }
     }
+
+    /// The next draw repaints every cell, not only what changed.
+    public func repaintAll() { repaintPending = true }
 
     public func suspend() { cnc_suspend() }
     public func resume() { cnc_resume() }

@@ -8,16 +8,29 @@ import MailCore
 
 /// A file-system failure, with the path and the system's reason in plain words.
 public struct FileError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable { case notFound, permissionDenied, isDirectory, diskFull, other }
+    public enum Kind: Sendable, Equatable { case notFound, permissionDenied, isDirectory, notRegularFile, diskFull, other }
     public let kind: Kind
     public let path: String
     public let action: String
     public let errno: Int32
+    /// The reason in words when there is no errno for it ("it is a FIFO").
+    public let detail: String?
+
+    /// A path that exists but is not a regular file (nor a directory, which has its errno):
+    /// `what` is what it is instead, e.g. "it is a character device".
+    public init(action: String, path: String, notRegularFile what: String) {
+        self.action = action
+        self.path = path
+        self.errno = 0
+        self.detail = what
+        kind = .notRegularFile
+    }
 
     public init(action: String, path: String, errno code: Int32) {
         self.action = action
         self.path = path
         self.errno = code
+        self.detail = nil
         switch code {
         case ENOENT: kind = .notFound
         case EACCES, EPERM: kind = .permissionDenied
@@ -33,6 +46,7 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
         case .notFound: reason = "no such file or directory"
         case .permissionDenied: reason = "permission denied"
         case .isDirectory: reason = "it is a directory"
+        case .notRegularFile: reason = detail ?? "it is not a regular file"
         case .diskFull: reason = "the disk is full"
         case .other: reason = String(cString: strerror(errno)).lowercased()
         }
@@ -168,13 +182,37 @@ public struct FileAttachmentOpener: AttachmentOpener {
 }
 
 public enum FileSystem {
-    /// Size and kind of a path, or the reason it cannot be used as an attachment.
-    public static func regularFileSize(_ path: String) throws(FileError) -> Int64 {
+    /// The size of a file that can be attached, or the reason it cannot: it must exist, be a
+    /// regular file — not a directory, a device, a FIFO or a socket, whose reading would block
+    /// or never end — and be readable. Only stat(2) and access(2): nothing is opened, so a
+    /// FIFO cannot block. The one check for `send`, `bulk` and the composer
+    /// (`Delivery.loadAttachments`). `readable` is access(2) by default (errno, 0 when
+    /// readable); tests pass their own, since root may read anything.
+    public static func regularFileSize(
+        _ path: String, readable: (String) -> Int32 = { access($0, R_OK) == 0 ? 0 : errno }
+    ) throws(FileError) -> Int64 {
         var info = stat()
         guard stat(path, &info) == 0 else { throw FileError(action: "attach", path: path, errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(action: "attach", path: path, errno: EISDIR) }
-        guard access(path, R_OK) == 0 else { throw FileError(action: "read", path: path, errno: errno) }
+        if let what = notRegularFile(mode: info.st_mode) {
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(action: "attach", path: path, errno: EISDIR) }
+            throw FileError(action: "attach", path: path, notRegularFile: what)
+        }
+        let code = readable(path)
+        guard code == 0 else { throw FileError(action: "read", path: path, errno: code) }
         return Int64(info.st_size)
+    }
+
+    /// What a file mode is when it is not a regular file ("it is a FIFO (named pipe)"), or nil.
+    public static func notRegularFile(mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "it is a directory"
+        case S_IFCHR: return "it is a character device"
+        case S_IFBLK: return "it is a block device"
+        case S_IFIFO: return "it is a FIFO (named pipe)"
+        case S_IFSOCK: return "it is a socket"
+        default: return "it is not a regular file"
+        }
     }
 
     /// Creates a directory and its parents with the given mode (like `mkdir -p`).
@@ -190,10 +228,16 @@ public enum FileSystem {
 
     public static func remove(_ path: String) { _ = unlink(path) }
 
-    /// `~` and `~/…` at the start of a typed path, from $HOME; other paths unchanged.
+    /// `~` and `~/…` at the start of a typed path, from $HOME; `~user` and `~user/…` from that
+    /// user's home directory (getpwnam). Other paths, and an unknown user, are left as typed
+    /// (the check that follows then says there is no such file).
     public static func expandTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path }
-        return (environment("HOME") ?? "") + path.dropFirst()
+        guard path.hasPrefix("~") else { return path }
+        let slash = path.firstIndex(of: "/") ?? path.endIndex
+        let user = String(path[path.index(after: path.startIndex)..<slash])
+        if user.isEmpty { return (environment("HOME") ?? "") + path[slash...] }
+        guard let entry = getpwnam(user), let directory = entry.pointee.pw_dir else { return path }
+        return String(cString: directory) + path[slash...]
     }
 
     public static func environment(_ name: String) -> String? {

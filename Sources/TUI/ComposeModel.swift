@@ -27,11 +27,16 @@ public struct AttachmentItem: Equatable, Sendable {
     public var name: String
     public var size: Int64
     public var contentType: String
-    public init(path: String, name: String, size: Int64, contentType: String) {
+    /// Why the file can no longer be attached (a resumed draft's file that was moved or
+    /// removed), or nil. Such an attachment stays listed, and in the draft, until the user
+    /// removes it: nothing is dropped silently, and `y` refuses while it is there.
+    public var problem: String?
+    public init(path: String, name: String, size: Int64, contentType: String, problem: String? = nil) {
         self.path = path
         self.name = name
         self.size = size
         self.contentType = contentType
+        self.problem = problem
     }
 }
 
@@ -73,6 +78,47 @@ public struct StatusMessage: Equatable, Sendable {
     }
 }
 
+/// What a key does in the composer. The key tables (`ComposeModel.commandBindings`,
+/// `editingBindings`) map keys to these; the handler performs them and the legend and the help
+/// are drawn from the same tables, so what is shown is what the keys do.
+public enum ComposeAction: Equatable, Sendable {
+    case edit(ComposeField)
+    case attach, detach
+    /// ↑ ↓ (k j): the previous or next attachment, by the key.
+    case selectAttachment
+    case externalEditor, send, undoHeld, openOutbox, postpone, quit, help
+    /// A key that is bound to do nothing (Esc in command mode), so it is not reported as unknown.
+    case nothing
+    // While typing:
+    case nextField, previousField, stopEditing
+    /// Enter in a header field (in the body Enter is a new line).
+    case finishField
+    /// Ctrl-C, anywhere: leave at once, keeping the draft.
+    case leaveKeepingDraft
+}
+
+/// One row of a key table: the keys, how the legend and the help name them, and what they do.
+public struct KeyBinding: Equatable, Sendable {
+    public let keys: [Key]
+    /// How the key is written in the legend and the help ("t", "Tab", "↑ ↓").
+    public let name: String
+    /// The legend's word for it; empty for a key that is only in the help.
+    public let label: String
+    /// The help's line for it.
+    public let help: String
+    public let action: ComposeAction
+
+    public init(_ keys: [Key], _ name: String, _ label: String, _ help: String, _ action: ComposeAction) {
+        self.keys = keys
+        self.name = name
+        self.label = label
+        self.help = help
+        self.action = action
+    }
+
+    public var inLegend: Bool { !label.isEmpty }
+}
+
 /// What the event loop must do after a key: the I/O the pure model cannot do itself.
 public enum ComposeEffect: Equatable, Sendable {
     /// Check the file and add it (answer with `attachmentAdded` or `attachmentRefused`).
@@ -102,8 +148,13 @@ public struct ComposeModel: Equatable, Sendable {
     public var attachments: [AttachmentItem]
     public var selectedAttachment: Int?
     public var mode: ComposeMode
-    /// Parse errors of address fields, shown under the field.
-    public private(set) var fieldErrors: [ComposeField: String] = [:]
+    /// Parse errors of address fields, each invalid entry's reason (first the one the parser
+    /// stopped at), shown under the field.
+    public private(set) var addressErrors: [ComposeField: [String]] = [:]
+    /// The first parse error of each address field.
+    public var fieldErrors: [ComposeField: String] { addressErrors.compactMapValues(\.first) }
+    /// The first line of the help box on screen (the help scrolls at small sizes).
+    public var helpTop = 0
     public var status: StatusMessage?
     /// Messages held in the outbox, for the status line ("1 held: sends in 42 s — u undo · o outbox");
     /// set by the loop every second, shown when there is no status to show.
@@ -139,27 +190,50 @@ public struct ComposeModel: Equatable, Sendable {
 
     // MARK: Keys
 
-    /// The command-mode bindings: the legend and the help screen are drawn from this table.
-    public static let commandKeys: [(key: String, label: String, help: String)] = [
-        ("t", "To", "edit the To field"),
-        ("c", "Cc", "edit the Cc field"),
-        ("b", "Bcc", "edit the Bcc field"),
-        ("s", "Subject", "edit the subject"),
-        ("i", "Body", "edit the body here"),
-        ("a", "Attach", "attach a file (type or paste its path)"),
-        ("D", "Detach", "remove the selected attachment (↑ ↓ select)"),
-        ("e", "Editor", "edit the body in $VISUAL / $EDITOR / vi"),
-        ("y", "Send", "check recipients and attachments, then send"),
-        ("u", "Undo", "take back the newest held message (before it is sent)"),
-        ("o", "Outbox", "held, failed and interrupted messages"),
-        ("P", "Postpone", "save the draft and leave"),
-        ("q", "Quit", "leave (asks: save draft / discard / back)"),
-        ("?", "Help", "this help"),
+    /// The command-mode keys, in legend order. The handler looks keys up here, and the legend
+    /// and the help are drawn from here.
+    public static let commandBindings: [KeyBinding] = [
+        KeyBinding([.char("t")], "t", "To", "edit the To field", .edit(.to)),
+        KeyBinding([.char("c")], "c", "Cc", "edit the Cc field", .edit(.cc)),
+        KeyBinding([.char("b")], "b", "Bcc", "edit the Bcc field", .edit(.bcc)),
+        KeyBinding([.char("s")], "s", "Subject", "edit the subject", .edit(.subject)),
+        KeyBinding([.char("i"), .enter], "i", "Body", "edit the body here (Enter too)", .edit(.body)),
+        KeyBinding([.char("a")], "a", "Attach", "attach a file (type or paste its path)", .attach),
+        KeyBinding([.char("D")], "D", "Detach", "remove the selected attachment (↑ ↓ select)", .detach),
+        KeyBinding([.char("e")], "e", "Editor", "edit the body in $VISUAL / $EDITOR / vi", .externalEditor),
+        KeyBinding([.char("y")], "y", "Send", "check recipients and attachments, then send", .send),
+        KeyBinding([.char("u")], "u", "Undo", "take back the newest held message (before it is sent)", .undoHeld),
+        KeyBinding([.char("o")], "o", "Outbox", "held, failed and interrupted messages", .openOutbox),
+        KeyBinding([.char("P")], "P", "Postpone", "save the draft and leave", .postpone),
+        KeyBinding([.char("q")], "q", "Quit", "leave (asks: save draft / discard / back)", .quit),
+        KeyBinding([.char("?")], "?", "Help", "this help", .help),
+        KeyBinding([.tab], "Tab", "", "start typing in the To field", .edit(.to)),
+        KeyBinding([.up, .char("k"), .down, .char("j")], "↑ ↓", "", "select an attachment (k j too)", .selectAttachment),
+        KeyBinding([.escape], "Esc", "", "", .nothing),
     ]
 
-    /// Handles one key and returns what the loop must do.
-    public mutating func handle(_ key: Key, width: Int, bodyHeight: Int) -> [ComposeEffect] {
-        if key == .control("c") {
+    /// The keys that are not text while a field is being typed in, in legend order.
+    public static let editingBindings: [KeyBinding] = [
+        KeyBinding([.tab], "Tab", "Next field", "next field: To → Cc → Bcc → Subject → Body; nothing is completed", .nextField),
+        KeyBinding([.backTab], "S-Tab", "Previous", "previous field", .previousField),
+        KeyBinding([.escape], "Esc", "Commands", "stop typing, back to the command keys", .stopEditing),
+        KeyBinding([.enter], "Enter", "", "in a header field: stop typing (in the body: a new line)", .finishField),
+        KeyBinding([.control("c")], "^C", "Leave, keep draft", "leave now, anywhere; the draft is kept", .leaveKeepingDraft),
+    ]
+
+    /// The command-mode legend as (key, label, help), from `commandBindings`.
+    public static var commandKeys: [(key: String, label: String, help: String)] {
+        commandBindings.filter(\.inLegend).map { ($0.name, $0.label, $0.help) }
+    }
+
+    static func binding(for key: Key, in table: [KeyBinding]) -> KeyBinding? {
+        table.first { $0.keys.contains(key) }
+    }
+
+    /// Handles one key and returns what the loop must do. `height` is the screen's (the help
+    /// box scrolls by its page).
+    public mutating func handle(_ key: Key, width: Int, bodyHeight: Int, height: Int = 24) -> [ComposeEffect] {
+        if let binding = Self.binding(for: key, in: Self.editingBindings), binding.action == .leaveKeepingDraft {
             leaveField()
             return [.leave(keepDraft: true)]
         }
@@ -178,6 +252,10 @@ public struct ComposeModel: Equatable, Sendable {
             case .escape:
                 mode = .command
                 status = StatusMessage("No file attached.")
+            case .paste(let text):
+                // A path copied with its line break: the path alone, never an Enter.
+                editor.insert(LineEditor.joinPastedLines(text, separator: " "))
+                mode = .attachPrompt(editor)
             default:
                 Self.edit(&editor, key)
                 mode = .attachPrompt(editor)
@@ -187,12 +265,13 @@ public struct ComposeModel: Equatable, Sendable {
             switch key {
             case .char("s"), .char("S"), .char("P"): return [.leave(keepDraft: true)]
             case .char("d"), .char("D"): return [.leave(keepDraft: false)]
+            case .paste: return []
             default:
                 mode = .command
                 return []
             }
         case .help:
-            mode = .command
+            handleHelp(key, height: height)
             return []
         case .resumeOffer(let draft):
             switch key {
@@ -213,29 +292,56 @@ public struct ComposeModel: Equatable, Sendable {
         }
     }
 
-    private mutating func handleEditing(_ field: ComposeField, _ key: Key, width: Int, bodyHeight: Int) -> [ComposeEffect] {
+    /// ↑ ↓ PgUp PgDn Home End scroll the help; any other key closes it (a paste does nothing).
+    private mutating func handleHelp(_ key: Key, height: Int) {
+        let page = max(1, ComposeView.helpWindow(height: height))
+        let last = max(0, ComposeView.helpLines().count - page)
         switch key {
-        case .tab:
-            leaveField()
-            mode = .editing(field.next)
-            return []
-        case .backTab:
-            leaveField()
-            mode = .editing(field.previous)
-            return []
-        case .escape:
-            leaveField()
-            mode = .command
-            return []
+        case .up, .char("k"): helpTop = max(0, helpTop - 1)
+        case .down, .char("j"): helpTop = min(last, helpTop + 1)
+        case .pageUp: helpTop = max(0, helpTop - page)
+        case .pageDown, .char(" "): helpTop = min(last, helpTop + page)
+        case .home: helpTop = 0
+        case .end: helpTop = last
+        case .paste, .resize: break
         default:
-            break
+            mode = .command
+            helpTop = 0
+        }
+    }
+
+    private mutating func handleEditing(_ field: ComposeField, _ key: Key, width: Int, bodyHeight: Int) -> [ComposeEffect] {
+        if case .paste(let text) = key {
+            paste(text, into: field, width: width, bodyHeight: bodyHeight)
+            return []
+        }
+        if field == .body, key == .enter {
+            body.insertNewline()
+            changed()
+            body.scrollToCursor(width: width, height: bodyHeight)
+            return []
+        }
+        if let binding = Self.binding(for: key, in: Self.editingBindings) {
+            switch binding.action {
+            case .nextField:
+                leaveField()
+                mode = .editing(field.next)
+            case .previousField:
+                leaveField()
+                mode = .editing(field.previous)
+            case .stopEditing, .finishField:
+                leaveField()
+                mode = .command
+            default:
+                break
+            }
+            return []
         }
         if field == .body {
             // Cheap change detection: joining a 5,000-line body on every key would cost more
             // than the whole redraw.
             let beforeCount = body.lines.count, beforeCursor = body.cursor, beforeLine = body.lines[body.cursor.line]
             switch key {
-            case .enter: body.insertNewline()
             case .text(let text): body.insert(text)
             case .backspace: body.deleteBackward()
             case .delete: body.deleteForward()
@@ -251,7 +357,6 @@ public struct ComposeModel: Equatable, Sendable {
             }
             let bodyChanged: Bool
             switch key {
-            case .enter: bodyChanged = true
             case .text(let text): bodyChanged = !text.isEmpty
             case .backspace, .delete:
                 bodyChanged = body.lines.count != beforeCount || body.cursor != beforeCursor || body.lines[body.cursor.line] != beforeLine
@@ -261,11 +366,6 @@ public struct ComposeModel: Equatable, Sendable {
             body.scrollToCursor(width: width, height: bodyHeight)
             return []
         }
-        if key == .enter {
-            leaveField()
-            mode = .command
-            return []
-        }
         var editor = lineEditor(field)
         let before = editor.text
         Self.edit(&editor, key)
@@ -273,22 +373,54 @@ public struct ComposeModel: Equatable, Sendable {
         if editor.text != before {
             changed()
             // The old verdict no longer applies to what is being typed.
-            fieldErrors[field] = nil
+            addressErrors[field] = nil
         }
         return []
     }
 
+    /// Pasted text goes into the field being edited and nowhere else: into the body exactly as
+    /// pasted (newlines and tabs kept); into an address field with each line (or tab-separated
+    /// cell) as one more address, joined by ", "; into the subject on one line. Nothing in it is
+    /// ever a key (a newline does not leave the field, a tab does not move on).
+    private mutating func paste(_ text: String, into field: ComposeField, width: Int, bodyHeight: Int) {
+        guard !text.isEmpty else { return }
+        if field == .body {
+            body.insert(text)
+            changed()
+            body.scrollToCursor(width: width, height: bodyHeight)
+            return
+        }
+        var editor = lineEditor(field)
+        let before = editor.text
+        if field.isAddressField {
+            let chars = Array(before)
+            let head = String(chars[..<editor.cursor]), tail = String(chars[editor.cursor...])
+            editor.insert(LineEditor.addressPaste(text, before: head, after: tail))
+        } else {
+            editor.insert(LineEditor.joinPastedLines(text, separator: " "))
+        }
+        setLineEditor(field, editor)
+        if editor.text != before {
+            changed()
+            addressErrors[field] = nil
+        }
+    }
+
     private mutating func handleCommand(_ key: Key) -> [ComposeEffect] {
         status = nil
-        switch key {
-        case .char("t"): mode = .editing(.to)
-        case .char("c"): mode = .editing(.cc)
-        case .char("b"): mode = .editing(.bcc)
-        case .char("s"): mode = .editing(.subject)
-        case .char("i"), .enter: mode = .editing(.body)
-        case .tab: mode = .editing(.to)
-        case .char("a"): mode = .attachPrompt(LineEditor())
-        case .char("D"):
+        if case .paste = key {
+            status = StatusMessage(
+                "Pasted text is never run as commands: press t, c, b, s or i to choose a field, then paste.", isError: true)
+            return []
+        }
+        guard let binding = Self.binding(for: key, in: Self.commandBindings) else {
+            status = StatusMessage("No command on that key; press ? for help.", isError: true)
+            return []
+        }
+        switch binding.action {
+        case .edit(let field): mode = .editing(field)
+        case .attach: mode = .attachPrompt(LineEditor())
+        case .detach:
             guard let index = selectedAttachment, attachments.indices.contains(index) else {
                 status = StatusMessage("No attachment to detach.", isError: true)
                 return []
@@ -297,25 +429,26 @@ public struct ComposeModel: Equatable, Sendable {
             selectedAttachment = attachments.isEmpty ? nil : min(index, attachments.count - 1)
             status = StatusMessage("Detached \(removed.name).")
             changed()
-        case .up, .char("k"):
-            if let index = selectedAttachment, index > 0 { selectedAttachment = index - 1 }
-        case .down, .char("j"):
-            if let index = selectedAttachment, index + 1 < attachments.count { selectedAttachment = index + 1 }
-        case .char("e"): return [.openExternalEditor]
-        case .char("y"):
+        case .selectAttachment:
+            guard let index = selectedAttachment else { break }
+            let delta = key == .up || key == .char("k") ? -1 : 1
+            selectedAttachment = min(max(0, index + delta), attachments.count - 1)
+        case .externalEditor: return [.openExternalEditor]
+        case .send:
             if let problem = sendBlocker() {
                 status = StatusMessage(problem, isError: true)
             } else {
                 return [.review]
             }
-        case .char("u"): return [.undoHeld]
-        case .char("o"): return [.openOutbox]
-        case .char("P"): return [.leave(keepDraft: true)]
-        case .char("q"): mode = .quitPrompt
-        case .char("?"): mode = .help
-        case .escape: break
-        default:
-            status = StatusMessage("No command on that key; press ? for help.", isError: true)
+        case .undoHeld: return [.undoHeld]
+        case .openOutbox: return [.openOutbox]
+        case .postpone: return [.leave(keepDraft: true)]
+        case .quit: mode = .quitPrompt
+        case .help:
+            mode = .help
+            helpTop = 0
+        case .nothing, .nextField, .previousField, .stopEditing, .finishField, .leaveKeepingDraft:
+            break
         }
         return []
     }
@@ -349,6 +482,14 @@ public struct ComposeModel: Equatable, Sendable {
 
     public mutating func attachmentRefused(_ reason: String) {
         status = StatusMessage(reason, isError: true)
+    }
+
+    /// A file the message had (a resumed draft, the command line) that cannot be attached now:
+    /// listed with its problem and kept in the draft until the user removes it (`D`).
+    public mutating func attachmentMissing(path: String, problem: String) {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        attachments.append(AttachmentItem(path: path, name: name, size: 0, contentType: "", problem: problem))
+        selectedAttachment = attachments.count - 1
     }
 
     /// The body came back from the external editor.
@@ -401,19 +542,27 @@ public struct ComposeModel: Equatable, Sendable {
         return result
     }
 
-    /// Parses an address field and records its error (or clears it).
+    /// Parses an address field and records its errors (or clears them): the one the parser
+    /// stopped at, then those of the entries after it.
     public mutating func validate(_ field: ComposeField) {
         switch parsed(field) {
-        case .success: fieldErrors[field] = nil
-        case .failure(let error): fieldErrors[field] = error.description
+        case .success: addressErrors[field] = nil
+        case .failure(let error):
+            if addressErrors[field]?.first != error.description {
+                addressErrors[field] = AddressErrors.all(lineEditor(field).text, first: error)
+            }
         }
     }
 
     /// Why `y` cannot proceed, or nil.
     public mutating func sendBlocker() -> String? {
         for field in [ComposeField.to, .cc, .bcc] { validate(field) }
-        if let field = [ComposeField.to, .cc, .bcc].first(where: { fieldErrors[$0] != nil }) {
-            return "Fix the \(field.label) field first: \(fieldErrors[field]!)"
+        if let field = [ComposeField.to, .cc, .bcc].first(where: { addressErrors[$0] != nil }), let errors = addressErrors[field] {
+            let more = errors.count > 1 ? " (and \(errors.count - 1) more invalid address\(errors.count == 2 ? "" : "es"))" : ""
+            return "Fix the \(field.label) field first: \(errors[0])\(more)"
+        }
+        if let bad = attachments.first(where: { $0.problem != nil }) {
+            return "The attachment \(bad.name) cannot be sent: \(bad.problem!). Select it (↑ ↓) and D to remove it, then a to attach a file again."
         }
         guard let recipients = parsedRecipients(), !(recipients.to + recipients.cc + recipients.bcc).mailboxes.isEmpty else {
             return "No recipients: press t to type an address."
@@ -448,7 +597,7 @@ public struct ComposeModel: Equatable, Sendable {
         }
         guard !moved.isEmpty else { return }
         bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + moved.map(\.formatted)).joined(separator: ", "))
-        fieldErrors = [:]
+        addressErrors = [:]
         status = StatusMessage("Moved \(moved.count) external recipient\(moved.count == 1 ? "" : "s") to Bcc.")
         changed()
     }

@@ -12,6 +12,9 @@ public enum ComposeView {
         public var bodyTop: Int
         public var bodyHeight: Int
         public var width: Int
+        /// The status message's rows (one, or up to three for a long one: an error's path and
+        /// reason are never cut off while the body keeps at least two rows).
+        public var statusRows: [String] = [""]
     }
 
     public static func layout(_ model: ComposeModel, width: Int, height: Int) -> Layout {
@@ -19,9 +22,22 @@ public enum ComposeView {
         let header = headerRows(model, width: width).count
         // title + header rows + rule ... body ... rule + status + legend
         let bodyTop = 1 + header + 1
-        let bodyHeight = max(1, height - bodyTop - 2 - legend)
-        return Layout(bodyTop: bodyTop, bodyHeight: bodyHeight, width: width)
+        var status = [""]
+        if let message = model.status {
+            let room = max(1, min(maxStatusRows, height - bodyTop - 1 - legend - 2))
+            status = ScreenParts.wrap(DisplayWidth.displayable(message.text), width: width - 1)
+            if status.isEmpty { status = [""] }
+            if status.count > room {
+                status = Array(status.prefix(room))
+                status[room - 1] = ScreenParts.fit(status[room - 1] + " …", width - 1)
+            }
+        }
+        let bodyHeight = max(1, height - bodyTop - 1 - status.count - legend)
+        return Layout(bodyTop: bodyTop, bodyHeight: bodyHeight, width: width, statusRows: status)
     }
+
+    /// A long status message wraps over at most this many rows.
+    static let maxStatusRows = 3
 
     public static func render(_ model: ComposeModel, width: Int, height: Int) -> Grid {
         var grid = Grid(width: width, height: height)
@@ -68,6 +84,11 @@ public enum ComposeView {
                 var x = labelWidth + 1
                 x += grid.put("\(index + 1)".padding(toWidth: 3), row: row, column: x, role: role)
                 x += grid.put(shown.padding(toWidth: nameWidth), row: row, column: x, role: role)
+                if let problem = item.problem {
+                    // Kept in the list (and the draft) until removed: say why it cannot go.
+                    grid.put(ScreenParts.fit("  ✗ " + DisplayWidth.displayable(problem), width - x), row: row, column: x, role: .danger)
+                    break
+                }
                 x += grid.put("  " + formatBytes(item.size).leftPadding(toWidth: 9), row: row, column: x, role: selected ? .selected : .label)
                 grid.put("  " + type, row: row, column: x, role: selected ? .selected : .label)
             case .noAttachments:
@@ -93,22 +114,25 @@ public enum ComposeView {
             grid.put("(empty body: i to write here, e for your editor)", row: layout.bodyTop, column: 0, role: .placeholder)
         }
         let statusRow = layout.bodyTop + layout.bodyHeight + 1
+        let legendTop = statusRow + layout.statusRows.count
         grid.fill(row: statusRow - 1, with: "─", role: .border)
 
         // Status line and legend.
         if let status = model.status {
-            grid.put(" " + DisplayWidth.displayable(status.text), row: statusRow, column: 0, role: status.isError ? .danger : .status)
+            for (index, text) in layout.statusRows.enumerated() {
+                grid.put(" " + text, row: statusRow + index, column: 0, role: status.isError ? .danger : .status)
+            }
         } else if let held = model.heldLine {
             // Held messages are worth more than the mode hint, never more than a status.
-            grid.put(" " + DisplayWidth.displayable(held), row: statusRow, column: 0, role: .warning)
+            grid.put(" " + ScreenParts.fit(DisplayWidth.displayable(held), width - 1), row: statusRow, column: 0, role: .warning)
         } else {
             grid.put(" " + modeHint(model), row: statusRow, column: 0, role: .status)
         }
         for (index, legendRow) in legendRows(model, width: width).enumerated() {
             var x = 1
             for (key, text) in legendRow {
-                x += grid.put(key, row: statusRow + 1 + index, column: x, role: .legendKey)
-                x += grid.put(" \(text)  ", row: statusRow + 1 + index, column: x, role: .legend)
+                x += grid.put(key, row: legendTop + index, column: x, role: .legendKey)
+                x += grid.put(" \(text)  ", row: legendTop + index, column: x, role: .legend)
             }
         }
 
@@ -124,16 +148,17 @@ public enum ComposeView {
             drawBox(&grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit", role: .normal)
             grid.cursor = nil
         case .help:
-            drawBox(&grid, lines: helpLines(), title: "Keys", role: .help)
+            drawHelp(&grid, top: model.helpTop)
             grid.cursor = nil
         case .resumeOffer(let draft):
+            let choices = wrapChoices(
+                ["(r) resume", "(n) new message, keep the draft", "(d) discard the draft"], width: boxTextWidth(gridWidth: width))
             drawBox(&grid, lines: [
                 "Resume the unsent draft?", "",
                 "Saved:    \(draft.savedAt)",
                 "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
                 "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", "",
-                "(r) resume   (n) new message, keep the draft   (d) discard the draft",
-            ], title: "Draft", role: .normal)
+            ] + choices, title: "Draft", role: .normal)
             grid.cursor = nil
         case .command:
             grid.cursor = nil
@@ -143,12 +168,10 @@ public enum ComposeView {
         return grid
     }
 
+    /// "terminal too small (needs 60×16)", wrapped over lines when narrow so the size needed
+    /// always shows.
     public static func tooSmall(width: Int, height: Int) -> Grid {
-        var grid = Grid(width: width, height: height)
-        let message = "terminal too small (needs \(minimumWidth)×\(minimumHeight))"
-        let row = max(0, height / 2)
-        grid.put(message, row: row, column: max(0, (width - DisplayWidth.of(message)) / 2), role: .warning)
-        return grid
+        ScreenParts.tooSmall(width: width, height: height, minimumWidth: minimumWidth, minimumHeight: minimumHeight)
     }
 
     // MARK: Parts
@@ -158,6 +181,8 @@ public enum ComposeView {
     }
 
     static let maxAttachmentRows = 4
+    /// Rows of reasons under one address field with several invalid entries.
+    static let maxErrorRows = 3
 
     /// The attachment name column: as wide as the longest name, within what the row leaves.
     static func attachmentNameWidth(_ model: ComposeModel, width: Int) -> Int {
@@ -170,14 +195,25 @@ public enum ComposeView {
         var rows: [HeaderRow] = [.from]
         for field in [ComposeField.to, .cc, .bcc, .subject] {
             rows.append(.field(field))
-            if let error = model.fieldErrors[field] {
+            guard let errors = model.addressErrors[field], let first = errors.first else { continue }
+            let available = width - labelWidth - 2
+            if errors.count == 1 {
                 // The whole reason, on up to two rows.
-                var rest = Substring(DisplayWidth.displayable("✗ " + error))
+                var rest = Substring(DisplayWidth.displayable("✗ " + first))
                 for _ in 0..<2 where !rest.isEmpty {
-                    let part = DisplayWidth.prefix(rest, fitting: width - labelWidth - 2).text
+                    let part = DisplayWidth.prefix(rest, fitting: available).text
                     rows.append(.error(String(part)))
                     rest = rest.dropFirst(part.count)
                     while rest.first == " " { rest = rest.dropFirst() }
+                }
+            } else {
+                // One row for each invalid entry, the rest counted.
+                let shown = errors.count <= maxErrorRows ? errors.count : maxErrorRows - 1
+                for error in errors.prefix(shown) {
+                    rows.append(.error(ScreenParts.fit(DisplayWidth.displayable("✗ " + error), available)))
+                }
+                if shown < errors.count {
+                    rows.append(.error("✗ … and \(errors.count - shown) more invalid addresses"))
                 }
             }
         }
@@ -205,14 +241,16 @@ public enum ComposeView {
         }
     }
 
-    /// The legend: the live command table, or the editing keys while typing; wrapped to the width.
+    /// The legend: the command key table, or the editing key table while typing (the tables
+    /// the keys are handled from); wrapped to the width.
     static func legendRows(_ model: ComposeModel, width: Int) -> [[(String, String)]] {
-        let entries: [(String, String)]
+        let table: [KeyBinding]
         if case .editing = model.mode {
-            entries = [("Tab", "Next field"), ("S-Tab", "Previous"), ("Esc", "Commands"), ("^C", "Leave, keep draft")]
+            table = ComposeModel.editingBindings
         } else {
-            entries = ComposeModel.commandKeys.map { ($0.key, $0.label) }
+            table = ComposeModel.commandBindings
         }
+        let entries = table.filter(\.inLegend).map { ($0.name, $0.label) }
         var rows: [[(String, String)]] = [[]]
         var used = 1
         for entry in entries {
@@ -227,22 +265,65 @@ public enum ComposeView {
         return rows
     }
 
+    /// The help, from the key tables the keys are handled from.
     static func helpLines() -> [String] {
-        // No blank line under the headings: with every key listed the box still fits 24 rows.
+        func line(_ binding: KeyBinding) -> String { "  \(binding.name.padding(toWidth: 5)) \(binding.help)" }
         var lines = ["Command keys (after Esc):"]
-        for entry in ComposeModel.commandKeys { lines.append("  \(entry.key.padding(toWidth: 4)) \(entry.help)") }
+        lines += ComposeModel.commandBindings.filter { !$0.help.isEmpty }.map(line)
+        lines += ["", "While typing:"]
+        lines += ComposeModel.editingBindings.filter { !$0.help.isEmpty }.map(line)
         lines += [
-            "", "While typing:",
-            "  Tab / Shift-Tab  next / previous field (nothing is ever completed)",
-            "  Esc              stop typing, back to the command keys",
-            "  Ctrl-C           leave now; the draft is kept", "", "Any key closes this help.",
+            "", "A paste is text, never keys: the body keeps its tabs and line",
+            "breaks; in To, Cc and Bcc each pasted line is one address.",
         ]
         return lines
     }
 
-    /// A framed box in the middle of the screen.
-    static func drawBox(_ grid: inout Grid, lines: [String], title: String, role: Role) {
-        let innerWidth = min(grid.width - 4, max(DisplayWidth.of(title) + 4, lines.map { DisplayWidth.of($0) }.max() ?? 0) + 2)
+    /// Help lines shown at once at a screen height: the box has a border above and below and
+    /// a footer line.
+    static func helpWindow(height: Int) -> Int {
+        max(1, min(helpLines().count, height - 3))
+    }
+
+    /// The help box from line `top`; when it does not all fit, the footer says where it is and
+    /// how to scroll (↑ ↓ PgUp PgDn).
+    static func drawHelp(_ grid: inout Grid, top: Int) {
+        let lines = helpLines()
+        let window = helpWindow(height: grid.height)
+        let first = min(max(0, top), lines.count - window)
+        let footer: String
+        if window < lines.count {
+            footer = "\(first + 1)–\(first + window) of \(lines.count) · ↑ ↓ PgUp PgDn scroll · other keys close"
+        } else {
+            footer = "Any other key closes this help."
+        }
+        drawBox(&grid, lines: Array(lines[first..<(first + window)]) + [footer], title: "Keys", role: .help, widthLines: lines + [footer])
+    }
+
+    /// The columns a box's line may use at this screen width (inside the border, after the
+    /// leading space).
+    static func boxTextWidth(gridWidth: Int) -> Int { gridWidth - 5 }
+
+    /// Choices like "(r) resume" on one line separated by three spaces, or on as many lines as
+    /// the width needs.
+    static func wrapChoices(_ choices: [String], width: Int) -> [String] {
+        var lines: [String] = []
+        for choice in choices {
+            if let last = lines.last, DisplayWidth.of(last) + 3 + DisplayWidth.of(choice) <= width {
+                lines[lines.count - 1] = last + "   " + choice
+            } else {
+                lines.append(choice)
+            }
+        }
+        return lines
+    }
+
+    /// A framed box in the middle of the screen. Lines wider than the box end in "…"; lines
+    /// beyond the screen's height are left out (the help scrolls instead, see `drawHelp`).
+    /// `widthLines` sizes the box (the help keeps one width while it scrolls).
+    static func drawBox(_ grid: inout Grid, lines: [String], title: String, role: Role, widthLines: [String]? = nil) {
+        let widest = (widthLines ?? lines).map { DisplayWidth.of(DisplayWidth.displayable($0)) }.max() ?? 0
+        let innerWidth = min(grid.width - 4, max(DisplayWidth.of(title) + 4, widest) + 2)
         let innerHeight = min(grid.height - 2, lines.count)
         let left = (grid.width - innerWidth - 2) / 2
         let top = max(0, (grid.height - innerHeight - 2) / 2)
@@ -251,7 +332,8 @@ public enum ComposeView {
         grid.put(" \(title) ", row: top, column: left + 2, role: .title)
         for index in 0..<innerHeight {
             grid.put("│" + String(repeating: " ", count: innerWidth) + "│", row: top + 1 + index, column: left, role: .border)
-            grid.put(" " + DisplayWidth.displayable(lines[index]), row: top + 1 + index, column: left + 1, role: role, limit: innerWidth)
+            let text = ScreenParts.fit(DisplayWidth.displayable(lines[index]), innerWidth - 1)
+            grid.put(" " + text, row: top + 1 + index, column: left + 1, role: role, limit: innerWidth)
         }
         grid.put("└" + horizontal + "┘", row: top + innerHeight + 1, column: left, role: .border)
     }

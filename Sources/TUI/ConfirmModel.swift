@@ -42,12 +42,25 @@ public struct DomainGroup: Equatable, Sendable {
 
 /// What can be ticked on the confirmation screen.
 public enum TickID: Hashable, Sendable {
+    /// An external recipient, by `Mailbox.addressKey`: always ticked one by one (DESIGN §2.3:
+    /// there is no "tick all" for external recipients).
     case recipient(String)
-    /// A whole external domain (bulk announcements: thousands of hidden recipients are checked
-    /// domain by domain, not address by address).
+    /// A whole internal domain (bulk announcements: hundreds of colleagues are checked once per
+    /// domain; DESIGN §2.6 allows domain-level ticks for internal domains only).
     case domain(String)
     case attachment(Int)
     case finding(Int)
+}
+
+/// What `y` sends from the screen.
+public enum SendMode: Equatable, Sendable {
+    /// The message as written: one message, its To, Cc and Bcc as typed.
+    case asWritten
+    /// One message to each recipient, with that recipient alone in To (`I`, the second fix of
+    /// `bulk-visible-recipients`). The screen for it is built anew from a policy run on those
+    /// messages (`OneMessageEach.policyInput`), so every rule but the one it fixes still asks.
+    /// Also `guardmail bulk --mode individual`.
+    case oneEach
 }
 
 /// The confirmation screen's state: the envelope, recipients grouped by domain, attachments
@@ -66,9 +79,15 @@ public struct ConfirmModel: Equatable, Sendable {
     }
 
     public enum Effect: Equatable, Sendable {
+        /// Every tick is given and nothing blocks: send what `mode` says.
         case send
         case back
-        case fix(PolicyFix)
+        /// `B`: move every external To/Cc recipient to Bcc; the message changes, so the screen
+        /// is built anew (nothing ticked).
+        case moveToBcc
+        /// `I`: open the screen again for one message to each recipient (`SendMode.oneEach`),
+        /// with the policy run for that mode and nothing ticked. It never sends by itself.
+        case reviewOneEach
     }
 
     public let from: String
@@ -78,28 +97,42 @@ public struct ConfirmModel: Equatable, Sendable {
     public let challenges: [Challenge]
     public let holdSeconds: Int
     public let counts: (to: Int, cc: Int, bcc: Int)
+    /// What `y` sends: the message as written, or one message to each recipient.
+    public let mode: SendMode
     public private(set) var rows: [Row]
     public private(set) var ticked: Set<TickID>
     public private(set) var answers: [Int: LineEditor]
     public var cursor: Int
     public var top = 0
     public var status: StatusMessage?
+    /// The `/` prompt while it is open (what is typed so far).
+    public internal(set) var searchPrompt: LineEditor?
+    /// The last query found with Enter, for `n`.
+    public internal(set) var lastSearch: String?
 
     public static func == (a: ConfirmModel, b: ConfirmModel) -> Bool {
         a.rows == b.rows && a.ticked == b.ticked && a.answers == b.answers && a.cursor == b.cursor && a.status == b.status
+            && a.mode == b.mode && a.searchPrompt == b.searchPrompt && a.lastSearch == b.lastSearch
     }
 
     /// - Parameters:
     ///   - recipients: every envelope recipient with its field, in message order.
     ///   - isInternal: the policy's classification of a (Unicode) domain.
     ///   - companies: company names by domain, from the address book.
+    ///   - preTickInternal: internal recipients (or, with `ticksInternalByDomain`, internal
+    ///     domains) start ticked.
+    ///   - ticksInternalByDomain: each internal domain is one tick and its addresses carry none
+    ///     (bulk announcements). External recipients are ticked one by one either way.
+    ///   - mode: what `y` sends; with `.oneEach` the recipients are given as the To of their own
+    ///     message and the findings are those of the one-each messages.
     public init(
         from: String, recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool, companies: [String: String],
         attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true,
-        tickDomains: Bool = false
+        ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten
     ) {
         self.from = from
-        self.tickDomains = tickDomains
+        self.ticksInternalByDomain = ticksInternalByDomain
+        self.mode = mode
         self.attachments = attachments
         self.findings = findings.sorted { $0.severity > $1.severity }
         self.holdSeconds = holdSeconds
@@ -141,24 +174,35 @@ public struct ConfirmModel: Equatable, Sendable {
         var ticked = Set<TickID>()
         if preTickInternal {
             for group in groups where group.isInternal {
-                for recipient in group.recipients { ticked.insert(.recipient(recipient.key)) }
+                if ticksInternalByDomain {
+                    ticked.insert(.domain(group.domain))
+                } else {
+                    for recipient in group.recipients { ticked.insert(.recipient(recipient.key)) }
+                }
             }
         }
         self.ticked = ticked
         var required: [TickID] = []
-        for group in groups where !group.isInternal {
-            if tickDomains {
-                required.append(.domain(group.domain))
-            } else {
+        for group in groups {
+            if !group.isInternal {
                 for recipient in group.recipients { required.append(.recipient(recipient.key)) }
+            } else if ticksInternalByDomain {
+                required.append(.domain(group.domain))
             }
         }
         required += attachments.indices.map { .attachment($0) }
         let sortedFindings = self.findings
         required += sortedFindings.indices.filter { sortedFindings[$0].severity == .confirm }.map { .finding($0) }
         requiredTicks = required
-        requiredSet = Set(required)
-        missing = Self.count(required)
+        let requiredSet = Set(required)
+        self.requiredSet = requiredSet
+        // What starts ticked is not missing (internal domains, when ticked by domain). Counted
+        // from the pre-ticked (internal) items, not by looking up every one of thousands of
+        // required external ones.
+        let all = Self.count(required)
+        let given = Self.count(ticked.filter { requiredSet.contains($0) }.map { $0 })
+        missing = (all.recipients - given.recipients, all.domains - given.domains, all.attachments - given.attachments,
+                   all.findings - given.findings)
         answers = [:]
         rows = []
         cursor = 0
@@ -175,7 +219,8 @@ public struct ConfirmModel: Equatable, Sendable {
             rows.append(.blank)
         }
         let external = groups.filter { !$0.isInternal }
-        rows.append(.section("Recipients: \(external.reduce(0) { $0 + $1.recipients.count }) external in \(external.count) domain\(external.count == 1 ? "" : "s"), \(groups.filter(\.isInternal).reduce(0) { $0 + $1.recipients.count }) internal"))
+        let internalCount = groups.filter(\.isInternal).reduce(0) { $0 + $1.recipients.count }
+        rows.append(.section("Recipients: \(external.reduce(0) { $0 + $1.recipients.count }) external in \(external.count) domain\(external.count == 1 ? "" : "s"), \(internalCount) internal" + (mode == .oneEach ? " — one message to each" : "")))
         for (g, group) in groups.enumerated() {
             rows.append(.domain(g))
             for index in group.recipients.indices { rows.append(.recipient(group: g, index: index)) }
@@ -191,11 +236,13 @@ public struct ConfirmModel: Equatable, Sendable {
 
     // MARK: Ticks
 
-    /// What must be ticked before sending: every external recipient (with `tickDomains`, every
-    /// external domain), every attachment, every finding that asks for confirmation.
+    /// What must be ticked before sending: every external recipient, (with
+    /// `ticksInternalByDomain`) every internal domain, every attachment, every finding that asks
+    /// for confirmation.
     public let requiredTicks: [TickID]
-    /// External recipients are ticked by domain (bulk announcements), not one by one.
-    public let tickDomains: Bool
+    /// Internal recipients are ticked by domain (bulk announcements). Never external ones: a
+    /// wrong address hides as well among a thousand as among three.
+    public let ticksInternalByDomain: Bool
     private let requiredSet: Set<TickID>
     /// Required ticks still missing, by kind (kept up to date on every tick, so that drawing the
     /// status of thousands of recipients costs nothing).
@@ -215,13 +262,14 @@ public struct ConfirmModel: Equatable, Sendable {
     }
 
     /// The tick a row carries, if the sender can tick it. Internal recipients carry none: they
-    /// need no tick (and are shown as ticked when the policy pre-ticks them).
+    /// need no tick (and are shown as ticked when the policy pre-ticks them), or their domain
+    /// carries it (`ticksInternalByDomain`).
     public func tickID(of row: Row) -> TickID? {
         switch row {
         case .recipient(let g, let i):
-            return groups[g].isInternal || tickDomains ? nil : .recipient(groups[g].recipients[i].key)
+            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].key)
         case .domain(let g):
-            return tickDomains && !groups[g].isInternal ? .domain(groups[g].domain) : nil
+            return ticksInternalByDomain && groups[g].isInternal ? .domain(groups[g].domain) : nil
         case .attachment(let index): return .attachment(index)
         case .finding(let index): return findings[index].severity == .confirm ? .finding(index) : nil
         default: return nil
@@ -229,6 +277,13 @@ public struct ConfirmModel: Equatable, Sendable {
     }
 
     public func isTicked(_ id: TickID) -> Bool { ticked.contains(id) }
+
+    /// Whether the sender accepted finding `index`: a `confirm` finding they ticked. What the
+    /// outbox and the journal record as accepted (an info finding asks nothing; a block cannot
+    /// be accepted).
+    public func isAccepted(_ index: Int) -> Bool {
+        findings[index].severity == .confirm && ticked.contains(.finding(index))
+    }
 
     func isSelectable(_ row: Row) -> Bool {
         if case .challenge = row { return true }
@@ -242,8 +297,23 @@ public struct ConfirmModel: Equatable, Sendable {
         case .typeDomain(let domain):
             return !typed.isEmpty && (typed == domain.lowercased() || (try? IDNA.toASCII(typed)) == (try? IDNA.toASCII(domain)))
         case .typeFileNamePart(_, let fileName):
-            return typed.count >= 4 && fileName.lowercased().contains(typed)
+            return Self.isPartOfName(typed, fileName.lowercased())
         }
+    }
+
+    /// A typed part of a file name proves the sender looked at the name, not at its type: it
+    /// must be at least min(4, length of the stem) characters long (`a.c` is answered by `a`)
+    /// and start inside the stem (`.pdf` alone answers nothing). The stem is the name before its
+    /// last dot; a name with no dot, or only a leading one (`.profile`), is all stem.
+    static func isPartOfName(_ typed: String, _ name: String) -> Bool {
+        let part = Array(typed), whole = Array(name)
+        let dot = whole.lastIndex(of: ".").flatMap { $0 > 0 ? $0 : nil }
+        let stemLength = dot ?? whole.count
+        guard !part.isEmpty, part.count >= min(4, stemLength), part.count <= whole.count else { return false }
+        for start in 0..<min(stemLength, whole.count - part.count + 1) where whole[start..<start + part.count].elementsEqual(part) {
+            return true
+        }
+        return false
     }
 
     public var blockingFindings: [Finding] { findings.filter { $0.severity == .block } }
@@ -251,12 +321,15 @@ public struct ConfirmModel: Equatable, Sendable {
     /// Why `y` cannot send yet, or nil.
     public var sendBlocker: String? {
         if let block = blockingFindings.first {
-            // The finding's own words are in the list above; the status says what to do.
-            let fixes = block.fixes.map { $0 == .moveExternalToBcc ? "B moves the external recipients to Bcc" : "I sends one message each" }
-            return "Blocked by \(block.ruleID)" + (fixes.isEmpty ? ": change the message (q goes back)" : ": " + fixes.joined(separator: ", "))
+            // The finding's own words are in the list above; the status says what to do. The
+            // fixes change the message as written: not offered once it goes one message each.
+            let fixes = mode == .oneEach ? [] : block.fixes.map {
+                $0 == .moveExternalToBcc ? "B: external To/Cc to Bcc" : "I: one message each, checked again"
+            }
+            return "Blocked by \(block.ruleID)" + (fixes.isEmpty ? ": change the message (q goes back)" : ": " + fixes.joined(separator: " · "))
         }
         if missing.recipients + missing.domains + missing.attachments + missing.findings > 0 {
-            let parts = [(missing.recipients, "external recipient"), (missing.domains, "external domain"),
+            let parts = [(missing.recipients, "external recipient"), (missing.domains, "internal domain"),
                          (missing.attachments, "attachment"), (missing.findings, "finding")]
                 .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
             return "Still to tick (space): " + parts.joined(separator: ", ")
@@ -274,6 +347,15 @@ public struct ConfirmModel: Equatable, Sendable {
 
     public mutating func handle(_ key: Key, height: Int) -> [Effect] {
         status = nil
+        if searchPrompt != nil {
+            searchKey(key)
+            return []
+        }
+        // `/` searches from every row: no domain and no file name has a '/' to type.
+        if key == .char("/") {
+            searchPrompt = LineEditor()
+            return []
+        }
         if case .challenge(let index) = rows[cursor], answerKey(key, index) { return [] }
         switch key {
         case .up, .char("k"): move(-1)
@@ -283,20 +365,14 @@ public struct ConfirmModel: Equatable, Sendable {
         case .home: cursor = rows.firstIndex { isSelectable($0) } ?? 0
         case .end: cursor = rows.lastIndex { isSelectable($0) } ?? 0
         case .char(" "):
-            if let id = tickID(of: rows[cursor]) {
-                let nowTicked = !ticked.contains(id)
-                if nowTicked { ticked.insert(id) } else { ticked.remove(id) }
-                if requiredSet.contains(id) {
-                    let delta = nowTicked ? -1 : 1
-                    switch id {
-                    case .recipient: missing.recipients += delta
-                    case .domain: missing.domains += delta
-                    case .attachment: missing.attachments += delta
-                    case .finding: missing.findings += delta
-                    }
-                }
-            }
+            if let id = tickID(of: rows[cursor]) { toggle(id) }
             move(1)
+        case .char("n"):
+            if let query = lastSearch {
+                findNext(query)
+            } else {
+                status = StatusMessage("Nothing searched yet: / searches the recipients.", isError: true)
+            }
         case .char("y"), .char("Y"):
             if let blocker = sendBlocker {
                 status = StatusMessage(blocker, isError: true)
@@ -305,17 +381,38 @@ public struct ConfirmModel: Equatable, Sendable {
             return [.send]
         case .char("B"), .char("I"):
             let fix: PolicyFix = key == .char("B") ? .moveExternalToBcc : .sendIndividually
+            guard mode == .asWritten else {
+                // The fixes change the message as written; this screen is already about the
+                // one-each messages.
+                status = StatusMessage(fix == .sendIndividually ? "Already one message to each recipient."
+                    : "This screen sends one message to each recipient: q goes back to the message first.", isError: true)
+                return []
+            }
             guard findings.contains(where: { $0.fixes.contains(fix) }) else {
                 status = StatusMessage("No finding offers that fix.", isError: true)
                 return []
             }
-            return [.fix(fix)]
+            return [fix == .moveExternalToBcc ? .moveToBcc : .reviewOneEach]
         case .char("q"), .escape:
             return [.back]
         default:
             break
         }
         return []
+    }
+
+    /// Ticks or unticks one item, keeping the missing counts up to date.
+    private mutating func toggle(_ id: TickID) {
+        let nowTicked = !ticked.contains(id)
+        if nowTicked { ticked.insert(id) } else { ticked.remove(id) }
+        guard requiredSet.contains(id) else { return }
+        let delta = nowTicked ? -1 : 1
+        switch id {
+        case .recipient: missing.recipients += delta
+        case .domain: missing.domains += delta
+        case .attachment: missing.attachments += delta
+        case .finding: missing.findings += delta
+        }
     }
 
     /// Typing on a challenge row goes into its answer. Returns true when the key was used.

@@ -6,8 +6,11 @@ import Policy
 /// stays fast with thousands of recipients.
 public enum ConfirmView {
     public static let legend: [(String, String)] = [
-        ("Space", "Tick"), ("↑↓", "Move"), ("y", "Send"), ("B", "Fix: to Bcc"), ("I", "Fix: one each"), ("q", "Back"),
+        ("Space", "Tick"), ("↑↓", "Move"), ("/", "Search"), ("n", "Next"), ("y", "Send"), ("B", "Fix: to Bcc"),
+        ("I", "Fix: one each"), ("q", "Back"),
     ]
+    /// The legend while the `/` prompt is open: every other key is typed into it.
+    public static let searchLegend: [(String, String)] = [("Enter", "Find"), ("Esc", "Cancel")]
 
     /// Rows available for the list at a given height (title, truth line, rule … rule, status, legend).
     public static func listHeight(_ height: Int) -> Int { max(1, height - 6) }
@@ -35,7 +38,12 @@ public enum ConfirmView {
         if let position = model.rows.count > listHeight ? "\(min(model.rows.count, top + listHeight))/\(model.rows.count)" : nil {
             grid.put(" \(position) ", row: statusRow - 1, column: width - DisplayWidth.of(position) - 3, role: .label)
         }
-        if let status = model.status {
+        if let search = model.searchPrompt {
+            let x = grid.put(" Search: ", row: statusRow, column: 0, role: .label)
+            let view = search.viewport(width: width - x - 1)
+            grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
+            grid.cursor = GridPoint(row: statusRow, column: min(width - 1, x + view.cursorColumn))
+        } else if let status = model.status {
             grid.put(" " + DisplayWidth.displayable(status.text), row: statusRow, column: 0, role: status.isError ? .danger : .status)
         } else if let blocker = model.sendBlocker {
             grid.put(" " + blocker, row: statusRow, column: 0, role: model.blockingFindings.isEmpty ? .warning : .danger)
@@ -43,9 +51,12 @@ public enum ConfirmView {
             grid.put(" Everything is ticked: y sends", row: statusRow, column: 0, role: .ok)
         }
         var x = 1
-        for (key, label) in legend {
+        for (key, label) in model.searchPrompt == nil ? legend : searchLegend {
             x += grid.put(key, row: height - 1, column: x, role: .legendKey)
             x += grid.put(" \(label)  ", row: height - 1, column: x, role: .legend)
+        }
+        if model.searchPrompt != nil {
+            return grid
         }
         if case .challenge(let index) = model.rows[model.cursor], let editor = model.answers[index] {
             let row = listTop + model.cursor - top
@@ -66,16 +77,26 @@ public enum ConfirmView {
         return top
     }
 
-    /// `To 3 · Cc 1 · Bcc 0 · external 3 in 2 domains · attachments 1 (1.2 MiB) · from …`
-    /// (the hold length joins it when the countdown hold exists: `ConfirmModel.holdSeconds`)
-    /// (the sender last: it is the longest and the least likely to be wrong).
+    /// `To 3 · Cc 1 · Bcc 0 · external 3 in 2 domains · attachments 1 (1.2 MiB) · hold 60 s · from …`
+    /// (DESIGN §2.3). One message each starts `One message to each of 4 recipients` instead of
+    /// the field counts: every message then shows its recipient alone. The sender is last: it is
+    /// the longest and the least likely to be wrong.
     static func truthLine(_ model: ConfirmModel) -> String {
         let external = model.groups.filter { !$0.isInternal }
         let externalCount = external.reduce(0) { $0 + $1.recipients.count }
         let size = model.attachments.reduce(Int64(0)) { $0 + $1.size }
-        return "To \(model.counts.to) · Cc \(model.counts.cc) · Bcc \(model.counts.bcc) · "
-            + "external \(externalCount) in \(external.count) domain\(external.count == 1 ? "" : "s") · "
-            + "attachments \(model.attachments.count)\(model.attachments.isEmpty ? "" : " (\(formatBytes(size)))") · from \(model.from)"
+        let total = model.counts.to + model.counts.cc + model.counts.bcc
+        let fields = model.mode == .oneEach
+            ? "One message to each of \(total) recipient\(total == 1 ? "" : "s")"
+            : "To \(model.counts.to) · Cc \(model.counts.cc) · Bcc \(model.counts.bcc)"
+        return fields + " · external \(externalCount) in \(external.count) domain\(external.count == 1 ? "" : "s") · "
+            + "attachments \(model.attachments.count)\(model.attachments.isEmpty ? "" : " (\(formatBytes(size)))") · "
+            + holdText(model.holdSeconds) + " · from \(model.from)"
+    }
+
+    /// How long the message waits in the outbox after `y`: `hold 60 s`, or `no hold`.
+    static func holdText(_ seconds: Int) -> String {
+        seconds > 0 ? "hold \(seconds) s" : "no hold"
     }
 
     static func tickBox(_ model: ConfirmModel, _ id: TickID?) -> String {
@@ -117,8 +138,9 @@ public enum ConfirmView {
             grid.put(answered ? " ✓" : "", row: y, column: width - 3, role: .ok)
         case .domain(let index):
             let group = model.groups[index]
-            var x = grid.put(" ", row: y, column: 0, role: .normal)
-            if model.tickDomains && !group.isInternal {
+            // The cursor rests on a domain row when it is ticked by domain, or found with `/`.
+            var x = grid.put(" ", row: y, column: 0, role: selected ? .selected : .normal)
+            if model.ticksInternalByDomain && group.isInternal {
                 x += grid.put(tickBox(model, model.tickID(of: row)), row: y, column: x, role: selected ? .selected : .normal)
             }
             x += grid.put(group.isInternal ? "INTERNAL " : "EXTERNAL ", row: y, column: x, role: group.isInternal ? .internal : .external)

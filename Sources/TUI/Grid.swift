@@ -47,11 +47,27 @@ public struct Grid: Equatable, Sendable {
             }
             if x + w > end { break }
             let shown: String = Self.isControl(character) ? "\u{FFFD}" : String(character)
+            splitWide(row: row, from: x, count: w)
             cells[row * width + x] = Cell(text: shown, role: role, isContinuation: false)
             if w == 2 { cells[row * width + x + 1] = Cell(text: "", role: role, isContinuation: true) }
             x += w
         }
         return x - max(0, column)
+    }
+
+    /// Before cells `from..<from+count` are overwritten: a double-width character that has one
+    /// half inside and one outside loses its other half to a blank. Otherwise a box drawn over
+    /// the right half of "ヘ" would leave "ヘ" whole in front of the box's border, and the
+    /// terminal would shift the rest of the row by a column (and keep stale characters).
+    private mutating func splitWide(row: Int, from: Int, count: Int) {
+        let base = row * width
+        if cells[base + from].isContinuation && from > 0 {
+            cells[base + from - 1] = .blank(cells[base + from - 1].role)
+        }
+        let after = from + count
+        if after < width && cells[base + after].isContinuation {
+            cells[base + after] = .blank(cells[base + after].role)
+        }
     }
 
     /// Paints `count` cells of a row (from `column`) in a role, keeping their text.

@@ -1,7 +1,11 @@
 /// A key as the composer sees it, independent of ncurses.
 public enum Key: Equatable, Hashable, Sendable {
-    /// Typed or pasted text: one or more Unicode scalars (a combining mark may arrive alone).
+    /// Typed text: one or more Unicode scalars (a combining mark may arrive alone, an input
+    /// method may commit a whole word).
     case text(String)
+    /// Pasted text, whole: tabs and newlines (LF) in it are text, never keys. From the terminal's
+    /// bracketed paste, or a burst of input that can only be a paste (`KeyBurst`).
+    case paste(String)
     /// Ctrl plus a letter: `.control("c")` is Ctrl-C.
     case control(Character)
     case escape, enter, tab, backTab, backspace, delete

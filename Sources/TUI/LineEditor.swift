@@ -111,6 +111,53 @@ public struct LineEditor: Equatable, Sendable {
         return (out, cursorColumn - startColumn)
     }
 
+    // MARK: - Pasting
+
+    /// Pasted text for a one-line field: its lines (and tab-separated cells) joined by
+    /// `separator`, blank ones and the blanks around each dropped. "件名\n" gives "件名".
+    public static func joinPastedLines(_ text: String, separator: String) -> String {
+        guard hasBreak(text) else { return text }
+        return pastedPieces(text).filter { !$0.isEmpty }.joined(separator: separator)
+    }
+
+    /// Pasted text for an address field: a column of addresses copied from a spreadsheet, a
+    /// list one a line, or cells separated by tabs become one list, each line or cell an entry,
+    /// joined by ", " (a piece already ending in ',' gets a space only). A line break at the
+    /// start or end of the paste separates it from the text `before` and `after` the cursor the
+    /// same way. A paste without line breaks or tabs is inserted as it is.
+    public static func addressPaste(_ text: String, before: String, after: String) -> String {
+        guard hasBreak(text) else { return text }
+        let pieces = pastedPieces(text)
+        let entries = pieces.filter { !$0.isEmpty }
+        guard !entries.isEmpty else { return before.trimmingBlanks.isEmpty || after.trimmingBlanks.isEmpty ? "" : ", " }
+        var out = ""
+        for entry in entries {
+            if !out.isEmpty { out += out.hasSuffix(",") ? " " : ", " }
+            out += entry
+        }
+        let head = before.trimmingBlanks, tail = after.trimmingBlanks
+        if pieces.first == "" && !head.isEmpty && !head.hasSuffix(",") { out = ", " + out }
+        if pieces.last == "" && !tail.isEmpty && !tail.hasPrefix(",") && !out.hasSuffix(",") { out += ", " }
+        return out
+    }
+
+    static func hasBreak(_ text: String) -> Bool {
+        text.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+    }
+
+    /// The text cut at every CR, LF and tab, each piece without the blanks around it. A text
+    /// that starts (ends) with a break has an empty first (last) piece.
+    static func pastedPieces(_ text: String) -> [String] {
+        text.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r" || $0 == "\t" }
+            .map { String(Substring($0)).trimmingBlanks }
+            .reduce(into: [String]()) { pieces, piece in
+                // CR LF and runs of breaks are one break: keep one empty piece for them only at
+                // the ends, where it says "separate from the text around".
+                if piece.isEmpty, let last = pieces.last, last.isEmpty { return }
+                pieces.append(piece)
+            }
+    }
+
     // MARK: - Helpers
 
     /// CR LF, CR, LF and tab each become one space.
@@ -169,5 +216,16 @@ enum TextOps {
             index = next
         }
         return count
+    }
+}
+
+extension String {
+    /// Without the ASCII spaces (and stray tabs) around it; other white space (U+3000) is text
+    /// the address parser explains.
+    var trimmingBlanks: String {
+        var s = Substring(self)
+        while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
+        while let last = s.last, last == " " || last == "\t" { s.removeLast() }
+        return String(s)
     }
 }

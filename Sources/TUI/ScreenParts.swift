@@ -119,11 +119,18 @@ enum ScreenParts {
     }
 
     /// The usual "terminal too small (needs W×H)" screen, for a screen with its own minimum.
+    /// Wrapped over lines when narrow, so the size needed always shows (down to 6 columns):
+    /// the whole sentence if it fits, else "needs W×H", else "W×H".
     static func tooSmall(width: Int, height: Int, minimumWidth: Int, minimumHeight: Int) -> Grid {
         var grid = Grid(width: width, height: height)
-        let message = "terminal too small (needs \(minimumWidth)×\(minimumHeight))"
-        let row = max(0, height / 2)
-        grid.put(message, row: row, column: max(0, (width - DisplayWidth.of(message)) / 2), role: .warning)
+        let size = "\(minimumWidth)×\(minimumHeight)"
+        let candidates = ["terminal too small (needs \(size))", "needs \(size)", size]
+        let lines = candidates.lazy.map { wrap($0, width: width) }.first { $0.count <= height && !$0.isEmpty }
+            ?? [fit(size, width)]
+        let top = max(0, min(height - lines.count, height / 2 - (lines.count - 1) / 2))
+        for (index, line) in lines.enumerated() {
+            grid.put(line, row: top + index, column: max(0, (width - DisplayWidth.of(line)) / 2), role: .warning)
+        }
         return grid
     }
 }

@@ -224,8 +224,10 @@ struct BulkCommand: ParsableCommand {
             return
         }
         if !noScreen && isatty(0) == 1 && isatty(1) == 1 {
-            // On a terminal: the confirmation screen. Every external domain, every attachment and
-            // every finding that needs confirmation is ticked there; a block cannot be.
+            // On a terminal: the confirmation screen. Every external recipient (one by one),
+            // every internal domain, every attachment and every finding that needs confirmation
+            // is ticked there; a block cannot be. In individual mode the truth line says one
+            // message to each recipient.
             let theme: Theme
             do {
                 theme = try loadTheme(config.theme, paths: paths)
@@ -240,19 +242,21 @@ struct BulkCommand: ParsableCommand {
                     ConfirmAttachment(name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256,
                                       warning: $0.extensionWarning, preview: $0.previewLines(limit: 4))
                 },
-                findings: decision.findings, holdSeconds: hold, tickDomains: true)
-            let confirmed: Bool
+                findings: decision.findings, holdSeconds: hold, preTickInternal: false, ticksInternalByDomain: true,
+                mode: mode == .individual ? .oneEach : .asWritten)
+            let confirmed: ConfirmModel?
             do {
                 confirmed = try BulkConfirmSession.run(screen, theme: theme)
             } catch {
                 report("\(error)")
                 throw ExitCode(Exit.usage)
             }
-            guard confirmed else {
+            guard let confirmed else {
                 report("not confirmed; nothing was sent")
                 throw ExitCode(Exit.policy)
             }
-            accepted.formUnion(decision.findings.filter { $0.severity == .confirm }.map(\.ruleID))
+            // What the sender ticked is what was accepted.
+            accepted.formUnion(confirmed.findings.indices.filter { confirmed.isAccepted($0) }.map { confirmed.findings[$0].ruleID })
         }
         if let block = decision.findings.first(where: { $0.severity == .block }) {
             report("blocked by \(block.ruleID); nothing was sent")

@@ -70,14 +70,37 @@ struct Compose: ParsableCommand {
         case .sent(let lines, let refused):
             for line in lines { Console.output(line + "\n") }
             if refused > 0 { throw ExitCode(Exit.unavailable) }
-        case .postponed:
-            Console.output("The draft is saved; run guardmail again to resume it.\n")
+        case .postponed(let draft):
+            if !tell(draft, prefix: "") { throw ExitCode(Exit.ioError) }
         case .discarded:
             Console.output("Discarded.\n")
-        case .interrupted(let signal):
-            Console.error("guardmail: stopped by signal \(signal); the draft is saved.\n")
+        case .interrupted(let signal, let draft):
+            Console.error("guardmail: stopped by signal \(signal).\n")
+            _ = tell(draft, prefix: "guardmail: ")
             throw ExitCode(128 + signal)
         }
+    }
+
+    /// Says what became of the message; false when its draft could not be saved (then on
+    /// standard error, with the reason and where the text went instead).
+    func tell(_ draft: DraftOutcome, prefix: String) -> Bool {
+        switch draft {
+        case .saved:
+            Console.output(prefix + "The draft is saved; run guardmail again to resume it.\n")
+        case .empty:
+            Console.output(prefix + "Nothing was written, so no draft was saved.\n")
+        case .inOutbox:
+            break  // the outbox line above says it
+        case .notSaved(let reason, let fallback, let fallbackProblem):
+            report("the draft could NOT be saved: \(reason)")
+            if let fallback {
+                report("the message (fields and body) was written to \(fallback) instead")
+            } else {
+                report("nor could it be written to a file instead (\(fallbackProblem ?? "unknown error")): the message is lost")
+            }
+            return false
+        }
+        return true
     }
 }
 

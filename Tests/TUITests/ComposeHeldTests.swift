@@ -47,8 +47,8 @@ struct ComposeHeldTests {
         #expect(narrow.joined(separator: "\n").contains("o Outbox"))
         model.mode = .help
         let help = ComposeView.render(model, width: 80, height: 24).textLines.joined(separator: "\n")
-        #expect(help.contains("u    take back the newest held message (before it is sent)"))
-        #expect(help.contains("o    held, failed and interrupted messages"))
-        #expect(help.contains("Any key closes this help."))
+        #expect(help.contains("u     take back the newest held message (before it is sent)"))
+        #expect(help.contains("o     held, failed and interrupted messages"))
+        #expect(help.contains("PgUp PgDn scroll · other keys close"))
     }
 }

@@ -43,9 +43,30 @@ struct ComposeViewTests {
     func tooSmall(width: Int, height: Int) {
         let model = ComposeModel(from: Self.from, accountName: "work", to: "a@example.jp")
         let grid = ComposeView.render(model, width: width, height: height)
-        #expect(grid.textLines.joined().contains("terminal too small (needs 60×16)") || width < 33)
-        #expect(grid.textLines.filter { !$0.isEmpty }.count <= 1)
+        let shown = grid.textLines.map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+        #expect(shown.joined(separator: " ") == "terminal too small (needs 60×16)")
+        #expect(grid.textLines.allSatisfy { DisplayWidth.of($0) <= width })
         if width == 59 { assertSnapshot(grid, named: "too-small") }
+    }
+
+    @Test("the too-small notice wraps so the size needed always shows, down to 12 columns")
+    func tooSmallWraps() {
+        let model = ComposeModel(from: Self.from, accountName: "work")
+        for width in 6..<60 {
+            for height in [3, 5, 10] {
+                let grid = ComposeView.render(model, width: width, height: height)
+                let shown = grid.textLines.map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+                #expect(shown.joined(separator: " ").hasSuffix("60×16)") || shown.joined(separator: " ").hasSuffix("60×16"),
+                        "at \(width)×\(height): \(shown)")
+                if width >= 12 && height >= 3 {
+                    #expect(shown.joined(separator: " ") == "terminal too small (needs 60×16)", "at \(width)×\(height): \(shown)")
+                }
+                #expect(grid.textLines.allSatisfy { DisplayWidth.of($0) <= width })
+            }
+        }
+        // One or two lines only: the size alone.
+        #expect(ComposeView.render(model, width: 12, height: 1).textLines.joined().contains("60×16"))
+        assertSnapshot(ComposeView.render(model, width: 25, height: 10), named: "too-small-25x10")
     }
 
     @Test("the legend is drawn from the live key table and wraps to the width")

@@ -307,16 +307,27 @@ import Testing
         #expect(e.cursor == TextPosition(line: 0, column: 0))
     }
 
-    @Test("text is exactly the edited content", arguments: [0, 1, 2, 3])
-    func textAfterEdits(_ seed: Int) {
+    /// "first|" + a CR LF paste → "first" / "third 三|" / "second"; ↓ keeps the display column
+    /// (8), past the end of "second", so the cursor goes to its end; "!" there; then `moves` × ←
+    /// and one Backspace.
+    @Test("text is exactly the edited content", arguments: [
+        (0, "first\nthird 三\nsecond", 6),
+        (1, "first\nthird 三\nsecon!", 5),
+        (2, "first\nthird 三\nsecod!", 4),
+        (3, "first\nthird 三\nsecnd!", 3),
+    ])
+    func textAfterEdits(_ moves: Int, _ expected: String, _ column: Int) {
         var e = TextEditor("first\nsecond")
         e.moveEnd()
         e.insert("\r\nthird 三")
+        #expect(e.lines == ["first", "third 三", "second"])
+        #expect(e.cursor == TextPosition(line: 1, column: 7))
         e.moveDown(width: 40)
         e.insert("!")
-        for _ in 0..<seed { e.moveLeft() }
+        for _ in 0..<moves { e.moveLeft() }
         e.deleteBackward()
-        #expect(e.text == e.lines.joined(separator: "\n"))
+        #expect(e.text == expected)
+        #expect(e.cursor == TextPosition(line: 2, column: column))
         #expect(TextEditor(e.text).lines == e.lines)
     }
 }

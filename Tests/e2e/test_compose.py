@@ -9,8 +9,10 @@ that fails with the last screen (see tui.py).
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
+import signal
 import time
 import stat
 
@@ -629,3 +631,472 @@ def test_no_autocomplete_after_sending(composer):
     pane.keys("d")
     assert pane.wait_exit() == 0
     assert len(composer.server.transactions) == 1
+
+
+# --------------------------------------------------------------------------
+# 9. Pasting: text, never keys (issue 3)
+
+
+PASTED_TO = "hanako@example.jp\tjiro@example.jp\n三郎 <saburo@example.co.jp>\n"
+PASTED_TO_FIELD = "hanako@example.jp, jiro@example.jp, 三郎 <saburo@example.co.jp>"
+PASTED_BODY = "鈴木様\n\tいつもお世話になっております。\n表：\t品名\t数量\ny\nq\n\n以上、ご確認ください。"
+
+
+def test_bracketed_paste_into_to_and_body_is_text_not_keys(composer):
+    """tmux paste-buffer -p sends ESC[200~ … ESC[201~ because guardmail turned mode 2004 on:
+    the tab and newlines of a paste stay in the field (To: separators; body: intact) and the
+    pasted 'y' and 'q' lines are never commands."""
+    pane = start(composer)
+    pane.paste(PASTED_TO)
+    screen = pane.wait_for(lambda s: field_value(s, "To") == PASTED_TO_FIELD, what="To: the pasted list")
+    assert pane.cursor()[1] == field_row(screen, "To"), "the paste left the To field\n" + pane.framed(screen)
+    assert field_value(screen, "Cc") == "" and field_value(screen, "Subject") == "", pane.framed(screen)
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("貼り付けテスト")
+    pane.keys("Tab")
+    pane.paste(PASTED_BODY)
+    screen = pane.wait_for(lambda s: body_lines(s)[-1:] == ["以上、ご確認ください。"], what="the pasted body")
+    assert "Editing the body" in status_line(screen), pane.framed(screen)
+    assert CONFIRM_TITLE not in screen and pane.exit_status() is None, pane.framed(screen)
+    assert field_value(screen, "To") == PASTED_TO_FIELD, pane.framed(screen)
+    esc(pane)
+    assert confirm_and_send(pane) == 0, pane.framed(pane.screen_with_history())
+    tx = only_transaction(composer.server)
+    assert sorted(tx.rcpt_tos) == sorted(["hanako@example.jp", "jiro@example.jp", "saburo@example.co.jp"])
+    msg = parse(tx.raw)
+    assert addresses(msg, "To") == [("", "hanako@example.jp"), ("", "jiro@example.jp"),
+                                    ("三郎", "saburo@example.co.jp")]
+    assert body_text(msg) == PASTED_BODY + "\n"
+
+
+def test_paste_in_command_mode_runs_nothing(composer):
+    pane = start(composer)
+    pane.text("cmd@example.jp")
+    esc(pane)
+    pane.paste("yqP\ny\n")
+    screen = pane.wait_for(lambda s: "never run as commands" in status_line(s), what="the paste refused")
+    assert CONFIRM_TITLE not in screen and "(d) discard the message" not in screen, pane.framed(screen)
+    assert in_command_mode(screen) and pane.exit_status() is None, pane.framed(screen)
+    assert field_value(screen, "To") == "cmd@example.jp"
+    pane.keys("q")
+    pane.wait_for("(d) discard the message")
+    pane.keys("d")
+    assert pane.wait_exit() == 0
+
+
+def test_unmarked_paste_burst_stays_in_the_field(composer):
+    """Without the paste markers (a terminal without bracketed paste), a burst of input that
+    arrives at once with text after a tab or line break is taken as a paste too."""
+    pane = start(composer)
+    pane.paste("a@example.jp\nb@example.jp\ty@example.com", bracketed=False)
+    screen = pane.wait_for(lambda s: field_value(s, "To") == "a@example.jp, b@example.jp, y@example.com",
+                           what="the unmarked paste in To")
+    assert pane.cursor()[1] == field_row(screen, "To"), pane.framed(screen)
+    assert field_value(screen, "Cc") == "" and field_value(screen, "Bcc") == "", pane.framed(screen)
+    pane.keys("Tab", "Tab", "Tab", "Tab")
+    pane.paste("一行目\n\t二行目\nq", bracketed=False)
+    screen = pane.wait_for(lambda s: body_lines(s) == ["一行目", "        二行目", "q"], what="the unmarked paste in the body")
+    assert "Editing the body" in status_line(screen), pane.framed(screen)
+    pane.keys("C-c")
+    pane.wait_exit()
+    assert [d.body for d in composer.drafts()] == ["一行目\n\t二行目\nq"]
+
+
+# --------------------------------------------------------------------------
+# 10. A draft that cannot be saved is never reported as saved (issue 3)
+
+
+def flat(screen: str) -> str:
+    """The screen's rows joined by single spaces (a long status wraps over rows)."""
+    return " ".join(line.strip() for line in screen.split("\n") if line.strip())
+
+
+def joined_history(pane: Pane) -> str:
+    """Everything the pane showed, with lines the terminal wrapped joined again (-J)."""
+    return pane.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", pane.target)
+
+
+def break_drafts_folder(composer: ComposerHome) -> None:
+    """The drafts folder is a regular file: creating drafts/tmp fails even for root."""
+    composer.drafts_dir.parent.mkdir(parents=True, exist_ok=True)
+    composer.drafts_dir.write_text("not a folder\n")
+
+
+def test_failed_draft_save_keeps_the_composer_open_and_says_why(composer):
+    break_drafts_folder(composer)
+    pane = start(composer)
+    pane.text("unsaved@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("保存できない下書き")
+    pane.keys("Tab")
+    pane.text("消えてはいけない本文")
+    # The background save fails: said at once, without another key.
+    screen = pane.wait_for(lambda s: "could NOT be saved" in status_line(s), timeout=5,
+                           what="the failed background save on the status line")
+    assert "not a directory" in flat(screen), pane.framed(screen)
+
+    esc(pane)
+    pane.keys("P")
+    screen = pane.wait_for(lambda s: status_line(s).strip().startswith("Not left: the draft could NOT be saved"),
+                           what="P refused")
+    time.sleep(0.3)
+    assert pane.exit_status() is None, pane.framed(screen)
+    pane.keys("q")
+    pane.wait_for("(s) save the draft and leave")
+    pane.keys("s")
+    screen = pane.wait_for(lambda s: status_line(s).strip().startswith("Not left"), what="q s refused")
+    assert pane.exit_status() is None and field_value(screen, "Subject") == "保存できない下書き", pane.framed(screen)
+
+    # Ctrl-C leaves at once: the draft could not be saved, the text went to $TMPDIR instead.
+    pane.keys("C-c")
+    code = pane.wait_exit()
+    pane.wait_for("[guardmail exited", what="the shell after guardmail")
+    out = joined_history(pane)
+    assert code == 74, pane.framed(out)
+    assert "The draft is saved" not in out, pane.framed(out)
+    assert "the draft could NOT be saved: cannot create the folder '%s/tmp': not a directory" % composer.drafts_dir \
+        in out, pane.framed(out)
+    fallback = re.search(r"written to (\S+guardmail-unsaved-\S+\.txt) instead", out)
+    assert fallback, pane.framed(out)
+    text = open(fallback.group(1), encoding="utf-8").read()
+    assert "To: unsaved@example.jp\n" in text and "Subject: 保存できない下書き\n" in text, text
+    assert text.endswith("\n\n消えてはいけない本文"), text
+
+
+def test_failed_draft_save_on_a_signal_is_reported(composer):
+    break_drafts_folder(composer)
+    pane = start(composer)
+    pane.text("signal@example.jp")
+    pane.wait_for(lambda s: field_value(s, "To") == "signal@example.jp")
+    pid = pane.app_pid()
+    os.kill(pid, signal.SIGTERM)
+    code = pane.wait_exit()
+    pane.wait_for("[guardmail exited")
+    out = joined_history(pane)
+    assert code == 128 + signal.SIGTERM, pane.framed(out)
+    assert "stopped by signal 15" in out and "the draft could NOT be saved" in out, pane.framed(out)
+    assert "The draft is saved" not in out and "guardmail-unsaved-" in out, pane.framed(out)
+
+
+def test_empty_message_is_not_reported_as_a_saved_draft(composer):
+    pane = start(composer)
+    esc(pane)
+    pane.keys("P")
+    assert pane.wait_exit() == 0
+    out = pane.wait_for("[guardmail exited")
+    assert "Nothing was written, so no draft was saved." in out, pane.framed(out)
+    assert "The draft is saved" not in out
+    assert composer.draft_files() == []
+
+
+# --------------------------------------------------------------------------
+# 11. Resuming: missing attachments stay visible; the draft's account comes back (issue 3)
+
+
+def test_resume_keeps_a_missing_attachment_visible(composer, tmp_path):
+    keep = tmp_path / "残る資料.txt"
+    keep.write_text("残る\n", encoding="utf-8")
+    gone = tmp_path / "消える見積書.pdf"
+    gone.write_bytes(pdf_bytes(5000, seed=3))
+    pane = start(composer)
+    pane.text("resume@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("添付が消えた下書き")
+    esc(pane)
+    attach(pane, str(keep))
+    attach(pane, str(gone))
+    composer.wait_for_draft(lambda d: len(d.attach) == 2, what="both attachments in the draft")
+    pane.keys("P")
+    assert pane.wait_exit() == 0
+    gone.unlink()
+
+    pane = composer.launch()
+    pane.wait_for("Resume the unsent draft?")
+    pane.keys("r")
+    screen = pane.wait_for(lambda s: gone.name in "\n".join(attachment_rows(s)), what="the missing attachment listed")
+    rows = "\n".join(attachment_rows(screen))
+    assert re.search(r"2\s+%s\s+✗ no such file or directory" % re.escape(gone.name), rows), pane.framed(screen)
+    status = flat(screen)
+    assert "Draft resumed" in status_line(screen) and "cannot be attached" in status and gone.name in status, \
+        pane.framed(screen)
+    if not in_command_mode(screen):
+        esc(pane)
+    pane.keys("y")
+    screen = pane.wait_for(lambda s: "cannot be sent" in status_line(s), what="y refused")
+    assert CONFIRM_TITLE not in screen, pane.framed(screen)
+    # An edit saves the draft again: the missing file is still in it.
+    pane.keys("i")
+    pane.editing_mode()
+    pane.text("追記")
+    draft = composer.wait_for_draft(lambda d: d.body == "追記", what="the edited draft")
+    assert draft.attach == [str(keep), str(gone)], draft
+    # Removed by the user, then it is gone from the draft too.
+    esc(pane)
+    pane.keys("D")
+    pane.wait_for(lambda s: gone.name not in "\n".join(attachment_rows(s)), what="the missing file detached")
+    draft = composer.wait_for_draft(lambda d: len(d.attach) == 1, what="the draft without it")
+    assert draft.attach == [str(keep)]
+    pane.keys("C-c")
+    pane.wait_exit()
+
+
+SECOND_ACCOUNT = "second"
+SECOND_FROM = "山田 次郎 <jiro@example.jp>"
+
+
+def add_second_account(composer: ComposerHome) -> str:
+    before = composer.config_path.read_text(encoding="utf-8")
+    composer.config_path.write_text(before + (
+        '\n[accounts.%s]\nfrom = "%s"\nsmtp_url = "%s"\nusername = "taro"\n'
+        'password_command = "printf %%s s3cret"\n' % (SECOND_ACCOUNT, SECOND_FROM, composer.server.url)),
+        encoding="utf-8")
+    return before
+
+
+def test_resume_restores_the_drafts_account(composer):
+    original = add_second_account(composer)
+    pane = start(composer, args=["--account", SECOND_ACCOUNT])
+    pane.wait_for(lambda s: s.split("\n")[0].rstrip().endswith("account: second"))
+    pane.text("account@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("別アカウントの下書き")
+    esc(pane)
+    pane.keys("P")
+    assert pane.wait_exit() == 0
+
+    # Started with the default account: resuming switches to the draft's.
+    pane = composer.launch()
+    pane.wait_for("Resume the unsent draft?")
+    pane.keys("r")
+    screen = pane.wait_for(lambda s: field_value(s, "Subject") == "別アカウントの下書き", what="the resumed draft")
+    assert screen.split("\n")[0].rstrip().endswith("account: second"), pane.framed(screen)
+    assert field_value(screen, "From") == SECOND_FROM, pane.framed(screen)
+    pane.keys("C-c")
+    assert pane.wait_exit() == 0
+
+    # The account is gone from the config: the current one is used, and the status says so.
+    composer.config_path.write_text(original, encoding="utf-8")
+    pane = composer.launch()
+    pane.wait_for("Resume the unsent draft?")
+    pane.keys("r")
+    screen = pane.wait_for(lambda s: field_value(s, "Subject") == "別アカウントの下書き", what="the resumed draft")
+    assert screen.split("\n")[0].rstrip().endswith("account: test"), pane.framed(screen)
+    status = flat(screen)
+    assert "'second', which is no longer configured" in status and "'test'" in status, pane.framed(screen)
+    pane.keys("C-c")
+    pane.wait_exit()
+
+
+# --------------------------------------------------------------------------
+# 12. Continuous typing is saved too (at least every 2 s)
+
+
+def test_continuous_typing_is_saved_then_offered_after_kill_9(composer):
+    pane = start(composer)
+    pane.text("typing@example.jp")
+    pane.keys("Tab", "Tab", "Tab", "Tab")
+    pane.editing_mode()
+    time.sleep(1.0)  # the To field is saved during this quiet second
+    typed = ""
+    end = time.monotonic() + 3.5
+    letters = "いろはにほへとちりぬるを"
+    while time.monotonic() < end:
+        letter = letters[len(typed) % len(letters)]
+        pane.text(letter)
+        typed += letter
+        time.sleep(0.15)  # never half a second of quiet
+    pane.kill9()
+    drafts = composer.drafts()
+    assert len(drafts) == 1, drafts
+    # Saved while the typing went on: at least what was typed in its first 1.5 s.
+    assert drafts[0].body and typed.startswith(drafts[0].body) and len(drafts[0].body) >= 8, (drafts[0].body, typed)
+    pane = composer.launch()
+    screen = pane.wait_for("Resume the unsent draft?", what="the draft offered after kill -9")
+    assert "typing@example.jp" in screen, pane.framed(screen)
+    pane.keys("d")
+    pane.editing_mode()
+    pane.keys("C-c")
+    pane.wait_exit()
+
+
+# --------------------------------------------------------------------------
+# 13. Attach refuses what is not a readable regular file within the limit
+
+
+def test_attach_refusals(composer, config_for, tmp_path):
+    composer.config_path.write_text(config_for(composer.server, extra_lines=["max_attachment_mib = 1"]),
+                                    encoding="utf-8")
+    folder = tmp_path / "フォルダ"
+    folder.mkdir()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * (2 << 20))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    secret.chmod(0)
+    cases = [
+        ("/nonexistent-guardmail-e2e/なし.pdf", "no such file or directory"),
+        (str(folder), "it is a directory"),
+        ("/dev/null", "it is a character device"),
+        (str(fifo), "it is a FIFO (named pipe)"),
+        (str(big), "is 2.0 MiB, over the limit of 1.0 MiB for account 'test'"),
+    ]
+    if os.geteuid() != 0:  # root reads anything: covered by the unit test with an injected errno
+        cases.append((str(secret), "permission denied"))
+    pane = start(composer)
+    pane.text("attach@example.jp")
+    screen = esc(pane)
+    rows_before = attachment_rows(screen)
+    for path, reason in cases:
+        attach(pane, path)
+        screen = pane.wait_for(lambda s: path in flat(s) and "not attached" in flat(s),
+                               what="the refusal of " + path)
+        assert reason in flat(screen), pane.framed(screen)
+        assert attachment_rows(screen) == rows_before, pane.framed(screen)
+        pane.keys("Escape")
+    pane.keys("q")
+    pane.wait_for("(d) discard the message")
+    pane.keys("d")
+    assert pane.wait_exit() == 0
+
+
+# --------------------------------------------------------------------------
+# 14. Small screens: the help scrolls, a resize repaints everything, too small wraps
+
+
+def fill_for_help(pane: Pane) -> None:
+    pane.text("help@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("ヘルプ")
+    esc(pane)
+
+
+def test_resize_with_help_open_leaves_no_stale_characters(composer):
+    pane = start(composer, args=["--no-drafts"])
+    fill_for_help(pane)
+    pane.keys("?")
+    pane.wait_for("Any other key closes this help.", what="the whole help at 100x30")
+    pane.resize(60, 16)
+    shrunk = pane.wait_for("1–13 of", what="the help at 60x16")
+    time.sleep(0.5)
+    shrunk = pane.screen()
+
+    fresh = start(composer, args=["--no-drafts"], width=60, height=16)
+    fill_for_help(fresh)
+    fresh.keys("?")
+    expected = fresh.wait_for("1–13 of", what="the help drawn fresh at 60x16")
+    assert shrunk == expected, "after the resize:\n%s\ndrawn fresh:\n%s" % (pane.framed(shrunk), fresh.framed(expected))
+
+    # Every help line is reachable: scroll to the end, then any other key closes.
+    pane.keys("End")
+    end = pane.wait_for(re.compile(r"\d+–(\d+) of \1"), what="the end of the help")
+    assert "^C" in end, pane.framed(end)
+    pane.keys("x")
+    pane.command_mode()
+    for p in (pane, fresh):
+        p.keys("C-c")
+        p.wait_exit()
+
+
+def test_too_small_notice_wraps(composer):
+    pane = start(composer)
+    pane.resize(25, 10)
+    screen = pane.wait_for("60×16", what="the size needed at 25x10")
+    assert "terminal too small" in screen and "(needs" in screen, pane.framed(screen)
+    pane.resize(12, 10)
+    screen = pane.wait_for(lambda s: "60×16)" in s and "small (needs" in s, what="the notice at 12 columns")
+    pane.resize(100, 30)
+    pane.wait_for(lambda s: field_row(s, "To") is not None, what="the composer back")
+    pane.keys("C-c")
+    pane.wait_exit()
+
+
+# --------------------------------------------------------------------------
+# 15. Themes and NO_COLOR
+
+
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def colour_codes(screen: str) -> list:
+    """SGR parameters that set a colour (30–38, 40–48, 90–97, 100–107); attributes are fine."""
+    found = []
+    for match in SGR.finditer(screen):
+        params = [p for p in re.split(r"[;:]", match.group(1)) if p]
+        i = 0
+        while i < len(params):
+            n = int(params[i])
+            if 30 <= n <= 37 or 40 <= n <= 47 or 90 <= n <= 97 or 100 <= n <= 107:
+                found.append(match.group(0))
+            elif n in (38, 48):
+                found.append(match.group(0))
+                break
+            i += 1
+    return found
+
+
+def test_themes_command_lists_the_themes(guardmail, config_for, smtp_server):
+    server = smtp_server()
+    code, out, err = guardmail(["themes"], config=config_for(server))
+    assert code == 0, err
+    for name in ("default", "light", "high-contrast", "monochrome"):
+        assert re.search(r"(?m)^[* ] %s\s+built-in" % re.escape(name), out), out
+    assert re.search(r"(?m)^\* default\s", out), "the theme in use is marked\n" + out
+    code, out, err = guardmail(["themes", "--show", "light"], config=config_for(server))
+    assert code == 0 and out.startswith("light:"), out + err
+    code, out, err = guardmail(["themes", "--show", "no-such-theme"], config=config_for(server))
+    assert code == 64 and "no-such-theme" in err, out + err
+
+
+def test_no_color_draws_without_colours(composer):
+    coloured = start(composer, args=["--no-drafts"])
+    coloured.text("bad＠example.jp")
+    coloured.keys("Tab")
+    coloured.wait_for(lambda s: error_under(s, "To") is not None)
+    assert colour_codes(coloured.screen_with_attributes()), "the default theme draws colours (sanity)"
+    coloured.keys("C-c")
+    coloured.wait_exit()
+
+    plain = start(composer, args=["--no-drafts"], env={"NO_COLOR": "1"})
+    plain.text("bad＠example.jp")
+    plain.keys("Tab")
+    plain.wait_for(lambda s: error_under(s, "To") is not None)
+    screen = plain.screen_with_attributes()
+    assert colour_codes(screen) == [], "colours under NO_COLOR: %r\n%s" % (sorted(set(colour_codes(screen))), screen)
+    assert SGR.search(screen), "attributes (bold, reverse) are still drawn"
+    plain.keys("C-c")
+    plain.wait_exit()
+
+
+# --------------------------------------------------------------------------
+# 16. A message in the outbox is not also kept as a draft (it would be offered after it was sent)
+
+
+def test_write_another_while_held_does_not_keep_the_held_message_as_a_draft(composer):
+    text = composer.config_path.read_text(encoding="utf-8")
+    composer.config_path.write_text(re.sub(r"(?m)^(hold_(?:internal|external)_seconds) = \d+$", r"\1 = 3", text),
+                                    encoding="utf-8")
+    pane = start(composer)
+    pane.text("held@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("保留中の件")
+    pane.keys("Tab")
+    pane.text("本文")
+    esc(pane)
+    pane.keys("y")
+    pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
+    tick_everything(pane)
+    pane.keys("y")
+    pane.wait_for("Press u to undo", what="the hold screen")
+    pane.keys("c")  # write another while it counts
+    pane.wait_for(lambda s: field_value(s, "Subject") == "", what="a new message")
+    # The held message goes out when its hold ends; no draft of it may remain to be sent again.
+    pane.wait_for(lambda s: "sent" in status_line(s).lower(), timeout=SEND_TIMEOUT, what="the held message sent")
+    assert [d.subject for d in composer.drafts()] == [], composer.drafts()
+    pane.keys("C-c")
+    assert pane.wait_exit() == 0
+    assert only_transaction(composer.server).rcpt_tos == ["held@example.jp"]
+    out = pane.wait_for("[guardmail exited")
+    assert "Nothing was written, so no draft was saved." in out, pane.framed(out)
+    assert composer.draft_files() == []

@@ -2,17 +2,21 @@
 against the STARTTLS+AUTH SMTP server on 127.0.0.1.  Contracts: docs/policy.md (rules,
 severities, fixes) and Sources/TUI/ConfirmView.swift (layout).
 
-The screen: a title, the truth line (`To n · Cc n · Bcc n · external m in k domains · …`),
+The screen: a title, the truth line (`To n · Cc n · Bcc n · external m in k domains · attachments
+k · hold n s (or no hold) · from …`; after `I`, `One message to each of n recipients · …`),
 the findings (`[ ] CONFIRM rule-id: message`, `BLOCK …` without a box), the recipients grouped
 under `EXTERNAL domain` / `INTERNAL domain`, the attachments with their sha256, a status line
 and the legend.  Every external recipient, every attachment and every `confirm` finding must
 be ticked (Space, one item at a time) before `y` sends; a `block` finding cannot be ticked.
+`I` (one message each) only switches the mode: the screen is built again for the one-each
+messages, with the policy run again and nothing ticked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import List, Optional, Tuple
 
 from test_compose import CONFIRM_TITLE, addresses, attach, esc, only_transaction, start
@@ -24,8 +28,8 @@ SENDER = "taro@example.jp"
 SEND_TIMEOUT = 20.0
 NO_ORG_POLICY = "/nonexistent/guardmail-e2e/policy.toml"  # never the machine's /etc file
 
-CONFIRM_LEGEND = [("Space", "Tick"), ("↑↓", "Move"), ("y", "Send"), ("B", "Fix: to Bcc"),
-                  ("I", "Fix: one each"), ("q", "Back")]
+CONFIRM_LEGEND = [("Space", "Tick"), ("↑↓", "Move"), ("/", "Search"), ("n", "Next"), ("y", "Send"),
+                  ("B", "Fix: to Bcc"), ("I", "Fix: one each"), ("q", "Back")]
 
 # The hold before sending is not what these tests are about: the composer home's config
 # (config_for) sets a hold of 0 s.
@@ -161,6 +165,7 @@ def test_ticks_one_by_one_then_send(composer, tmp_path):
     assert truth.startswith("To 0 · Cc 0 · Bcc 2 · external 2 in 2 domains · attachments 1"), \
         pane.framed(screen)
     assert "· from 山田 太郎" in truth, pane.framed(screen)
+    assert "· no hold ·" in truth, pane.framed(screen)  # the home's config: a hold of 0 s
     # Bcc recipients see nobody: not a bulk incident, nothing blocks.
     assert "bulk-visible-recipients" not in screen, pane.framed(screen)
     got = findings(screen)
@@ -236,8 +241,8 @@ def test_bulk_block_and_move_to_bcc_fix(composer):
 
     screen = assert_refused(pane, composer.server, "Blocked by bulk-visible-recipients")
     status = status_line(screen)
-    assert "B moves the external recipients to Bcc" in status, pane.framed(screen)
-    assert "I sends one message each" in status, pane.framed(screen)
+    assert "B: external To/Cc to Bcc" in status, pane.framed(screen)
+    assert "I: one message each, checked again" in status, pane.framed(screen)
     # Ticking everything (new-domain and the 3 recipients) does not lift a block.
     for _ in range(4):
         screen = tick_next(pane, screen)
@@ -424,3 +429,100 @@ def test_lookalike_marked_and_blocked(composer):
     assert pane.wait_exit() == 0
     assert composer.server.settle(10)
     assert composer.server.connections == 0, composer.server.summary()
+
+
+# --------------------------------------------------------------------------
+# (f) I: one message each is checked again, never sent unchecked
+
+
+TO_F_LOOKALIKE = "山田商事 <eigyo@yarnada-shoji.co.jp>"
+TO_F = ["ichiro@client.co.jp", "Bob Smith <bob@partner.example.com>"]
+TO_F_FIXED = TO_F + ["佐藤 花子 <hanako@torihiki.jp>"]
+TO_F_FIXED_ADDRS = ["ichiro@client.co.jp", "bob@partner.example.com", "hanako@torihiki.jp"]
+
+
+def tick_all_rows(pane: Pane, screen: str) -> str:
+    """Space on every tickable row (a screen that stays blocked never says "Everything is
+    ticked")."""
+    total = len(tick_rows(screen))
+    pane.keys("Home")
+    for _ in range(total):
+        screen = tick_next(pane, screen)
+    assert ticked_count(screen) == total, pane.framed(screen)
+    return screen
+
+
+def test_one_each_is_checked_again_then_sends_one_message_per_recipient(composer):
+    seed_sent(composer, "info@yamada-shoji.co.jp")
+    pane = launch(composer, width=160)
+    fill(pane, to=", ".join(TO_F + [TO_F_LOOKALIKE]), subject="【ご案内】説明会のお知らせ",
+         body=["各位", "説明会を開催いたします。"])
+    screen = open_confirm(pane)
+    assert [(sev, rule) for _, sev, rule, _ in findings(screen)][:2] == [
+        ("BLOCK", "bulk-visible-recipients"), ("BLOCK", "lookalike-domain")], pane.framed(screen)
+    assert ticked_count(screen) == 0, pane.framed(screen)
+
+    # I with nothing ticked: the screen is rebuilt for one message each; nothing is sent.
+    pane.keys("I")
+    screen = pane.wait_for(lambda s: on_confirm_screen(s) and truth_line(s).startswith(
+        "One message to each of 3 recipients · external 3 in 3 domains"), what="the one-each screen")
+    assert "one message to each" in screen, pane.framed(screen)
+    got = findings(screen)
+    assert "bulk-visible-recipients" not in rule_ids(screen), pane.framed(screen)
+    assert got and got[0][:3] == (None, "BLOCK", "lookalike-domain"), pane.framed(screen)
+    assert "new-domain" in rule_ids(screen), pane.framed(screen)
+    assert ticked_count(screen) == 0, pane.framed(screen)
+    assert "Blocked by lookalike-domain" in status_line(screen), pane.framed(screen)
+    lines = screen.split("\n")
+    for address in TO_F_FIXED_ADDRS[:2] + ["eigyo@yarnada-shoji.co.jp"]:
+        assert any(re.match(r"^   \[ \] To   .*<%s>" % re.escape(address), l) for l in lines), \
+            "%s is not the To of its own message\n%s" % (address, pane.framed(screen))
+
+    # Everything ticked: the look-alike still blocks; y sends nothing, I again changes nothing.
+    screen = tick_all_rows(pane, screen)
+    assert_refused(pane, composer.server, "Blocked by lookalike-domain")
+    pane.keys("I")
+    pane.wait_for(lambda s: "Already one message to each recipient." in status_line(s), what="I again")
+    time.sleep(1.0)  # the home's hold is 0 s: anything frozen would be on its way by now
+    assert pane.exit_status() is None and composer.server.connections == 0, composer.server.summary()
+    assert on_confirm_screen(pane.screen()), pane.framed()
+
+    # q drops the mode: back in the composer, the look-alike replaced.
+    pane.keys("q")
+    screen = pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s), what="the composer")
+    assert "Not sent" in status_line(screen), pane.framed(screen)
+    pane.keys("t")
+    pane.editing_mode()
+    pane.keys("C-u")
+    pane.wait_for(lambda s: field_value(s, "To") == "", what="the To field emptied")
+    pane.text(", ".join(TO_F_FIXED))
+    pane.wait_for(lambda s: field_value(s, "To") == ", ".join(TO_F_FIXED), what="the new To")
+    esc(pane)
+    screen = open_confirm(pane)
+    assert truth_line(screen).startswith("To 3 · Cc 0 · Bcc 0"), \
+        "the one-each mode outlived q\n" + pane.framed(screen)
+    assert rule_ids(screen)[0] == "bulk-visible-recipients", pane.framed(screen)
+
+    pane.keys("I")
+    screen = pane.wait_for(lambda s: on_confirm_screen(s) and truth_line(s).startswith(
+        "One message to each of 3 recipients"), what="the one-each screen again")
+    assert "BLOCK" not in [sev for _, sev, _, _ in findings(screen)], pane.framed(screen)
+    assert ticked_count(screen) == 0, pane.framed(screen)
+    screen = assert_refused(pane, composer.server, "Still to tick (space): 3 external recipients")
+    finish_ticking(pane)
+    send_now(pane)
+
+    assert composer.server.settle(10), composer.server.summary()
+    txs = composer.server.transactions
+    assert len(txs) == 3, "expected one transaction per recipient; " + composer.server.summary()
+    assert sorted(r for tx in txs for r in tx.rcpt_tos) == sorted(TO_F_FIXED_ADDRS)
+    for tx in txs:
+        assert len(tx.rcpt_tos) == 1, composer.server.summary()
+        msg = parse(tx.raw)
+        visible = [a for _, a in addresses(msg, "To") + addresses(msg, "Cc")]
+        assert visible == tx.rcpt_tos, "message to %s shows %r" % (tx.rcpt_tos, visible)
+        assert not re.search(rb"(?im)^bcc[ \t]*:", tx.raw), "a Bcc header went out"
+        others = [a for a in TO_F_FIXED_ADDRS if a not in tx.rcpt_tos]
+        for address in others:
+            assert address.encode() not in tx.raw.lower(), "%s is in the message to %s" % (address, tx.rcpt_tos)
+        assert body_text(msg) == "各位\n説明会を開催いたします。\n"

@@ -29,6 +29,8 @@ API (the `composer` fixture yields a ComposerHome):
 
   Pane
     .text(s)                    type text (send-keys -l)
+    .paste(s, bracketed=True)   paste text (load-buffer + paste-buffer [-p])
+    .screen_with_attributes()   capture-pane -p -e (with SGR sequences)
     .keys(*names)               special keys: Tab BTab Escape Enter BSpace C-c C-u Left …
     .screen() -> str            capture-pane -p (visible screen, trailing blanks trimmed)
     .lines() -> [str]
@@ -389,6 +391,19 @@ class Pane:
     def keys(self, *names: str) -> None:
         for name in names:
             self.tmux("send-keys", "-t", self.target, name)
+
+    def paste(self, text: str, bracketed: bool = True) -> None:
+        """Pastes text as a terminal does: tmux load-buffer + paste-buffer (LF sent as CR).
+        With `bracketed`, wrapped in ESC[200~ … ESC[201~ when the application turned on
+        mode 2004 (paste-buffer -p); without it, the bytes arrive unmarked, in one write."""
+        buffer = self.rundir / ("paste-%d" % next(_counter))
+        buffer.write_bytes(text.encode("utf-8"))
+        self.tmux("load-buffer", "-b", "gm-paste", str(buffer))
+        self.tmux("paste-buffer", *(["-p"] if bracketed else []), "-d", "-b", "gm-paste", "-t", self.target)
+
+    def screen_with_attributes(self) -> str:
+        """capture-pane -e: the visible screen with its SGR escape sequences."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", self.target).rstrip("\n")
 
     # -- output
     def screen(self) -> str:

@@ -10,13 +10,6 @@
 #define NCURSES_WIDECHAR 1
 #ifndef _XOPEN_SOURCE_EXTENDED
 #define _XOPEN_SOURCE_EXTENDED 1
-/// Clears the inherited signal mask (a child of a test runner may start with signals blocked,
-/// which would hang resize and termination) and catches SIGHUP, SIGTERM and SIGINT, so the
-/// composer can save the draft and restore the terminal. SIGWINCH is left to ncurses.
-void cnc_install_signal_handlers(void);
-/// The signal caught since the last call, or 0.
-int cnc_take_signal(void);
-
 #endif
 #include <ncursesw/curses.h>
 #include <wchar.h>
@@ -41,8 +34,17 @@ int cnc_columns(void);
 int cnc_has_colors(void);
 
 /// Reads one key with a timeout in milliseconds (-1 waits). Returns 0 for a character (in *ch),
-/// 1 for a function key (KEY_* in *ch), -1 for no key before the timeout.
+/// 1 for a function key (KEY_* in *ch, or one of the CNC_KEY_PASTE_* codes below), -1 for no
+/// key before the timeout.
 int cnc_read_key(int timeout_ms, unsigned int *ch);
+
+/// Bracketed paste (xterm mode 2004): the terminal wraps pasted text in ESC[200~ … ESC[201~,
+/// so a paste can be told from typing and its tabs and newlines are never taken as keys.
+/// cnc_start() turns the mode on and teaches ncurses the two markers as keys with these codes;
+/// cnc_stop() and cnc_suspend() turn it off again (a shell or an editor must not get the
+/// markers), cnc_resume() back on.
+#define CNC_KEY_PASTE_START 0x7E00
+#define CNC_KEY_PASTE_END 0x7E01
 
 /// Colour pair `pair` as (fg, bg); -1 is the terminal's default colour.
 int cnc_init_pair(int pair, int fg, int bg);
