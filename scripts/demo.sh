@@ -93,7 +93,7 @@ for name in ("From", "To", "Cc", "Subject", "Date", "Message-ID"):
 print(f"  Bcc header present: {'Bcc' in msg}")
 for part in msg.walk():
     if part.get_filename():
-        print(f"  attachment: {part.get_filename()} ({part.get_content_type()}, {len(part.get_content())} bytes)")
+        print(f"  attachment: {part.get_filename()} ({part.get_content_type()}, {len(part.get_payload(decode=True))} bytes)")
     elif part.get_content_type() == "text/plain":
         print("  body:")
         for line in part.get_content().splitlines():
