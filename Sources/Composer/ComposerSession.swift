@@ -272,7 +272,7 @@ public final class ComposerSession {
     // MARK: Attachments
 
     /// `a`: the typed path (`~` expanded) is checked as `send` checks it
-    /// (`Delivery.loadAttachments`: a readable regular file within the account's limit) and
+    /// (`Delivery.checkAttachment`: a readable regular file within the account's limit) and
     /// attached, or refused with the reason.
     func attach(_ typed: String) {
         switch check(FileSystem.expandTilde(typed)) {
@@ -309,24 +309,20 @@ public final class ComposerSession {
         var short: String
     }
 
+    /// The checks `send` makes (`Delivery.checkAttachment`), then the real type.
     func check(_ path: String) -> Result<AttachmentItem, AttachProblem> {
-        var problems: [String] = []
-        let loaded = Delivery.loadAttachments([path], account: account, detector: detector, problems: &problems)
-        guard problems.isEmpty, let attachment = loaded.first else {
-            var reason = problems.first ?? "'\(path)' cannot be attached"
-            if reason.hasPrefix("attachment: ") { reason.removeFirst("attachment: ".count) }
-            return .failure(AttachProblem(reason: reason, short: Self.shortReason(reason, path: path)))
+        switch Delivery.checkAttachment(path, account: account) {
+        case .failure(let problem):
+            return .failure(AttachProblem(reason: problem.sentence, short: problem.reason))
+        case .success(let size):
+            do {
+                let type = try detector.contentTypes(ofFiles: [path])[0]
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                return .success(AttachmentItem(path: path, name: name, size: size, contentType: type))
+            } catch {
+                return .failure(AttachProblem(reason: error.message, short: error.message))
+            }
         }
-        return .success(AttachmentItem(path: path, name: attachment.fileName, size: attachment.size ?? 0, contentType: attachment.contentType))
-    }
-
-    /// "attachment: cannot attach '/a/b.pdf': no such file or directory" → "no such file or
-    /// directory" (the row shows the name).
-    static func shortReason(_ reason: String, path: String) -> String {
-        for marker in ["'\(path)': ", "'\(path)' "] {
-            if let end = reason.utf8.indices(of: marker).first { return String(reason[end...]) }
-        }
-        return reason
     }
 
     /// One status line naming every file that could not be attached.

@@ -62,6 +62,17 @@ public struct SpooledMessage: Sendable {
     public var attachmentSHA256: [String] = []
 }
 
+/// Why a file cannot be attached, in the three forms its readers need.
+public struct AttachmentProblem: Error, CustomStringConvertible, Sendable {
+    /// Naming the file: "cannot attach '/a/b.pdf': no such file or directory".
+    public var sentence: String
+    /// For a row that already shows the file: "no such file or directory".
+    public var reason: String
+    let prefix: String
+    /// Among the problems of a whole message (`send`, `bulk`).
+    public var description: String { prefix + sentence }
+}
+
 /// The send path, in steps the CLI and the composer share:
 /// `buildMessage` (parse and check) → `spool` (MIME into a file) → `submit`.
 /// Policy, confirmation and the hold plug in between `buildMessage` and `submit`.
@@ -106,17 +117,12 @@ public enum Delivery {
         var attachments: [Attachment] = []
         let before = problems.count
         for path in paths {
-            do {
-                let size = try FileSystem.regularFileSize(path)
-                if size > account.maxAttachmentBytes {
-                    problems.append(
-                        "attachment '\(path)' is \(formatBytes(size)), over the limit of \(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'")
-                    continue
-                }
+            switch checkAttachment(path, account: account) {
+            case .success(let size):
                 let name = path.split(separator: "/").last.map(String.init) ?? path
                 attachments.append(Attachment(source: path, fileName: name, contentType: "", size: size))
-            } catch {
-                problems.append("attachment: \(error)")
+            case .failure(let problem):
+                problems.append(problem.description)
             }
         }
         if problems.count == before && !attachments.isEmpty {
@@ -128,6 +134,22 @@ public enum Delivery {
             }
         }
         return attachments
+    }
+
+    /// The size of a file that may be attached from `account`: a readable regular file within
+    /// the account's limit; else why not.
+    public static func checkAttachment(_ path: String, account: AccountConfig) -> Result<Int64, AttachmentProblem> {
+        let size: Int64
+        do {
+            size = try FileSystem.regularFileSize(path)
+        } catch {
+            return .failure(AttachmentProblem(sentence: "\(error)", reason: error.reason, prefix: "attachment: "))
+        }
+        guard size <= account.maxAttachmentBytes else {
+            let reason = "is \(formatBytes(size)), over the limit of \(formatBytes(account.maxAttachmentBytes)) for account '\(account.name)'"
+            return .failure(AttachmentProblem(sentence: "attachment '\(path)' \(reason)", reason: reason, prefix: ""))
+        }
+        return .success(size)
     }
 
     /// Writes the sender's copy to a new file in `directory`: the Bcc header, then the

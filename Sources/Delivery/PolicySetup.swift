@@ -124,7 +124,8 @@ struct FileStamp: Equatable, Sendable {
     var exists = false
     var inode: UInt64 = 0
     var size: Int64 = 0
-    var modified: (seconds: Int, nanoseconds: Int) = (0, 0)
+    var modifiedSeconds = 0
+    var modifiedNanoseconds = 0
 
     init(_ path: String) {
         self.path = path
@@ -133,11 +134,8 @@ struct FileStamp: Equatable, Sendable {
         exists = true
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)
-        modified = (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
-    }
-
-    static func == (a: FileStamp, b: FileStamp) -> Bool {
-        a.path == b.path && a.exists == b.exists && a.inode == b.inode && a.size == b.size && a.modified == b.modified
+        modifiedSeconds = Int(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
     }
 }
 

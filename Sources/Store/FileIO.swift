@@ -40,18 +40,19 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
-        let reason: String
+    /// The system's reason alone, without the action and the path ("no such file or directory").
+    public var reason: String {
         switch kind {
-        case .notFound: reason = "no such file or directory"
-        case .permissionDenied: reason = "permission denied"
-        case .isDirectory: reason = "it is a directory"
-        case .notRegularFile: reason = detail ?? "it is not a regular file"
-        case .diskFull: reason = "the disk is full"
-        case .other: reason = String(cString: strerror(errno)).lowercased()
+        case .notFound: return "no such file or directory"
+        case .permissionDenied: return "permission denied"
+        case .isDirectory: return "it is a directory"
+        case .notRegularFile: return detail ?? "it is not a regular file"
+        case .diskFull: return "the disk is full"
+        case .other: return String(cString: strerror(errno)).lowercased()
         }
-        return "cannot \(action) '\(path)': \(reason)"
     }
+
+    public var description: String { "cannot \(action) '\(path)': \(reason)" }
 }
 
 /// A file being written, buffered, as the destination of the MIME writer.
