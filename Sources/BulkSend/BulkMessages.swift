@@ -57,8 +57,7 @@ public enum BulkPreflight {
             return ["the subject or body uses " + used.map { "{{\($0)}}" }.joined(separator: ", ")
                 + ", but bcc mode sends one message to everyone: use --mode individual to fill in fields per recipient"]
         }
-        let columns = Set(list.columns)
-        let unknown = used.filter { !columns.contains($0) }
+        let unknown = orderedUnion(subject.unknownPlaceholders(in: list), body.unknownPlaceholders(in: list))
         if !unknown.isEmpty {
             let names = list.columns.map { "'\($0)'" }.joined(separator: ", ")
             return unknown.map { "the template uses {{\($0)}}, but the recipient file has no column '\($0)' (its columns: \(names))" }

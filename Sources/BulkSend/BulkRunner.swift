@@ -11,6 +11,7 @@
 // what is left waits for `--resume`. A message lost after its data was sent is never resent.
 
 import Bulk
+import Delivery
 import Journal
 import Transport
 
@@ -515,7 +516,7 @@ public final class BulkRunner {
             return (.stop("the server refused the submission: \(error.message)", nil), .failed, error.message)
         default:
             transport.reset()
-            return (.stop(error.message, Self.exitStatus(error)), .failed, error.message)
+            return (.stop(error.message, Delivery.exitStatus(for: error)), .failed, error.message)
         }
     }
 
@@ -549,16 +550,4 @@ public final class BulkRunner {
         let isEnhanced = first.split(separator: ".").count == 3 && first.allSatisfy { $0.isNumber || $0 == "." }
         return !isEnhanced
     }
-
-    /// Like `Delivery.exitStatus`: 77 login denied, 78 configuration, 74 unreadable file, 69 otherwise.
-    static func exitStatus(_ error: TransportError) -> Int32 {
-        if error.isTemporary { return 75 }
-        switch error.kind {
-        case .loginDenied: return 77
-        case .badURL: return 78
-        case .messageUnreadable: return 74
-        default: return 69
-        }
-    }
 }
-

@@ -13,6 +13,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Journal
 import MailCore
 import Outbox
 import Store
@@ -175,9 +176,6 @@ public struct BulkStore: Sendable {
         removeTree(trash)
     }
 
-    /// Every job id, oldest first.
-    public func ids() -> [String] { FileSystem.listDirectory(directory).filter { !$0.hasPrefix(".") } }
-
     // MARK: Locking
 
     /// Claims the job for this process (flock on job.lock), or nil when another process has it.
@@ -268,7 +266,7 @@ public struct BulkSpoolWriter {
                 display: mailbox.formatted, line: line))
         }
         index.messages.append(BulkMessageEntry(offset: offset, size: counting.count,
-                                               messageID: JournalID.bare(stamp.messageID),
+                                               messageID: JournalNames.messageID(stamp.messageID),
                                                recipients: first..<index.recipients.count))
     }
 }
@@ -280,14 +278,5 @@ struct CountingSink: ByteSink {
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         try sink.write(bytes)
         count += Int64(bytes.count)
-    }
-}
-
-enum JournalID {
-    /// A Message-ID without its angle brackets.
-    static func bare(_ id: String) -> String {
-        var text = Substring(id)
-        if text.first == "<" && text.last == ">" && text.count >= 2 { text = text.dropFirst().dropLast() }
-        return String(text)
     }
 }

@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Store
 import Transport
 
 /// What a bulk run needs from the SMTP server: submit on the open connection (opening one when
@@ -43,11 +44,7 @@ public protocol BulkClock {
 
 public struct SystemBulkClock: BulkClock {
     public init() {}
-    public func monotonic() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
+    public func monotonic() -> Double { MonotonicClock.now() }
     public func wall() -> Int64 { Int64(time(nil)) }
     public func sleep(_ seconds: Double) {
         guard seconds > 0 else { return }

@@ -48,9 +48,7 @@ extension ComposerSession {
         let now = Dispatcher.wallClock()
         // Messages confirmed together (one to each recipient) are held together, for the hold
         // the screen showed: `u` then takes every one of them back.
-        let classifier = policy.classifier(sender: messages.first?.from ?? account.from)
-        let external = messages.contains { $0.envelope.recipients.contains { !classifier.isInternal($0.mailbox) } }
-        let holdSeconds = policy.holdSeconds(hasExternalRecipients: external)
+        let holdSeconds = screen.holdSeconds
         for message in messages {
             do throws(DeliveryError) {
                 let id = try dispatcher.freeze(

@@ -413,7 +413,6 @@ public final class ComposerSession {
             }
             // One message each: every recipient is the To of its own message.
             let recipients = message.envelope.recipients.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) }
-            let external = recipients.contains { !classifier.isInternal($0.0) }
             var screen = ConfirmModel(
                 from: message.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
                 companies: companies,
@@ -422,7 +421,7 @@ public final class ComposerSession {
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                         preview: $0.previewLines(limit: 4))
                 },
-                findings: decision.findings, holdSeconds: policy.holdSeconds(hasExternalRecipients: external), mode: mode)
+                findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
             if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
             confirm = screen
             reviewed = message

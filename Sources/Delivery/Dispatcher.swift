@@ -210,9 +210,9 @@ public final class Dispatcher {
         }
         owned[id] = Owned(machine: machine, record: record, lock: lock)
         do {
-            try journal.recordMessage(journalMessage(record, findings: confirmation.findings), at: Int64(now.seconds))
-            try journal.recordEvent(messageID: record.messageID, .held, at: Int64(now.seconds),
-                                    detail: "hold \(holdSeconds) s; outbox \(id)")
+            // The message and its hold in one transaction: one fsync, and never one without the other.
+            try journal.recordMessages([journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
+                                       then: .held, detail: "hold \(holdSeconds) s; outbox \(id)")
         } catch {
             // The record is the condition for sending: take the message back out.
             owned[id] = nil
@@ -533,9 +533,6 @@ public final class Dispatcher {
         return reports
     }
 
-    /// The next instant something is due (a hold ending, a retry), for a loop's sleep.
-    public var nextDeadline: Instant? { owned.values.compactMap(\.machine.state.deadline).min() }
-
     // MARK: Performing actions
 
     /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
@@ -603,7 +600,7 @@ public final class Dispatcher {
     /// send already made one), and the entry leaves the outbox.
     private func keepSentCopy(_ id: String) {
         let folder = SentFolder(directory: paths.sentDirectory)
-        if FileSystem.exists("\(paths.sentDirectory)/cur/\(id):2,S") {
+        if FileSystem.exists(folder.path(named: id)) {
             removeEntry(id)
             return
         }
@@ -629,7 +626,7 @@ public final class Dispatcher {
         guard let entry = owned[id] else { return nil }
         let record = entry.record
         let request = SubmissionRequest(
-            mailFrom: record.mailFrom, recipients: recipients, messagePath: "\(outbox.directory)/\(id)/message.eml",
+            mailFrom: record.mailFrom, recipients: recipients, messagePath: outbox.messagePath(id: id),
             messageOffset: record.messageOffset, messageSize: record.messageSize)
         var lines: [String] = []
         let event: SendEvent
@@ -717,13 +714,13 @@ public final class Dispatcher {
     /// Some recipients have the message: the sender's copy goes to the sent folder now (copied;
     /// the outbox keeps its file to retry the refused).
     private func keepPartialCopy(_ id: String) {
-        let target = "\(paths.sentDirectory)/cur/\(id):2,S"
-        guard !FileSystem.exists(target) else { return }
-        let temporary = "\(paths.dataDirectory)/spool/\(id).partial"
+        let folder = SentFolder(directory: paths.sentDirectory)
+        guard !FileSystem.exists(folder.path(named: id)) else { return }
+        let temporary = "\(paths.spoolDirectory)/\(id).partial"
         do {
             try FileSystem.makeDirectories(paths.spoolDirectory)
-            try FileSystem.copy("\(outbox.directory)/\(id)/message.eml", to: temporary)
-            try SentFolder(directory: paths.sentDirectory).store(temporary, name: id)
+            try FileSystem.copy(outbox.messagePath(id: id), to: temporary)
+            try folder.store(temporary, name: id)
         } catch {
             FileSystem.remove(temporary)
             owned[id]?.reason = "partly sent, but the sent copy could not be kept: \(error)"

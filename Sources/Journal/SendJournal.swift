@@ -135,54 +135,7 @@ public final class SendJournal {
     /// Records a confirmed message: its recipients, attachments and findings, and a `confirmed`
     /// event at `at`. A Message-ID can be recorded once (`.duplicateMessage` the second time).
     public func recordMessage(_ message: JournalMessage, at: Int64) throws(JournalError) {
-        let id = JournalNames.messageID(message.messageID)
-        let action = "record the message <\(id)>"
-        guard !id.isEmpty else { throw JournalError(.other, path: path, "cannot record a message without a Message-ID") }
-        try database.transaction(action) { () throws(JournalError) in
-            do throws(JournalError) {
-                try database.run("""
-                    INSERT INTO messages (message_id, confirmed_at, account, from_address, subject)
-                    VALUES (?, ?, ?, ?, ?)
-                    """, [.text(id), .integer(at), .text(message.account), .text(message.from), .text(message.subject)], action)
-            } catch where error.kind == .duplicateMessage {
-                throw JournalError(.duplicateMessage, path: path, "cannot \(action): it is already in the journal", code: error.code)
-            }
-            let row = database.lastInsertRowID
-            try database.withStatement("""
-                INSERT INTO recipients (message_row, position, field, address, address_key, display_name, domain, domain_ascii)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, action) { (statement: borrowing SQLiteStatement) throws(JournalError) in
-                for (position, recipient) in message.recipients.enumerated() {
-                    try statement.bind([.integer(row), .integer(Int64(position)), .text(recipient.field.rawValue),
-                                        .text(recipient.address), .text(recipient.addressKey), .optional(recipient.displayName),
-                                        .text(recipient.domain), .text(recipient.asciiDomain)])
-                    while try statement.step() {}
-                }
-            }
-            try database.withStatement("""
-                INSERT INTO attachments (message_row, position, name, size, sha256, content_type)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, action) { (statement: borrowing SQLiteStatement) throws(JournalError) in
-                for (position, attachment) in message.attachments.enumerated() {
-                    try statement.bind([.integer(row), .integer(Int64(position)), .text(attachment.name),
-                                        .integer(attachment.size), .text(attachment.sha256.lowercased()),
-                                        .text(attachment.contentType)])
-                    while try statement.step() {}
-                }
-            }
-            try database.withStatement("""
-                INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, action) { (statement: borrowing SQLiteStatement) throws(JournalError) in
-                for (position, finding) in message.findings.enumerated() {
-                    try statement.bind([.integer(row), .integer(Int64(position)), .text(finding.ruleID),
-                                        .text(finding.severity), .text(finding.message), .bool(finding.accepted),
-                                        .optional(finding.acceptedBy)])
-                    while try statement.step() {}
-                }
-            }
-            try insertEvent(row: row, .confirmed, at: at, detail: nil, action: action)
-        }
+        try recordMessages([message], at: at)
     }
 
     /// Records what happened to a recorded message (held, undone, submitting, sent, …).

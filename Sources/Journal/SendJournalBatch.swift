@@ -98,7 +98,8 @@ extension SendJournal {
                         while try insertMessage.step() {}
                     } catch where error.kind == .duplicateMessage {
                         throw JournalError(.duplicateMessage, path: path,
-                                           "cannot \(action): <\(id)> is already in the journal", code: error.code)
+                                           messages.count == 1 ? "cannot \(action): it is already in the journal"
+                                               : "cannot \(action): <\(id)> is already in the journal", code: error.code)
                     }
                     let row = database.lastInsertRowID
                     for (position, recipient) in message.recipients.enumerated() {

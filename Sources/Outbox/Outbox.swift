@@ -45,6 +45,8 @@ public struct Outbox: Sendable {
 
     /// The folder of entry `id` (whether or not it exists).
     public func entryDirectory(id: String) -> String { directory + "/" + id }
+    /// The frozen message of an entry (see `OutboxEntry.messagePath`).
+    public func messagePath(id: String) -> String { entryDirectory(id: id) + "/" + Self.messageName }
 
     // MARK: Ids
 

@@ -154,7 +154,7 @@ public enum PolicyEngine {
         findings.sort { a, b in
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
         }
-        let external = input.allRecipients.contains { context.isExternal($0) }
+        let external = !context.externalRecipients.isEmpty
         return PolicyDecision(findings: findings.map(\.finding), hasExternalRecipients: external,
                               holdSeconds: config.holdSeconds(hasExternalRecipients: external))
     }

@@ -12,11 +12,14 @@ public struct SentFolder: Sendable {
         self.directory = directory
     }
 
+    /// Where the copy stored under `name` is (a Maildir file marked seen).
+    public func path(named name: String) -> String { "\(directory)/cur/\(name):2,S" }
+
     /// Moves a finished copy (the spool file: Bcc header, then the transmitted bytes) into the
     /// folder: a rename, so nothing is copied; across file systems, a copy then the removal.
     public func store(_ path: String, name: String) throws(FileError) {
         for sub in ["tmp", "new", "cur"] { try FileSystem.makeDirectories("\(directory)/\(sub)") }
-        let target = "\(directory)/cur/\(name):2,S"
+        let target = self.path(named: name)
         do {
             try FileSystem.rename(path, to: target)
         } catch where error.errno == EXDEV {

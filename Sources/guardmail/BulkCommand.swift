@@ -16,7 +16,6 @@ import Glibc
 #endif
 
 /// Set by SIGINT while `bulk` holds or sends a job.
-nonisolated(unsafe) private var bulkInterrupted: sig_atomic_t = 0
 
 struct BulkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -198,8 +197,7 @@ struct BulkCommand: ParsableCommand {
                              addressBook: book),
             config: policy)
         let classifier = policy.classifier(sender: account.from)
-        let external = mailboxes.contains { !classifier.isInternal($0) }
-        let hold = policy.holdSeconds(hasExternalRecipients: external)
+        let hold = decision.holdSeconds
         let rateLimit = try rate.map(Self.parseRate)
         let batch = batchSize ?? 100
         var accepted = Set(accept)
@@ -258,16 +256,7 @@ struct BulkCommand: ParsableCommand {
             // What the sender ticked is what was accepted.
             accepted.formUnion(confirmed.findings.indices.filter { confirmed.isAccepted($0) }.map { confirmed.findings[$0].ruleID })
         }
-        if let block = decision.findings.first(where: { $0.severity == .block }) {
-            report("blocked by \(block.ruleID); nothing was sent")
-            throw ExitCode(Exit.policy)
-        }
-        let open = Set(decision.findings.filter { $0.severity == .confirm && !accepted.contains($0.ruleID) }.map(\.ruleID)).sorted()
-        if !open.isEmpty {
-            report("needs confirmation; nothing was sent. After checking the summary above, run again with "
-                + open.map { "--accept \($0)" }.joined(separator: " "))
-            throw ExitCode(Exit.policy)
-        }
+        try PolicyReport.enforce(decision, accepted: accepted, checked: "the summary above", composerFixes: false)
 
         // The server settings (and the password command) before anything is frozen.
         let server: SMTPServer
@@ -357,33 +346,20 @@ struct BulkCommand: ParsableCommand {
     /// The countdown on standard error; false when Ctrl-C cancelled it.
     private func holdCountdown(id: String, seconds: Int) -> Bool {
         guard seconds > 0 else { return true }
-        let terminal = isatty(2) == 1
         // The handler stays installed after the hold: a Ctrl-C between the end of the hold and the
         // first submission stops the run cleanly (send() installs it again) instead of killing it.
-        bulkInterrupted = 0
-        _ = signal(SIGINT) { _ in bulkInterrupted = 1 }
+        catchInterrupt()
         Console.error("guardmail: bulk job \(id) held: sending starts in \(seconds) s. Ctrl-C cancels.\n")
         let releaseAt = Dispatcher.wallClock().seconds + Double(seconds)
-        var lastShown = -1
-        while true {
-            if bulkInterrupted != 0 {
-                if terminal { Console.error("\r\u{1B}[K") }
-                return false
-            }
+        var line = CountdownLine()
+        defer { line.clear() }
+        while interruptRequested == 0 {
             let left = Int((releaseAt - Dispatcher.wallClock().seconds).rounded(.up))
-            if left <= 0 { break }
-            if left != lastShown {
-                lastShown = left
-                if terminal {
-                    Console.error("\rsending in \(left) s (Ctrl-C cancels)\u{1B}[K")
-                } else if left % 10 == 0 || left <= 3 {
-                    Console.error("guardmail: sending in \(left) s\n")
-                }
-            }
+            if left <= 0 { return true }
+            line.show(left)
             usleep(100_000)
         }
-        if terminal { Console.error("\r\u{1B}[K") }
-        return true
+        return false
     }
 
     // MARK: Sending (new job or resume)
@@ -406,8 +382,8 @@ struct BulkCommand: ParsableCommand {
         let runner = BulkRunner(job: job, journal: journal, transport: transport, log: log, runID: runID, options: options)
         let display = BulkProgressDisplay(terminal: isatty(2) == 1)
         runner.onProgress = { display.update($0) }
-        let previous = signal(SIGINT) { _ in bulkInterrupted = 1 }
-        runner.shouldStop = { bulkInterrupted != 0 }
+        let previous = catchInterrupt(reset: false)
+        runner.shouldStop = { interruptRequested != 0 }
         let result = runner.run(status: status)
         signal(SIGINT, previous)
         transport.reset()

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Delivery
 import GuardTOML
 import Inspect
@@ -40,6 +41,25 @@ enum PolicyReport {
         }
         out += decision.findings.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
         return out
+    }
+
+    /// The gate of the commands without a confirmation screen (`send`, `bulk --no-screen`): a
+    /// block always stops them; confirm findings stop them until each is accepted by id. `checked`
+    /// says what the user should have read ("the findings above"); `composerFixes` adds the fixes
+    /// the composer would offer for a block.
+    static func enforce(_ decision: PolicyDecision, accepted: Set<String>, checked: String, composerFixes: Bool) throws {
+        if let block = decision.findings.first(where: { $0.severity == .block }) {
+            let fixes = composerFixes && !block.fixes.isEmpty
+                ? " (in the composer: \(block.fixes.map(\.rawValue).joined(separator: " or ")))" : ""
+            report("blocked by \(block.ruleID); nothing was sent\(fixes)")
+            throw ExitCode(Exit.policy)
+        }
+        let open = Set(decision.findings.filter { $0.severity == .confirm && !accepted.contains($0.ruleID) }.map(\.ruleID)).sorted()
+        if !open.isEmpty {
+            report("needs confirmation; nothing was sent. After checking \(checked), run again with "
+                + open.map { "--accept \($0)" }.joined(separator: " "))
+            throw ExitCode(Exit.policy)
+        }
     }
 
     /// A JSON string literal: GuardTOML's basic-string escaping is also valid JSON (RFC 8259).

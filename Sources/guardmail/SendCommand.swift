@@ -75,7 +75,7 @@ struct Send: ParsableCommand {
         do {
             let input = try readInput()
             let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
-            let (findings, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
+            let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
@@ -90,13 +90,11 @@ struct Send: ParsableCommand {
             // The password command and the server settings are checked before anything is frozen:
             // a configuration mistake should not leave a message in the outbox.
             try dispatcher.prepare(account: account)
-            let classifier = policy.classifier(sender: outgoing.from)
-            let external = outgoing.envelope.recipients.contains { !classifier.isInternal($0.mailbox) }
-            let hold = policy.holdSeconds(hasExternalRecipients: external)
+            let hold = decision.holdSeconds
             let confirmation = ConfirmationRecord(
                 confirmedBy: Delivery.confirmer(), via: "send",
                 tickedRecipients: [], tickedAttachments: [],
-                findings: findings.map {
+                findings: decision.findings.map {
                     OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message,
                                   accepted: $0.severity == .confirm)
                 },
@@ -135,7 +133,7 @@ struct Send: ParsableCommand {
 
     /// The same policy as the confirmation screen: blocks stop the send; findings that need
     /// confirmation stop it unless accepted with --accept. Findings go to standard error.
-    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> ([Finding], [Inspection]) {
+    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> (PolicyDecision, [Inspection]) {
         let inspections: [Inspection]
         do {
             // The types came from file(1) while building the message. The SHA-256 for the outbox and
@@ -153,20 +151,9 @@ struct Send: ParsableCommand {
             PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
             config: policy)
         for finding in decision.findings { report(PolicyReport.line(finding)) }
-        if dryRun { return (decision.findings, inspections) }
-        if let block = decision.findings.first(where: { $0.severity == .block }) {
-            let fixes = block.fixes.isEmpty ? "" : " (in the composer: \(block.fixes.map(\.rawValue).joined(separator: " or ")))"
-            report("blocked by \(block.ruleID); nothing was sent\(fixes)")
-            throw ExitCode(Exit.policy)
-        }
-        let accepted = Set(accept)
-        let open = Set(decision.findings.filter { $0.severity == .confirm && !accepted.contains($0.ruleID) }.map(\.ruleID)).sorted()
-        if !open.isEmpty {
-            report("needs confirmation; nothing was sent. After checking the findings above, run again with "
-                + open.map { "--accept \($0)" }.joined(separator: " "))
-            throw ExitCode(Exit.policy)
-        }
-        return (decision.findings, inspections)
+        if dryRun { return (decision, inspections) }
+        try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
+        return (decision, inspections)
     }
 
     private func readInput() throws(DeliveryError) -> DraftInput {

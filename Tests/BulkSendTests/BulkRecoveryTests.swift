@@ -3,6 +3,7 @@ import Testing
 import Bulk
 import Journal
 import MailCore
+import Store
 import Transport
 @testable import BulkSend
 
@@ -160,7 +161,7 @@ struct BulkStoreTests {
         #expect(loaded.record == job.record)
         #expect(loaded.index == job.index)
         #expect(loaded.index.recipients[1].display.contains("Tab\there"))
-        #expect(store.ids() == [job.id])
+        #expect(FileSystem.listDirectory(store.directory).filter { !$0.hasPrefix(".") } == [job.id])
         // A spool file of the wrong size is reported, not sent.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: job.spoolPath))
         try handle.truncate(atOffset: 10)
