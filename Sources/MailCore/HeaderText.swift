@@ -58,6 +58,14 @@ public enum HeaderText {
     }
 }
 
+/// A message whose header text holds a line break: `MIMEWriter` refuses to write it.
+public struct HeaderTextError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One sentence per value (see `OutgoingMessage.headerTextProblems`).
+    public let problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String { problems.joined(separator: "\n") }
+}
+
 extension OutgoingMessage {
     /// Every line break in the text that becomes header values — the subject, and the display
     /// name of every mailbox and group in From, To, Cc and Bcc — as sentences for the user.
