@@ -139,15 +139,17 @@ public final class FileSource: ByteSource {
     public let path: String
     private var fd: Int32
 
-    public init(path: String) throws(FileError) {
+    /// `action` words the errors: "cannot attach '/a/b': it is a directory" for an attachment,
+    /// "cannot read '/a/b': …" for a file read whole (a body, a config).
+    public init(path: String, action: String = "read") throws(FileError) {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(action: "open", path: path, errno: errno) }
+        guard fd >= 0 else { throw FileError(action: action, path: path, errno: errno) }
         var info = stat()
         if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
             _ = Glibc.close(fd)
             fd = -1
-            throw FileError(action: "attach", path: path, errno: EISDIR)
+            throw FileError(action: action, path: path, errno: EISDIR)
         }
     }
 
@@ -178,7 +180,7 @@ public final class FileSource: ByteSource {
 public struct FileAttachmentOpener: AttachmentOpener {
     public init() {}
     public func open(_ attachment: Attachment) throws -> any ByteSource {
-        try FileSource(path: attachment.source)
+        try FileSource(path: attachment.source, action: "attach")
     }
 }
 

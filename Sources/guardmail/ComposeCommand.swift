@@ -37,14 +37,9 @@ struct Compose: ParsableCommand {
         var body = ""
         if let bodyFile = message.bodyFile {
             do {
-                guard let text = try FileSystem.readUTF8(bodyFile) else {
-                    report("the body file '\(bodyFile)' is not UTF-8 text")
-                    throw ExitCode(Exit.data)
-                }
-                body = text
-            } catch let error as FileError {
-                report("body: \(error)")
-                throw ExitCode(Exit.data)
+                body = try readBodyFile(bodyFile, standardInput: false)
+            } catch {
+                throw fail(error)
             }
         }
         let initial = DraftInput(
