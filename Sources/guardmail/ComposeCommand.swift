@@ -99,15 +99,17 @@ struct Compose: ParsableCommand {
     }
 }
 
-/// The config file; every failure is a ConfigError naming the file.
+/// The config file; every failure is a ConfigError naming the file. A config others can write
+/// is refused (its password_command is run by the shell): see `FileTrust`.
 func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
     let text: String?
     do {
-        text = try FileSystem.readUTF8(path)
+        text = try FileSystem.readTrustedUTF8(path)
     } catch {
         if error.kind == .notFound {
             throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
         }
+        if error.kind == .untrusted { throw ConfigError("refusing the config file: \(error)") }
         throw ConfigError("cannot read the config: \(error)")
     }
     guard let text else { throw ConfigError("'\(path)' is not UTF-8 text") }
