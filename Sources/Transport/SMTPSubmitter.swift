@@ -20,6 +20,10 @@ public final class SMTPSubmitter {
     private var handle: UnsafeMutableRawPointer?
     /// The multi handle that drives `handle` and keeps its connection between submissions.
     private var multi: UnsafeMutableRawPointer?
+    /// The socket of the connection kept open after the last submission (libcurl's
+    /// CURLINFO_ACTIVESOCKET once a transfer has ended), -1 when none: a submission that reuses
+    /// the connection gets no sockopt callback and must still be able to cut it.
+    private var keptSocket: Int32 = -1
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -79,6 +83,7 @@ public final class SMTPSubmitter {
         let session = Session(
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
             limit: request.messageSize, timeouts: server.timeouts)
+        session.reusedSocket = keptSocket
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -134,11 +139,17 @@ public final class SMTPSubmitter {
             return CURLE_FAILED_INIT
         }
         defer { curl_multi_remove_handle(multi, handle) }
+        keptSocket = -1
         var code = CURLE_OK
         var multiCode = CURLM_OK
         while true {
             let step = ccurl_multi_step(multi, handle, 200, &code, &multiCode)
-            if step == 0 { return code }
+            if step == 0 {
+                // Only while the handle is still in the multi handle does libcurl say which
+                // connection it used.
+                keptSocket = code == CURLE_OK ? ccurl_active_socket(handle) : -1
+                return code
+            }
             if step < 0 {
                 session.abortReason = TransportError(.other, "libcurl failed while sending: \(String(cString: curl_multi_strerror(multiCode)))")
                 return code
@@ -355,16 +366,18 @@ final class Session {
         return nil
     }
 
-    /// The easy handle while its transfer runs (for `cutConnection`).
+    /// The easy handle while its transfer runs.
     var handle: UnsafeMutableRawPointer?
+    /// The socket of the connection this transfer reuses (from the submission before), or -1.
+    var reusedSocket: Int32 = -1
 
     /// Shuts the connection's socket down: libcurl then closes it without sending QUIT and
     /// waiting for an answer a silent server will not give.
     func cutConnection() {
-        // `socket` when this transfer opened the connection; on a reused one, libcurl knows the
-        // socket of the last transfer (CURLINFO_ACTIVESOCKET is only set once one has ended).
-        var fd = socket
-        if fd < 0, let handle { fd = ccurl_active_socket(handle) }
+        // `socket` when this transfer opened the connection; on a reused one, the socket the
+        // submitter noted when the transfer before ended (CURLINFO_ACTIVESOCKET is not set
+        // while a transfer runs).
+        let fd = socket >= 0 ? socket : reusedSocket
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
