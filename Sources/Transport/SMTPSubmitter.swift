@@ -50,12 +50,22 @@ public final class SMTPSubmitter {
 
     /// Closes the connection (sending QUIT when one is open). Safe to call twice.
     public func close() {
-        // The multi handle owns the open connection: cleaning it up sends QUIT.
+        // The multi handle owns the open connection: cleaning it up sends QUIT and waits for the
+        // answer with the response timeout of the handle added last (libcurl copies it to the
+        // handle that closes connections). A server that does not answer QUIT holds nobody up
+        // for long: 5 s at most (the message was sent, or the submission already failed).
+        if let multi, let handle {
+            _ = ccurl_set_server_response_timeout(handle, min(server.timeouts.reply, Self.quitTimeout))
+            if curl_multi_add_handle(multi, handle) == CURLM_OK { curl_multi_remove_handle(multi, handle) }
+        }
         if let multi { curl_multi_cleanup(multi) }
         multi = nil
         if let handle { curl_easy_cleanup(handle) }
         handle = nil
     }
+
+    /// The longest wait for the answer to QUIT when the connection is closed.
+    public static let quitTimeout = 5.0
 
     /// libcurl's version, for `--version` and benchmark tables.
     public static var curlVersion: String { String(cString: ccurl_version()) }

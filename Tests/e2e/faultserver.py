@@ -32,7 +32,7 @@ after_dot       mode="drop"|        the whole message arrived (delivered, counte
                                     and garbage last until the client leaves or
                                     `silence_limit` s
 slow            step="dot",         the reply at `step` (greeting, ehlo, starttls, auth,
-                delay=2.0           mail, rcpt, data, dot) comes `delay` s late
+                delay=2.0           mail, rcpt, data, dot, quit) comes `delay` s late
 silent          step="mail"         no reply at `step` at all (as after_dot silence, at
                                     an earlier step); bounded by `silence_limit`
 bad_cert        cert="untrusted"|   STARTTLS with a certificate the client's CA did not
@@ -119,7 +119,7 @@ FAULTS: Dict[str, Dict[str, Any]] = {
     "starttls_fail": {"mode": "reply"},
     "no_auth": {},
 }
-STEPS = ("greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot")
+STEPS = ("greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot", "quit")
 # Faults that count connections (not MAIL commands) for `at` / `times`.
 CONNECTION_FAULTS = {"refuse", "greeting", "bad_cert", "starttls_fail", "no_auth"}
 GARBAGE = b"HELLO?? this line is not an SMTP reply\r\n"
@@ -485,7 +485,7 @@ class _Connection:
             with srv._lock:
                 srv.commands.append((self.cid, text if verb != "AUTH" else "AUTH " + arg.split(" ")[0]))
             if verb == "QUIT":
-                self.send(b"221 2.0.0 Bye\r\n")
+                self.reply("221 2.0.0 Bye", "quit")
                 return
             if self.greeted_5xx:
                 self.send(b"503 5.5.1 No service here, only QUIT\r\n")
