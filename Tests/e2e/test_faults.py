@@ -532,3 +532,17 @@ def test_kill_9_during_the_hold_journal_converges_to_interrupted(guardmail, conf
     run(guardmail, ["outbox", "list"])
     assert journal_events(guardmail)[key].count("interrupted") == 1
     assert server.copies() == {}, server.summary()
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("reply=abc", "GUARDMAIL_SMTP_TIMEOUTS: the timeout 'reply' in 'reply=abc' must be a number of seconds above 0 up to 86400, not 'abc'"),
+    ("patience=3", "unknown timeout 'patience' in 'patience=3'"),
+])
+def test_bad_timeout_setting_is_refused_before_anything_is_frozen(guardmail, config_for, fault_server, tmp_path,
+                                                                   value, expected):
+    server = fault_server("none")
+    r = guardmail(send_args(to=SEND_RCPTS, body_file=make_body(tmp_path)), config=config_text(config_for, server),
+                  env={"GUARDMAIL_POLICY": NO_ORG_POLICY, "GUARDMAIL_SMTP_TIMEOUTS": value}, timeout=RUN_TIMEOUT)
+    assert r.code == 78, r.describe()
+    assert expected in r.stderr, r.describe()
+    assert outbox_states(guardmail) == {} and server.messages == [] and server.connections == 0
