@@ -704,8 +704,8 @@ public final class Dispatcher {
             var machine = entry.machine
             let actions = try! machine.handle(.markFailed(reason: reason))
             owned[id]?.machine = machine
-            owned[id]?.reason = reason
-            perform(actions, id: id, now: now, detail: reason)
+            perform(actions, id: id, now: now, detail: reason)  // records "interrupted" where it still can
+            owned[id]?.reason = reason  // the cause, not a later failure to write the new state
             var lines = ["not sent: \(reason)",
                          "kept in the outbox as \(id): `guardmail outbox release \(id)` sends it once this is fixed"]
             lines += takeJournalWarnings()

@@ -166,7 +166,7 @@ public final class SMTPSubmitter {
             }
             // The progress callback checks the same deadlines while libcurl blocks (the wait
             // for the final reply); this catches the waits between steps (MAIL, RCPT, DATA).
-            if session.abortReason == nil, let overdue = session.overdue(now: Session.monotonicNow()) {
+            if session.abortReason == nil, let overdue = session.overdue(now: session.now()) {
                 session.abortReason = overdue
                 session.cutConnection()
                 return CURLE_OPERATION_TIMEDOUT
