@@ -8,6 +8,11 @@ Fixtures
   pki            (session) smtpserver.PKI: test CA, untrusted CA, server certs
   smtp_server    factory: smtp_server(**SMTPServer options) -> started SMTPServer
                  on 127.0.0.1:<free port>; every server is stopped after the test
+  fault_server   factory: fault_server(fault="none", **params) -> started
+                 faultserver.FaultServer (raw-socket server that misbehaves on purpose;
+                 the faults are listed in faultserver.py), recording to
+                 <tmp>/faultserver-N.json; settled after every guardmail run, stopped
+                 after the test
   config_for     config_for(server, **overrides) -> config.toml text for account "test"
   guardmail      runner: guardmail(args, config=None, input=None, timeout=60, env=None)
                  -> Result(code, stdout, stderr); also .home, .config_path, .tmp
@@ -25,6 +30,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import faultserver  # noqa: E402
 import smtpserver  # noqa: E402
 
 # guardmail refuses a config, organisation policy, address book or theme that others can write
@@ -89,6 +95,24 @@ def smtp_server(pki):
     factory = ServerFactory(pki)
     yield factory
     factory.stop_all()
+
+
+@pytest.fixture
+def fault_server(pki, smtp_server, tmp_path):
+    """fault_server(fault="none", **params) -> a started FaultServer.  It joins the
+    smtp_server factory's list, so guardmail runs wait for it to settle and it is stopped
+    with the others."""
+    count = [0]
+
+    def make(fault: str = "none", **params) -> faultserver.FaultServer:
+        count[0] += 1
+        server = faultserver.FaultServer(
+            pki, fault, record=tmp_path / ("faultserver-%d.json" % count[0]), **params)
+        server.start()
+        smtp_server.servers.append(server)
+        return server
+
+    return make
 
 
 # --------------------------------------------------------------------------
