@@ -43,8 +43,15 @@ public final class SMTPSubmitter {
     /// Sends the message at `request.messagePath` to every envelope recipient. Recipients the
     /// server refuses do not stop the others; the result lists each one with the server's reply.
     /// Throws when nothing was delivered.
+    ///
+    /// `proceed` lets the caller stop the submission (from another thread, through state of its
+    /// own): it is asked while the dialogue runs (about once a second, and as data goes out) and
+    /// once more just before the end of the message. Answering false stops the transfer there:
+    /// stopped before `.endOfMessage`, the final dot is never sent and the server can deliver
+    /// nothing. The error then says "stopped".
     public func submit(
-        _ request: SubmissionRequest, progress: ((_ sent: Int64, _ total: Int64) -> Void)? = nil
+        _ request: SubmissionRequest, progress: ((_ sent: Int64, _ total: Int64) -> Void)? = nil,
+        proceed: ((SubmissionCheckpoint) -> Bool)? = nil
     ) throws(TransportError) -> SubmissionResult {
         guard let handle else { preconditionFailure("submit after close") }
         let fd = open(request.messagePath, O_RDONLY | O_CLOEXEC)
@@ -63,6 +70,7 @@ public final class SMTPSubmitter {
         let session = Session(
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
             limit: request.messageSize)
+        session.proceed = proceed
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -221,6 +229,10 @@ final class Session {
     /// The message's size: reading stops there even if the file goes on.
     let limit: Int64
     var abortReason: TransportError?
+    /// Asked whether to go on (see `SMTPSubmitter.submit`).
+    var proceed: ((SubmissionCheckpoint) -> Bool)?
+    /// The end of the message was reported to curl: the final dot may be on its way.
+    var messageEnded = false
 
     // The dialogue as seen by the debug callback.
     private var incoming: [UInt8] = []
@@ -354,6 +366,16 @@ final class Session {
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
+    static let stopped = TransportError(
+        .stopped, "the submission was stopped by guardmail before the end of the message, so the server cannot deliver it")
+
+    static let stoppedAfterEnd: TransportError = {
+        var error = TransportError(
+            .stopped, "the submission was stopped by guardmail after the whole message was handed over, so the server may have it")
+        error.afterData = true
+        return error
+    }()
+
     static let authNotOffered = TransportError(
         .authNotOffered,
         "the server does not offer AUTH although a user name is configured, so nothing was sent: "
@@ -373,7 +395,20 @@ private let readCallback: ccurl_read_callback = { buffer, size, count, userdata 
         session.abortReason = Session.authNotOffered
         return ccurl_readfunc_abort()
     }
+    if let proceed = session.proceed, !proceed(.running) {
+        session.abortReason = Session.stopped
+        return ccurl_readfunc_abort()
+    }
     let n = session.readMessage(into: UnsafeMutableRawPointer(buffer!), capacity: size * count)
+    if n >= 0 && !session.messageEnded && (n == 0 || session.bytesRead >= session.limit) {
+        // The last chance to stop without the final dot: curl knows the size, so once it has the
+        // last bytes it sends them and the dot without asking again.
+        if let proceed = session.proceed, !proceed(.endOfMessage) {
+            session.abortReason = Session.stopped
+            return ccurl_readfunc_abort()
+        }
+        session.messageEnded = true
+    }
     return n >= 0 ? n : ccurl_readfunc_abort()
 }
 
@@ -400,5 +435,9 @@ private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, upload
     guard let userdata else { return 0 }
     let session = Unmanaged<Session>.fromOpaque(userdata).takeUnretainedValue()
     session.progress?(Int64(uploadNow), Int64(uploadTotal))
+    if let proceed = session.proceed, !proceed(session.messageEnded ? .endOfMessage : .running) {
+        if session.abortReason == nil { session.abortReason = session.messageEnded ? Session.stoppedAfterEnd : Session.stopped }
+        return 1  // non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK
+    }
     return 0
 }
