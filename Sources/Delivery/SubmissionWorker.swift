@@ -15,6 +15,9 @@
 //
 // The mailbox is the only state the two threads share, behind one lock.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import Config
 import Dispatch
 import Synchronization
@@ -259,6 +262,14 @@ public final class SubmissionWorker: Sendable {
     }
 
     private static func run(mailbox: SubmissionMailbox, wake: DispatchSemaphore, clock: @Sendable () -> Instant) {
+        // The composer's signals (Ctrl-C from another process, SIGTERM, SIGHUP, a resize) are
+        // for the UI thread, which polls for them; here they would only interrupt the dialogue.
+        var blocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&blocked)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGPIPE] { sigaddset(&blocked, number) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         // This thread's own: libcurl handles are used by one thread only.
         var submitters: [String: SMTPSubmitter] = [:]
         while true {
