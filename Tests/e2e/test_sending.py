@@ -38,18 +38,20 @@ WITHHELD = 300.0  # s: longer than any test; the test ends the wait with answer_
 
 @pytest.fixture
 def sending_home(tmp_path, fault_server, config_for):
-    """make(step) -> (ComposerHome, FaultServer): the server withholds its reply at `step`
-    (faultserver's `slow` fault) until the test calls answer_now(); the hold is 0 s."""
+    """make(fault="slow", step=…) -> (ComposerHome, FaultServer). With the `slow` fault the
+    server withholds its reply at `step` until the test calls answer_now(); `after_dot` with
+    mode="silence" never answers the final dot.  The hold is 0 s."""
     homes = []
 
-    def make(step: str):
+    def make(fault: str, **params):
         binary = binary_path()
         if not (binary.is_file() and os.access(binary, os.X_OK)):
             pytest.fail("guardmail binary not found at %s" % binary, pytrace=False)
         if not os.path.isfile(TMUX):
             pytest.fail("tmux is not installed (apt-get install tmux)", pytrace=False)
-        server = fault_server("slow", step=step, delay=WITHHELD, silence_limit=WITHHELD,
-                              idle_timeout=WITHHELD)
+        if fault == "slow":
+            params.setdefault("delay", WITHHELD)
+        server = fault_server(fault, silence_limit=WITHHELD, idle_timeout=WITHHELD, **params)
         home = ComposerHome(tmp_path / ("gm-%d" % (len(homes) + 1)), config_for(server, hold=0), server, binary)
         homes.append(home)
         return home, server
@@ -116,7 +118,7 @@ def outbox_list(home: ComposerHome) -> str:
 
 
 def test_the_composer_works_while_the_server_withholds_its_reply_to_the_final_dot(sending_home):
-    home, server = sending_home("dot")
+    home, server = sending_home("slow", step="dot")
     pane = launch(home)
     confirm_and_send(pane)
     wait_server(server, lambda: dot_arrived(server), "the final dot")
@@ -165,8 +167,10 @@ def test_the_composer_works_while_the_server_withholds_its_reply_to_the_final_do
 # (c) Ctrl-C while it is being sent
 
 
-def test_ctrl_c_after_the_final_dot_leaves_it_unknown_and_never_resends(sending_home):
-    home, server = sending_home("dot")
+@pytest.mark.parametrize("fault,params", [("slow", {"step": "dot"}), ("after_dot", {"mode": "silence"})],
+                         ids=["slow-reply-to-the-dot", "never-answers-the-dot"])
+def test_ctrl_c_after_the_final_dot_leaves_it_unknown_and_never_resends(sending_home, fault, params):
+    home, server = sending_home(fault, **params)
     pane = launch(home)
     confirm_and_send(pane)
     wait_server(server, lambda: dot_arrived(server), "the final dot")
@@ -205,7 +209,7 @@ def test_ctrl_c_after_the_final_dot_leaves_it_unknown_and_never_resends(sending_
 def test_ctrl_c_before_the_end_of_the_message_leaves_it_interrupted_and_nothing_arrives(sending_home):
     """The server sits on its reply to DATA: not a byte of the message has gone out. Ctrl-C
     stops the submission before the final dot, so the server cannot have it: interrupted."""
-    home, server = sending_home("data")
+    home, server = sending_home("slow", step="data")
     pane = launch(home)
     confirm_and_send(pane)
     wait_server(server, lambda: waiting_at(server, "DATA"), "DATA")
@@ -242,7 +246,7 @@ def test_ctrl_c_before_the_end_of_the_message_leaves_it_interrupted_and_nothing_
 
 
 def test_quit_while_sending_waits_for_the_answer(sending_home):
-    home, server = sending_home("dot")
+    home, server = sending_home("slow", step="dot")
     pane = launch(home)
     confirm_and_send(pane)
     wait_server(server, lambda: dot_arrived(server), "the final dot")
