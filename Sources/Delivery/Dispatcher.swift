@@ -4,7 +4,9 @@
 // the outbox folder (the durable copy of every confirmed message), the send journal, the SMTP
 // server and the sent folder. The composer and `guardmail send` / `guardmail outbox` drive it
 // the same way: `freeze` after the confirmation, then `tick` from their loop; `undo`, `release`,
-// `edit` and `discard` for the user's keys.
+// `edit` and `discard` for the user's keys. The composer's dispatcher submits on a thread of
+// its own (`Submissions.background`, DispatcherBackground.swift); the class itself is only ever
+// used from one thread.
 //
 // Ownership: the process that runs a message's hold or submission holds its owner lock (see
 // `Outbox.claim`). The kernel drops the lock when that process dies, which is how a later start
@@ -531,7 +533,8 @@ public final class Dispatcher {
 
     /// Moves every owned message on: ends holds whose time has come, runs due retries, and
     /// notices what other processes did (cancelled it, asked to release it). Returns a report for
-    /// each message that finished an attempt or left the outbox.
+    /// each message that finished an attempt or left the outbox; with a submission thread, also
+    /// the attempts it finished since the last tick, and `.sending` for each one handed to it now.
     public func tick(now: Instant) -> [DispatchReport] {
         var reports = collectSubmissions()
         for id in owned.keys.sorted() {
@@ -561,7 +564,8 @@ public final class Dispatcher {
     // MARK: Performing actions
 
     /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
-    /// machine and performs what follows. Returns a report when an attempt ended.
+    /// machine and performs what follows (or, with a submission thread, hands the attempt to it).
+    /// Returns a report when an attempt ended (or `.sending` when it was handed over).
     @discardableResult
     func perform(_ actions: [SendAction], id: String, now: Instant, detail: String?) -> DispatchReport? {
         var report: DispatchReport?
