@@ -443,12 +443,15 @@ public final class BulkRunner {
         let replied = error.recipients.filter { $0.reply != nil }
 
         if error.afterData {
-            // The whole message went and no answer came: whoever the server took at RCPT may have
-            // it. They are unknown; never resent on their own.
+            // The whole message went and no answer came: every recipient of the transaction may
+            // have it, except those the server refused at RCPT. They are unknown, never resent on
+            // their own. Every recipient of the unit, not only those the error names: an error
+            // without per-recipient results (a timeout) must not leave anyone "not sent yet".
             transport.reset()
-            for r in error.recipients {
-                guard let i = position[r.address] else { continue }
-                if let reply = r.reply, !reply.isPositive {
+            var replies: [String: SMTPReply] = [:]
+            for r in error.recipients { if let reply = r.reply { replies[r.address] = reply } }
+            for i in unit.recipients {
+                if let reply = replies[recipients[i].envelopeAddress], !reply.isPositive {
                     report.results.append((i, false, reply.description))
                     progress.refused += 1
                 } else {
@@ -457,6 +460,12 @@ public final class BulkRunner {
                 }
             }
             failuresInARow += 1
+            if error.kind == .timeout {
+                // A server that goes silent after the data would do it again: stop rather than
+                // wait once more per unit and make more recipients unknown.
+                return (.stop("the server did not answer after the whole message was sent, so nothing more was sent: \(error.message)", nil),
+                        .lost, error.message)
+            }
             let step: Step = failuresInARow >= 3
                 ? .stop("the server failed \(failuresInARow) submissions in a row: \(error.message)", nil) : .done
             return (step, .lost, error.message)
@@ -506,7 +515,12 @@ public final class BulkRunner {
         // Nothing was accepted for anyone: the sender refused, the connection failed, the login, TLS…
         report.failure = error.message
         switch error.kind {
-        case .connectionLost, .timeout, .connectionRefused, .cannotConnect, .cannotResolve:
+        case .timeout:
+            // The server stopped answering: another try would wait as long again. Stop; what is
+            // left is sent by `--resume` (nothing of this unit was accepted).
+            transport.reset()
+            return (.stop("the server stopped answering, so nothing more was sent: \(error.message)", nil), .failed, error.message)
+        case .connectionLost, .connectionRefused, .cannotConnect, .cannotResolve:
             return retry(unit, error)
         case .rejected where error.isTemporary:
             return retry(unit, error)

@@ -43,3 +43,45 @@ const char *ccurl_version(void) {
 CURLcode ccurl_setopt_sockopt_function(CURL *handle, ccurl_sockopt_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
 }
+CURLcode ccurl_set_connect_timeout(CURL *handle, double seconds) {
+    long ms = seconds <= 0 ? 1 : (long)(seconds * 1000.0 + 0.5);
+    return curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ms);
+}
+CURLcode ccurl_set_server_response_timeout(CURL *handle, double seconds) {
+#if LIBCURL_VERSION_NUM >= 0x080600
+    long ms = seconds <= 0 ? 1 : (long)(seconds * 1000.0 + 0.5);
+    return curl_easy_setopt(handle, CURLOPT_SERVER_RESPONSE_TIMEOUT_MS, ms);
+#else
+    long whole = (long)seconds;
+    if ((double)whole < seconds) whole += 1;
+    if (whole < 1) whole = 1;
+    return curl_easy_setopt(handle, CURLOPT_SERVER_RESPONSE_TIMEOUT, whole);
+#endif
+}
+int ccurl_multi_step(CURLM *multi, CURL *easy, int wait_ms, CURLcode *result, CURLMcode *multi_code) {
+    int running = 0;
+    *multi_code = curl_multi_perform(multi, &running);
+    if (*multi_code != CURLM_OK) {
+        *result = CURLE_FAILED_INIT;
+        return -1;
+    }
+    int queued = 0;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read(multi, &queued)) != NULL) {
+        if (message->msg == CURLMSG_DONE && message->easy_handle == easy) {
+            *result = message->data.result;
+            return 0;
+        }
+    }
+    *multi_code = curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+    if (*multi_code != CURLM_OK) {
+        *result = CURLE_FAILED_INIT;
+        return -1;
+    }
+    return 1;
+}
+curl_socket_t ccurl_active_socket(CURL *handle) {
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, &socket) != CURLE_OK) return CURL_SOCKET_BAD;
+    return socket;
+}

@@ -203,14 +203,28 @@ public enum Delivery {
                 throw DeliveryError(.config, error.message)
             }
         }
+        var server: SMTPServer
         do {
-            return try SMTPServer(
+            server = try SMTPServer(
                 url: account.smtpURL, insecure: account.insecure, username: account.username, password: password,
                 caFile: account.caFile)
         } catch {
             throw DeliveryError(.config, "account '\(account.name)': \(error.message)")
         }
+        if let text = getenv(timeoutsVariable).map({ String(cString: $0) }), !text.isEmpty {
+            do {
+                server.timeouts = try SMTPTimeouts.parse(text)
+            } catch {
+                throw DeliveryError(.config, "\(timeoutsVariable): \(error.message)")
+            }
+        }
+        return server
     }
+
+    /// The environment variable that shortens (or lengthens) the SMTP timeouts, e.g.
+    /// `connect=2,reply=2,final=3`: for tests, and for a server known to be slow.
+    /// docs/outbox.md, "Timeouts and cancellation".
+    public static let timeoutsVariable = "GUARDMAIL_SMTP_TIMEOUTS"
 
     /// Submits a spooled message. Returns per-recipient results when the server took it for at
     /// least one recipient; throws otherwise.

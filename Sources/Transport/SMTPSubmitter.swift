@@ -8,10 +8,18 @@ import Glibc
 ///
 /// Per-recipient results come from the SMTP dialogue itself: curl reports only the last reply,
 /// so the debug callback pairs each `RCPT TO` with the reply that answered it.
-/// - SeeAlso: RFC 5321 §4.1 (commands and replies), RFC 3207 (STARTTLS), RFC 4954 (AUTH).
+///
+/// Every wait is bounded by `server.timeouts`: libcurl keeps the connect timeout; the
+/// submitter drives the transfer in short steps (`ccurl_multi_step`) and keeps the deadline of
+/// each reply, of the data transfer and of the final reply itself, because libcurl has a single
+/// response timeout for every SMTP reply and none that grows with the message.
+/// - SeeAlso: RFC 5321 §4.1 (commands and replies), §4.5.3.2 (timeouts), RFC 3207 (STARTTLS),
+///   RFC 4954 (AUTH).
 public final class SMTPSubmitter {
     public let server: SMTPServer
     private var handle: UnsafeMutableRawPointer?
+    /// The multi handle that drives `handle` and keeps its connection between submissions.
+    private var multi: UnsafeMutableRawPointer?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -20,8 +28,13 @@ public final class SMTPSubmitter {
         guard Self.globalInit, let handle = curl_easy_init() else {
             throw TransportError(.other, "cannot start libcurl")
         }
+        guard let multi = curl_multi_init() else {
+            curl_easy_cleanup(handle)
+            throw TransportError(.other, "cannot start libcurl")
+        }
         self.server = server
         self.handle = handle
+        self.multi = multi
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -33,6 +46,9 @@ public final class SMTPSubmitter {
 
     /// Closes the connection (sending QUIT when one is open). Safe to call twice.
     public func close() {
+        // The multi handle owns the open connection: cleaning it up sends QUIT.
+        if let multi { curl_multi_cleanup(multi) }
+        multi = nil
         if let handle { curl_easy_cleanup(handle) }
         handle = nil
     }
@@ -53,7 +69,7 @@ public final class SMTPSubmitter {
         _ request: SubmissionRequest, progress: ((_ sent: Int64, _ total: Int64) -> Void)? = nil,
         proceed: ((SubmissionCheckpoint) -> Bool)? = nil
     ) throws(TransportError) -> SubmissionResult {
-        guard let handle else { preconditionFailure("submit after close") }
+        guard let handle, let multi else { preconditionFailure("submit after close") }
         let fd = open(request.messagePath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -69,7 +85,7 @@ public final class SMTPSubmitter {
         // (a bulk job's spool holds every message one after another), which must never be sent.
         let session = Session(
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
-            limit: request.messageSize)
+            limit: request.messageSize, timeouts: server.timeouts)
         session.proceed = proceed
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
@@ -85,7 +101,7 @@ public final class SMTPSubmitter {
             ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context)
             ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
             ccurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, context)
-            return curl_easy_perform(handle)
+            return perform(handle, multi: multi, session: session)
         }
         let recipients = request.recipients.map { address in
             RecipientResult(address: address, reply: session.recipientReplies.first { $0.address == address }?.reply)
@@ -98,16 +114,56 @@ public final class SMTPSubmitter {
             return SubmissionResult(recipients: recipients, dataReply: session.finalReply, bytesSent: session.bytesRead)
         }
         var error = describe(code, handle: handle, session: session, recipients: recipients)
-        if error.kind == .connectionLost || error.kind == .timeout, session.finalReply == nil,
-           request.messageSize > 0, session.bytesRead >= request.messageSize {
-            // Every byte (and so the final dot) was handed to the connection and no answer came:
-            // the server may have queued the message. Saying "not sent" here would invite a
-            // duplicate.
+        if session.finalReply == nil, request.messageSize > 0, session.bytesRead >= request.messageSize,
+           session.dataReply?.isPositive ?? true, error.kind != .rejected {
+            // Every byte was handed to the connection (and with it, or right after, the final
+            // dot) and no answer came: the server may have queued the message for every
+            // recipient it took at RCPT. Saying "not sent" here would invite a duplicate, so the
+            // error names them all and says it may have been delivered, whatever broke.
             error.afterData = true
-            error.message = "the connection to \(server.endpoint) broke after the whole message was sent and before the server answered, "
-                + "so it may or may not have been delivered (\(error.message))"
+            error.recipients = recipients
+            let what = error.kind == .timeout
+                ? "the server \(server.endpoint) did not answer after the whole message was sent"
+                : "the connection to \(server.endpoint) broke after the whole message was sent and before the server answered"
+            error.message = "\(what), so it may or may not have been delivered (\(error.message))"
         }
         throw error
+    }
+
+    /// Runs the transfer in steps of at most 200 ms, stopping it when a deadline of `session`
+    /// passes. Returns libcurl's result, or CURLE_OPERATION_TIMEDOUT with `session.abortReason`
+    /// set when it was stopped here. A stopped transfer's connection is closed by libcurl.
+    private func perform(_ handle: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer, session: Session) -> CURLcode {
+        session.handle = handle
+        defer { session.handle = nil }
+        let added = curl_multi_add_handle(multi, handle)
+        guard added == CURLM_OK else {
+            session.abortReason = TransportError(.other, "libcurl cannot start the transfer: \(String(cString: curl_multi_strerror(added)))")
+            return CURLE_FAILED_INIT
+        }
+        defer { curl_multi_remove_handle(multi, handle) }
+        var code = CURLE_OK
+        var multiCode = CURLM_OK
+        while true {
+            let step = ccurl_multi_step(multi, handle, 200, &code, &multiCode)
+            if step == 0 { return code }
+            if step < 0 {
+                session.abortReason = TransportError(.other, "libcurl failed while sending: \(String(cString: curl_multi_strerror(multiCode)))")
+                return code
+            }
+            // The progress callback checks the same deadlines while libcurl blocks (the wait
+            // for the final reply); this catches the waits between steps (MAIL, RCPT, DATA).
+            if session.abortReason == nil, let overdue = session.overdue(now: Session.monotonicNow()) {
+                session.abortReason = overdue
+                session.cutConnection()
+                return CURLE_OPERATION_TIMEDOUT
+            }
+            // The caller may stop it too (see `submit`'s `proceed`), between any two steps.
+            if session.stopRequested() {
+                session.cutConnection()
+                return CURLE_ABORTED_BY_CALLBACK
+            }
+        }
     }
 
     private func configure(_ handle: UnsafeMutableRawPointer, request: SubmissionRequest, recipients: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
@@ -143,9 +199,15 @@ public final class SMTPSubmitter {
         try check(ccurl_setopt_sockopt_function(handle, sockoptCallback), "SOCKOPTFUNCTION")
         try check(ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")
         try check(ccurl_setopt_xferinfo_function(handle, progressCallback), "XFERINFOFUNCTION")
-        try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, server.connectTimeoutSeconds), "CONNECTTIMEOUT")
-        try check(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
-        try check(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, server.stallTimeoutSeconds), "LOW_SPEED_TIME")
+        // The connection phase: TCP, TLS, greeting, EHLO, STARTTLS, AUTH (libcurl keeps this one).
+        try check(ccurl_set_connect_timeout(handle, server.timeouts.connect), "CONNECTTIMEOUT_MS")
+        // libcurl's own limit for each reply only as a backstop, above every deadline the
+        // submitter keeps itself (Session.overdue): left at its default (120 s) it cut the wait
+        // for a large message's final reply short and let a silent server hold MAIL for minutes.
+        // No LOW_SPEED_* either: that check also runs during the wait for the final reply.
+        let timeouts = server.timeouts
+        let backstop = max(timeouts.reply, timeouts.stall, timeouts.finalReply(forSize: request.messageSize)) + 5
+        try check(ccurl_set_server_response_timeout(handle, backstop), "SERVER_RESPONSE_TIMEOUT")
         try check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
     }
@@ -153,6 +215,11 @@ public final class SMTPSubmitter {
     /// Turns a failed perform into one plain sentence.
     private func describe(_ code: CURLcode, handle: UnsafeMutableRawPointer, session: Session, recipients: [RecipientResult]) -> TransportError {
         if let reason = session.abortReason { return reason }
+        if let greeting = session.greetingReply, greeting.code != 220 {
+            // 421: not now (temporary); 554: this server will not take mail from us (RFC 5321 §3.1, permanent).
+            let meaning = greeting.isTemporary ? "is not taking mail now" : "refuses to take mail"
+            return TransportError(.rejected, "the server \(server.endpoint) \(meaning): it greeted with \(greeting)", reply: greeting)
+        }
         let curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         let endpoint = server.endpoint
         switch code {
@@ -166,6 +233,10 @@ public final class SMTPSubmitter {
             }
             return TransportError(.cannotConnect, "cannot connect to \(endpoint): \(curlText)")
         case CURLE_OPERATION_TIMEDOUT:
+            if session.greetingReply == nil && session.socket >= 0 {
+                return TransportError(
+                    .timeout, "the server \(endpoint) did not greet within \(Session.seconds(server.timeouts.connect)) (\(curlText))")
+            }
             return TransportError(.timeout, "the server \(endpoint) stopped answering (timed out): \(curlText)")
         case CURLE_USE_SSL_FAILED:
             return TransportError(
@@ -231,8 +302,21 @@ final class Session {
     var abortReason: TransportError?
     /// Asked whether to go on (see `SMTPSubmitter.submit`).
     var proceed: ((SubmissionCheckpoint) -> Bool)?
-    /// The end of the message was reported to curl: the final dot may be on its way.
+    /// The end of the message was handed to curl: the final dot may be on its way.
     var messageEnded = false
+    let timeouts: SMTPTimeouts
+    /// Seconds on a monotonic clock; a test passes its own.
+    let now: () -> Double
+
+    // Deadlines (see `overdue`).
+    /// When the command now waiting for its reply was sent; nil when none waits.
+    private var waitingSince: Double?
+    private var waitingFor = ""
+    /// When message bytes last moved (read by libcurl, or counted as uploaded).
+    private var lastDataAt: Double?
+    private var lastUploaded: Int64 = -1
+    /// When the read callback reached the end of the message: the final reply is due from here.
+    private(set) var dataEndedAt: Double?
 
     // The dialogue as seen by the debug callback.
     private var incoming: [UInt8] = []
@@ -243,30 +327,103 @@ final class Session {
     var capabilities: [String] = []
     var authSent = false
     var authReply: SMTPReply?
+    /// The reply that opened the session (on a new connection): 220, or a refusal (421, 554).
+    var greetingReply: SMTPReply?
     var mailReply: SMTPReply?
     var recipientReplies: [(address: String, reply: SMTPReply)] = []
     var dataReply: SMTPReply?
     var finalReply: SMTPReply?
 
     init(fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?,
-         limit: Int64 = .max) {
+         limit: Int64 = .max, timeouts: SMTPTimeouts = SMTPTimeouts(), now: @escaping () -> Double = Session.monotonicNow) {
         self.fd = fd
         self.credentialsRequired = credentialsRequired
         self.security = security
         self.progress = progress
         self.limit = limit
+        self.timeouts = timeouts
+        self.now = now
+    }
+
+    static func monotonicNow() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// The deadline that has passed at `now`, as the error to report; nil while every wait is
+    /// within its limit. In order: the final reply (after the whole message was read), the data
+    /// transfer (no byte moved), the reply to the last command. The connection phase is
+    /// bounded by libcurl (CURLOPT_CONNECTTIMEOUT_MS).
+    func overdue(now: Double) -> TransportError? {
+        if let ended = dataEndedAt {
+            guard finalReply == nil else { return nil }
+            let limit = timeouts.finalReply(forSize: limit == .max ? bytesRead : limit)
+            guard now - ended > limit else { return nil }
+            return TransportError(.timeout, "no answer to the end of the message within \(Self.seconds(limit))")
+        }
+        if dataStarted, let last = lastDataAt {
+            guard now - last > timeouts.stall else { return nil }
+            return TransportError(.timeout, "the server took no part of the message for \(Self.seconds(timeouts.stall))")
+        }
+        if let since = waitingSince, now - since > timeouts.reply {
+            return TransportError(.timeout, "no reply to \(waitingFor) within \(Self.seconds(timeouts.reply))")
+        }
+        return nil
+    }
+
+    /// The easy handle while its transfer runs (for `cutConnection`).
+    var handle: UnsafeMutableRawPointer?
+
+    /// Shuts the connection's socket down: libcurl then closes it without sending QUIT and
+    /// waiting for an answer a silent server will not give.
+    func cutConnection() {
+        // `socket` when this transfer opened the connection; on a reused one, libcurl knows the
+        // socket of the last transfer (CURLINFO_ACTIVESOCKET is only set once one has ended).
+        var fd = socket
+        if fd < 0, let handle { fd = ccurl_active_socket(handle) }
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// Asks `proceed` whether to go on; when not, records why (stopped before the end of the
+    /// message: the server cannot have it; after it: it may) and returns true.
+    func stopRequested() -> Bool {
+        guard let proceed, !proceed(messageEnded ? .endOfMessage : .running) else { return false }
+        if abortReason == nil { abortReason = messageEnded ? Session.stoppedAfterEnd : Session.stopped }
+        return true
+    }
+
+    /// Upload progress from libcurl: moving bytes push the stall deadline back.
+    func uploaded(_ bytes: Int64) {
+        if bytes != lastUploaded {
+            lastUploaded = bytes
+            if dataStarted { lastDataAt = now() }
+        }
+    }
+
+    /// "60 s", "2.5 s": whole seconds, or tenths below ten seconds.
+    static func seconds(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        if value >= 10 || tenths.truncatingRemainder(dividingBy: 10) == 0 { return "\(Int(value.rounded())) s" }
+        return "\(tenths / 10) s"
     }
 
     /// The next bytes of the message into `buffer`: at most `capacity`, never past `limit`;
     /// 0 at the end, -1 on a read error.
     func readMessage(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
         let left = limit - bytesRead
-        guard left > 0 else { return 0 }
+        guard left > 0 else {
+            if dataEndedAt == nil { dataEndedAt = now() }
+            return 0
+        }
         let want = Int(min(Int64(capacity), left))
         while true {
             let n = read(fd, buffer, want)
             if n >= 0 {
                 bytesRead += Int64(n)
+                let time = now()
+                lastDataAt = time
+                if bytesRead >= limit || n == 0 { dataEndedAt = time }
                 return n
             }
             if errno != EINTR { return -1 }
@@ -278,6 +435,8 @@ final class Session {
         var trimmed = Substring(line)
         while let last = trimmed.last, last == "\r\n" || last == "\n" || last == "\r" { trimmed.removeLast() }
         let verb = String(trimmed.prefix { $0 != " " && $0 != ":" }).uppercased()
+        waitingSince = now()
+        waitingFor = ["EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"].contains(verb) ? verb : "AUTH"
         lastVerb = verb
         if verb == "AUTH" {
             authSent = true
@@ -320,7 +479,9 @@ final class Session {
         let reply = SMTPReply(code: code, text: replyLines.joined(separator: " "))
         let lines = replyLines
         replyLines = []
+        waitingSince = nil
         switch lastVerb {
+        case nil: greetingReply = reply
         case "EHLO":
             capabilities = Array(lines.dropFirst()).map { $0.uppercased() }
             if reply.isPositive { checkAuthOffered() }
@@ -330,7 +491,8 @@ final class Session {
         case "DATA":
             if !dataStarted {
                 dataReply = reply
-                dataStarted = true
+                dataStarted = reply.code == 354
+                if dataStarted { lastDataAt = now() }
             } else {
                 finalReply = reply
             }
@@ -399,16 +561,17 @@ private let readCallback: ccurl_read_callback = { buffer, size, count, userdata 
         session.abortReason = Session.stopped
         return ccurl_readfunc_abort()
     }
-    let n = session.readMessage(into: UnsafeMutableRawPointer(buffer!), capacity: size * count)
-    if n >= 0 && !session.messageEnded && (n == 0 || session.bytesRead >= session.limit) {
-        // The last chance to stop without the final dot: curl knows the size, so once it has the
-        // last bytes it sends them and the dot without asking again.
+    if !session.messageEnded && session.limit - session.bytesRead <= size * count {
+        // This read hands curl the last bytes, and curl knows the size: it sends them and the
+        // final dot without asking again. The last chance to stop without the dot is now, before
+        // the bytes are read (so they are not counted as handed over either).
         if let proceed = session.proceed, !proceed(.endOfMessage) {
             session.abortReason = Session.stopped
             return ccurl_readfunc_abort()
         }
         session.messageEnded = true
     }
+    let n = session.readMessage(into: UnsafeMutableRawPointer(buffer!), capacity: size * count)
     return n >= 0 ? n : ccurl_readfunc_abort()
 }
 
@@ -434,9 +597,16 @@ private let sockoptCallback: ccurl_sockopt_callback = { userdata, socket, _ in
 private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, uploadTotal, uploadNow in
     guard let userdata else { return 0 }
     let session = Unmanaged<Session>.fromOpaque(userdata).takeUnretainedValue()
+    session.uploaded(Int64(uploadNow))
     session.progress?(Int64(uploadNow), Int64(uploadTotal))
-    if let proceed = session.proceed, !proceed(session.messageEnded ? .endOfMessage : .running) {
-        if session.abortReason == nil { session.abortReason = session.messageEnded ? Session.stoppedAfterEnd : Session.stopped }
+    // libcurl waits for the final reply inside one call, calling this about once a second:
+    // the deadlines are checked here too.
+    if session.abortReason == nil, let overdue = session.overdue(now: session.now()) {
+        session.abortReason = overdue
+        session.cutConnection()
+        return 1
+    }
+    if session.stopRequested() {
         return 1  // non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK
     }
     return 0

@@ -18,9 +18,8 @@ public struct SMTPServer: Sendable, Equatable {
     public var password: String?
     /// Extra CA certificates to trust (PEM), on top of the system's.
     public var caFile: String?
-    public var connectTimeoutSeconds: Int = 30
-    /// The send fails when fewer than 1 byte/s move for this long.
-    public var stallTimeoutSeconds: Int = 60
+    /// How long each wait may take (docs/outbox.md, "Timeouts and cancellation").
+    public var timeouts = SMTPTimeouts()
 
     /// Parses `smtp://host[:port][/ehlo-name]` or `smtps://…`; `insecure` only relaxes `smtp://`.
     public init(url: String, insecure: Bool, username: String?, password: String?, caFile: String?) throws(TransportError) {
@@ -69,6 +68,85 @@ public struct SMTPServer: Sendable, Equatable {
 
     /// `host:port` for messages.
     public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// How long each wait of a submission may take, in seconds. A wait that runs out fails the
+/// submission as a timeout: before the end of the data nothing was delivered (a temporary
+/// failure); after it the server may have the message (unknown, never resent on its own).
+///
+/// RFC 5321 §4.5.3.2 gives a relaying client 5 minutes for the greeting, MAIL and RCPT,
+/// 2 for DATA, 3 per block of data and 10 for the end of data. A submission server answers a
+/// person waiting at a screen in well under a second unless something is wrong, so these are
+/// shorter: long enough for a slow or busy server (a content filter scanning a large
+/// attachment after the dot), short enough that a broken one is reported while the user still
+/// waits. docs/outbox.md lists them with what state a timeout leaves.
+public struct SMTPTimeouts: Sendable, Equatable {
+    /// Everything before MAIL FROM on a new connection: TCP connect, TLS handshake, the
+    /// greeting, EHLO, STARTTLS and AUTH.
+    public var connect: Double = 30
+    /// Each reply to MAIL, RCPT and DATA (and to the commands of the connection phase).
+    public var reply: Double = 60
+    /// Sending the message: it fails when no byte could be handed to the server for this long.
+    public var stall: Double = 60
+    /// The reply after the end of data ("250 queued"): `finalBase` plus `finalPerMiB` for each
+    /// MiB of the message (a large message takes longer to scan), at most `finalMaximum`.
+    public var finalBase: Double = 60
+    public var finalPerMiB: Double = 2
+    public var finalMaximum: Double = 600
+
+    public init() {}
+
+    /// The wait for the final reply to a message of `bytes` bytes.
+    public func finalReply(forSize bytes: Int64) -> Double {
+        let mib = Double(max(0, bytes)) / 1_048_576
+        return min(finalMaximum, max(finalBase, finalBase + finalPerMiB * mib))
+    }
+
+    /// The names `parse` accepts, in the order documented.
+    public static let keys = ["connect", "reply", "stall", "final", "final_per_mib", "final_max"]
+
+    /// Reads `connect=2,reply=2,final=3` (the `GUARDMAIL_SMTP_TIMEOUTS` environment variable):
+    /// any of `keys`, in seconds (decimals allowed), separated by commas; the rest keep their
+    /// defaults. Anything else is an error that names the part and why.
+    public static func parse(_ text: String) throws(TransportError) -> SMTPTimeouts {
+        var timeouts = SMTPTimeouts()
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = part.trimmingSpaces()
+            guard let equals = item.firstIndex(of: "=") else {
+                throw TransportError(.other, "the timeout setting '\(item)' in '\(text)' is not NAME=SECONDS (names: \(keys.joined(separator: ", ")))")
+            }
+            let name = String(item[..<equals]).trimmingSpaces()
+            let valueText = String(item[item.index(after: equals)...]).trimmingSpaces()
+            guard let value = Double(valueText), value.isFinite,
+                  name == "final_per_mib" ? value >= 0 : value > 0, value <= 86_400 else {
+                throw TransportError(.other, "the timeout '\(name)' in '\(text)' must be a number of seconds "
+                    + "\(name == "final_per_mib" ? "from 0" : "above 0") up to 86400, not '\(valueText)'")
+            }
+            switch name {
+            case "connect": timeouts.connect = value
+            case "reply": timeouts.reply = value
+            case "stall": timeouts.stall = value
+            case "final": timeouts.finalBase = value
+            case "final_per_mib": timeouts.finalPerMiB = value
+            case "final_max": timeouts.finalMaximum = value
+            default:
+                throw TransportError(.other, "unknown timeout '\(name)' in '\(text)' (names: \(keys.joined(separator: ", ")))")
+            }
+        }
+        if timeouts.finalMaximum < timeouts.finalBase {
+            throw TransportError(.other, "the timeout 'final_max' (\(timeouts.finalMaximum) s) in '\(text)' is shorter than 'final' (\(timeouts.finalBase) s)")
+        }
+        return timeouts
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
 }
 
 /// One reply from the server: the code and its text (continuation lines joined by spaces).

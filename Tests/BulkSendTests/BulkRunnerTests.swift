@@ -135,6 +135,71 @@ struct BulkRunnerTests {
         #expect(after.unknown == 0)
     }
 
+    @Test("bcc: no answer after the data, from an error that names nobody: every recipient of the transaction is unknown, durably; a plain resume sends none")
+    func silentAfterDataBcc() throws {
+        let folder = try TemporaryFolder()
+        let people = try recipients(6)
+        let (job, journal) = try makeJob(.bcc, people, in: folder)
+        let server = FakeServer()
+        server.script = { _ in .silentAfterData(delivered: true) }
+        let result = runner(job, journal, server).run(status: try status(job, journal))
+        #expect(result.stopReason != nil)
+        // Read back from the journal, as `--status` and `--resume` do.
+        let after = try status(job, journal)
+        #expect(after.unknown == 6)
+        #expect(after.remaining == 0)
+        #expect(BulkReport.exitStatus(after) == 75)
+        server.script = { _ in .normal }
+        _ = runner(job, journal, server).run(status: after)
+        #expect(server.submissions.count == 1, "a plain resume sent to recipients who may have it")
+        for person in people { #expect(server.count(person.mailbox.envelopeAddress) == 1) }
+        var options = BulkRunOptions()
+        options.resendUnknown = true
+        _ = runner(job, journal, server, options: options).run(status: try status(job, journal))
+        for person in people { #expect(server.count(person.mailbox.envelopeAddress) == 2) }
+        #expect(try status(job, journal).delivered == 6)
+    }
+
+    @Test("individual: no answer after the data stops the run at once (no second wait); only that recipient is unknown")
+    func silentAfterDataIndividual() throws {
+        let folder = try TemporaryFolder()
+        let people = try recipients(6)
+        let (job, journal) = try makeJob(.individual, people, in: folder)
+        let server = FakeServer()
+        server.script = { $0 >= 3 ? .silentAfterData(delivered: true) : .normal }
+        let result = runner(job, journal, server).run(status: try status(job, journal))
+        #expect(result.stopReason?.contains("did not answer after the whole message") == true)
+        #expect(server.submissions.count == 3)
+        let after = try status(job, journal)
+        #expect(after.delivered == 2)
+        #expect(after.unknown == 1)
+        guard case .unknown = after.states[2] else { Issue.record("recipient 3 is \(after.states[2])"); return }
+        #expect(after.remaining == 3)
+        server.script = { _ in .normal }
+        _ = runner(job, journal, server).run(status: after)
+        for person in people { #expect(server.count(person.mailbox.envelopeAddress) == 1) }
+        #expect(try status(job, journal).unknown == 1)
+    }
+
+    @Test("a server that does not answer before the data is not tried again in the same run (no multiplied waits)")
+    func timeoutIsNotRetried() throws {
+        let folder = try TemporaryFolder()
+        let people = try recipients(4)
+        let (job, journal) = try makeJob(.individual, people, in: folder)
+        let server = FakeServer()
+        server.script = { $0 == 2 ? .timeout : .normal }
+        let clock = FakeClock()
+        let result = runner(job, journal, server, clock: clock).run(status: try status(job, journal))
+        #expect(result.stopReason?.contains("no reply to MAIL within 60 s") == true)
+        #expect(server.submissions.count == 2)
+        #expect(clock.slept.isEmpty)
+        let after = try status(job, journal)
+        #expect(after.delivered == 1)
+        #expect(after.unknown == 0)
+        #expect(after.remaining == 3)
+        #expect(BulkReport.exitStatus(after) == 75)
+    }
+
     @Test("a dropped connection is reopened and the message tried again; three failures in a row stop the run")
     func connectionFailures() throws {
         let folder = try TemporaryFolder()

@@ -65,6 +65,11 @@ final class FakeServer: BulkTransport {
         case connectionLost
         /// The data went out and no answer came; `delivered`: whether the server kept it.
         case lostAfterData(delivered: Bool)
+        /// No reply within the time limit before the data (e.g. to MAIL): nothing was accepted.
+        case timeout
+        /// The whole message went, then no answer within the limit; the error names no recipient
+        /// (as the transport built it before issue 10); `delivered`: whether the server kept it.
+        case silentAfterData(delivered: Bool)
         case mailRefused(SMTPReply)
         case dataRefused(SMTPReply)
         case loginDenied
@@ -91,6 +96,8 @@ final class FakeServer: BulkTransport {
         switch action {
         case .connectionLost:
             throw TransportError(.connectionLost, "the server closed the connection")
+        case .timeout:
+            throw TransportError(.timeout, "no reply to MAIL within 60 s")
         case .mailRefused(let r):
             throw TransportError(.rejected, "the server refused the sender: \(r)", reply: r)
         case .loginDenied:
@@ -117,6 +124,11 @@ final class FakeServer: BulkTransport {
         case .lostAfterData(let kept):
             if kept { for r in results where r.accepted { delivered.append((r.address, request.messageOffset)) } }
             var error = TransportError(.connectionLost, "the connection broke after the whole message was sent", recipients: results)
+            error.afterData = true
+            throw error
+        case .silentAfterData(let kept):
+            if kept { for r in results where r.accepted { delivered.append((r.address, request.messageOffset)) } }
+            var error = TransportError(.timeout, "no answer to the end of the message within 60 s")
             error.afterData = true
             throw error
         case .dataRefused(let r):

@@ -46,6 +46,34 @@ CURLoption ccurl_option_mail_rcpt_allowfails(void);
 /// CURL_READFUNC_ABORT is a macro of a cast expression that Swift does not import.
 size_t ccurl_readfunc_abort(void);
 
+/// CURLOPT_CONNECTTIMEOUT_MS from seconds. Why a wrapper of its own: the unit is part of the
+/// option's name and easy to get wrong through the generic long setter; this one takes the
+/// seconds guardmail reasons in. For SMTP the connection phase is TCP, TLS, the greeting, EHLO,
+/// STARTTLS and AUTH: everything before MAIL FROM.
+CURLcode ccurl_set_connect_timeout(CURL *handle, double seconds);
+
+/// CURLOPT_SERVER_RESPONSE_TIMEOUT from seconds. Why a wrapper: curl 7.88 (Debian 12) takes
+/// whole seconds (rounded up here, at least 1); curl 8.6 added CURLOPT_SERVER_RESPONSE_TIMEOUT_MS.
+/// This hides the difference. It bounds each reply of the SMTP dialogue inside libcurl, as a
+/// backstop for the deadlines the submitter keeps itself.
+CURLcode ccurl_set_server_response_timeout(CURL *handle, double seconds);
+
+/// One step of a transfer driven through a multi handle: runs curl_multi_perform, and if the
+/// transfer of `easy` is not done, waits in curl_multi_poll for at most `wait_ms`.
+/// Returns 1 while the transfer runs; 0 when it is done, with its result in *result; -1 when the
+/// multi interface itself failed (*result is CURLE_FAILED_INIT, *multi_code says why).
+/// Why it exists: curl_easy_perform gives the caller no control until the transfer ends, and
+/// libcurl has one response timeout for every SMTP reply; driving the transfer in short steps
+/// lets the submitter keep a deadline per phase (each reply, the data, the final reply scaled
+/// by the message size) and stop at once. The result is in a union of CURLMsg, which this reads.
+int ccurl_multi_step(CURLM *multi, CURL *easy, int wait_ms, CURLcode *result, CURLMcode *multi_code);
+
+/// CURLINFO_ACTIVESOCKET: the socket of the connection the transfer uses, or -1. Why a wrapper:
+/// the result is a curl_socket_t through a pointer, which the long getter cannot take. The
+/// submitter shuts this socket down when it gives up on a server that stopped answering, so
+/// that libcurl closes the connection at once instead of sending QUIT and waiting once more.
+curl_socket_t ccurl_active_socket(CURL *handle);
+
 /// curl_version_info's version string (for `guardmail --version` and the bench table).
 const char *ccurl_version(void);
 
