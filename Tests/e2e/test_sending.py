@@ -163,6 +163,33 @@ def test_the_composer_works_while_the_server_withholds_its_reply_to_the_final_do
     assert final_replies(server)[0].startswith("250"), server.summary()
 
 
+def test_a_server_that_never_answers_ends_as_unknown_while_the_composer_goes_on(sending_home):
+    """No reply to the final dot, ever: the submission thread gives up after the final-reply
+    timeout (3 s here, GUARDMAIL_SMTP_TIMEOUTS) and the composer, busy with another message
+    meanwhile, shows the outcome: unknown, the server may have it; never resent."""
+    home, server = sending_home("after_dot", mode="silence")
+    pane = home.launch(env={"GUARDMAIL_POLICY": NO_ORG_POLICY, "GUARDMAIL_SMTP_TIMEOUTS": "final=3"})
+    pane.editing_mode()
+    confirm_and_send(pane)
+    wait_server(server, lambda: dot_arrived(server), "the final dot")
+    pane.wait_for(lambda s: "waiting for the server's answer" in s, what="the hold screen, sending")
+    pane.keys("c")
+    pane.wait_for(lambda s: field_value(s, "Subject") == "", what="a new message")
+    fill(pane, to="佐藤 次郎 <jiro@example.jp>", subject=NEXT_SUBJECT, body=NEXT_BODY)
+    # The status (two rows: it wraps) says what became of the first message.
+    screen = pane.wait_for(lambda s: re.search(r"did not answer after the whole message was sent, so it may or may not\s+"
+                                               r"have been delivered", s), timeout=30,
+                           what="the unknown outcome on the status line")
+    assert field_value(screen, "Subject") == NEXT_SUBJECT and body_lines(screen) == NEXT_BODY, pane.framed(screen)
+    assert list(journal_outcomes(home).values()) == [["confirmed", "held", "submitting", "unknown"]]
+    listing = outbox_list(home)
+    assert "unknown:" in listing and "never resent on its own" in listing, listing
+    server.settle(10)
+    assert server.copies() == {"hanako@example.jp": 1}, server.summary()
+    with server._lock:
+        assert len(server.messages) == 1, server.summary()
+
+
 # --------------------------------------------------------------------------
 # (c) Ctrl-C while it is being sent
 
