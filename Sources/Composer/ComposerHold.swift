@@ -123,15 +123,9 @@ extension ComposerSession {
         guard item.state.kind == .submitting else { return nil }
         let progress = item.progress ?? .sending(sent: 0, total: 0)
         if case let .sending(sent, total) = progress {
-            return HoldSending(words: "Sending to the server… " + Self.percent(sent, total), sent: sent, total: total)
+            return HoldSending(words: "Sending to the server…" + (progress.percent.map { " \($0) %" } ?? ""), sent: sent, total: total)
         }
         return HoldSending(words: progress.words.prefix(1).uppercased() + progress.words.dropFirst())
-    }
-
-    /// "42 %" of the message handed over, or nothing before the first byte.
-    static func percent(_ sent: Int64, _ total: Int64) -> String {
-        guard total > 0, sent > 0 else { return "" }
-        return "\(Int(Double(min(sent, total)) * 100 / Double(total))) %"
     }
 
     /// The message on the hold screen is being sent (the hold is over).

@@ -76,11 +76,16 @@ public enum SubmissionProgress: Sendable, Equatable {
     public var words: String {
         switch self {
         case .waiting: return "waiting to be sent…"
-        case let .sending(sent, total):
-            guard total > 0, sent > 0 else { return "sending…" }
-            return "sending… \(Int((Double(min(sent, total)) * 100 / Double(total)).rounded(.down))) %"
+        case .sending: return "sending…" + (percent.map { " \($0) %" } ?? "")
         case .awaitingReply: return "sent; waiting for the server's answer…"
         }
+    }
+
+    /// The share of the message handed over, in whole percent (rounded down); nil before the
+    /// first byte or when not sending.
+    public var percent: Int? {
+        guard case let .sending(sent, total) = self, total > 0, sent > 0 else { return nil }
+        return Int(min(sent, total) * 100 / total)
     }
 }
 
