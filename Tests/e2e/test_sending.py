@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import time
 from typing import Callable
@@ -231,6 +232,24 @@ def test_ctrl_c_after_the_final_dot_leaves_it_unknown_and_never_resends(sending_
     with server._lock:
         assert len(server.messages) == 1, server.summary()
     assert outbox_ids(home) == ids
+
+
+def test_sigterm_while_waiting_for_the_answer_leaves_it_unknown(sending_home):
+    """A signal ends the composer the same way as Ctrl-C (exit 128 + 15)."""
+    home, server = sending_home("slow", step="dot")
+    pane = launch(home)
+    confirm_and_send(pane)
+    wait_server(server, lambda: dot_arrived(server), "the final dot")
+    pane.wait_for(lambda s: "waiting for the server's answer" in s, what="the hold screen, sending")
+    os.kill(pane.app_pid(), signal.SIGTERM)
+    assert pane.wait_exit(10) == 128 + signal.SIGTERM
+    said = pane.screen_with_history().replace("\n", "")
+    assert "stopped by signal 15" in said and "the server may have it" in said and "as unknown" in said, said
+    assert list(journal_outcomes(home).values()) == [["confirmed", "held", "submitting", "unknown"]]
+    assert "unknown:" in outbox_list(home)
+    server.answer_now()
+    server.settle(10)
+    assert server.copies() == {"hanako@example.jp": 1}, server.summary()
 
 
 def test_ctrl_c_before_the_end_of_the_message_leaves_it_interrupted_and_nothing_arrives(sending_home):
