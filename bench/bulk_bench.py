@@ -44,6 +44,10 @@ sys.path.insert(0, HERE)
 import send_bench  # noqa: E402  (Sink, timed_run, versions, machine line, apt installs)
 from send_bench import Sink, log, timed_run  # noqa: E402
 
+# guardmail refuses a config that others can write (or in a folder others can write): the
+# benchmark's files must not depend on the umask of whoever runs it.
+os.umask(0o022)
+
 FROM = "bench@example.jp"
 SUBJECT = "ご案内 {{name}} 様"
 BODY = "{{name}} 様\n\n新しい事務所のご案内です。\n\n-- \nbench\n"

@@ -40,6 +40,10 @@ import threading
 import time
 from email.message import EmailMessage
 
+# guardmail refuses a config that others can write (or in a folder others can write): the
+# benchmark's files must not depend on the umask of whoever runs it.
+os.umask(0o022)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 MIB = 1 << 20

@@ -7,7 +7,10 @@ root="$PWD"
 PY=/usr/bin/python3
 BIN="${GUARDMAIL_BIN:-$root/.build/debug/guardmail}"
 demo="$root/demo-data"
+# guardmail refuses a config that others can write, or that sits in a folder others can write.
+umask 077
 mkdir -p "$demo/config/guardmail" "$demo/data" "$demo/maildir"
+chmod go-w "$demo/config/guardmail"
 
 # The capture server: plaintext on loopback (a local test server), Maildir capture.
 log="$demo/server.log"
@@ -37,6 +40,7 @@ insecure = true
 hold_internal_seconds = 5
 hold_external_seconds = 8
 TOML
+chmod 600 "$demo/config/guardmail/config.toml"  # a file kept from an earlier run keeps its old mode
 
 printf '鈴木様\n\nいつもお世話になっております。\n2026年度のお見積書を添付いたします。\nご確認のほど、よろしくお願いいたします。\n\n山田 太郎\n' >"$demo/body.txt"
 attachment="$demo/お見積書_2026年度.csv"

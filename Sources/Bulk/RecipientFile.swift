@@ -162,12 +162,20 @@ public enum RecipientFile {
 
         /// Parses `cell` as one mailbox and records the row as a recipient, a duplicate or an
         /// invalid row. A non-empty `name` (the name column) replaces a display name in the cell.
+        /// A name with a line break inside (a quoted cell spanning lines) makes the row invalid:
+        /// the name is the display name in the To header of individual mode, which cannot hold one.
         mutating func add(line: Int, cell: String, name: String, fields: [String: String], hint: String) {
             var mailbox: Mailbox
             do {
                 mailbox = try AddressParser.parseMailbox(cell)
             } catch {
-                invalid.append((line, cell, error.description + hint))
+                invalid.append((line, HeaderText.escapingLineBreaks(cell), error.description + hint))
+                return
+            }
+            if let (position, c) = HeaderText.lineBreak(in: name) {
+                invalid.append((line, cell, "the name '\(HeaderText.escapingLineBreaks(name))' has a "
+                    + "\(HeaderText.lineBreakName(c)) at position \(position): a name cannot hold a line break "
+                    + "(it goes in the To header); nothing is sent to this row"))
                 return
             }
             let key = RecipientFile.dedupKey(mailbox)

@@ -89,3 +89,45 @@ public struct RecipientList: Sendable {
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.domain < $1.domain }
     }
 }
+
+extension RecipientList {
+    /// The list with every recipient whose value for a field the subject uses holds a CR or LF
+    /// moved to `invalid` (in line order, with the field, the value and the position): that
+    /// subject would put a line break into the header, so such a row is treated as every other
+    /// invalid row — listed, nothing sent to it, and the whole file refused under `--strict`.
+    /// A line break in the body is fine and is not looked at.
+    public func refusingLineBreaks(inSubject subject: Template) -> RecipientList {
+        let names = subject.orderedPlaceholders
+        guard !names.isEmpty else { return self }
+        var result = self
+        result.recipients = []
+        var refused: [(line: Int, text: String, reason: String)] = []
+        for recipient in recipients {
+            let found = names.lazy.compactMap { name -> (String, String, (position: Int, character: Character))? in
+                guard let value = recipient.fields[name], let lineBreak = HeaderText.lineBreak(in: value) else { return nil }
+                return (name, value, lineBreak)
+            }.first
+            guard let (name, value, lineBreak) = found else {
+                result.recipients.append(recipient)
+                continue
+            }
+            refused.append((recipient.line, recipient.mailbox.address,
+                            "the '\(name)' value '\(HeaderText.escapingLineBreaks(value))' has a "
+                                + "\(HeaderText.lineBreakName(lineBreak.character)) at position \(lineBreak.position), and the subject "
+                                + "uses {{\(name)}}: a header cannot hold a line break; nothing is sent to this row"))
+        }
+        guard !refused.isEmpty else { return self }
+        // Merge by line; rows already invalid keep their place before a refused one on the same line.
+        var merged: [(line: Int, text: String, reason: String)] = []
+        var i = 0, j = 0
+        while i < invalid.count || j < refused.count {
+            if j == refused.count || (i < invalid.count && invalid[i].line <= refused[j].line) {
+                merged.append(invalid[i]); i += 1
+            } else {
+                merged.append(refused[j]); j += 1
+            }
+        }
+        result.invalid = merged
+        return result
+    }
+}

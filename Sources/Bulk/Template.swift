@@ -36,8 +36,9 @@ public struct Template: Sendable, Hashable {
     /// The text with each placeholder replaced by its field value, as is. A field that is
     /// absent leaves `{{name}}` in the text, so a message sent without checking `missing`
     /// shows `{{name}}` rather than silently reading "Dear ,".
-    /// Values may contain line breaks (quoted CSV cells): a subject must still go through the
-    /// header encoder, which never lets one end the header.
+    /// Values may contain line breaks (quoted CSV cells): fine in a body; a row whose subject
+    /// would get one is refused first (`RecipientList.refusingLineBreaks(inSubject:)`), and a
+    /// message whose subject still has one is never written (`MIMEWriter`).
     public func render(fields: [String: String]) -> String {
         var out = ""
         for segment in segments {

@@ -33,7 +33,11 @@ public enum BulkMessages {
     /// The rule of this command: To and Cc together show at most one mailbox, and there is no Bcc
     /// entry (the envelope is kept outside the message). Stronger than "at most one external
     /// recipient visible": no recipient of a bulk message ever sees another one.
+    /// Then: no line break in the subject or a display name (a recipient-file field filled into
+    /// the subject, a `--subject` typed with one), which would become a header line of its own.
     public static func checkHeaders(_ message: OutgoingMessage) throws(BulkError) {
+        let problems = message.headerTextProblems
+        guard problems.isEmpty else { throw BulkError(.data, problems.joined(separator: "\n")) }
         let visible = message.to.mailboxes.count + message.cc.mailboxes.count
         guard visible <= 1, message.bcc.isEmpty else {
             throw BulkError(.visibleRecipients,

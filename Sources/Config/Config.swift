@@ -56,6 +56,10 @@ public enum ConfigLoader {
     /// Keys that would hold a secret in the file: refused, with a pointer to `password_command`.
     static let secretKeys: Set<String> = ["password", "pass", "passwd", "secret", "token", "oauth_token"]
     public static let defaultMaxAttachmentBytes: Int64 = 25 << 20
+    /// The values `max_attachment_mib` may have: 1 MiB to 10 GiB. No mail server takes more
+    /// (the common limits are 10 to 150 MB), and range-checking it here keeps `maxMiB << 20`
+    /// from wrapping to a negative or zero limit for a huge value.
+    public static let maxAttachmentMiB: ClosedRange<Int64> = 1...10_240
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> GuardmailConfig {
         do {
@@ -122,8 +126,10 @@ public enum ConfigLoader {
                 kind: .missingKey, file: file, line: reader.table.position.line, key: reader.fullKey("password_command"),
                 message: "[\(reader.path)] has a username but no password_command (a command that prints the password)")
         }
-        if let maxMiB, maxMiB <= 0 {
-            throw reader.invalid("max_attachment_mib", "must be a positive number of MiB")
+        if let maxMiB, !maxAttachmentMiB.contains(maxMiB) {
+            throw reader.invalid(
+                "max_attachment_mib",
+                "is \(maxMiB): it must be a whole number of MiB from \(maxAttachmentMiB.lowerBound) to \(maxAttachmentMiB.upperBound)")
         }
         return AccountConfig(
             name: name, from: from, smtpURL: url, username: username, passwordCommand: passwordCommand, caFile: caFile,

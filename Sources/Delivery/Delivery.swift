@@ -103,9 +103,13 @@ public enum Delivery {
         if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
             problems.append("no recipients: give at least one address with --to, --cc or --bcc")
         }
-        guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
-        return OutgoingMessage(
+        let message = OutgoingMessage(
             from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+        // A line break in the subject or a display name would become a header line of its own
+        // in the recipient's client (MIMEWriter refuses it too; here the user sees it with the rest).
+        problems += message.headerTextProblems
+        guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
+        return message
     }
 
     /// Checks each attachment (a regular file, within the account's size limit) and asks file(1)
@@ -184,6 +188,8 @@ public enum Delivery {
             return SpooledMessage(
                 path: path, messageOffset: offset, size: sink.bytesWritten - offset, envelope: message.envelope, messageID: stamp.messageID,
                 attachmentSHA256: hashers.map { $0.finalize() })
+        } catch let error as HeaderTextError {
+            throw DeliveryError(.data, error.description)
         } catch let error as FileError where error.path == path || error.kind == .diskFull {
             throw DeliveryError(.io, "cannot write the message: \(error)")
         } catch let error as FileError {

@@ -25,8 +25,10 @@ public enum PolicySetup {
         guard FileSystem.exists(path) else { return PolicyConfig(user: user) }
         let text: String?
         do {
-            text = try FileSystem.readUTF8(path)
+            // Refused when others can write it, as the config is: a policy anyone can loosen is none.
+            text = try FileSystem.readTrustedUTF8(path)
         } catch {
+            if error.kind == .untrusted { throw ConfigError("refusing the organisation policy: \(error)") }
             throw ConfigError("cannot read the organisation policy: \(error)")
         }
         guard let text else { throw ConfigError("the organisation policy '\(path)' is not UTF-8 text") }
@@ -52,11 +54,14 @@ public enum PolicySetup {
         var warnings: [String] = []
         for file in files {
             do {
-                guard let text = try FileSystem.readUTF8(file) else {
+                // One that others can write is not used, like an unreadable one: a warning.
+                guard let text = try FileSystem.readTrustedUTF8(file) else {
                     warnings.append("the address book '\(file)' is not UTF-8 text; namesakes are not checked against it")
                     continue
                 }
                 books.append(try AddressBook.parse(text, file: file))
+            } catch let error as FileError where error.kind == .untrusted {
+                warnings.append("the address book is not used: \(error); namesakes are not checked against it")
             } catch let error as FileError {
                 warnings.append("cannot read the address book: \(error); namesakes are not checked against it")
             } catch {

@@ -15,9 +15,14 @@ public struct Mailbox: Hashable, Sendable {
     /// recipients ask for it again and again.
     public let envelopeAddress: String
 
-    /// Validates the local part and the domain, and converts the domain (Unicode or A-labels)
-    /// to both forms. Positions in errors refer to the text "localPart@domain".
+    /// Validates the display name (no line break), the local part, the domain and the length,
+    /// and converts the domain (Unicode or A-labels) to both forms. Positions in errors refer to
+    /// the text "localPart@domain" (to the name for a line break in the name).
     public init(displayName: String?, localPart: String, domain: String) throws(AddressError) {
+        if let name = displayName, let (position, c) = HeaderText.lineBreak(in: name) {
+            throw AddressError(kind: .lineBreak, input: name, offending: String(c), position: position,
+                               description: HeaderText.lineBreakProblem("the display name", name) ?? "")
+        }
         let local = Array(localPart)
         let dom = Array(domain)
         let text = localPart + "@" + domain
@@ -26,6 +31,7 @@ public struct Mailbox: Hashable, Sendable {
                                                emptyPosition: local.count, address: text, ctx: ctx)
         let (unicode, ascii) = try AddressSyntax.validateDomain(dom, offset: local.count + 1,
                                                                 address: text, ctx: ctx)
+        try AddressSyntax.checkAddressLength(local: localPart, asciiDomain: ascii, at: 0, address: text, ctx: ctx)
         self.init(validatedDisplayName: displayName, localPart: localPart,
                   domain: unicode, asciiDomain: ascii)
     }
@@ -110,6 +116,11 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
         case groupNotAllowed
         /// More than one address where exactly one is required.
         case tooManyAddresses
+        /// A CR or LF that is not part of a fold (CRLF followed by a space or tab), or a display
+        /// name that decodes (RFC 2047) to text with a line break.
+        case lineBreak
+        /// An address longer than the 254 octets SMTP carries (RFC 5321 §4.5.3.1.3).
+        case addressTooLong
     }
 
     public let kind: Kind
@@ -180,12 +191,13 @@ enum AddressSyntax {
             return String(chars[lo..<hi])
         }
 
-        /// `what` at position N in 'element': `hint`
+        /// `what` at position N in 'element': `hint`. A line break in the element is shown as
+        /// `\r` / `\n`, so that a message is always one line.
         func error(_ kind: AddressError.Kind, at index: Int, offending: String,
                    _ what: String, _ hint: String) -> AddressError {
             let position = index + 1
             let element = elementText
-            let shown = element.isEmpty ? input : element
+            let shown = HeaderText.escapingLineBreaks(element.isEmpty ? input : element)
             return AddressError(kind: kind, input: input, offending: offending, position: position,
                                 description: "\(what) at position \(position) in '\(shown)': \(hint)")
         }
@@ -193,8 +205,11 @@ enum AddressSyntax {
 
     // MARK: Character classes
 
+    /// Space, tab, and CRLF: the parser refuses every CRLF that is not followed by a space or a
+    /// tab (a fold) before anything else, so a "\r\n" met later is always part of folding
+    /// white space. A bare CR or LF is never white space (see `AddressListParser.checkLineBreaks`).
     static func isWSP(_ c: Character) -> Bool {
-        c == " " || c == "\t" || c == "\r\n" || c == "\n" || c == "\r"
+        c == " " || c == "\t" || c == "\r\n"
     }
 
     /// Non-ASCII spaces and invisible characters that are harmless at the edges of a list element.
@@ -308,7 +323,8 @@ enum AddressSyntax {
     }
 
     /// The common case, decided on bytes: ASCII letters, digits, '-' and '.', two or more labels
-    /// of 1 to 63 characters, none starting or ending with '-' and none an A-label ("xn--"), a
+    /// of 1 to 63 characters, none starting or ending with '-' and none with "--" in the third
+    /// and fourth positions (an A-label "xn--", or a reserved one), a
     /// last label that is not all digits, 253 characters at most. Returns it lowercased; nil
     /// for anything else, which takes the careful path (that also words the errors). Thousands of
     /// recipients are parsed on every confirmation, and most of them are this.
@@ -332,9 +348,9 @@ enum AddressSyntax {
                 let digit = a >= 0x30 && a <= 0x39
                 guard digit || (a >= 0x61 && a <= 0x7A) || a == 0x2D else { return nil }
                 if a == 0x2D && i == labelStart { return nil }
-                // "xn--": an A-label is checked by IDNA on the careful path.
-                if a == 0x2D && i == labelStart + 3 && bytes[labelStart] == 0x78 && bytes[labelStart + 1] == 0x6E
-                    && bytes[labelStart + 2] == 0x2D {
+                // "--" in the third and fourth positions: an A-label ("xn--"), checked by IDNA, or
+                // a reserved label, refused; both on the careful path.
+                if a == 0x2D && i == labelStart + 3 && bytes[labelStart + 2] == 0x2D {
                     return nil
                 }
                 if !digit { lastLabelAllDigits = false }
@@ -428,6 +444,21 @@ enum AddressSyntax {
         }
     }
 
+    /// RFC 5321 §4.5.3.1.3: a path is at most 256 octets with its angle brackets.
+    static let maxAddressOctets = 254
+
+    /// The whole address as it goes into `RCPT TO` (the local part quoted where it must be, the
+    /// domain in A-labels) fits in SMTP. `index` is where the address starts in `ctx.chars`.
+    static func checkAddressLength(local: String, asciiDomain: String, at index: Int,
+                                   address makeAddress: @autoclosure () -> String, ctx: Context) throws(AddressError) {
+        let octets = quotedLocalPart(local).utf8.count + 1 + asciiDomain.utf8.count
+        guard octets > maxAddressOctets else { return }
+        let address = makeAddress()
+        throw ctx.error(.addressTooLong, at: index, offending: address,
+                        "address '\(address)' is \(octets) octets long as sent",
+                        "an address can be at most \(maxAddressOctets) octets (RFC 5321)")
+    }
+
     // MARK: Domain
 
     /// Validates a domain (dot-atom of LDH labels or IDN labels) and returns its Unicode and
@@ -513,6 +544,12 @@ enum AddressSyntax {
                                     "domain label '\(labelText)' is \(label.chars.count) characters long",
                                     "a label can be at most 63 characters")
                 }
+                if label.chars.count >= 4 && label.chars[2] == "-" && label.chars[3] == "-"
+                    && !labelText.lowercased().hasPrefix("xn--") {
+                    throw ctx.error(.invalidDomain, at: at + 2, offending: labelText,
+                                    "domain label '\(labelText)' has '--' in the third and fourth positions",
+                                    "only internationalized labels (xn--…) may have that (RFC 5891 §4.2.3.1); check the domain")
+                }
                 if labelText.lowercased().hasPrefix("xn--") {
                     needsIDNA = true
                     // An A-label must decode and re-encode to itself.
@@ -529,6 +566,21 @@ enum AddressSyntax {
                 }
             } else {
                 needsIDNA = true
+                // A character that UTS #46 turns into ASCII (Kelvin sign 'K' into 'k', U+037E into
+                // ';', 'x' with a variation selector into 'x'): Swift compares such text equal to its
+                // ASCII form, so the round trip below would not see the change. Ask IDNA, per character.
+                for (i, c) in label.chars.enumerated() where !c.isASCII {
+                    guard let mapped = try? IDNA.toASCII(String(c), std3: false), !mapped.isEmpty,
+                          !mapped.hasPrefix("xn--"), mapped.unicodeScalars.allSatisfy(\.isASCII) else { continue }
+                    if mapped.unicodeScalars.allSatisfy(IDNA.isLDH) {
+                        throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
+                                        "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
+                                        "type '\(mapped)' if that is what you mean")
+                    }
+                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
+                                    "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
+                                    "a domain has only letters, digits, '-' and '.'")
+                }
                 // A long-vowel mark 'ー' among otherwise ASCII characters is a mistyped '-'.
                 let others = label.chars.filter { $0 != "ー" }
                 if others.count < label.chars.count, !others.isEmpty, others.allSatisfy(\.isASCII),
@@ -604,7 +656,40 @@ enum AddressSyntax {
                             "domain '\(text)' has a label of \(long.utf8.count) characters when encoded",
                             "a label can be at most 63 characters")
         }
+        try checkEncodedLabels(ascii, text: text, offset: offset, ctx: ctx)
         return (unicode, ascii)
+    }
+
+    /// The last word on a domain, on the form that goes into the envelope whatever the checks
+    /// before it concluded: every label letters, digits and '-' only, not starting or ending
+    /// with '-', and "--" in the third and fourth positions only in an A-label ("xn--") whose
+    /// U-label obeys the same hyphen rules (RFC 5891 §4.2.3.1, RFC 5890 §2.3.1).
+    static func checkEncodedLabels(_ ascii: String, text: String, offset: Int, ctx: Context) throws(AddressError) {
+        for label in ascii.split(separator: ".", omittingEmptySubsequences: false) {
+            let shown = text == ascii ? "'\(text)'" : "'\(text)' (encoded '\(ascii)')"
+            if let bad = label.unicodeScalars.first(where: { !IDNA.isLDH($0) }) {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "domain \(shown) has \(show(Character(bad))) in the label '\(label)'",
+                                "a domain has only letters, digits, '-' and '.'")
+            }
+            if label.isEmpty || label.hasPrefix("-") || label.hasSuffix("-") {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "domain \(shown) has the label '\(label)'", "a label cannot be empty, or start or end with '-'")
+            }
+            let bytes = Array(label.utf8)
+            guard bytes.count >= 4, bytes[2] == 0x2D, bytes[3] == 0x2D else { continue }
+            guard label.hasPrefix("xn--"), let u = try? IDNA.toUnicode(String(label)), u != String(label) else {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "domain \(shown) has the label '\(label)' with '--' in the third and fourth positions",
+                                "only a valid internationalized label (xn--…) may have that; check the domain")
+            }
+            let uChars = Array(u)
+            if u.hasPrefix("-") || u.hasSuffix("-") || (uChars.count >= 4 && uChars[2] == "-" && uChars[3] == "-") {
+                throw ctx.error(.invalidDomain, at: offset, offending: text,
+                                "domain \(shown) has the label '\(label)', which stands for '\(u)'",
+                                "an internationalized label cannot start or end with '-' or have '--' in the third and fourth positions")
+            }
+        }
     }
 }
 

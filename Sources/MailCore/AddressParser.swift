@@ -6,8 +6,8 @@
 // elements (`a@x.jp, , b@y.jp`).
 // Rejected with an error naming the character and its position: full-width and other
 // Japanese-input slips inside addresses or between them, domain literals, source routes,
-// single-label domains, non-ASCII local parts, unquoted specials in display names.
-// Nothing is silently corrected.
+// single-label domains, non-ASCII local parts, unquoted specials in display names, and line
+// breaks (see `checkLineBreaks`). Nothing is silently corrected.
 
 public enum AddressParser {
     /// Parses a comma-separated address list (groups allowed). Empty or blank text gives [].
@@ -41,6 +41,7 @@ private struct AddressListParser {
     // MARK: Lists
 
     mutating func parseList() throws(AddressError) -> [AddressListEntry] {
+        try checkLineBreaks()
         var entries: [AddressListEntry] = []
         while true {
             try skipCFWS(boundary: true)
@@ -57,6 +58,7 @@ private struct AddressListParser {
     }
 
     mutating func parseSingleMailbox() throws(AddressError) -> Mailbox {
+        try checkLineBreaks()
         try skipCFWS(boundary: true)
         if atEnd {
             throw AddressError(kind: .empty, input: ctx.input, offending: ctx.input, position: 1,
@@ -81,6 +83,54 @@ private struct AddressListParser {
                             "a second address '\(restOfElement(from: pos))'", "only one address is allowed here")
         }
         throw afterAddressError(inGroup: false)
+    }
+
+    /// Where the line is: a fold — CRLF followed by a space or a tab — is folding white space
+    /// (RFC 5322 §3.2.2) and stays allowed anywhere CFWS is; every other CR or LF is refused,
+    /// before anything is parsed. The text given here is typed text (an argument, a composer
+    /// field, a config value, a recipient-file cell) or a header value of a message file, which
+    /// `MessageParser` has already unfolded: neither has any business holding a bare CR, a bare
+    /// LF, or a CRLF that is not a fold, and taking one for white space would turn
+    /// `my\n@example.com` into `my@example.com` — a different address than the one shown, and
+    /// a line that ends a header in the reader that meets it.
+    func checkLineBreaks() throws(AddressError) {
+        guard ctx.input.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return }
+        for (i, c) in chars.enumerated() where HeaderText.isLineBreak(c) {
+            if c == "\r\n", i + 1 < chars.count, chars[i + 1] == " " || chars[i + 1] == "\t" { continue }
+            var context = ctx
+            context.elementStart = elementStart(containing: i)
+            let hint = c == "\r\n"
+                ? "an address cannot contain a line break (only a line break followed by a space or tab, a folded header, is white space); remove it"
+                : "an address cannot contain a line break; remove it"
+            throw context.error(.lineBreak, at: i, offending: String(c), HeaderText.lineBreakName(c), hint)
+        }
+    }
+
+    /// The start of the list element that holds `index`: after the last ',' before it that is
+    /// outside quotes, comments and angle brackets.
+    func elementStart(containing index: Int) -> Int {
+        var start = 0
+        var depth = 0, angle = false, quoted = false
+        var i = 0
+        while i < index {
+            let c = chars[i]
+            if quoted {
+                if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
+            } else if depth > 0 {
+                if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+            } else {
+                switch c {
+                case "\"": quoted = true
+                case "(": depth += 1
+                case "<": angle = true
+                case ">": angle = false
+                case ",": if !angle { start = i + 1 }
+                default: break
+                }
+            }
+            i += 1
+        }
+        return start
     }
 
     /// The error for whatever follows a complete address where ',' (or ';' in a group) was expected.
@@ -128,7 +178,7 @@ private struct AddressListParser {
         }
         switch c {
         case "<":
-            let name = displayName(items)
+            let name = try displayName(items)
             return .mailbox(try parseAngle(displayName: name))
         case "@":
             return .mailbox(try parseBareAddrSpec(items))
@@ -189,7 +239,7 @@ private struct AddressListParser {
     }
 
     mutating func parseGroup(_ nameItems: [Item]) throws(AddressError) -> AddressListEntry {
-        let name = displayName(nameItems) ?? phraseText(nameItems)
+        let name = try displayName(nameItems) ?? phraseText(nameItems)
         let groupStart = nameItems.first?.start ?? pos
         pos += 1 // ':'
         var members: [Mailbox] = []
@@ -266,6 +316,8 @@ private struct AddressListParser {
         try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
         let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
                                                     address: context.text(addressStart, domEnd), ctx: ctx)
+        try S.checkAddressLength(local: String(local), asciiDomain: ascii, at: addressStart,
+                                 address: context.text(addressStart, domEnd), ctx: ctx)
         try skipCFWS()
         guard let close = current else { throw unterminated() }
         if close != ">" {
@@ -302,6 +354,8 @@ private struct AddressListParser {
         try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
         let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
                                                     address: context.text(addressStart, domEnd), ctx: ctx)
+        try S.checkAddressLength(local: String(local), asciiDomain: ascii, at: addressStart,
+                                 address: context.text(addressStart, domEnd), ctx: ctx)
         return Mailbox(validatedDisplayName: nil, localPart: String(local), domain: unicode, asciiDomain: ascii)
     }
 
@@ -544,9 +598,18 @@ private struct AddressListParser {
         return s
     }
 
-    /// The display name: phrase text with RFC 2047 encoded-words decoded; nil if empty.
-    func displayName(_ items: [Item]) -> String? {
-        S.normalizedDisplayName(EncodedWordDecoder.decode(phraseText(items)))
+    /// The display name: phrase text with RFC 2047 encoded-words decoded; nil if empty. The raw
+    /// text has no line break (`checkLineBreaks`), but an encoded-word can carry one
+    /// (`=?UTF-8?Q?a=0D=0AB?=`): such a name is refused, as it would be typed.
+    func displayName(_ items: [Item]) throws(AddressError) -> String? {
+        let name = S.normalizedDisplayName(EncodedWordDecoder.decode(phraseText(items)))
+        if let name, let (_, c) = HeaderText.lineBreak(in: name), let first = items.first, let last = items.last {
+            let raw = ctx.text(first.start, last.end)
+            throw ctx.error(.lineBreak, at: first.start, offending: raw,
+                            "display name '\(raw)' decodes to '\(HeaderText.escapingLineBreaks(name))', which holds a \(HeaderText.lineBreakName(c))",
+                            "a name cannot contain a line break; remove it")
+        }
+        return name
     }
 
     // MARK: CFWS

@@ -1,7 +1,8 @@
 /// Writes an `OutgoingMessage` as RFC 5322 / MIME bytes into a `ByteSink`, streaming each
 /// attachment through a fixed buffer, so memory stays flat however large the files are.
 ///
-/// The output uses CRLF everywhere and no line passes 998 octets. The transmitted form never has
+/// The output uses CRLF everywhere and no line passes 998 octets. A message whose subject or a
+/// display name holds a CR or LF is refused (`HeaderTextError`), not encoded. The transmitted form never has
 /// a Bcc header; `includeBccHeader` exists for the sender's own copy (the sent folder).
 /// - SeeAlso: RFC 5322, RFC 2045–2047, RFC 2183, RFC 2231.
 public struct MIMEWriter {
@@ -30,6 +31,10 @@ public struct MIMEWriter {
         _ message: OutgoingMessage, stamp: MessageStamp, opener: any AttachmentOpener,
         to sink: inout some ByteSink, progress: Progress? = nil, content: ContentObserver? = nil
     ) throws {
+        // The last guard: every input path refuses these first, with its own words; a message
+        // that still has one is never written, so it can never be sent.
+        let problems = message.headerTextProblems
+        guard problems.isEmpty else { throw HeaderTextError(problems: problems) }
         try sink.write(headerBlock(message, stamp: stamp))
         let body = BodyEncoding.canonicalLines(message.body)
         let encoding = BodyEncoding.choose(for: body)

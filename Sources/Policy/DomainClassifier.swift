@@ -49,7 +49,8 @@ public struct DomainPattern: Hashable, Sendable, CustomStringConvertible {
         }
         let ascii: String
         do {
-            ascii = try IDNA.toASCII(s)
+            // The labels are checked for letters, digits and '-' just below, with this message.
+            ascii = try IDNA.toASCII(s, std3: false)
         } catch {
             throw DomainPatternError("'\(text)' is not a valid domain (\(error.message))")
         }

@@ -8,7 +8,12 @@ import MailCore
 
 /// A file-system failure, with the path and the system's reason in plain words.
 public struct FileError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable { case notFound, permissionDenied, isDirectory, notRegularFile, diskFull, other }
+    public enum Kind: Sendable, Equatable {
+        case notFound, permissionDenied, isDirectory, notRegularFile, diskFull, other
+        /// A file that decides what guardmail does, but that someone other than its owner (or
+        /// root) could have written (`FileSystem.readTrusted`).
+        case untrusted
+    }
     public let kind: Kind
     public let path: String
     public let action: String
@@ -40,6 +45,15 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A file refused by `FileSystem.readTrusted`: `why` says who could write it and how to fix it.
+    public init(path: String, untrusted why: String) {
+        self.action = "use"
+        self.path = path
+        self.errno = 0
+        self.detail = why
+        kind = .untrusted
+    }
+
     /// The system's reason alone, without the action and the path ("no such file or directory").
     public var reason: String {
         switch kind {
@@ -47,6 +61,7 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
         case .permissionDenied: return "permission denied"
         case .isDirectory: return "it is a directory"
         case .notRegularFile: return detail ?? "it is not a regular file"
+        case .untrusted: return detail ?? "others can write it"
         case .diskFull: return "the disk is full"
         case .other: return String(cString: strerror(errno)).lowercased()
         }
@@ -139,16 +154,24 @@ public final class FileSource: ByteSource {
     public let path: String
     private var fd: Int32
 
-    public init(path: String) throws(FileError) {
+    /// `action` words the errors: "cannot attach '/a/b': it is a directory" for an attachment,
+    /// "cannot read '/a/b': …" for a file read whole (a body, a config).
+    public init(path: String, action: String = "read") throws(FileError) {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(action: "open", path: path, errno: errno) }
+        guard fd >= 0 else { throw FileError(action: action, path: path, errno: errno) }
         var info = stat()
         if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
             _ = Glibc.close(fd)
             fd = -1
-            throw FileError(action: "attach", path: path, errno: EISDIR)
+            throw FileError(action: action, path: path, errno: EISDIR)
         }
+    }
+
+    /// Takes over a descriptor already open for reading (closed by `close()`).
+    init(adopting fd: Int32, path: String) {
+        self.path = path
+        self.fd = fd
     }
 
     deinit { close() }
@@ -178,7 +201,7 @@ public final class FileSource: ByteSource {
 public struct FileAttachmentOpener: AttachmentOpener {
     public init() {}
     public func open(_ attachment: Attachment) throws -> any ByteSource {
-        try FileSource(path: attachment.source)
+        try FileSource(path: attachment.source, action: "attach")
     }
 }
 
@@ -276,6 +299,11 @@ extension FileSystem {
     public static func readBytes(_ path: String, limit: Int = 64 << 20) throws(FileError) -> [UInt8] {
         let source = try FileSource(path: path)
         defer { source.close() }
+        return try readAll(source, path: path, limit: limit)
+    }
+
+    /// Everything left in `source`, at most `limit` bytes (EFBIG beyond).
+    static func readAll(_ source: FileSource, path: String, limit: Int) throws(FileError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while bytes.count <= limit {
@@ -352,5 +380,127 @@ extension FileSystem {
             if let name, name != ".", name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+}
+
+/// Whether a file may be trusted to decide what guardmail does: the config (its
+/// `password_command` is run by the shell), the organisation policy, an address book, a theme.
+/// As ssh does for its own files: refused when a user other than its owner or root can write
+/// it — group- or world-writable, or owned by another user than the one running guardmail
+/// (or root) — and likewise its folder, since whoever can write the folder can replace the
+/// file (a folder with the sticky bit, like /tmp, lets no one replace another's file). Only
+/// the file's own folder is checked, not every folder up to `/`. Pure: the facts are passed in.
+public enum FileTrust {
+    /// What `stat` says about a file or a folder.
+    public struct Facts: Sendable, Equatable {
+        public var mode: UInt32
+        public var owner: UInt32
+        public init(mode: UInt32, owner: UInt32) {
+            self.mode = mode
+            self.owner = owner
+        }
+    }
+
+    /// Why `path` must not be trusted, with the command that fixes it; nil when it may be.
+    /// `user` is the user running guardmail (uid and name); `name(uid)` a user's name.
+    /// `folders`: the folder holding the name as given and, for a symlink, the real file's folder.
+    public static func problem(path: String, file: Facts, folders: [(path: String, facts: Facts)],
+                               user: (uid: UInt32, name: String), name: (UInt32) -> String?) -> String? {
+        if let p = problem(file, path: path, what: "it", user: user, name: name, folder: false) { return p }
+        for folder in folders {
+            if let p = problem(folder.facts, path: folder.path, what: "its folder '\(folder.path)'", user: user, name: name, folder: true) {
+                return p
+            }
+        }
+        return nil
+    }
+
+    private static func problem(_ facts: Facts, path: String, what: String, user: (uid: UInt32, name: String),
+                                name: (UInt32) -> String?, folder: Bool) -> String? {
+        let quoted = shellQuoted(path)
+        if facts.owner != 0 && facts.owner != user.uid {
+            let owner = name(facts.owner).map { "user '\($0)' (uid \(facts.owner))" } ?? "uid \(facts.owner)"
+            return "\(what) belongs to \(owner), not to you or root: that user could "
+                + (folder ? "replace the file" : "change what guardmail does") + "; fix it with: chown \(user.name) \(quoted)"
+        }
+        let group = facts.mode & 0o020 != 0, others = facts.mode & 0o002 != 0
+        guard group || others else { return nil }
+        if folder && facts.mode & 0o1000 != 0 { return nil }  // sticky: no one replaces another's file
+        let who = group && others ? "its group and everyone else" : group ? "its group" : "everyone"
+        let mode = String(facts.mode & 0o7777, radix: 8)
+        return "\(what) can be written by \(who) (mode \(String(repeating: "0", count: max(0, 4 - mode.count)) + mode)): "
+            + (folder ? "they could replace the file" : "they could change what guardmail does")
+            + "; fix it with: chmod go-w \(quoted)"
+    }
+
+    /// `'path'` for a shell, with any `'` inside escaped.
+    static func shellQuoted(_ path: String) -> String {
+        "'" + path.replacingAll("'", with: "'\\''") + "'"
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+extension FileSystem {
+    /// Reads a file guardmail trusts (see `FileTrust`), refusing it with `FileError.Kind.untrusted`
+    /// when others could have written it. The checks are made on the open file (fstat), so the
+    /// bytes read are those of the file that was checked, not of one swapped in between.
+    public static func readTrusted(_ path: String, limit: Int = 16 << 20) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(action: "read", path: path, errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            _ = close(fd)
+            throw FileError(action: "read", path: path, errno: code)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            _ = close(fd)
+            throw FileError(action: "read", path: path, errno: EISDIR)
+        }
+        let facts = FileTrust.Facts(mode: UInt32(info.st_mode), owner: UInt32(info.st_uid))
+        // The folder that holds the name as given, and the real file's folder when it is a symlink.
+        var folders = [folder(of: path)]
+        if let real = realpath(path, nil) {
+            let resolved = String(cString: real)
+            free(real)
+            if folder(of: resolved) != folders[0] { folders.append(folder(of: resolved)) }
+        }
+        let me = geteuid()
+        let user = (uid: UInt32(me), name: userName(me) ?? String(me))
+        let folderFacts = folders.compactMap { folder -> (path: String, facts: FileTrust.Facts)? in
+            var folderInfo = stat()
+            guard stat(folder, &folderInfo) == 0 else { return nil }
+            return (folder, FileTrust.Facts(mode: UInt32(folderInfo.st_mode), owner: UInt32(folderInfo.st_uid)))
+        }
+        if let problem = FileTrust.problem(path: path, file: facts, folders: folderFacts, user: user,
+                                           name: { userName(uid_t($0)) }) {
+            _ = close(fd)
+            throw FileError(path: path, untrusted: problem)
+        }
+        let source = FileSource(adopting: fd, path: path)
+        defer { source.close() }
+        return try readAll(source, path: path, limit: limit)
+    }
+
+    /// `readTrusted` as UTF-8 text; nil when it is not valid UTF-8.
+    public static func readTrustedUTF8(_ path: String, limit: Int = 16 << 20) throws(FileError) -> String? {
+        String(validating: try readTrusted(path, limit: limit), as: UTF8.self)
+    }
+
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func userName(_ uid: uid_t) -> String? {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 }

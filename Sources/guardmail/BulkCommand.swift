@@ -135,7 +135,7 @@ struct BulkCommand: ParsableCommand {
         let mode = BulkMode(rawValue: mode)!
         let recipientFile = recipients!
         // The recipients.
-        let list: RecipientList
+        var list: RecipientList
         do {
             let bytes = try FileSystem.readBytes(recipientFile, limit: 256 << 20)
             list = try RecipientFile.parse(bytes: bytes, fileName: recipientFile)
@@ -146,6 +146,8 @@ struct BulkCommand: ParsableCommand {
             report("\(error)")
             throw ExitCode(Exit.data)
         }
+        // A row whose field would put a line break into its subject is an invalid row like any other.
+        if mode == .individual { list = list.refusingLineBreaks(inSubject: Template(subject ?? "")) }
         if strict && !list.invalid.isEmpty {
             report("'\(recipientFile)' has \(list.invalid.count) invalid row\(list.invalid.count == 1 ? "" : "s") and --strict was given; nothing was sent:")
             for row in list.invalid { report("  line \(row.line): \(row.text.isEmpty ? "(empty)" : row.text) — \(row.reason)") }
@@ -520,16 +522,10 @@ struct BulkCommand: ParsableCommand {
 
     private func readBody() throws -> String {
         guard let bodyFile else { return "" }
-        let path = bodyFile == "-" ? "/dev/stdin" : bodyFile
         do {
-            guard let text = try FileSystem.readUTF8(path) else {
-                report("the body file '\(bodyFile)' is not UTF-8 text")
-                throw ExitCode(Exit.data)
-            }
-            return text
-        } catch let error as FileError {
-            report("body: \(error)")
-            throw ExitCode(Exit.data)
+            return try readBodyFile(bodyFile, standardInput: true)
+        } catch {
+            throw fail(error)
         }
     }
 }

@@ -37,14 +37,9 @@ struct Compose: ParsableCommand {
         var body = ""
         if let bodyFile = message.bodyFile {
             do {
-                guard let text = try FileSystem.readUTF8(bodyFile) else {
-                    report("the body file '\(bodyFile)' is not UTF-8 text")
-                    throw ExitCode(Exit.data)
-                }
-                body = text
-            } catch let error as FileError {
-                report("body: \(error)")
-                throw ExitCode(Exit.data)
+                body = try readBodyFile(bodyFile, standardInput: false)
+            } catch {
+                throw fail(error)
             }
         }
         let initial = DraftInput(
@@ -107,15 +102,17 @@ struct Compose: ParsableCommand {
     }
 }
 
-/// The config file; every failure is a ConfigError naming the file.
+/// The config file; every failure is a ConfigError naming the file. A config others can write
+/// is refused (its password_command is run by the shell): see `FileTrust`.
 func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
     let text: String?
     do {
-        text = try FileSystem.readUTF8(path)
+        text = try FileSystem.readTrustedUTF8(path)
     } catch {
         if error.kind == .notFound {
             throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
         }
+        if error.kind == .untrusted { throw ConfigError("refusing the config file: \(error)") }
         throw ConfigError("cannot read the config: \(error)")
     }
     guard let text else { throw ConfigError("'\(path)' is not UTF-8 text") }

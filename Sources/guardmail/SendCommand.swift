@@ -157,25 +157,28 @@ struct Send: ParsableCommand {
     }
 
     private func readInput() throws(DeliveryError) -> DraftInput {
-        var body = ""
-        if let bodyFile = message.bodyFile {
-            let path = bodyFile == "-" ? "/dev/stdin" : bodyFile
-            do {
-                guard let text = try FileSystem.readUTF8(path) else {
-                    throw DeliveryError(.data, "the body file '\(bodyFile)' is not UTF-8 text")
-                }
-                body = text
-            } catch let error as FileError {
-                throw DeliveryError(.data, "body: \(error)")
-            } catch let error as DeliveryError {
-                throw error
-            } catch {
-                throw DeliveryError(.data, "body: \(error)")
-            }
-        }
+        let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
         return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
     }
 
+}
+
+/// The body text from `--body-file` (with `standardInput`, `-` reads standard input), or why it
+/// cannot be read: a folder, a missing or unreadable file, text that is not UTF-8.
+func readBodyFile(_ bodyFile: String, standardInput: Bool) throws(DeliveryError) -> String {
+    let path = standardInput && bodyFile == "-" ? "/dev/stdin" : bodyFile
+    let text: String?
+    do {
+        text = try FileSystem.readUTF8(path)
+    } catch {
+        if error.kind == .isDirectory {
+            throw DeliveryError(.data, "the body file '\(bodyFile)' is a folder, not a file: give the file that holds the body text"
+                + (standardInput ? " (or - for standard input)" : ""))
+        }
+        throw DeliveryError(.data, "cannot read the body file '\(bodyFile)': \(error.reason)")
+    }
+    guard let text else { throw DeliveryError(.data, "the body file '\(bodyFile)' is not UTF-8 text") }
+    return text
 }
 
 /// Loads the config file and picks the account.

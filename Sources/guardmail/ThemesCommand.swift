@@ -163,7 +163,7 @@ enum ThemeFile {
 
 func readThemeFile(_ path: String) -> ThemeFile {
     do {
-        guard let text = try FileSystem.readUTF8(path) else {
+        guard let text = try FileSystem.readTrustedUTF8(path) else {
             return .unreadable(ThemeError(kind: .invalid, file: path, line: nil, key: "", message: "not UTF-8 text"))
         }
         return .text(text)
@@ -172,6 +172,8 @@ func readThemeFile(_ path: String) -> ThemeFile {
         case .notFound: return .missing
         case .isDirectory:
             return .unreadable(ThemeError(kind: .invalid, file: path, line: nil, key: "", message: "a folder, not a theme file"))
+        case .untrusted:
+            return .unreadable(ThemeError(kind: .invalid, file: path, line: nil, key: "", message: "refused: \(error.reason)"))
         default:
             return .unreadable(ThemeError(kind: .invalid, file: path, line: nil, key: "", message: "\(error)"))
         }
@@ -182,9 +184,10 @@ func readThemeFile(_ path: String) -> ThemeFile {
 func configuredThemeName(_ path: String) -> Result<String?, ConfigError> {
     let text: String?
     do {
-        text = try FileSystem.readUTF8(path)
+        text = try FileSystem.readTrustedUTF8(path)
     } catch {
         if error.kind == .notFound { return .success(nil) }
+        if error.kind == .untrusted { return .failure(ConfigError("refusing the config file: \(error)")) }
         return .failure(ConfigError("cannot read the config: \(error)"))
     }
     guard let text else { return .failure(ConfigError("'\(path)' is not UTF-8 text")) }

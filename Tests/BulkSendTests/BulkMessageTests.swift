@@ -93,6 +93,45 @@ struct BulkMessageTests {
         #expect(FileSystemNames.list(store.directory).isEmpty, "nothing left behind: \(FileSystemNames.list(store.directory))")
     }
 
+    @Test("a subject or recipient name with a line break is refused where the message is built and where it is written")
+    func lineBreakRefused() throws {
+        #expect(throws: BulkError.self) {
+            _ = try BulkMessages.bcc(from: sender, subject: "News\nBcc: x@evil.example", body: "b", attachments: [], toHeader: .sender)
+        }
+        do {
+            _ = try BulkMessages.bcc(from: sender, subject: "News\nBcc: x@evil.example", body: "b", attachments: [], toHeader: .sender)
+        } catch {
+            #expect(error.kind == .data)
+            #expect(error.message.contains("the subject 'News\\nBcc: x@evil.example' has a line feed (LF, U+000A) at position 5"), "\(error.message)")
+        }
+        var people = try recipients(1)
+        people[0].fields["company"] = "Foo\r\nBcc: x@evil.example"
+        #expect(throws: BulkError.self) {
+            _ = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("For {{company}}"),
+                                            body: Template("y"), attachments: [])
+        }
+        people[0].mailbox.displayName = "Name\nBcc: x@evil.example"
+        #expect(throws: BulkError.self) {
+            _ = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("x"), body: Template("y"),
+                                            attachments: [])
+        }
+        // The spool writer checks again before writing a byte.
+        let message = OutgoingMessage(from: sender, subject: "a\rb", body: "b")
+        let folder = try TemporaryFolder()
+        let store = BulkStore(directory: folder.path + "/bulk")
+        let record = BulkJobRecord(
+            id: "20261129-110203-k3f8", mode: .bcc, account: "t", from: sender.formatted, mailFrom: sender.envelopeAddress,
+            subject: "s", recipientFile: "f", recipientCount: 1, messageCount: 1, invalidCount: 0, duplicateCount: 0, toHeader: .sender,
+            attachments: [], findings: [], confirmedBy: "x", confirmedAt: 0, holdSeconds: 0, ratePerMinute: nil, batchSize: 100)
+        let stamp = MessageStamp(date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0), messageID: "<x@y>", boundary: "=_b")
+        #expect(throws: BulkError.self) {
+            _ = try store.freeze(record) { (writer: inout BulkSpoolWriter) throws in
+                try writer.append(message, stamp: stamp, recipients: [(sender, 1)])
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: store.jobDirectory(id: record.id)))
+    }
+
     @Test("one sender and one recipient in To is fine; an empty To is fine")
     func allowedShapes() throws {
         let people = try recipients(1)

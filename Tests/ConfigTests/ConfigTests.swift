@@ -53,6 +53,16 @@ struct ConfigTests {
          "config.toml:1: default_account 'b' names no [accounts.b] table"),
         ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nusername = \"u\"\n", "has a username but no password_command"),
         ("theme = 3\n", "config.toml:1: 'theme' must be a string, found an integer"),
+        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 9223372036854775807\n",
+         "config.toml:4: 'accounts.a.max_attachment_mib' is 9223372036854775807: it must be a whole number of MiB from 1 to 10240"),
+        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 8796093022208\n",
+         "'accounts.a.max_attachment_mib' is 8796093022208: it must be a whole number of MiB from 1 to 10240"),
+        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 10241\n",
+         "'accounts.a.max_attachment_mib' is 10241: it must be"),
+        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 0\n",
+         "'accounts.a.max_attachment_mib' is 0: it must be"),
+        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = -1\n",
+         "'accounts.a.max_attachment_mib' is -1: it must be"),
         ("colour = \"red\"\n", "config.toml:1: unknown key 'colour'"),
         ("[accounts.a\n", "config.toml:1:"),
     ])
@@ -65,6 +75,13 @@ struct ConfigTests {
             if !matches { Issue.record("got: \(message)") }
             return matches
         }
+    }
+
+    @Test("the largest max_attachment_mib gives 10 GiB, never a wrapped limit")
+    func attachmentLimitRange() throws {
+        let text = "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 10240\n"
+        let account = try ConfigLoader.parse(text, file: "c").account(named: nil)
+        #expect(account.maxAttachmentBytes == 10 << 30)
     }
 
     @Test("the password never appears in the error about it")

@@ -28,6 +28,23 @@ struct MIMEWriterTests {
         return String(text[..<text.range(of: "\r\n\r\n")!.lowerBound])
     }
 
+    @Test("a subject or display name with a CR or LF is refused, not encoded into the header",
+          arguments: ["subject", "to", "bcc", "group"])
+    func lineBreakRefused(_ where_: String) throws {
+        var m = message()
+        switch where_ {
+        case "subject": m.subject = "Hello\r\nBcc: x@evil.example"
+        case "to": m.to = [.mailbox(mailbox(nil, "a", "example.jp"))]; if case .mailbox(var x) = m.to[0] { x.displayName = "A\nB"; m.to = [.mailbox(x)] }
+        case "bcc": if case .mailbox(var x) = m.bcc[0] { x.displayName = "S\rT"; m.bcc = [.mailbox(x)] }
+        default: m.cc = [.group(name: "Team\n", members: [])]
+        }
+        var sink = MemorySink()
+        #expect(throws: HeaderTextError.self) {
+            try MIMEWriter().write(m, stamp: Self.stamp, opener: MemoryOpener(files: [:]), to: &sink)
+        }
+        #expect(sink.bytes.isEmpty, "not a byte written")
+    }
+
     @Test("the transmitted message has no Bcc header, but the envelope has the Bcc recipient")
     func noBccHeader() throws {
         let msg = message()

@@ -33,6 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import faultserver  # noqa: E402
 import smtpserver  # noqa: E402
 
+# guardmail refuses a config, organisation policy, address book or theme that others can write
+# (and one in a folder others can write): the files and folders the tests create must not
+# depend on the umask of whoever runs them (a user session often has 002).
+os.umask(0o022)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / ".build/debug/guardmail"
 SETTLE_TIMEOUT = 10.0  # s: how long a server may still hold a connection after the client exited

@@ -338,6 +338,7 @@ class Pane:
         self.target = "gm:0.0"
         self.argv = list(argv)
         self._closed = False
+        self._before_text: Optional[str] = None
         self.socket_path = ""
         conf = rundir / "tmux.conf"
         conf.write_text(TMUX_CONF)
@@ -386,16 +387,36 @@ class Pane:
     def text(self, text: str) -> None:
         """Types text literally (UTF-8), as a paste of keystrokes."""
         assert "\n" not in text, "type lines one by one with keys('Enter') in between"
+        self._before_text = self.screen()
         self.tmux("send-keys", "-t", self.target, "-l", "--", text)
+
+    # Keys that end a field. Typed text followed by one of these, if both reach guardmail in
+    # one read, looks like an unbracketed paste (KeyBurst: text, a tab or line break, text)
+    # and is taken as one. A person's keys arrive apart; on a busy machine tmux's do not.
+    SEPARATORS = ("Tab", "BTab", "Enter")
 
     def keys(self, *names: str) -> None:
         for name in names:
+            if name in self.SEPARATORS:
+                self._settle_typed_text()
+            self._before_text = None
             self.tmux("send-keys", "-t", self.target, name)
+
+    def _settle_typed_text(self, limit: float = 3.0) -> None:
+        """Waits (bounded, never failing) until the text typed last has changed the screen:
+        guardmail has read it, so the separator that follows arrives as a key of its own."""
+        before = self._before_text
+        if before is None:
+            return
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and self.screen() == before:
+            time.sleep(0.01)
 
     def paste(self, text: str, bracketed: bool = True) -> None:
         """Pastes text as a terminal does: tmux load-buffer + paste-buffer (LF sent as CR).
         With `bracketed`, wrapped in ESC[200~ … ESC[201~ when the application turned on
         mode 2004 (paste-buffer -p); without it, the bytes arrive unmarked, in one write."""
+        self._before_text = None
         buffer = self.rundir / ("paste-%d" % next(_counter))
         buffer.write_bytes(text.encode("utf-8"))
         self.tmux("load-buffer", "-b", "gm-paste", str(buffer))
