@@ -139,6 +139,14 @@ public final class Dispatcher {
         var reason: String?
     }
     var owned: [String: Owned] = [:]
+    /// Journal writes that could not be made (the journal locked or full), kept to be made later.
+    let backlog: JournalBacklog
+    /// Problems with the journal since the last report, for the next report's lines.
+    private var journalWarnings: [String] = []
+    /// Until this time (monotonic seconds) writes go straight to the backlog: the journal was
+    /// busy for a whole busy timeout (5 s) a moment ago, and each write should not wait that long
+    /// again while a message is on its way out.
+    private var journalBusyUntil = 0.0
     /// Submitters by account name: one connection per server, reused while this process runs.
     private var submitters: [String: SMTPSubmitter] = [:]
     /// The submission thread, for a caller that must not wait for servers (the composer); nil:
@@ -172,6 +180,8 @@ public final class Dispatcher {
         } catch {
             throw DeliveryError(.io, "\(error); nothing can be sent without the send journal")
         }
+        backlog = JournalBacklog(paths: paths)
+        reconcileJournal(now: Self.wallClock())
     }
 
     deinit {
@@ -263,6 +273,112 @@ public final class Dispatcher {
                 JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
                                acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
             })
+    }
+
+    // MARK: The journal catching up
+
+    /// Brings the journal up to what happened: first the writes kept while it could not be
+    /// written (oldest first), then, for each outbox message no live process runs, its state as
+    /// a restart sees it (a hold whose process died is interrupted, a submission unknown) when
+    /// the journal says otherwise — e.g. still "held" after a kill -9. Runs when the dispatcher
+    /// opens (every start of `send`, `outbox`, the composer). Returns problems worth telling.
+    @discardableResult
+    public func reconcileJournal(now: Instant) -> [String] {
+        var problems: [String] = []
+        if !backlog.isEmpty {
+            let replay = backlog.replay(into: journal)
+            problems += replay.problems
+        }
+        let entries = outbox.list().entries.filter { owned[$0.record.id] == nil && !outbox.isClaimed(id: $0.record.id) }
+        guard !entries.isEmpty,
+              let progress = try? journal.progress(of: entries.map(\.record.messageID)) else { return problems }
+        for entry in entries {
+            guard let truth = Self.journalKind(afterRestartOf: entry.state),
+                  let latest = progress[entry.record.messageID]?.latestEvent, latest != truth else { continue }
+            let detail = "as the outbox has it (\(entry.record.id)): \(Self.restartDetail(entry.state))"
+            journalWrite(.event(messageID: entry.record.messageID, kind: truth, at: Int64(now.seconds), detail: detail), what: truth.label)
+        }
+        return problems + takeJournalWarnings()
+    }
+
+    /// What the outbox says about each message in it, in the journal's words, by Message-ID
+    /// (as the journal spells it): a message a live process runs is as its state says (held,
+    /// submitting, failed and waiting to retry); one nobody runs is what a restart makes of it.
+    /// For `guardmail journal`, to show the outbox's state where the journal has not caught up.
+    public static func outboxOutcomes(paths: DataPaths) -> [String: JournalEventKind] {
+        let outbox = Outbox(directory: paths.outboxDirectory)
+        var out: [String: JournalEventKind] = [:]
+        for entry in outbox.list().entries {
+            let kind: JournalEventKind?
+            if outbox.isClaimed(id: entry.record.id) {
+                switch entry.state.kind {
+                case .holding: kind = .held
+                case .submitting: kind = .submitting
+                case .failedTemporarily: kind = .failedTemporarily
+                default: kind = journalKind(afterRestartOf: entry.state)
+                }
+            } else {
+                kind = journalKind(afterRestartOf: entry.state)
+            }
+            if let kind { out[JournalNames.messageID(entry.record.messageID)] = kind }
+        }
+        return out
+    }
+
+    /// The journal's word for what a restart makes of `state` (nil: nothing to say).
+    static func journalKind(afterRestartOf state: SendState) -> JournalEventKind? {
+        switch state.kind {
+        case .holding, .failedTemporarily, .interrupted: .interrupted
+        case .submitting, .unknown: .unknown
+        case .failedPermanently: .failed
+        case .partiallySent: .partiallySent
+        default: nil
+        }
+    }
+
+    /// Problems recording to the journal since the last call (for a report's lines).
+    public func takeJournalWarnings() -> [String] {
+        defer { journalWarnings = [] }
+        return journalWarnings
+    }
+
+    /// One journal write, in order: what waits in the backlog goes first; a write the journal
+    /// does not take now (locked by another program for longer than the busy timeout, full) is
+    /// kept in the backlog, durably, and made later (here, or at the next start).
+    private func journalWrite(_ entry: JournalBacklogEntry, what: String) {
+        if !backlog.isEmpty {
+            if MonotonicClock.now() < journalBusyUntil {
+                keepForLater(entry, what: what, because: "the journal was busy a moment ago")
+                return
+            }
+            let replay = backlog.replay(into: journal)
+            journalWarnings += replay.problems
+            if let stopped = replay.stoppedBy {
+                journalBusyUntil = MonotonicClock.now() + 30
+                keepForLater(entry, what: what, because: stopped)
+                return
+            }
+        }
+        do {
+            try entry.apply(to: journal)
+        } catch where error.kind == .unknownMessage || error.kind == .unknownRecipient {
+            journalWarnings.append("warning: the journal could not record '\(what)': \(error)")
+        } catch {
+            journalBusyUntil = MonotonicClock.now() + 30
+            keepForLater(entry, what: what, because: "\(error)")
+        }
+    }
+
+    private func keepForLater(_ entry: JournalBacklogEntry, what: String, because reason: String) {
+        do {
+            try backlog.keep(entry, now: Self.wallClock().seconds)
+            journalWarnings.append(
+                "warning: the journal could not record '\(what)' now (\(reason)); kept in '\(backlog.directory)' and recorded "
+                    + "as soon as the journal can be written (at the latest when guardmail next starts)")
+        } catch {
+            journalWarnings.append(
+                "warning: the journal could not record '\(what)' (\(reason)), and it could not be kept for later either (\(error))")
+        }
     }
 
     // MARK: Looking
@@ -365,7 +481,9 @@ public final class Dispatcher {
         guard let entry = owned[id], entry.machine.isLegal(.release) else { return nil }
         let rest: [SendAction]
         do {
-            (rest, _) = try transitionLocked(id, now: now) { _ in (.release, "released by the user") }
+            let done = try transitionLocked(id, now: now) { _ in (.release, "released by the user") }
+            if let refused = done.report { return refused }
+            rest = done.rest
         } catch {
             guard error.kind == .notFound else {
                 return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
@@ -390,15 +508,18 @@ public final class Dispatcher {
     /// Returns the actions still to perform (the submission) and the event's journal detail.
     private func transitionLocked(
         _ id: String, now: Instant, choose: (OutboxEntry) -> (SendEvent, String?)
-    ) throws(OutboxError) -> (rest: [SendAction], detail: String?) {
-        try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) -> (rest: [SendAction], detail: String?) in
-            guard var machine = owned[id]?.machine else { return ([], nil) }
+    ) throws(OutboxError) -> (rest: [SendAction], detail: String?, report: DispatchReport?) {
+        try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) -> (rest: [SendAction], detail: String?, report: DispatchReport?) in
+            guard var machine = owned[id]?.machine else { return ([], nil, nil) }
             let (event, detail) = choose(disk)
             let actions = try! machine.handle(event)
             owned[id]?.machine = machine
             let split = actions.firstIndex(of: .markSubmittingDurably).map { $0 + 1 } ?? 0
-            perform(Array(actions[..<split]), id: id, now: now, detail: detail)
-            return (Array(actions[split...]), detail)
+            if let refused = perform(Array(actions[..<split]), id: id, now: now, detail: detail) {
+                // "submitting" could not be recorded: nothing more is done (fail closed).
+                return ([], detail, refused)
+            }
+            return (Array(actions[split...]), detail, nil)
         }
     }
 
@@ -464,8 +585,8 @@ public final class Dispatcher {
                     return .notApplicable("it is \(entry.state.kind.rawValue)")
                 }
                 let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
-                try? journal.recordEvent(messageID: entry.record.messageID, kind, at: Int64(now.seconds),
-                                         detail: "cancelled with guardmail outbox cancel")
+                journalWrite(.event(messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
+                                    detail: "cancelled with guardmail outbox cancel"), what: kind.label)
                 try outbox.remove(id: id)
                 return .done
             }
@@ -546,9 +667,14 @@ public final class Dispatcher {
             let rest: [SendAction]
             var detail: String?
             do {
-                (rest, detail) = try transitionLocked(id, now: now) { disk in
+                let done = try transitionLocked(id, now: now) { disk in
                     disk.releaseRequested ? (.release, "released from another terminal") : (.tick(now: now), nil)
                 }
+                if let refused = done.report {
+                    reports.append(refused)
+                    continue
+                }
+                (rest, detail) = (done.rest, done.detail)
             } catch {
                 guard error.kind == .notFound else { continue }
                 reports.append(forgetCancelled(id, messageID: entry.record.messageID))
@@ -580,8 +706,9 @@ public final class Dispatcher {
             case .removeFromOutbox:
                 if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
             case .markSubmittingDurably:
-                writeState(id)
-                journalEvent(id, .submitting, now: now, detail: detail)
+                if let refused = markSubmitting(id, now: now, detail: detail) {
+                    return refused  // nothing is submitted: the actions after this one are not performed
+                }
             case .submit(let recipients):
                 report = submit(id, to: recipients, now: now)
             case .recordState:
@@ -590,6 +717,31 @@ public final class Dispatcher {
             }
         }
         return report
+    }
+
+    /// `markSubmittingDurably`: the outbox's state file says "submitting" (synced) before a byte
+    /// leaves, so that a crash during the submission is found as "unknown", never as "nothing
+    /// was sent". When that write fails nothing is submitted: the message becomes interrupted
+    /// with the reason, and the report says so (exit 74). The journal's "submitting" follows
+    /// (kept for later when the journal cannot take it now: the outbox is the record that counts).
+    private func markSubmitting(_ id: String, now: Instant, detail: String?) -> DispatchReport? {
+        guard let entry = owned[id] else { return nil }
+        do {
+            try outbox.write(id: id, state: entry.machine.state)
+        } catch {
+            let reason = "the outbox could not record that it is being sent, so nothing was sent: \(error)"
+            var machine = entry.machine
+            let actions = try! machine.handle(.markFailed(reason: reason))
+            owned[id]?.machine = machine
+            perform(actions, id: id, now: now, detail: reason)  // records "interrupted" where it still can
+            owned[id]?.reason = reason  // the cause, not a later failure to write the new state
+            var lines = ["not sent: \(reason)",
+                         "kept in the outbox as \(id): `guardmail outbox release \(id)` sends it once this is fixed"]
+            lines += takeJournalWarnings()
+            return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently, lines: lines, exitStatus: 74)
+        }
+        journalEvent(id, .submitting, now: now, detail: detail)
+        return nil
     }
 
     private func writeState(_ id: String) {
@@ -610,19 +762,25 @@ public final class Dispatcher {
         case .failedTemporarily(let why, let attempt, let retryAt, _):
             journalEvent(id, .failedTemporarily, now: now, detail: "attempt \(attempt): \(why); retry at \(Int64(retryAt.seconds))")
         case .failedPermanently(let why, _): journalEvent(id, .failed, now: now, detail: why)
-        case .unknown: journalEvent(id, .unknown, now: now, detail: reason ?? detail)
-        case .interrupted: journalEvent(id, .interrupted, now: now, detail: detail)
+        case .unknown:
+            if !journalAlreadySays(.unknown, id) { journalEvent(id, .unknown, now: now, detail: reason ?? detail) }
+        case .interrupted:
+            if !journalAlreadySays(.interrupted, id) { journalEvent(id, .interrupted, now: now, detail: detail) }
         default: break
         }
     }
 
     private func journalEvent(_ id: String, _ kind: JournalEventKind, now: Instant, detail: String?) {
         guard let record = owned[id]?.record ?? (try? outbox.load(id: id))?.record else { return }
-        do {
-            try journal.recordEvent(messageID: record.messageID, kind, at: Int64(now.seconds), detail: detail)
-        } catch {
-            owned[id]?.reason = "the journal could not record '\(kind.label)': \(error)"
-        }
+        journalWrite(.event(messageID: record.messageID, kind: kind, at: Int64(now.seconds), detail: detail), what: kind.label)
+    }
+
+    /// The journal's latest event for the message is already `kind` (recorded when the journal
+    /// caught up with the outbox at the start): a restart does not record it twice.
+    private func journalAlreadySays(_ kind: JournalEventKind, _ id: String) -> Bool {
+        guard backlog.isEmpty, let messageID = owned[id]?.record.messageID,
+              let latest = (try? journal.progress(of: [messageID]))?[messageID]?.latestEvent else { return false }
+        return latest == kind
     }
 
     /// The message went to everyone: its file becomes the sent copy (unless an earlier partial
@@ -715,11 +873,10 @@ public final class Dispatcher {
             exitStatus = error.kind == .config ? 78 : 69
         }
         if !results.isEmpty {
-            do {
-                try journal.recordRecipientResults(messageID: record.messageID, results: results, at: Int64(at.seconds))
-            } catch {
-                lines.append("warning: the journal could not record the recipients' results: \(error)")
-            }
+            journalWrite(.results(messageID: record.messageID,
+                                  results: results.map { JournalBacklogResult(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
+                                  at: Int64(at.seconds)),
+                         what: "the recipients' results")
         }
         guard var machine = owned[id]?.machine else { return nil }
         let actions: [SendAction]
@@ -753,6 +910,7 @@ public final class Dispatcher {
         default:
             outcome = .failedPermanently
         }
+        lines += takeJournalWarnings()
         return DispatchReport(id: id, messageID: record.messageID, outcome: outcome, lines: lines, exitStatus: exitStatus)
     }
 

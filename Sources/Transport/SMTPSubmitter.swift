@@ -20,6 +20,10 @@ public final class SMTPSubmitter {
     private var handle: UnsafeMutableRawPointer?
     /// The multi handle that drives `handle` and keeps its connection between submissions.
     private var multi: UnsafeMutableRawPointer?
+    /// The socket of the connection kept open after the last submission (libcurl's
+    /// CURLINFO_ACTIVESOCKET once a transfer has ended), -1 when none: a submission that reuses
+    /// the connection gets no sockopt callback and must still be able to cut it.
+    private var keptSocket: Int32 = -1
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -46,12 +50,22 @@ public final class SMTPSubmitter {
 
     /// Closes the connection (sending QUIT when one is open). Safe to call twice.
     public func close() {
-        // The multi handle owns the open connection: cleaning it up sends QUIT.
+        // The multi handle owns the open connection: cleaning it up sends QUIT and waits for the
+        // answer with the response timeout of the handle added last (libcurl copies it to the
+        // handle that closes connections). A server that does not answer QUIT holds nobody up
+        // for long: 5 s at most (the message was sent, or the submission already failed).
+        if let multi, let handle {
+            _ = ccurl_set_server_response_timeout(handle, min(server.timeouts.reply, Self.quitTimeout))
+            if curl_multi_add_handle(multi, handle) == CURLM_OK { curl_multi_remove_handle(multi, handle) }
+        }
         if let multi { curl_multi_cleanup(multi) }
         multi = nil
         if let handle { curl_easy_cleanup(handle) }
         handle = nil
     }
+
+    /// The longest wait for the answer to QUIT when the connection is closed.
+    public static let quitTimeout = 5.0
 
     /// libcurl's version, for `--version` and benchmark tables.
     public static var curlVersion: String { String(cString: ccurl_version()) }
@@ -87,6 +101,7 @@ public final class SMTPSubmitter {
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
             limit: request.messageSize, timeouts: server.timeouts)
         session.proceed = proceed
+        session.reusedSocket = keptSocket
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
             recipientList = curl_slist_append(recipientList, "<\(recipient)>")
@@ -142,18 +157,24 @@ public final class SMTPSubmitter {
             return CURLE_FAILED_INIT
         }
         defer { curl_multi_remove_handle(multi, handle) }
+        keptSocket = -1
         var code = CURLE_OK
         var multiCode = CURLM_OK
         while true {
             let step = ccurl_multi_step(multi, handle, 200, &code, &multiCode)
-            if step == 0 { return code }
+            if step == 0 {
+                // Only while the handle is still in the multi handle does libcurl say which
+                // connection it used.
+                keptSocket = code == CURLE_OK ? ccurl_active_socket(handle) : -1
+                return code
+            }
             if step < 0 {
                 session.abortReason = TransportError(.other, "libcurl failed while sending: \(String(cString: curl_multi_strerror(multiCode)))")
                 return code
             }
             // The progress callback checks the same deadlines while libcurl blocks (the wait
             // for the final reply); this catches the waits between steps (MAIL, RCPT, DATA).
-            if session.abortReason == nil, let overdue = session.overdue(now: Session.monotonicNow()) {
+            if session.abortReason == nil, let overdue = session.overdue(now: session.now()) {
                 session.abortReason = overdue
                 session.cutConnection()
                 return CURLE_OPERATION_TIMEDOUT
@@ -372,16 +393,18 @@ final class Session {
         return nil
     }
 
-    /// The easy handle while its transfer runs (for `cutConnection`).
+    /// The easy handle while its transfer runs.
     var handle: UnsafeMutableRawPointer?
+    /// The socket of the connection this transfer reuses (from the submission before), or -1.
+    var reusedSocket: Int32 = -1
 
     /// Shuts the connection's socket down: libcurl then closes it without sending QUIT and
     /// waiting for an answer a silent server will not give.
     func cutConnection() {
-        // `socket` when this transfer opened the connection; on a reused one, libcurl knows the
-        // socket of the last transfer (CURLINFO_ACTIVESOCKET is only set once one has ended).
-        var fd = socket
-        if fd < 0, let handle { fd = ccurl_active_socket(handle) }
+        // `socket` when this transfer opened the connection; on a reused one, the socket the
+        // submitter noted when the transfer before ended (CURLINFO_ACTIVESOCKET is not set
+        // while a transfer runs).
+        let fd = socket >= 0 ? socket : reusedSocket
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 

@@ -12,8 +12,10 @@ public enum SendAction: Hashable, Sendable {
     case restoreComposer
     /// The message leaves the outbox (sent to everyone, taken back into the composer, discarded).
     case removeFromOutbox
-    /// Write the state (`submitting`) to the journal durably. Always immediately before `submit`:
-    /// a restart that finds it marks the message `unknown` instead of sending it again.
+    /// Write the state (`submitting`) to the outbox durably, then to the journal. Always
+    /// immediately before `submit`: a restart that finds it marks the message `unknown` instead
+    /// of sending it again. When the outbox cannot be written the caller does not submit and
+    /// handles `markFailed` instead.
     case markSubmittingDurably
     /// Hand the message to the server for exactly these envelope recipients.
     case submit(recipients: [String])

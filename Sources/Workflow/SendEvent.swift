@@ -23,6 +23,10 @@ public enum SendEvent: Hashable, Sendable {
     /// The connection broke after the whole message had been handed over, before the server's
     /// answer: the server may or may not have it, so it is never resent automatically.
     case lost(reason: String, now: Instant)
+    /// The durable record that the message is being submitted (`markSubmittingDurably`) could
+    /// not be written (a full or read-only disk): nothing was handed to the server, and nothing
+    /// will be without the user. `reason` says why, with the path.
+    case markFailed(reason: String)
     /// guardmail started again and found this message in the journal in its last state.
     case restarted
     /// Take the frozen message back into the composer (after an interruption or a failure).
@@ -32,7 +36,7 @@ public enum SendEvent: Hashable, Sendable {
 
     /// The events without their values.
     public enum Kind: String, CaseIterable, Hashable, Sendable {
-        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, lost, restarted, edit, discard
+        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, lost, markFailed, restarted, edit, discard
     }
 
     public var kind: Kind {
@@ -46,6 +50,7 @@ public enum SendEvent: Hashable, Sendable {
         case .submitted: .submitted
         case .failure: .failure
         case .lost: .lost
+        case .markFailed: .markFailed
         case .restarted: .restarted
         case .edit: .edit
         case .discard: .discard

@@ -41,7 +41,7 @@ public struct SendStateMachine: Sendable {
         case (.editing, .confirm),
              (.confirming, .backToEditing), (.confirming, .freeze),
              (.holding, .undo), (.holding, .release), (.holding, .discard),
-             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost),
+             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost), (.submitting, .markFailed),
              (.partiallySent, .release), (.partiallySent, .discard),
              (.failedTemporarily, .release), (.failedTemporarily, .edit), (.failedTemporarily, .discard),
              (.failedPermanently, .release), (.failedPermanently, .edit), (.failedPermanently, .discard),
@@ -134,6 +134,12 @@ public struct SendStateMachine: Sendable {
         case let (.submitting(_, recipients), .lost(_, _)),
              let (.submitting(_, recipients), .restarted):
             state = .unknown(recipients: recipients)
+            return [.recordState]
+
+        // Fail closed: without the durable "submitting" record a crash during the submission
+        // would later read as "nothing was sent" and invite a second copy. Nothing went out.
+        case let (.submitting(_, recipients), .markFailed):
+            state = .interrupted(recipients: recipients)
             return [.recordState]
 
         case let (.failedTemporarily(_, attempt, retryAt, recipients), .tick(now)):

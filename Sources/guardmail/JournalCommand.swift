@@ -6,6 +6,7 @@
 // created just to look. Times are shown in the local time zone.
 
 import ArgumentParser
+import Delivery
 import Journal
 import MailCore
 import Store
@@ -96,18 +97,20 @@ extension JournalCommand {
                 do {
                     let journal = try SendJournal(path: path)
                     defer { journal.close() }
+                    JournalCommand.catchUp(journal, paths: paths)
                     summaries = try journal.list(since: sinceTime, domain: domainFilter, to: toFilter, limit: limit)
                 } catch {
                     throw JournalCommand.fail(error)
                 }
             }
+            let outbox = JournalCommand.outboxDiffers(summaries.map { ($0.messageID, $0.outcome) }, paths: paths)
 
             if json {
-                Console.output(JournalOutput.listJSON(summaries, path: path))
+                Console.output(JournalOutput.listJSON(summaries, path: path, outbox: outbox))
             } else if summaries.isEmpty {
                 Console.output(filtered ? "no messages match\n" : "no messages yet\n")
             } else {
-                Console.output(JournalOutput.listText(summaries))
+                Console.output(JournalOutput.listText(summaries, outbox: outbox))
             }
         }
     }
@@ -137,6 +140,7 @@ extension JournalCommand {
                 do {
                     let journal = try SendJournal(path: path)
                     defer { journal.close() }
+                    JournalCommand.catchUp(journal, paths: paths)
                     entry = try journal.show(messageID: id)
                 } catch {
                     throw JournalCommand.fail(error)
@@ -146,12 +150,35 @@ extension JournalCommand {
                 report("no message <\(id)> in the journal '\(path)'")
                 throw ExitCode(Exit.noInput)
             }
-            Console.output(json ? JournalOutput.showJSON(entry, path: path) : JournalOutput.showText(entry))
+            let outbox = JournalCommand.outboxDiffers([(entry.message.messageID, entry.outcome)], paths: paths)[entry.message.messageID]
+            Console.output(json ? JournalOutput.showJSON(entry, path: path, outbox: outbox) : JournalOutput.showText(entry, outbox: outbox))
         }
     }
 }
 
 extension JournalCommand {
+    /// Writes what waits in the journal backlog (writes made while the journal was locked or
+    /// full) before reading, so the listing shows them. Best effort: a journal still busy keeps
+    /// them waiting, and the outbox column below still tells the truth.
+    static func catchUp(_ journal: SendJournal, paths: DataPaths) {
+        let backlog = JournalBacklog(paths: paths)
+        guard !backlog.isEmpty else { return }
+        let replay = backlog.replay(into: journal)
+        for problem in replay.problems { report(problem) }
+    }
+
+    /// The messages whose outcome in the outbox is not what the journal says (a kill -9 during
+    /// the hold: the journal says held, the outbox interrupted). Finished messages are left alone.
+    static func outboxDiffers(_ outcomes: [(messageID: String, outcome: JournalEventKind)], paths: DataPaths) -> [String: JournalEventKind] {
+        guard outcomes.contains(where: { !$0.outcome.isFinal }) else { return [:] }
+        let outbox = Dispatcher.outboxOutcomes(paths: paths)
+        var differs: [String: JournalEventKind] = [:]
+        for (id, outcome) in outcomes where !outcome.isFinal {
+            if let truth = outbox[JournalNames.messageID(id)], truth != outcome { differs[id] = truth }
+        }
+        return differs
+    }
+
     /// Reports a journal error; the status for it (busy: try again later; anything else: I/O).
     static func fail(_ error: JournalError) -> ExitCode {
         report(error.description)
@@ -277,18 +304,22 @@ enum JournalOutput {
     static let subjectWidth = 34
 
     /// One header line, then one line per message.
-    static func listText(_ summaries: [JournalSummary]) -> String {
+    static func listText(_ summaries: [JournalSummary], outbox: [String: JournalEventKind] = [:]) -> String {
         var out = row(when: "WHEN", outcome: "OUTCOME", recipients: "RCPT", accepted: "OK", refused: "REFUSED",
                       domains: "DOMAINS", subject: "SUBJECT", id: "MESSAGE-ID")
         for summary in summaries {
             let submitted = summary.acceptedCount + summary.refusedCount > 0
-            out += row(when: JournalTime.minutes(summary.confirmedAt), outcome: summary.outcome.label,
+            let outcome = outbox[summary.messageID].map { $0.label + "*" } ?? summary.outcome.label
+            out += row(when: JournalTime.minutes(summary.confirmedAt), outcome: outcome,
                        recipients: String(summary.recipientCount),
                        accepted: submitted ? String(summary.acceptedCount) : "-",
                        refused: submitted ? String(summary.refusedCount) : "-",
                        domains: domainList(summary.domains, width: domainsWidth),
                        subject: fit(summary.subject.isEmpty ? "(no subject)" : summary.subject, width: subjectWidth),
                        id: "<" + clean(summary.messageID) + ">")
+        }
+        if !outbox.isEmpty {
+            out += "* as the outbox has it: the journal has not recorded it yet (it does when guardmail next starts)\n"
         }
         return out
     }
@@ -313,7 +344,7 @@ enum JournalOutput {
     }
 
     /// The full record, in sections.
-    static func showText(_ entry: JournalEntry) -> String {
+    static func showText(_ entry: JournalEntry, outbox: JournalEventKind? = nil) -> String {
         let message = entry.message
         var out = ""
         func field(_ name: String, _ value: String) { out += pad(name + ":", 12) + value + "\n" }
@@ -323,7 +354,12 @@ enum JournalOutput {
         field("Subject", message.subject.isEmpty ? "(no subject)" : clean(message.subject))
         field("Confirmed", JournalTime.full(entry.confirmedAt))
         let last = entry.events.last
-        field("Outcome", entry.outcome.label + (last.map { " (" + JournalTime.full($0.at) + ")" } ?? ""))
+        if let outbox {
+            field("Outcome", outbox.label + " (as the outbox has it; the journal still says \(entry.outcome.label)"
+                + (last.map { " since " + JournalTime.full($0.at) } ?? "") + ")")
+        } else {
+            field("Outcome", entry.outcome.label + (last.map { " (" + JournalTime.full($0.at) + ")" } ?? ""))
+        }
 
         out += "\nEvents:\n"
         let labelWidth = entry.events.map { $0.kind.label.count }.max() ?? 0
@@ -413,7 +449,7 @@ enum JournalOutput {
 
     // MARK: JSON
 
-    static func listJSON(_ summaries: [JournalSummary], path: String) -> String {
+    static func listJSON(_ summaries: [JournalSummary], path: String, outbox: [String: JournalEventKind] = [:]) -> String {
         var out = "{\n  \"journal\": \(string(path)),\n  \"messages\": ["
         for (index, s) in summaries.enumerated() {
             out += index == 0 ? "\n" : ",\n"
@@ -425,6 +461,7 @@ enum JournalOutput {
                 "\"last_event_at_unix\": \(s.lastEventAt)",
                 "\"outcome\": \(string(s.outcome.rawValue))",
                 "\"outcome_label\": \(string(s.outcome.label))",
+                "\"outbox_outcome\": \(optional(outbox[s.messageID]?.rawValue))",
                 "\"account\": \(string(s.account))",
                 "\"from\": \(string(s.from))",
                 "\"subject\": \(string(s.subject))",
@@ -440,7 +477,7 @@ enum JournalOutput {
         return out
     }
 
-    static func showJSON(_ entry: JournalEntry, path: String) -> String {
+    static func showJSON(_ entry: JournalEntry, path: String, outbox: JournalEventKind? = nil) -> String {
         let message = entry.message
         func list(_ items: [String]) -> String {
             items.isEmpty ? "[]" : "[\n" + items.map { "    " + $0 }.joined(separator: ",\n") + "\n  ]"
@@ -479,6 +516,7 @@ enum JournalOutput {
             "\"confirmed_at_unix\": \(entry.confirmedAt)",
             "\"outcome\": \(string(entry.outcome.rawValue))",
             "\"outcome_label\": \(string(entry.outcome.label))",
+            "\"outbox_outcome\": \(optional(outbox?.rawValue))",
             "\"events\": \(list(events))",
             "\"recipients\": \(list(recipients))",
             "\"replies\": \(list(replies))",

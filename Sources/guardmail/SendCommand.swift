@@ -117,7 +117,10 @@ struct Send: ParsableCommand {
     private func finish(_ report: DispatchReport) throws {
         switch report.outcome {
         case .sent:
-            for line in report.lines { Console.output(line + "\n") }
+            for line in report.lines {
+                // A warning (the journal could not record it now) goes with the other messages.
+                if line.hasPrefix("warning: ") { Console.error("guardmail: \(line)\n") } else { Console.output(line + "\n") }
+            }
             return
         case .cancelledElsewhere, .undone, .discarded:
             for line in report.lines { Console.error("guardmail: \(line)\n") }

@@ -53,6 +53,7 @@ let sampleEvents: [SendEvent] = [
     .submitted(refused: [], now: t(101)), .submitted(refused: [bob], now: t(101)),
     .failure(temporary: true, reason: "421", now: t(101)), .failure(temporary: false, reason: "554", now: t(101)),
     .lost(reason: "connection reset after the data", now: t(101)),
+    .markFailed(reason: "the outbox could not be written: No space left on device"),
     .restarted,
     .edit,
     .discard,

@@ -79,6 +79,8 @@ let transitions: [Transition] = [
                .failedPermanently(reason: "554 rejected", recipients: everyone), [.recordState]),
     Transition(submitting1, .tick(now: t(101)), submitting1, []),
     Transition(submitting1, .restarted, unknown, [.recordState], "never resent automatically"),
+    Transition(submitting1, .markFailed(reason: "the outbox could not be written: No space left on device"), interrupted,
+               [.recordState], "fail closed: nothing was submitted"),
     Transition(submitting1, .lost(reason: "connection reset after the data", now: t(101)), unknown, [.recordState],
                "the server may have it: never resent automatically"),
     // sent

@@ -32,8 +32,8 @@ after_dot       mode="drop"|        the whole message arrived (delivered, counte
                                     and garbage last until the client leaves or
                                     `silence_limit` s
 slow            step="dot",         the reply at `step` (greeting, ehlo, starttls, auth,
-                delay=2.0           mail, rcpt, data, dot) comes `delay` s late, or as
-                                    soon as the test calls `answer_now()` (a long delay
+                delay=2.0           mail, rcpt, data, dot, quit) comes `delay` s late, or
+                                    as soon as the test calls `answer_now()` (a long delay
                                     and answer_now(): the reply is withheld exactly as
                                     long as the test needs, with no timing guess)
 silent          step="mail"         no reply at `step` at all (as after_dot silence, at
@@ -122,7 +122,7 @@ FAULTS: Dict[str, Dict[str, Any]] = {
     "starttls_fail": {"mode": "reply"},
     "no_auth": {},
 }
-STEPS = ("greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot")
+STEPS = ("greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot", "quit")
 # Faults that count connections (not MAIL commands) for `at` / `times`.
 CONNECTION_FAULTS = {"refuse", "greeting", "bad_cert", "starttls_fail", "no_auth"}
 GARBAGE = b"HELLO?? this line is not an SMTP reply\r\n"
@@ -499,7 +499,7 @@ class _Connection:
             with srv._lock:
                 srv.commands.append((self.cid, text if verb != "AUTH" else "AUTH " + arg.split(" ")[0]))
             if verb == "QUIT":
-                self.send(b"221 2.0.0 Bye\r\n")
+                self.reply("221 2.0.0 Bye", "quit")
                 return
             if self.greeted_5xx:
                 self.send(b"503 5.5.1 No service here, only QUIT\r\n")
