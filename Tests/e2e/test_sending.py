@@ -23,7 +23,6 @@ from typing import Callable
 
 import pytest
 
-from conftest import AUTH_USERS  # noqa: F401  (the fault server's users are the same)
 from test_confirm import NO_ORG_POLICY, fill, finish_ticking, open_confirm
 from test_hold import journal_outcomes, outbox_ids, sent_copies
 from tui import TMUX, ComposerHome, Pane, binary_path, body_lines, field_value, in_command_mode, status_line
