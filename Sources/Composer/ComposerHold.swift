@@ -115,13 +115,31 @@ extension ComposerSession {
             holdSeconds: lead.record.holdSeconds, domains: domains, recipientCount: recipients.count,
             bccCount: recipients.filter { $0.field == "bcc" }.count,
             attachments: lead.record.attachments.map { "\($0.name) (\(formatBytes($0.size)))" }, otherHeld: otherHeld,
-            status: holdStatus)
+            status: holdStatus, sending: Self.sending(lead))
+    }
+
+    /// The hold is over and the submission thread is sending it: what the hold screen says.
+    static func sending(_ item: OutboxItem) -> HoldSending? {
+        guard item.state.kind == .submitting else { return nil }
+        let progress = item.progress ?? .sending(sent: 0, total: 0)
+        if case let .sending(sent, total) = progress {
+            return HoldSending(words: "Sending to the server…" + (progress.percent.map { " \($0) %" } ?? ""), sent: sent, total: total)
+        }
+        return HoldSending(words: progress.words.prefix(1).uppercased() + progress.words.dropFirst())
+    }
+
+    /// The message on the hold screen is being sent (the hold is over).
+    var holdIsSending: Bool {
+        guard let dispatcher else { return false }
+        return dispatcher.ownedItems.contains { holding.contains($0.id) && $0.state.kind == .submitting }
     }
 
     func handleHold(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
         guard let dispatcher else { return nil }
         holdStatus = nil
         switch key {
+        case .char("u") where holdIsSending:
+            holdStatus = StatusMessage("Too late to undo: the hold is over and the message is being sent.", isError: true)
         case .char("u"):
             undo(holding, terminal)
         case .char("c"):
@@ -140,7 +158,9 @@ extension ComposerSession {
         case .resize:
             break
         default:
-            holdStatus = StatusMessage("u undo · c write another · o outbox · S send now", isError: false)
+            holdStatus = holdIsSending
+                ? StatusMessage("c write another · o outbox (the message is being sent)", isError: false)
+                : StatusMessage("u undo · c write another · o outbox · S send now", isError: false)
         }
         return nil
     }
@@ -223,13 +243,23 @@ extension ComposerSession {
     /// the hold screen went to everyone and nothing else waits).
     func tickHolds(_ terminal: CursesTerminal) -> ComposerOutcome? {
         guard let dispatcher else { return nil }
-        let reports = dispatcher.tick(now: Dispatcher.wallClock())
+        // A hold that ends hands its message to the submission thread (`.sending`): the hold
+        // screen shows it being sent; the outcome is reported by a later tick.
+        let reports = dispatcher.tick(now: Dispatcher.wallClock()).filter { $0.outcome != .sending }
         if reports.isEmpty { return nil }
         let onScreen = reports.filter { holding.contains($0.id) }
         let elsewhere = reports.filter { !holding.contains($0.id) }
-        for report in elsewhere { model.status = statusLine(report) }
+        for report in elsewhere {
+            model.status = statusLine(report)
+            outboxScreen?.status = statusLine(report)
+        }
         if !onScreen.isEmpty { return finishHold(onScreen, terminal) }
         if outboxScreen != nil { refreshOutbox() }
+        if outboxScreen?.purpose == .leaving && !hasPendingHolds {
+            // The last message being sent got its answer: carry on leaving.
+            outboxScreen = nil
+            model.mode = .quitPrompt
+        }
         return nil
     }
 
@@ -237,6 +267,9 @@ extension ComposerSession {
     /// nothing else is pending, else show what happened.
     func finishHold(_ reports: [DispatchReport], _ terminal: CursesTerminal) -> ComposerOutcome? {
         guard let dispatcher else { return nil }
+        // Handed to the submission thread: not finished; the hold screen shows it being sent.
+        let reports = reports.filter { $0.outcome != .sending }
+        guard !reports.isEmpty else { return nil }
         holding.removeAll { id in reports.contains { $0.id == id } }
         guard holding.isEmpty else { return nil }
         let allSent = reports.allSatisfy { $0.outcome == .sent }
@@ -265,7 +298,9 @@ extension ComposerSession {
         case .failedTemporarily(let retryAt):
             let wait = Int(max(0, Dispatcher.wallClock().seconds(until: retryAt)).rounded(.up))
             return StatusMessage("Not sent yet: \(report.lines.last ?? "temporary failure"); retrying in \(wait) s", isError: true)
-        case .partiallySent, .failedPermanently, .unknown:
+        case .sending:
+            return StatusMessage(report.lines.last ?? "Sending…")
+        case .partiallySent, .failedPermanently, .unknown, .interrupted:
             return StatusMessage(report.lines.filter { !$0.hasPrefix("accepted: ") }.joined(separator: "; "), isError: true)
         }
     }
@@ -276,8 +311,14 @@ extension ComposerSession {
         let items = dispatcher.ownedItems
         let held = items.filter { $0.state.kind == .holding }
         let retrying = items.filter { $0.state.kind == .failedTemporarily }
-        let waiting = items.filter { $0.state.kind != .holding && $0.state.kind != .failedTemporarily }
+        let sending = items.filter { $0.state.kind == .submitting }
+        let waiting = items.filter { ![.holding, .failedTemporarily, .submitting].contains($0.state.kind) }
         var parts: [String] = []
+        if let first = sending.first {
+            // "1 sending… 42 %" while the submission thread works; keys and drafts go on.
+            let words = (first.progress ?? .sending(sent: 0, total: 0)).words
+            parts.append(sending.count == 1 ? "1 \(words) — o outbox" : "\(sending.count) being sent (\(words)) — o outbox")
+        }
         if let next = held.compactMap({ item -> Double? in
             if case let .holding(releaseAt, _) = item.state { return now.seconds(until: releaseAt) }
             return nil
@@ -383,9 +424,7 @@ extension ComposerSession {
                     return nil
                 }
             case .release(let id):
-                model.status = StatusMessage("Sending…")
-                outboxScreen?.status = StatusMessage("Sending…")
-                render(terminal)
+                // Handed to the submission thread: the row shows "sending…" and then the outcome.
                 let report = dispatcher.release(id, now: now)
                 refreshOutbox()
                 outboxScreen?.status = report.map(statusLine) ?? StatusMessage("\(id) cannot be sent now.", isError: true)
@@ -409,11 +448,17 @@ extension ComposerSession {
     }
 
     /// Messages this process runs in the outbox (held, retrying, waiting for the user): after it
-    /// ends they wait for the user (`guardmail outbox`, or the next start asks).
-    public var messagesLeftInOutbox: Int { dispatcher?.ownedItems.count ?? 0 }
+    /// ends they wait for the user (`guardmail outbox`, or the next start asks). Those that were
+    /// being sent when it ended are not counted: `stoppedSubmissions` says what became of them.
+    public var messagesLeftInOutbox: Int {
+        let told = Set(stoppedSubmissions.map(\.id))
+        return dispatcher?.ownedItems.filter { !told.contains($0.id) }.count ?? 0
+    }
 
-    /// Messages this process would send on its own if it kept running.
+    /// Messages this process would send on its own if it kept running, or is sending now.
     var hasPendingHolds: Bool {
-        dispatcher?.ownedItems.contains { $0.state.kind == .holding || $0.state.kind == .failedTemporarily } ?? false
+        dispatcher?.ownedItems.contains {
+            $0.state.kind == .holding || $0.state.kind == .failedTemporarily || $0.state.kind == .submitting
+        } ?? false
     }
 }

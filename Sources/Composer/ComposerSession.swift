@@ -76,6 +76,9 @@ public final class ComposerSession {
     /// keeps it, so it must not also be saved as a draft (it would be offered again after it
     /// was sent).
     var messageInOutbox = false
+    /// Messages that were being sent when the composer ended, and what became of each (see
+    /// `Dispatcher.withdrawSubmissions`): for the lines printed after the terminal is restored.
+    public private(set) var stoppedSubmissions: [DispatchReport] = []
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -93,7 +96,9 @@ public final class ComposerSession {
         self.theme = theme
         self.policy = policy
         do {
-            dispatcher = try Dispatcher(paths: paths, accounts: accounts)
+            // Submissions run on a thread of their own: a slow server never stops the keys,
+            // the screen or the draft saves (docs/composer.md, "Sending").
+            dispatcher = try Dispatcher(paths: paths, submissions: .background, accounts: accounts)
             dispatcherProblem = nil
         } catch {
             dispatcher = nil
@@ -128,6 +133,16 @@ public final class ComposerSession {
         render(terminal)
         // While the user writes, the address books and the history are read for the first `y`.
         PolicySetup.prefetch(policy, paths: paths)
+        let outcome = loop(terminal)
+        // Leaving while a message is being sent (Ctrl-C, a signal, `q` then `s`): it is taken
+        // back from the submission thread and recorded as what is true now — interrupted when
+        // nothing was delivered, unknown when the server may have it. Never sent again on its own.
+        stoppedSubmissions = dispatcher?.withdrawSubmissions(now: Dispatcher.wallClock()) ?? []
+        return outcome
+    }
+
+    /// Keys → model → drafts and delivery → screen, until the composer ends.
+    func loop(_ terminal: CursesTerminal) -> ComposerOutcome {
         while true {
             if let signal = terminal.takeSignal() {
                 return .interrupted(signal: signal, draft: leaveKeepingDraft())

@@ -4,7 +4,9 @@
 // the outbox folder (the durable copy of every confirmed message), the send journal, the SMTP
 // server and the sent folder. The composer and `guardmail send` / `guardmail outbox` drive it
 // the same way: `freeze` after the confirmation, then `tick` from their loop; `undo`, `release`,
-// `edit` and `discard` for the user's keys.
+// `edit` and `discard` for the user's keys. The composer's dispatcher submits on a thread of
+// its own (`Submissions.background`, DispatcherBackground.swift); the class itself is only ever
+// used from one thread.
 //
 // Ownership: the process that runs a message's hold or submission holds its owner lock (see
 // `Outbox.claim`). The kernel drops the lock when that process dies, which is how a later start
@@ -37,6 +39,8 @@ public struct OutboxItem: Sendable {
     public var ownedElsewhere: Bool
     /// The last reason given for a failure or an unknown outcome (from the journal or this run).
     public var reason: String?
+    /// How far its submission on this process's submission thread is (`Submissions.background`).
+    public var progress: SubmissionProgress? = nil
 
     /// "sends in 42 s", "failed: 421 …, retry in 30 s", "interrupted: waiting for you".
     public func describe(now: Instant) -> String {
@@ -46,6 +50,7 @@ public struct OutboxItem: Sendable {
             return ownedHere || ownedElsewhere ? "sends in \(left) s" + (ownedElsewhere ? " (held by another guardmail)" : "")
                 : "interrupted: nothing was sent (guardmail stopped during the hold)"
         case .submitting:
+            if let progress { return progress.words }
             return ownedHere || ownedElsewhere ? "sending…" : "unknown: the program stopped while sending"
         case .sent:
             return "sent"
@@ -88,6 +93,12 @@ public struct DispatchReport: Sendable {
         case unknown
         /// Removed by `guardmail outbox cancel` in another process.
         case cancelledElsewhere
+        /// Handed to the submission thread (`Submissions.background`); a later `tick` reports
+        /// the outcome.
+        case sending
+        /// Stopped before the end of the message (guardmail was closed while it was sent):
+        /// nothing was delivered; it waits in the outbox for the user.
+        case interrupted
         case undone
         case discarded
     }
@@ -127,7 +138,7 @@ public final class Dispatcher {
         var lock: OwnerLock
         var reason: String?
     }
-    private var owned: [String: Owned] = [:]
+    var owned: [String: Owned] = [:]
     /// Journal writes that could not be made (the journal locked or full), kept to be made later.
     let backlog: JournalBacklog
     /// Problems with the journal since the last report, for the next report's lines.
@@ -138,14 +149,29 @@ public final class Dispatcher {
     private var journalBusyUntil = 0.0
     /// Submitters by account name: one connection per server, reused while this process runs.
     private var submitters: [String: SMTPSubmitter] = [:]
+    /// The submission thread, for a caller that must not wait for servers (the composer); nil:
+    /// submissions run inline (`guardmail send`, `guardmail outbox release`).
+    let worker: SubmissionWorker?
+    /// Messages whose submission is on the worker, by outbox id (see DispatcherBackground.swift).
+    var inFlight: [String: SubmissionTicket] = [:]
     /// Called while a submission runs (bytes sent, total), for progress lines.
     public var progress: ((String, Int64, Int64) -> Void)?
 
+    /// Where submissions run.
+    public enum Submissions: Sendable {
+        /// In the caller's thread: `tick`, `release` and `undo` return when the server answered.
+        case inline
+        /// On a thread of their own: those calls return `.sending` at once, and the outcome is
+        /// reported by a later `tick` (see DispatcherBackground.swift).
+        case background
+    }
+
     /// Opens the outbox and the journal in the data directory. The journal is required: a
     /// message nobody can account for later is not sent.
-    public init(paths: DataPaths, retryPolicy: RetryPolicy = .standard,
+    public init(paths: DataPaths, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
                 accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
         self.paths = paths
+        worker = submissions == .background ? SubmissionWorker(clock: Dispatcher.wallClock) : nil
         self.accounts = accounts
         self.retryPolicy = retryPolicy
         outbox = Outbox(directory: paths.outboxDirectory)
@@ -159,6 +185,7 @@ public final class Dispatcher {
     }
 
     deinit {
+        worker?.close()
         for (_, entry) in owned { entry.lock.release() }
     }
 
@@ -364,7 +391,7 @@ public final class Dispatcher {
             let id = entry.record.id
             if let mine = owned[id] {
                 items.append(OutboxItem(id: id, record: mine.record, state: mine.machine.state, ownedHere: true,
-                                        ownedElsewhere: false, reason: mine.reason))
+                                        ownedElsewhere: false, reason: mine.reason, progress: submissionProgress(id)))
             } else {
                 items.append(OutboxItem(id: id, record: entry.record, state: entry.state, ownedHere: false,
                                         ownedElsewhere: outbox.isClaimed(id: id), reason: lastReason(entry.record.messageID)))
@@ -377,7 +404,7 @@ public final class Dispatcher {
     public var ownedItems: [OutboxItem] {
         owned.values.sorted { $0.record.id < $1.record.id }.map {
             OutboxItem(id: $0.record.id, record: $0.record, state: $0.machine.state, ownedHere: true, ownedElsewhere: false,
-                       reason: $0.reason)
+                       reason: $0.reason, progress: submissionProgress($0.record.id))
         }
     }
 
@@ -627,9 +654,10 @@ public final class Dispatcher {
 
     /// Moves every owned message on: ends holds whose time has come, runs due retries, and
     /// notices what other processes did (cancelled it, asked to release it). Returns a report for
-    /// each message that finished an attempt or left the outbox.
+    /// each message that finished an attempt or left the outbox; with a submission thread, also
+    /// the attempts it finished since the last tick, and `.sending` for each one handed to it now.
     public func tick(now: Instant) -> [DispatchReport] {
-        var reports: [DispatchReport] = []
+        var reports = collectSubmissions()
         for id in owned.keys.sorted() {
             guard let entry = owned[id] else { continue }
             let kind = entry.machine.state.kind
@@ -662,9 +690,10 @@ public final class Dispatcher {
     // MARK: Performing actions
 
     /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
-    /// machine and performs what follows. Returns a report when an attempt ended.
+    /// machine and performs what follows (or, with a submission thread, hands the attempt to it).
+    /// Returns a report when an attempt ended (or `.sending` when it was handed over).
     @discardableResult
-    private func perform(_ actions: [SendAction], id: String, now: Instant, detail: String?) -> DispatchReport? {
+    func perform(_ actions: [SendAction], id: String, now: Instant, detail: String?) -> DispatchReport? {
         var report: DispatchReport?
         for action in actions {
             switch action {
@@ -778,59 +807,75 @@ public final class Dispatcher {
         owned[id] = nil
     }
 
-    /// One attempt: hands the frozen bytes to the server for `recipients`, then feeds the answer
-    /// back into the machine.
+    /// One attempt: hands the frozen bytes to the server for `recipients` — here, or on the
+    /// submission thread when there is one (then the answer comes back through `tick`) — and
+    /// feeds the answer back into the machine.
     private func submit(_ id: String, to recipients: [String], now: Instant) -> DispatchReport? {
         guard let entry = owned[id] else { return nil }
         let record = entry.record
-        let request = SubmissionRequest(
-            mailFrom: record.mailFrom, recipients: recipients, messagePath: outbox.messagePath(id: id),
-            messageOffset: record.messageOffset, messageSize: record.messageSize)
+        let account: AccountConfig
+        do throws(DeliveryError) {
+            account = try accounts(record.account)
+        } catch {
+            return recordAttempt(id, to: recipients, outcome: .notStarted(error), at: Self.wallClock())
+        }
+        let job = SubmissionJob(
+            id: id, account: account,
+            request: SubmissionRequest(
+                mailFrom: record.mailFrom, recipients: recipients, messagePath: outbox.messagePath(id: id),
+                messageOffset: record.messageOffset, messageSize: record.messageSize))
+        if worker != nil { return post(job) }
+        let outcome = SubmissionWorker.submit(
+            job, submitters: &submitters, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
+        return recordAttempt(id, to: recipients, outcome: outcome, at: Self.wallClock())
+    }
+
+    /// Feeds what came of an attempt into the machine and performs what follows: the journal's
+    /// per-recipient results, the state, the sent copy. `at` is when the answer came.
+    func recordAttempt(_ id: String, to recipients: [String], outcome: SubmissionOutcome, at: Instant) -> DispatchReport? {
+        guard let entry = owned[id] else { return nil }
+        let record = entry.record
         var lines: [String] = []
         let event: SendEvent
         var exitStatus: Int32 = 0
         var results: [(address: String, reply: String, accepted: Bool)] = []
-        do throws(DeliveryError) {
-            let submitter = try submitter(for: record.account)
-            do {
-                let result = try submitter.submit(request) { [weak self] sent, total in self?.progress?(id, sent, total) }
-                for recipient in result.recipients {
-                    let reply = recipient.reply?.description ?? "not tried"
-                    results.append((recipient.address, reply, recipient.accepted))
-                    lines.append(recipient.accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
-                }
-                let refused = result.refused.map(\.address)
-                event = .submitted(refused: refused, now: Self.wallClock())
-                if !refused.isEmpty {
-                    exitStatus = result.refused.allSatisfy { $0.reply?.isTemporary ?? true } ? 75 : 69
-                }
-            } catch {
-                submitters[record.account] = nil  // a broken connection is not reused
-                // Only refusals: an accepted RCPT means nothing when the message itself did not go.
-                for recipient in error.recipients where recipient.reply != nil && !recipient.accepted {
-                    results.append((recipient.address, recipient.reply!.description, false))
-                }
-                owned[id]?.reason = error.message
-                lines.append(error.message)
-                if error.afterData {
-                    event = .lost(reason: error.message, now: Self.wallClock())
-                    exitStatus = 75
-                } else {
-                    event = .failure(temporary: error.isTemporary, reason: error.message, now: Self.wallClock())
-                    exitStatus = Delivery.exitStatus(for: error)
-                }
+        switch outcome {
+        case .submitted(let result):
+            for recipient in result.recipients {
+                let reply = recipient.reply?.description ?? "not tried"
+                results.append((recipient.address, reply, recipient.accepted))
+                lines.append(recipient.accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
             }
-        } catch {
+            let refused = result.refused.map(\.address)
+            event = .submitted(refused: refused, now: at)
+            if !refused.isEmpty {
+                exitStatus = result.refused.allSatisfy { $0.reply?.isTemporary ?? true } ? 75 : 69
+            }
+        case .failed(let error):
+            // Only refusals: an accepted RCPT means nothing when the message itself did not go.
+            for recipient in error.recipients where recipient.reply != nil && !recipient.accepted {
+                results.append((recipient.address, recipient.reply!.description, false))
+            }
+            owned[id]?.reason = error.message
+            lines.append(error.message)
+            if error.afterData {
+                event = .lost(reason: error.message, now: at)
+                exitStatus = 75
+            } else {
+                event = .failure(temporary: error.isTemporary, reason: error.message, now: at)
+                exitStatus = Delivery.exitStatus(for: error)
+            }
+        case .notStarted(let error):
             owned[id]?.reason = error.message
             lines.append(error.message)
             // The password command or the account: fix the config, then release it again.
-            event = .failure(temporary: false, reason: error.message, now: Self.wallClock())
+            event = .failure(temporary: false, reason: error.message, now: at)
             exitStatus = error.kind == .config ? 78 : 69
         }
         if !results.isEmpty {
             journalWrite(.results(messageID: record.messageID,
                                   results: results.map { JournalBacklogResult(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
-                                  at: Int64(Self.wallClock().seconds)),
+                                  at: Int64(at.seconds)),
                          what: "the recipients' results")
         }
         guard var machine = owned[id]?.machine else { return nil }
@@ -839,13 +884,13 @@ public final class Dispatcher {
             actions = try machine.handle(event)
         } catch {
             // The server named a recipient we did not send to: treat the attempt as failed.
-            let failure = SendEvent.failure(temporary: false, reason: error.description, now: Self.wallClock())
+            let failure = SendEvent.failure(temporary: false, reason: error.description, now: at)
             actions = try! machine.handle(failure)
         }
         owned[id]?.machine = machine
         let state = machine.state
         if case .partiallySent = state { keepPartialCopy(id) }
-        perform(actions, id: id, now: Self.wallClock(), detail: owned[id]?.reason)
+        perform(actions, id: id, now: at, detail: owned[id]?.reason)
         let outcome: DispatchReport.Outcome
         switch state {
         case .sent:
@@ -893,15 +938,9 @@ public final class Dispatcher {
 
     private func submitter(for accountName: String) throws(DeliveryError) -> SMTPSubmitter {
         if let existing = submitters[accountName] { return existing }
-        let account = try accounts(accountName)
-        let server = try Delivery.server(for: account)
-        do {
-            let submitter = try SMTPSubmitter(server: server)
-            submitters[accountName] = submitter
-            return submitter
-        } catch {
-            throw DeliveryError(.transport(error.kind, temporary: false), error.message)
-        }
+        let submitter = try SubmissionWorker.connection(for: try accounts(accountName))
+        submitters[accountName] = submitter
+        return submitter
     }
 }
 

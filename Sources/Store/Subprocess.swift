@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFileSync
 
 /// Runs a program and collects what it prints, without a shell unless asked for one.
 public enum Subprocess {
@@ -15,10 +16,11 @@ public enum Subprocess {
     /// inherited so the user sees the program's own complaints. Output beyond `limit` is dropped.
     public static func run(_ arguments: [String], limit: Int = 1 << 20) throws(FileError) -> Output {
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw FileError(action: "run", path: arguments[0], errno: errno) }
         // Neither end may leak into other children; the child gets the write end as fd 1 via dup2.
-        _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
+        // Close-on-exec from the start (pipe2), not set afterwards: the composer's submission
+        // thread runs the password command while the UI thread may start another program, and
+        // a write end leaked into that one would keep this read waiting until it exits.
+        guard cfilesync_pipe_cloexec(&pipeFDs) == 0 else { throw FileError(action: "run", path: arguments[0], errno: errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

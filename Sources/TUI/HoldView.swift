@@ -11,6 +11,22 @@ public struct HoldDomain: Equatable, Sendable {
     }
 }
 
+/// The hold is over and the message is being sent (on the submission thread: the screen and the
+/// keys go on while the server takes its time).
+public struct HoldSending: Equatable, Sendable {
+    /// "sending… 42 %", "sent; waiting for the server's answer…".
+    public var words: String
+    /// Bytes of the message handed over so far, of `total` (0 of 0: not known yet).
+    public var sent: Int64
+    public var total: Int64
+
+    public init(words: String, sent: Int64 = 0, total: Int64 = 0) {
+        self.words = words
+        self.sent = sent
+        self.total = total
+    }
+}
+
 /// What the hold screen shows: the message the user just confirmed, counting down to its send.
 public struct HoldScreen: Equatable, Sendable {
     /// Outbox id, e.g. "20261129-110203-k3f9".
@@ -28,10 +44,13 @@ public struct HoldScreen: Equatable, Sendable {
     /// Other messages held at the same time.
     public var otherHeld: Int
     public var status: StatusMessage?
+    /// Set once the hold is over and the message is being sent: the countdown gives way to it.
+    public var sending: HoldSending?
 
     public init(
         id: String, subject: String, from: String, secondsLeft: Int, holdSeconds: Int, domains: [HoldDomain],
-        recipientCount: Int, bccCount: Int, attachments: [String], otherHeld: Int, status: StatusMessage? = nil
+        recipientCount: Int, bccCount: Int, attachments: [String], otherHeld: Int, status: StatusMessage? = nil,
+        sending: HoldSending? = nil
     ) {
         self.id = id
         self.subject = subject
@@ -44,6 +63,7 @@ public struct HoldScreen: Equatable, Sendable {
         self.attachments = attachments
         self.otherHeld = otherHeld
         self.status = status
+        self.sending = sending
     }
 }
 
@@ -53,6 +73,10 @@ public enum HoldView {
     /// The keys of the hold screen, as the legend shows them.
     public static let keys: [(key: String, label: String)] = [
         ("u", "Undo"), ("c", "Write another (it keeps counting)"), ("o", "Outbox"), ("S", "Send now"),
+    ]
+    /// The keys once the hold is over and the message is being sent.
+    public static let sendingKeys: [(key: String, label: String)] = [
+        ("c", "Write another (this one is sent meanwhile)"), ("o", "Outbox"),
     ]
 
     /// Below this the screen says "terminal too small".
@@ -71,7 +95,7 @@ public enum HoldView {
 
         // Title line, the outbox id on the right when there is room.
         grid.fill(row: 0, with: " ", role: .title)
-        let title = " guardmail — held, not sent yet"
+        let title = s.sending == nil ? " guardmail — held, not sent yet" : " guardmail — sending"
         let titleWidth = grid.put(title, row: 0, column: 0, role: .title)
         let idText = "outbox \(DisplayWidth.displayable(s.id)) "
         if DisplayWidth.of(idText) + titleWidth + 2 <= width {
@@ -79,7 +103,7 @@ public enum HoldView {
         }
 
         // Bottom: status (when there is one) above the legend.
-        let legend = ScreenParts.legendRows(keys, width: width)
+        let legend = ScreenParts.legendRows(s.sending == nil ? keys : sendingKeys, width: width)
         let legendTop = height - legend.count
         ScreenParts.drawLegend(legend, into: &grid, top: legendTop)
         var bottom = legendTop
@@ -109,7 +133,10 @@ public enum HoldView {
         blocks.append(Block(priority: 2, lines: [.blank]))
         let words = seconds == 0 ? "— sending now" : "— then it is sent"
         let countdown: [Line]
-        if let big {
+        if let sending = s.sending {
+            // The hold is over: what is happening now instead of the digits.
+            countdown = [.centred([Span(DisplayWidth.displayable(sending.words), .header)])]
+        } else if let big {
             countdown = big.map { .digits($0) } + [.centred([Span("\(seconds == 1 ? "second" : "seconds") \(words)", .header)])]
         } else {
             // One line, the bar after it when there is room.
@@ -121,13 +148,23 @@ public enum HoldView {
             countdown = [.left(line)]
         }
         blocks.append(Block(priority: 10, lines: countdown, isCountdown: true))
-        if s.holdSeconds > 0 && big != nil {
+        if let sending = s.sending {
+            if sending.total > 0 {
+                let done = Int(min(sending.sent, sending.total) * 1000 / sending.total)
+                blocks.append(Block(priority: 2, lines: [.centred(bar(seconds: done, of: 1000, width: min(40, textWidth)))]))
+            }
+        } else if s.holdSeconds > 0 && big != nil {
             blocks.append(Block(priority: 2, lines: [.centred(bar(seconds: seconds, of: s.holdSeconds, width: min(40, textWidth)))]))
         }
         blocks.append(Block(priority: 1, lines: [.blank]))
         let undo = [Span("Press ", .header), Span("u", .legendKey), Span(" to undo.", .header)]
         let nothingSent = Span(" Nothing has been sent yet.", .header)
-        if undo.reduce(nothingSent.width, { $0 + $1.width }) <= textWidth {
+        if s.sending != nil {
+            blocks.append(Block(priority: 10, lines: [.left([
+                Span("Too late to undo: the hold is over. ", .header), Span("c", .legendKey),
+                Span(" writes another message meanwhile.", .header),
+            ])]))
+        } else if undo.reduce(nothingSent.width, { $0 + $1.width }) <= textWidth {
             blocks.append(Block(priority: 10, lines: [.left(undo + [nothingSent])]))
         } else {
             // Narrow: on two rows rather than cut.

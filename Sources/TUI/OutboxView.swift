@@ -15,7 +15,7 @@ public enum OutboxView {
                 + "S send · e edit · d discard (q: decide later; they stay in the outbox and are not sent)"
         case .leaving:
             return "Messages are still held. Decide for each before leaving: S send now · e edit · d discard · u undo "
-                + "(q: back to the composer)"
+                + "(q: back to the composer). One being sent is waited for (Ctrl-C leaves now; it stays in the outbox)."
         }
     }
 

@@ -73,8 +73,15 @@ public final class SMTPSubmitter {
     /// Sends the message at `request.messagePath` to every envelope recipient. Recipients the
     /// server refuses do not stop the others; the result lists each one with the server's reply.
     /// Throws when nothing was delivered.
+    ///
+    /// `proceed` lets the caller stop the submission (from another thread, through state of its
+    /// own): it is asked while the dialogue runs (about once a second, and as data goes out) and
+    /// once more just before the end of the message. Answering false stops the transfer there:
+    /// stopped before `.endOfMessage`, the final dot is never sent and the server can deliver
+    /// nothing. The error then says "stopped".
     public func submit(
-        _ request: SubmissionRequest, progress: ((_ sent: Int64, _ total: Int64) -> Void)? = nil
+        _ request: SubmissionRequest, progress: ((_ sent: Int64, _ total: Int64) -> Void)? = nil,
+        proceed: ((SubmissionCheckpoint) -> Bool)? = nil
     ) throws(TransportError) -> SubmissionResult {
         guard let handle, let multi else { preconditionFailure("submit after close") }
         let fd = open(request.messagePath, O_RDONLY | O_CLOEXEC)
@@ -93,6 +100,7 @@ public final class SMTPSubmitter {
         let session = Session(
             fd: fd, credentialsRequired: server.username != nil, security: server.security, progress: progress,
             limit: request.messageSize, timeouts: server.timeouts)
+        session.proceed = proceed
         session.reusedSocket = keptSocket
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
@@ -170,6 +178,11 @@ public final class SMTPSubmitter {
                 session.abortReason = overdue
                 session.cutConnection()
                 return CURLE_OPERATION_TIMEDOUT
+            }
+            // The caller may stop it too (see `submit`'s `proceed`), between any two steps.
+            if session.stopRequested() {
+                session.cutConnection()
+                return CURLE_ABORTED_BY_CALLBACK
             }
         }
     }
@@ -308,6 +321,10 @@ final class Session {
     /// The message's size: reading stops there even if the file goes on.
     let limit: Int64
     var abortReason: TransportError?
+    /// Asked whether to go on (see `SMTPSubmitter.submit`).
+    var proceed: ((SubmissionCheckpoint) -> Bool)?
+    /// The end of the message was handed to curl: the final dot may be on its way.
+    var messageEnded = false
     let timeouts: SMTPTimeouts
     /// Seconds on a monotonic clock; a test passes its own.
     let now: () -> Double
@@ -389,6 +406,14 @@ final class Session {
         // while a transfer runs).
         let fd = socket >= 0 ? socket : reusedSocket
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// Asks `proceed` whether to go on; when not, records why (stopped before the end of the
+    /// message: the server cannot have it; after it: it may) and returns true.
+    func stopRequested() -> Bool {
+        guard let proceed, !proceed(messageEnded ? .endOfMessage : .running) else { return false }
+        if abortReason == nil { abortReason = messageEnded ? Session.stoppedAfterEnd : Session.stopped }
+        return true
     }
 
     /// Upload progress from libcurl: moving bytes push the stall deadline back.
@@ -526,6 +551,16 @@ final class Session {
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
+    static let stopped = TransportError(
+        .stopped, "the submission was stopped by guardmail before the end of the message, so the server cannot deliver it")
+
+    static let stoppedAfterEnd: TransportError = {
+        var error = TransportError(
+            .stopped, "the submission was stopped by guardmail after the whole message was handed over, so the server may have it")
+        error.afterData = true
+        return error
+    }()
+
     static let authNotOffered = TransportError(
         .authNotOffered,
         "the server does not offer AUTH although a user name is configured, so nothing was sent: "
@@ -544,6 +579,20 @@ private let readCallback: ccurl_read_callback = { buffer, size, count, userdata 
         // reused one logged in during an earlier transfer, and sees no EHLO or AUTH again.
         session.abortReason = Session.authNotOffered
         return ccurl_readfunc_abort()
+    }
+    if let proceed = session.proceed, !proceed(.running) {
+        session.abortReason = Session.stopped
+        return ccurl_readfunc_abort()
+    }
+    if !session.messageEnded && session.limit - session.bytesRead <= size * count {
+        // This read hands curl the last bytes, and curl knows the size: it sends them and the
+        // final dot without asking again. The last chance to stop without the dot is now, before
+        // the bytes are read (so they are not counted as handed over either).
+        if let proceed = session.proceed, !proceed(.endOfMessage) {
+            session.abortReason = Session.stopped
+            return ccurl_readfunc_abort()
+        }
+        session.messageEnded = true
     }
     let n = session.readMessage(into: UnsafeMutableRawPointer(buffer!), capacity: size * count)
     return n >= 0 ? n : ccurl_readfunc_abort()
@@ -579,6 +628,9 @@ private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, upload
         session.abortReason = overdue
         session.cutConnection()
         return 1
+    }
+    if session.stopRequested() {
+        return 1  // non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK
     }
     return 0
 }

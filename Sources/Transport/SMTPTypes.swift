@@ -228,6 +228,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         /// The server refused a command (MAIL, DATA, end of data) or every recipient.
         case rejected
         case messageUnreadable
+        /// The caller stopped it (`SMTPSubmitter.submit`'s `proceed` said no).
+        case stopped
         case other
     }
 
@@ -258,4 +260,14 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Where a submission asks its caller whether to go on (see `SMTPSubmitter.submit`).
+public enum SubmissionCheckpoint: Sendable, Equatable {
+    /// While the dialogue runs and the message goes out. Stopping here closes the connection
+    /// before the final dot: the server cannot deliver the message.
+    case running
+    /// The whole message was read; the final dot comes next. Once this is answered with true
+    /// the server may have the message whatever happens to the connection afterwards.
+    case endOfMessage
 }

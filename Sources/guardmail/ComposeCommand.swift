@@ -56,6 +56,9 @@ struct Compose: ParsableCommand {
             report("\(error)")
             throw ExitCode(Exit.usage)
         }
+        for report in session.stoppedSubmissions {
+            for line in report.lines { Console.error("guardmail: \(line)\n") }
+        }
         let left = session.messagesLeftInOutbox
         if left > 0 {
             Console.error("guardmail: \(left) message\(left == 1 ? "" : "s") in the outbox \(left == 1 ? "was" : "were") not sent; "

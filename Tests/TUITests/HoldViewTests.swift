@@ -40,6 +40,25 @@ struct HoldViewTests {
         #expect(grid.textLines.filter { $0.contains("█") }.count == BigText.height)
     }
 
+    @Test("the hold is over and the message is being sent: no countdown, no undo, progress and the keys that still apply")
+    func sending() {
+        var screen = Self.screen(secondsLeft: 0, otherHeld: 0)
+        screen.sending = HoldSending(words: "Sending to the server… 42 %", sent: 420, total: 1000)
+        let grid = HoldView.render(screen, width: 80, height: 24)
+        assertSnapshot(grid, named: "hold-sending")
+        let text = grid.textLines.joined(separator: "\n")
+        #expect(grid.textLines[0].hasPrefix(" guardmail — sending"))
+        #expect(text.contains("Sending to the server… 42 %"))
+        #expect(text.contains("Too late to undo: the hold is over. c writes another message meanwhile."))
+        #expect(!text.contains("Nothing has been sent yet"))
+        #expect(!text.contains("█"), "no countdown digits")
+        #expect(!text.contains("u Undo") && !text.contains("S Send now"))
+        for key in HoldView.sendingKeys { #expect(text.contains("\(key.key) \(key.label)")) }
+        // The bar: 42 % of 40 cells filled.
+        let bar = grid.textLines.first { $0.contains("━") } ?? ""
+        #expect(bar.filter { $0 == "━" }.count == 17 && bar.filter { $0 == "─" }.count == 23)
+    }
+
     @Test("one second left: singular")
     func oneSecond() {
         let grid = HoldView.render(Self.screen(secondsLeft: 1, otherHeld: 0), width: 80, height: 24)

@@ -32,7 +32,10 @@ after_dot       mode="drop"|        the whole message arrived (delivered, counte
                                     and garbage last until the client leaves or
                                     `silence_limit` s
 slow            step="dot",         the reply at `step` (greeting, ehlo, starttls, auth,
-                delay=2.0           mail, rcpt, data, dot, quit) comes `delay` s late
+                delay=2.0           mail, rcpt, data, dot, quit) comes `delay` s late, or
+                                    as soon as the test calls `answer_now()` (a long delay
+                                    and answer_now(): the reply is withheld exactly as
+                                    long as the test needs, with no timing guess)
 silent          step="mail"         no reply at `step` at all (as after_dot silence, at
                                     an earlier step); bounded by `silence_limit`
 bad_cert        cert="untrusted"|   STARTTLS with a certificate the client's CA did not
@@ -217,6 +220,7 @@ class FaultServer:
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self._healed = False
+        self._answer_now = threading.Event()  # ends every `slow` wait (answer_now())
         self._threads: List[threading.Thread] = []
         self._active = 0
         self._deadline = 0.0
@@ -248,6 +252,11 @@ class FaultServer:
             if not self._listening and self._sock is not None:
                 self._sock.listen(16)
                 self._listening = True
+
+    def answer_now(self) -> None:
+        """Every reply a `slow` fault is withholding goes out now, and later ones are not
+        delayed."""
+        self._answer_now.set()
 
     def heal(self) -> None:
         """From now on, a well-behaved server (a refusing port starts listening)."""
@@ -451,9 +460,14 @@ class _Connection:
         return n >= srv.at and (srv.times is None or n < srv.at + srv.times)
 
     def wait(self, seconds: float) -> None:
-        """Sleep `seconds` (cut short when the server stops)."""
-        if self.srv._stop.wait(seconds):
-            raise Hangup()
+        """Sleep `seconds` (cut short by answer_now(); a Hangup when the server stops)."""
+        until = time.monotonic() + seconds
+        while not self.srv._answer_now.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            if self.srv._stop.wait(min(POLL, left)):
+                raise Hangup()
 
     def silence(self) -> None:
         """Say nothing until the client leaves or silence_limit; then hang up."""

@@ -12,4 +12,10 @@
 /// returning 0 where the call does not exist.
 int cfilesync_start_writeback(int fd, long long offset, long long length);
 
+/// pipe(2) with both ends close-on-exec from the start: pipe2(O_CLOEXEC), which also needs
+/// _GNU_SOURCE. Setting FD_CLOEXEC afterwards leaves a window in which a program started by
+/// another thread inherits the ends (the composer runs the password command on its submission
+/// thread while the UI thread may start an editor). 0 on success, -1 with errno set.
+int cfilesync_pipe_cloexec(int fds[2]);
+
 #endif
