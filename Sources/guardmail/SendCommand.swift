@@ -78,6 +78,14 @@ struct Send: ParsableCommand {
             let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
+                // The spool file lives only while this runs; the lock tells a start meanwhile to leave it.
+                let writing: TemporaryFilesLock
+                do {
+                    writing = try TemporaryFilesLock.writing(in: paths.spoolDirectory)
+                } catch {
+                    throw DeliveryError(.io, "cannot write the message: \(error)")
+                }
+                defer { writing.release() }
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
                 defer { FileSystem.remove(spooled.path) }
                 try copyToStandardOutput(spooled.path, from: spooled.messageOffset)
