@@ -15,7 +15,12 @@ struct OutboxCommand: ParsableCommand {
         discussion: """
             A message enters the outbox when it is confirmed and stays there until it was sent to \
             every recipient, taken back, or discarded. Nothing in it is sent without the user: \
-            a hold that was interrupted (guardmail stopped) waits for `release`.
+            a hold that was interrupted (guardmail stopped) waits for `release`. An entry whose \
+            files were changed or damaged is listed as damaged and never sent; \
+            `cancel --damaged ID` removes it.
+            Exit codes: 0 done, 1 its state does not allow it, 65 damaged (or changed since it was \
+            confirmed: nothing sent), 66 no such message, 69/75/77/78 as for send, 74 I/O error \
+            (the outbox cannot be read or written, e.g. read-only: nothing sent).
             """,
         subcommands: [List.self, Show.self, Cancel.self, Release.self],
         defaultSubcommand: List.self
