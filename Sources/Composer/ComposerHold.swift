@@ -341,7 +341,7 @@ extension ComposerSession {
         // A damaged entry: its folder and what is wrong; d removes it (nothing is sent from it).
         for entry in problems {
             rows.append(OutboxRow(id: entry.id, subject: "(damaged: not sent)", recipients: entry.path,
-                                  status: "damaged: " + entry.reason, tone: .danger,
+                                  status: "damaged: " + entry.problem, tone: .danger,
                                   actions: entry.kind == .corrupt ? [.discard] : []))
         }
         return rows

@@ -435,6 +435,15 @@ public struct DamagedEntry: Sendable, Equatable {
         self.kind = kind
         self.reason = reason
     }
+
+    /// The reason for a row that already shows the folder: without "the outbox entry '…' cannot
+    /// be read: ", files named relative to the folder ("state.toml:3: 'release_at' must be …").
+    public var problem: String {
+        var text = Substring(reason)
+        let prefix = "the outbox entry '\(path)' cannot be read: "
+        if text.hasPrefix(prefix) { text = text.dropFirst(prefix.count) }
+        return text.split(separator: path + "/", omittingEmptySubsequences: false).joined()
+    }
 }
 
 extension String {

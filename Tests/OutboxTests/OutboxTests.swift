@@ -145,6 +145,8 @@ struct OutboxTests {
         let (entries, problems) = folder.outbox.list()
         #expect(entries.map(\.id) == ["20261129-110204-ok01"])
         #expect(problems == [DamagedEntry(id: id, path: folder.outbox.entryDirectory(id: id), kind: .corrupt, reason: error?.message ?? "")])
+        // For a row that shows the folder already: the file, line, key and value first.
+        #expect(problems.first?.problem.hasPrefix("\(file).toml:\(index + 1): \(expected)") == true, "\(problems.first?.problem ?? "")")
     }
 
     @Test("state.toml may name only recipients record.toml says were confirmed", arguments: [
