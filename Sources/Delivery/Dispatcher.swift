@@ -146,8 +146,9 @@ public final class Dispatcher {
         } catch {
             throw DeliveryError(.io, "\(error); nothing can be sent without the send journal")
         }
-        // Spool files of freezes that were killed (the `.tmp-` folders go in `outbox.list()`).
+        // Spool files and `.tmp-` folders of freezes that were killed (`outbox.list()` also does the latter).
         TemporaryFiles.removeAbandoned(in: paths.spoolDirectory, .everyFile)
+        TemporaryFiles.removeAbandoned(in: paths.outboxDirectory, .freezingFolders)
     }
 
     deinit {
