@@ -511,8 +511,9 @@ def test_missing_file(guardmail, tmp_path):
     assert str(missing) in result.stderr, result.describe()
 
 
-def many_parts_message(count: int) -> bytes:
-    """A message with `count` small text attachments, the last a CSV with a My Number."""
+def many_parts_message(count: int, identical: bool = False) -> bytes:
+    """A message with `count` small text attachments, the last a CSV with a My Number; the
+    others all alike, or each different."""
     boundary = "=_guardmail_e2e_many_parts"
     head = common_headers(99, "多数の添付") + [
         "To: %s <ichiro@example.jp>" % encoded_word("佐藤 一郎"),
@@ -524,8 +525,8 @@ def many_parts_message(count: int) -> bytes:
               + "\r\n".join(base64_lines(crlf("添付が多いメールです。\n").encode("utf-8"))) + "\r\n"]
     for index in range(count - 1):
         chunks.append("\r\n--%s\r\nContent-Type: text/plain; charset=us-ascii; name=\"p%d.txt\"\r\n"
-                      "Content-Disposition: attachment; filename=\"p%d.txt\"\r\n\r\npart %d of many\r\n"
-                      % (boundary, index, index, index))
+                      "Content-Disposition: attachment; filename=\"p%d.txt\"\r\n\r\npart %s of many\r\n"
+                      % (boundary, index, index, "x" if identical else index))
     csv_bytes = CSV_TEXT.replace("\n", "\r\n").encode("utf-8")
     chunks.append("\r\n--%s\r\nContent-Type: text/csv; charset=UTF-8; name=\"last.csv\"\r\n"
                   "Content-Disposition: attachment; filename=\"last.csv\"\r\n"
@@ -535,12 +536,14 @@ def many_parts_message(count: int) -> bytes:
     return "".join(chunks).encode("ascii")
 
 
-def test_a_message_with_20000_parts(guardmail, config_for, tmp_path):
+@pytest.mark.parametrize("identical", [False, True], ids=["different", "identical"])
+def test_a_message_with_20000_parts(guardmail, config_for, tmp_path, identical):
     """Every part is inspected (the My Number in the last one is found) with a descriptor
     limit far below the number of parts: before, each part kept a file open until all were
-    inspected ("too many open files")."""
+    inspected ("too many open files"). Identical parts are inspected once, with the same
+    verdict."""
     file = tmp_path / "many_parts.eml"
-    file.write_bytes(many_parts_message(20000))
+    file.write_bytes(many_parts_message(20000, identical))
     config = config_for(url="smtp://127.0.0.1:25")
     guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
     guardmail.config_path.write_text(config, encoding="utf-8")
