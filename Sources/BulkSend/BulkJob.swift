@@ -82,11 +82,15 @@ public struct BulkJobRecord: Sendable, Hashable {
     public var ratePerMinute: Int?
     /// Recipients per transaction in bcc mode.
     public var batchSize: Int
+    /// SHA-256 of index.tsv (who gets which bytes), set when the job is frozen: the index is
+    /// checked against it whenever it is read. Nil only for a job an older guardmail froze
+    /// (job.toml format 1), which is never sent.
+    public var indexSHA256: String?
 
     public init(id: String, mode: BulkMode, account: String, from: String, mailFrom: String, subject: String,
                 recipientFile: String, recipientCount: Int, messageCount: Int, invalidCount: Int, duplicateCount: Int,
                 toHeader: BulkToHeader, attachments: [BulkAttachmentRecord], findings: [BulkFinding], confirmedBy: String,
-                confirmedAt: Int64, holdSeconds: Int, ratePerMinute: Int?, batchSize: Int) {
+                confirmedAt: Int64, holdSeconds: Int, ratePerMinute: Int?, batchSize: Int, indexSHA256: String? = nil) {
         self.id = id
         self.mode = mode
         self.account = account
@@ -106,6 +110,7 @@ public struct BulkJobRecord: Sendable, Hashable {
         self.holdSeconds = holdSeconds
         self.ratePerMinute = ratePerMinute
         self.batchSize = batchSize
+        self.indexSHA256 = indexSHA256
     }
 }
 
@@ -118,12 +123,16 @@ public struct BulkMessageEntry: Sendable, Hashable {
     public var messageID: String
     /// Its recipients: indexes into `BulkIndex.recipients` (individual: one; bcc: all).
     public var recipients: Range<Int>
+    /// SHA-256 of its bytes, taken as they were written (lowercase hex); checked before the job
+    /// is sent. Nil only in an index an older guardmail wrote (index 1).
+    public var sha256: String?
 
-    public init(offset: Int64, size: Int64, messageID: String, recipients: Range<Int>) {
+    public init(offset: Int64, size: Int64, messageID: String, recipients: Range<Int>, sha256: String? = nil) {
         self.offset = offset
         self.size = size
         self.messageID = messageID
         self.recipients = recipients
+        self.sha256 = sha256
     }
 }
 
@@ -209,11 +218,12 @@ public struct BulkError: Error, Sendable, CustomStringConvertible {
 // MARK: - Files
 
 enum BulkFormat {
-    static let version: Int64 = 1
+    /// job.toml format 2 adds `index_sha256`; format 1 (no checksum) is still read.
+    static let version: Int64 = 2
 
     static func encodeRecord(_ r: BulkJobRecord) -> String {
         var out = "# guardmail bulk job: what the user confirmed. Written once, never changed.\n"
-        out += "format = \(version)\n"
+        out += "format = \(r.indexSHA256 == nil ? 1 : version)\n"
         out += "id = \(TOML.quoted(r.id))\n"
         out += "mode = \(TOML.quoted(r.mode.rawValue))\n"
         out += "account = \(TOML.quoted(r.account))\n"
@@ -231,6 +241,7 @@ enum BulkFormat {
         out += "hold_seconds = \(r.holdSeconds)\n"
         if let rate = r.ratePerMinute { out += "rate_per_minute = \(rate)\n" }
         out += "batch_size = \(r.batchSize)\n"
+        if let sha256 = r.indexSHA256 { out += "index_sha256 = \(TOML.quoted(sha256))\n" }
         for a in r.attachments {
             out += "\n[[attachments]]\n"
             out += "name = \(TOML.quoted(a.name))\n"
@@ -251,8 +262,8 @@ enum BulkFormat {
     static func decodeRecord(_ text: String, file: String) throws(TOMLSchemaError) -> BulkJobRecord {
         var reader = try TOMLTableReader.parse(text, file: file)
         let format = try reader.required("format", as: Int64.self)
-        guard format == version else {
-            throw reader.invalid("format", "is \(format); this guardmail reads bulk jobs of format \(version)")
+        guard (1...version).contains(format) else {
+            throw reader.invalid("format", "is \(format); this guardmail reads bulk jobs of formats 1 to \(version)")
         }
         let modeText = try reader.required("mode", as: String.self)
         guard let mode = BulkMode(rawValue: modeText) else { throw reader.invalid("mode", "must be bcc or individual") }
@@ -268,6 +279,13 @@ enum BulkFormat {
             holdSeconds: try reader.required("hold_seconds"), ratePerMinute: try reader.optional("rate_per_minute"),
             batchSize: try reader.required("batch_size"))
         guard record.batchSize >= 1 else { throw reader.invalid("batch_size", "must be at least 1") }
+        if format >= 2 {
+            let sha256 = try reader.required("index_sha256", as: String.self)
+            guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw reader.invalid("index_sha256", "must be 64 lowercase hexadecimal digits, found '\(sha256)'")
+            }
+            record.indexSHA256 = sha256
+        }
         for var sub in try reader.tableArray("attachments") {
             record.attachments.append(BulkAttachmentRecord(
                 name: try sub.required("name"), size: try sub.required("size"), sha256: try sub.required("sha256"),
@@ -285,18 +303,20 @@ enum BulkFormat {
     }
 
     // index.tsv: a header line, then one line per recipient:
-    //   number  message  offset  size  message-id  envelope-address  display  line
-    // Tabs, line breaks and backslashes in values are escaped (\t \n \r \\).
+    //   number  message  offset  size  message-id  envelope-address  display  line  sha256
+    // Tabs, line breaks and backslashes in values are escaped (\t \n \r \\). Index 1 (older
+    // guardmail) has no sha256 column.
 
-    static let indexHeader = "# guardmail bulk index 1: number\tmessage\toffset\tsize\tmessage-id\taddress\tdisplay\tline"
+    static let indexHeaderV1 = "# guardmail bulk index 1: number\tmessage\toffset\tsize\tmessage-id\taddress\tdisplay\tline"
+    static let indexHeader = "# guardmail bulk index 2: number\tmessage\toffset\tsize\tmessage-id\taddress\tdisplay\tline\tsha256"
 
     static func encodeIndex(_ index: BulkIndex) -> String {
         var out = indexHeader + "\n"
-        out.reserveCapacity(index.recipients.count * 120)
+        out.reserveCapacity(index.recipients.count * 190)
         for r in index.recipients {
             let m = index.messages[r.message]
             out += "\(r.number)\t\(r.message)\t\(m.offset)\t\(m.size)\t\(escape(m.messageID))\t\(escape(r.envelopeAddress))\t"
-            out += "\(escape(r.display))\t\(r.line)\n"
+            out += "\(escape(r.display))\t\(r.line)\t\(m.sha256 ?? "")\n"
         }
         return out
     }
@@ -306,24 +326,36 @@ enum BulkFormat {
     static func decodeIndex(_ text: String) throws(IndexProblem) -> BulkIndex {
         var index = BulkIndex()
         var lineNumber = 0
+        var columns = 9
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             if lineNumber == 1 {
-                guard raw == indexHeader else { throw IndexProblem(line: 1, reason: "not a guardmail bulk index") }
+                if raw == indexHeaderV1 {
+                    columns = 8
+                } else {
+                    guard raw == indexHeader else { throw IndexProblem(line: 1, reason: "not a guardmail bulk index") }
+                }
                 continue
             }
             if raw.isEmpty { continue }
             let cells = raw.split(separator: "\t", omittingEmptySubsequences: false)
-            guard cells.count == 8, let number = Int(cells[0]), let message = Int(cells[1]), let offset = Int64(cells[2]),
-                  let size = Int64(cells[3]), let line = Int(cells[7]), offset >= 0, size > 0 else {
+            // Offsets and sizes within 1 TiB: their sum cannot overflow.
+            guard cells.count == columns, let number = Int(cells[0]), let message = Int(cells[1]), let offset = Int64(cells[2]),
+                  let size = Int64(cells[3]), let line = Int(cells[7]), (0...(1 << 40)).contains(offset), (1...(1 << 40)).contains(size)
+            else {
                 throw IndexProblem(line: lineNumber, reason: "a malformed line")
+            }
+            let sha256: String? = columns == 9 ? String(cells[8]) : nil
+            if let sha256, sha256.utf8.count != 64 || !sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
+                throw IndexProblem(line: lineNumber, reason: "the message's SHA-256 '\(sha256)' is not 64 lowercase hexadecimal digits")
             }
             guard number == index.recipients.count + 1 else { throw IndexProblem(line: lineNumber, reason: "recipient numbers out of order") }
             let position = index.recipients.count
             if message == index.messages.count {
                 index.messages.append(BulkMessageEntry(offset: offset, size: size, messageID: unescape(cells[4]),
-                                                       recipients: position..<(position + 1)))
-            } else if message == index.messages.count - 1, index.messages[message].offset == offset {
+                                                       recipients: position..<(position + 1), sha256: sha256))
+            } else if message == index.messages.count - 1, index.messages[message].offset == offset,
+                      index.messages[message].size == size, index.messages[message].sha256 == sha256 {
                 index.messages[message].recipients = index.messages[message].recipients.lowerBound..<(position + 1)
             } else {
                 throw IndexProblem(line: lineNumber, reason: "message numbers out of order")

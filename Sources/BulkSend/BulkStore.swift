@@ -13,6 +13,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Inspect
 import Journal
 import MailCore
 import Outbox
@@ -59,11 +60,15 @@ public struct BulkStore: Sendable {
         let final = jobDirectory(id: record.id)
         let temporary = directory + "/.tmp-" + record.id
         guard !FileSystem.exists(final) else { throw BulkError(.io, "a bulk job '\(record.id)' already exists in '\(directory)'") }
+        // Held until the job is published or removed: a `guardmail bulk` starting meanwhile
+        // (`removeAbandoned`) leaves this `.tmp-` folder alone; a killed freeze's is removed.
+        let writing: TemporaryFilesLock
         do {
-            try FileSystem.makeDirectories(directory)
+            writing = try TemporaryFilesLock.writing(in: directory)
         } catch {
             throw BulkError(.io, "cannot freeze the bulk job: \(error)")
         }
+        defer { writing.release() }
         guard mkdir(temporary, 0o700) == 0 else {
             throw BulkError(.io, "cannot freeze the bulk job: cannot create the folder '\(temporary)': \(String(cString: strerror(errno)))")
         }
@@ -101,7 +106,9 @@ public struct BulkStore: Sendable {
         var record = record
         record.messageCount = writer.index.messages.count
         record.recipientCount = writer.index.recipients.count
-        try writeFile(temporary + "/" + Self.indexName, BulkFormat.encodeIndex(writer.index))
+        let indexText = BulkFormat.encodeIndex(writer.index)
+        record.indexSHA256 = SHA256Hasher.hex(Array(indexText.utf8))
+        try writeFile(temporary + "/" + Self.indexName, indexText)
         try writeFile(temporary + "/" + Self.recordName, BulkFormat.encodeRecord(record))
         try writeFile(temporary + "/" + Self.lockName, "")
         try sync(temporary)
@@ -141,7 +148,16 @@ public struct BulkStore: Sendable {
         let indexFile = path + "/" + Self.indexName
         let index: BulkIndex
         do {
-            guard let text = String(validating: try FileSystem.readBytes(indexFile, limit: 1 << 30), as: UTF8.self) else {
+            let bytes = try FileSystem.readBytes(indexFile, limit: 1 << 30)
+            // Who gets which bytes is what was confirmed: the index must be the one frozen.
+            if let expected = record.indexSHA256 {
+                let actual = SHA256Hasher.hex(bytes)
+                guard actual == expected else {
+                    throw BulkError(.corrupt, "'\(indexFile)' changed after the job was confirmed (SHA-256 \(actual.prefix(12))…, "
+                        + "job.toml says \(expected.prefix(12))…); nothing is sent from this job")
+                }
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw BulkError(.corrupt, "'\(indexFile)' is not UTF-8 text")
             }
             index = try BulkFormat.decodeIndex(text)
@@ -164,6 +180,30 @@ public struct BulkStore: Sendable {
             throw BulkError(.corrupt, "'\(spool)' is \(info.st_size) bytes, but the index says \(expected)")
         }
         return BulkJob(record: record, index: index, directory: path)
+    }
+
+    /// Checks, before anything of the job is sent, that every message in messages.spool is the one
+    /// frozen: its bytes have the SHA-256 the index took while they were written. One read of
+    /// the spool. Throws `.corrupt` naming the message (nothing may be sent), also for a job an
+    /// older guardmail froze without checksums.
+    public static func verifyMessages(of job: BulkJob) throws(BulkError) {
+        guard job.record.indexSHA256 != nil, job.index.messages.allSatisfy({ $0.sha256 != nil }) else {
+            throw BulkError(.corrupt, "bulk job \(job.id) was frozen by an older guardmail, without checksums of its messages, "
+                + "so what would go out cannot be checked against what was confirmed; nothing is sent from it (start a new job)")
+        }
+        for (number, message) in job.index.messages.enumerated() {
+            let actual: String?
+            do {
+                actual = try SHA256Hasher.hex(ofFile: job.spoolPath, from: message.offset, count: message.size)
+            } catch {
+                throw BulkError(.io, "cannot check the messages of bulk job \(job.id): \(error)")
+            }
+            guard actual == message.sha256 else {
+                throw BulkError(.corrupt, "message \(number + 1) of bulk job \(job.id) (<\(message.messageID)>) in '\(job.spoolPath)' "
+                    + "changed after the job was confirmed (SHA-256 \(actual.map { String($0.prefix(12)) + "…" } ?? "of a shorter file"), "
+                    + "the index says \(message.sha256!.prefix(12))…)")
+            }
+        }
     }
 
     /// Removes a job that never went out (its journal record could not be written): renamed to
@@ -256,6 +296,7 @@ public struct BulkSpoolWriter {
         precondition(!recipients.isEmpty, "a bulk message needs a recipient")
         var counting = CountingSink(sink: sink)
         try MIMEWriter().write(message, stamp: stamp, opener: opener, to: &counting)
+        let sha256 = counting.hasher.finalize()
         let offset = written
         written += counting.count
         let first = index.recipients.count
@@ -267,16 +308,18 @@ public struct BulkSpoolWriter {
         }
         index.messages.append(BulkMessageEntry(offset: offset, size: counting.count,
                                                messageID: JournalNames.messageID(stamp.messageID),
-                                               recipients: first..<index.recipients.count))
+                                               recipients: first..<index.recipients.count, sha256: sha256))
     }
 }
 
-/// A sink that counts what passes through it.
+/// A sink that counts and fingerprints what passes through it (one message's bytes).
 struct CountingSink: ByteSink {
     let sink: FileSink
     var count: Int64 = 0
+    let hasher = SHA256Hasher()
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         try sink.write(bytes)
+        hasher.update(bytes)
         count += Int64(bytes.count)
     }
 }

@@ -379,8 +379,11 @@ extension ComposerSession {
                 recipients: "\(count) recipient\(count == 1 ? "" : "s"): " + Self.domainList(item.record),
                 status: item.describe(now: now), tone: tone, actions: actions)
         }
-        for problem in problems {
-            rows.append(OutboxRow(id: "?", subject: "(unreadable)", recipients: "", status: problem, tone: .danger, actions: []))
+        // A damaged entry: its folder and what is wrong; d removes it (nothing is sent from it).
+        for entry in problems {
+            rows.append(OutboxRow(id: entry.id, subject: "(damaged: not sent)", recipients: entry.path,
+                                  status: "damaged: " + entry.problem, tone: .danger,
+                                  actions: entry.kind == .corrupt ? [.discard] : []))
         }
         return rows
     }
@@ -434,6 +437,9 @@ extension ComposerSession {
                     holding.removeAll { $0 == id }
                     refreshOutbox()
                     outboxScreen?.status = StatusMessage("Discarded; nothing more will be sent.")
+                } else if case .done = dispatcher.discardDamaged(id, now: now) {
+                    refreshOutbox()
+                    outboxScreen?.status = StatusMessage("Removed the damaged entry; nothing was sent from it.")
                 } else {
                     outboxScreen?.status = StatusMessage("\(id) cannot be discarded now.", isError: true)
                 }

@@ -127,7 +127,9 @@ public final class ComposerSession {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
         // Fail closed: messages a previous run left held or half-done wait for the user.
-        if let dispatcher, !dispatcher.adoptAbandoned(now: Dispatcher.wallClock()).isEmpty {
+        // Damaged entries too: the user sees them (path and reason) rather than wondering.
+        if let dispatcher,
+           !dispatcher.adoptAbandoned(now: Dispatcher.wallClock()).isEmpty || !dispatcher.outbox.list().problems.isEmpty {
             openOutbox(.restart)
         }
         render(terminal)

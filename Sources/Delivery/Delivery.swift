@@ -60,6 +60,9 @@ public struct SpooledMessage: Sendable {
     public var messageID: String
     /// SHA-256 of each attachment's content as it was read into the message (lowercase hex).
     public var attachmentSHA256: [String] = []
+    /// SHA-256 of the transmitted bytes (`size` bytes from `messageOffset`), taken as they were
+    /// written (lowercase hex): the outbox checks the file against it before each submission.
+    public var sha256: String = ""
 }
 
 /// Why a file cannot be attached, in the three forms its readers need.
@@ -168,7 +171,8 @@ public enum Delivery {
             // A message that will be fsynced goes to the disk while it is encoded (8 MiB steps):
             // for a 100 MiB attachment the final fsync then waits for the tail, not 133 MiB.
             let sink = try FileSink(creating: path, writeBehind: sync ? 8 << 20 : 0)
-            var sinkRef = sink
+            // The transmitted bytes are fingerprinted as they are written (not read back).
+            var hashing = HashingSink(sink)
             let bccHeader = message.bcc.isEmpty ? "" : HeaderEncoding.addressList("Bcc", message.bcc)
             // The fingerprints are taken from the very bytes encoded, in the same pass: no second
             // read, and no way for a file changed in between to be sent under an older digest.
@@ -176,7 +180,7 @@ public enum Delivery {
             do {
                 try sink.write(bccHeader)
                 try MIMEWriter().write(
-                    message, stamp: stamp, opener: FileAttachmentOpener(), to: &sinkRef, progress: progress,
+                    message, stamp: stamp, opener: FileAttachmentOpener(), to: &hashing, progress: progress,
                     content: { index, bytes in hashers[index].update(bytes) })
                 try sink.finish(sync: sync)
             } catch {
@@ -187,7 +191,7 @@ public enum Delivery {
             let offset = Int64(bccHeader.utf8.count)
             return SpooledMessage(
                 path: path, messageOffset: offset, size: sink.bytesWritten - offset, envelope: message.envelope, messageID: stamp.messageID,
-                attachmentSHA256: hashers.map { $0.finalize() })
+                attachmentSHA256: hashers.map { $0.finalize() }, sha256: hashing.hasher.finalize())
         } catch let error as HeaderTextError {
             throw DeliveryError(.data, error.description)
         } catch let error as FileError where error.path == path || error.kind == .diskFull {

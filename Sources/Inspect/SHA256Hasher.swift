@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CCrypto
+import MailCore
 import Store
 
 /// A SHA-256 digest computed piece by piece (OpenSSL's libcrypto through the CCrypto shim),
@@ -67,6 +68,42 @@ public final class SHA256Hasher {
         let hasher = SHA256Hasher()
         try reader.stream(chunkSize: AttachmentInspector.hashChunk) { hasher.update($0) }
         return hasher.finalize()
+    }
+}
+
+extension SHA256Hasher {
+    /// The digest of `count` bytes of a file from `offset` (a frozen message after its Bcc
+    /// header), read in 1 MiB pieces. Nil when the file has fewer bytes there than `count`.
+    public static func hex(ofFile path: String, from offset: Int64, count: Int64) throws(FileError) -> String? {
+        let reader = try RandomAccessFile(path: path)
+        guard offset >= 0, count >= 0, offset <= reader.size, count <= reader.size - offset else { return nil }
+        let hasher = SHA256Hasher()
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var done: Int64 = 0
+        while done < count {
+            let wanted = Int(min(Int64(chunk), count - done))
+            let n = try reader.read(at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]))
+            if n == 0 { return nil }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            done += Int64(n)
+        }
+        return hasher.finalize()
+    }
+}
+
+/// A sink that passes everything on to `sink` and fingerprints it on the way: the digest of
+/// exactly the bytes written, without reading them back.
+public struct HashingSink<Sink: ByteSink>: ByteSink {
+    public var sink: Sink
+    public let hasher = SHA256Hasher()
+
+    public init(_ sink: Sink) { self.sink = sink }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try sink.write(bytes)
+        hasher.update(bytes)
     }
 }
 

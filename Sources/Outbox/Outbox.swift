@@ -10,10 +10,13 @@
 //   <outbox>/<id>/draft.eml     optional composer snapshot (DraftStore's format), for undo and edit
 //   <outbox>/<id>/owner.lock    flock: held by the process that is holding or submitting the message
 //   <outbox>/<id>/state.lock    flock: held briefly around read-decide-write of state.toml
+//   <outbox>/<id>/damaged       written when message.eml failed its checksum before a submission:
+//                               the reason; from then on the entry reads as damaged
 //
 // Names starting with "." are never entries: `.tmp-<id>` is an entry being frozen (renamed to
 // `<id>` only once complete, so a named entry is always whole) and `.trash-<id>-<pid>` one being
-// removed.
+// removed. `.temporary.lock` is held shared by every freeze (see `TemporaryFilesLock`), so that
+// `list()` removes the `.tmp-` folders of freezes that were killed, and only those.
 
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +33,7 @@ public struct Outbox: Sendable {
     static let draftName = "draft.eml"
     static let ownerLockName = "owner.lock"
     static let stateLockName = "state.lock"
+    static let damagedName = "damaged"
 
     /// Test hook: makes `freeze` fail at one of its steps, to check that every failure puts the
     /// spool file back and leaves nothing behind.
@@ -140,7 +144,8 @@ public struct Outbox: Sendable {
         guard stat(spoolFile, &info) == 0 else {
             throw OutboxError(action, path: directory, SystemFailure(errno, "reading the spool file", spoolFile))
         }
-        guard Int64(info.st_size) == record.messageOffset + record.messageSize else {
+        guard OutboxFormat.Limits.bytes.contains(record.messageOffset), OutboxFormat.Limits.bytes.contains(record.messageSize),
+              Int64(info.st_size) == record.messageOffset + record.messageSize else {
             throw OutboxError(kind: .corrupt, path: directory, message:
                 "cannot \(action) '\(directory)': the spool file '\(spoolFile)' is \(info.st_size) bytes, "
                 + "but the record says \(record.messageOffset) + \(record.messageSize)")
@@ -151,6 +156,15 @@ public struct Outbox: Sendable {
                               message: "cannot \(action) '\(directory)': a message '\(record.id)' is already there")
         }
 
+        // Held until the end of this function: `list()` in another process removes this
+        // `.tmp-` folder only once no freeze holds the lock (this one was killed).
+        let writing: TemporaryFilesLock
+        do {
+            writing = try TemporaryFilesLock.writing(in: directory)
+        } catch {
+            throw OutboxError(action, path: directory, SystemFailure(error, "locking"))
+        }
+        defer { writing.release() }
         let temporary = directory + "/.tmp-" + record.id
         var createdTemporary = false
         // Where the entry's folder is now, and whether the spool file is inside it.
@@ -217,10 +231,18 @@ public struct Outbox: Sendable {
 
     // MARK: Reading
 
-    /// One entry, checked: both TOML files read strictly, the record's id matches the folder, and
-    /// message.eml is there with exactly the size the record says.
+    /// One entry, checked: both TOML files read strictly (every number in its range), the record's
+    /// id matches the folder, every recipient state.toml names is one the record says was
+    /// confirmed, the entry was not marked damaged, and message.eml is there with exactly the
+    /// size the record says. (Its bytes are checked against the record's SHA-256 before each
+    /// submission, not here: that is a whole read of the message.)
     public func load(id: String) throws(OutboxError) -> OutboxEntry {
         let path = try existingEntry(id)
+        let damagedFile = path + "/" + Self.damagedName
+        if FileSystem.exists(damagedFile) {
+            let reason = (try? readText(damagedFile)).map { $0.trimmingTrailingNewlines } ?? "(the reason could not be read)"
+            throw .corrupt(path, "it was marked damaged: \(reason)")
+        }
         let recordFile = path + "/" + Self.recordName
         let record: OutboxRecord
         do {
@@ -235,6 +257,14 @@ public struct Outbox: Sendable {
             state = try OutboxFormat.decodeState(try readText(stateFile), file: stateFile)
         } catch {
             throw readFailure(path, stateFile, error)
+        }
+        // What is sent goes to recipients the user confirmed, whatever state.toml says.
+        let confirmed = Set(record.recipients.map(\.address))
+        for (key, addresses) in Self.recipientLists(state.state) {
+            if let stranger = addresses.first(where: { !confirmed.contains($0) }) {
+                throw .corrupt(path, "\(stateFile): '\(key)' names '\(stranger)', who is not among the recipients "
+                    + "confirmed in \(Self.recordName)")
+            }
         }
         let messageFile = path + "/" + Self.messageName
         var info = stat()
@@ -252,6 +282,31 @@ public struct Outbox: Sendable {
                            hasDraft: FileSystem.exists(path + "/" + Self.draftName))
     }
 
+    /// The recipient lists a state carries, by their key in state.toml.
+    static func recipientLists(_ state: SendState) -> [(key: String, addresses: [String])] {
+        switch state {
+        case .editing, .confirming, .discarded, .sent: return []
+        case let .partiallySent(refused, _): return [("refused", refused)]
+        case let .holding(_, recipients), let .submitting(_, recipients), let .failedTemporarily(_, _, _, recipients),
+             let .failedPermanently(_, recipients), let .unknown(recipients), let .interrupted(recipients):
+            return [("recipients", recipients)]
+        }
+    }
+
+    /// Marks the entry damaged (its message failed its checksum): writes `damaged` with the reason
+    /// (fsynced), after which `load` reports the entry as damaged and nothing sends it.
+    public func markDamaged(id: String, reason: String) throws(OutboxError) {
+        let path = try existingEntry(id)
+        let file = path + "/" + Self.damagedName
+        _ = unlink(file)
+        do throws(SystemFailure) {
+            try writeFile(file, reason + "\n")
+            try syncDirectory(path)
+        } catch {
+            throw OutboxError("mark the outbox message damaged", path: path, error)
+        }
+    }
+
     /// An unreadable file of an entry: I/O errors keep their kind; anything else is `.corrupt`.
     private func readFailure(_ entry: String, _ file: String, _ error: any Error) -> OutboxError {
         if let failure = error as? SystemFailure {
@@ -263,11 +318,13 @@ public struct Outbox: Sendable {
     }
 
     /// Every entry, oldest first (ids sort by time). Entries that cannot be read are returned as
-    /// problems with the reason, never deleted: the user decides what to do with them. Dot-names
-    /// are skipped; leftover `.trash-*` folders (a crash during `remove`) are cleaned up here.
-    public func list() -> (entries: [OutboxEntry], problems: [(id: String, reason: String)]) {
+    /// damaged with the reason, never deleted: the user decides what to do with them. Dot-names
+    /// are skipped; leftover `.trash-*` folders (a crash during `remove`) and the `.tmp-*` folders
+    /// of freezes that were killed (no live freeze holds the lock) are cleaned up here.
+    public func list() -> (entries: [OutboxEntry], problems: [DamagedEntry]) {
         var entries: [OutboxEntry] = []
-        var problems: [(id: String, reason: String)] = []
+        var problems: [DamagedEntry] = []
+        TemporaryFiles.removeAbandoned(in: directory, .freezingFolders)
         for name in FileSystem.listDirectory(directory) {
             if name.hasPrefix(".trash-") {
                 removeTree(directory + "/" + name)
@@ -277,7 +334,7 @@ public struct Outbox: Sendable {
             do {
                 entries.append(try load(id: name))
             } catch {
-                problems.append((name, error.message))
+                problems.append(DamagedEntry(id: name, path: entryDirectory(id: name), kind: error.kind, reason: error.message))
             }
         }
         return (entries, problems)
@@ -357,6 +414,43 @@ public struct Outbox: Sendable {
             throw OutboxError(kind: error.kind, path: error.path,
                               message: error.message + "; the sent copy is already in '\(folder.directory)/cur'")
         }
+    }
+}
+
+/// An entry that cannot be read as one (see `Outbox.load`): shown with its path and the reason,
+/// never sent, never deleted without the user.
+public struct DamagedEntry: Sendable, Equatable {
+    /// The folder's name (the id it would have).
+    public var id: String
+    /// The entry's folder.
+    public var path: String
+    /// `.corrupt` (damaged files), or `.io` when it could not be read at all (permissions, I/O error).
+    public var kind: OutboxError.Kind
+    /// The whole sentence, naming the path, the file and line, the key and the value.
+    public var reason: String
+
+    public init(id: String, path: String, kind: OutboxError.Kind, reason: String) {
+        self.id = id
+        self.path = path
+        self.kind = kind
+        self.reason = reason
+    }
+
+    /// The reason for a row that already shows the folder: without "the outbox entry '…' cannot
+    /// be read: ", files named relative to the folder ("state.toml:3: 'release_at' must be …").
+    public var problem: String {
+        var text = Substring(reason)
+        let prefix = "the outbox entry '\(path)' cannot be read: "
+        if text.hasPrefix(prefix) { text = text.dropFirst(prefix.count) }
+        return text.split(separator: path + "/", omittingEmptySubsequences: false).joined()
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        return String(text)
     }
 }
 

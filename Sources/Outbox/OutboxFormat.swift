@@ -6,20 +6,42 @@
 // parses floats with Swift's `Double(String)`, which rounds correctly), so instants round-trip
 // to the bit. Unknown keys are errors: a file this version does not fully understand must not be
 // half-read and then acted on.
+//
+// Every number is range-checked where it is read (see `Limits`): these files live in a folder a
+// user, a sync tool or a failing disk can change, and a value no guardmail writes (a time in
+// the year 10^300, an offset that overflows when added to the size) is reported as damage with
+// the file, line, key and value — never carried on into arithmetic that would trap.
 
 import GuardTOML
 import Workflow
 
 enum OutboxFormat {
-    /// Written as `format = 1` at the top of both files; a higher number means a newer guardmail
+    /// Written as `format = 1` at the top of state.toml; a higher number means a newer guardmail
     /// wrote the entry, and it is reported rather than guessed at.
     static let version: Int64 = 1
+    /// record.toml: format 2 adds `message_sha256`. Format 1 records (written before it) are still
+    /// read, with `messageSHA256 == nil`: such a message cannot be verified and is not sent.
+    static let recordVersion: Int64 = 2
+
+    /// The ranges the numbers of both files must be in.
+    enum Limits {
+        /// Instants: from 1970 to the end of the year 9999 (253402300799 s), so that every
+        /// conversion to whole seconds and every "in 42 s" stays far from overflow.
+        static let instants: ClosedRange<Double> = 0...253_402_300_799
+        /// Byte counts and offsets: 1 TiB, so that offset + size cannot overflow.
+        static let bytes: ClosedRange<Int64> = 0...(1 << 40)
+        /// A hold of up to a year.
+        static let holdSeconds: ClosedRange<Int> = 0...31_536_000
+        /// Attempts count from 1; a million retries at the longest back-off is decades.
+        static let attempts: ClosedRange<Int> = 1...1_000_000
+    }
 
     // MARK: record.toml
 
     static func encodeRecord(_ record: OutboxRecord) -> String {
         var out = "# guardmail outbox record: what the user confirmed. Written once, never changed.\n"
-        out += "format = \(version)\n"
+        // A record without the message's checksum says so by its format number.
+        out += "format = \(record.messageSHA256 == nil ? 1 : recordVersion)\n"
         out += "id = \(TOML.quoted(record.id))\n"
         out += "message_id = \(TOML.quoted(record.messageID))\n"
         out += "account = \(TOML.quoted(record.account))\n"
@@ -30,6 +52,7 @@ enum OutboxFormat {
         out += "hold_seconds = \(record.holdSeconds)\n"
         out += "message_offset = \(record.messageOffset)\n"
         out += "message_size = \(record.messageSize)\n"
+        if let sha256 = record.messageSHA256 { out += "message_sha256 = \(TOML.quoted(sha256))\n" }
         for recipient in record.recipients {
             out += "\n[[recipients]]\n"
             out += "address = \(TOML.quoted(recipient.address))\n"
@@ -62,19 +85,25 @@ enum OutboxFormat {
 
     static func decodeRecord(_ text: String, file: String) throws(TOMLSchemaError) -> OutboxRecord {
         var reader = try TOMLTableReader.parse(text, file: file)
-        try checkVersion(&reader)
+        let format = try checkVersion(&reader, accepting: 1...recordVersion)
         let id = try reader.required("id", as: String.self)
         let messageID = try reader.required("message_id", as: String.self)
         let account = try reader.required("account", as: String.self)
         let from = try reader.required("from", as: String.self)
         let mailFrom = try reader.required("mail_from", as: String.self)
         let subject = try reader.required("subject", as: String.self)
-        let confirmedAt = try reader.required("confirmed_at", as: Double.self)
-        let holdSeconds = try reader.required("hold_seconds", as: Int.self)
-        let messageOffset = try reader.required("message_offset", as: Int64.self)
-        let messageSize = try reader.required("message_size", as: Int64.self)
-        guard messageOffset >= 0 else { throw reader.invalid("message_offset", "must not be negative") }
-        guard messageSize >= 0 else { throw reader.invalid("message_size", "must not be negative") }
+        let confirmedAt = try instant(&reader, "confirmed_at").seconds
+        let holdSeconds = try number(&reader, "hold_seconds", Limits.holdSeconds, unit: "seconds")
+        let messageOffset = try number(&reader, "message_offset", Limits.bytes, unit: "bytes")
+        let messageSize = try number(&reader, "message_size", Limits.bytes, unit: "bytes")
+        var messageSHA256: String?
+        if format >= 2 {
+            let sha256 = try reader.required("message_sha256", as: String.self)
+            guard isSHA256(sha256) else {
+                throw reader.invalid("message_sha256", "must be 64 lowercase hexadecimal digits, found '\(sha256)'")
+            }
+            messageSHA256 = sha256
+        }
 
         var recipients: [OutboxRecipient] = []
         for var sub in try reader.tableArray("recipients") {
@@ -86,7 +115,8 @@ enum OutboxFormat {
         var attachments: [OutboxAttachment] = []
         for var sub in try reader.tableArray("attachments") {
             attachments.append(OutboxAttachment(
-                name: try sub.required("name"), size: try sub.required("size"), sha256: try sub.required("sha256"),
+                name: try sub.required("name"), size: try number(&sub, "size", Limits.bytes, unit: "bytes"),
+                sha256: try sub.required("sha256"),
                 contentType: try sub.required("content_type")))
             try sub.finish()
         }
@@ -110,7 +140,7 @@ enum OutboxFormat {
         return OutboxRecord(
             id: id, messageID: messageID, account: account, from: from, mailFrom: mailFrom, recipients: recipients,
             subject: subject, attachments: attachments, confirmation: confirmation, confirmedAt: confirmedAt,
-            holdSeconds: holdSeconds, messageOffset: messageOffset, messageSize: messageSize)
+            holdSeconds: holdSeconds, messageOffset: messageOffset, messageSize: messageSize, messageSHA256: messageSHA256)
     }
 
     // MARK: state.toml
@@ -168,7 +198,7 @@ enum OutboxFormat {
 
     static func decodeState(_ text: String, file: String) throws(TOMLSchemaError) -> (state: SendState, releaseRequested: Bool) {
         var reader = try TOMLTableReader.parse(text, file: file)
-        try checkVersion(&reader)
+        try checkVersion(&reader, accepting: version...version)
         let written = try reader.required("state", as: String.self)
         guard let kind = SendState.Kind.allCases.first(where: { name($0) == written }) else {
             let names = SendState.Kind.allCases.map { "'\(name($0))'" }.joined(separator: ", ")
@@ -182,14 +212,15 @@ enum OutboxFormat {
         case .holding:
             state = .holding(releaseAt: try instant(&reader, "release_at"), recipients: try reader.required("recipients"))
         case .submitting:
-            state = .submitting(attempt: try reader.required("attempt"), recipients: try reader.required("recipients"))
+            state = .submitting(attempt: try number(&reader, "attempt", Limits.attempts, unit: ""),
+                                recipients: try reader.required("recipients"))
         case .sent:
             state = .sent(at: try instant(&reader, "at"))
         case .partiallySent:
             state = .partiallySent(refused: try reader.required("refused"), at: try instant(&reader, "at"))
         case .failedTemporarily:
             state = .failedTemporarily(
-                reason: try reader.required("reason"), attempt: try reader.required("attempt"),
+                reason: try reader.required("reason"), attempt: try number(&reader, "attempt", Limits.attempts, unit: ""),
                 retryAt: try instant(&reader, "retry_at"), recipients: try reader.required("recipients"))
         case .failedPermanently:
             state = .failedPermanently(reason: try reader.required("reason"), recipients: try reader.required("recipients"))
@@ -212,17 +243,43 @@ enum OutboxFormat {
         "[" + values.map(TOML.quoted).joined(separator: ", ") + "]"
     }
 
-    private static func checkVersion(_ reader: inout TOMLTableReader) throws(TOMLSchemaError) {
+    /// The file's format number, which must be in `accepted`.
+    @discardableResult
+    private static func checkVersion(_ reader: inout TOMLTableReader, accepting accepted: ClosedRange<Int64>) throws(TOMLSchemaError) -> Int64 {
         let format = try reader.required("format", as: Int64.self)
-        guard format == version else {
-            throw reader.invalid("format", "is \(format), but this guardmail reads only format \(version) (was it written by a newer version?)")
+        guard accepted.contains(format) else {
+            let known = accepted.count == 1 ? "format \(accepted.lowerBound)" : "formats \(accepted.lowerBound) to \(accepted.upperBound)"
+            throw reader.invalid("format", "is \(format), but this guardmail reads only \(known) (was it written by a newer version?)")
         }
+        return format
     }
 
-    /// An instant, refusing infinities and NaN (which `Instant` would trap on).
+    /// An instant in `Limits.instants`, refusing infinities and NaN (which `Instant` would trap on)
+    /// and times no clock gives (which whole-second conversions would trap on).
     private static func instant(_ reader: inout TOMLTableReader, _ key: String) throws(TOMLSchemaError) -> Instant {
         let seconds = try reader.required(key, as: Double.self)
-        guard seconds.isFinite else { throw reader.invalid(key, "must be a finite number of seconds") }
+        guard seconds.isFinite else { throw reader.invalid(key, "must be a finite number of seconds, found '\(seconds)'") }
+        guard Limits.instants.contains(seconds) else {
+            throw reader.invalid(key, "must be a time between \(Int64(Limits.instants.lowerBound)) and "
+                + "\(Int64(Limits.instants.upperBound)) seconds since 1970 (the end of the year 9999), found '\(seconds)'")
+        }
         return Instant(seconds: seconds)
+    }
+
+    /// An integer in `range`.
+    private static func number<T: FixedWidthInteger & TOMLReadable>(
+        _ reader: inout TOMLTableReader, _ key: String, _ range: ClosedRange<T>, unit: String
+    ) throws(TOMLSchemaError) -> T {
+        // Read as Int64 first: a value beyond `T` is out of range, not of the wrong type.
+        let value = try reader.required(key, as: Int64.self)
+        guard let exact = T(exactly: value), range.contains(exact) else {
+            throw reader.invalid(key, "must be between \(range.lowerBound) and \(range.upperBound)\(unit.isEmpty ? "" : " " + unit), found '\(value)'")
+        }
+        return exact
+    }
+
+    /// 64 lowercase hexadecimal digits.
+    static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

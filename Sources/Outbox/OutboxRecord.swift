@@ -100,11 +100,15 @@ public struct OutboxRecord: Sendable, Hashable {
     public var messageOffset: Int64
     /// How many bytes are transmitted: `message.eml` is exactly `messageOffset + messageSize` bytes.
     public var messageSize: Int64
+    /// Lowercase hex SHA-256 of the transmitted bytes (`messageSize` bytes from `messageOffset`),
+    /// taken while they were written: they are checked against it before every submission. Nil
+    /// only for an entry an older guardmail wrote (record format 1), which is never sent.
+    public var messageSHA256: String?
 
     public init(
         id: String, messageID: String, account: String, from: String, mailFrom: String, recipients: [OutboxRecipient],
         subject: String, attachments: [OutboxAttachment], confirmation: ConfirmationRecord, confirmedAt: Double,
-        holdSeconds: Int, messageOffset: Int64, messageSize: Int64
+        holdSeconds: Int, messageOffset: Int64, messageSize: Int64, messageSHA256: String? = nil
     ) {
         self.id = id
         self.messageID = messageID
@@ -119,6 +123,7 @@ public struct OutboxRecord: Sendable, Hashable {
         self.holdSeconds = holdSeconds
         self.messageOffset = messageOffset
         self.messageSize = messageSize
+        self.messageSHA256 = messageSHA256
     }
 }
 

@@ -33,7 +33,9 @@ struct BulkCommand: ParsableCommand {
             (Ctrl-C cancels), then sent over one reused connection. Every reply goes to the send journal: \
             --resume continues with the recipients not yet delivered and never sends twice (see docs/bulk.md).
             Exit codes: 0 all delivered (or cancelled), 1 policy, 65 bad input (nothing sent), 69 some \
-            refused, 75 some remaining or unknown (resume later), 77 login denied, 78 configuration.
+            refused, 74 I/O error (disk full, the job, the journal or the progress log cannot be \
+            written: sending stopped), 75 some remaining or unknown (resume later), 77 login denied, \
+            78 configuration.
             """
     )
 
@@ -117,6 +119,8 @@ struct BulkCommand: ParsableCommand {
             throw ExitCode(Exit.config)
         }
         let store = BulkStore(directory: paths.bulkDirectory)
+        // `.tmp-` folders of freezes that were killed (none a live freeze holds).
+        TemporaryFiles.removeAbandoned(in: store.directory, .freezingFolders)
         if let id = status { return try showStatus(id, store: store, paths: paths) }
         if let id = resume { return try resumeJob(id, store: store, paths: paths, config: loaded) }
         try newJob(store: store, paths: paths, config: loaded, policy: policy)
@@ -367,6 +371,13 @@ struct BulkCommand: ParsableCommand {
     // MARK: Sending (new job or resume)
 
     private func send(_ job: BulkJob, status: BulkStatus, server: SMTPServer, journal: SendJournal, rate: Int?, batch: Int) throws {
+        // What goes out is what was confirmed: every frozen message checked before the first is sent.
+        do {
+            try BulkStore.verifyMessages(of: job)
+        } catch {
+            report("\(error.message); nothing was sent now")
+            throw ExitCode(error.kind == .io ? Exit.ioError : Exit.data)
+        }
         var options = BulkRunOptions()
         options.resendUnknown = resendUnknown
         options.retryRefused = retryRefused

@@ -12,7 +12,7 @@ import Store
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the sending policy on an existing message (.eml).",
-        discussion: "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 and above for usage, input and configuration errors."
+        discussion: "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 usage, 65 not a message, 66 no such file, 74 I/O error (the attachments cannot be written to a temporary folder or inspected), 78 configuration."
     )
 
     @Argument(help: "An RFC 5322 message file.")
@@ -100,20 +100,35 @@ struct Check: ParsableCommand {
             paths.forEach(FileSystem.remove)
             _ = rmdir(folder)
         }
-        for (index, part) in parts.enumerated() {
+        // Parts with the same bytes and extension are the same file to the inspector: each is
+        // written and inspected once (a message of 20,000 copies of one part costs one).
+        struct Content: Hashable { let suffix: String; let bytes: [UInt8] }
+        var firstOf: [Content: Int] = [:]
+        var inspected: [Int] = []  // for each part, its index in `paths`
+        inspected.reserveCapacity(parts.count)
+        for part in parts {
             // The sender's name is not a safe path; only its extension is kept (libmagic and the
             // CSV reader look at it).
             let name = part.fileName.split(separator: "/").last.map(String.init) ?? ""
             let suffix = name.split(separator: ".").count > 1 ? "." + (name.split(separator: ".").last.map(String.init) ?? "") : ""
-            let path = "\(folder)/\(index + 1)\(suffix.count <= 16 ? suffix : "")"
+            let kept = suffix.count <= 16 ? suffix : ""
+            let key = Content(suffix: kept, bytes: part.content)
+            if let first = firstOf[key] {
+                inspected.append(first)
+                continue
+            }
+            let path = "\(folder)/\(paths.count + 1)\(kept)"
+            firstOf[key] = paths.count
+            inspected.append(paths.count)
             paths.append(path)
             let sink = try FileSink(creating: path)
             try part.content.withUnsafeBytes { try sink.write($0) }
             try sink.finish(sync: false)
         }
         let inspections = try AttachmentInspector(detector: ContentTypeDetector()).inspect(paths, fingerprint: false)
-        return zip(parts, inspections).map { part, inspection in
-            AttachmentFacts(name: part.fileName, size: inspection.size, contentType: inspection.contentType, text: inspection.text)
+        return zip(parts, inspected).map { part, index in
+            let inspection = inspections[index]
+            return AttachmentFacts(name: part.fileName, size: inspection.size, contentType: inspection.contentType, text: inspection.text)
         }
     }
 }

@@ -9,7 +9,12 @@ import TUI
 struct Compose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a message in the full-screen composer (the default command).",
-        discussion: "No address is ever completed or suggested. See docs/composer.md for the keys."
+        discussion: """
+            No address is ever completed or suggested. See docs/composer.md for the keys.
+            Exit codes: 0 sent or left (draft kept), 64 usage or no terminal, 65 bad input, 69 a recipient \
+            refused, 74 the draft could not be saved (the text is written to $TMPDIR instead), \
+            78 configuration, 128+N ended by signal N.
+            """
     )
 
     @OptionGroup var message: MessageOptions

@@ -42,7 +42,8 @@ struct Send: ParsableCommand {
             terminal (exit 0, nothing sent). A message that could not be sent to everyone stays \
             in the outbox (`guardmail outbox`).
             Exit codes: 0 sent to every recipient (or cancelled), 1 policy, 65 bad input (nothing sent), \
-            69 refused or unreachable, 75 temporary failure or unknown outcome, 77 login denied, 78 configuration.
+            69 refused or unreachable, 74 I/O error (disk full, the outbox or the send journal cannot \
+            be written: nothing sent), 75 temporary failure or unknown outcome, 77 login denied, 78 configuration.
             """
     )
 
@@ -78,6 +79,14 @@ struct Send: ParsableCommand {
             let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
+                // The spool file lives only while this runs; the lock tells a start meanwhile to leave it.
+                let writing: TemporaryFilesLock
+                do {
+                    writing = try TemporaryFilesLock.writing(in: paths.spoolDirectory)
+                } catch {
+                    throw DeliveryError(.io, "cannot write the message: \(error)")
+                }
+                defer { writing.release() }
                 let spooled = try Delivery.spool(outgoing, stamp: stamp, directory: paths.spoolDirectory, sync: false)
                 defer { FileSystem.remove(spooled.path) }
                 try copyToStandardOutput(spooled.path, from: spooled.messageOffset)

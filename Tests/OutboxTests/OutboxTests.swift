@@ -48,7 +48,9 @@ struct OutboxTests {
     func stateRoundTrip(state: SendState) throws {
         let folder = TemporaryFolder()
         let id = "20261129-110203-st01"
-        try freezeSample(folder, id: id)
+        // Changed with the cross-check: the record confirms every recipient the state names.
+        let named = Outbox.recipientLists(state).flatMap(\.addresses)
+        try freezeSample(folder, id: id, extraRecipients: named)
         for requested in [false, true] {
             try folder.outbox.write(id: id, state: state, releaseRequested: requested)
             let entry = try folder.outbox.load(id: id)
@@ -64,14 +66,20 @@ struct OutboxTests {
         #expect(FileSystem.listDirectory(folder.outbox.entryDirectory(id: id)).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
-    @Test("instants come back to the bit, whatever their magnitude")
+    // Changed with the range checks: instants outside 1970…9999 are now refused (next test), so
+    // the random bit patterns are folded into that range instead of taken whole.
+    @Test("instants come back to the bit, whatever their magnitude within 1970 to 9999")
     func doublesRoundTrip() throws {
         var random = SeededGenerator(state: 42)
-        var values: [Double] = [0, -0.0, 1, 0.1, 1e-5, 1e16, 9_007_199_254_740_994, 1.7976931348623157e308,
-                                .leastNonzeroMagnitude, .leastNormalMagnitude, -1_700_000_000.25]
+        var values: [Double] = [0, -0.0, 1, 0.1, 1e-5, 1e11, 253_402_300_799, 253_402_300_798.99997,
+                                .leastNonzeroMagnitude, .leastNormalMagnitude, 1_700_000_000.25]
         for _ in 0..<2000 {
-            let value = Double(bitPattern: random.next())
-            if value.isFinite { values.append(value) }
+            let value = abs(Double(bitPattern: random.next()))
+            if value.isFinite {
+                // Every magnitude from 1e-300 to 1e11, mantissa bits as they came.
+                let folded = value.significand * pow(2.0, Double(Int(value.exponent) % 37))
+                if folded <= 253_402_300_799 { values.append(folded) }
+            }
         }
         for value in values {
             let state = SendState.sent(at: Instant(seconds: value))
@@ -83,6 +91,115 @@ struct OutboxTests {
             }
             #expect(at.seconds.bitPattern == value.bitPattern, "\(text)")
         }
+    }
+
+    @Test("numbers out of range are damage, naming file, line, key and value (a trap before)",
+          arguments: [
+              ("release_at = 1e300", "'release_at' must be a time between 0 and 253402300799 seconds since 1970", "'1e+300'"),
+              ("release_at = -1.0", "'release_at' must be a time between", "'-1.0'"),
+              ("release_at = 253402300800", "'release_at' must be a time between", "'253402300800.0'"),
+          ])
+    func instantsOutOfRange(line: String, words: String, value: String) throws {
+        let text = "format = 1\nstate = \"holding\"\n\(line)\nrecipients = [\"a@example.jp\"]\nrelease_requested = false\n"
+        do {
+            _ = try OutboxFormat.decodeState(text, file: "state.toml")
+            Issue.record("\(line) was read")
+        } catch {
+            #expect(error.description.hasPrefix("state.toml:3: "), "\(error)")
+            #expect(error.description.contains(words) && error.description.contains(value), "\(error)")
+        }
+    }
+
+    @Test("every number of record.toml and state.toml is range-checked", arguments: [
+        ("record", "message_offset = ", "9223372036854775807", "'message_offset' must be between 0 and 1099511627776 bytes, found '9223372036854775807'"),
+        ("record", "message_offset = ", "-1", "'message_offset' must be between 0 and 1099511627776 bytes, found '-1'"),
+        ("record", "message_size = ", "1099511627777", "'message_size' must be between 0 and 1099511627776 bytes, found '1099511627777'"),
+        ("record", "hold_seconds = ", "9223372036854775807", "'hold_seconds' must be between 0 and 31536000 seconds, found '9223372036854775807'"),
+        ("record", "confirmed_at = ", "1e308", "'confirmed_at' must be a time between"),
+        ("record", "size = ", "-123456", "'attachments[1].size' must be between 0 and 1099511627776 bytes, found '-123456'"),
+        ("record", "message_sha256 = ", "\"ABC\"", "'message_sha256' must be 64 lowercase hexadecimal digits, found 'ABC'"),
+        ("state", "attempt = ", "0", "'attempt' must be between 1 and 1000000, found '0'"),
+        ("state", "attempt = ", "9223372036854775807", "'attempt' must be between 1 and 1000000, found '9223372036854775807'"),
+        ("state", "retry_at = ", "9.2e18", "'retry_at' must be a time between"),
+    ])
+    func numbersOutOfRange(file: String, prefix: String, value: String, expected: String) throws {
+        let folder = TemporaryFolder()
+        let id = "20261129-110203-rng1"
+        try freezeSample(folder, id: id, state: .failedTemporarily(
+            reason: "421", attempt: 2, retryAt: Instant(seconds: 1_795_950_300), recipients: ["hanako@example.jp"]))
+        let path = folder.outbox.entryDirectory(id: id) + "/\(file).toml"
+        let lines = String(decoding: try readFile(path), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) else {
+            Issue.record("no \(prefix) in \(path)")
+            return
+        }
+        var changed = lines
+        changed[index] = Substring(prefix + value)
+        FileSystem.remove(path)
+        try writeFile(path, changed.joined(separator: "\n"))
+        let error = outboxError { () throws(OutboxError) in try folder.outbox.load(id: id) }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("\(path):\(index + 1): \(expected)") == true, "\(error?.message ?? "")")
+        // Listed as damaged, with the path; never a trap, never hiding the others.
+        try freezeSample(folder, id: "20261129-110204-ok01")
+        let (entries, problems) = folder.outbox.list()
+        #expect(entries.map(\.id) == ["20261129-110204-ok01"])
+        #expect(problems == [DamagedEntry(id: id, path: folder.outbox.entryDirectory(id: id), kind: .corrupt, reason: error?.message ?? "")])
+        // For a row that shows the folder already: the file, line, key and value first.
+        #expect(problems.first?.problem.hasPrefix("\(file).toml:\(index + 1): \(expected)") == true, "\(problems.first?.problem ?? "")")
+    }
+
+    @Test("state.toml may name only recipients record.toml says were confirmed", arguments: [
+        SendState.holding(releaseAt: Instant(seconds: 5), recipients: ["hanako@example.jp", "intruder@example.org"]),
+        .failedPermanently(reason: "550", recipients: ["intruder@example.org"]),
+        .interrupted(recipients: ["HANAKO@example.jp"]),
+        .partiallySent(refused: ["intruder@example.org"], at: Instant(seconds: 5)),
+    ])
+    func recipientsCrossChecked(state: SendState) throws {
+        let folder = TemporaryFolder()
+        let id = "20261129-110203-rcp1"
+        try freezeSample(folder, id: id)
+        try folder.outbox.write(id: id, state: state)
+        let error = outboxError { () throws(OutboxError) in try folder.outbox.load(id: id) }
+        #expect(error?.kind == .corrupt)
+        let key = state.kind == .partiallySent ? "refused" : "recipients"
+        let stranger = state.kind == .interrupted ? "HANAKO@example.jp" : "intruder@example.org"
+        #expect(error?.message.contains("state.toml: '\(key)' names '\(stranger)', who is not among the recipients confirmed in record.toml") == true,
+                "\(error?.message ?? "")")
+        // The confirmed ones are fine.
+        try folder.outbox.write(id: id, state: .interrupted(recipients: ["bob@xn--wgv71a119e.jp", "audit@example.jp"]))
+        #expect(try folder.outbox.load(id: id).state == .interrupted(recipients: ["bob@xn--wgv71a119e.jp", "audit@example.jp"]))
+    }
+
+    @Test("the message checksum is kept (format 2); a format 1 record reads without one; a damaged mark sticks")
+    func checksumAndDamage() throws {
+        let folder = TemporaryFolder()
+        let id = "20261129-110203-sha1"
+        var record = sampleRecord(id: id)
+        record.messageSHA256 = String(repeating: "5a", count: 32)
+        let text = OutboxFormat.encodeRecord(record)
+        #expect(text.contains("\nformat = 2\n") && text.contains("\nmessage_sha256 = \"\(record.messageSHA256!)\"\n"))
+        #expect(try OutboxFormat.decodeRecord(text, file: "record.toml") == record)
+        // Format 1: no checksum, and a format 1 record with one is an unknown key.
+        let old = OutboxFormat.encodeRecord(sampleRecord(id: id, messageSHA256: nil))
+        #expect(old.contains("\nformat = 1\n") && !old.contains("message_sha256"))
+        #expect(try OutboxFormat.decodeRecord(old, file: "record.toml").messageSHA256 == nil)
+        #expect(throws: (any Error).self) {
+            try OutboxFormat.decodeRecord(text.replacingFirst("format = 2", "format = 1"), file: "record.toml")
+        }
+        #expect(throws: (any Error).self) {
+            try OutboxFormat.decodeRecord(text.replacingFirst("format = 2", "format = 3"), file: "record.toml")
+        }
+
+        try freezeSample(folder, id: id)
+        try folder.outbox.markDamaged(id: id, reason: "'/x/message.eml' changed after it was confirmed")
+        let error = outboxError { () throws(OutboxError) in try folder.outbox.load(id: id) }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message == "the outbox entry '\(folder.outbox.entryDirectory(id: id))' cannot be read: "
+            + "it was marked damaged: '/x/message.eml' changed after it was confirmed")
+        #expect(folder.outbox.list().problems.map(\.id) == [id])
+        try folder.outbox.remove(id: id)
+        #expect(folder.outbox.list().problems.isEmpty)
     }
 
     @Test("the files say what they hold")
@@ -284,6 +401,10 @@ struct OutboxTests {
         try writeFile(broken + "/state.toml", "state = \"holding\"\nwhat = \n")
         try FileSystem.makeDirectories(outbox.directory + "/.tmp-20261129-110209-tttt")
         try writeFile(outbox.directory + "/.tmp-20261129-110209-tttt/message.eml", "half frozen")
+        // A freeze in another process holds the lock: its folder is left alone.
+        let writer = spawn(["/usr/bin/flock", "-s", "-o", outbox.directory, "/bin/sleep", "30"])
+        defer { kill(-writer, SIGKILL); _ = wait(writer) }
+        while !isLockedShared(outbox.directory) { usleep(1_000) }
         try FileSystem.makeDirectories(outbox.directory + "/.trash-20261129-110200-xxxx-123")
         try writeFile(outbox.directory + "/.trash-20261129-110200-xxxx-123/record.toml", "old")
         // An entry whose message was truncated.
@@ -300,6 +421,12 @@ struct OutboxTests {
         #expect(FileSystem.exists(outbox.directory + "/.tmp-20261129-110209-tttt/message.eml"))
         #expect(!FileSystem.exists(outbox.directory + "/.trash-20261129-110200-xxxx-123"))
         #expect(Outbox(directory: folder.path + "/none").list().entries.isEmpty)
+        // Changed: that freeze was killed (its lock died with it): the next list removes its folder.
+        kill(-writer, SIGKILL)  // (-o: only flock holds the lock, not its sleep)
+        _ = wait(writer)
+        #expect(outbox.list().entries.count == 2)
+        #expect(!FileSystem.exists(outbox.directory + "/.tmp-20261129-110209-tttt"))
+        #expect(FileSystem.listDirectory(outbox.directory).filter { $0.hasPrefix(".") } == [])
     }
 
     @Test("remove deletes the entry; loading or removing it again is notFound")

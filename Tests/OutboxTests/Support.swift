@@ -68,7 +68,10 @@ struct Spool {
 
 /// A record with text that TOML has to escape: Japanese, quotes, backslashes, newlines, tabs,
 /// control characters, decomposed kana (which Swift's `==` would equate with the composed form).
-func sampleRecord(id: String, spool: Spool = .sample, confirmedAt: Double = 1_795_950_123.456) -> OutboxRecord {
+func sampleRecord(
+    id: String, spool: Spool = .sample, confirmedAt: Double = 1_795_950_123.456, extraRecipients: [String] = [],
+    messageSHA256: String? = String(repeating: "5a", count: 32)
+) -> OutboxRecord {
     OutboxRecord(
         id: id,
         messageID: "<20261129.\(id)@example.co.jp>",
@@ -79,7 +82,7 @@ func sampleRecord(id: String, spool: Spool = .sample, confirmedAt: Double = 1_79
             OutboxRecipient(address: "hanako@example.jp", displayName: "佐藤 \"花子\" \\ 様", field: "to"),
             OutboxRecipient(address: "bob@xn--wgv71a119e.jp", displayName: nil, field: "cc"),
             OutboxRecipient(address: "audit@example.jp", displayName: "", field: "bcc"),
-        ],
+        ] + extraRecipients.map { OutboxRecipient(address: $0, field: "to") },
         subject: "【至急】お見積書の件\n二行目\r\n\t\"引用\" \\ が か\u{3099} \u{0}\u{7F}\u{1B}[0m 🎌",
         attachments: [
             OutboxAttachment(name: "見積書 (改訂版).pdf", size: 123_456, sha256: String(repeating: "ab", count: 32),
@@ -98,16 +101,19 @@ func sampleRecord(id: String, spool: Spool = .sample, confirmedAt: Double = 1_79
         confirmedAt: confirmedAt,
         holdSeconds: 60,
         messageOffset: spool.offset,
-        messageSize: spool.size)
+        messageSize: spool.size,
+        messageSHA256: messageSHA256)
 }
 
 /// Freezes `sampleRecord(id:)` from a freshly written spool file.
 @discardableResult
-func freezeSample(_ folder: TemporaryFolder, id: String, state: SendState? = nil, draft: DraftRecord? = nil) throws -> OutboxEntry {
+func freezeSample(
+    _ folder: TemporaryFolder, id: String, state: SendState? = nil, draft: DraftRecord? = nil, extraRecipients: [String] = []
+) throws -> OutboxEntry {
     let spool = folder.path + "/spool-\(id).eml"
     try writeFile(spool, Spool.sample.bytes)
     let state = state ?? .holding(releaseAt: Instant(seconds: 1_795_950_183.456), recipients: ["hanako@example.jp"])
-    return try folder.outbox.freeze(sampleRecord(id: id), state: state, spoolFile: spool, draft: draft)
+    return try folder.outbox.freeze(sampleRecord(id: id, extraRecipients: extraRecipients), state: state, spoolFile: spool, draft: draft)
 }
 
 /// The same text, scalar for scalar (String's `==` equates canonically equivalent text).
@@ -144,6 +150,23 @@ func isLocked(_ path: String) -> Bool {
     guard fd >= 0 else { return false }
     defer { _ = close(fd) }
     return lock(fd, LOCK_SH | LOCK_NB) != 0
+}
+
+/// Whether someone holds an exclusive or shared flock on `path` (probed with an exclusive lock).
+func isLockedShared(_ path: String) -> Bool {
+    let lock: @convention(c) (Int32, Int32) -> Int32 = flock
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { _ = close(fd) }
+    return lock(fd, LOCK_EX | LOCK_NB) != 0
+}
+
+extension String {
+    /// `self` with the first `old` replaced by `new` (no Foundation here).
+    func replacingFirst(_ old: String, _ new: String) -> String {
+        let parts = split(separator: old, maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 ? parts[0] + new + parts[1] : self
+    }
 }
 
 /// Waits for a child; its exit status, or nil when killed by a signal.

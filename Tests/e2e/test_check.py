@@ -21,6 +21,8 @@ import base64
 import json
 import quopri
 import re
+import resource
+import subprocess
 import sys
 import urllib.parse
 from dataclasses import dataclass, field
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
+
+from conftest import binary_path
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "eml"
@@ -505,6 +509,59 @@ def test_missing_file(guardmail, tmp_path):
     assert result.code >= 64, result.describe()
     assert result.stdout == ""
     assert str(missing) in result.stderr, result.describe()
+
+
+def many_parts_message(count: int, identical: bool = False) -> bytes:
+    """A message with `count` small text attachments, the last a CSV with a My Number; the
+    others all alike, or each different."""
+    boundary = "=_guardmail_e2e_many_parts"
+    head = common_headers(99, "多数の添付") + [
+        "To: %s <ichiro@example.jp>" % encoded_word("佐藤 一郎"),
+        'Content-Type: multipart/mixed; boundary="%s"' % boundary,
+    ]
+    chunks = ["\r\n".join(head), "\r\n\r\nThis is a multi-part message in MIME format.\r\n",
+              "\r\n--%s\r\n" % boundary,
+              "\r\n".join(text_part_headers("UTF-8", "base64")) + "\r\n\r\n"
+              + "\r\n".join(base64_lines(crlf("添付が多いメールです。\n").encode("utf-8"))) + "\r\n"]
+    for index in range(count - 1):
+        chunks.append("\r\n--%s\r\nContent-Type: text/plain; charset=us-ascii; name=\"p%d.txt\"\r\n"
+                      "Content-Disposition: attachment; filename=\"p%d.txt\"\r\n\r\npart %s of many\r\n"
+                      % (boundary, index, index, "x" if identical else index))
+    csv_bytes = CSV_TEXT.replace("\n", "\r\n").encode("utf-8")
+    chunks.append("\r\n--%s\r\nContent-Type: text/csv; charset=UTF-8; name=\"last.csv\"\r\n"
+                  "Content-Disposition: attachment; filename=\"last.csv\"\r\n"
+                  "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+                  % (boundary, "\r\n".join(base64_lines(csv_bytes))))
+    chunks.append("\r\n--%s--\r\n" % boundary)
+    return "".join(chunks).encode("ascii")
+
+
+@pytest.mark.parametrize("identical", [False, True], ids=["different", "identical"])
+def test_a_message_with_20000_parts(guardmail, config_for, tmp_path, identical):
+    """Every part is inspected (the My Number in the last one is found) with a descriptor
+    limit far below the number of parts: before, each part kept a file open until all were
+    inspected ("too many open files"). Identical parts are inspected once, with the same
+    verdict."""
+    file = tmp_path / "many_parts.eml"
+    file.write_bytes(many_parts_message(20000, identical))
+    config = config_for(url="smtp://127.0.0.1:25")
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config, encoding="utf-8")
+
+    def limit_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    proc = subprocess.run([str(binary_path()), "check", "--json", str(file)],
+                          capture_output=True, env=guardmail.env({"GUARDMAIL_POLICY": NO_ORG_POLICY}),
+                          cwd=guardmail.tmp, timeout=600, preexec_fn=limit_descriptors,
+                          stdin=subprocess.DEVNULL)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert "too many open files" not in stderr.lower(), stderr
+    assert proc.returncode == 1, "exit %d\n%s" % (proc.returncode, stderr)
+    report = json.loads(proc.stdout)
+    findings = {f["rule"]: f for f in report["findings"]}
+    assert set(findings) == {"sensitive-data"}, report
+    assert "attachment 'last.csv' line 2" in findings["sensitive-data"]["message"], report
 
 
 if __name__ == "__main__":
