@@ -120,6 +120,7 @@ def only_job_count(guardmail) -> int:
 def test_subcommand_usage_errors_exit_64(guardmail, config_for, tls_server, args):
     r = guardmail(args, config=config_for(tls_server, hold=0))
     assert r.code == 64, r.describe()
+    assert f"Usage: guardmail bulk {args[1]} " in r.stderr, r.stderr  # the subcommand's own usage
     assert deprecations(r.stderr) == []
     assert tls_server.mail_commands == []
 
@@ -137,6 +138,7 @@ def test_resume_and_status_of_an_unknown_job(guardmail, config_for, tls_server):
 def test_help_of_each_subcommand_lists_its_exit_codes(guardmail, sub):
     r = guardmail(["bulk", sub, "--help"])
     assert r.code == 0, r.describe()
+    assert f"USAGE: guardmail bulk {sub} " in r.stdout, r.stdout
     assert "Exit codes: 0 " in r.stdout, r.stdout
     assert "78 configuration" in r.stdout
 
