@@ -4,11 +4,11 @@
 Two scenarios, each against bench/sink.py on 127.0.0.1 (plaintext, no AUTH):
 
   individual  1,000 personalised messages (one recipient each, the name in subject and body):
-              guardmail bulk --mode individual
+              guardmail bulk new --mode individual
               smtplib-reuse: Python's email + smtplib, one connection for all messages
               msmtp: one msmtp process per message (messages prebuilt, not timed)
   bcc         one announcement to 3,000 recipients:
-              guardmail bulk --mode bcc (batches of 100 over one connection)
+              guardmail bulk new --mode bcc (batches of 100 over one connection)
               curl: one curl process, one transaction with 3,000 --mail-rcpt (message prebuilt)
               msmtp: one msmtp process, all 3,000 recipients on the command line
   bcc-1ms     the same to a sink that waits 1 ms before each reply (sink.py
@@ -148,10 +148,10 @@ def command(scenario, tool, ctx, port, run_no):
         data = os.path.join(ctx["work"], f"data-{scenario}-{run_no}")
         env["XDG_DATA_HOME"] = data
         if scenario == "individual":
-            argv = [ctx["guardmail"], "bulk", "--recipients", ctx["ind_csv"], "--subject", SUBJECT,
+            argv = [ctx["guardmail"], "bulk", "new", "--recipients", ctx["ind_csv"], "--subject", SUBJECT,
                     "--body-file", ctx["ind_body"], "--mode", "individual", "--accept", "new-domain"]
         else:
-            argv = [ctx["guardmail"], "bulk", "--recipients", ctx["bcc_csv"], "--subject", BCC_SUBJECT,
+            argv = [ctx["guardmail"], "bulk", "new", "--recipients", ctx["bcc_csv"], "--subject", BCC_SUBJECT,
                     "--body-file", ctx["bcc_body"], "--mode", "bcc", "--accept", "new-domain"]
         return argv, None, env
     if tool == "smtplib-reuse":

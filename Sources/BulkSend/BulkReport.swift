@@ -39,14 +39,14 @@ public enum BulkReport {
         }
         if !unknown.isEmpty {
             out.append("unknown — the server may or may not have these; not resent unless you run "
-                + "`guardmail bulk --resume \(job.id) --resend-unknown` (they may get it twice):")
+                + "`guardmail bulk resume \(job.id) --resend-unknown` (they may get it twice):")
             for (i, reason) in unknown.prefix(limit) {
                 out.append("  #\(recipients[i].number) \(recipients[i].display): \(reason)")
             }
             if unknown.count > limit { out.append("  … \(unknown.count - limit) more") }
         }
         if status.remaining > 0 && !status.cancelled {
-            out.append("\(status.remaining) not delivered yet: `guardmail bulk --resume \(job.id)` sends them "
+            out.append("\(status.remaining) not delivered yet: `guardmail bulk resume \(job.id)` sends them "
                 + "(never to anyone already delivered)")
         }
         if status.refusedPermanently > 0 {

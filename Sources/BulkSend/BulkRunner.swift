@@ -292,7 +292,7 @@ public final class BulkRunner {
             try journal.record(records, at: clock.wall())
         } catch {
             outcome.warnings.append("the journal could not record the replies of the last submissions (\(error)); "
-                + "the progress log has them and `guardmail bulk --resume \(job.id)` will record them")
+                + "the progress log has them and `guardmail bulk resume \(job.id)` will record them")
             outcome.stopReason = "the journal could not record the replies: \(error)"
             outcome.fatalExitStatus = 74
             return outcome

@@ -349,7 +349,7 @@ def test_server_drops_connection_resume_completes_without_duplicates(guardmail, 
     assert "delivered 40, refused 0, unknown 0, remaining 60" in r.stdout, r.describe()
     assert "not taking messages" in r.stderr
     job = only_job(guardmail)
-    assert f"guardmail bulk --resume {job}" in r.stdout
+    assert f"guardmail bulk resume {job}" in r.stdout
     assert len(per_recipient(server)) == 40
 
     status = guardmail(["bulk", "--status", job])
