@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // guardmail — a terminal mail composer that stops mail going to the wrong people.
 import PackageDescription
 
@@ -84,3 +84,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// CI builds with GUARDMAIL_WARNINGS_AS_ERRORS=1 (.ci/run): a warning fails the build there, while a
+// build at a desk keeps warnings as warnings. Only this package's targets: dependencies keep theirs.
+if Context.environment["GUARDMAIL_WARNINGS_AS_ERRORS"] == "1" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+    }
+}
