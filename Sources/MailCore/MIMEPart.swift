@@ -322,7 +322,7 @@ struct MIMEParameterizedValue {
         var i = text.startIndex
         while i < text.endIndex {
             if text[i] == UInt8(ascii: "%"), i + 2 < text.endIndex,
-               let hi = TransferDecoding.hexValue(text[i + 1]), let lo = TransferDecoding.hexValue(text[i + 2]) {
+               let hi = QuotedPrintable.hexValue(text[i + 1]), let lo = QuotedPrintable.hexValue(text[i + 2]) {
                 out.append(hi << 4 | lo)
                 i += 3
             } else {
@@ -442,7 +442,7 @@ enum TextDecoding {
         let known = label.isEmpty ? nil : EncodedWordDecoder.Charset(name: label)
         // Only a plain charset name goes to iconv: no "//IGNORE"-style suffixes, no paths.
         let iconvLabel = known == nil && !label.isEmpty && label.utf8.count <= 40
-            && label.utf8.allSatisfy({ TransferDecoding.hexValue($0) != nil || HTMLText.isNameByte($0)
+            && label.utf8.allSatisfy({ QuotedPrintable.hexValue($0) != nil || HTMLText.isNameByte($0)
                 || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") })
             ? label : nil
         func labelled(_ b: [UInt8]) -> String? {
