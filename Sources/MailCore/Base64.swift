@@ -1,5 +1,6 @@
-/// Base64 (RFC 2045 §6.8) written in 76-character lines with CRLF, fast enough that encoding a
-/// 100 MiB attachment costs about as much as copying it.
+/// Base64 (RFC 2045 §6.8, RFC 4648 §4): written in 76-character lines with CRLF, fast enough that
+/// encoding a 100 MiB attachment costs about as much as copying it; read by the one decoder,
+/// `decode(_:strictness:)`, at the strictness the caller needs.
 public enum Base64 {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -97,29 +98,81 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes base64 (whitespace must already be removed); nil on any invalid character.
-    public static func decode(_ text: String) -> [UInt8]? {
-        var values = [UInt8](repeating: 255, count: 256)
-        for (index, byte) in alphabet.enumerated() { values[Int(byte)] = UInt8(index) }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count / 4 * 3)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        var padding = 0
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "=") {
-                padding += 1
-                continue
-            }
-            guard padding == 0, values[Int(byte)] != 255 else { return nil }
-            accumulator = (accumulator << 6) | UInt32(values[Int(byte)])
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
-            }
+    /// How much a decoder forgives.
+    public enum Strictness: Sendable, CaseIterable {
+        /// RFC 4648 §4: only the 64 characters of the alphabet, then `=` padding to a multiple of
+        /// four characters; nil on anything else (whitespace, a `=` inside, missing or extra
+        /// padding, a length of 1 mod 4). Bits left over in the last character are not checked.
+        case strict
+        /// As `.strict`, except that the padding may be left out altogether (RFC 4648 §3.2); some
+        /// mailers write encoded-words that way. Padding that is there must be right.
+        case paddingOptional
+        /// As mail readers must (RFC 2045 §6.8): every byte outside the alphabet (line breaks,
+        /// spaces, junk) is skipped, the first `=` ends the data, and an incomplete final group
+        /// gives the whole bytes it holds. Never nil.
+        case lenient
+    }
+
+    /// Base64 values of every byte; 0xFF for bytes outside the alphabet.
+    static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
+
+    /// Decodes `text` with the given strictness; nil when `.strict` or `.paddingOptional`
+    /// refuse it (`.lenient` never does).
+    public static func decode(_ text: String, strictness: Strictness) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { decode($0, strictness: strictness) }
+    }
+
+    /// Decodes `input` with the given strictness; linear in its size.
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>, strictness: Strictness) -> [UInt8]? {
+        var end = input.count
+        if strictness != .lenient {
+            var padding = 0
+            while end > 0, input[end - 1] == UInt8(ascii: "=") { end -= 1; padding += 1 }
+            let expected = (4 - end % 4) % 4
+            guard end % 4 != 1, padding == expected || (padding == 0 && strictness == .paddingOptional) else { return nil }
         }
-        guard padding <= 2, (text.utf8.count % 4 == 0) else { return nil }
-        return out
+        let capacity = end / 4 * 3 + 3
+        return values.withUnsafeBufferPointer { table -> [UInt8]? in
+            var refused = false
+            let out = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+                var o = 0
+                var accumulator: UInt32 = 0
+                var count = 0
+                for i in 0..<end {
+                    let byte = input[i]
+                    let v = table[Int(byte)]
+                    if v == 0xFF {
+                        guard strictness == .lenient else { refused = true; break }
+                        if byte == UInt8(ascii: "=") { break }
+                        continue
+                    }
+                    accumulator = accumulator << 6 | UInt32(v)
+                    count += 1
+                    if count == 4 {
+                        out[o] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                        out[o + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                        out[o + 2] = UInt8(truncatingIfNeeded: accumulator)
+                        o += 3
+                        accumulator = 0
+                        count = 0
+                    }
+                }
+                if count == 2 {
+                    out[o] = UInt8(truncatingIfNeeded: accumulator >> 4)
+                    o += 1
+                } else if count == 3 {
+                    out[o] = UInt8(truncatingIfNeeded: accumulator >> 10)
+                    out[o + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+                    o += 2
+                }
+                initialized = o
+            }
+            return refused ? nil : out
+        }
     }
 }

@@ -102,7 +102,12 @@ public enum EncodedWordDecoder {
         let text = Array(b[textStart..<i])
         let end = i + 2
         guard let charset = Charset(name: charsetName) else { return nil }
-        let decoded = encoding == UInt8(ascii: "b") ? base64(text) : quotedPrintable(text)
+        // "B" tolerates missing padding (some mailers leave it out); "Q" refuses a bad `=`.
+        let decoded = text.withUnsafeBufferPointer {
+            encoding == UInt8(ascii: "b")
+                ? Base64.decode($0, strictness: .paddingOptional)
+                : QuotedPrintable.decode($0, strictness: .strict, underscoreIsSpace: true)
+        }
         guard let decoded else { return nil }
         return Word(raw: Array(b[start..<end]), charset: charset, bytes: decoded, end: end)
     }
@@ -141,70 +146,6 @@ public enum EncodedWordDecoder {
             out += unit.text
         }
         return out
-    }
-
-    // MARK: Transfer encodings
-
-    static func base64(_ text: [UInt8]) -> [UInt8]? {
-        var body = text
-        var padding = 0
-        while body.last == UInt8(ascii: "=") { body.removeLast(); padding += 1 }
-        guard padding <= 2 else { return nil }
-        if padding > 0 && (body.count + padding) % 4 != 0 { return nil }
-        guard body.count % 4 != 1 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for c in body {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"): v = 62
-            case UInt8(ascii: "/"): v = 63
-            default: return nil
-            }
-            accumulator = (accumulator << 6) | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
-            }
-        }
-        return out
-    }
-
-    static func quotedPrintable(_ text: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        var i = 0
-        while i < text.count {
-            let c = text[i]
-            if c == UInt8(ascii: "_") {
-                out.append(0x20)
-                i += 1
-            } else if c == UInt8(ascii: "=") {
-                guard i + 2 < text.count, let hi = hexValue(text[i + 1]), let lo = hexValue(text[i + 2]) else {
-                    return nil
-                }
-                out.append(hi << 4 | lo)
-                i += 3
-            } else {
-                out.append(c)
-                i += 1
-            }
-        }
-        return out
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
-        }
     }
 
     // MARK: Helpers

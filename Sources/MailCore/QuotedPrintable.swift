@@ -1,28 +1,49 @@
-// QuotedPrintable.swift — Content-Transfer-Encoding decoding for message bodies: quoted-printable
-// and base64, both lenient and linear in the size of their input.
-// - SeeAlso: RFC 2045 §6.7 (quoted-printable), §6.8 (base64).
+// QuotedPrintable.swift — the one quoted-printable decoder, for message bodies (RFC 2045 §6.7,
+// lenient) and for the "Q" encoding of encoded-words (RFC 2047 §4.2, strict, `_` for space).
+// Linear in the size of its input.
 
-/// Decoding of the transfer encodings a body part may carry.
-enum TransferDecoding {
-    /// Decodes `bytes` according to a Content-Transfer-Encoding value (already lowercased).
-    /// 7bit, 8bit, binary, and anything unknown are returned as they are.
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, encoding: String) -> [UInt8] {
-        switch encoding {
-        case "base64": return base64(bytes)
-        case "quoted-printable": return quotedPrintable(bytes)
-        default: return Array(bytes)
-        }
+/// Quoted-printable decoding (the encoder is `BodyEncoding.quotedPrintable`).
+public enum QuotedPrintable {
+    /// How much the decoder forgives.
+    public enum Strictness: Sendable, CaseIterable {
+        /// Every `=` must start `=XX` (hex digits in either case); nil otherwise. All other bytes
+        /// are taken as they are: no soft line breaks, no whitespace removed — for text that
+        /// holds no line breaks, such as the text of an encoded-word.
+        case strict
+        /// As mail readers must: `=XX` (either case of hex digits), soft line breaks (`=` at the
+        /// end of a line, with transport whitespace tolerated after it), and the trailing
+        /// whitespace that transports add to lines removed. A `=` that starts neither is kept
+        /// as it is. Line breaks (LF or CRLF) are kept as they were. Never nil.
+        case lenient
     }
 
-    /// Quoted-printable: `=XX` (either case of hex digits), soft line breaks (`=` at the end of a
-    /// line, with transport whitespace tolerated after it), and the trailing whitespace that
-    /// transports add to lines removed. A `=` that starts neither is kept as it is. Line breaks
-    /// (LF or CRLF) are kept as they were.
-    static func quotedPrintable(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    /// Decodes `text` (see `decode(_:strictness:underscoreIsSpace:)`).
+    public static func decode(_ text: String, strictness: Strictness, underscoreIsSpace: Bool = false) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { decode($0, strictness: strictness, underscoreIsSpace: underscoreIsSpace) }
+    }
+
+    /// Decodes `input` with the given strictness; `underscoreIsSpace` reads `_` as a space, as
+    /// the "Q" encoding of RFC 2047 §4.2 says. Nil only when `.strict` refuses the input.
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>, strictness: Strictness, underscoreIsSpace: Bool = false) -> [UInt8]? {
         var out = [UInt8]()
         out.reserveCapacity(input.count)
         let n = input.count
         var i = 0
+        if strictness == .strict {
+            while i < n {
+                let c = input[i]
+                if c == UInt8(ascii: "=") {
+                    guard i + 2 < n, let hi = hexValue(input[i + 1]), let lo = hexValue(input[i + 2]) else { return nil }
+                    out.append(hi << 4 | lo)
+                    i += 3
+                } else {
+                    out.append(underscoreIsSpace && c == UInt8(ascii: "_") ? 0x20 : c)
+                    i += 1
+                }
+            }
+            return out
+        }
         // Whitespace seen but not yet written: dropped if the line ends right after it.
         var pendingSpaceStart = -1
         func flushSpaces(upTo end: Int) {
@@ -70,7 +91,7 @@ enum TransferDecoding {
                 }
             default:
                 flushSpaces(upTo: i)
-                out.append(c)
+                out.append(underscoreIsSpace && c == UInt8(ascii: "_") ? 0x20 : c)
                 i += 1
             }
         }
@@ -78,6 +99,7 @@ enum TransferDecoding {
         return out
     }
 
+    /// The value of one hex digit, either case; nil for anything else.
     @inline(__always)
     static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
@@ -85,55 +107,6 @@ enum TransferDecoding {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
         default: return nil
-        }
-    }
-
-    /// Base64 values of every byte; 0xFF for bytes outside the alphabet.
-    static let base64Values: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
-            table[Int(byte)] = UInt8(index)
-        }
-        return table
-    }()
-
-    /// Base64 that ignores every byte outside the alphabet (line breaks, spaces, stray
-    /// characters) and stops at the first `=`; an incomplete final group gives the whole bytes
-    /// it holds.
-    static func base64(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        let capacity = input.count / 4 * 3 + 3
-        return base64Values.withUnsafeBufferPointer { table in
-            [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-                var o = 0
-                var accumulator: UInt32 = 0
-                var count = 0
-                for byte in input {
-                    let v = table[Int(byte)]
-                    if v == 0xFF {
-                        if byte == UInt8(ascii: "=") { break }
-                        continue
-                    }
-                    accumulator = accumulator << 6 | UInt32(v)
-                    count += 1
-                    if count == 4 {
-                        out[o] = UInt8(truncatingIfNeeded: accumulator >> 16)
-                        out[o + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
-                        out[o + 2] = UInt8(truncatingIfNeeded: accumulator)
-                        o += 3
-                        accumulator = 0
-                        count = 0
-                    }
-                }
-                if count == 2 {
-                    out[o] = UInt8(truncatingIfNeeded: accumulator >> 4)
-                    o += 1
-                } else if count == 3 {
-                    out[o] = UInt8(truncatingIfNeeded: accumulator >> 10)
-                    out[o + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
-                    o += 2
-                }
-                initialized = o
-            }
         }
     }
 }

@@ -167,7 +167,7 @@ public struct DraftStore: Sendable {
             }
         }
         let encodedBody = String(decoding: bytes[(end + 4)...].filter { $0 != 13 && $0 != 10 && $0 != 32 }, as: UTF8.self)
-        guard let body = Base64.decode(encodedBody), let bodyText = String(validating: body, as: UTF8.self) else { return nil }
+        guard let body = Base64.decode(encodedBody, strictness: .strict), let bodyText = String(validating: body, as: UTF8.self) else { return nil }
         record.body = bodyText
         return record
     }
