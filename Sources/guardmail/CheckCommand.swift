@@ -11,6 +11,7 @@ import Store
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Run the sending policy on an existing message (.eml).",
         discussion: "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 and above for usage, input and configuration errors."
     )

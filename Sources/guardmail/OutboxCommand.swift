@@ -27,7 +27,7 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the messages in the outbox, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the messages in the outbox, oldest first.")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -49,7 +49,7 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one message: envelope, confirmation, state.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one message: envelope, confirmation, state.")
         @OptionGroup var common: Common
         @Argument(help: "The outbox id (from `guardmail outbox list`).")
         var id: String
@@ -88,6 +88,7 @@ struct OutboxCommand: ParsableCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a held message (also one a `guardmail send` in another terminal is counting down).")
         @OptionGroup var common: Common
         @Argument(help: "The outbox id.")
@@ -110,6 +111,7 @@ struct OutboxCommand: ParsableCommand {
 
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Send a held, interrupted or failed message now (a partly sent one: only to those refused).")
         @OptionGroup var common: Common
         @Argument(help: "The outbox id.")
