@@ -9,6 +9,7 @@ the STARTTLS+AUTH server.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -74,3 +75,30 @@ def test_first_frame_does_not_wait_for_the_journal(composer: ComposerHome, tmp_p
         assert check.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
     finally:
         check.close()
+
+
+def test_a_libcurl_that_cannot_be_loaded_is_reported_when_sending(composer: ComposerHome, tmp_path):
+    """libcurl is opened at the first submission: when it cannot be (here: the file replaced by an
+    empty one in a private mount namespace, which needs root), `send` says why, with the loader's
+    reason, and nothing reaches the server. Before, the binary did not start at all."""
+    unshare = shutil.which("unshare")
+    library = "/lib/x86_64-linux-gnu/libcurl.so.4"
+    probe = subprocess.run([unshare or "unshare", "-m", "--propagation", "private", "true"], capture_output=True) \
+        if unshare else None
+    if probe is None or probe.returncode != 0 or not os.path.exists(library):
+        pytest.skip("needs unshare -m (root) and " + library)
+    body = tmp_path / "body.txt"
+    body.write_text("本文です。\n", encoding="utf-8")
+    script = 'mount --bind /dev/null "$(readlink -f "$1")" && shift && exec "$@"'
+    run = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script, "sh", library,
+                          str(composer.binary), "send", "--to", "hanako@example.jp", "--subject", "no libcurl",
+                          "--body-file", str(body)],
+                         env=composer.env(), capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0, run.stderr
+    assert re.search(r"cannot start libcurl: .*libcurl\.so\.4", run.stderr), run.stderr
+    assert composer.server.settle(5)
+    assert composer.server.transactions == []
+    # --version still answers, naming what it could not load.
+    version = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script, "sh", library,
+                              str(composer.binary), "--version"], capture_output=True, text=True, timeout=30)
+    assert version.returncode == 0 and "(libcurl not loaded)" in version.stdout, version.stdout + version.stderr
