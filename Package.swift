@@ -15,12 +15,13 @@ let package = Package(
     ],
     targets: [
         // C shims: one per library, typed wrappers for what Swift cannot call.
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl is opened with dlopen on first use, not linked (see Sources/CCurl/shim.c).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
-        // SHA-256 through OpenSSL's EVP API (libcrypto is already loaded by Debian's libcurl).
+        // SHA-256 through OpenSSL's EVP API.
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
-        // zlib's inflate for ZIP entries and PDF object streams (also already loaded by libcurl).
+        // zlib's inflate for ZIP entries and PDF object streams.
         .systemLibrary(name: "CZlibSystem", providers: [.apt(["zlib1g-dev"])]),
         // Debian's libsqlite3 for the send journal; a C target because SQLITE_TRANSIENT is a macro cast.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),

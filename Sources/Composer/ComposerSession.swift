@@ -6,6 +6,7 @@ import CursesTerminal
 import Delivery
 import Inspect
 import MailCore
+import Outbox
 import Policy
 import Store
 import TUI
@@ -52,9 +53,10 @@ public final class ComposerSession {
     var reviewed: OutgoingMessage?
     var reviewedInspections: [Inspection] = []
     /// The outbox, the journal and the server; nil when the journal cannot be opened (then
-    /// nothing can be sent, and `dispatcherProblem` says why).
-    let dispatcher: Dispatcher?
-    let dispatcherProblem: String?
+    /// nothing can be sent, and `dispatcherProblem` says why). Opened by `run` before the first
+    /// key is read: after the first frame when the outbox is empty (see `startDispatcher`).
+    var dispatcher: Dispatcher?
+    var dispatcherProblem: String?
     /// The messages the hold screen shows (more than one after "send individually").
     var holding: [String] = []
     var holdStatus: StatusMessage?
@@ -95,15 +97,6 @@ public final class ComposerSession {
         self.paths = paths
         self.theme = theme
         self.policy = policy
-        do {
-            // Submissions run on a thread of their own: a slow server never stops the keys,
-            // the screen or the draft saves (docs/composer.md, "Sending").
-            dispatcher = try Dispatcher(paths: paths, submissions: .background, accounts: accounts)
-            dispatcherProblem = nil
-        } catch {
-            dispatcher = nil
-            dispatcherProblem = error.message
-        }
         drafts = DraftStore(directory: paths.draftsDirectory)
         draftID = Self.newDraftID()
         model = ComposeModel(
@@ -126,13 +119,13 @@ public final class ComposerSession {
     public func run() throws(TerminalError) -> ComposerOutcome {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
-        // Fail closed: messages a previous run left held or half-done wait for the user.
-        // Damaged entries too: the user sees them (path and reason) rather than wondering.
-        if let dispatcher,
-           !dispatcher.adoptAbandoned(now: Dispatcher.wallClock()).isEmpty || !dispatcher.outbox.list().problems.isEmpty {
-            openOutbox(.restart)
-        }
+        // Fail closed: messages a previous run left held or half-done wait for the user, on the
+        // first frame. An empty outbox costs one readdir here: the journal is then opened (and
+        // the outbox checked again) after the first frame, still before the first key is read.
+        let checkedFirst = Outbox(directory: paths.outboxDirectory).mayHoldEntries
+        if checkedFirst { startDispatcher() }
         render(terminal)
+        if !checkedFirst && startDispatcher() { render(terminal) }
         // While the user writes, the address books and the history are read for the first `y`.
         PolicySetup.prefetch(policy, paths: paths)
         let outcome = loop(terminal)
@@ -141,6 +134,26 @@ public final class ComposerSession {
         // nothing was delivered, unknown when the server may have it. Never sent again on its own.
         stoppedSubmissions = dispatcher?.withdrawSubmissions(now: Dispatcher.wallClock()) ?? []
         return outcome
+    }
+
+    /// Opens the outbox and the journal, takes over the messages no live process runs, and opens
+    /// the outbox screen when any wait for the user. Returns true when that screen was opened.
+    @discardableResult
+    func startDispatcher() -> Bool {
+        do {
+            // Submissions run on a thread of their own: a slow server never stops the keys,
+            // the screen or the draft saves (docs/composer.md, "Sending").
+            dispatcher = try Dispatcher(paths: paths, submissions: .background, accounts: accounts)
+        } catch {
+            dispatcherProblem = error.message
+            return false
+        }
+        guard let dispatcher else { return false }
+        // Damaged entries too: the user sees them (path and reason) rather than wondering.
+        let abandoned = dispatcher.adoptAbandoned(now: Dispatcher.wallClock())
+        guard !abandoned.isEmpty || !dispatcher.outbox.list().problems.isEmpty else { return false }
+        openOutbox(.restart)
+        return true
     }
 
     /// Keys → model → drafts and delivery → screen, until the composer ends.

@@ -317,6 +317,20 @@ public struct Outbox: Sendable {
         return .corrupt(entry, "\(error)")
     }
 
+    /// Whether the outbox may hold an entry, for one `readdir` instead of reading every entry:
+    /// false only when the folder does not exist or holds nothing but dot-names (entries being
+    /// frozen or removed, which `list` skips too). A folder that cannot be read counts as
+    /// holding entries, so the caller does the full check (`list`) and meets the real error.
+    public var mayHoldEntries: Bool {
+        guard let folder = opendir(directory) else { return errno != ENOENT }
+        defer { closedir(folder) }
+        while let entry = readdir(folder) {
+            let first = withUnsafeBytes(of: entry.pointee.d_name) { $0.first ?? 0 }
+            if first != UInt8(ascii: ".") { return true }
+        }
+        return false
+    }
+
     /// Every entry, oldest first (ids sort by time). Entries that cannot be read are returned as
     /// damaged with the reason, never deleted: the user decides what to do with them. Dot-names
     /// are skipped; leftover `.trash-*` folders (a crash during `remove`) and the `.tmp-*` folders

@@ -373,7 +373,9 @@ public struct TextEditor: Equatable, Sendable {
     // MARK: - Newlines
 
     static func normalizeNewlines(_ text: String) -> String {
-        guard text.utf8.contains(0x0D) else { return text }
+        // Most text has no CR at all: one pass over its bytes decides.
+        var copy = text
+        guard copy.withUTF8({ $0.contains(0x0D) }) else { return text }
         var out = String.UnicodeScalarView()
         var previousCR = false
         for scalar in text.unicodeScalars {
@@ -390,9 +392,18 @@ public struct TextEditor: Equatable, Sendable {
 
     /// Splits LF-only text into lines (a trailing LF gives a final empty line).
     static func splitLines(_ text: String) -> [String] {
-        // LF is always a grapheme boundary (CR LF is gone by now), so split the UTF-8 bytes.
-        text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { bytes in
-            String(text[bytes.startIndex..<bytes.endIndex])
+        // LF is always a grapheme boundary (CR LF is gone by now), so split the UTF-8 bytes, in
+        // one pass over contiguous storage (a 5,000-line body is split before the first frame).
+        var text = text
+        return text.withUTF8 { bytes in
+            var lines: [String] = []
+            var start = 0
+            for index in bytes.indices where bytes[index] == 0x0A {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            return lines
         }
     }
 }

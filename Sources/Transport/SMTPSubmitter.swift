@@ -26,14 +26,14 @@ public final class SMTPSubmitter {
     private var keptSocket: Int32 = -1
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    private static let globalInit: Bool = { ccurl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
     public init(server: SMTPServer) throws(TransportError) {
-        guard Self.globalInit, let handle = curl_easy_init() else {
-            throw TransportError(.other, "cannot start libcurl")
+        guard Self.globalInit, let handle = ccurl_easy_init() else {
+            throw TransportError(.other, "cannot start libcurl" + (ccurl_load_error().map { ": " + String(cString: $0) } ?? ""))
         }
-        guard let multi = curl_multi_init() else {
-            curl_easy_cleanup(handle)
+        guard let multi = ccurl_multi_init() else {
+            ccurl_easy_cleanup(handle)
             throw TransportError(.other, "cannot start libcurl")
         }
         self.server = server
@@ -56,11 +56,11 @@ public final class SMTPSubmitter {
         // for long: 5 s at most (the message was sent, or the submission already failed).
         if let multi, let handle {
             _ = ccurl_set_server_response_timeout(handle, min(server.timeouts.reply, Self.quitTimeout))
-            if curl_multi_add_handle(multi, handle) == CURLM_OK { curl_multi_remove_handle(multi, handle) }
+            if ccurl_multi_add_handle(multi, handle) == CURLM_OK { ccurl_multi_remove_handle(multi, handle) }
         }
-        if let multi { curl_multi_cleanup(multi) }
+        if let multi { ccurl_multi_cleanup(multi) }
         multi = nil
-        if let handle { curl_easy_cleanup(handle) }
+        if let handle { ccurl_easy_cleanup(handle) }
         handle = nil
     }
 
@@ -104,9 +104,9 @@ public final class SMTPSubmitter {
         session.reusedSocket = keptSocket
         var recipientList: UnsafeMutablePointer<curl_slist>? = nil
         for recipient in request.recipients {
-            recipientList = curl_slist_append(recipientList, "<\(recipient)>")
+            recipientList = ccurl_slist_append(recipientList, "<\(recipient)>")
         }
-        defer { curl_slist_free_all(recipientList) }
+        defer { ccurl_slist_free_all(recipientList) }
 
         errorBuffer[0] = 0
         try configure(handle, request: request, recipients: recipientList)
@@ -151,12 +151,12 @@ public final class SMTPSubmitter {
     private func perform(_ handle: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer, session: Session) -> CURLcode {
         session.handle = handle
         defer { session.handle = nil }
-        let added = curl_multi_add_handle(multi, handle)
+        let added = ccurl_multi_add_handle(multi, handle)
         guard added == CURLM_OK else {
-            session.abortReason = TransportError(.other, "libcurl cannot start the transfer: \(String(cString: curl_multi_strerror(added)))")
+            session.abortReason = TransportError(.other, "libcurl cannot start the transfer: \(String(cString: ccurl_multi_strerror(added)))")
             return CURLE_FAILED_INIT
         }
-        defer { curl_multi_remove_handle(multi, handle) }
+        defer { ccurl_multi_remove_handle(multi, handle) }
         keptSocket = -1
         var code = CURLE_OK
         var multiCode = CURLM_OK
@@ -169,7 +169,7 @@ public final class SMTPSubmitter {
                 return code
             }
             if step < 0 {
-                session.abortReason = TransportError(.other, "libcurl failed while sending: \(String(cString: curl_multi_strerror(multiCode)))")
+                session.abortReason = TransportError(.other, "libcurl failed while sending: \(String(cString: ccurl_multi_strerror(multiCode)))")
                 return code
             }
             // The progress callback checks the same deadlines while libcurl blocks (the wait
@@ -190,7 +190,7 @@ public final class SMTPSubmitter {
     private func configure(_ handle: UnsafeMutableRawPointer, request: SubmissionRequest, recipients: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
         func check(_ code: CURLcode, _ what: String) throws(TransportError) {
             guard code == CURLE_OK else {
-                throw TransportError(.other, "libcurl refused the setting \(what): \(String(cString: curl_easy_strerror(code)))")
+                throw TransportError(.other, "libcurl refused the setting \(what): \(String(cString: ccurl_easy_strerror(code)))")
             }
         }
         // smtps:// is TLS from the start; for smtp:// curl upgrades with STARTTLS.
@@ -241,7 +241,7 @@ public final class SMTPSubmitter {
             let meaning = greeting.isTemporary ? "is not taking mail now" : "refuses to take mail"
             return TransportError(.rejected, "the server \(server.endpoint) \(meaning): it greeted with \(greeting)", reply: greeting)
         }
-        let curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        let curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: ccurl_easy_strerror(code))
         let endpoint = server.endpoint
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST:

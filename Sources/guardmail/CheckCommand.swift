@@ -11,6 +11,7 @@ import Store
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Run the sending policy on an existing message (.eml).",
         discussion: "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 usage, 65 not a message, 66 no such file, 74 I/O error (the attachments cannot be written to a temporary folder or inspected), 78 configuration."
     )

@@ -8,6 +8,7 @@ import TUI
 
 struct Compose: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compose",
         abstract: "Write a message in the full-screen composer (the default command).",
         discussion: """
             No address is ever completed or suggested. See docs/composer.md for the keys.

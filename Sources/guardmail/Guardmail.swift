@@ -16,10 +16,17 @@ struct Guardmail: ParsableCommand {
             read-only or unreadable data folder, broken send journal: nothing sent), 75 temporary \
             failure, 77 login denied, 78 configuration (also a config or policy file others can write).
             """,
-        version: "guardmail 0.1.0 (libcurl \(SMTPSubmitter.curlVersion))",
+        version: versionText,
         subcommands: [Compose.self, Send.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
         defaultSubcommand: Compose.self
     )
+
+    /// `--version` names libcurl's version, which means opening libcurl (see Sources/CCurl):
+    /// only when `--version` was asked for, not on every start (ArgumentParser reads the
+    /// configuration, version included, whatever the command).
+    static var versionText: String {
+        CommandLine.arguments.contains("--version") ? "guardmail 0.1.0 (libcurl \(SMTPSubmitter.curlVersion))" : "guardmail 0.1.0"
+    }
 
     /// Refuses an argument that is not valid UTF-8 before ArgumentParser sees it: Swift's
     /// `CommandLine.arguments` repairs such bytes into U+FFFD, so `--to $'\xff <a@b.jp>'`

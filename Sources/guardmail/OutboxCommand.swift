@@ -32,7 +32,7 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the messages in the outbox, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the messages in the outbox, oldest first.")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -58,7 +58,7 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one message: envelope, confirmation, state.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one message: envelope, confirmation, state.")
         @OptionGroup var common: Common
         @Argument(help: "The outbox id (from `guardmail outbox list`).")
         var id: String
@@ -104,6 +104,7 @@ struct OutboxCommand: ParsableCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a held message (also one a `guardmail send` in another terminal is counting down).")
         @OptionGroup var common: Common
         @Flag(help: "Remove an entry that is damaged (cannot be read; nothing is ever sent from it).")
@@ -126,6 +127,7 @@ struct OutboxCommand: ParsableCommand {
 
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Send a held, interrupted or failed message now (a partly sent one: only to those refused).")
         @OptionGroup var common: Common
         @Argument(help: "The outbox id.")

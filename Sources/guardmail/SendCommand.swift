@@ -34,6 +34,7 @@ struct MessageOptions: ParsableArguments {
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "send",
         abstract: "Send a message without the composer.",
         discussion: """
             The message is frozen in the outbox and held first (10 s internal only, 60 s with an \

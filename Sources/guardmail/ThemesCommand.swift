@@ -10,6 +10,7 @@ import Glibc
 /// every role of one theme in its style.
 struct Themes: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "themes",
         abstract: "List the colour themes, or show one.",
         discussion: """
             Built-in themes: \(ThemeLoader.builtinNames.joined(separator: ", ")). Your own are files \

@@ -338,7 +338,7 @@ class Pane:
         self.target = "gm:0.0"
         self.argv = list(argv)
         self._closed = False
-        self._before_text: Optional[str] = None
+        self._before_text: Optional[Tuple[str, str]] = None
         self.socket_path = ""
         conf = rundir / "tmux.conf"
         conf.write_text(TMUX_CONF)
@@ -387,7 +387,7 @@ class Pane:
     def text(self, text: str) -> None:
         """Types text literally (UTF-8), as a paste of keystrokes."""
         assert "\n" not in text, "type lines one by one with keys('Enter') in between"
-        self._before_text = self.screen()
+        self._before_text = (self.screen(), text)
         self.tmux("send-keys", "-t", self.target, "-l", "--", text)
 
     # Keys that end a field. Typed text followed by one of these, if both reach guardmail in
@@ -403,13 +403,17 @@ class Pane:
             self.tmux("send-keys", "-t", self.target, name)
 
     def _settle_typed_text(self, limit: float = 3.0) -> None:
-        """Waits (bounded, never failing) until the text typed last has changed the screen:
-        guardmail has read it, so the separator that follows arrives as a key of its own."""
-        before = self._before_text
-        if before is None:
+        """Waits (bounded, never failing) until the text typed last shows on the screen once
+        more than before it was typed: guardmail has read it, so the separator that follows
+        arrives as a key of its own. (A screen that merely changed may still be drawing the
+        key before the text.) Text that wraps or scrolls out of sight costs the whole limit."""
+        if self._before_text is None:
             return
+        before, text = self._before_text
+        tail = nfc(text[-4:])
+        seen = nfc(before).count(tail)
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline and self.screen() == before:
+        while time.monotonic() < deadline and nfc(self.screen()).count(tail) <= seen:
             time.sleep(0.01)
 
     def paste(self, text: str, bracketed: bool = True) -> None:

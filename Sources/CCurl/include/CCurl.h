@@ -2,12 +2,36 @@
 //
 // Why this shim exists: curl_easy_setopt and curl_easy_getinfo are variadic, and Swift cannot
 // call C variadic functions. Each wrapper below fixes the argument type for one kind of option.
-// Every symbol is prefixed `ccurl_`.
+// Every symbol is prefixed `ccurl_`. libcurl is not linked: the shim opens it with dlopen when
+// a submission first needs it (see shim.c), so the header's curl_* functions must not be called.
 #ifndef CCURL_H
 #define CCURL_H
 
 #include <curl/curl.h>
 #include <stddef.h>
+
+// libcurl itself: opened with dlopen on first use (see shim.c), so call these, never the
+// curl_* functions, which are not linked.
+
+/// Opens libcurl once; 1 when it is usable, else 0 (then `ccurl_load_error` says why).
+int ccurl_load(void);
+/// Why libcurl could not be opened (dlerror's text), or NULL when it is open.
+const char *ccurl_load_error(void);
+/// curl_global_init; CURLE_FAILED_INIT when libcurl cannot be opened.
+CURLcode ccurl_global_init(long flags);
+/// curl_easy_init; NULL when libcurl cannot be opened.
+CURL *ccurl_easy_init(void);
+void ccurl_easy_cleanup(CURL *handle);
+const char *ccurl_easy_strerror(CURLcode code);
+/// curl_multi_init; NULL when libcurl cannot be opened.
+CURLM *ccurl_multi_init(void);
+CURLMcode ccurl_multi_cleanup(CURLM *multi);
+CURLMcode ccurl_multi_add_handle(CURLM *multi, CURL *easy);
+CURLMcode ccurl_multi_remove_handle(CURLM *multi, CURL *easy);
+const char *ccurl_multi_strerror(CURLMcode code);
+/// curl_slist_append; NULL when libcurl cannot be opened or memory ran out.
+struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text);
+void ccurl_slist_free_all(struct curl_slist *list);
 
 /// Set an option whose argument is a `long` (CURLOPTTYPE_LONG).
 CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value);
