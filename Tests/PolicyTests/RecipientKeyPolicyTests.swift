@@ -40,4 +40,11 @@ import Testing
         #expect(run(NamesakeRule(), try input(to: "Bob Smith <BOB@X.example>", addressBook: book)).isEmpty)
         #expect(run(NamesakeRule(), try input(to: "Bob Smith <bob2@x.example>", addressBook: book)).count == 1)
     }
+
+    @Test("a look-alike domain's finding names Bob@ and bob@ once")
+    func lookalikeSubjects() throws {
+        let findings = run(LookalikeDomainRule(), try input(to: "Bob@examp1e.co.jp", cc: "bob@EXAMP1E.co.jp"))
+        let f = try #require(findings.first)
+        #expect(f.subjects == [.domain("examp1e.co.jp"), .recipient("Bob@examp1e.co.jp")])
+    }
 }
