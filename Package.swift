@@ -36,7 +36,8 @@ let package = Package(
         // Screens as functions from state to a grid of cells; editors; themes; the compose model.
         .target(name: "TUI", dependencies: ["MailCore", "GuardTOML", "Policy"]),
         // The send workflow: editing → confirming → holding → submitting → outcome; time is passed in.
-        .target(name: "Workflow"),
+        // MailCore only for `RecipientKey`: refused recipients match ours by the same key as everywhere.
+        .target(name: "Workflow", dependencies: ["MailCore"]),
         // Bulk announcements: recipient files (CSV/TSV/lists, UTF-8 or Shift_JIS), templates, batches.
         .target(name: "Bulk", dependencies: ["MailCore"]),
 

@@ -45,15 +45,11 @@ public enum RecipientFile {
                              columns: columns)
     }
 
-    /// What makes two recipients the same person: the local part compared case-insensitively
-    /// and the domain in its lowercased A-label form, so `Taro@BÜCHER.example` and
-    /// `taro@xn--bcher-kva.example` are one recipient. RFC 5321 lets a server treat local parts
-    /// case-sensitively, but no mail system in practice delivers `Taro@` and `taro@` to different
-    /// people, while a list merged from two sources often has both: sending the announcement
-    /// twice is the likely mistake. The first row's spelling is the one kept and used.
-    public static func dedupKey(_ mailbox: Mailbox) -> String {
-        mailbox.localPart.lowercased() + "@" + mailbox.asciiDomain
-    }
+    /// What makes two recipients the same person: the recipient key every send path uses
+    /// (`RecipientKey`: the local part compared case-insensitively and the domain in its
+    /// lowercased A-label form), so `Taro@BÜCHER.example` and `taro@xn--bcher-kva.example` are
+    /// one recipient. The first row's spelling is the one kept and used.
+    public static func dedupKey(_ mailbox: Mailbox) -> String { mailbox.key.text }
 
     // MARK: - Shape
 

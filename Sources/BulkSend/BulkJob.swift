@@ -158,7 +158,7 @@ public struct BulkRecipientEntry: Sendable, Hashable {
     }
 
     /// How the journal keys it (`JournalRecipient.addressKey`).
-    public var journalKey: String { envelopeAddress.lowercased() }
+    public var journalKey: String { RecipientKey(address: envelopeAddress).text }
 }
 
 /// index.tsv: every message and recipient of the job.

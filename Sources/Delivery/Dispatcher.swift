@@ -233,9 +233,7 @@ public final class Dispatcher {
         let record = OutboxRecord(
             id: id, messageID: stamp.messageID, account: account.name, from: message.from.formatted,
             mailFrom: message.envelope.mailFrom,
-            recipients: recipients.map {
-                OutboxRecipient(address: $0.address, displayName: $0.mailbox.displayName, field: $0.field.rawValue)
-            },
+            recipients: recipients.map(OutboxRecipient.init),
             subject: message.subject,
             // The inspections are of the same files, in the same order (what the confirmation showed);
             // the fingerprints are of the bytes in the message.

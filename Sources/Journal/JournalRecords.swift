@@ -97,8 +97,9 @@ public struct JournalRecipient: Sendable, Hashable {
         asciiDomain = mailbox.asciiDomain
     }
 
-    /// What identifies the recipient in queries and in the history: the envelope address, lowercased.
-    public var addressKey: String { address.lowercased() }
+    /// What identifies the recipient in queries and in the history: its `RecipientKey` (for an
+    /// envelope address, the address lowercased).
+    public var addressKey: String { RecipientKey(address: address).text }
 }
 
 /// One attachment as it was sent.
@@ -257,11 +258,11 @@ public enum JournalNames {
         return (unicode, ascii)
     }
 
-    /// The key `--to` is matched on: the envelope address, lowercased. Accepts a bare address,
-    /// `Name <address>`, and Unicode or A-label domains.
+    /// The key `--to` is matched on: the `RecipientKey` (the envelope address, case-folded).
+    /// Accepts a bare address, `Name <address>`, and Unicode or A-label domains.
     public static func addressKey(_ text: String) -> String {
         if let mailbox = try? AddressParser.parseMailbox(text) {
-            return mailbox.envelopeAddress.lowercased()
+            return mailbox.key.text
         }
         var bare = Substring(text)
         if let open = bare.lastIndex(of: "<"), let close = bare.lastIndex(of: ">"), open < close {

@@ -14,6 +14,9 @@ public struct Mailbox: Hashable, Sendable {
     /// "local@ascii-domain", made once: envelopes, keys and policies for thousands of
     /// recipients ask for it again and again.
     public let envelopeAddress: String
+    /// Who this is: the local part and the A-label domain, case-folded (see `RecipientKey`),
+    /// made once with the mailbox. Every "same recipient?" question compares these.
+    public let key: RecipientKey
 
     /// Validates the display name (no line break), the local part, the domain and the length,
     /// and converts the domain (Unicode or A-labels) to both forms. Positions in errors refer to
@@ -42,18 +45,25 @@ public struct Mailbox: Hashable, Sendable {
         self.localPart = localPart
         self.domain = domain
         self.asciiDomain = asciiDomain
-        envelopeAddress = AddressSyntax.quotedLocalPart(localPart) + "@" + asciiDomain
+        let quoted = AddressSyntax.quotedLocalPart(localPart)
+        envelopeAddress = quoted + "@" + asciiDomain
+        key = RecipientKey(quotedLocalPart: quoted, asciiDomain: asciiDomain)
     }
 
     /// "local@unicode-domain" for display; the local part is re-quoted if it needs quoting.
     public var address: String { AddressSyntax.quotedLocalPart(localPart) + "@" + domain }
 
-    /// What identifies the recipient: the envelope address. The domain is already lowercased,
-    /// the local part is kept as typed, so comparing keys compares domains case-insensitively only.
+    /// The address as spelled for the envelope: the domain lowercased, the local part as typed.
+    /// It names a recipient on screen and in findings; whether two mailboxes are the same
+    /// recipient is `key` (which also folds the local part's case), not this.
     public var addressKey: String { envelopeAddress }
 
-    /// True when both mailboxes deliver to the same address (display names ignored).
+    /// True when both mailboxes are spelled the same for the envelope (display names ignored;
+    /// the local part's case counts). For "the same recipient?" use `isSameRecipient(as:)`.
     public func hasSameAddress(as other: Mailbox) -> Bool { addressKey == other.addressKey }
+
+    /// True when both mailboxes are the same recipient by `key` (`Bob@x` and `bob@x` are).
+    public func isSameRecipient(as other: Mailbox) -> Bool { key == other.key }
 
     /// `Name <local@unicode-domain>` (name quoted if it contains specials), or just the address.
     /// Parsing this text again gives back an equal mailbox.

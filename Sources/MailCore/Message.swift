@@ -46,29 +46,22 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.attachments = attachments
     }
 
-    /// The SMTP envelope: sender, and every To, Cc and Bcc mailbox once (first field wins;
-    /// domains compare case-insensitively, local parts as typed).
+    /// Every recipient once by `RecipientKey`, To before Cc before Bcc, the first spelling and
+    /// field kept (see `Recipient.unique`). The headers stay as written.
+    public var recipients: [Recipient] { Recipient.unique(to: to, cc: cc, bcc: bcc) }
+
+    /// The SMTP envelope: sender, and one RCPT TO per recipient (`recipients`): `To: Bob@x` and
+    /// `Cc: bob@x` are one recipient, sent once as `RCPT TO:<Bob@x>` in the To field.
     public var envelope: Envelope {
-        var seen = Set<String>()
-        var recipients: [Envelope.Recipient] = []
-        for (field, entries) in [(RecipientField.to, to), (.cc, cc), (.bcc, bcc)] {
-            for mailbox in entries.mailboxes where seen.insert(mailbox.addressKey).inserted {
-                recipients.append(.init(address: mailbox.envelopeAddress, field: field, mailbox: mailbox))
-            }
-        }
-        return Envelope(mailFrom: from.envelopeAddress, recipients: recipients)
+        Envelope(mailFrom: from.envelopeAddress, recipients: recipients)
     }
 }
 
 /// Who the message is submitted for, as opposed to what its headers say.
 /// - SeeAlso: RFC 5321 §3.3 (MAIL FROM, RCPT TO).
 public struct Envelope: Sendable, Hashable {
-    public struct Recipient: Sendable, Hashable {
-        /// The address as sent in RCPT TO (A-label domain).
-        public var address: String
-        public var field: RecipientField
-        public var mailbox: Mailbox
-    }
+    /// `address` is the form sent in RCPT TO (first spelling typed, A-label domain).
+    public typealias Recipient = MailCore.Recipient
     public var mailFrom: String
     public var recipients: [Recipient]
 

@@ -13,6 +13,7 @@
 // the file, line, key and value — never carried on into arithmetic that would trap.
 
 import GuardTOML
+import MailCore
 import Workflow
 
 enum OutboxFormat {
@@ -107,9 +108,14 @@ enum OutboxFormat {
 
         var recipients: [OutboxRecipient] = []
         for var sub in try reader.tableArray("recipients") {
+            let field: String = try sub.required("field")
+            // Read back as the enum it was written from: an unknown field is damage, never To.
+            guard RecipientField(rawValue: field) != nil else {
+                let names = RecipientField.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw sub.invalid("field", "must be one of \(names), found '\(field)'")
+            }
             recipients.append(OutboxRecipient(
-                address: try sub.required("address"), displayName: try sub.optional("display_name"),
-                field: try sub.required("field")))
+                address: try sub.required("address"), displayName: try sub.optional("display_name"), field: field))
             try sub.finish()
         }
         var attachments: [OutboxAttachment] = []

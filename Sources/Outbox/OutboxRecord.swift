@@ -3,6 +3,7 @@
 // Everything here is written once, at freeze time, into `record.toml`, and never changed: it is
 // what the user confirmed. What changes (the send state) lives in `state.toml` next to it.
 
+import MailCore
 import Store
 import Workflow
 
@@ -20,6 +21,15 @@ public struct OutboxRecipient: Sendable, Hashable {
         self.displayName = displayName
         self.field = field
     }
+
+    /// The envelope's recipient: its RCPT TO form, display name and field.
+    public init(_ recipient: Recipient) {
+        self.init(address: recipient.address, displayName: recipient.mailbox.displayName, field: recipient.field.rawValue)
+    }
+
+    /// `field` as the enum. A record read from disk has one of the three (reading refuses any
+    /// other value as damage); `nil` only for a record made in memory with another text.
+    public var recipientField: RecipientField? { RecipientField(rawValue: field) }
 }
 
 /// One attachment as the user confirmed it: the checksum ties the confirmation to the bytes.

@@ -66,14 +66,12 @@ public struct PolicyContext: Sendable {
     /// The rule's effective severity.
     public func severity(of rule: some PolicyRule) -> Severity { config.severity(of: rule.id) }
 
-    /// "local@ascii-domain", lowercased: how addresses are compared.
-    static func addressKey(_ mailbox: Mailbox) -> String { mailbox.addressKey.lowercased() }
+    /// The recipient key (`RecipientKey`, "local@a-label-domain" case-folded): how recipients
+    /// are compared, here as everywhere.
+    static func addressKey(_ mailbox: Mailbox) -> String { mailbox.key.text }
 
-    /// Normalises "Local@Domain" (either domain form) to "local@ascii-domain".
-    static func addressKey(_ address: String) -> String {
-        guard let at = address.lastIndex(of: "@") else { return address.lowercased() }
-        return address[..<at].lowercased() + "@" + DomainName.ascii(String(address[address.index(after: at)...]))
-    }
+    /// The recipient key of "Local@Domain" (either domain form), as `RecipientKey(address:)`.
+    static func addressKey(_ address: String) -> String { RecipientKey(address: address).text }
 
     /// Distinct domains of `mailboxes`, in order of first appearance: (Unicode, A-label).
     static func domains(of mailboxes: [Mailbox]) -> [(unicode: String, ascii: String)] {

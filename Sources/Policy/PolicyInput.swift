@@ -25,11 +25,12 @@ public struct AttachmentFacts: Sendable, Hashable {
 
 /// Who the sender has written to before (from the send journal).
 public struct SendHistory: Sendable, Equatable {
-    /// `Mailbox.addressKey` of past recipients, lowercased.
+    /// Past recipients' addresses, in any case and either domain form; compared by
+    /// `RecipientKey`.
     public var addresses: Set<String> { didSet { addressKeys = Self.keys(addresses) } }
     /// Past recipient domains, Unicode form, lowercased. A-label forms are accepted too.
     public var domains: Set<String> { didSet { domainKeys = Set(domains.map(DomainName.ascii)) } }
-    /// The same, normalised as the rules compare them ("local@a-label", lowercased; A-labels):
+    /// The same, normalised as the rules compare them (`RecipientKey` texts; A-labels):
     /// done once when the history is made, not on every check of a message.
     private(set) var addressKeys: Set<String>
     private(set) var domainKeys: Set<String>
@@ -43,7 +44,7 @@ public struct SendHistory: Sendable, Equatable {
 
     /// A history made of these past recipients: their addresses and their domains.
     public init(recipients: [Mailbox]) {
-        self.init(addresses: Set(recipients.map { $0.addressKey.lowercased() }), domains: Set(recipients.map(\.domain)))
+        self.init(addresses: Set(recipients.map(\.key.text)), domains: Set(recipients.map(\.domain)))
     }
 
     private static func keys(_ addresses: Set<String>) -> Set<String> { Set(addresses.map(PolicyContext.addressKey)) }

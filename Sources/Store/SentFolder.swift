@@ -32,7 +32,7 @@ public struct SentFolder: Sendable {
     }
 
     /// Every address and domain written to before (To, Cc and Bcc of the sent copies).
-    /// Addresses as `addressKey` lowercased; domains in Unicode, lowercased.
+    /// Addresses as their `RecipientKey` text; domains in Unicode, lowercased.
     public func history() -> (addresses: Set<String>, domains: Set<String>) {
         var addresses = Set<String>()
         var domains = Set<String>()
@@ -42,7 +42,7 @@ public struct SentFolder: Sendable {
                 for (field, value) in Self.headerFields(head) where ["to", "cc", "bcc"].contains(field) {
                     guard let entries = try? AddressParser.parseList(value) else { continue }
                     for mailbox in entries.mailboxes {
-                        addresses.insert(mailbox.addressKey.lowercased())
+                        addresses.insert(mailbox.key.text)
                         domains.insert(mailbox.domain)
                     }
                 }

@@ -584,7 +584,8 @@ public struct ComposeModel: Equatable, Sendable {
     }
 
     /// The confirmation screen's first fix: external recipients leave To and Cc for Bcc; internal
-    /// ones stay where they were.
+    /// ones stay where they were. A recipient already in Bcc, or in both To and Cc, is written
+    /// into Bcc once (by `RecipientKey`, the first spelling kept), as the envelope sends it.
     public mutating func moveToBcc(isInternal: (Mailbox) -> Bool) {
         var moved: [Mailbox] = []
         for field in [ComposeField.to, .cc] {
@@ -596,9 +597,12 @@ public struct ComposeModel: Equatable, Sendable {
             setLineEditor(field, LineEditor(kept.joined(separator: ", ")))
         }
         guard !moved.isEmpty else { return }
-        bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + moved.map(\.formatted)).joined(separator: ", "))
+        var inBcc = Set(((try? AddressParser.parseList(bcc.text)) ?? []).mailboxes.map(\.key))
+        let added = moved.filter { inBcc.insert($0.key).inserted }
+        bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + added.map(\.formatted)).joined(separator: ", "))
         addressErrors = [:]
-        status = StatusMessage("Moved \(moved.count) external recipient\(moved.count == 1 ? "" : "s") to Bcc.")
+        let count = moved.uniqueRecipients.count
+        status = StatusMessage("Moved \(count) external recipient\(count == 1 ? "" : "s") to Bcc.")
         changed()
     }
 

@@ -140,14 +140,17 @@ public struct ConfirmModel: Equatable, Sendable {
             recipients.filter { $0.1 == .to }.count, recipients.filter { $0.1 == .cc }.count,
             recipients.filter { $0.1 == .bcc }.count
         )
-        // Flags per recipient and per domain, from the findings' subjects.
-        var recipientFlags: [String: [String]] = [:]
+        // Flags per recipient (by `RecipientKey`, whatever spelling the finding names) and per
+        // domain, from the findings' subjects.
+        var recipientFlags: [RecipientKey: [String]] = [:]
         var domainFlags: [String: [String]] = [:]
         for finding in self.findings {
             guard let flag = finding.flag else { continue }
             for subject in finding.subjects {
                 switch subject {
-                case .recipient(let key): if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
+                case .recipient(let address):
+                    let key = RecipientKey(address: address)
+                    if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
                 case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
                 default: break
                 }
@@ -160,7 +163,7 @@ public struct ConfirmModel: Equatable, Sendable {
         for (mailbox, field) in recipients {
             if byDomain[mailbox.domain] == nil { order.append(mailbox.domain) }
             let key = mailbox.addressKey
-            let flags = recipientFlags.isEmpty ? [] : (recipientFlags[key] ?? recipientFlags[key.lowercased()] ?? [])
+            let flags = recipientFlags.isEmpty ? [] : (recipientFlags[mailbox.key] ?? [])
             byDomain[mailbox.domain, default: []].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: flags, key: key))
         }
         let built = order.map { domain in

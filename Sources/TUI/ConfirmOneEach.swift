@@ -24,13 +24,12 @@ public enum OneMessageEach {
     /// every recipient, the content rules see the real text, and the rules about recipients
     /// seeing each other see what each message shows: one recipient.
     public static func policyInput(_ input: PolicyInput, isInternal: (Mailbox) -> Bool) -> PolicyInput {
-        var seen = Set<String>()
-        let everyone = input.allRecipients.filter { seen.insert($0.addressKey.lowercased()).inserted }
+        let everyone = input.allRecipients.uniqueRecipients
         guard let shown = everyone.first(where: { !isInternal($0) }) ?? everyone.first else { return input }
         var one = input
         one.to = [shown]
         one.cc = []
-        one.bcc = everyone.filter { $0.addressKey.lowercased() != shown.addressKey.lowercased() }
+        one.bcc = everyone.filter { !$0.isSameRecipient(as: shown) }
         return one
     }
 }

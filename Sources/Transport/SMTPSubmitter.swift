@@ -118,9 +118,7 @@ public final class SMTPSubmitter {
             ccurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, context)
             return perform(handle, multi: multi, session: session)
         }
-        let recipients = request.recipients.map { address in
-            RecipientResult(address: address, reply: session.recipientReplies.first { $0.address == address }?.reply)
-        }
+        let recipients = RecipientResult.paired(requested: request.recipients, sent: session.recipientReplies)
         if code == CURLE_OK {
             if recipients.allSatisfy({ !$0.accepted }) {
                 // Cannot happen with a conforming server; never report such a send as done.

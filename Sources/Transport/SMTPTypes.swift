@@ -1,3 +1,5 @@
+import MailCore
+
 /// How to reach the submission server. Built by the caller from the account configuration.
 public struct SMTPServer: Sendable, Equatable {
     public enum Security: Sendable, Equatable {
@@ -172,6 +174,34 @@ public struct RecipientResult: Sendable, Equatable {
     public init(address: String, reply: SMTPReply?) {
         self.address = address
         self.reply = reply
+    }
+
+    /// Each requested recipient (spelled as we asked, and so reported) with the reply to its
+    /// `RCPT TO`, from the dialogue as seen (`sent`: the address of each RCPT line and the reply,
+    /// in order). Lines pair by `RecipientKey`, each used once, in order: curl or a proxy may
+    /// spell a line differently from our request (another case, the domain in A-labels). A line
+    /// whose address could not be read (empty) goes to the first recipient still without a
+    /// reply, in order; a line with another recipient's key never does. A recipient with no line
+    /// was not tried (nil reply).
+    public static func paired(requested: [String], sent: [(address: String, reply: SMTPReply)]) -> [RecipientResult] {
+        var replies = [SMTPReply?](repeating: nil, count: requested.count)
+        var waiting: [RecipientKey: [Int]] = [:]
+        for (index, address) in requested.enumerated().reversed() {
+            waiting[RecipientKey(address: address), default: []].append(index)
+        }
+        var unread: [SMTPReply] = []
+        for line in sent {
+            if line.address.isEmpty {
+                unread.append(line.reply)
+            } else if let index = waiting[RecipientKey(address: line.address)]?.popLast() {
+                replies[index] = line.reply
+            }
+        }
+        for reply in unread {
+            guard let index = replies.firstIndex(where: { $0 == nil }) else { break }
+            replies[index] = reply
+        }
+        return zip(requested, replies).map { RecipientResult(address: $0, reply: $1) }
     }
 }
 

@@ -1,3 +1,5 @@
+import MailCore
+
 /// The send workflow of one message, as a mutating state machine:
 ///
 ///     editing → confirming → holding → submitting → sent | partiallySent | failed… | unknown
@@ -201,19 +203,19 @@ public struct SendStateMachine: Sendable {
         return [.markSubmittingDurably, .submit(recipients: recipients)]
     }
 
-    /// The refused addresses as we submitted them, in our order. Addresses compare without
-    /// regard to case (the server may echo them differently).
+    /// The refused addresses as we submitted them, in our order. Addresses compare by
+    /// `RecipientKey` (the server may echo them in another case, or the domain in another form).
     static func match(refused: [String], among recipients: [String]) throws(SendInputError) -> [String] {
-        let ours = Set(recipients.map { $0.lowercased() })
-        var refusedKeys = Set<String>()
+        let ours = Set(recipients.map(RecipientKey.init(address:)))
+        var refusedKeys = Set<RecipientKey>()
         for address in refused {
-            let key = address.lowercased()
+            let key = RecipientKey(address: address)
             guard ours.contains(key) else {
                 throw SendInputError.refusedUnknownRecipient(address: address, attempted: recipients)
             }
             refusedKeys.insert(key)
         }
-        return recipients.filter { refusedKeys.contains($0.lowercased()) }
+        return recipients.filter { refusedKeys.contains(RecipientKey(address: $0)) }
     }
 }
 

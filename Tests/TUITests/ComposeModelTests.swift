@@ -141,4 +141,15 @@ struct MoveToBccTests {
         #expect(m.bcc.text == "audit@example.jp, a@example.com, \"Suzuki, H\" <h@example.org>")
         #expect(m.revision == before + 1)
     }
+
+    @Test("a recipient moved to Bcc is written there once by recipient key: Bob@ in To, bob@ in Cc and BOB@ in Bcc")
+    func moveOnce() {
+        var m = ComposeModel(
+            from: "taro@example.jp", accountName: "w", to: "Bob <Bob@X.example>, c@example.com",
+            cc: "bob@x.example, C@EXAMPLE.COM, d@example.org", bcc: "BOB@x.example")
+        m.moveToBcc { $0.domain == "example.jp" }
+        #expect(m.to.text == "" && m.cc.text == "")
+        #expect(m.bcc.text == "BOB@x.example, c@example.com, d@example.org")
+        #expect(m.status?.text == "Moved 3 external recipients to Bcc.")
+    }
 }

@@ -182,6 +182,34 @@ def test_hold_expires_and_sends_exactly_once(composer):
     assert events == [["confirmed", "held", "submitting", "sent"]], events
 
 
+def test_one_recipient_typed_in_two_cases_gets_one_copy_from_the_composer(composer):
+    """`Bob@example.jp` in To and `bob@EXAMPLE.jp` in Cc are one recipient: one row to tick, one
+    RCPT TO (the spelling typed first), one copy, one recipient in the outbox record's journal."""
+    set_hold(composer, 2)
+    pane = launch(composer)
+    fill(pane, to="Bob <Bob@example.jp>", cc="bob@EXAMPLE.jp", subject=SUBJECT, body=BODY)
+    screen = open_confirm(pane)
+    rows = [line for line in screen.split("\n") if "example.jp" in line.lower() and "bob@" in line.lower()]
+    assert len(rows) == 1, pane.framed(screen)
+    assert "To 1 · Cc 0 · Bcc 0" in screen, pane.framed(screen)
+    finish_ticking(pane)
+    pane.keys("y")
+    pane.wait_for(lambda s: on_hold_screen(s), what="the hold screen")
+    code = pane.wait_exit(20)
+    assert code == 0, pane.framed(pane.screen_with_history())
+    composer.server.settle(10)
+    assert [a for a, _ in composer.server.rcpt_attempts] == ["Bob@example.jp"], composer.server.summary()
+    assert [tx.rcpt_tos for tx in composer.server.transactions] == [["Bob@example.jp"]], composer.server.summary()
+    msg = parse(composer.server.transactions[0].raw)
+    assert str(msg["To"]) == "Bob <Bob@example.jp>" and str(msg["Cc"]) == "bob@example.jp", msg
+    con = sqlite3.connect("file:%s?mode=ro" % (composer.data_home / "guardmail" / "journal.sqlite"), uri=True)
+    try:
+        rows = con.execute("SELECT field, address, address_key FROM recipients").fetchall()
+    finally:
+        con.close()
+    assert rows == [("to", "Bob@example.jp", "bob@example.jp")], rows
+
+
 # --------------------------------------------------------------------------
 # One recipient refused: the others get one copy each; S in the outbox retries only the refused
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -296,6 +297,38 @@ def test_repeated_flags_and_comma_lists_with_quoted_comma(
     assert addresses(msg, "To") == [("Suzuki, Ichiro", "ichiro@example.com"),
                                     ("", "b@example.com"), ("", "c@example.com")]
     assert [a for _, a in addresses(msg, "Cc")] == ["d@example.com", "e@example.com"]
+
+
+def test_one_recipient_typed_twice_in_two_cases_is_sent_once(
+        guardmail, config_for, tls_server, tmp_path):
+    """`Bob@example.jp` in To and `bob@EXAMPLE.jp` in Cc are one recipient (the local part and
+    the domain compare case-folded): one RCPT TO in the spelling typed first, one copy, and one
+    recipient in what guardmail prints and in the journal."""
+    body = tmp_path / "b.txt"
+    body.write_text("Once only.\n", encoding="utf-8")
+    r = guardmail(send_args(to=["Bob@example.jp"], cc=["bob@EXAMPLE.jp"], subject="once",
+                            body_file=body), config=config_for(tls_server))
+    assert r.code == 0, r.describe()
+    assert [a for a, _ in tls_server.rcpt_attempts] == ["Bob@example.jp"], tls_server.summary()
+    tx = only_transaction(tls_server)
+    assert tx.rcpt_tos == ["Bob@example.jp"], tls_server.summary()
+    # The headers stay as written.
+    msg = parse(tx.raw)
+    assert [a for _, a in addresses(msg, "To")] == ["Bob@example.jp"]
+    assert [a for _, a in addresses(msg, "Cc")] == ["bob@example.jp"]
+    printed = r.stdout + r.stderr
+    assert printed.lower().count("bob@example.jp") == 1, r.describe()
+
+    listed = guardmail(["journal", "--json"])
+    assert listed.code == 0, listed.describe()
+    messages = json.loads(listed.stdout)["messages"]
+    assert [(m["recipients"], m["accepted"]) for m in messages] == [(1, 1)], listed.stdout
+    shown = guardmail(["journal", "show", "--json", messages[0]["message_id"]])
+    assert shown.code == 0, shown.describe()
+    entry = json.loads(shown.stdout)
+    assert [(x["address"], x["field"], x["result"]) for x in entry["recipients"]] == [
+        ("Bob@example.jp", "to", "accepted")], shown.stdout
+    assert [x["address"] for x in entry["replies"]] == ["Bob@example.jp"], shown.stdout
 
 
 BODIES = {

@@ -184,12 +184,9 @@ public struct LookalikeDomainRule: PolicyRule {
                 message = "\(shown) \(reasons.joined(separator: "; ")): it reads as \(target)"
             }
             let members = recipients.filter { $0.asciiDomain == domain.ascii }
-            var seen = Set<String>()
             findings.append(Finding(
                 ruleID: id, severity: context.severity(of: self), message: message,
-                subjects: [.domain(domain.unicode)] + members.compactMap { m in
-                    seen.insert(m.addressKey).inserted ? .recipient(m.addressKey) : nil
-                },
+                subjects: [.domain(domain.unicode)] + members.uniqueRecipients.map { .recipient($0.addressKey) },
                 flag: "LOOK-ALIKE OF \(target)"))
         }
         return findings
