@@ -53,7 +53,7 @@ let package = Package(
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
         // `guardmail bulk`: frozen bulk jobs, batched submission, resumable through the journal.
-        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML"]),
+        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML", "Workflow"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
         .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
 

@@ -886,42 +886,28 @@ public final class Dispatcher {
     func recordAttempt(_ id: String, to recipients: [String], outcome: SubmissionOutcome, at: Instant) -> DispatchReport? {
         guard let entry = owned[id] else { return nil }
         let record = entry.record
+        // What the outcome means is decided once, for send, the composer and bulk alike.
+        let verdict = TransactionVerdict.judge(TransactionOutcome(outcome, envelope: recipients), at: at)
+        let event = verdict.event
+        var exitStatus = verdict.exitStatus
         var lines: [String] = []
-        let event: SendEvent
-        var exitStatus: Int32 = 0
         var results: [(address: String, reply: String, accepted: Bool)] = []
-        switch outcome {
-        case .submitted(let result):
-            for recipient in result.recipients {
-                let reply = recipient.reply?.description ?? "not tried"
-                results.append((recipient.address, reply, recipient.accepted))
-                lines.append(recipient.accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
+        if case .submitted = outcome {
+            for recipient in verdict.recipients {
+                let reply = recipient.rcptReply?.description ?? "not tried"
+                let accepted = recipient.fate == .accepted
+                results.append((recipient.address, reply, accepted))
+                lines.append(accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
             }
-            let refused = result.refused.map(\.address)
-            event = .submitted(refused: refused, now: at)
-            if !refused.isEmpty {
-                exitStatus = result.refused.allSatisfy { $0.reply?.isTemporary ?? true } ? 75 : 69
-            }
-        case .failed(let error):
+        } else {
             // Only refusals: an accepted RCPT means nothing when the message itself did not go.
-            for recipient in error.recipients where recipient.reply != nil && !recipient.accepted {
-                results.append((recipient.address, recipient.reply!.description, false))
+            for recipient in verdict.recipients where recipient.refusedAtRCPT {
+                results.append((recipient.address, recipient.rcptReply!.description, false))
             }
-            owned[id]?.reason = error.message
-            lines.append(error.message)
-            if error.afterData {
-                event = .lost(reason: error.message, now: at)
-                exitStatus = 75
-            } else {
-                event = .failure(temporary: error.isTemporary, reason: error.message, now: at)
-                exitStatus = Delivery.exitStatus(for: error)
-            }
-        case .notStarted(let error):
-            owned[id]?.reason = error.message
-            lines.append(error.message)
-            // The password command or the account: fix the config, then release it again.
-            event = .failure(temporary: false, reason: error.message, now: at)
-            exitStatus = error.kind == .config ? 78 : 69
+        }
+        if let reason = verdict.reason {
+            owned[id]?.reason = reason
+            lines.append(reason)
         }
         if !results.isEmpty {
             journalWrite(.results(messageID: record.messageID,
