@@ -106,9 +106,9 @@ public struct TransactionOutcome: Hashable, Sendable {
         case taken(recipients: [RecipientReply])
         /// The transaction failed.
         case failed(TransactionFailure)
-        /// Nothing was tried: the account could not be set up. `configuration` is true when the
-        /// configuration itself is wrong (the account, its URL, the timeouts); false for the rest
-        /// (the password command, libcurl).
+        /// Nothing was tried: the account could not be set up. `configuration` is true for the
+        /// account's configuration (an unknown account, its URL, its password command failing,
+        /// the timeouts: exit 78); false for the rest (libcurl could not be set up: exit 69).
         case notStarted(configuration: Bool, message: String)
     }
 

@@ -112,12 +112,12 @@ let verdictCases: [VerdictCase] = [
           fates: [.unknown, .unknown]),
 
     // Nothing tried.
-    VerdictCase(name: "not started: the configuration (78)",
-                outcome: TransactionOutcome(envelope: [a, b], ending: .notStarted(configuration: true, message: "account 'x': no url")),
-                fates: [.notTried, .notTried], event: .failure(temporary: false, reason: "account 'x': no url", now: now), exitStatus: 78),
-    VerdictCase(name: "not started: the password command (69)",
-                outcome: TransactionOutcome(envelope: [a, b], ending: .notStarted(configuration: false, message: "password command failed")),
-                fates: [.notTried, .notTried], event: .failure(temporary: false, reason: "password command failed", now: now), exitStatus: 69),
+    VerdictCase(name: "not started: the configuration, its password command (78)",
+                outcome: TransactionOutcome(envelope: [a, b], ending: .notStarted(configuration: true, message: "password_command failed")),
+                fates: [.notTried, .notTried], event: .failure(temporary: false, reason: "password_command failed", now: now), exitStatus: 78),
+    VerdictCase(name: "not started: libcurl could not be set up (69)",
+                outcome: TransactionOutcome(envelope: [a, b], ending: .notStarted(configuration: false, message: "curl init failed")),
+                fates: [.notTried, .notTried], event: .failure(temporary: false, reason: "curl init failed", now: now), exitStatus: 69),
 ]
 
 @Suite struct TransactionVerdictTests {
