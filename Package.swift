@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
         .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow", "Inspect", "Journal", "Outbox"]),
         .testTarget(name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config"]),
     ],
     swiftLanguageModes: [.v6]
