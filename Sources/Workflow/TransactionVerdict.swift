@@ -69,6 +69,9 @@ public struct TransactionFailure: Hashable, Sendable {
         case messageUnreadable
         /// Anything else: TLS, certificates, missing STARTTLS or AUTH, stopped by guardmail.
         case other
+        /// guardmail was closed while the submission was under way and took it back: nothing
+        /// more happens to it in this process. Temporary: it waits for the user, who may send it.
+        case withdrawn
     }
 
     public var kind: Kind
@@ -92,7 +95,7 @@ public struct TransactionFailure: Hashable, Sendable {
     /// Worth trying again later without changing anything: timeouts, dropped connections, 4xx.
     public var isTemporary: Bool {
         switch kind {
-        case .timeout, .connectionLost: return true
+        case .timeout, .connectionLost, .withdrawn: return true
         case .rejected: return reply?.isTemporary ?? false
         default: return false
         }

@@ -99,6 +99,8 @@ let verdictCases: [VerdictCase] = [
             fates: [.notTried, .notTried], temporary: false, exit: 74),
     .failed("TLS, certificates, stopped before the end: other (69)", failure(.other),
             fates: [.notTried, .notTried], temporary: false, exit: 69),
+    .failed("guardmail closed before the end of the message (withdrawn): temporary (75)", failure(.withdrawn),
+            fates: [.notTried, .notTried], temporary: true, exit: 75),
 
     // Failed after the whole message was handed over: the server may have it.
     .lost("timeout after the dot, no per-recipient results", failure(.timeout, nil, [], afterData: true),
@@ -110,6 +112,8 @@ let verdictCases: [VerdictCase] = [
           fates: [.refusedTemporarily, .unknown]),
     .lost("stopped by guardmail after the whole message", failure(.other, nil, [rcpt(a, 250), rcpt(b, 250)], afterData: true),
           fates: [.unknown, .unknown]),
+    .lost("guardmail closed while waiting for the answer to the end of data (withdrawn)",
+          failure(.withdrawn, nil, [], afterData: true), fates: [.unknown, .unknown]),
 
     // Nothing tried.
     VerdictCase(name: "not started: the configuration, its password command (78)",
@@ -186,7 +190,8 @@ let verdictCases: [VerdictCase] = [
     @Test("which failures are temporary", arguments: TransactionFailure.Kind.allCases, [nil, 421, 452, 550, 554])
     func temporary(_ kind: TransactionFailure.Kind, code: Int?) {
         let failure = TransactionFailure(kind: kind, message: "m", reply: code.map { reply($0) })
-        let expected = kind == .timeout || kind == .connectionLost || (kind == .rejected && (400..<500).contains(code ?? 0))
+        let expected = kind == .timeout || kind == .connectionLost || kind == .withdrawn
+            || (kind == .rejected && (400..<500).contains(code ?? 0))
         #expect(failure.isTemporary == expected)
     }
 
