@@ -96,6 +96,14 @@ public final class BulkRunner {
         pacer = BulkPacer(perMinute: options.ratePerMinute)
     }
 
+    /// The same, with the run's time from `environment` (the program passes the one it gives the
+    /// dispatcher, `Environment.system(paths:)`).
+    public convenience init(job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
+                            environment: Environment, options: BulkRunOptions) {
+        self.init(job: job, journal: journal, transport: transport, log: log, runID: runID,
+                  clock: EnvironmentClock(environment), options: options)
+    }
+
     // MARK: Planning
 
     struct Unit {

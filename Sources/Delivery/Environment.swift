@@ -21,13 +21,16 @@ public struct Environment: Sendable {
     public var monotonic: @Sendable () -> Double
     /// A new outbox id for a message frozen at the given instant (`Outbox.newID`).
     public var newOutboxID: @Sendable (Instant) -> String
+    /// Waits this many seconds (a signal may end the wait early: Ctrl-C during a bulk run's pause).
+    public var sleep: @Sendable (Double) -> Void
 
     public init(paths: DataPaths, now: @escaping @Sendable () -> Instant, monotonic: @escaping @Sendable () -> Double,
-                newOutboxID: @escaping @Sendable (Instant) -> String) {
+                newOutboxID: @escaping @Sendable (Instant) -> String, sleep: @escaping @Sendable (Double) -> Void) {
         self.paths = paths
         self.now = now
         self.monotonic = monotonic
         self.newOutboxID = newOutboxID
+        self.sleep = sleep
     }
 
     /// The real clocks and the system's random generator.
@@ -37,6 +40,15 @@ public struct Environment: Sendable {
             newOutboxID: { now in
                 var random = SystemRandomNumberGenerator()
                 return Outbox.newID(now: now.seconds, random: &random)
-            })
+            },
+            sleep: systemSleep)
+    }
+
+    /// nanosleep(2) for `seconds`; returns early when a signal interrupts it.
+    @Sendable public static func systemSleep(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { return }
     }
 }

@@ -34,7 +34,7 @@ struct DispatcherEnvironmentTests {
         Environment(paths: paths, now: { Instant(seconds: now) }, monotonic: { 5 }, newOutboxID: { at in
             var generator = CountingGenerator()
             return Outbox.newID(now: at.seconds, random: &generator)
-        })
+        }, sleep: { _ in })
     }
 
     @Test("a frozen message gets the environment's id; a failed attempt is journalled at the environment's time")
