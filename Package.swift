@@ -55,7 +55,7 @@ let package = Package(
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
         // `guardmail bulk`: frozen bulk jobs, batched submission, resumable through the journal.
-        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML"]),
+        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML", "Workflow"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
         .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
 
@@ -81,8 +81,8 @@ let package = Package(
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
         .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow"]),
-        .testTarget(name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow", "Inspect", "Journal", "Outbox"]),
+        .testTarget(name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config", "Delivery", "Workflow"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,6 +14,7 @@ import Bulk
 import Delivery
 import Journal
 import Transport
+import Workflow
 
 public struct BulkRunOptions: Sendable {
     /// Also send to recipients whose outcome is unknown (they may get it twice).
@@ -93,6 +94,14 @@ public final class BulkRunner {
         self.clock = clock
         self.options = options
         pacer = BulkPacer(perMinute: options.ratePerMinute)
+    }
+
+    /// The same, with the run's time from `environment` (the program passes the one it gives the
+    /// dispatcher, `Environment.system(paths:)`).
+    public convenience init(job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
+                            environment: Environment, options: BulkRunOptions) {
+        self.init(job: job, journal: journal, transport: transport, log: log, runID: runID,
+                  clock: EnvironmentClock(environment), options: options)
     }
 
     // MARK: Planning
@@ -406,21 +415,33 @@ public final class BulkRunner {
             messagePath: job.spoolPath, messageOffset: message.offset, messageSize: message.size)
         // Index of an envelope address in the unit.
         let position = Dictionary(unit.recipients.map { (recipients[$0].envelopeAddress, $0) }, uniquingKeysWith: { a, _ in a })
-        let error: TransportError
+        let submitted: Result<SubmissionResult, TransportError>
         do {
-            let result = try transport.submit(request)
+            submitted = .success(try transport.submit(request))
+        } catch {
+            submitted = .failure(error)
+        }
+        // What the replies mean is decided once (`TransactionVerdict`, shared with send and the
+        // composer); what follows here is bulk's own: counting, 452 splits, retries, stopping.
+        let outcome = TransactionOutcome(submitted, envelope: request.recipients)
+        let verdict = TransactionVerdict.judge(outcome, at: Instant(seconds: Double(clock.wall())))
+        let failure: TransactionFailure
+        switch outcome.ending {
+        case .failed(let failed):
+            failure = failed
+        case .taken, .notStarted:
             failuresInARow = 0
             var tooMany: [Int] = []
             var answeredBeforeFirst452: Int? = nil
             var answered = 0
-            for r in result.recipients {
-                guard let i = position[r.address], let reply = r.reply else { continue }  // no reply: not tried, stays pending
-                if r.accepted {
+            for r in verdict.recipients {
+                guard let i = position[r.address], let reply = r.rcptReply else { continue }  // no reply: not tried, stays pending
+                if r.fate == .accepted {
                     report.results.append((i, true, reply.description))
                     progress.delivered += 1
                     deliveredSoFar += 1
                     answered += 1
-                } else if Self.isTooManyRecipients(reply), unit.recipients.count > 1 {
+                } else if reply.isTooManyRecipients, unit.recipients.count > 1 {
                     // Too many recipients for one transaction: the rest go again right away.
                     if answeredBeforeFirst452 == nil { answeredBeforeFirst452 = answered }
                     report.results.append((i, false, reply.description))
@@ -431,117 +452,111 @@ public final class BulkRunner {
                     answered += 1
                 }
             }
-            let reason = result.dataReply?.description ?? ""
+            let reason = (try? submitted.get())?.dataReply?.description ?? ""
             guard !tooMany.isEmpty else { return (.done, .answered, reason) }
             if let cap = answeredBeforeFirst452, cap >= 1 { learnedCap = min(learnedCap ?? cap, cap) }
             let size = learnedCap ?? max(1, (tooMany.count + 1) / 2)
             let again = BatchPlan(tooMany, limit: size).batches.map { Unit(message: unit.message, recipients: $0) }
             return (.again(again), .answered, reason)
-        } catch let caught {
-            error = caught
         }
-        let replied = error.recipients.filter { $0.reply != nil }
+        let replied = verdict.recipients.filter { $0.rcptReply != nil }
 
-        if error.afterData {
+        if failure.afterData {
             // The whole message went and no answer came: every recipient of the transaction may
-            // have it, except those the server refused at RCPT. They are unknown, never resent on
-            // their own. Every recipient of the unit, not only those the error names: an error
-            // without per-recipient results (a timeout) must not leave anyone "not sent yet".
+            // have it, except those the server refused at RCPT (the verdict's `unknown`). Every
+            // recipient of the unit, not only those the error names: an error without
+            // per-recipient results (a timeout) must not leave anyone "not sent yet".
             transport.reset()
-            var replies: [String: SMTPReply] = [:]
-            for r in error.recipients { if let reply = r.reply { replies[r.address] = reply } }
-            for i in unit.recipients {
-                if let reply = replies[recipients[i].envelopeAddress], !reply.isPositive {
-                    report.results.append((i, false, reply.description))
+            for r in verdict.recipients {
+                guard let i = position[r.address] else { continue }
+                if r.isRefused {
+                    report.results.append((i, false, r.reply!.description))
                     progress.refused += 1
                 } else {
-                    report.unknown.append((i, error.message))
+                    report.unknown.append((i, failure.message))
                     progress.unknown += 1
                 }
             }
             failuresInARow += 1
-            if error.kind == .timeout {
+            if failure.kind == .timeout {
                 // A server that goes silent after the data would do it again: stop rather than
                 // wait once more per unit and make more recipients unknown.
-                return (.stop("the server did not answer after the whole message was sent, so nothing more was sent: \(error.message)", nil),
-                        .lost, error.message)
+                return (.stop("the server did not answer after the whole message was sent, so nothing more was sent: \(failure.message)", nil),
+                        .lost, failure.message)
             }
             let step: Step = failuresInARow >= 3
-                ? .stop("the server failed \(failuresInARow) submissions in a row: \(error.message)", nil) : .done
-            return (step, .lost, error.message)
+                ? .stop("the server failed \(failuresInARow) submissions in a row: \(failure.message)", nil) : .done
+            return (step, .lost, failure.message)
         }
 
-        if error.kind == .rejected, !replied.isEmpty, replied.count == unit.recipients.count, replied.allSatisfy({ !$0.accepted }) {
+        if failure.kind == .rejected, !replied.isEmpty, replied.count == unit.recipients.count, replied.allSatisfy(\.refusedAtRCPT) {
             // Every recipient refused at RCPT: nothing went.
             for r in replied {
                 guard let i = position[r.address] else { continue }
-                report.results.append((i, false, r.reply!.description))
+                report.results.append((i, false, r.rcptReply!.description))
             }
-            let tooMany = replied.allSatisfy { $0.reply.map(Self.isTooManyRecipients) ?? false }
+            let tooMany = replied.allSatisfy { $0.rcptReply!.isTooManyRecipients }
             if tooMany, let halves = BatchPlan<Int>.split(unit.recipients) {
                 return (.again([Unit(message: unit.message, recipients: halves.first),
-                                Unit(message: unit.message, recipients: halves.second)]), .answered, error.message)
+                                Unit(message: unit.message, recipients: halves.second)]), .answered, failure.message)
             }
             progress.refused += replied.count
             if tooMany {
                 // "Too many recipients" for a single one: the server is not taking any now.
                 failuresInARow += 1
                 if failuresInARow >= 3 {
-                    return (.stop("the server refuses even single recipients (\(error.message))", nil), .answered, error.message)
+                    return (.stop("the server refuses even single recipients (\(failure.message))", nil), .answered, failure.message)
                 }
             } else {
                 failuresInARow = 0
             }
-            return (.done, .answered, error.message)
+            return (.done, .answered, failure.message)
         }
 
-        if error.kind == .rejected, replied.contains(where: { $0.accepted }), let reply = error.reply {
-            // The server took the recipients, then refused the message itself (DATA): nobody got it.
-            for r in error.recipients {
+        if verdict.messageRefused {
+            // The server took the recipients, then refused the message itself (DATA): nobody got
+            // it. Each is refused by its own RCPT reply or by the message's.
+            for r in verdict.recipients {
                 guard let i = position[r.address] else { continue }
-                if let own = r.reply, !own.isPositive {
-                    report.results.append((i, false, own.description))
-                } else {
-                    report.results.append((i, false, reply.description))
-                }
+                report.results.append((i, false, r.reply!.description))
                 progress.refused += 1
             }
             failuresInARow += 1
             let step: Step = failuresInARow >= 3
-                ? .stop("the server refused \(failuresInARow) messages in a row: \(error.message)", nil) : .done
-            return (step, .answered, error.message)
+                ? .stop("the server refused \(failuresInARow) messages in a row: \(failure.message)", nil) : .done
+            return (step, .answered, failure.message)
         }
 
         // Nothing was accepted for anyone: the sender refused, the connection failed, the login, TLS…
-        report.failure = error.message
-        switch error.kind {
+        report.failure = failure.message
+        switch failure.kind {
         case .timeout:
             // The server stopped answering: another try would wait as long again. Stop; what is
             // left is sent by `--resume` (nothing of this unit was accepted).
             transport.reset()
-            return (.stop("the server stopped answering, so nothing more was sent: \(error.message)", nil), .failed, error.message)
-        case .connectionLost, .connectionRefused, .cannotConnect, .cannotResolve:
-            return retry(unit, error)
-        case .rejected where error.isTemporary:
-            return retry(unit, error)
+            return (.stop("the server stopped answering, so nothing more was sent: \(failure.message)", nil), .failed, failure.message)
+        case .connectionLost, .unreachable:
+            return retry(unit, failure.message)
+        case .rejected where failure.isTemporary:
+            return retry(unit, failure.message)
         case .rejected:
             // A permanent refusal of the sender or of every message: it would refuse the rest too.
             report.failurePermanent = true
-            return (.stop("the server refused the submission: \(error.message)", nil), .failed, error.message)
+            return (.stop("the server refused the submission: \(failure.message)", nil), .failed, failure.message)
         default:
             transport.reset()
-            return (.stop(error.message, Delivery.exitStatus(for: error)), .failed, error.message)
+            return (.stop(failure.message, verdict.exitStatus), .failed, failure.message)
         }
     }
 
     /// A unit that got nothing through because of the connection or a temporary refusal: a new
     /// connection and another try, a few times, then the run stops.
-    private func retry(_ unit: Unit, _ error: TransportError) -> (Step, BulkProgressLog.Kind, String) {
+    private func retry(_ unit: Unit, _ message: String) -> (Step, BulkProgressLog.Kind, String) {
         transport.reset()
         failuresInARow += 1
         guard unit.tries < options.retryDelays.count else {
-            return (.stop("the server is not taking messages now (\(error.message)); tried \(unit.tries + 1) times", nil),
-                    .failed, error.message)
+            return (.stop("the server is not taking messages now (\(message)); tried \(unit.tries + 1) times", nil),
+                    .failed, message)
         }
         var again = unit
         again.tries += 1
@@ -550,18 +565,11 @@ public final class BulkRunner {
             clock.sleep(min(left, 0.2))
             left -= 0.2
         }
-        if shouldStop() { return (.stop("interrupted with Ctrl-C", nil), .failed, error.message) }
-        return (.again([again]), .failed, error.message)
+        if shouldStop() { return (.stop("interrupted with Ctrl-C", nil), .failed, message) }
+        return (.again([again]), .failed, message)
     }
 
-    /// 452 with 4.5.3 (or saying "too many recipients", or without an enhanced code): the
-    /// transaction has too many recipients, not this recipient a problem (452 4.2.2 mailbox full).
-    static func isTooManyRecipients(_ reply: SMTPReply) -> Bool {
-        guard reply.code == 452 else { return false }
-        let text = reply.text.lowercased()
-        if text.hasPrefix("4.5.3") || text.contains("too many recipients") { return true }
-        let first = text.split(separator: " ").first.map(String.init) ?? ""
-        let isEnhanced = first.split(separator: ".").count == 3 && first.allSatisfy { $0.isNumber || $0 == "." }
-        return !isEnhanced
-    }
+    /// 452 "too many recipients" (rather than a problem with this recipient); the rule itself is
+    /// `ServerReply.isTooManyRecipients`, next to the rest of what replies mean.
+    static func isTooManyRecipients(_ reply: SMTPReply) -> Bool { ServerReply(reply).isTooManyRecipients }
 }

@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Delivery
 import Store
 import Transport
 
@@ -46,12 +47,17 @@ public struct SystemBulkClock: BulkClock {
     public init() {}
     public func monotonic() -> Double { MonotonicClock.now() }
     public func wall() -> Int64 { Int64(time(nil)) }
-    public func sleep(_ seconds: Double) {
-        guard seconds > 0 else { return }
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { return }
-    }
+    public func sleep(_ seconds: Double) { Environment.systemSleep(seconds) }
+}
+
+/// The run's time from an `Environment` (the one the dispatcher takes): its monotonic clock, its
+/// wall clock in whole seconds, its sleep.
+public struct EnvironmentClock: BulkClock {
+    public let environment: Environment
+    public init(_ environment: Environment) { self.environment = environment }
+    public func monotonic() -> Double { environment.monotonic() }
+    public func wall() -> Int64 { Int64(environment.now().seconds.rounded(.down)) }
+    public func sleep(_ seconds: Double) { environment.sleep(seconds) }
 }
 
 /// `--rate N/min`: units (messages, or recipients in bcc mode) are spread evenly, the first at

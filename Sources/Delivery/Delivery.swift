@@ -6,6 +6,7 @@ import Inspect
 import MailCore
 import Store
 import Transport
+import Workflow
 
 /// What the user asked to send, as typed: address lists, subject, body, attachment paths.
 public struct DraftInput: Sendable, Equatable {
@@ -265,14 +266,9 @@ public enum Delivery {
 
     /// The exit status for a transport failure (sysexits.h): 75 temporary, 77 login denied,
     /// 78 a bad URL, 74 an unreadable message file, 69 anything else the server refused.
+    /// The table is `TransactionVerdict.exitStatus`, the one shared with `send` and bulk.
     public static func exitStatus(kind: TransportError.Kind, temporary: Bool) -> Int32 {
-        if temporary { return 75 }
-        switch kind {
-        case .loginDenied: return 77
-        case .badURL: return 78
-        case .messageUnreadable: return 74
-        default: return 69
-        }
+        TransactionVerdict.exitStatus(TransactionFailure.Kind(kind), temporary: temporary)
     }
 
     public static func exitStatus(for error: TransportError) -> Int32 {

@@ -127,6 +127,8 @@ public struct DispatchRefusal: Error, Sendable, CustomStringConvertible {
 
 public final class Dispatcher {
     public let paths: DataPaths
+    /// The clocks and the ID source every decision here reads (never the system's directly).
+    public let environment: Environment
     public let outbox: Outbox
     let journal: SendJournal
     let accounts: (String) throws(DeliveryError) -> AccountConfig
@@ -168,10 +170,18 @@ public final class Dispatcher {
 
     /// Opens the outbox and the journal in the data directory. The journal is required: a
     /// message nobody can account for later is not sent.
-    public init(paths: DataPaths, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+    public convenience init(paths: DataPaths, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+                            accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
+        try self.init(environment: .system(paths: paths), retryPolicy: retryPolicy, submissions: submissions, accounts: accounts)
+    }
+
+    /// The same, with the clocks and the ID source of `environment` (and its paths).
+    public init(environment: Environment, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
                 accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
+        self.environment = environment
+        let paths = environment.paths
         self.paths = paths
-        worker = submissions == .background ? SubmissionWorker(clock: Dispatcher.wallClock) : nil
+        worker = submissions == .background ? SubmissionWorker(clock: environment.now) : nil
         self.accounts = accounts
         self.retryPolicy = retryPolicy
         outbox = Outbox(directory: paths.outboxDirectory)
@@ -181,7 +191,7 @@ public final class Dispatcher {
             throw DeliveryError(.io, "\(error); nothing can be sent without the send journal")
         }
         backlog = JournalBacklog(paths: paths)
-        reconcileJournal(now: Self.wallClock())
+        reconcileJournal(now: environment.now())
         // Spool files and `.tmp-` folders of freezes that were killed (`outbox.list()` also does the latter).
         TemporaryFiles.removeAbandoned(in: paths.spoolDirectory, .everyFile)
         TemporaryFiles.removeAbandoned(in: paths.outboxDirectory, .freezingFolders)
@@ -207,8 +217,7 @@ public final class Dispatcher {
         _ message: OutgoingMessage, stamp: MessageStamp, account: AccountConfig, holdSeconds: Int,
         confirmation: ConfirmationRecord, inspections: [Inspection], draft: DraftRecord?, now: Instant
     ) throws(DeliveryError) -> String {
-        var random = SystemRandomNumberGenerator()
-        let id = Outbox.newID(now: now.seconds, random: &random)
+        let id = environment.newOutboxID(now)
         // Held until the spool file is in the outbox (or removed): a start meanwhile leaves it be.
         let writing: TemporaryFilesLock
         do {
@@ -356,14 +365,14 @@ public final class Dispatcher {
     /// kept in the backlog, durably, and made later (here, or at the next start).
     private func journalWrite(_ entry: JournalBacklogEntry, what: String) {
         if !backlog.isEmpty {
-            if MonotonicClock.now() < journalBusyUntil {
+            if environment.monotonic() < journalBusyUntil {
                 keepForLater(entry, what: what, because: "the journal was busy a moment ago")
                 return
             }
             let replay = backlog.replay(into: journal)
             journalWarnings += replay.problems
             if let stopped = replay.stoppedBy {
-                journalBusyUntil = MonotonicClock.now() + 30
+                journalBusyUntil = environment.monotonic() + 30
                 keepForLater(entry, what: what, because: stopped)
                 return
             }
@@ -373,14 +382,14 @@ public final class Dispatcher {
         } catch where error.kind == .unknownMessage || error.kind == .unknownRecipient {
             journalWarnings.append("warning: the journal could not record '\(what)': \(error)")
         } catch {
-            journalBusyUntil = MonotonicClock.now() + 30
+            journalBusyUntil = environment.monotonic() + 30
             keepForLater(entry, what: what, because: "\(error)")
         }
     }
 
     private func keepForLater(_ entry: JournalBacklogEntry, what: String, because reason: String) {
         do {
-            try backlog.keep(entry, now: Self.wallClock().seconds)
+            try backlog.keep(entry, now: environment.now().seconds)
             journalWarnings.append(
                 "warning: the journal could not record '\(what)' now (\(reason)); kept in '\(backlog.directory)' and recorded "
                     + "as soon as the journal can be written (at the latest when guardmail next starts)")
@@ -866,7 +875,7 @@ public final class Dispatcher {
         do throws(DeliveryError) {
             account = try accounts(record.account)
         } catch {
-            return recordAttempt(id, to: recipients, outcome: .notStarted(error), at: Self.wallClock())
+            return recordAttempt(id, to: recipients, outcome: .notStarted(error), at: environment.now())
         }
         let job = SubmissionJob(
             id: id, account: account,
@@ -876,7 +885,7 @@ public final class Dispatcher {
         if worker != nil { return post(job) }
         let outcome = SubmissionWorker.submit(
             job, submitters: &submitters, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
-        return recordAttempt(id, to: recipients, outcome: outcome, at: Self.wallClock())
+        return recordAttempt(id, to: recipients, outcome: outcome, at: environment.now())
     }
 
     /// Feeds what came of an attempt into the machine and performs what follows: the journal's
@@ -884,42 +893,28 @@ public final class Dispatcher {
     func recordAttempt(_ id: String, to recipients: [String], outcome: SubmissionOutcome, at: Instant) -> DispatchReport? {
         guard let entry = owned[id] else { return nil }
         let record = entry.record
+        // What the outcome means is decided once, for send, the composer and bulk alike.
+        let verdict = TransactionVerdict.judge(TransactionOutcome(outcome, envelope: recipients), at: at)
+        let event = verdict.event
+        var exitStatus = verdict.exitStatus
         var lines: [String] = []
-        let event: SendEvent
-        var exitStatus: Int32 = 0
         var results: [(address: String, reply: String, accepted: Bool)] = []
-        switch outcome {
-        case .submitted(let result):
-            for recipient in result.recipients {
-                let reply = recipient.reply?.description ?? "not tried"
-                results.append((recipient.address, reply, recipient.accepted))
-                lines.append(recipient.accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
+        if case .submitted = outcome {
+            for recipient in verdict.recipients {
+                let reply = recipient.rcptReply?.description ?? "not tried"
+                let accepted = recipient.fate == .accepted
+                results.append((recipient.address, reply, accepted))
+                lines.append(accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
             }
-            let refused = result.refused.map(\.address)
-            event = .submitted(refused: refused, now: at)
-            if !refused.isEmpty {
-                exitStatus = result.refused.allSatisfy { $0.reply?.isTemporary ?? true } ? 75 : 69
-            }
-        case .failed(let error):
+        } else {
             // Only refusals: an accepted RCPT means nothing when the message itself did not go.
-            for recipient in error.recipients where recipient.reply != nil && !recipient.accepted {
-                results.append((recipient.address, recipient.reply!.description, false))
+            for recipient in verdict.recipients where recipient.refusedAtRCPT {
+                results.append((recipient.address, recipient.rcptReply!.description, false))
             }
-            owned[id]?.reason = error.message
-            lines.append(error.message)
-            if error.afterData {
-                event = .lost(reason: error.message, now: at)
-                exitStatus = 75
-            } else {
-                event = .failure(temporary: error.isTemporary, reason: error.message, now: at)
-                exitStatus = Delivery.exitStatus(for: error)
-            }
-        case .notStarted(let error):
-            owned[id]?.reason = error.message
-            lines.append(error.message)
-            // The password command or the account: fix the config, then release it again.
-            event = .failure(temporary: false, reason: error.message, now: at)
-            exitStatus = error.kind == .config ? 78 : 69
+        }
+        if let reason = verdict.reason {
+            owned[id]?.reason = reason
+            lines.append(reason)
         }
         if !results.isEmpty {
             journalWrite(.results(messageID: record.messageID,
@@ -1006,9 +1001,9 @@ public final class Dispatcher {
         guard var machine = owned[id]?.machine, let record = owned[id]?.record else { return nil }
         let reason = "not sent: " + problem.reason
         owned[id]?.reason = reason
-        let actions = (try? machine.handle(.failure(temporary: false, reason: reason, now: Self.wallClock()))) ?? []
+        let actions = (try? machine.handle(.failure(temporary: false, reason: reason, now: environment.now()))) ?? []
         owned[id]?.machine = machine
-        perform(actions, id: id, now: Self.wallClock(), detail: reason)
+        perform(actions, id: id, now: environment.now(), detail: reason)
         var lines = [reason]
         if problem.damaged {
             do {

@@ -81,8 +81,9 @@ extension Dispatcher {
     /// Nothing was delivered: `submitting` → `failedTemporarily` → `interrupted`, recorded once.
     private func settleStopped(_ id: String, reason: String, now: Instant) -> DispatchReport {
         let messageID = owned[id]?.record.messageID ?? ""
+        let verdict = withdrawn(id, reason: reason, afterData: false, now: now)
         if var machine = owned[id]?.machine {
-            _ = try! machine.handle(.failure(temporary: true, reason: reason, now: now))
+            _ = try! machine.handle(verdict.event)
             let actions = try! machine.handle(.restarted)
             owned[id]?.machine = machine
             owned[id]?.reason = reason
@@ -91,14 +92,15 @@ extension Dispatcher {
         return DispatchReport(
             id: id, messageID: messageID, outcome: .interrupted,
             lines: ["\(id): \(reason): it stays in the outbox as interrupted (guardmail outbox release \(id) sends it)"],
-            exitStatus: 75)
+            exitStatus: verdict.exitStatus)
     }
 
     /// The server may have it: `submitting` → `unknown`.
     private func settleLost(_ id: String, reason: String, now: Instant) -> DispatchReport {
         let messageID = owned[id]?.record.messageID ?? ""
+        let verdict = withdrawn(id, reason: reason, afterData: true, now: now)
         if var machine = owned[id]?.machine {
-            let actions = try! machine.handle(.lost(reason: reason, now: now))
+            let actions = try! machine.handle(verdict.event)
             owned[id]?.machine = machine
             owned[id]?.reason = reason
             perform(actions, id: id, now: now, detail: reason)
@@ -106,6 +108,14 @@ extension Dispatcher {
         return DispatchReport(
             id: id, messageID: messageID, outcome: .unknown,
             lines: ["\(id): \(reason): it stays in the outbox as unknown and is never resent on its own (guardmail outbox show \(id))"],
-            exitStatus: 75)
+            exitStatus: verdict.exitStatus)
+    }
+
+    /// What a submission taken back from the worker means (`TransactionVerdict`, as for any
+    /// other outcome): before the end of the message a temporary failure, after it `lost`; 75.
+    private func withdrawn(_ id: String, reason: String, afterData: Bool, now: Instant) -> TransactionVerdict {
+        let envelope = owned[id]?.machine.state.pendingRecipients ?? []
+        let failure = TransactionFailure(kind: .withdrawn, message: reason, afterData: afterData)
+        return TransactionVerdict.judge(TransactionOutcome(envelope: envelope, ending: .failed(failure)), at: now)
     }
 }

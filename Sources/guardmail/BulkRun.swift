@@ -153,8 +153,8 @@ enum BulkRun {
             throw ExitCode(130)
         }
         let status = BulkLedger.status(of: job, progress: (try? journal.progress(of: job.index.messages.map(\.messageID))) ?? [:])
-        try send(job, status: status, server: server, journal: journal, options: BulkRunOptions(), rate: request.ratePerMinute,
-                 batch: request.batchSize)
+        try send(job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
+                 options: BulkRunOptions(), rate: request.ratePerMinute, batch: request.batchSize)
     }
 
     /// On a terminal: the confirmation screen. Every external recipient (one by one), every
@@ -214,8 +214,8 @@ enum BulkRun {
 
     // MARK: Sending (new job or resume)
 
-    private static func send(_ job: BulkJob, status: BulkStatus, server: SMTPServer, journal: SendJournal, options: BulkRunOptions,
-                             rate: Int?, batch: Int) throws {
+    private static func send(_ job: BulkJob, status: BulkStatus, server: SMTPServer, journal: SendJournal, environment: Environment,
+                             options: BulkRunOptions, rate: Int?, batch: Int) throws {
         // What goes out is what was confirmed: every frozen message checked before the first is sent.
         do {
             try BulkStore.verifyMessages(of: job)
@@ -235,7 +235,8 @@ enum BulkRun {
             throw ExitCode(Exit.ioError)
         }
         let transport = CurlBulkTransport(server: server)
-        let runner = BulkRunner(job: job, journal: journal, transport: transport, log: log, runID: runID, options: options)
+        let runner = BulkRunner(job: job, journal: journal, transport: transport, log: log, runID: runID, environment: environment,
+                                options: options)
         let display = BulkProgressDisplay(terminal: isatty(2) == 1)
         runner.onProgress = { display.update($0) }
         let previous = catchInterrupt(reset: false)
@@ -348,8 +349,8 @@ enum BulkRun {
         }
         Console.error("guardmail: resuming bulk job \(id): \(toSend.count) of \(status.total) recipients to send "
             + "(\(status.delivered) already delivered)\n")
-        try send(job, status: status, server: server, journal: journal, options: options, rate: rate ?? job.record.ratePerMinute,
-                 batch: batchSize ?? job.record.batchSize)
+        try send(job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
+                 options: options, rate: rate ?? job.record.ratePerMinute, batch: batchSize ?? job.record.batchSize)
     }
 
     static func status(_ id: String, setup: BulkSetup) throws {
