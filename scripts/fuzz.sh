@@ -45,16 +45,16 @@ fi
 
 mkdir -p "$SCRATCH/logs"
 failed=()
-summary="$SCRATCH/logs/summary.txt"
-printf '%-11s %7s %12s %8s %7s %9s  %s\n' target seconds executions exec/s corpus KiB result | tee "$summary"
+printf '%-11s %7s %12s %8s %7s %9s  %s\n' target seconds executions exec/s corpus KiB result
 for t in "${targets[@]}"; do
     crashes="$SCRATCH/crashes/$t"
     corpus="$SCRATCH/corpus/$t"
     log="$SCRATCH/logs/$t.log"
     mkdir -p "$crashes"
     begin=$(date +%s)
-    # ASan: a stack overflow is reported (not only a SIGSEGV); leaks are not what we look for.
-    ASAN_OPTIONS="detect_leaks=0:detect_stack_use_after_return=0:handle_abort=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    # Swift's own backtracer would wait on the crashed process and hang it: libFuzzer and ASan
+    # report crashes. Leaks are not what we look for.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:detect_stack_use_after_return=0:handle_abort=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     "$BIN/fuzz-$t" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$t")" -timeout=30 -rss_limit_mb=2560 \
         -print_final_stats=1 -artifact_prefix="$crashes/" ${FUZZ_ARGS:-} "$corpus" >"$log" 2>&1
     status=$?
@@ -68,12 +68,12 @@ for t in "${targets[@]}"; do
         result="CRASH (exit $status)"
         failed+=("$t")
     fi
-    printf '%-11s %7s %12s %8s %7s %9s  %s\n' "$t" "$took" "${runs:-?}" "$rate" "$files" "$kib" "$result" | tee -a "$summary"
+    printf '%-11s %7s %12s %8s %7s %9s  %s\n' "$t" "$took" "${runs:-?}" "$rate" "$files" "$kib" "$result"
     if [ $status -ne 0 ]; then
         grep -m3 -E 'ERROR: |Fatal error|deadly signal|SUMMARY' "$log" | sed 's/^/    /'
         for input in $(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log"); do
             echo "    crashing input: $input"
-            echo "    reproduce:      $BIN/fuzz-$t $input"
+            echo "    reproduce:      SWIFT_BACKTRACE=enable=no $BIN/fuzz-$t $input"
         done
         echo "    log:            $log"
     fi
