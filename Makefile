@@ -54,10 +54,12 @@ bench:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz:
+	@scripts/install-deps.sh fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # What CI runs: every target builds and survives 20 s.
 fuzz-smoke:
+	@scripts/install-deps.sh fuzz
 	FUZZ_SECONDS=20 scripts/fuzz.sh
 
 clean:
