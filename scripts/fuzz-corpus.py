@@ -158,7 +158,7 @@ def pdf_seeds():
 
 RECORD = '''# guardmail outbox record: what the user confirmed. Written once, never changed.
 format = 1
-id = "20240101-000000-abcd"
+id = "e1"
 message_id = "<abc@example.jp>"
 account = "work"
 from = "Taro <taro@example.jp>"
@@ -166,8 +166,8 @@ mail_from = "taro@example.jp"
 subject = "見積書 \\"Q1\\"\\n"
 confirmed_at = 1700000000.5
 hold_seconds = 60
-message_offset = 0
-message_size = 1234
+message_offset = 40
+message_size = 60
 
 [[recipients]]
 address = "hanako@example.com"
@@ -212,10 +212,11 @@ STATES = [
 
 
 def outbox_seeds():
-    yield b'\0' + RECORD.encode('utf-8')
+    """record.toml, NUL, state.toml (the entry is named e1; its message.eml has 100 bytes)."""
     for s in STATES:
         for released in ('false', 'true'):
-            yield b'\1' + ('# guardmail outbox state\nformat = 1\n%s\nrelease_requested = %s\n' % (s, released)).encode('utf-8')
+            state = '# guardmail outbox state\nformat = 1\n%s\nrelease_requested = %s\n' % (s, released)
+            yield (RECORD + '\0' + state).encode('utf-8')
 
 
 def with_controls(seeds, controls):
