@@ -7,6 +7,7 @@
 #   FUZZ_SECONDS  seconds per target (default 60)
 #   FUZZ_ARGS     extra libFuzzer flags, e.g. "-jobs=2" or "-only_ascii=1"
 #   FUZZ_BUILD=0  skip the build (use the binaries already in .build-fuzz)
+#   FUZZ_SCRATCH  the build, corpus and log folder instead of .build-fuzz
 #
 # Corpora live in .build-fuzz/corpus/<target> (seeded by scripts/fuzz-corpus.py, then grown by
 # every run), logs in .build-fuzz/logs, crashing inputs in .build-fuzz/crashes/<target>.
@@ -17,7 +18,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 ALL_TARGETS=(address message toml config recipients zip inflate pdf outbox)
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
-SCRATCH=.build-fuzz
+SCRATCH="${FUZZ_SCRATCH:-.build-fuzz}"
 BIN="$SCRATCH/release"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${ALL_TARGETS[@]}")
@@ -52,6 +53,7 @@ for t in "${targets[@]}"; do
     log="$SCRATCH/logs/$t.log"
     mkdir -p "$crashes"
     begin=$(date +%s)
+    before=$(ls "$crashes")
     # Swift's own backtracer would wait on the crashed process and hang it: libFuzzer and ASan
     # report crashes. Leaks are not what we look for.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:detect_stack_use_after_return=0:handle_abort=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
@@ -60,18 +62,22 @@ for t in "${targets[@]}"; do
     status=$?
     took=$(( $(date +%s) - begin ))
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    # -fork=N prints no final stats; its progress lines count every job's executions.
+    [ -z "$runs" ] && runs=$(sed -n 's/^#\([0-9]*\):* .*/\1/p' "$log" | tail -1)
     rate=$(( took > 0 ? ${runs:-0} / took : 0 ))
     files=$(find "$corpus" -type f | wc -l)
     kib=$(du -sk "$corpus" | cut -f1)
+    # New inputs in the crash folder count even when the run went on (-ignore_crashes=1).
+    found=$(comm -13 <(echo "$before") <(ls "$crashes") | sed "s|^|$crashes/|")
     result=ok
-    if [ $status -ne 0 ]; then
-        result="CRASH (exit $status)"
+    if [ $status -ne 0 ] || [ -n "$found" ]; then
+        result="CRASH (exit $status, $(echo "$found" | grep -c .) new inputs)"
         failed+=("$t")
     fi
     printf '%-11s %7s %12s %8s %7s %9s  %s\n' "$t" "$took" "${runs:-?}" "$rate" "$files" "$kib" "$result"
-    if [ $status -ne 0 ]; then
+    if [ "$result" != ok ]; then
         grep -m3 -E 'ERROR: |Fatal error|deadly signal|SUMMARY' "$log" | sed 's/^/    /'
-        for input in $(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log"); do
+        for input in $found; do
             echo "    crashing input: $input"
             echo "    reproduce:      SWIFT_BACKTRACE=enable=no $BIN/fuzz-$t $input"
         done
