@@ -7,7 +7,7 @@ BIN := .build/debug/guardmail
 RELEASE := -c release --static-swift-stdlib
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps build test unit e2e demo bench release clean
+.PHONY: all deps build test unit e2e demo bench release clean fuzz fuzz-smoke
 
 all: build
 
@@ -49,5 +49,18 @@ bench:
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/tui_bench.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/bulk_bench.py $(BULK_BENCH_ARGS)
 
+# libFuzzer targets for every parser of outside input, each run for FUZZ_SECONDS, seeded from
+# the tests (docs/fuzzing.md). e.g. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="toml zip"
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz:
+	@scripts/install-deps.sh fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# What CI runs: every target builds and survives 20 s.
+fuzz-smoke:
+	@scripts/install-deps.sh fuzz
+	FUZZ_SECONDS=20 scripts/fuzz.sh
+
 clean:
-	rm -rf .build demo-data
+	rm -rf .build .build-fuzz demo-data

@@ -7,6 +7,16 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "guardmail", targets: ["guardmail"]),
+        // For the fuzz targets in Fuzz/ (a separate package; docs/fuzzing.md): the modules whose
+        // parsers read outside input.
+        .library(name: "GuardTOML", targets: ["GuardTOML"]),
+        .library(name: "MailCore", targets: ["MailCore"]),
+        .library(name: "Policy", targets: ["Policy"]),
+        .library(name: "TUI", targets: ["TUI"]),
+        .library(name: "Bulk", targets: ["Bulk"]),
+        .library(name: "Inspect", targets: ["Inspect"]),
+        .library(name: "Config", targets: ["Config"]),
+        .library(name: "Outbox", targets: ["Outbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages guardmail needs to build, test or benchmark, if missing.
-# Usage: scripts/install-deps.sh [build|test|demo|bench]...
+# Usage: scripts/install-deps.sh [build|test|demo|bench|fuzz]...
 set -euo pipefail
 
 build=(pkg-config file libcurl4-openssl-dev libidn2-dev libncurses-dev libsqlite3-dev libssl-dev zlib1g-dev)
 test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip)
 demo=(tmux openssl python3 python3-aiosmtpd)
 bench=(s-nail mutt msmtp curl time python3)
+# libFuzzer and ASan come with the Swift toolchain; python3 seeds the corpora.
+fuzz=(python3)
 
 wanted=()
 for set in "${@:-build}"; do
@@ -15,7 +17,8 @@ for set in "${@:-build}"; do
     test) wanted+=("${build[@]}" "${test[@]}") ;;
     demo) wanted+=("${build[@]}" "${demo[@]}") ;;
     bench) wanted+=("${build[@]}" "${bench[@]}") ;;
-    *) echo "install-deps: unknown set '$set' (build, test, demo, bench)" >&2; exit 64 ;;
+    fuzz) wanted+=("${build[@]}" "${fuzz[@]}") ;;
+    *) echo "install-deps: unknown set '$set' (build, test, demo, bench, fuzz)" >&2; exit 64 ;;
   esac
 done
 

@@ -70,10 +70,18 @@ final class Draft {
 typealias KeyPart = (name: String, position: TOMLPosition)
 
 struct Parser {
+    /// How deep tables and arrays may nest: the parts of a key path (`[a.b.c]`, `a.b.c = 1`, the
+    /// keys of enclosing inline tables) plus the enclosing arrays. Values are parsed, and tables
+    /// frozen, by recursion, so without a limit a line of `[[[[…` overflows the stack; no
+    /// configuration needs more than a handful of levels.
+    static let maximumDepth = 100
+
     private let s: [Unicode.Scalar]
     private var i = 0
     private var line = 1
     private var lineStart = 0
+    /// Arrays open around the value being parsed.
+    private var openArrays = 0
 
     init(_ text: String) {
         var scalars = Array(text.unicodeScalars)
@@ -100,6 +108,12 @@ struct Parser {
 
     private func error(_ message: String, at position: TOMLPosition? = nil) -> TOMLError {
         TOMLError(position: position ?? pos, message: message)
+    }
+
+    /// Refuses a table or array at nesting `depth` (1 for a top-level key's table) past the limit.
+    private func checkDepth(_ depth: Int, at position: TOMLPosition) throws(TOMLError) {
+        guard depth > Parser.maximumDepth else { return }
+        throw error("tables and arrays are nested more than \(Parser.maximumDepth) levels deep", at: position)
     }
 
     /// How to name the next character in a message: "'x'", "end of line", "end of file".
@@ -161,6 +175,7 @@ struct Parser {
         let isArray = peek() == "["
         if isArray { advance() }
         let keys = try parseKey()
+        try checkDepth(keys.count, at: start)
         if isArray {
             guard peek() == "]" && peek(1) == "]" else { throw error("expected ']]' to close the array-of-tables header, found \(found)") }
             advance(2)
@@ -210,6 +225,7 @@ struct Parser {
 
     private mutating func parseKeyValue(into table: Draft, path: [String]) throws(TOMLError) {
         let keys = try parseKey()
+        try checkDepth(path.count + keys.count - 1 + openArrays, at: keys[keys.count - 1].position)
         guard peek() == "=" else { throw error("expected '=' after key, found \(found)") }
         advance()
         skipSpaces()
@@ -284,8 +300,12 @@ struct Parser {
         case "'"?:
             value = try .string(peek(1) == "'" && peek(2) == "'" ? parseMultilineString(quote: "'") : parseLiteralString())
         case "["?:
+            try checkDepth(path.count + openArrays, at: start)
+            openArrays += 1
+            defer { openArrays -= 1 }
             value = .array(try parseArray(path: path))
         case "{"?:
+            try checkDepth(path.count + openArrays, at: start)
             value = .table(try parseInlineTable(path: path))
         default:
             value = try parseBareValue()

@@ -73,9 +73,10 @@ enum ZipReader {
                     if uncompressed == 0xFFFF_FFFF, at + 8 <= data.count { uncompressed = Int64(bitPattern: le64(data, at)); at += 8 }
                     if compressed == 0xFFFF_FFFF, at + 8 <= data.count { compressed = Int64(bitPattern: le64(data, at)); at += 8 }
                     if localOffset == 0xFFFF_FFFF, at + 8 <= data.count { localOffset = Int64(bitPattern: le64(data, at)) }
-                } else if id == 0x7075, data.count > 5, data[0] == 1 {
+                } else if id == 0x7075, data.count > 5, data.first == 1 {
                     // Info-ZIP Unicode Path: version 1, CRC-32 of the header name, UTF-8 name.
-                    unicodeName = Array(data[5...])
+                    // (`data` is a slice of the extra field: its indices do not start at 0.)
+                    unicodeName = Array(data.dropFirst(5))
                 }
             }
 

@@ -141,3 +141,63 @@ import Testing
         #expect(error.description(file: "config.toml") == "config.toml:3:6: expected '=' after key, found '5'")
     }
 }
+
+/// Values are parsed and tables frozen by recursion: nesting is limited so that hostile input
+/// gets an error instead of overflowing the stack (a crash found by fuzzing, docs/fuzzing.md).
+@Suite struct NestingLimitTests {
+    static let limit = 100
+    static func arrays(_ n: Int) -> String { "v = " + String(repeating: "[", count: n) + String(repeating: "]", count: n) }
+    static func inlineTables(_ n: Int) -> String {
+        "v = " + String(repeating: "{a = ", count: n) + "1" + String(repeating: "}", count: n)
+    }
+
+    @Test("Arrays and inline tables nested up to the limit still parse")
+    func atTheLimit() throws {
+        let arrays = try TOML.parse(Self.arrays(Self.limit))
+        var node = try #require(arrays["v"])
+        var depth = 1
+        while case .array(let items) = node.value, let first = items.first { node = first; depth += 1 }
+        #expect(depth == Self.limit)
+        #expect(throws: Never.self) { try TOML.parse(Self.inlineTables(Self.limit)) }
+        let dotted = (1...Self.limit).map { "k\($0)" }.joined(separator: ".")
+        #expect(throws: Never.self) { try TOML.parse("[\(dotted)]\nx = 1") }
+        #expect(throws: Never.self) { try TOML.parse("\(dotted) = 1") }
+    }
+
+    @Test("One level past the limit is refused at the opening bracket, with its line and column")
+    func pastTheLimit() throws {
+        let array = try #require(parseError("a = 1\n" + Self.arrays(Self.limit + 1)))
+        #expect(array.position == TOMLPosition(line: 2, column: 5 + Self.limit))
+        #expect(array.description(file: "config.toml")
+            == "config.toml:2:\(5 + Self.limit): tables and arrays are nested more than 100 levels deep")
+        let inline = try #require(parseError(Self.inlineTables(Self.limit + 1)))
+        // The 101st `{`: "v = " then 100 times "{a = ".
+        #expect(inline.position == TOMLPosition(line: 1, column: 5 + 5 * Self.limit))
+        #expect(inline.message == "tables and arrays are nested more than 100 levels deep")
+        // Arrays of inline tables count both.
+        let mixed = try #require(parseError("v = " + String(repeating: "[{a = ", count: 60)))
+        #expect(mixed.message.contains("nested more than 100 levels deep"))
+    }
+
+    @Test("Key paths longer than the limit are refused: headers, dotted keys, keys inside nested tables")
+    func longKeyPaths() throws {
+        let parts = (1...(Self.limit + 2)).map { "k\($0)" }
+        let header = try #require(parseError("x = 1\n\n[[\(parts[...Self.limit].joined(separator: "."))]]"))
+        #expect(header.position == TOMLPosition(line: 3, column: 1))
+        #expect(header.message.contains("nested more than 100 levels deep"))
+        // A dotted key of 102 parts makes 101 tables.
+        let dotted = try #require(parseError(parts.joined(separator: ".") + " = 1"))
+        #expect(dotted.position.line == 1)
+        #expect(dotted.message.contains("nested more than 100 levels deep"))
+        let underHeader = try #require(parseError("[" + parts[..<50].joined(separator: ".") + "]\n" + parts[50...].joined(separator: ".") + " = 1"))
+        #expect(underHeader.position.line == 2)
+    }
+
+    @Test("The inputs that overflowed the stack (about 26,000 arrays, 14,000 inline tables) are refused",
+          arguments: [NestingLimitTests.arrays(26_000), NestingLimitTests.inlineTables(14_000), NestingLimitTests.arrays(1_000_000)])
+    func hostileDepth(_ text: String) throws {
+        let error = try #require(parseError(text))
+        #expect(error.message == "tables and arrays are nested more than 100 levels deep")
+        #expect(error.position.line == 1)
+    }
+}

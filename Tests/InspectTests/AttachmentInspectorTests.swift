@@ -232,6 +232,30 @@ struct AttachmentInspectorTests {
         #expect(result.previewLines(limit: 3) == ["見積書.pdf  4 KiB", "readme.txt  5 B", "… 2 more entries"])
     }
 
+    @Test("Info-ZIP's Unicode Path extra field gives the name (it trapped: found by fuzzing)")
+    func unicodePathExtraField() throws {
+        let folder = try TempFolder()
+        // As Info-ZIP's zip writes a non-ASCII name: the header name in a legacy code page, the
+        // UTF-8 name in extra field 0x7075 (version 1, CRC-32 of the header name, the name),
+        // here after another extra field so that the field does not start the extra data.
+        let utf8Name = Array("議事録.txt".utf8)
+        let unicodePath: [UInt8] = [0x75, 0x70, UInt8(5 + utf8Name.count), 0, 1, 0xDE, 0xAD, 0xBE, 0xEF] + utf8Name
+        let other: [UInt8] = [0x55, 0x54, 5, 0, 3, 0, 0, 0, 0]   // extended timestamp
+        var zip = TestZipWriter()
+        zip.add(rawName: Array("???.txt".utf8), Array("x".utf8), extra: unicodePath)
+        zip.add(rawName: Array("b.txt".utf8), Array("y".utf8), extra: other + unicodePath)
+        // A field too short to hold a name, and one of another version: the header name stays.
+        zip.add(rawName: Array("c.txt".utf8), Array("z".utf8), extra: [0x75, 0x70, 5, 0, 1, 1, 2, 3, 4])
+        zip.add(rawName: Array("d.txt".utf8), Array("w".utf8), extra: [0x75, 0x70, 6, 0, 2, 1, 2, 3, 4, 0x41])
+        let path = try folder.write("minutes.zip", zip.bytes())
+        guard case .archive(let entries, let total, _) = try inspect(path).preview else {
+            Issue.record("expected an archive")
+            return
+        }
+        #expect(total == 4)
+        #expect(entries.map(\.name) == ["議事録.txt", "議事録.txt", "c.txt", "d.txt"])
+    }
+
     @Test("an encrypted entry (flag bit 0) marks the archive encrypted")
     func encryptedZip() throws {
         let folder = try TempFolder()

@@ -35,6 +35,8 @@ struct TestZipWriter {
         var data: [UInt8]
         var method: Method = .deflated
         var flags: UInt16 = 0x0800   // bit 11: the name is UTF-8
+        /// The central directory record's extra field.
+        var extra: [UInt8] = []
     }
 
     var entries: [Entry] = []
@@ -46,8 +48,8 @@ struct TestZipWriter {
         entries.append(Entry(name: Array(name.utf8), data: Array(text.utf8), method: method, flags: flags))
     }
 
-    mutating func add(rawName: [UInt8], _ data: [UInt8], method: Method = .stored, flags: UInt16 = 0) {
-        entries.append(Entry(name: rawName, data: data, method: method, flags: flags))
+    mutating func add(rawName: [UInt8], _ data: [UInt8], method: Method = .stored, flags: UInt16 = 0, extra: [UInt8] = []) {
+        entries.append(Entry(name: rawName, data: data, method: method, flags: flags, extra: extra))
     }
 
     func bytes() -> [UInt8] {
@@ -65,8 +67,8 @@ struct TestZipWriter {
             out += local + payload
             central += le32(0x0201_4B50) + le16(0x031E) + le16(20) + le16(entry.flags) + le16(method) + le16(0) + le16(0x5A21)
             central += le32(crc) + le32(UInt32(payload.count)) + le32(UInt32(entry.data.count))
-            central += le16(UInt16(entry.name.count)) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset)
-            central += entry.name
+            central += le16(UInt16(entry.name.count)) + le16(UInt16(entry.extra.count)) + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset)
+            central += entry.name + entry.extra
         }
         let directoryOffset = out.count
         out += central
