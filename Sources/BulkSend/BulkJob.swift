@@ -259,6 +259,16 @@ enum BulkFormat {
         return out
     }
 
+    /// The ranges of job.toml's numbers: wide enough for any job guardmail writes, narrow enough
+    /// that no arithmetic on them overflows.
+    enum Limits {
+        static let counts: ClosedRange<Int64> = 0...(1 << 40)
+        /// From 1970 to the end of the year 9999.
+        static let instants: ClosedRange<Int64> = 0...253_402_300_799
+        static let holdSeconds: ClosedRange<Int64> = 0...31_536_000
+        static let bytes: ClosedRange<Int64> = 0...(1 << 40)
+    }
+
     static func decodeRecord(_ text: String, file: String) throws(TOMLSchemaError) -> BulkJobRecord {
         var reader = try TOMLTableReader.parse(text, file: file)
         let format = try reader.required("format", as: Int64.self)
@@ -279,6 +289,23 @@ enum BulkFormat {
             holdSeconds: try reader.required("hold_seconds"), ratePerMinute: try reader.optional("rate_per_minute"),
             batchSize: try reader.required("batch_size"))
         guard record.batchSize >= 1 else { throw reader.invalid("batch_size", "must be at least 1") }
+        // Every number is range-checked as the outbox's are: job.toml is a file a user, a sync tool
+        // or a bad disk can change, and a huge hold or time must be damage, not a trap later.
+        for (key, value) in [("recipients", record.recipientCount), ("messages", record.messageCount),
+                             ("invalid", record.invalidCount), ("duplicates", record.duplicateCount)]
+        where !Limits.counts.contains(Int64(value)) {
+            throw reader.invalid(key, "must be 0 to \(Limits.counts.upperBound), found \(value)")
+        }
+        guard Limits.instants.contains(record.confirmedAt) else {
+            throw reader.invalid("confirmed_at", "must be 0 to \(Limits.instants.upperBound) seconds since 1970 (the end of the "
+                + "year 9999), found \(record.confirmedAt)")
+        }
+        guard Limits.holdSeconds.contains(Int64(record.holdSeconds)) else {
+            throw reader.invalid("hold_seconds", "must be 0 to \(Limits.holdSeconds.upperBound) (a year), found \(record.holdSeconds)")
+        }
+        if let rate = record.ratePerMinute, rate < 1 {
+            throw reader.invalid("rate_per_minute", "must be at least 1, found \(rate)")
+        }
         if format >= 2 {
             let sha256 = try reader.required("index_sha256", as: String.self)
             guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
@@ -287,8 +314,12 @@ enum BulkFormat {
             record.indexSHA256 = sha256
         }
         for var sub in try reader.tableArray("attachments") {
+            let size: Int64 = try sub.required("size")
+            guard Limits.bytes.contains(size) else {
+                throw sub.invalid("size", "must be 0 to \(Limits.bytes.upperBound) bytes, found \(size)")
+            }
             record.attachments.append(BulkAttachmentRecord(
-                name: try sub.required("name"), size: try sub.required("size"), sha256: try sub.required("sha256"),
+                name: try sub.required("name"), size: size, sha256: try sub.required("sha256"),
                 contentType: try sub.required("content_type")))
             try sub.finish()
         }
