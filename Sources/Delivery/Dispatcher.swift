@@ -149,8 +149,8 @@ public final class Dispatcher {
     /// busy for a whole busy timeout (5 s) a moment ago, and each write should not wait that long
     /// again while a message is on its way out.
     private var journalBusyUntil = 0.0
-    /// Submitters by account name: one connection per server, reused while this process runs.
-    private var submitters: [String: SMTPSubmitter] = [:]
+    /// Where inline submissions go: the account's server (`SMTPSubmissions`), or a test's fake.
+    let submitting: any Submitting
     /// The submission thread, for a caller that must not wait for servers (the composer); nil:
     /// submissions run inline (`guardmail send`, `guardmail outbox release`).
     let worker: SubmissionWorker?
@@ -175,10 +175,13 @@ public final class Dispatcher {
         try self.init(environment: .system(paths: paths), retryPolicy: retryPolicy, submissions: submissions, accounts: accounts)
     }
 
-    /// The same, with the clocks and the ID source of `environment` (and its paths).
+    /// The same, with the clocks and the ID source of `environment` (and its paths). Inline
+    /// submissions go to `submitting` (default: the accounts' servers through libcurl).
     public init(environment: Environment, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+                submitting: any Submitting = SMTPSubmissions(),
                 accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
         self.environment = environment
+        self.submitting = submitting
         let paths = environment.paths
         self.paths = paths
         worker = submissions == .background ? SubmissionWorker(clock: environment.now) : nil
@@ -883,8 +886,8 @@ public final class Dispatcher {
                 mailFrom: record.mailFrom, recipients: recipients, messagePath: outbox.messagePath(id: id),
                 messageOffset: record.messageOffset, messageSize: record.messageSize))
         if worker != nil { return post(job) }
-        let outcome = SubmissionWorker.submit(
-            job, submitters: &submitters, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
+        let outcome = submitting.submit(
+            job, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
         return recordAttempt(id, to: recipients, outcome: outcome, at: environment.now())
     }
 
@@ -1037,14 +1040,7 @@ public final class Dispatcher {
     /// Runs the account's password command and sets up its connection now, so that a
     /// configuration mistake shows before a message is frozen rather than when its hold ends.
     public func prepare(account: AccountConfig) throws(DeliveryError) {
-        _ = try submitter(for: account.name)
-    }
-
-    private func submitter(for accountName: String) throws(DeliveryError) -> SMTPSubmitter {
-        if let existing = submitters[accountName] { return existing }
-        let submitter = try SubmissionWorker.connection(for: try accounts(accountName))
-        submitters[accountName] = submitter
-        return submitter
+        try submitting.prepare(try accounts(account.name))
     }
 }
 

@@ -1,0 +1,83 @@
+import Journal
+import Outbox
+import Testing
+import Workflow
+@testable import Delivery
+
+/// Two guardmail processes on one outbox: `guardmail outbox cancel|release` from another terminal
+/// while the owner counts down. The state lock decides, not the clock: a cancel made before the
+/// owner's tick wins even after the release time; one made once the tick has marked the message
+/// submitting is refused.
+@Suite("Dispatcher: another terminal cancels or releases")
+struct DispatcherTerminalsTests {
+    @Test("a cancel from another terminal before the owner's tick wins, even after the release time: nothing is sent")
+    func cancelBeforeTickWins() throws {
+        let rig = try DispatcherRig()
+        let owner = try rig.dispatcher()
+        let frozen = try rig.freeze(owner, to: ["bob@example.com"], hold: 10)
+        let other = try rig.dispatcher()
+
+        // The release time has come, but the owner has not ticked yet.
+        #expect(other.cancel(frozen.id, now: frozen.releaseAt) == .done)
+        #expect(rig.diskState(frozen.id) == nil)
+
+        let reports = owner.tick(now: frozen.releaseAt)
+        #expect(reports.map(\.outcome) == [.cancelledElsewhere])
+        #expect(reports.first?.exitStatus == 0)
+        #expect(rig.server.jobs.isEmpty)
+        #expect(owner.ownedItems.isEmpty)
+        let last = try #require(try rig.journal(frozen.messageID).events.last)
+        #expect(last.kind == .undone)
+        #expect(last.detail == "cancelled with guardmail outbox cancel")
+    }
+
+    @Test("a cancel from another terminal once the tick marked it submitting is refused, and the message goes")
+    func cancelAfterTickTooLate() throws {
+        let rig = try DispatcherRig()
+        let owner = try rig.dispatcher()
+        let frozen = try rig.freeze(owner, to: ["bob@example.com"], hold: 10)
+        let other = try rig.dispatcher()
+
+        var cancelled: Dispatcher.RemoteResult?
+        rig.server.during = { _ in cancelled = other.cancel(frozen.id, now: frozen.releaseAt) }
+        rig.server.then(ScriptedServer.accepted)
+        let reports = owner.tick(now: frozen.releaseAt)
+
+        #expect(cancelled == .tooLate("it is being submitted to the server"))
+        #expect(reports.map(\.outcome) == [.sent])
+        #expect(rig.hasSentCopy(frozen.id))
+        #expect(try rig.events(frozen.messageID).last == .sent)
+    }
+
+    @Test("a release asked for from another terminal is sent by the owner at its next tick, before the release time")
+    func releaseRequested() throws {
+        let rig = try DispatcherRig()
+        let owner = try rig.dispatcher()
+        let frozen = try rig.freeze(owner, to: ["bob@example.com"], hold: 60)
+        let other = try rig.dispatcher()
+
+        #expect(other.requestRelease(frozen.id) == .done)
+        #expect(rig.server.jobs.isEmpty)
+        rig.server.then(ScriptedServer.accepted)
+        let reports = owner.tick(now: frozen.releaseAt + -50)
+        #expect(reports.map(\.outcome) == [.sent])
+        let submitting = try rig.journal(frozen.messageID).events.first { $0.kind == .submitting }
+        #expect(submitting?.detail == "released from another terminal")
+    }
+
+    @Test("another terminal cannot release or take over a message the owner is counting down")
+    func ownedElsewhere() throws {
+        let rig = try DispatcherRig()
+        let owner = try rig.dispatcher()
+        let frozen = try rig.freeze(owner, to: ["bob@example.com"], hold: 60)
+        let other = try rig.dispatcher()
+
+        #expect(try other.adopt(frozen.id, now: rig.clock.now) == false)
+        #expect(other.release(frozen.id, now: frozen.releaseAt) == nil)
+        let seen = try #require(other.items().items.first)
+        #expect(seen.ownedElsewhere)
+        #expect(!seen.needsUser)
+        #expect(rig.server.jobs.isEmpty)
+        #expect(rig.diskState(frozen.id)?.kind == .holding)
+    }
+}
