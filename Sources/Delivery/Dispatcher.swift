@@ -480,8 +480,9 @@ public final class Dispatcher {
     /// crash in between leaves a copy rather than none; if it throws, the message stays held.
     public func undo(_ id: String, now: Instant, restore: (DraftRecord?) throws -> Void) -> UndoResult {
         guard let entry = owned[id], entry.machine.isLegal(.undo(now: now)) else { return .tooLate(nil) }
+        // Asked of a copy: whether the undo wins (strictly before the release time).
         var machine = entry.machine
-        let actions = try! machine.handle(.undo(now: now))
+        _ = try! machine.handle(.undo(now: now))
         if machine.state == .editing {
             do {
                 try restore(try? outbox.draft(id: id))
@@ -493,8 +494,19 @@ public final class Dispatcher {
             removeEntry(id)
             return .restored
         }
-        owned[id]?.machine = machine
-        return .tooLate(perform(actions, id: id, now: now, detail: nil))
+        // Too late: the hold is over, and the undo does what that tick would have done, under
+        // the state lock as the tick does, so that a cancel from another terminal made first wins.
+        do {
+            let done = try transitionLocked(id, now: now) { _ in (.undo(now: now), nil) }
+            if let refused = done.report { return .tooLate(refused) }
+            return .tooLate(perform(done.rest, id: id, now: now, detail: done.detail))
+        } catch {
+            guard error.kind == .notFound else {
+                return .tooLate(DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
+                                               lines: ["not sent: \(error)"], exitStatus: 74))
+            }
+            return .tooLate(forgetCancelled(id, messageID: entry.record.messageID))
+        }
     }
 
     /// The explicit "send it now" (early release, retry, retry of the refused, release of an

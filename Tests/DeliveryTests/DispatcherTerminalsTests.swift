@@ -49,6 +49,23 @@ struct DispatcherTerminalsTests {
         #expect(try rig.events(frozen.messageID).last == .sent)
     }
 
+    @Test("a cancel from another terminal before a late undo: the undo reports the cancel, nothing is sent")
+    func cancelBeforeLateUndo() throws {
+        let rig = try DispatcherRig()
+        let owner = try rig.dispatcher()
+        let frozen = try rig.freeze(owner, to: ["bob@example.com"], hold: 10)
+        let other = try rig.dispatcher()
+
+        #expect(other.cancel(frozen.id, now: frozen.releaseAt) == .done)
+        let result = owner.undo(frozen.id, now: frozen.releaseAt) { _ in }
+        guard case .tooLate(let report) = result else {
+            Issue.record("expected .tooLate, got \(result)")
+            return
+        }
+        #expect(report?.outcome == .cancelledElsewhere)
+        #expect(rig.server.jobs.isEmpty)
+    }
+
     @Test("a release asked for from another terminal is sent by the owner at its next tick, before the release time")
     func releaseRequested() throws {
         let rig = try DispatcherRig()
