@@ -767,12 +767,10 @@ public final class Dispatcher {
         var report: DispatchReport?
         for action in actions {
             switch action {
-            case .writeOutbox, .startCountdown, .stopCountdown, .scheduleRetry, .cancelRetry:
-                // The outbox was written by `freeze`; countdowns and retries are deadlines in the
-                // state that `tick` reads.
-                break
+            case .writeOutbox:
+                break  // `freeze` writes the entry (it has the spool file, the record and the draft)
             case .restoreComposer:
-                break  // the caller reads the draft before the entry is removed
+                break  // `undo` and `edit` hand the draft to their caller before the entry is removed
             case .removeFromOutbox:
                 if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
             case .markSubmittingDurably:
