@@ -580,10 +580,10 @@ public final class Dispatcher {
     @discardableResult
     public func discard(_ id: String, now: Instant) -> Bool {
         guard var entry = owned[id], entry.machine.isLegal(.discard) else { return false }
-        _ = try! entry.machine.handle(.discard)
+        let actions = try! entry.machine.handle(.discard)
         owned[id] = entry
         journalEvent(id, .discarded, now: now, detail: nil)
-        removeEntry(id)
+        perform(actions, id: id, now: now, detail: nil)
         return true
     }
 
@@ -602,31 +602,34 @@ public final class Dispatcher {
         case failed(String)
     }
 
-    /// `guardmail outbox cancel ID`: removes a held message, whoever runs its countdown. Under
-    /// the state lock, so it cannot race the owner's start of submission.
+    /// `guardmail outbox cancel ID`: removes a held message, whoever runs its countdown (and a
+    /// message that waits for the user). It is the machine's `discard`, applied to the state on
+    /// disk under the state lock, so it cannot race the owner's start of submission: where
+    /// `discard` is not legal (submitting, finished) nothing is removed.
     public func cancel(_ id: String, now: Instant) -> RemoteResult {
         if let mine = owned[id] {
-            if case .holding = mine.machine.state {
-                journalEvent(id, .undone, now: now, detail: "cancelled")
-                removeEntry(id)
-                return .done
-            }
-            return discard(id, now: now) ? .done : .notApplicable("it is \(mine.machine.state.kind.rawValue)")
+            var machine = mine.machine
+            guard machine.isLegal(.discard) else { return .notApplicable("it is \(mine.machine.state.kind.rawValue)") }
+            let actions = try! machine.handle(.discard)
+            owned[id]?.machine = machine
+            let (kind, detail): (JournalEventKind, String?) = mine.machine.state.kind == .holding ? (.undone, "cancelled") : (.discarded, nil)
+            journalEvent(id, kind, now: now, detail: detail)
+            perform(actions, id: id, now: now, detail: detail)
+            return .done
         }
         do {
             return try outbox.withStateLock(id: id) { (entry: OutboxEntry) throws(OutboxError) -> RemoteResult in
-                switch entry.state.kind {
-                case .holding, .interrupted, .failedTemporarily, .failedPermanently, .unknown, .partiallySent:
-                    break
-                case .submitting:
-                    return .tooLate("it is being submitted to the server")
-                default:
-                    return .notApplicable("it is \(entry.state.kind.rawValue)")
+                var machine = SendStateMachine(state: entry.state, retryPolicy: retryPolicy)
+                guard machine.isLegal(.discard) else {
+                    return entry.state.kind == .submitting ? .tooLate("it is being submitted to the server")
+                        : .notApplicable("it is \(entry.state.kind.rawValue)")
                 }
+                let actions = try! machine.handle(.discard)
                 let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
                 journalWrite(.event(messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
                                     detail: "cancelled with guardmail outbox cancel"), what: kind.label)
-                try outbox.remove(id: id)
+                // Not owned here: its actions (removeFromOutbox) are carried out on the files.
+                for action in actions where action == .removeFromOutbox { try outbox.remove(id: id) }
                 return .done
             }
         } catch {

@@ -66,6 +66,52 @@ struct DispatcherTerminalsTests {
         #expect(rig.server.jobs.isEmpty)
     }
 
+    @Test("cancel is the machine's discard on the state on disk: an interrupted message nobody runs is removed, journalled discarded")
+    func cancelInterrupted() throws {
+        let rig = try DispatcherRig()
+        var first: Dispatcher? = try rig.dispatcher()
+        let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
+        first = nil
+        try rig.outbox.write(id: frozen.id, state: .interrupted(recipients: ["bob@example.com"]))
+
+        let other = try rig.dispatcher()
+        #expect(other.cancel(frozen.id, now: rig.clock.now) == .done)
+        #expect(rig.diskState(frozen.id) == nil)
+        let last = try #require(try rig.journal(frozen.messageID).events.last)
+        #expect(last.kind == .discarded)
+        #expect(last.detail == "cancelled with guardmail outbox cancel")
+    }
+
+    @Test("cancel where discard is illegal removes nothing: submitting is too late, a missing entry is not found")
+    func cancelIllegal() throws {
+        let rig = try DispatcherRig()
+        var first: Dispatcher? = try rig.dispatcher()
+        let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
+        first = nil
+        try rig.outbox.write(id: frozen.id, state: .submitting(attempt: 1, recipients: ["bob@example.com"]))
+
+        let other = try rig.dispatcher()
+        #expect(other.cancel(frozen.id, now: rig.clock.now) == .tooLate("it is being submitted to the server"))
+        #expect(rig.diskState(frozen.id)?.kind == .submitting)
+        #expect(other.cancel("20260101-000000-nothere", now: rig.clock.now) == .notFound)
+    }
+
+    @Test("cancel of a message this process holds: discarded by its own machine, journalled as undone, nothing sent")
+    func cancelOwnHold() throws {
+        let rig = try DispatcherRig()
+        let dispatcher = try rig.dispatcher()
+        let frozen = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+
+        #expect(dispatcher.cancel(frozen.id, now: rig.clock.now) == .done)
+        #expect(rig.diskState(frozen.id) == nil)
+        #expect(dispatcher.ownedItems.isEmpty)
+        let last = try #require(try rig.journal(frozen.messageID).events.last)
+        #expect(last.kind == .undone)
+        #expect(last.detail == "cancelled")
+        #expect(dispatcher.tick(now: frozen.releaseAt).isEmpty)
+        #expect(rig.server.jobs.isEmpty)
+    }
+
     @Test("a release asked for from another terminal is sent by the owner at its next tick, before the release time")
     func releaseRequested() throws {
         let rig = try DispatcherRig()
