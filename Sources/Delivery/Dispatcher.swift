@@ -149,8 +149,8 @@ public final class Dispatcher {
     /// busy for a whole busy timeout (5 s) a moment ago, and each write should not wait that long
     /// again while a message is on its way out.
     private var journalBusyUntil = 0.0
-    /// Submitters by account name: one connection per server, reused while this process runs.
-    private var submitters: [String: SMTPSubmitter] = [:]
+    /// Where inline submissions go: the account's server (`SMTPSubmissions`), or a test's fake.
+    let submitting: any Submitting
     /// The submission thread, for a caller that must not wait for servers (the composer); nil:
     /// submissions run inline (`guardmail send`, `guardmail outbox release`).
     let worker: SubmissionWorker?
@@ -175,10 +175,13 @@ public final class Dispatcher {
         try self.init(environment: .system(paths: paths), retryPolicy: retryPolicy, submissions: submissions, accounts: accounts)
     }
 
-    /// The same, with the clocks and the ID source of `environment` (and its paths).
+    /// The same, with the clocks and the ID source of `environment` (and its paths). Inline
+    /// submissions go to `submitting` (default: the accounts' servers through libcurl).
     public init(environment: Environment, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+                submitting: any Submitting = SMTPSubmissions(),
                 accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
         self.environment = environment
+        self.submitting = submitting
         let paths = environment.paths
         self.paths = paths
         worker = submissions == .background ? SubmissionWorker(clock: environment.now) : nil
@@ -477,8 +480,9 @@ public final class Dispatcher {
     /// crash in between leaves a copy rather than none; if it throws, the message stays held.
     public func undo(_ id: String, now: Instant, restore: (DraftRecord?) throws -> Void) -> UndoResult {
         guard let entry = owned[id], entry.machine.isLegal(.undo(now: now)) else { return .tooLate(nil) }
+        // Asked of a copy: whether the undo wins (strictly before the release time).
         var machine = entry.machine
-        let actions = try! machine.handle(.undo(now: now))
+        _ = try! machine.handle(.undo(now: now))
         if machine.state == .editing {
             do {
                 try restore(try? outbox.draft(id: id))
@@ -490,8 +494,19 @@ public final class Dispatcher {
             removeEntry(id)
             return .restored
         }
-        owned[id]?.machine = machine
-        return .tooLate(perform(actions, id: id, now: now, detail: nil))
+        // Too late: the hold is over, and the undo does what that tick would have done, under
+        // the state lock as the tick does, so that a cancel from another terminal made first wins.
+        do {
+            let done = try transitionLocked(id, now: now) { _ in (.undo(now: now), nil) }
+            if let refused = done.report { return .tooLate(refused) }
+            return .tooLate(perform(done.rest, id: id, now: now, detail: done.detail))
+        } catch {
+            guard error.kind == .notFound else {
+                return .tooLate(DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
+                                               lines: ["not sent: \(error)"], exitStatus: 74))
+            }
+            return .tooLate(forgetCancelled(id, messageID: entry.record.messageID))
+        }
     }
 
     /// The explicit "send it now" (early release, retry, retry of the refused, release of an
@@ -565,10 +580,10 @@ public final class Dispatcher {
     @discardableResult
     public func discard(_ id: String, now: Instant) -> Bool {
         guard var entry = owned[id], entry.machine.isLegal(.discard) else { return false }
-        _ = try! entry.machine.handle(.discard)
+        let actions = try! entry.machine.handle(.discard)
         owned[id] = entry
         journalEvent(id, .discarded, now: now, detail: nil)
-        removeEntry(id)
+        perform(actions, id: id, now: now, detail: nil)
         return true
     }
 
@@ -587,31 +602,34 @@ public final class Dispatcher {
         case failed(String)
     }
 
-    /// `guardmail outbox cancel ID`: removes a held message, whoever runs its countdown. Under
-    /// the state lock, so it cannot race the owner's start of submission.
+    /// `guardmail outbox cancel ID`: removes a held message, whoever runs its countdown (and a
+    /// message that waits for the user). It is the machine's `discard`, applied to the state on
+    /// disk under the state lock, so it cannot race the owner's start of submission: where
+    /// `discard` is not legal (submitting, finished) nothing is removed.
     public func cancel(_ id: String, now: Instant) -> RemoteResult {
         if let mine = owned[id] {
-            if case .holding = mine.machine.state {
-                journalEvent(id, .undone, now: now, detail: "cancelled")
-                removeEntry(id)
-                return .done
-            }
-            return discard(id, now: now) ? .done : .notApplicable("it is \(mine.machine.state.kind.rawValue)")
+            var machine = mine.machine
+            guard machine.isLegal(.discard) else { return .notApplicable("it is \(mine.machine.state.kind.rawValue)") }
+            let actions = try! machine.handle(.discard)
+            owned[id]?.machine = machine
+            let (kind, detail): (JournalEventKind, String?) = mine.machine.state.kind == .holding ? (.undone, "cancelled") : (.discarded, nil)
+            journalEvent(id, kind, now: now, detail: detail)
+            perform(actions, id: id, now: now, detail: detail)
+            return .done
         }
         do {
             return try outbox.withStateLock(id: id) { (entry: OutboxEntry) throws(OutboxError) -> RemoteResult in
-                switch entry.state.kind {
-                case .holding, .interrupted, .failedTemporarily, .failedPermanently, .unknown, .partiallySent:
-                    break
-                case .submitting:
-                    return .tooLate("it is being submitted to the server")
-                default:
-                    return .notApplicable("it is \(entry.state.kind.rawValue)")
+                var machine = SendStateMachine(state: entry.state, retryPolicy: retryPolicy)
+                guard machine.isLegal(.discard) else {
+                    return entry.state.kind == .submitting ? .tooLate("it is being submitted to the server")
+                        : .notApplicable("it is \(entry.state.kind.rawValue)")
                 }
+                let actions = try! machine.handle(.discard)
                 let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
                 journalWrite(.event(messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
                                     detail: "cancelled with guardmail outbox cancel"), what: kind.label)
-                try outbox.remove(id: id)
+                // Not owned here: its actions (removeFromOutbox) are carried out on the files.
+                for action in actions where action == .removeFromOutbox { try outbox.remove(id: id) }
                 return .done
             }
         } catch {
@@ -752,12 +770,10 @@ public final class Dispatcher {
         var report: DispatchReport?
         for action in actions {
             switch action {
-            case .writeOutbox, .startCountdown, .stopCountdown, .scheduleRetry, .cancelRetry:
-                // The outbox was written by `freeze`; countdowns and retries are deadlines in the
-                // state that `tick` reads.
-                break
+            case .writeOutbox:
+                break  // `freeze` writes the entry (it has the spool file, the record and the draft)
             case .restoreComposer:
-                break  // the caller reads the draft before the entry is removed
+                break  // `undo` and `edit` hand the draft to their caller before the entry is removed
             case .removeFromOutbox:
                 if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
             case .markSubmittingDurably:
@@ -883,8 +899,8 @@ public final class Dispatcher {
                 mailFrom: record.mailFrom, recipients: recipients, messagePath: outbox.messagePath(id: id),
                 messageOffset: record.messageOffset, messageSize: record.messageSize))
         if worker != nil { return post(job) }
-        let outcome = SubmissionWorker.submit(
-            job, submitters: &submitters, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
+        let outcome = submitting.submit(
+            job, progress: { [weak self] sent, total in self?.progress?(id, sent, total) }, proceed: nil)
         return recordAttempt(id, to: recipients, outcome: outcome, at: environment.now())
     }
 
@@ -1037,14 +1053,7 @@ public final class Dispatcher {
     /// Runs the account's password command and sets up its connection now, so that a
     /// configuration mistake shows before a message is frozen rather than when its hold ends.
     public func prepare(account: AccountConfig) throws(DeliveryError) {
-        _ = try submitter(for: account.name)
-    }
-
-    private func submitter(for accountName: String) throws(DeliveryError) -> SMTPSubmitter {
-        if let existing = submitters[accountName] { return existing }
-        let submitter = try SubmissionWorker.connection(for: try accounts(accountName))
-        submitters[accountName] = submitter
-        return submitter
+        try submitting.prepare(try accounts(account.name))
     }
 }
 

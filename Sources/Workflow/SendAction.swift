@@ -1,12 +1,12 @@
 /// What the caller must do after a transition, in the order given. The new state is
 /// `SendStateMachine.state`; actions that write "the state" write that one.
+///
+/// There are no timer actions: a hold's release time and a retry's time are in the state
+/// (`SendState.deadline`), written with it, and the caller's loop passes `tick(now:)`; leaving the
+/// state leaves its deadline behind, so there is nothing to start, stop, schedule or cancel.
 public enum SendAction: Hashable, Sendable {
     /// Freeze the message in the outbox, durably, with the state (`holding`, its release time).
     case writeOutbox
-    /// Show the countdown and call back with `tick` at `until` (the machine never sleeps).
-    case startCountdown(until: Instant)
-    /// Stop the countdown (the hold ended: undone, released or run out).
-    case stopCountdown
     /// Reopen the composer with the frozen message, intact. Always before `removeFromOutbox`,
     /// so a crash in between leaves a copy in the outbox rather than none anywhere.
     case restoreComposer
@@ -21,8 +21,4 @@ public enum SendAction: Hashable, Sendable {
     case submit(recipients: [String])
     /// Write the state to the journal (an outcome, or what a restart found).
     case recordState
-    /// Call back with `tick` at this instant for the automatic retry.
-    case scheduleRetry(at: Instant)
-    /// Forget the scheduled retry (the user acted first).
-    case cancelRetry
 }

@@ -32,7 +32,7 @@ public struct SendStateMachine: Sendable {
     /// way; the values decide what it does).
     public static func isLegal(_ event: SendEvent.Kind, in state: SendState.Kind) -> Bool {
         switch (state, event) {
-        // The clock is always welcome: a tick that arrives after its timer was cancelled is harmless.
+        // The clock is always welcome: a tick in a state without a deadline changes nothing.
         case (_, .tick):
             true
         // A restart finds only what was frozen: editing and confirming live in drafts, not here.
@@ -79,29 +79,29 @@ public struct SendStateMachine: Sendable {
             precondition(holdSeconds >= 0, "SendStateMachine: freeze with a negative hold (\(holdSeconds) s)")
             let releaseAt = now + Double(holdSeconds)
             state = .holding(releaseAt: releaseAt, recipients: recipients)
-            return [.writeOutbox, .startCountdown(until: releaseAt)]
+            return [.writeOutbox]
 
         // The boundary: undo wins strictly before releaseAt. At releaseAt (or later, when the tick
         // has not been handled yet) the hold is over, and undo does what that tick would have done.
         case let (.holding(releaseAt, recipients), .undo(now)):
             if now < releaseAt {
                 state = .editing
-                return [.stopCountdown, .restoreComposer, .removeFromOutbox]
+                return [.restoreComposer, .removeFromOutbox]
             }
-            return [.stopCountdown] + beginSubmission(attempt: 1, to: recipients)
+            return beginSubmission(attempt: 1, to: recipients)
 
         case let (.holding(_, recipients), .release):
-            return [.stopCountdown] + beginSubmission(attempt: 1, to: recipients)
+            return beginSubmission(attempt: 1, to: recipients)
 
         case let (.holding(releaseAt, recipients), .tick(now)):
             guard now >= releaseAt else { return [] }
-            return [.stopCountdown] + beginSubmission(attempt: 1, to: recipients)
+            return beginSubmission(attempt: 1, to: recipients)
 
         // Dropped during the hold (quitting with it held, `guardmail outbox cancel`): nothing
         // was sent and nothing will be; unlike undo, the composer does not get it back.
         case (.holding, .discard):
             state = .discarded
-            return [.stopCountdown, .removeFromOutbox]
+            return [.removeFromOutbox]
 
         // Fail closed: a hold found after a restart waits for the user.
         case let (.holding(_, recipients), .restarted):
@@ -127,7 +127,7 @@ public struct SendStateMachine: Sendable {
             if temporary {
                 let retryAt = now + retryPolicy.delay(afterAttempt: attempt)
                 state = .failedTemporarily(reason: reason, attempt: attempt, retryAt: retryAt, recipients: recipients)
-                return [.recordState, .scheduleRetry(at: retryAt)]
+                return [.recordState]
             }
             state = .failedPermanently(reason: reason, recipients: recipients)
             return [.recordState]
@@ -149,15 +149,15 @@ public struct SendStateMachine: Sendable {
             return beginSubmission(attempt: attempt + 1, to: recipients)
 
         case let (.failedTemporarily(_, _, _, recipients), .release):
-            return [.cancelRetry] + beginSubmission(attempt: 1, to: recipients)
+            return beginSubmission(attempt: 1, to: recipients)
 
         case (.failedTemporarily, .edit):
             state = .editing
-            return [.cancelRetry, .restoreComposer, .removeFromOutbox]
+            return [.restoreComposer, .removeFromOutbox]
 
         case (.failedTemporarily, .discard):
             state = .discarded
-            return [.cancelRetry, .removeFromOutbox]
+            return [.removeFromOutbox]
 
         // Retries happen while guardmail runs; after a restart the user decides.
         case let (.failedTemporarily(_, _, _, recipients), .restarted):

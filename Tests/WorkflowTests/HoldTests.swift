@@ -9,7 +9,7 @@ import Workflow
         try run(&machine, .confirm)
         let hold = 60  // the external default; the lengths come from the policy (PolicyConfig)
         let frozen = try machine.handle(.freeze(recipients: everyone, holdSeconds: hold, now: clock.now))
-        #expect(frozen == [.writeOutbox, .startCountdown(until: t(1_060))])
+        #expect(frozen == [.writeOutbox])
         #expect(machine.state.deadline == t(1_060))
 
         var ticks = 0
@@ -23,7 +23,7 @@ import Workflow
                 #expect(actions == [])
                 #expect(machine.state == .holding(releaseAt: t(1_060), recipients: everyone))
             } else {
-                #expect(actions == [.stopCountdown, .markSubmittingDurably, .submit(recipients: everyone)])
+                #expect(actions == [.markSubmittingDurably, .submit(recipients: everyone)])
                 #expect(machine.state == .submitting(attempt: 1, recipients: everyone))
                 break
             }
@@ -40,7 +40,7 @@ import Workflow
         #expect(machine.remaining(at: lastInstant)! > 0)
         let actions = try machine.handle(.undo(now: lastInstant))
         #expect(machine.state == .editing)
-        #expect(actions == [.stopCountdown, .restoreComposer, .removeFromOutbox])
+        #expect(actions == [.restoreComposer, .removeFromOutbox])
     }
 
     @Test("at the release time the hold is over: undo loses and the tick sends", arguments: [
@@ -51,7 +51,7 @@ import Workflow
         #expect(machine.remaining(at: t(10)) == 0)
         let actions = try machine.handle(event)
         #expect(machine.state == .submitting(attempt: 1, recipients: everyone))
-        #expect(actions == [.stopCountdown, .markSubmittingDurably, .submit(recipients: everyone)])
+        #expect(actions == [.markSubmittingDurably, .submit(recipients: everyone)])
         // The tick that follows a losing undo changes nothing.
         #expect(try machine.handle(.tick(now: t(10))) == [])
     }
@@ -61,7 +61,7 @@ import Workflow
         var machine = SendStateMachine()
         try run(&machine, .confirm, .freeze(recipients: [boss], holdSeconds: 10, now: t(0)), .tick(now: t(3)))
         let actions = try machine.handle(.release)
-        #expect(actions == [.stopCountdown, .markSubmittingDurably, .submit(recipients: [boss])])
+        #expect(actions == [.markSubmittingDurably, .submit(recipients: [boss])])
         #expect(machine.state == .submitting(attempt: 1, recipients: [boss]))
     }
 
@@ -71,7 +71,7 @@ import Workflow
         try run(&machine, .confirm, .freeze(recipients: everyone, holdSeconds: 60, now: t(0)), .undo(now: t(30)))
         #expect(machine.state == .editing)
         let actions = try run(&machine, .confirm, .freeze(recipients: [hanako], holdSeconds: 10, now: t(100)))
-        #expect(actions == [.writeOutbox, .startCountdown(until: t(110))])
+        #expect(actions == [.writeOutbox])
         #expect(machine.remaining(at: t(100)) == 10)
         #expect(machine.state.pendingRecipients == [hanako])
     }

@@ -40,24 +40,24 @@ let transitions: [Transition] = [
     // confirming
     Transition(.confirming, .backToEditing, .editing, []),
     Transition(.confirming, .freeze(recipients: everyone, holdSeconds: 60, now: t(40)), holding,
-               [.writeOutbox, .startCountdown(until: t(100))]),
+               [.writeOutbox]),
     Transition(.confirming, .freeze(recipients: [boss], holdSeconds: 0, now: t(40)),
-               .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox, .startCountdown(until: t(40))],
+               .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox],
                "a zero hold still goes through holding"),
     Transition(.confirming, .tick(now: t(5)), .confirming, []),
     // holding
-    Transition(holding, .undo(now: t(60)), .editing, [.stopCountdown] + takeBack),
-    Transition(holding, .undo(now: Instant(seconds: 100.0.nextDown)), .editing, [.stopCountdown] + takeBack,
+    Transition(holding, .undo(now: t(60)), .editing, takeBack),
+    Transition(holding, .undo(now: Instant(seconds: 100.0.nextDown)), .editing, takeBack,
                "undo at the last instant before the release wins"),
-    Transition(holding, .undo(now: t(100)), submitting1, [.stopCountdown] + sendAll,
+    Transition(holding, .undo(now: t(100)), submitting1, sendAll,
                "undo at the release time loses"),
-    Transition(holding, .undo(now: t(130)), submitting1, [.stopCountdown] + sendAll,
+    Transition(holding, .undo(now: t(130)), submitting1, sendAll,
                "undo after the release time, tick not handled yet, loses"),
-    Transition(holding, .release, submitting1, [.stopCountdown] + sendAll, "released early"),
-    Transition(holding, .discard, .discarded, [.stopCountdown, .removeFromOutbox], "dropped while held"),
+    Transition(holding, .release, submitting1, sendAll, "released early"),
+    Transition(holding, .discard, .discarded, [.removeFromOutbox], "dropped while held"),
     Transition(holding, .tick(now: t(99.5)), holding, [], "before the release time"),
-    Transition(holding, .tick(now: t(100)), submitting1, [.stopCountdown] + sendAll, "at the release time"),
-    Transition(holding, .tick(now: t(250)), submitting1, [.stopCountdown] + sendAll, "a late tick (the machine slept)"),
+    Transition(holding, .tick(now: t(100)), submitting1, sendAll, "at the release time"),
+    Transition(holding, .tick(now: t(250)), submitting1, sendAll, "a late tick (the machine slept)"),
     Transition(holding, .restarted, interrupted, [.recordState], "never released automatically"),
     // submitting
     Transition(submitting1, .submitted(refused: [], now: t(101)), .sent(at: t(101)), [.recordState, .removeFromOutbox]),
@@ -71,10 +71,10 @@ let transitions: [Transition] = [
                [.recordState], "all refused is a failure, not a partial send"),
     Transition(submitting1, .failure(temporary: true, reason: "421 try later", now: t(101)),
                .failedTemporarily(reason: "421 try later", attempt: 1, retryAt: t(131), recipients: everyone),
-               [.recordState, .scheduleRetry(at: t(131))]),
+               [.recordState]),
     Transition(.submitting(attempt: 3, recipients: [bob]), .failure(temporary: true, reason: "timeout", now: t(1000)),
                .failedTemporarily(reason: "timeout", attempt: 3, retryAt: t(1120), recipients: [bob]),
-               [.recordState, .scheduleRetry(at: t(1120))], "third attempt: 120 s"),
+               [.recordState], "third attempt: 120 s"),
     Transition(submitting1, .failure(temporary: false, reason: "554 rejected", now: t(101)),
                .failedPermanently(reason: "554 rejected", recipients: everyone), [.recordState]),
     Transition(submitting1, .tick(now: t(101)), submitting1, []),
@@ -95,9 +95,9 @@ let transitions: [Transition] = [
     // failed temporarily
     Transition(temporary, .tick(now: Instant(seconds: 200.0.nextDown)), temporary, [], "before the retry time"),
     Transition(temporary, .tick(now: t(200)), .submitting(attempt: 3, recipients: everyone), sendAll, "the automatic retry"),
-    Transition(temporary, .release, submitting1, [.cancelRetry] + sendAll, "retry now: a new series"),
-    Transition(temporary, .edit, .editing, [.cancelRetry] + takeBack),
-    Transition(temporary, .discard, .discarded, [.cancelRetry, .removeFromOutbox]),
+    Transition(temporary, .release, submitting1, sendAll, "retry now: a new series"),
+    Transition(temporary, .edit, .editing, takeBack),
+    Transition(temporary, .discard, .discarded, [.removeFromOutbox]),
     Transition(temporary, .restarted, interrupted, [.recordState], "retries only while guardmail runs"),
     // failed permanently
     Transition(permanent, .release, submitting1, sendAll),
@@ -162,13 +162,14 @@ let transitions: [Transition] = [
         }
     }
 
-    @Test("a state that waits on a timer is left only after the timer is stopped")
-    func timersStop() {
-        for row in transitions where row.from.kind != row.to.kind && row.event != .restarted {
-            if row.from.kind == .holding { #expect(row.actions.first == .stopCountdown, "\(row.testDescription)") }
-            if row.from.kind == .failedTemporarily && row.event.kind != .tick {
-                #expect(row.actions.first == .cancelRetry, "\(row.testDescription)")
-            }
+    @Test("a deadline lives in the state: leaving a state that waits on one leaves its deadline behind")
+    func deadlinesGoWithTheState() {
+        for row in transitions where row.from.deadline != nil && row.from.kind != row.to.kind {
+            #expect(row.to.deadline == nil, "\(row.testDescription)")
+        }
+        // The only ways into a state with a deadline: the freeze (the hold) and a temporary failure (the retry).
+        for row in transitions where row.to.deadline != nil && row.from.kind != row.to.kind {
+            #expect(row.event.kind == .freeze || row.event.kind == .failure, "\(row.testDescription)")
         }
     }
 }
