@@ -82,7 +82,7 @@ private struct AddressListParser {
         do {
             try checkLineBreaks()
         } catch {
-            return AddressListParse(entries: [], failures: [failure(error)])
+            return AddressListParse(entries: [], failures: [failure(error, scanningFrom: 0)])
         }
         var entries: [AddressListEntry] = []
         var failures: [AddressListParse.Failure] = []
@@ -105,7 +105,7 @@ private struct AddressListParser {
                 guard current != nil else { break }
                 pos += 1
             } catch {
-                failures.append(failure(error))
+                failures.append(failure(error, scanningFrom: scanFrom))
                 guard recover, !inGroup, let comma = listSeparator(atOrAfter: error.position - 1, scanningFrom: scanFrom) else { break }
                 pos = comma + 1
                 scanFrom = comma + 1
@@ -114,10 +114,12 @@ private struct AddressListParser {
         return AddressListParse(entries: entries, failures: failures)
     }
 
-    /// The error with the list element that holds it.
-    func failure(_ error: AddressError) -> AddressListParse.Failure {
+    /// The error with the list element that holds it, searched from `from` (the text's start or
+    /// just after a separator, so that a long list is not scanned again for each error).
+    func failure(_ error: AddressError, scanningFrom from: Int) -> AddressListParse.Failure {
         var context = ctx
-        context.elementStart = elementStart(containing: min(max(error.position - 1, 0), chars.count))
+        let index = min(max(error.position - 1, 0), chars.count)
+        context.elementStart = elementStart(containing: index, scanningFrom: min(from, index))
         return AddressListParse.Failure(error: error, entry: context.elementText)
     }
 
@@ -202,11 +204,11 @@ private struct AddressListParser {
     }
 
     /// The start of the list element that holds `index`: after the last ',' before it that is
-    /// outside quotes, comments and angle brackets.
-    func elementStart(containing index: Int) -> Int {
-        var start = 0
+    /// outside quotes, comments and angle brackets, scanning from `from` (where none is open).
+    func elementStart(containing index: Int, scanningFrom from: Int = 0) -> Int {
+        var start = from
         var depth = 0, angle = false, quoted = false
-        var i = 0
+        var i = from
         while i < index {
             let c = chars[i]
             if quoted {

@@ -119,6 +119,21 @@ private func sameMessage(_ new: String, _ old: String?) -> Bool {
         #expect(atResult.mailboxes.map(\.envelopeAddress) == ["ok@x.jp"])
     }
 
+    @Test("a long pasted list: every bad entry is named with its own text, every good one kept in order")
+    func longList() {
+        let entries = (0..<600).map { n in
+            switch n % 3 {
+            case 0: "\"User, \(n)\" <user\(n)＠example.jp>"
+            case 1: "(n, \(n)) user\(n)@example.jp"
+            default: "user\(n)"
+            }
+        }
+        let result = AddressParser.parseListRecovering(entries.joined(separator: ", "))
+        #expect(result.failures.map(\.entry) == entries.enumerated().filter { $0.offset % 3 != 1 }.map(\.element))
+        #expect(result.failures.map(\.error.kind) == (0..<400).map { $0 % 2 == 0 ? .fullWidthCharacter : .missingAt })
+        #expect(result.mailboxes.map(\.envelopeAddress) == (0..<600).filter { $0 % 3 == 1 }.map { "user\($0)@example.jp" })
+    }
+
     @Test("an unclosed comment after a good entry quotes its own entry, not the good one before it")
     func unclosedCommentQuotesItsEntry() throws {
         let text = "a@x.jp, (open"
