@@ -11,9 +11,24 @@
 
 public enum AddressParser {
     /// Parses a comma-separated address list (groups allowed). Empty or blank text gives [].
+    /// Throws the first error, the one `parseListRecovering` lists first.
     public static func parseList(_ text: String) throws(AddressError) -> [AddressListEntry] {
         var p = AddressListParser(text)
-        return try p.parseList()
+        let result = p.parseList(recover: false)
+        if let first = result.failures.first { throw first.error }
+        return result.entries
+    }
+
+    /// Parses a comma-separated address list and reads on after an error: every entry that
+    /// parses is returned, and every entry that does not gives its error (the one `parseList`
+    /// would throw for it, with its position in the whole text). After an error the parse goes
+    /// on at the next ',' outside quotes, comments and angle brackets. It does not go on when
+    /// the error is inside a group (`Team: a@x.jp, b@y.jp;`, whose commas separate members, not
+    /// list entries) or is a line break (refused before anything is parsed, so the text gives
+    /// that one error and no entries).
+    public static func parseListRecovering(_ text: String) -> AddressListParse {
+        var p = AddressListParser(text)
+        return p.parseList(recover: true)
     }
 
     /// Parses exactly one mailbox (no group, no list).
@@ -23,12 +38,34 @@ public enum AddressParser {
     }
 }
 
+/// An address list read to its end: the entries that parse, in order, and the error of each
+/// entry that does not, in order of position.
+public struct AddressListParse: Sendable, Equatable {
+    public struct Failure: Sendable, Equatable {
+        /// The same error `AddressParser.parseList` gives for this entry; its `position` counts
+        /// characters (1-based) in the whole text.
+        public let error: AddressError
+        /// The list entry that holds the error (its text between the ',' around it, trimmed).
+        public let entry: String
+        /// 1-based character position of the error in the whole text.
+        public var position: Int { error.position }
+    }
+
+    public let entries: [AddressListEntry]
+    public let failures: [Failure]
+
+    /// All mailboxes of the entries that parse, group members flattened in order.
+    public var mailboxes: [Mailbox] { entries.mailboxes }
+}
+
 private struct AddressListParser {
     typealias S = AddressSyntax
 
     let chars: [Character]
     var ctx: S.Context
     var pos = 0
+    /// Inside a group's members: an error there ends the list parse (see `parseListRecovering`).
+    var inGroup = false
 
     init(_ text: String) {
         chars = Array(text)
@@ -40,21 +77,81 @@ private struct AddressListParser {
 
     // MARK: Lists
 
-    mutating func parseList() throws(AddressError) -> [AddressListEntry] {
-        try checkLineBreaks()
-        var entries: [AddressListEntry] = []
-        while true {
-            try skipCFWS(boundary: true)
-            guard let c = current else { break }
-            if c == "," { pos += 1; continue }
-            ctx.elementStart = pos
-            entries.append(try parseAddress(allowGroup: true, inGroup: false))
-            try skipToSeparator(inGroup: false)
-            guard let next = current else { break }
-            if next == "," { pos += 1; continue }
-            throw afterAddressError(inGroup: false)
+    /// The list's entries and errors; without `recover`, it stops at the first error.
+    mutating func parseList(recover: Bool) -> AddressListParse {
+        do {
+            try checkLineBreaks()
+        } catch {
+            return AddressListParse(entries: [], failures: [failure(error, scanningFrom: 0)])
         }
-        return entries
+        var entries: [AddressListEntry] = []
+        var failures: [AddressListParse.Failure] = []
+        // Where the search for the ',' to go on at starts: a separator found from there is
+        // outside quotes, comments and angle brackets, so the text after it starts afresh.
+        var scanFrom = 0
+        while true {
+            do throws(AddressError) {
+                // An unclosed comment before the address is this entry's error, not the last one's.
+                ctx.elementStart = pos
+                try skipCFWS(boundary: true)
+                guard let c = current else { break }
+                if c == "," { pos += 1; continue }
+                ctx.elementStart = pos
+                inGroup = false
+                let entry = try parseAddress(allowGroup: true, inGroup: false)
+                try skipToSeparator(inGroup: false)
+                if let next = current, next != "," { throw afterAddressError(inGroup: false) }
+                entries.append(entry)
+                guard current != nil else { break }
+                pos += 1
+            } catch {
+                failures.append(failure(error, scanningFrom: scanFrom))
+                guard recover, !inGroup, let comma = listSeparator(atOrAfter: error.position - 1, scanningFrom: scanFrom) else { break }
+                pos = comma + 1
+                scanFrom = comma + 1
+            }
+        }
+        return AddressListParse(entries: entries, failures: failures)
+    }
+
+    /// The error with the list element that holds it, searched from `from` (the text's start or
+    /// just after a separator, so that a long list is not scanned again for each error).
+    func failure(_ error: AddressError, scanningFrom from: Int) -> AddressListParse.Failure {
+        var context = ctx
+        let index = min(max(error.position - 1, 0), chars.count)
+        context.elementStart = elementStart(containing: index, scanningFrom: min(from, index))
+        return AddressListParse.Failure(error: error, entry: context.elementText)
+    }
+
+    /// The index of the first ',' at or after `start` that is outside quotes, comments and
+    /// angle brackets, scanning from `from` (where no quote, comment or angle bracket is open)
+    /// so that the quoting state is right.
+    func listSeparator(atOrAfter start: Int, scanningFrom from: Int) -> Int? {
+        var quoted = false, escaped = false, comment = 0, angle = false
+        var index = from
+        while index < chars.count {
+            let c = chars[index]
+            defer { index += 1 }
+            if escaped {
+                escaped = false
+                continue
+            }
+            if quoted {
+                if c == "\\" { escaped = true } else if c == "\"" { quoted = false }
+                continue
+            }
+            switch c {
+            case "\\" where comment > 0: escaped = true
+            case "\"" where comment == 0: quoted = true
+            case "(": comment += 1
+            case ")": comment = max(0, comment - 1)
+            case "<" where comment == 0: angle = true
+            case ">" where comment == 0: angle = false
+            case "," where comment == 0 && !angle && index >= start: return index
+            default: break
+            }
+        }
+        return nil
     }
 
     mutating func parseSingleMailbox() throws(AddressError) -> Mailbox {
@@ -107,11 +204,11 @@ private struct AddressListParser {
     }
 
     /// The start of the list element that holds `index`: after the last ',' before it that is
-    /// outside quotes, comments and angle brackets.
-    func elementStart(containing index: Int) -> Int {
-        var start = 0
+    /// outside quotes, comments and angle brackets, scanning from `from` (where none is open).
+    func elementStart(containing index: Int, scanningFrom from: Int = 0) -> Int {
+        var start = from
         var depth = 0, angle = false, quoted = false
-        var i = 0
+        var i = from
         while i < index {
             let c = chars[i]
             if quoted {
@@ -242,6 +339,7 @@ private struct AddressListParser {
         let name = try displayName(nameItems) ?? phraseText(nameItems)
         let groupStart = nameItems.first?.start ?? pos
         pos += 1 // ':'
+        inGroup = true
         var members: [Mailbox] = []
         func unterminated() -> AddressError {
             ctx.error(.unterminatedGroup, at: groupStart, offending: name,
@@ -263,6 +361,7 @@ private struct AddressListParser {
             if next == ";" { pos += 1; break }
             throw afterAddressError(inGroup: true)
         }
+        inGroup = false
         return .group(name: name, members: members)
     }
 

@@ -148,8 +148,8 @@ public struct ComposeModel: Equatable, Sendable {
     public var attachments: [AttachmentItem]
     public var selectedAttachment: Int?
     public var mode: ComposeMode
-    /// Parse errors of address fields, each invalid entry's reason (first the one the parser
-    /// stopped at), shown under the field.
+    /// Parse errors of address fields, each invalid entry's reason in the order of the entries
+    /// (at most `addressErrorLimit`), shown under the field.
     public private(set) var addressErrors: [ComposeField: [String]] = [:]
     /// The first parse error of each address field.
     public var fieldErrors: [ComposeField: String] { addressErrors.compactMapValues(\.first) }
@@ -166,8 +166,10 @@ public struct ComposeModel: Equatable, Sendable {
     /// addresses are parsed once, not on every look.
     struct ParsedField: Equatable, Sendable {
         var text: String
-        var result: Result<[AddressListEntry], AddressError>
+        var result: AddressListParse
     }
+    /// At most this many reasons per field: the screen shows a few, the count says the rest.
+    static let addressErrorLimit = 20
     private var parsedFields: [ComposeField: ParsedField] = [:]
 
     public init(
@@ -528,30 +530,19 @@ public struct ComposeModel: Equatable, Sendable {
         if case .editing(let field) = mode, field.isAddressField { validate(field) }
     }
 
-    /// The field's addresses, parsed once per text.
-    mutating func parsed(_ field: ComposeField) -> Result<[AddressListEntry], AddressError> {
+    /// The field's addresses and the error of each invalid entry, parsed once per text.
+    mutating func parsed(_ field: ComposeField) -> AddressListParse {
         let text = lineEditor(field).text
         if let cached = parsedFields[field], cached.text == text { return cached.result }
-        let result: Result<[AddressListEntry], AddressError>
-        do {
-            result = .success(try AddressParser.parseList(text))
-        } catch {
-            result = .failure(error)
-        }
+        let result = AddressParser.parseListRecovering(text)
         parsedFields[field] = ParsedField(text: text, result: result)
         return result
     }
 
-    /// Parses an address field and records its errors (or clears them): the one the parser
-    /// stopped at, then those of the entries after it.
+    /// Parses an address field and records the error of each invalid entry (or clears them).
     public mutating func validate(_ field: ComposeField) {
-        switch parsed(field) {
-        case .success: addressErrors[field] = nil
-        case .failure(let error):
-            if addressErrors[field]?.first != error.description {
-                addressErrors[field] = AddressErrors.all(lineEditor(field).text, first: error)
-            }
-        }
+        let failures = parsed(field).failures
+        addressErrors[field] = failures.isEmpty ? nil : failures.prefix(Self.addressErrorLimit).map(\.error.description)
     }
 
     /// Why `y` cannot proceed, or nil.
@@ -572,10 +563,9 @@ public struct ComposeModel: Equatable, Sendable {
 
     /// To, Cc and Bcc parsed, or nil when one of them does not parse.
     public mutating func parsedRecipients() -> (to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry])? {
-        guard case .success(let to) = parsed(.to), case .success(let cc) = parsed(.cc), case .success(let bcc) = parsed(.bcc) else {
-            return nil
-        }
-        return (to, cc, bcc)
+        let (to, cc, bcc) = (parsed(.to), parsed(.cc), parsed(.bcc))
+        guard to.failures.isEmpty, cc.failures.isEmpty, bcc.failures.isEmpty else { return nil }
+        return (to.entries, cc.entries, bcc.entries)
     }
 
     /// Anything worth keeping as a draft.

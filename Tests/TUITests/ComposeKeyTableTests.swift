@@ -188,6 +188,24 @@ struct ComposeProblemsTests {
         #expect(grid.textLines.filter { $0.contains("✗") }.count == 3)
     }
 
+    @Test("entries around a group each get their reason; inside the group only the first is given")
+    func invalidAddressesAroundAGroup() {
+        var m = ComposeModel(from: Self.from, accountName: "work")
+        _ = m.handle(.text("bad, Team: a@example.jp, b@example.jp;, worse, c＠example.jp"), width: 80, bodyHeight: 10)
+        _ = m.handle(.tab, width: 80, bodyHeight: 10)
+        let errors = m.addressErrors[.to] ?? []
+        #expect(errors.count == 3)
+        #expect(errors.first?.contains("'bad' has no '@'") == true)
+        #expect(errors.dropFirst().first?.contains("'worse' has no '@'") == true)
+        #expect(errors.last?.contains("U+FF20") == true)
+
+        var g = ComposeModel(from: Self.from, accountName: "work")
+        _ = g.handle(.text("Team: a@example.jp, bad, worse;"), width: 80, bodyHeight: 10)
+        _ = g.handle(.tab, width: 80, bodyHeight: 10)
+        #expect(g.addressErrors[.to]?.count == 1)
+        #expect(g.addressErrors[.to]?.first?.contains("'bad' has no '@'") == true)
+    }
+
     @Test("a single invalid entry keeps the whole reason on up to two rows")
     func oneInvalidAddress() {
         var m = ComposeModel(from: Self.from, accountName: "work")
