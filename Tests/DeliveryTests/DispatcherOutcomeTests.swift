@@ -25,7 +25,7 @@ struct DispatcherOutcomeTests {
         #expect(rig.diskState(frozen.id) == nil)
         #expect(rig.hasSentCopy(frozen.id))
         #expect(dispatcher.ownedItems.isEmpty)
-        #expect(!rig.outbox.isClaimed(id: frozen.id))
+        #expect(rig.isReleased(frozen.id))
         let entry = try rig.journal(frozen.messageID)
         #expect(entry.events.map(\.kind) == [.confirmed, .held, .submitting, .sent])
         #expect(Set(entry.results.map(\.address)) == ["bob@example.com", "carol@example.com"])

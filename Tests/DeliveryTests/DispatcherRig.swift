@@ -93,6 +93,18 @@ final class DispatcherRig {
     func events(_ messageID: String) throws -> [JournalEventKind] { try journal(messageID).events.map(\.kind) }
 
     func hasSentCopy(_ id: String) -> Bool { FileSystem.exists(SentFolder(directory: paths.sentDirectory).path(named: id)) }
+
+    /// No process holds the entry's owner lock. A child that another test in this process spawns
+    /// at this instant shares every descriptor, the released lock's too, until its exec closes
+    /// them (close-on-exec), so a released lock can look held for that moment: asked again for up
+    /// to a second before it counts as held.
+    func isReleased(_ id: String) -> Bool {
+        for _ in 0..<100 {
+            if !outbox.isClaimed(id: id) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
 }
 
 /// The wall clock of a test: it says what the test last set, and never moves on its own.
