@@ -155,6 +155,34 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
 // MARK: - Shared syntax checks (used by the parser and by Mailbox.init)
 
 enum AddressSyntax {
+    /// The first ',' in `chars[from..<end]` that separates list elements: outside quotes,
+    /// comments and angle brackets, none of which may be open at `from`. Nil when there is none.
+    /// (At such a ',' nothing is open, so a scan may start again right after it.)
+    static func nextSeparator(in chars: [Character], from: Int, before end: Int) -> Int? {
+        var depth = 0, angle = false, quoted = false
+        var i = max(from, 0)
+        let end = min(end, chars.count)
+        while i < end {
+            let c = chars[i]
+            if quoted {
+                if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
+            } else if depth > 0 {
+                if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+            } else {
+                switch c {
+                case "\"": quoted = true
+                case "(": depth += 1
+                case "<": angle = true
+                case ">": angle = false
+                case ",": if !angle { return i }
+                default: break
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
     /// Builds errors for one input text; `elementStart` is where the current list element begins,
     /// so messages quote that element rather than a whole long list.
     struct Context {
@@ -165,27 +193,7 @@ enum AddressSyntax {
         /// The current list element: from `elementStart` up to the next top-level ',' (outside
         /// quotes, comments and angle brackets), trimmed.
         var elementText: String {
-            var i = elementStart
-            var depth = 0, angle = false, quoted = false
-            while i < chars.count {
-                let c = chars[i]
-                if quoted {
-                    if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
-                } else if depth > 0 {
-                    if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
-                } else {
-                    switch c {
-                    case "\"": quoted = true
-                    case "(": depth += 1
-                    case "<": angle = true
-                    case ">": angle = false
-                    case ",": if !angle { return trimmed(elementStart, i) }
-                    default: break
-                    }
-                }
-                i += 1
-            }
-            return trimmed(elementStart, chars.count)
+            trimmed(elementStart, AddressSyntax.nextSeparator(in: chars, from: elementStart, before: chars.count) ?? chars.count)
         }
 
         private func trimmed(_ from: Int, _ to: Int) -> String {

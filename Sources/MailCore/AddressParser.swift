@@ -207,26 +207,7 @@ private struct AddressListParser {
     /// outside quotes, comments and angle brackets, scanning from `from` (where none is open).
     func elementStart(containing index: Int, scanningFrom from: Int = 0) -> Int {
         var start = from
-        var depth = 0, angle = false, quoted = false
-        var i = from
-        while i < index {
-            let c = chars[i]
-            if quoted {
-                if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
-            } else if depth > 0 {
-                if c == "\\" { i += 1 } else if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
-            } else {
-                switch c {
-                case "\"": quoted = true
-                case "(": depth += 1
-                case "<": angle = true
-                case ">": angle = false
-                case ",": if !angle { start = i + 1 }
-                default: break
-                }
-            }
-            i += 1
-        }
+        while let comma = AddressSyntax.nextSeparator(in: chars, from: start, before: index) { start = comma + 1 }
         return start
     }
 
