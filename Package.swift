@@ -54,7 +54,7 @@ let package = Package(
         // I/O modules.
         .target(name: "Store", dependencies: ["MailCore", "CFileSync"]),
         .target(name: "Inspect", dependencies: ["Store", "MailCore", "CCrypto", "CZlibSystem"]),
-        .target(name: "Transport", dependencies: ["CCurl", "MailCore"]),
+        .target(name: "Transport", dependencies: ["CCurl", "MailCore", "Workflow"]),
         .target(name: "Config", dependencies: ["GuardTOML", "MailCore", "Store", "Policy"]),
         // The send journal: an append-only SQLite record of every message, its recipients and outcome.
         .target(name: "Journal", dependencies: ["CSQLite", "MailCore", "Store"]),

@@ -571,5 +571,5 @@ public final class BulkRunner {
 
     /// 452 "too many recipients" (rather than a problem with this recipient); the rule itself is
     /// `ServerReply.isTooManyRecipients`, next to the rest of what replies mean.
-    static func isTooManyRecipients(_ reply: SMTPReply) -> Bool { ServerReply(reply).isTooManyRecipients }
+    static func isTooManyRecipients(_ reply: SMTPReply) -> Bool { reply.isTooManyRecipients }
 }

@@ -7,12 +7,8 @@
 import Transport
 import Workflow
 
-extension ServerReply {
-    public init(_ reply: SMTPReply) { self.init(code: reply.code, text: reply.text) }
-}
-
 extension RecipientReply {
-    public init(_ result: RecipientResult) { self.init(address: result.address, reply: result.reply.map(ServerReply.init)) }
+    public init(_ result: RecipientResult) { self.init(address: result.address, reply: result.reply) }
 }
 
 extension TransactionFailure.Kind {
@@ -34,7 +30,7 @@ extension TransactionFailure.Kind {
 
 extension TransactionFailure {
     public init(_ error: TransportError) {
-        self.init(kind: Kind(error.kind), message: error.message, reply: error.reply.map(ServerReply.init),
+        self.init(kind: Kind(error.kind), message: error.message, reply: error.reply,
                   recipients: error.recipients.map(RecipientReply.init), afterData: error.afterData)
     }
 }

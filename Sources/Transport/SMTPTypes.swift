@@ -1,4 +1,5 @@
 import MailCore
+import Workflow
 
 /// How to reach the submission server. Built by the caller from the account configuration.
 public struct SMTPServer: Sendable, Equatable {
@@ -151,18 +152,9 @@ extension StringProtocol {
     }
 }
 
-/// One reply from the server: the code and its text (continuation lines joined by spaces).
-public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
-    public var code: Int
-    public var text: String
-    public init(code: Int, text: String) {
-        self.code = code
-        self.text = text
-    }
-    public var isPositive: Bool { (200..<400).contains(code) }
-    public var isTemporary: Bool { (400..<500).contains(code) }
-    public var description: String { text.isEmpty ? "\(code)" : "\(code) \(text)" }
-}
+/// One reply from the server: the code and its text (continuation lines joined by spaces). The
+/// transport reads it; the one verdict on a transaction (Workflow's `TransactionVerdict`) judges it.
+public typealias SMTPReply = ServerReply
 
 /// What happened to one envelope recipient.
 public struct RecipientResult: Sendable, Equatable {

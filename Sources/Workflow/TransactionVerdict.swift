@@ -6,12 +6,12 @@
 // which were never reached; what the send state machine is told; what `send` exits with. The
 // answers live here, in one pure function, `TransactionVerdict.judge`.
 //
-// Why here and with its own input type: Workflow is pure and imports nothing, while the
-// transport's `SubmissionResult`/`TransportError` live in Transport, an I/O module built on
-// libcurl. So the transaction is described by `TransactionOutcome`, a plain value that holds only
-// what the decision needs (replies as code and text, the failure's kind, whether the data had
-// gone); Delivery converts the transport's results into it (`TransactionOutcome(_:envelope:)`),
-// and both callers judge that. The verdict needs the state machine's `SendEvent`, which is
+// Why here and with its own input type: Workflow is pure, while the transport's
+// `SubmissionResult`/`TransportError` live in Transport, an I/O module built on libcurl. So the
+// transaction is described by `TransactionOutcome`, a plain value that holds only what the
+// decision needs (the replies — `ServerReply`, which Transport uses as its own reply type — the
+// failure's kind, whether the data had gone); Delivery converts the transport's results into it
+// (`TransactionOutcome(_:envelope:)`), and both callers judge that. The verdict needs the state machine's `SendEvent`, which is
 // Workflow's own, so Workflow is the natural home, and it is unit-tested without a server.
 
 /// A server's reply, as much of it as a verdict needs.

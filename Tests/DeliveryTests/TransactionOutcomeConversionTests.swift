@@ -49,12 +49,4 @@ struct TransactionOutcomeConversionTests {
         #expect(other.exitStatus == 69)
         #expect(other.event == .failure(temporary: false, reason: "curl", now: Instant(seconds: 1)))
     }
-
-    @Test("the server's replies print as the transport prints them")
-    func replyText() {
-        for reply in [SMTPReply(code: 250, text: "2.0.0 ok"), SMTPReply(code: 550, text: "")] {
-            #expect(ServerReply(reply).description == reply.description)
-            #expect(ServerReply(reply).isPositive == reply.isPositive && ServerReply(reply).isTemporary == reply.isTemporary)
-        }
-    }
 }
