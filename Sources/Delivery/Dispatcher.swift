@@ -934,7 +934,7 @@ public final class Dispatcher {
         }
         if !results.isEmpty {
             journalWrite(.results(messageID: record.messageID,
-                                  results: results.map { JournalBacklogResult(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
+                                  results: results.map { JournalResultInput(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
                                   at: Int64(at.seconds)),
                          what: "the recipients' results")
         }

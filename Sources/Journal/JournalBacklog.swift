@@ -25,7 +25,7 @@ import Store
 /// One journal write that waits in the backlog.
 public enum JournalBacklogEntry: Sendable, Equatable {
     case event(messageID: String, kind: JournalEventKind, at: Int64, detail: String?)
-    case results(messageID: String, results: [JournalBacklogResult], at: Int64)
+    case results(messageID: String, results: [JournalResultInput], at: Int64)
 
     public var messageID: String {
         switch self {
@@ -44,16 +44,7 @@ public enum JournalBacklogEntry: Sendable, Equatable {
     }
 }
 
-public struct JournalBacklogResult: Sendable, Equatable {
-    public var address: String
-    public var reply: String
-    public var accepted: Bool
-    public init(address: String, reply: String, accepted: Bool) {
-        self.address = address
-        self.reply = reply
-        self.accepted = accepted
-    }
-}
+
 
 /// What `replay` did.
 public struct JournalBacklogReplay: Sendable {
@@ -177,14 +168,14 @@ public struct JournalBacklog: Sendable {
             }
             return .event(messageID: id, kind: kind, at: at, detail: detail)
         }
-        var results: [JournalBacklogResult] = []
+        var results: [JournalResultInput] = []
         var at: Int64?
         for line in lines[2...] {
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 5, parts[0] == "result", let time = Int64(parts[1]), at == nil || at == time,
                   parts[2] == "0" || parts[2] == "1", let address = unfield(parts[3]), let reply = unfield(parts[4]) else { return nil }
             at = time
-            results.append(JournalBacklogResult(address: address, reply: reply, accepted: parts[2] == "1"))
+            results.append(JournalResultInput(address: address, reply: reply, accepted: parts[2] == "1"))
         }
         guard let at else { return nil }
         return .results(messageID: id, results: results, at: at)

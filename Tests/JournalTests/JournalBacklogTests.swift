@@ -13,8 +13,8 @@ struct JournalBacklogTests {
             .event(messageID: "m@host", kind: .unknown, at: 5, detail: "-"),
             .event(messageID: "m@host", kind: .unknown, at: 5, detail: ""),
             .results(messageID: "m@host", results: [
-                JournalBacklogResult(address: "a@example.jp", reply: "250 2.1.5 OK", accepted: true),
-                JournalBacklogResult(address: "b@日本語.jp", reply: "550 5.1.1 no such user", accepted: false),
+                JournalResultInput(address: "a@example.jp", reply: "250 2.1.5 OK", accepted: true),
+                JournalResultInput(address: "b@日本語.jp", reply: "550 5.1.1 no such user", accepted: false),
             ], at: 7),
         ]
         for entry in entries {
@@ -44,7 +44,7 @@ struct JournalBacklogTests {
         #expect(backlog.isEmpty)
         try backlog.keep(.event(messageID: "m@host", kind: .submitting, at: 101, detail: nil), now: 1000.000000001)
         try backlog.keep(.results(messageID: "m@host", results: [
-            JournalBacklogResult(address: "hanako@example.jp", reply: "250 OK", accepted: true),
+            JournalResultInput(address: "hanako@example.jp", reply: "250 OK", accepted: true),
         ], at: 102), now: 1000.000000002)
         try backlog.keep(.event(messageID: "m@host", kind: .sent, at: 102, detail: nil), now: 1000.000000003)
         #expect(backlog.pending.count == 3)
