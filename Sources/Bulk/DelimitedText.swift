@@ -106,8 +106,16 @@ enum DelimitedText {
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
               let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        // Most cells have nothing to trim: the same string, not a copy.
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return s }
         return String(scalars[first...last])
     }
 
-    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{FEFF}" }
+    /// Unicode White_Space, or a byte order mark. ASCII is answered without the property
+    /// tables (U+0009…U+000D and U+0020 are its only white space): a cell is trimmed from both
+    /// ends, every cell of every row, so this is asked several times per cell.
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 0x80 { return s.value == 0x20 || (s.value >= 0x09 && s.value <= 0x0D) }
+        return s.properties.isWhitespace || s == "\u{FEFF}"
+    }
 }
