@@ -100,6 +100,27 @@ enum DelimitedText {
         return result
     }
 
+    /// The first of `lines(scalars)` that is not blank, without splitting the rest of the file
+    /// (the shape of a file is decided by its first line; a file has thousands).
+    static func firstNonBlankLine(_ scalars: [Unicode.Scalar]) -> String? {
+        var current = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\r" || c == "\n" {
+                let text = String(current)
+                if !trim(text).isEmpty { return text }
+                current = String.UnicodeScalarView()
+                i += (c == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n") ? 2 : 1
+            } else {
+                current.append(c)
+                i += 1
+            }
+        }
+        let text = String(current)
+        return trim(text).isEmpty ? nil : text
+    }
+
     /// Removes white space (ASCII, full-width U+3000, no-break and other Unicode spaces, line
     /// breaks) from both ends: spaces around a value are never meant to be mailed.
     static func trim(_ s: String) -> String {

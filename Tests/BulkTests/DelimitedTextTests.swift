@@ -27,3 +27,15 @@ import Testing
         #expect(DelimitedText.trim("x") == "x")
     }
 }
+
+@Suite struct DelimitedTextFirstLineTests {
+    @Test("the first non-blank line is the first non-blank of all the lines, whatever ends them")
+    func sameAsSplittingEveryLine() {
+        let samples = ["", "\n\n", "email,name\nb@x,B\n", "\r\n \t\r\nemail\r\nx", "\r\r\u{3000}\rmail\n", "  only  ", "a\rb", "\n\n\n  x"]
+        for text in samples {
+            let scalars = Array(text.unicodeScalars)
+            let expected = DelimitedText.lines(scalars).first { !DelimitedText.trim($0.text).isEmpty }?.text
+            #expect(DelimitedText.firstNonBlankLine(scalars) == expected, "\(text.debugDescription)")
+        }
+    }
+}
