@@ -100,14 +100,43 @@ enum DelimitedText {
         return result
     }
 
+    /// The first of `lines(scalars)` that is not blank, without splitting the rest of the file
+    /// (the shape of a file is decided by its first line; a file has thousands).
+    static func firstNonBlankLine(_ scalars: [Unicode.Scalar]) -> String? {
+        var current = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\r" || c == "\n" {
+                let text = String(current)
+                if !trim(text).isEmpty { return text }
+                current = String.UnicodeScalarView()
+                i += (c == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n") ? 2 : 1
+            } else {
+                current.append(c)
+                i += 1
+            }
+        }
+        let text = String(current)
+        return trim(text).isEmpty ? nil : text
+    }
+
     /// Removes white space (ASCII, full-width U+3000, no-break and other Unicode spaces, line
     /// breaks) from both ends: spaces around a value are never meant to be mailed.
     static func trim(_ s: String) -> String {
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
               let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        // Most cells have nothing to trim: the same string, not a copy.
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return s }
         return String(scalars[first...last])
     }
 
-    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{FEFF}" }
+    /// Unicode White_Space, or a byte order mark. ASCII is answered without the property
+    /// tables (U+0009…U+000D and U+0020 are its only white space): a cell is trimmed from both
+    /// ends, every cell of every row, so this is asked several times per cell.
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 0x80 { return s.value == 0x20 || (s.value >= 0x09 && s.value <= 0x0D) }
+        return s.properties.isWhitespace || s == "\u{FEFF}"
+    }
 }

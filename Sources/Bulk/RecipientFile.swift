@@ -57,10 +57,8 @@ public enum RecipientFile {
     /// for a one-address-a-line file. Tab is tried first: a tab-separated header may well have
     /// a comma inside a column name, a comma-separated one hardly a tab.
     static func tableDelimiter(_ scalars: [Unicode.Scalar]) -> Unicode.Scalar? {
-        guard let first = DelimitedText.lines(scalars).first(where: { !DelimitedText.trim($0.text).isEmpty }) else {
-            return nil
-        }
-        let header = Array(first.text.unicodeScalars)
+        guard let first = DelimitedText.firstNonBlankLine(scalars) else { return nil }
+        let header = Array(first.unicodeScalars)
         for delimiter: Unicode.Scalar in ["\t", ","] where header.contains(delimiter) || delimiter == "," {
             guard let cells = try? DelimitedText.records(header, delimiter: delimiter).first?.cells else { continue }
             if cells.contains(where: { emailHeaders.contains(headerKey($0)) }) { return delimiter }

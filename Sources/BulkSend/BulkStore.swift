@@ -110,7 +110,9 @@ public struct BulkStore: Sendable {
         record.indexSHA256 = SHA256Hasher.hex(Array(indexText.utf8))
         try writeFile(temporary + "/" + Self.indexName, indexText)
         try writeFile(temporary + "/" + Self.recordName, BulkFormat.encodeRecord(record))
-        try writeFile(temporary + "/" + Self.lockName, "")
+        // Empty: no content to sync (the folder's sync below keeps its name, and `lock` creates it
+        // again if it were ever missing).
+        try writeFile(temporary + "/" + Self.lockName, "", sync: false)
         try sync(temporary)
         guard Glibc.rename(temporary, final) == 0 else {
             throw BulkError(.io, "cannot freeze the bulk job: cannot rename '\(temporary)': \(String(cString: strerror(errno)))")
@@ -238,12 +240,12 @@ public struct BulkStore: Sendable {
 
     // MARK: Steps
 
-    private func writeFile(_ path: String, _ text: String) throws(BulkError) {
+    private func writeFile(_ path: String, _ text: String, sync: Bool = true) throws(BulkError) {
         do {
             let sink = try FileSink(creating: path)
             do {
                 try sink.write(text)
-                try sink.finish(sync: true)
+                try sink.finish(sync: sync)
             } catch {
                 try? sink.finish(sync: false)
                 throw error

@@ -214,27 +214,35 @@ extension SendJournal {
     /// (quotes, a display name, a Unicode domain) goes through the parser. Bulk results carry
     /// envelope addresses by the thousand; parsing each again costs more than the insert.
     static func fastAddressKey(_ address: String) -> String {
-        var at = 0
-        var ok = !address.isEmpty
-        for (i, byte) in address.utf8.enumerated() where ok {
+        // One pass over the bytes: the characters allowed, one `@` not first or last, no dot at
+        // either end, next to the `@` or next to another dot, no `-` at the end. (Substring
+        // searches for "..", ".@" and "@." cost more than the rest of the check together.)
+        var at = -1
+        var count = 0
+        var previous: UInt8 = 0
+        var ok = true
+        for byte in address.utf8 {
             switch byte {
             case UInt8(ascii: "@"):
-                if at != 0 || i == 0 { ok = false } else { at = i }
+                if at >= 0 || count == 0 || previous == UInt8(ascii: ".") { ok = false }
+                at = count
+            case UInt8(ascii: "."):
+                if count == 0 || previous == UInt8(ascii: ".") || previous == UInt8(ascii: "@") { ok = false }
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."):
+                 UInt8(ascii: "-"):
                 break
             case UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
                  UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "?"),
                  UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
-                if at != 0 { ok = false }  // fine in a local part, never in a domain
+                if at >= 0 { ok = false }  // fine in a local part, never in a domain
             default:
                 ok = false
             }
+            if !ok { break }
+            previous = byte
+            count += 1
         }
-        let utf8 = address.utf8
-        guard ok, at > 0, at < utf8.count - 1, utf8.first != UInt8(ascii: "."), utf8.last != UInt8(ascii: "."),
-              !address.contains(".."), !address.contains(".@"), !address.contains("@."),
-              !address.hasSuffix("-") else {
+        guard ok, at > 0, at < count - 1, previous != UInt8(ascii: "."), previous != UInt8(ascii: "-") else {
             return JournalNames.addressKey(address)
         }
         return address.lowercased()

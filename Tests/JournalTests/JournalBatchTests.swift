@@ -143,6 +143,14 @@ struct FastAddressKeyTests {
     func sameAsTheParser(_ address: String) {
         #expect(SendJournal.fastAddressKey(address) == JournalNames.addressKey(address))
     }
+
+    @Test("dots and dashes at every edge the one-pass check must see agree with the parser too",
+          arguments: ["a.@example.org", "a@.example.org", "a@example.org.", "a@example.org-", "a-@example.org", "-a@example.org",
+                      "a@example-.org", "a.b.c@x.y.z", "A..@x", "a@x..", ".@x", "a@.", "@", ".", "", "a@b.c@d",
+                      "a b@example.org", "a@exa_mple.org", "a+b@ex+ample.org"])
+    func edgesAgree(_ address: String) {
+        #expect(SendJournal.fastAddressKey(address) == JournalNames.addressKey(address))
+    }
 }
 
 @Suite("Send journal: many results for one message")

@@ -72,3 +72,23 @@ import Testing
         #expect(Recipient.unique(list.map { Recipient($0, field: .cc) }).count == 3)
     }
 }
+
+@Suite struct RecipientKeyFastPathTests {
+    @Test("the one-pass key of an ASCII address is the general path's key, case, dots, quotes and odd text alike")
+    func asciiPathAgrees() {
+        let samples = [
+            "member00001@example.org", "Bob@X.Example", "BOB@X.EXAMPLE.", "bob@x.example..", "a@b@C.example", "a@b@C.",
+            "no-at-sign", "NO-AT-SIGN.", "@", "@.", "x@.", "", ".", "Bob.@X", "o'Hara+tag@Sub.Example.COM", "\"Bob\"@x.example",
+            "user@例え.jp", "USER@例え.JP", "User@XN--R8JZ45G.jp", "tab\there@x", "ümlaut@x.example",
+        ]
+        for address in samples {
+            let fast = RecipientKey.asciiText(address)
+            if address.utf8.allSatisfy({ $0 < 0x80 }) && address.first != "\"" {
+                #expect(fast == RecipientKey.generalText(address), "\(address)")
+            } else {
+                #expect(fast == nil, "\(address)")
+            }
+            #expect(RecipientKey(address: address).text == (fast ?? RecipientKey.generalText(address)))
+        }
+    }
+}
