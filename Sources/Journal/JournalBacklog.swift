@@ -44,8 +44,6 @@ public enum JournalBacklogEntry: Sendable, Equatable {
     }
 }
 
-
-
 /// What `replay` did.
 public struct JournalBacklogReplay: Sendable {
     /// Writes now in the journal.
@@ -95,8 +93,20 @@ public struct JournalBacklog: Sendable {
 
     /// Writes every waiting entry into `journal`, oldest first, removing each once written. Stops
     /// at the first the journal does not take now (busy, full), leaving it and the rest waiting.
+    /// One process replays at a time (an exclusive flock on the folder): two replays that listed
+    /// the same files would both apply them, and the journal's latest event for a message sent
+    /// meanwhile could become its "submitting" again.
     public func replay(into journal: SendJournal) -> JournalBacklogReplay {
         var outcome = JournalBacklogReplay()
+        guard !isEmpty else { return outcome }
+        let lock: TemporaryFilesLock
+        do {
+            lock = try TemporaryFilesLock.exclusive(in: directory)
+        } catch {
+            outcome.stoppedBy = "\(error)"
+            return outcome
+        }
+        defer { lock.release() }
         for name in pending {
             let path = "\(directory)/\(name)"
             guard let bytes = try? FileSystem.readBytes(path, limit: 16 << 20) else { continue }  // removed meanwhile

@@ -43,6 +43,22 @@ public final class TemporaryFilesLock {
         return TemporaryFilesLock(path: path, fd: fd)
     }
 
+    /// The folder's lock exclusively, waiting for whoever holds it: one process at a time works
+    /// through the folder's files (the journal's backlog, whose replay must not apply a file
+    /// twice). Throws when the folder cannot be opened.
+    public static func exclusive(in folder: String) throws(FileError) -> TemporaryFilesLock {
+        let path = folder
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(action: "open the folder", path: path, errno: errno) }
+        while lockFile(fd, LOCK_EX) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            _ = close(fd)
+            throw FileError(action: "lock", path: path, errno: code)
+        }
+        return TemporaryFilesLock(path: path, fd: fd)
+    }
+
     /// The clean-up: the folder's lock exclusively, or nil when a writer holds it (or the folder
     /// cannot be opened).
     public static func cleaning(in folder: String) -> TemporaryFilesLock? {

@@ -89,4 +89,44 @@ struct JournalBacklogTests {
         #expect(FileSystem.listDirectory(backlog.directory).filter { $0.hasSuffix(".bad") }.count == 2)
         #expect(try journal.progress(of: ["m@host"])["m@host"]?.latestEvent == .interrupted)
     }
+
+    @Test("two processes replaying at once write each kept event once")
+    func concurrentReplays() throws {
+        let folder = try TemporaryFolder()
+        let setup = try SendJournal(path: folder.journal)
+        try setup.recordMessages([try message("m@host", [(.to, "hanako@example.jp")])], at: 100, then: .held)
+        setup.close()
+        let backlog = JournalBacklog(directory: folder.path + "/journal-backlog")
+        let count = 200
+        for i in 0..<count {
+            try backlog.keep(.event(messageID: "m@host", kind: i % 2 == 0 ? .submitting : .failedTemporarily, at: 101 + Int64(i),
+                                    detail: "\(i)"), now: 1000 + Double(i))
+        }
+        // Each replay on a connection of its own, both started together (as the composer and a
+        // `guardmail journal` run can be): without one replay at a time, both list every file
+        // and write what the other has not removed yet.
+        let path = folder.journal
+        let replays = 2
+        let done = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for _ in 0..<replays {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                guard let journal = try? SendJournal(path: path) else { return }
+                defer { journal.close() }
+                start.wait()
+                _ = backlog.replay(into: journal)
+            }
+        }
+        for _ in 0..<replays { start.signal() }
+        done.wait()
+        #expect(backlog.isEmpty)
+        let journal = try SendJournal(path: folder.journal)
+        defer { journal.close() }
+        let events = try #require(try journal.progress(of: ["m@host"])["m@host"]).events
+        #expect(events.count == 2 + count, "each kept event written once")
+        #expect(events.dropFirst(2).map(\.detail) == (0..<count).map { Optional("\($0)") })
+    }
 }
+
