@@ -127,12 +127,13 @@ public final class SMTPSubmitter {
             return SubmissionResult(recipients: recipients, dataReply: session.finalReply, bytesSent: session.bytesRead)
         }
         var error = describe(code, handle: handle, session: session, recipients: recipients)
-        if session.finalReply == nil, request.messageSize > 0, session.bytesRead >= request.messageSize,
+        if !(session.finalReply?.isNegative ?? false), request.messageSize > 0, session.bytesRead >= request.messageSize,
            session.dataReply?.isPositive ?? true, error.kind != .rejected {
             // Every byte was handed to the connection (and with it, or right after, the final
-            // dot) and no answer came: the server may have queued the message for every
-            // recipient it took at RCPT. Saying "not sent" here would invite a duplicate, so the
-            // error names them all and says it may have been delivered, whatever broke.
+            // dot) and no answer came — or one that is neither the 250 libcurl waits for nor a
+            // 4xx/5xx refusal (a 251, a 354, a 999): the server may have queued the message for
+            // every recipient it took at RCPT. Saying "not sent" here would invite a duplicate, so
+            // the error names them all and says it may have been delivered, whatever broke.
             error.afterData = true
             error.recipients = recipients
             let what = error.kind == .timeout
@@ -528,7 +529,8 @@ final class Session {
             return ("RCPT", recipientReplies[0].reply)
         }
         if let dataReply, !dataReply.isPositive { return ("DATA", dataReply) }
-        if let finalReply, !finalReply.isPositive { return ("DATA", finalReply) }
+        // After the data only a 4xx/5xx is a refusal; any other reply leaves the fate unknown.
+        if let finalReply, finalReply.isNegative { return ("DATA", finalReply) }
         return nil
     }
 

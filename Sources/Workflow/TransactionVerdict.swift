@@ -24,6 +24,9 @@ public struct ServerReply: Hashable, Sendable, CustomStringConvertible {
     }
     public var isPositive: Bool { (200..<400).contains(code) }
     public var isTemporary: Bool { (400..<500).contains(code) }
+    /// 4xx or 5xx: the server said no, for now or for good. (A 1xx, an unexpected 2xx/3xx or a
+    /// code past 5xx is neither yes nor no.)
+    public var isNegative: Bool { (400..<600).contains(code) }
     /// As the transport prints it: "550 5.1.1 no such user" (the code alone without text).
     public var description: String { text.isEmpty ? "\(code)" : "\(code) \(text)" }
 

@@ -92,6 +92,12 @@ FAULTS = [
           send_journal="interrupted", bulk_exit={"bcc": 75, "individual": 75}),
     Fault("dot-554", "dot", {"reply": "554 5.7.1 Message refused"}, send_exit=69, send_state="failed-permanently",
           send_journal="failed", bulk_exit={"bcc": 69, "individual": 69}),
+    # After the dot, a reply that is neither 250 nor a 4xx/5xx refusal: the server may have queued
+    # it, so the message is unknown and never sent again on its own (before: retried, or failed).
+    Fault("dot-251", "dot", {"reply": "251 2.0.0 Queued, oddly"}, send_exit=75, send_state="unknown",
+          send_journal="unknown", bulk_exit={"bcc": 75, "individual": 75}),
+    Fault("dot-999", "dot", {"reply": "999 Something else"}, send_exit=75, send_state="unknown",
+          send_journal="unknown", bulk_exit={"bcc": 75, "individual": 75}),
     Fault("too-many-recipients", "too_many_rcpts", {"max": 2}, send_exit=75, send_state="partially-sent",
           send_journal="partially-sent", send_refused=["c@example.org"]),
     Fault("drop-during-data", "drop_in_data", {"after_bytes": 1}, send_exit=75, send_state="interrupted",
@@ -286,9 +292,12 @@ def test_bulk(guardmail, config_for, fault_server, tmp_path, case: Fault, mode: 
     assert r.code == case.bulk_exit[mode], r.describe() + "\n" + server.summary()
     job = only_job(guardmail)
 
-    # What the server knows, and what guardmail must say about it.
-    lost = {a for m in server.messages if m.complete and m.final_reply is None for a in m.rcpts}
-    delivered = {a for m in server.delivered() if m.final_reply is not None for a in m.rcpts}
+    # What the server knows, and what guardmail must say about it: a whole message without a
+    # definite answer (none, or neither 250 nor a 4xx/5xx refusal) is unknown to guardmail.
+    def answered(m) -> bool:
+        return m.final_reply is not None and (m.final_reply.startswith("250") or m.final_reply[:1] in ("4", "5"))
+    lost = {a for m in server.messages if m.complete and not answered(m) for a in m.rcpts}
+    delivered = {a for m in server.delivered() if answered(m) for a in m.rcpts}
     status = bulk_status(guardmail, job)
     assert status["unknown"] == len(lost), (status, server.summary(), r.describe())
     assert status["delivered"] == len(delivered), (status, server.summary(), r.describe())
