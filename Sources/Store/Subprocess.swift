@@ -30,7 +30,7 @@ public enum Subprocess {
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        let spawned = withCleanSignals { posix_spawn(&pid, arguments[0], &actions, &$0, argv, environ) }
         close(pipeFDs[1])
         guard spawned == 0 else {
             close(pipeFDs[0])
@@ -59,11 +59,33 @@ extension Subprocess {
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        let spawned = withCleanSignals { posix_spawn(&pid, arguments[0], nil, &$0, argv, environ) }
         guard spawned == 0 else { throw FileError(action: "run", path: arguments[0], errno: spawned) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : nil
+    }
+}
+
+extension Subprocess {
+    /// Spawn attributes that give a child a clean start. A signal mask is inherited across exec,
+    /// and the composer's submission thread blocks the terminal's signals (they belong to the UI
+    /// thread): a password command started there could then not be stopped with Ctrl-C or
+    /// SIGTERM, and would outlive guardmail. So the child starts with nothing blocked, and with
+    /// the default action for the signals guardmail catches or ignores.
+    static func withCleanSignals<T>(_ body: (inout posix_spawnattr_t) -> T) -> T {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var nothing = sigset_t()
+        sigemptyset(&nothing)
+        posix_spawnattr_setsigmask(&attributes, &nothing)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return body(&attributes)
     }
 }
 
