@@ -749,8 +749,18 @@ public final class Dispatcher {
                 }
                 (rest, detail) = (done.rest, done.detail)
             } catch {
-                guard error.kind == .notFound else { continue }
-                reports.append(forgetCancelled(id, messageID: entry.record.messageID))
+                switch error.kind {
+                case .notFound:
+                    reports.append(forgetCancelled(id, messageID: entry.record.messageID))
+                case .corrupt:
+                    // Its files were changed during the hold: never sent, and said so once
+                    // (not a countdown standing at 0 s for ever).
+                    if let report = refuseDamaged(id, Problem(damaged: true, reason: "its files changed during the hold: \(error)")) {
+                        reports.append(report)
+                    }
+                case .io, .diskFull:
+                    break  // read again at the next tick
+                }
                 continue
             }
             if let report = perform(rest, id: id, now: now, detail: detail) {
@@ -1017,9 +1027,15 @@ public final class Dispatcher {
         guard var machine = owned[id]?.machine, let record = owned[id]?.record else { return nil }
         let reason = "not sent: " + problem.reason
         owned[id]?.reason = reason
-        let actions = (try? machine.handle(.failure(temporary: false, reason: reason, now: environment.now()))) ?? []
-        owned[id]?.machine = machine
-        perform(actions, id: id, now: environment.now(), detail: reason)
+        let failure = SendEvent.failure(temporary: false, reason: reason, now: environment.now())
+        if machine.isLegal(failure) {
+            let actions = (try? machine.handle(failure)) ?? []
+            owned[id]?.machine = machine
+            perform(actions, id: id, now: environment.now(), detail: reason)
+        } else {
+            // Found while held, not while submitting: the machine has no failure to record.
+            journalEvent(id, .failed, now: environment.now(), detail: reason)
+        }
         var lines = [reason]
         if problem.damaged {
             do {

@@ -1,3 +1,4 @@
+import Foundation
 import Journal
 import Outbox
 import Store
@@ -133,4 +134,25 @@ struct DispatcherHoldTests {
         #expect(dispatcher.tick(now: frozen.releaseAt).isEmpty)
         #expect(rig.server.jobs.isEmpty)
     }
+
+    @Test("an entry whose state.toml is damaged during the hold is reported once, never sent, and let go")
+    func damagedDuringTheHold() throws {
+        let rig = try DispatcherRig()
+        let dispatcher = try rig.dispatcher()
+        let frozen = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+        let state = rig.outbox.entryDirectory(id: frozen.id) + "/state.toml"
+        try "state = \"holding\"\nrelease_at = 1e999\n".write(toFile: state, atomically: true, encoding: .utf8)
+
+        let reports = dispatcher.tick(now: frozen.releaseAt)
+        #expect(reports.map(\.outcome) == [.failedPermanently])
+        #expect(reports.first?.exitStatus == 65)
+        #expect(reports.first?.lines.first?.hasPrefix("not sent: its files changed during the hold") == true, "\(reports)")
+        #expect(rig.server.jobs.isEmpty)
+        #expect(rig.isReleased(frozen.id))
+        #expect(try rig.events(frozen.messageID).last == .failed)
+        #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
+        // Said once: the next ticks have nothing more to say about it.
+        #expect(dispatcher.tick(now: frozen.releaseAt + 1).isEmpty)
+    }
 }
+
