@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Composer latency benchmark (DESIGN §5: startup to the first composer frame < 50 ms; the
-confirmation screen for 5,000 recipients grouped and drawn < 50 ms).
+"""Composer latency benchmark (bench/README.md, "Targets": startup to the first composer frame <
+50 ms; the confirmation screen for 5,000 recipients grouped and drawn < 50 ms).
 
 Drives the real binary in a pseudo-terminal (100x30, TERM=xterm-256color) and times what the
 terminal receives:
@@ -325,7 +325,7 @@ def report(rows, args, binary, started, baseline=None):
     lines += [
              f"Method: bench/tui_bench.py, pseudo-terminal {COLS}x{ROWS}, TERM=xterm-256color, {args.runs} runs, "
              f"{args.keys} keystrokes a run; a frame ends at the last byte of its burst of output "
-             f"({int(QUIET * 1000)} ms quiet after it, not counted). Target: {TARGET_MS:.0f} ms (DESIGN §5).", "",
+             f"({int(QUIET * 1000)} ms quiet after it, not counted). Target: {TARGET_MS:.0f} ms (bench/README.md, "Targets").", "",
              "| measurement | median ms | p90 ms | samples | target 50 ms (median) | target 50 ms (p90) |",
              "|---|---:|---:|---:|---|---|"]
     for name, values, judged in rows:

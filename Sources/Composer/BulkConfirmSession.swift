@@ -3,8 +3,8 @@ import TUI
 
 /// The confirmation screen of `guardmail bulk` on a terminal: the same screen as the composer's
 /// (recipients grouped by domain, attachments with previews, findings, `/` to search), with
-/// every external recipient ticked one by one and internal domains ticked per domain (DESIGN
-/// §2.6). Returns the screen as confirmed (its ticks say what was accepted) when the sender
+/// every external recipient ticked one by one and internal domains ticked per domain
+/// (docs/bulk.md, "Before anything is sent"). Returns the screen as confirmed (its ticks say what was accepted) when the sender
 /// ticked everything and pressed `y`; nil when they left.
 public enum BulkConfirmSession {
     public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {

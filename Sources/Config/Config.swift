@@ -19,7 +19,7 @@ public struct AccountConfig: Sendable, Equatable {
 }
 
 /// The user's configuration file.
-/// - SeeAlso: DESIGN §2.7; `docs/config.md`.
+/// - SeeAlso: `docs/config.md`.
 public struct GuardmailConfig: Sendable, Equatable {
     public var file: String
     public var defaultAccount: String?

@@ -1,6 +1,6 @@
 // DomainClassifier.swift — which recipient domains are internal.
 //
-// - SeeAlso: DESIGN §2.5; docs/policy.md "Internal domains".
+// - SeeAlso: docs/policy.md "Internal domains".
 
 import MailCore
 

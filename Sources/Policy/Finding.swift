@@ -1,6 +1,6 @@
 // Finding.swift — what a rule reports: severity, evidence, what it is about, and the way out.
 //
-// - SeeAlso: DESIGN §2.3 (confirmation screen), §2.5 (policy); docs/policy.md.
+// - SeeAlso: docs/policy.md ("Rules", "The confirmation screen").
 
 /// How much a finding holds the message back.
 public enum Severity: String, Sendable, Comparable, CaseIterable {

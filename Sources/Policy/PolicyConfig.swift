@@ -7,7 +7,7 @@
 //   internal_domains = the organisation's list (user entries outside it are ignored, with a note).
 // When no layer sets internal_domains, the sender's own domain is the only internal domain.
 //
-// - SeeAlso: DESIGN §2.5; docs/policy.md "Layers".
+// - SeeAlso: docs/policy.md "Files and layers".
 
 import MailCore
 

@@ -1,6 +1,6 @@
 // PolicyEngine.swift — runs every rule over a message and decides: clean, confirm, or blocked.
 //
-// - SeeAlso: DESIGN §2.5; docs/policy.md.
+// - SeeAlso: docs/policy.md.
 
 import MailCore
 

@@ -1,8 +1,8 @@
 import GuardTOML
 // PolicySettings.swift — layers, settings that remember who set them, and rule options.
 //
-// - SeeAlso: DESIGN §2.5 (layers: built-in defaults < user config < organisation policy);
-//   docs/policy.md "Layers".
+// - SeeAlso: docs/policy.md "Files and layers" (built-in defaults < user config < organisation
+//   policy).
 
 /// Where a setting comes from, weakest first.
 public enum PolicyLayer: String, Sendable, Hashable, Comparable, CaseIterable {

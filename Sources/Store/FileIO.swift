@@ -272,7 +272,7 @@ public enum FileSystem {
 }
 
 /// Where guardmail keeps its files (XDG base directories).
-/// - SeeAlso: DESIGN §2.7.
+/// - SeeAlso: docs/config.md (where the config and the data live).
 public struct DataPaths: Sendable {
     public let configDirectory: String
     public let dataDirectory: String

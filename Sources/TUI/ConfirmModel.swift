@@ -42,11 +42,11 @@ public struct DomainGroup: Equatable, Sendable {
 
 /// What can be ticked on the confirmation screen.
 public enum TickID: Hashable, Sendable {
-    /// An external recipient, by `Mailbox.addressKey`: always ticked one by one (DESIGN §2.3:
-    /// there is no "tick all" for external recipients).
+    /// An external recipient, by `Mailbox.addressKey`: always ticked one by one (there is no
+    /// "tick all" for external recipients: docs/policy.md, "The confirmation screen").
     case recipient(String)
     /// A whole internal domain (bulk announcements: hundreds of colleagues are checked once per
-    /// domain; DESIGN §2.6 allows domain-level ticks for internal domains only).
+    /// domain; domain-level ticks exist for internal domains only: docs/bulk.md).
     case domain(String)
     case attachment(Int)
     case finding(Int)
@@ -65,7 +65,7 @@ public enum SendMode: Equatable, Sendable {
 
 /// The confirmation screen's state: the envelope, recipients grouped by domain, attachments
 /// with previews, the findings; the sender's ticks and typed answers. Pure.
-/// - SeeAlso: DESIGN §2.3.
+/// - SeeAlso: docs/policy.md, "The confirmation screen".
 public struct ConfirmModel: Equatable, Sendable {
     public enum Row: Equatable, Sendable {
         case section(String)

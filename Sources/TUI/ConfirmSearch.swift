@@ -1,5 +1,5 @@
-/// `/` on the confirmation screen: find a recipient or a domain among thousands (DESIGN §2.6,
-/// "searchable"). Enter jumps to the next recipient or domain row containing the query, `n` to
+/// `/` on the confirmation screen: find a recipient or a domain among thousands (docs/bulk.md,
+/// "Before anything is sent"). Enter jumps to the next recipient or domain row containing the query, `n` to
 /// the one after; matching ignores case and full-width/half-width forms, so `ＳＡＴＯ`, `sato`
 /// and `佐藤` find what a reader would expect.
 extension ConfirmModel {

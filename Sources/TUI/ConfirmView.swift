@@ -78,7 +78,7 @@ public enum ConfirmView {
     }
 
     /// `To 3 · Cc 1 · Bcc 0 · external 3 in 2 domains · attachments 1 (1.2 MiB) · hold 60 s · from …`
-    /// (DESIGN §2.3). One message each starts `One message to each of 4 recipients` instead of
+    /// (docs/policy.md, "The confirmation screen"). One message each starts `One message to each of 4 recipients` instead of
     /// the field counts: every message then shows its recipient alone. The sender is last: it is
     /// the longest and the least likely to be wrong.
     static func truthLine(_ model: ConfirmModel) -> String {

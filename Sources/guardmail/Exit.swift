@@ -5,9 +5,10 @@ import Store
 import Glibc
 #endif
 
-/// Exit statuses (sysexits.h where one applies). - SeeAlso: DESIGN §2.1.
+/// Exit statuses (sysexits.h where one applies). - SeeAlso: the exit codes in README.md and
+/// each command's `--help`.
 enum Exit {
-    /// The policy blocked the send, or findings need --accept (DESIGN §2.1).
+    /// The policy blocked the send, or findings need --accept (README.md, "Sending").
     static let policy: Int32 = 1
     static let usage: Int32 = 64
     static let data: Int32 = 65

@@ -1,5 +1,5 @@
-"""Every exit code a command uses is in its `--help` (DESIGN: "every code the program uses is
-in --help and the README"). 74 (I/O error: disk full, a read-only or unreadable data folder, a
+"""Every exit code a command uses is in its `--help` (as README.md promises: every code the
+program uses is in --help and the README). 74 (I/O error: disk full, a read-only or unreadable data folder, a
 broken send journal) was used but documented nowhere."""
 
 from __future__ import annotations
