@@ -568,8 +568,4 @@ public final class BulkRunner {
         if shouldStop() { return (.stop("interrupted with Ctrl-C", nil), .failed, message) }
         return (.again([again]), .failed, message)
     }
-
-    /// 452 "too many recipients" (rather than a problem with this recipient); the rule itself is
-    /// `ServerReply.isTooManyRecipients`, next to the rest of what replies mean.
-    static func isTooManyRecipients(_ reply: SMTPReply) -> Bool { reply.isTooManyRecipients }
 }

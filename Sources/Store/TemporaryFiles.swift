@@ -31,46 +31,33 @@ public final class TemporaryFilesLock {
     /// shared. Creates the folder when needed.
     public static func writing(in folder: String) throws(FileError) -> TemporaryFilesLock {
         try FileSystem.makeDirectories(folder)
-        let path = folder
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(action: "open the folder", path: path, errno: errno) }
-        while lockFile(fd, LOCK_SH) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            _ = close(fd)
-            throw FileError(action: "lock", path: path, errno: code)
-        }
-        return TemporaryFilesLock(path: path, fd: fd)
+        return try locking(folder, LOCK_SH)
     }
 
     /// The folder's lock exclusively, waiting for whoever holds it: one process at a time works
     /// through the folder's files (the journal's backlog, whose replay must not apply a file
     /// twice). Throws when the folder cannot be opened.
     public static func exclusive(in folder: String) throws(FileError) -> TemporaryFilesLock {
-        let path = folder
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(action: "open the folder", path: path, errno: errno) }
-        while lockFile(fd, LOCK_EX) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            _ = close(fd)
-            throw FileError(action: "lock", path: path, errno: code)
-        }
-        return TemporaryFilesLock(path: path, fd: fd)
+        try locking(folder, LOCK_EX)
     }
 
     /// The clean-up: the folder's lock exclusively, or nil when a writer holds it (or the folder
     /// cannot be opened).
     public static func cleaning(in folder: String) -> TemporaryFilesLock? {
-        let path = folder
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        while lockFile(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EINTR { continue }
+        try? locking(folder, LOCK_EX | LOCK_NB)
+    }
+
+    /// Opens `folder` and takes `operation` on it (retrying when a signal interrupts the wait).
+    private static func locking(_ folder: String, _ operation: Int32) throws(FileError) -> TemporaryFilesLock {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(action: "open the folder", path: folder, errno: errno) }
+        while lockFile(fd, operation) != 0 {
+            let code = errno
+            if code == EINTR { continue }
             _ = close(fd)
-            return nil
+            throw FileError(action: "lock", path: folder, errno: code)
         }
-        return TemporaryFilesLock(path: path, fd: fd)
+        return TemporaryFilesLock(path: folder, fd: fd)
     }
 
     /// Gives the lock up. Safe to call twice.

@@ -330,11 +330,11 @@ final class SplitServer: BulkTransport {
 struct TooManyTests {
     @Test("452 4.5.3 and 'too many recipients' are the transaction's limit; 452 4.2.2 mailbox full is the recipient's")
     func classify() {
-        #expect(BulkRunner.isTooManyRecipients(reply(452, "4.5.3 Too many recipients")))
-        #expect(BulkRunner.isTooManyRecipients(reply(452, "Too many recipients")))
-        #expect(BulkRunner.isTooManyRecipients(reply(452, "")))
-        #expect(!BulkRunner.isTooManyRecipients(reply(452, "4.2.2 Mailbox full")))
-        #expect(!BulkRunner.isTooManyRecipients(reply(451, "4.5.3 Too many recipients")))
+        #expect(reply(452, "4.5.3 Too many recipients").isTooManyRecipients)
+        #expect(reply(452, "Too many recipients").isTooManyRecipients)
+        #expect(reply(452, "").isTooManyRecipients)
+        #expect(!reply(452, "4.2.2 Mailbox full").isTooManyRecipients)
+        #expect(!reply(451, "4.5.3 Too many recipients").isTooManyRecipients)
     }
 
     @Test("a full mailbox (452 4.2.2) is a temporary refusal of that recipient, not a reason to split or stop")
