@@ -7,7 +7,7 @@ BIN := .build/debug/guardmail
 RELEASE := -c release --static-swift-stdlib
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps build test unit e2e demo bench release clean fuzz fuzz-smoke
+.PHONY: all deps build test unit e2e demo bench release clean fuzz fuzz-smoke format format-check
 
 all: build
 
@@ -61,6 +61,15 @@ fuzz:
 fuzz-smoke:
 	@scripts/install-deps.sh fuzz
 	FUZZ_SECONDS=20 scripts/fuzz.sh
+
+# One style for every Swift file, settled by swift-format (the toolchain's `swift format`) and
+# the repository's .swift-format; CI runs format-check (docs/architecture.md, 'Style').
+FORMAT_PATHS := Package.swift Sources Tests Fuzz
+format:
+	$(SWIFT) format format -i -r -p $(FORMAT_PATHS)
+
+format-check:
+	$(SWIFT) format lint --strict -r -p $(FORMAT_PATHS)
 
 clean:
 	rm -rf .build .build-fuzz demo-data

@@ -16,12 +16,12 @@ let package = Package(
         .library(name: "Bulk", targets: ["Bulk"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Config", targets: ["Config"]),
-        .library(name: "Outbox", targets: ["Outbox"]),
+        .library(name: "Outbox", targets: ["Outbox"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Tests only: real ZIP and .xlsx files written by another implementation than ours.
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20")
     ],
     targets: [
         // C shims: one per library, typed wrappers for what Swift cannot call.
@@ -65,9 +65,12 @@ let package = Package(
         // The ncurses terminal: draws a grid, reads keys.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "TUI"]),
         // `guardmail bulk`: frozen bulk jobs, batched submission, resumable through the journal.
-        .target(name: "BulkSend", dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML", "Workflow"]),
+        .target(
+            name: "BulkSend",
+            dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML", "Workflow"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
-        .target(name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
+        .target(
+            name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
 
         // The executable: argument parsing and wiring.
         .executableTarget(
@@ -75,7 +78,7 @@ let package = Package(
             dependencies: [
                 "MailCore", "Store", "Inspect", "Transport", "Config", "Delivery", "TUI", "Composer", "Policy", "GuardTOML", "Journal", "Outbox", "Workflow",
                 "Bulk", "BulkSend",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
 
@@ -92,7 +95,8 @@ let package = Package(
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
         .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow", "Inspect", "Journal", "Outbox"]),
-        .testTarget(name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config", "Delivery", "Workflow"]),
+        .testTarget(
+            name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config", "Delivery", "Workflow"])
     ],
     swiftLanguageModes: [.v6]
 )

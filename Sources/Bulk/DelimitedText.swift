@@ -126,7 +126,8 @@ enum DelimitedText {
     static func trim(_ s: String) -> String {
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
         // Most cells have nothing to trim: the same string, not a copy.
         if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return s }
         return String(scalars[first...last])

@@ -11,8 +11,10 @@ import MailCore
 
 public enum RecipientFile {
     /// Header cells (trimmed, lowercased) that name the address column.
-    static let emailHeaders: Set<String> = ["email", "e-mail", "mail", "address", "email address",
-                                            "e-mail address", "メール", "メールアドレス"]
+    static let emailHeaders: Set<String> = [
+        "email", "e-mail", "mail", "address", "email address",
+        "e-mail address", "メール", "メールアドレス"
+    ]
     /// Header cells (trimmed, lowercased) that name the name column.
     static let nameHeaders: Set<String> = ["name", "名前", "氏名"]
 
@@ -40,9 +42,10 @@ public enum RecipientFile {
             parseLines(scalars, into: &builder)
             columns = builder.sawName ? ["email", "name"] : ["email"]
         }
-        return RecipientList(recipients: builder.recipients, invalid: builder.invalid,
-                             duplicates: builder.duplicates, encoding: encoding, format: format,
-                             columns: columns)
+        return RecipientList(
+            recipients: builder.recipients, invalid: builder.invalid,
+            duplicates: builder.duplicates, encoding: encoding, format: format,
+            columns: columns)
     }
 
     /// What makes two recipients the same person: the recipient key every send path uses
@@ -71,8 +74,10 @@ public enum RecipientFile {
     // MARK: - Tables
 
     /// Reads the header and the rows; returns the field names in header order.
-    static func parseTable(_ records: [DelimitedRecord], format: RecipientFileFormat, fileName: String,
-                           into builder: inout Builder) throws(RecipientFileError) -> [String] {
+    static func parseTable(
+        _ records: [DelimitedRecord], format: RecipientFileFormat, fileName: String,
+        into builder: inout Builder
+    ) throws(RecipientFileError) -> [String] {
         let rows = records.filter { !$0.isBlank }
         guard let header = rows.first else { return ["email"] }
         // The field name of each column (nil: a column without a header, ignored).
@@ -103,11 +108,15 @@ public enum RecipientFile {
         let delimiterName = format == .tsv ? "tab" : "','"
         for row in rows.dropFirst() {
             guard row.cells.count == header.cells.count else {
-                let hint = row.cells.count > header.cells.count
+                let hint =
+                    row.cells.count > header.cells.count
                     ? "a \(delimiterName) inside a value needs the whole value in double quotes"
                     : "a cell is missing"
-                builder.invalid.append((row.line, row.raw,
-                    "the row has \(cells(row.cells.count)) but the header on line \(header.line) has \(cells(header.cells.count)): \(hint)"))
+                builder.invalid.append(
+                    (
+                        row.line, row.raw,
+                        "the row has \(cells(row.cells.count)) but the header on line \(header.line) has \(cells(header.cells.count)): \(hint)"
+                    ))
                 continue
             }
             var fields: [String: String] = [:]
@@ -136,7 +145,8 @@ public enum RecipientFile {
         for (line, raw) in DelimitedText.lines(scalars) {
             let text = DelimitedText.trim(raw)
             if text.isEmpty || text.hasPrefix("#") { continue }
-            let hint = text.contains(",") || text.contains("\t")
+            let hint =
+                text.contains(",") || text.contains("\t")
                 ? "; if the file is a table (CSV or TSV), its first line must name the columns, one of them 'email'"
                 : ""
             builder.add(line: line, cell: text, name: "", fields: [:], hint: hint)
@@ -167,9 +177,13 @@ public enum RecipientFile {
                 return
             }
             if let (position, c) = HeaderText.lineBreak(in: name) {
-                invalid.append((line, cell, "the name '\(HeaderText.escapingLineBreaks(name))' has a "
-                    + "\(HeaderText.lineBreakName(c)) at position \(position): a name cannot hold a line break "
-                    + "(it goes in the To header); nothing is sent to this row"))
+                invalid.append(
+                    (
+                        line, cell,
+                        "the name '\(HeaderText.escapingLineBreaks(name))' has a "
+                            + "\(HeaderText.lineBreakName(c)) at position \(position): a name cannot hold a line break "
+                            + "(it goes in the To header); nothing is sent to this row"
+                    ))
                 return
             }
             let key = RecipientFile.dedupKey(mailbox)

@@ -64,11 +64,13 @@ public struct RecipientList: Sendable {
     /// header texts (for one-address-a-line files: `email`, and `name` if any line has one).
     public var columns: [String]
 
-    public init(recipients: [BulkRecipient] = [],
-                invalid: [(line: Int, text: String, reason: String)] = [],
-                duplicates: [(line: Int, firstLine: Int, address: String)] = [],
-                encoding: RecipientFileEncoding = .utf8, format: RecipientFileFormat = .lines,
-                columns: [String] = ["email"]) {
+    public init(
+        recipients: [BulkRecipient] = [],
+        invalid: [(line: Int, text: String, reason: String)] = [],
+        duplicates: [(line: Int, firstLine: Int, address: String)] = [],
+        encoding: RecipientFileEncoding = .utf8, format: RecipientFileFormat = .lines,
+        columns: [String] = ["email"]
+    ) {
         self.recipients = recipients
         self.invalid = invalid
         self.duplicates = duplicates
@@ -111,10 +113,13 @@ extension RecipientList {
                 result.recipients.append(recipient)
                 continue
             }
-            refused.append((recipient.line, recipient.mailbox.address,
-                            "the '\(name)' value '\(HeaderText.escapingLineBreaks(value))' has a "
-                                + "\(HeaderText.lineBreakName(lineBreak.character)) at position \(lineBreak.position), and the subject "
-                                + "uses {{\(name)}}: a header cannot hold a line break; nothing is sent to this row"))
+            refused.append(
+                (
+                    recipient.line, recipient.mailbox.address,
+                    "the '\(name)' value '\(HeaderText.escapingLineBreaks(value))' has a "
+                        + "\(HeaderText.lineBreakName(lineBreak.character)) at position \(lineBreak.position), and the subject "
+                        + "uses {{\(name)}}: a header cannot hold a line break; nothing is sent to this row"
+                ))
         }
         guard !refused.isEmpty else { return self }
         // Merge by line; rows already invalid keep their place before a refused one on the same line.
@@ -122,9 +127,11 @@ extension RecipientList {
         var i = 0, j = 0
         while i < invalid.count || j < refused.count {
             if j == refused.count || (i < invalid.count && invalid[i].line <= refused[j].line) {
-                merged.append(invalid[i]); i += 1
+                merged.append(invalid[i])
+                i += 1
             } else {
-                merged.append(refused[j]); j += 1
+                merged.append(refused[j])
+                j += 1
             }
         }
         result.invalid = merged

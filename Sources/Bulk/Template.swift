@@ -82,7 +82,8 @@ public struct Template: Sendable, Hashable {
         var i = 0
         while i < scalars.count {
             if scalars[i] == "{", i + 1 < scalars.count, scalars[i + 1] == "{",
-               let (name, end) = placeholder(scalars, from: i + 2) {
+                let (name, end) = placeholder(scalars, from: i + 2)
+            {
                 if !text.isEmpty { segments.append(.text(String(text))) }
                 text = String.UnicodeScalarView()
                 segments.append(.placeholder(name))

@@ -17,23 +17,26 @@ enum TextDecoding {
         let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         let bomLength = bytes.count - body.count
         if let nul = body.firstIndex(of: 0) {
-            throw RecipientFileError(.binary(offset: nul + bomLength, line: lineNumber(at: nul, in: body)),
-                                     fileName: fileName)
+            throw RecipientFileError(
+                .binary(offset: nul + bomLength, line: lineNumber(at: nul, in: body)),
+                fileName: fileName)
         }
         guard let bad = firstInvalidUTF8(body) else {
             return (String(decoding: body, as: UTF8.self), .utf8)
         }
         if bomLength == 0, let text = Iconv.decode(body, from: "CP932") ?? Iconv.decode(body, from: "SHIFT_JIS"),
-           // Lead bytes F0–F9 are CP932's user-defined area (private-use characters): real
-           // recipient files do not use it, other encodings often land in it.
-           !text.unicodeScalars.contains(where: { (0xE000...0xF8FF).contains($0.value) }) {
+            // Lead bytes F0–F9 are CP932's user-defined area (private-use characters): real
+            // recipient files do not use it, other encodings often land in it.
+            !text.unicodeScalars.contains(where: { (0xE000...0xF8FF).contains($0.value) })
+        {
             if let sample = halfWidthKatakana(in: text), Iconv.decode(body, from: "EUC-JP") != nil {
                 throw RecipientFileError(.ambiguousEncoding(sample: sample), fileName: fileName)
             }
             return (text, .shiftJIS)
         }
-        throw RecipientFileError(.undecodable(offset: bad + bomLength, line: lineNumber(at: bad, in: body)),
-                                 fileName: fileName)
+        throw RecipientFileError(
+            .undecodable(offset: bad + bomLength, line: lineNumber(at: bad, in: body)),
+            fileName: fileName)
     }
 
     /// The 0-based offset of the first byte that does not start or continue a valid UTF-8

@@ -37,25 +37,29 @@ public enum BulkFreezer {
         let job = try store.freeze(record) { (writer: inout BulkSpoolWriter) throws in
             switch record.mode {
             case .bcc:
-                let message = try BulkMessages.bcc(from: content.from, subject: content.subject.render(fields: [:]),
-                                                   body: content.body.render(fields: [:]), attachments: content.attachments,
-                                                   toHeader: content.toHeader)
+                let message = try BulkMessages.bcc(
+                    from: content.from, subject: content.subject.render(fields: [:]),
+                    body: content.body.render(fields: [:]), attachments: content.attachments,
+                    toHeader: content.toHeader)
                 let stamp = stamp(message)
                 try writer.append(message, stamp: stamp, recipients: recipients.map { ($0.mailbox, $0.line) })
-                journal.append(JournalMessage(
-                    messageID: stamp.messageID, account: record.account, from: record.from, subject: message.subject,
-                    recipients: recipients.map { JournalRecipient($0.mailbox, field: .bcc) },
-                    attachments: attachments, findings: findings))
+                journal.append(
+                    JournalMessage(
+                        messageID: stamp.messageID, account: record.account, from: record.from, subject: message.subject,
+                        recipients: recipients.map { JournalRecipient($0.mailbox, field: .bcc) },
+                        attachments: attachments, findings: findings))
             case .individual:
                 for recipient in recipients {
-                    let message = try BulkMessages.individual(from: content.from, recipient: recipient, subject: content.subject,
-                                                              body: content.body, attachments: content.attachments)
+                    let message = try BulkMessages.individual(
+                        from: content.from, recipient: recipient, subject: content.subject,
+                        body: content.body, attachments: content.attachments)
                     let stamp = stamp(message)
                     try writer.append(message, stamp: stamp, recipients: [(recipient.mailbox, recipient.line)])
-                    journal.append(JournalMessage(
-                        messageID: stamp.messageID, account: record.account, from: record.from, subject: message.subject,
-                        recipients: [JournalRecipient(recipient.mailbox, field: .to)],
-                        attachments: attachments, findings: findings))
+                    journal.append(
+                        JournalMessage(
+                            messageID: stamp.messageID, account: record.account, from: record.from, subject: message.subject,
+                            recipients: [JournalRecipient(recipient.mailbox, field: .to)],
+                            attachments: attachments, findings: findings))
                 }
             }
         }

@@ -87,10 +87,12 @@ public struct BulkJobRecord: Sendable, Hashable {
     /// (job.toml format 1), which is never sent.
     public var indexSHA256: String?
 
-    public init(id: String, mode: BulkMode, account: String, from: String, mailFrom: String, subject: String,
-                recipientFile: String, recipientCount: Int, messageCount: Int, invalidCount: Int, duplicateCount: Int,
-                toHeader: BulkToHeader, attachments: [BulkAttachmentRecord], findings: [BulkFinding], confirmedBy: String,
-                confirmedAt: Int64, holdSeconds: Int, ratePerMinute: Int?, batchSize: Int, indexSHA256: String? = nil) {
+    public init(
+        id: String, mode: BulkMode, account: String, from: String, mailFrom: String, subject: String,
+        recipientFile: String, recipientCount: Int, messageCount: Int, invalidCount: Int, duplicateCount: Int,
+        toHeader: BulkToHeader, attachments: [BulkAttachmentRecord], findings: [BulkFinding], confirmedBy: String,
+        confirmedAt: Int64, holdSeconds: Int, ratePerMinute: Int?, batchSize: Int, indexSHA256: String? = nil
+    ) {
         self.id = id
         self.mode = mode
         self.account = account
@@ -291,14 +293,18 @@ enum BulkFormat {
         guard record.batchSize >= 1 else { throw reader.invalid("batch_size", "must be at least 1") }
         // Every number is range-checked as the outbox's are: job.toml is a file a user, a sync tool
         // or a bad disk can change, and a huge hold or time must be damage, not a trap later.
-        for (key, value) in [("recipients", record.recipientCount), ("messages", record.messageCount),
-                             ("invalid", record.invalidCount), ("duplicates", record.duplicateCount)]
+        for (key, value) in [
+            ("recipients", record.recipientCount), ("messages", record.messageCount),
+            ("invalid", record.invalidCount), ("duplicates", record.duplicateCount)
+        ]
         where !Limits.counts.contains(Int64(value)) {
             throw reader.invalid(key, "must be 0 to \(Limits.counts.upperBound), found \(value)")
         }
         guard Limits.instants.contains(record.confirmedAt) else {
-            throw reader.invalid("confirmed_at", "must be 0 to \(Limits.instants.upperBound) seconds since 1970 (the end of the "
-                + "year 9999), found \(record.confirmedAt)")
+            throw reader.invalid(
+                "confirmed_at",
+                "must be 0 to \(Limits.instants.upperBound) seconds since 1970 (the end of the "
+                    + "year 9999), found \(record.confirmedAt)")
         }
         guard Limits.holdSeconds.contains(Int64(record.holdSeconds)) else {
             throw reader.invalid("hold_seconds", "must be 0 to \(Limits.holdSeconds.upperBound) (a year), found \(record.holdSeconds)")
@@ -318,15 +324,17 @@ enum BulkFormat {
             guard Limits.bytes.contains(size) else {
                 throw sub.invalid("size", "must be 0 to \(Limits.bytes.upperBound) bytes, found \(size)")
             }
-            record.attachments.append(BulkAttachmentRecord(
-                name: try sub.required("name"), size: size, sha256: try sub.required("sha256"),
-                contentType: try sub.required("content_type")))
+            record.attachments.append(
+                BulkAttachmentRecord(
+                    name: try sub.required("name"), size: size, sha256: try sub.required("sha256"),
+                    contentType: try sub.required("content_type")))
             try sub.finish()
         }
         for var sub in try reader.tableArray("findings") {
-            record.findings.append(BulkFinding(
-                ruleID: try sub.required("rule_id"), severity: try sub.required("severity"), message: try sub.required("message"),
-                accepted: try sub.required("accepted")))
+            record.findings.append(
+                BulkFinding(
+                    ruleID: try sub.required("rule_id"), severity: try sub.required("severity"), message: try sub.required("message"),
+                    accepted: try sub.required("accepted")))
             try sub.finish()
         }
         try reader.finish()
@@ -352,7 +360,10 @@ enum BulkFormat {
         return out
     }
 
-    struct IndexProblem: Error { let line: Int; let reason: String }
+    struct IndexProblem: Error {
+        let line: Int
+        let reason: String
+    }
 
     static func decodeIndex(_ text: String) throws(IndexProblem) -> BulkIndex {
         var index = BulkIndex()
@@ -372,7 +383,7 @@ enum BulkFormat {
             let cells = raw.split(separator: "\t", omittingEmptySubsequences: false)
             // Offsets and sizes within 1 TiB: their sum cannot overflow.
             guard cells.count == columns, let number = Int(cells[0]), let message = Int(cells[1]), let offset = Int64(cells[2]),
-                  let size = Int64(cells[3]), let line = Int(cells[7]), (0...(1 << 40)).contains(offset), (1...(1 << 40)).contains(size)
+                let size = Int64(cells[3]), let line = Int(cells[7]), (0...(1 << 40)).contains(offset), (1...(1 << 40)).contains(size)
             else {
                 throw IndexProblem(line: lineNumber, reason: "a malformed line")
             }
@@ -383,16 +394,21 @@ enum BulkFormat {
             guard number == index.recipients.count + 1 else { throw IndexProblem(line: lineNumber, reason: "recipient numbers out of order") }
             let position = index.recipients.count
             if message == index.messages.count {
-                index.messages.append(BulkMessageEntry(offset: offset, size: size, messageID: unescape(cells[4]),
-                                                       recipients: position..<(position + 1), sha256: sha256))
+                index.messages.append(
+                    BulkMessageEntry(
+                        offset: offset, size: size, messageID: unescape(cells[4]),
+                        recipients: position..<(position + 1), sha256: sha256))
             } else if message == index.messages.count - 1, index.messages[message].offset == offset,
-                      index.messages[message].size == size, index.messages[message].sha256 == sha256 {
+                index.messages[message].size == size, index.messages[message].sha256 == sha256
+            {
                 index.messages[message].recipients = index.messages[message].recipients.lowerBound..<(position + 1)
             } else {
                 throw IndexProblem(line: lineNumber, reason: "message numbers out of order")
             }
-            index.recipients.append(BulkRecipientEntry(number: number, message: message, envelopeAddress: unescape(cells[5]),
-                                                       display: unescape(cells[6]), line: line))
+            index.recipients.append(
+                BulkRecipientEntry(
+                    number: number, message: message, envelopeAddress: unescape(cells[5]),
+                    display: unescape(cells[6]), line: line))
         }
         return index
     }

@@ -10,10 +10,13 @@ import MailCore
 
 public enum BulkMessages {
     /// The bcc-mode message. The recipients are not part of it at all: they go in the envelope.
-    public static func bcc(from: Mailbox, subject: String, body: String, attachments: [Attachment],
-                           toHeader: BulkToHeader) throws(BulkError) -> OutgoingMessage {
-        let message = OutgoingMessage(from: from, to: toHeader == .sender ? [.mailbox(from)] : [], cc: [], bcc: [],
-                                      subject: subject, body: body, attachments: attachments)
+    public static func bcc(
+        from: Mailbox, subject: String, body: String, attachments: [Attachment],
+        toHeader: BulkToHeader
+    ) throws(BulkError) -> OutgoingMessage {
+        let message = OutgoingMessage(
+            from: from, to: toHeader == .sender ? [.mailbox(from)] : [], cc: [], bcc: [],
+            subject: subject, body: body, attachments: attachments)
         try checkHeaders(message)
         return message
     }
@@ -21,11 +24,14 @@ public enum BulkMessages {
     /// The individual-mode message for one recipient, with its fields filled into the subject and
     /// body. The caller has checked `Template.missing` first; a field still absent is left as
     /// `{{name}}` (never silently blank).
-    public static func individual(from: Mailbox, recipient: BulkRecipient, subject: Template, body: Template,
-                                  attachments: [Attachment]) throws(BulkError) -> OutgoingMessage {
-        let message = OutgoingMessage(from: from, to: [.mailbox(recipient.mailbox)], cc: [], bcc: [],
-                                      subject: subject.render(fields: recipient.fields),
-                                      body: body.render(fields: recipient.fields), attachments: attachments)
+    public static func individual(
+        from: Mailbox, recipient: BulkRecipient, subject: Template, body: Template,
+        attachments: [Attachment]
+    ) throws(BulkError) -> OutgoingMessage {
+        let message = OutgoingMessage(
+            from: from, to: [.mailbox(recipient.mailbox)], cc: [], bcc: [],
+            subject: subject.render(fields: recipient.fields),
+            body: body.render(fields: recipient.fields), attachments: attachments)
         try checkHeaders(message)
         return message
     }
@@ -40,10 +46,11 @@ public enum BulkMessages {
         guard problems.isEmpty else { throw BulkError(.data, problems.joined(separator: "\n")) }
         let visible = message.to.mailboxes.count + message.cc.mailboxes.count
         guard visible <= 1, message.bcc.isEmpty else {
-            throw BulkError(.visibleRecipients,
-                            "refusing to build a bulk message that shows \(visible) recipients in To/Cc"
-                                + (message.bcc.isEmpty ? "" : " and has Bcc entries")
-                                + ": a bulk message shows at most one recipient (this is a bug in guardmail; nothing was sent)")
+            throw BulkError(
+                .visibleRecipients,
+                "refusing to build a bulk message that shows \(visible) recipients in To/Cc"
+                    + (message.bcc.isEmpty ? "" : " and has Bcc entries")
+                    + ": a bulk message shows at most one recipient (this is a bug in guardmail; nothing was sent)")
         }
     }
 }
@@ -53,13 +60,17 @@ public enum BulkPreflight {
     /// The recipients' fields used by the subject and body templates, checked against the list:
     /// every unknown column and every recipient lacking a value, as lines for the user. Empty when
     /// all is well. In bcc mode any placeholder is a problem: one message cannot be filled in.
-    public static func templateProblems(mode: BulkMode, subject: Template, body: Template, list: RecipientList,
-                                        limit: Int = 50) -> [String] {
+    public static func templateProblems(
+        mode: BulkMode, subject: Template, body: Template, list: RecipientList,
+        limit: Int = 50
+    ) -> [String] {
         let used = orderedUnion(subject.orderedPlaceholders, body.orderedPlaceholders)
         guard !used.isEmpty else { return [] }
         if mode == .bcc {
-            return ["the subject or body uses " + used.map { "{{\($0)}}" }.joined(separator: ", ")
-                + ", but bcc mode sends one message to everyone: use --mode individual to fill in fields per recipient"]
+            return [
+                "the subject or body uses " + used.map { "{{\($0)}}" }.joined(separator: ", ")
+                    + ", but bcc mode sends one message to everyone: use --mode individual to fill in fields per recipient"
+            ]
         }
         let unknown = orderedUnion(subject.unknownPlaceholders(in: list), body.unknownPlaceholders(in: list))
         if !unknown.isEmpty {

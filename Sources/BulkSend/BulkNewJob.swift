@@ -36,9 +36,11 @@ public struct BulkJobRequest: Sendable {
     /// Whether attachments get their SHA-256 (not needed for a dry run).
     public var fingerprintAttachments: Bool
 
-    public init(recipientFile: String, mode: BulkMode = .bcc, subject: String = "", body: String = "", attachments: [String] = [],
-                toHeader: BulkToHeader = .sender, strict: Bool = false, accepted: Set<String> = [], ratePerMinute: Int? = nil,
-                batchSize: Int = BulkJobRequest.defaultBatchSize, fingerprintAttachments: Bool = true) {
+    public init(
+        recipientFile: String, mode: BulkMode = .bcc, subject: String = "", body: String = "", attachments: [String] = [],
+        toHeader: BulkToHeader = .sender, strict: Bool = false, accepted: Set<String> = [], ratePerMinute: Int? = nil,
+        batchSize: Int = BulkJobRequest.defaultBatchSize, fingerprintAttachments: Bool = true
+    ) {
         self.recipientFile = recipientFile
         self.mode = mode
         self.subject = subject
@@ -68,40 +70,50 @@ public struct BulkJobRequest: Sendable {
 public enum BulkJobPlanner {
     /// The address book and the send history for the policy come from `paths`; their warnings
     /// are in the plan.
-    public static func prepare(_ request: BulkJobRequest, account: AccountConfig, policy: PolicyConfig, paths: DataPaths,
-                               detector: ContentTypeDetector = ContentTypeDetector()) throws(BulkError) -> BulkJobPlan {
+    public static func prepare(
+        _ request: BulkJobRequest, account: AccountConfig, policy: PolicyConfig, paths: DataPaths,
+        detector: ContentTypeDetector = ContentTypeDetector()
+    ) throws(BulkError) -> BulkJobPlan {
         let list = try recipients(request)
         let subject = Template(request.subject)
         let body = Template(request.body)
         let problems = BulkPreflight.templateProblems(mode: request.mode, subject: subject, body: body, list: list)
         guard problems.isEmpty else {
-            throw BulkError(.data, (["the message cannot be filled in for every recipient; nothing was sent:"]
-                + problems.map { "  " + $0 }).joined(separator: "\n"))
+            throw BulkError(
+                .data,
+                (["the message cannot be filled in for every recipient; nothing was sent:"]
+                    + problems.map { "  " + $0 }).joined(separator: "\n"))
         }
         let attachments = try BulkAttachments.load(request.attachments, account: account, detector: detector)
         let inspections: [Inspection]
         do {
-            inspections = try AttachmentInspector().inspect(attachments.map(\.source), contentTypes: attachments.map(\.contentType),
-                                                            fingerprint: request.fingerprintAttachments)
+            inspections = try AttachmentInspector().inspect(
+                attachments.map(\.source), contentTypes: attachments.map(\.contentType),
+                fingerprint: request.fingerprintAttachments)
         } catch {
             throw BulkError(.data, error.message)
         }
-        let sample = request.mode == .bcc
-            ? try BulkMessages.bcc(from: account.from, subject: request.subject, body: request.body, attachments: attachments,
-                                   toHeader: request.toHeader)
-            : try BulkMessages.individual(from: account.from, recipient: list.recipients[0], subject: subject, body: body,
-                                          attachments: attachments)
+        let sample =
+            request.mode == .bcc
+            ? try BulkMessages.bcc(
+                from: account.from, subject: request.subject, body: request.body, attachments: attachments,
+                toHeader: request.toHeader)
+            : try BulkMessages.individual(
+                from: account.from, recipient: list.recipients[0], subject: subject, body: body,
+                attachments: attachments)
         // The policy, on a representative message.
         let (book, bookWarnings) = PolicySetup.addressBook(policy, paths: paths)
         let (history, historyWarning) = PolicySetup.history(paths: paths)
         let decision = PolicyEngine.evaluate(
-            BulkPolicy.input(mode: request.mode, sample: sample, recipients: list.recipients.map(\.mailbox), inspections: inspections,
-                             history: history, addressBook: book),
+            BulkPolicy.input(
+                mode: request.mode, sample: sample, recipients: list.recipients.map(\.mailbox), inspections: inspections,
+                history: history, addressBook: book),
             config: policy)
-        return BulkJobPlan(request: request, account: account, list: list, subject: subject, body: body, attachments: attachments,
-                           inspections: inspections, sample: sample, decision: decision,
-                           classifier: policy.classifier(sender: account.from),
-                           warnings: bookWarnings + (historyWarning.map { [$0] } ?? []))
+        return BulkJobPlan(
+            request: request, account: account, list: list, subject: subject, body: body, attachments: attachments,
+            inspections: inspections, sample: sample, decision: decision,
+            classifier: policy.classifier(sender: account.from),
+            warnings: bookWarnings + (historyWarning.map { [$0] } ?? []))
     }
 
     /// The recipient file, read and checked: an unreadable or unparsable file, `strict` with an
@@ -121,13 +133,17 @@ public enum BulkJobPlanner {
         if request.mode == .individual { list = list.refusingLineBreaks(inSubject: Template(request.subject)) }
         if request.strict && !list.invalid.isEmpty {
             let count = list.invalid.count
-            throw BulkError(.data, (["'\(file)' has \(count) invalid row\(count == 1 ? "" : "s") and --strict was given; nothing was sent:"]
-                + list.invalid.map { "  line \($0.line): \($0.text.isEmpty ? "(empty)" : $0.text) — \($0.reason)" })
-                .joined(separator: "\n"))
+            throw BulkError(
+                .data,
+                (["'\(file)' has \(count) invalid row\(count == 1 ? "" : "s") and --strict was given; nothing was sent:"]
+                    + list.invalid.map { "  line \($0.line): \($0.text.isEmpty ? "(empty)" : $0.text) — \($0.reason)" })
+                    .joined(separator: "\n"))
         }
         guard !list.recipients.isEmpty else {
-            throw BulkError(.data, (["'\(file)' has no valid recipient; nothing was sent"]
-                + list.invalid.prefix(50).map { "  line \($0.line): \($0.text) — \($0.reason)" }).joined(separator: "\n"))
+            throw BulkError(
+                .data,
+                (["'\(file)' has no valid recipient; nothing was sent"]
+                    + list.invalid.prefix(50).map { "  line \($0.line): \($0.text) — \($0.reason)" }).joined(separator: "\n"))
         }
         return list
     }
@@ -181,8 +197,9 @@ public struct BulkJobPlan {
             BulkFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: $0.severity == .confirm)
         }
         let attachmentRecords = attachments.enumerated().map { i, a in
-            BulkAttachmentRecord(name: a.fileName, size: a.size ?? inspections[i].size, sha256: inspections[i].sha256,
-                                 contentType: a.contentType)
+            BulkAttachmentRecord(
+                name: a.fileName, size: a.size ?? inspections[i].size, sha256: inspections[i].sha256,
+                contentType: a.contentType)
         }
         return BulkJobRecord(
             id: id, mode: mode, account: account.name, from: account.from.formatted, mailFrom: account.from.envelopeAddress,
@@ -197,13 +214,16 @@ public struct BulkJobPlan {
     /// its messages in the journal as held, all in one transaction. On any failure nothing is
     /// left to send: the job folder is removed when the journal refused it. `.io` errors are the
     /// disk's or the journal's; the messages end with "nothing was sent".
-    public func freeze(store: BulkStore, journal: SendJournal, now: Double, confirmedBy: String,
-                       stamp: (OutgoingMessage) -> MessageStamp) throws(BulkError) -> (job: BulkJob, lock: BulkJobLock) {
+    public func freeze(
+        store: BulkStore, journal: SendJournal, now: Double, confirmedBy: String,
+        stamp: (OutgoingMessage) -> MessageStamp
+    ) throws(BulkError) -> (job: BulkJob, lock: BulkJobLock) {
         let id = BulkStore.newID(now: now)
         let record = record(id: id, confirmedBy: confirmedBy, at: Int64(now))
         let journalFindings = record.findings.map {
-            JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
-                           acceptedBy: $0.accepted ? confirmedBy : nil)
+            JournalFinding(
+                ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
+                acceptedBy: $0.accepted ? confirmedBy : nil)
         }
         let journalAttachments = record.attachments.map {
             JournalAttachment(name: $0.name, size: $0.size, sha256: $0.sha256, contentType: $0.contentType)
@@ -211,8 +231,9 @@ public struct BulkJobPlan {
         let job: BulkJob
         let messages: [JournalMessage]
         do {
-            let content = BulkContent(from: account.from, subject: subject, body: body, attachments: attachments,
-                                      toHeader: request.toHeader)
+            let content = BulkContent(
+                from: account.from, subject: subject, body: body, attachments: attachments,
+                toHeader: request.toHeader)
             (job, messages) = try BulkFreezer.freeze(
                 store: store, record: record, recipients: list.recipients, content: content, attachments: journalAttachments,
                 findings: journalFindings, stamp: stamp)
@@ -223,8 +244,9 @@ public struct BulkJobPlan {
             throw BulkError(.io, "cannot lock the new bulk job \(id); nothing was sent")
         }
         do {
-            try journal.recordMessages(messages, at: Int64(now), then: .held,
-                                       detail: "bulk job \(id): \(mode), \(list.recipients.count) recipients; hold \(holdSeconds) s")
+            try journal.recordMessages(
+                messages, at: Int64(now), then: .held,
+                detail: "bulk job \(id): \(mode), \(list.recipients.count) recipients; hold \(holdSeconds) s")
         } catch {
             store.remove(id: id)
             lock.release()

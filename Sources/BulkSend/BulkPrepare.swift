@@ -25,18 +25,22 @@ public enum BulkPolicy {
     /// Bcc. individual mode: the first rendered message (To: its recipient) with every other
     /// recipient added as Bcc, so that the rules about recipients and domains (new, look-alike,
     /// namesakes, many domains) see the whole list while the content rules see a real message.
-    public static func input(mode: BulkMode, sample: OutgoingMessage, recipients: [Mailbox], inspections: [Inspection],
-                             history: SendHistory, addressBook: AddressBook) -> PolicyInput {
+    public static func input(
+        mode: BulkMode, sample: OutgoingMessage, recipients: [Mailbox], inspections: [Inspection],
+        history: SendHistory, addressBook: AddressBook
+    ) -> PolicyInput {
         let attachments = inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) }
         switch mode {
         case .bcc:
-            return PolicyInput(from: sample.from, to: sample.to.mailboxes, cc: [], bcc: recipients, subject: sample.subject,
-                               body: sample.body, attachments: attachments, history: history, addressBook: addressBook)
+            return PolicyInput(
+                from: sample.from, to: sample.to.mailboxes, cc: [], bcc: recipients, subject: sample.subject,
+                body: sample.body, attachments: attachments, history: history, addressBook: addressBook)
         case .individual:
             let shown = sample.to.mailboxes
             let rest = recipients.filter { r in !shown.contains { $0.hasSameAddress(as: r) } }
-            return PolicyInput(from: sample.from, to: shown, cc: [], bcc: rest, subject: sample.subject, body: sample.body,
-                               attachments: attachments, history: history, addressBook: addressBook)
+            return PolicyInput(
+                from: sample.from, to: shown, cc: [], bcc: rest, subject: sample.subject, body: sample.body,
+                attachments: attachments, history: history, addressBook: addressBook)
         }
     }
 }
@@ -58,9 +62,11 @@ public struct BulkSummary {
     /// How many rows of long lists to show.
     public var limit = 20
 
-    public init(recipientFile: String, list: RecipientList, mode: BulkMode, account: String, isInternal: @escaping (Mailbox) -> Bool,
-                inspections: [Inspection], findings: [Finding], accepted: Set<String>, sample: OutgoingMessage, batchSize: Int,
-                ratePerMinute: Int?, holdSeconds: Int) {
+    public init(
+        recipientFile: String, list: RecipientList, mode: BulkMode, account: String, isInternal: @escaping (Mailbox) -> Bool,
+        inspections: [Inspection], findings: [Finding], accepted: Set<String>, sample: OutgoingMessage, batchSize: Int,
+        ratePerMinute: Int?, holdSeconds: Int
+    ) {
         self.recipientFile = recipientFile
         self.list = list
         self.mode = mode
@@ -78,13 +84,15 @@ public struct BulkSummary {
     public var text: String {
         var out: [String] = []
         let count = list.recipients.count
-        out.append("bulk: \(count) recipient\(count == 1 ? "" : "s") from '\(recipientFile)' (\(list.format), read as \(list.encoding)), "
-            + "account \(account)")
+        out.append(
+            "bulk: \(count) recipient\(count == 1 ? "" : "s") from '\(recipientFile)' (\(list.format), read as \(list.encoding)), "
+                + "account \(account)")
         switch mode {
         case .bcc:
             let batches = (count + batchSize - 1) / max(1, batchSize)
-            out.append("mode: bcc — one message; every recipient in the envelope only, in \(batches) batch\(batches == 1 ? "" : "es") "
-                + "of up to \(batchSize); nobody sees another recipient")
+            out.append(
+                "mode: bcc — one message; every recipient in the envelope only, in \(batches) batch\(batches == 1 ? "" : "es") "
+                    + "of up to \(batchSize); nobody sees another recipient")
         case .individual:
             out.append("mode: individual — \(count) message\(count == 1 ? "" : "s"), each to its recipient alone")
         }
@@ -97,8 +105,9 @@ public struct BulkSummary {
         let internalDomains = Set(list.recipients.filter { isInternal($0.mailbox) }.map(\.mailbox.domain))
         let externalCount = list.recipients.count { !isInternal($0.mailbox) }
         out.append("")
-        out.append("domains: \(domains.count) (\(externalCount) external recipient\(externalCount == 1 ? "" : "s"), "
-            + "\(count - externalCount) internal)")
+        out.append(
+            "domains: \(domains.count) (\(externalCount) external recipient\(externalCount == 1 ? "" : "s"), "
+                + "\(count - externalCount) internal)")
         for entry in domains.prefix(limit) {
             let tag = internalDomains.contains(entry.domain) ? "  (internal)" : ""
             out.append("  \(pad(String(entry.count), 6))  \(entry.domain)\(tag)")

@@ -22,7 +22,7 @@
 //   end    RUN  UNIT
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Store
 
@@ -63,9 +63,12 @@ public final class BulkProgressLog {
     /// The server's answer to one submission. Best effort: if it cannot be written, the
     /// submission counts as unknown on recovery (safe), and no further submission starts.
     @discardableResult
-    public func finished(unit: Int, kind: Kind, unknown: [Int], reason: String,
-                         results: [(number: Int, accepted: Bool, reply: String)]) -> Bool {
-        var text = "done\t\(runID)\t\(unit)\t\(kind.rawValue)\t\(unknown.isEmpty ? "-" : BulkDetail.ranges(unknown))\t"
+    public func finished(
+        unit: Int, kind: Kind, unknown: [Int], reason: String,
+        results: [(number: Int, accepted: Bool, reply: String)]
+    ) -> Bool {
+        var text =
+            "done\t\(runID)\t\(unit)\t\(kind.rawValue)\t\(unknown.isEmpty ? "-" : BulkDetail.ranges(unknown))\t"
             + BulkFormat.escape(reason) + "\n"
         for r in results {
             text += "r\t\(runID)\t\(unit)\t\(r.number)\t\(r.accepted ? 1 : 0)\t\(BulkFormat.escape(r.reply))\n"
@@ -127,7 +130,7 @@ public final class BulkProgressLog {
     public static func read(path: String) -> [String: Run] {
         guard let bytes = try? FileSystem.readBytes(path, limit: 1 << 30) else { return [:] }
         var runs: [String: Run] = [:]
-        var pending: [String: Answer] = [:]  // "run\tunit" → answer being read
+        var pending: [String: Answer] = [:] // "run\tunit" → answer being read
         var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         // The last element is "" after a final line break; otherwise it is a torn line: dropped.
         lines.removeLast()

@@ -9,8 +9,10 @@ public enum BulkRecovery {
     /// the wire, and `interrupted` for what never started. Windows of runs the log does not have,
     /// or of another boot, are left alone (they stay unknown). Write the records in one
     /// transaction, then read the status again.
-    public static func records(job: BulkJob, status: BulkStatus, runs: [String: BulkProgressLog.Run],
-                               bootID: String?) -> [JournalBatchRecord] {
+    public static func records(
+        job: BulkJob, status: BulkStatus, runs: [String: BulkProgressLog.Run],
+        bootID: String?
+    ) -> [JournalBatchRecord] {
         var out: [JournalBatchRecord] = []
         let recipients = job.index.recipients
         for window in status.inFlight {
@@ -43,8 +45,9 @@ public enum BulkRecovery {
             if !unknown.isEmpty {
                 event = .unknown
                 let reason = Set(unknown.values).count == 1 ? unknown.values.first! : BulkLedger.stoppedWhileSending
-                detail = BulkDetail.unknown(job: job.id, run: runID, numbers: unknown.keys.map { recipients[$0].number },
-                                            reason: reason + " (from the progress log)")
+                detail = BulkDetail.unknown(
+                    job: job.id, run: runID, numbers: unknown.keys.map { recipients[$0].number },
+                    reason: reason + " (from the progress log)")
             } else if message.recipients.count == 1, let only = results.values.first {
                 if only.accepted {
                     event = .sent
@@ -55,7 +58,8 @@ public enum BulkRecovery {
             } else {
                 event = .interrupted
                 let accepted = results.values.count { $0.accepted }
-                detail = BulkDetail.note(job: job.id, run: runID,
+                detail = BulkDetail.note(
+                    job: job.id, run: runID,
                     "guardmail stopped during this window; \(results.count) replies (\(accepted) accepted) recovered from the "
                         + "progress log; the other recipients were not submitted")
             }

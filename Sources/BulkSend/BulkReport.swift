@@ -6,9 +6,10 @@ public enum BulkReport {
     public static func text(job: BulkJob, status: BulkStatus, limit: Int = 20) -> String {
         var out: [String] = []
         let recipients = job.index.recipients
-        out.append("bulk job \(job.id) (\(job.record.mode), \(status.total) recipient\(status.total == 1 ? "" : "s")): "
-            + "delivered \(status.delivered), refused \(status.refusedPermanently + status.refusedTemporarily), "
-            + "unknown \(status.unknown), remaining \(status.remaining)")
+        out.append(
+            "bulk job \(job.id) (\(job.record.mode), \(status.total) recipient\(status.total == 1 ? "" : "s")): "
+                + "delivered \(status.delivered), refused \(status.refusedPermanently + status.refusedTemporarily), "
+                + "unknown \(status.unknown), remaining \(status.remaining)")
         if status.cancelled {
             out.append("cancelled during the hold: nothing was sent")
         }
@@ -38,16 +39,18 @@ public enum BulkReport {
             if list.count > limit { out.append("  … \(list.count - limit) more") }
         }
         if !unknown.isEmpty {
-            out.append("unknown — the server may or may not have these; not resent unless you run "
-                + "`guardmail bulk resume \(job.id) --resend-unknown` (they may get it twice):")
+            out.append(
+                "unknown — the server may or may not have these; not resent unless you run "
+                    + "`guardmail bulk resume \(job.id) --resend-unknown` (they may get it twice):")
             for (i, reason) in unknown.prefix(limit) {
                 out.append("  #\(recipients[i].number) \(recipients[i].display): \(reason)")
             }
             if unknown.count > limit { out.append("  … \(unknown.count - limit) more") }
         }
         if status.remaining > 0 && !status.cancelled {
-            out.append("\(status.remaining) not delivered yet: `guardmail bulk resume \(job.id)` sends them "
-                + "(never to anyone already delivered)")
+            out.append(
+                "\(status.remaining) not delivered yet: `guardmail bulk resume \(job.id)` sends them "
+                    + "(never to anyone already delivered)")
         }
         if status.refusedPermanently > 0 {
             out.append("refused recipients are not retried unless you add --retry-refused")

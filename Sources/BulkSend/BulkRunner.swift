@@ -84,8 +84,10 @@ public final class BulkRunner {
     private var failuresInARow = 0
     private var deliveredSoFar = 0
 
-    public init(job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
-                clock: BulkClock = SystemBulkClock(), options: BulkRunOptions) {
+    public init(
+        job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
+        clock: BulkClock = SystemBulkClock(), options: BulkRunOptions
+    ) {
         self.job = job
         self.journal = journal
         self.transport = transport
@@ -98,10 +100,13 @@ public final class BulkRunner {
 
     /// The same, with the run's time from `environment` (the program passes the one it gives the
     /// dispatcher, `Environment.system(paths:)`).
-    public convenience init(job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
-                            environment: Environment, options: BulkRunOptions) {
-        self.init(job: job, journal: journal, transport: transport, log: log, runID: runID,
-                  clock: EnvironmentClock(environment), options: options)
+    public convenience init(
+        job: BulkJob, journal: SendJournal, transport: BulkTransport, log: BulkProgressLog?, runID: String,
+        environment: Environment, options: BulkRunOptions
+    ) {
+        self.init(
+            job: job, journal: journal, transport: transport, log: log, runID: runID,
+            clock: EnvironmentClock(environment), options: options)
     }
 
     // MARK: Planning
@@ -231,9 +236,10 @@ public final class BulkRunner {
             members[unit.message, default: []] += unit.recipients
         }
         for m in messagesInOrder {
-            marks.append(JournalBatchRecord(
-                messageID: job.index.messages[m].messageID, event: .submitting,
-                detail: BulkDetail.submitting(job: job.id, run: runID, numbers: members[m]!.map { recipients[$0].number })))
+            marks.append(
+                JournalBatchRecord(
+                    messageID: job.index.messages[m].messageID, event: .submitting,
+                    detail: BulkDetail.submitting(job: job.id, run: runID, numbers: members[m]!.map { recipients[$0].number })))
         }
         do {
             try journal.record(marks, at: clock.wall())
@@ -300,8 +306,9 @@ public final class BulkRunner {
         do {
             try journal.record(records, at: clock.wall())
         } catch {
-            outcome.warnings.append("the journal could not record the replies of the last submissions (\(error)); "
-                + "the progress log has them and `guardmail bulk resume \(job.id)` will record them")
+            outcome.warnings.append(
+                "the journal could not record the replies of the last submissions (\(error)); "
+                    + "the progress log has them and `guardmail bulk resume \(job.id)` will record them")
             outcome.stopReason = "the journal could not record the replies: \(error)"
             outcome.fatalExitStatus = 74
             return outcome
@@ -392,8 +399,9 @@ public final class BulkRunner {
         var report = UnitReport()
         let (step, kind, reason) = attempt(unit, report: &report)
         if let log {
-            log.finished(unit: unitNumber, kind: kind, unknown: report.unknown.map { recipients[$0.index].number }, reason: reason,
-                         results: report.results.map { (recipients[$0.index].number, $0.accepted, $0.reply) })
+            log.finished(
+                unit: unitNumber, kind: kind, unknown: report.unknown.map { recipients[$0.index].number }, reason: reason,
+                results: report.results.map { (recipients[$0.index].number, $0.accepted, $0.reply) })
         }
         for r in report.results {
             ledger.record(r.index, accepted: r.accepted, reply: r.reply)
@@ -435,7 +443,7 @@ public final class BulkRunner {
             var answeredBeforeFirst452: Int? = nil
             var answered = 0
             for r in verdict.recipients {
-                guard let i = position[r.address], let reply = r.rcptReply else { continue }  // no reply: not tried, stays pending
+                guard let i = position[r.address], let reply = r.rcptReply else { continue } // no reply: not tried, stays pending
                 if r.fate == .accepted {
                     report.results.append((i, true, reply.description))
                     progress.delivered += 1
@@ -481,10 +489,13 @@ public final class BulkRunner {
             if failure.kind == .timeout {
                 // A server that goes silent after the data would do it again: stop rather than
                 // wait once more per unit and make more recipients unknown.
-                return (.stop("the server did not answer after the whole message was sent, so nothing more was sent: \(failure.message)", nil),
-                        .lost, failure.message)
+                return (
+                    .stop("the server did not answer after the whole message was sent, so nothing more was sent: \(failure.message)", nil),
+                    .lost, failure.message
+                )
             }
-            let step: Step = failuresInARow >= 3
+            let step: Step =
+                failuresInARow >= 3
                 ? .stop("the server failed \(failuresInARow) submissions in a row: \(failure.message)", nil) : .done
             return (step, .lost, failure.message)
         }
@@ -497,8 +508,12 @@ public final class BulkRunner {
             }
             let tooMany = replied.allSatisfy { $0.rcptReply!.isTooManyRecipients }
             if tooMany, let halves = BatchPlan<Int>.split(unit.recipients) {
-                return (.again([Unit(message: unit.message, recipients: halves.first),
-                                Unit(message: unit.message, recipients: halves.second)]), .answered, failure.message)
+                return (
+                    .again([
+                        Unit(message: unit.message, recipients: halves.first),
+                        Unit(message: unit.message, recipients: halves.second)
+                    ]), .answered, failure.message
+                )
             }
             progress.refused += replied.count
             if tooMany {
@@ -522,7 +537,8 @@ public final class BulkRunner {
                 progress.refused += 1
             }
             failuresInARow += 1
-            let step: Step = failuresInARow >= 3
+            let step: Step =
+                failuresInARow >= 3
                 ? .stop("the server refused \(failuresInARow) messages in a row: \(failure.message)", nil) : .done
             return (step, .answered, failure.message)
         }
@@ -555,8 +571,10 @@ public final class BulkRunner {
         transport.reset()
         failuresInARow += 1
         guard unit.tries < options.retryDelays.count else {
-            return (.stop("the server is not taking messages now (\(message)); tried \(unit.tries + 1) times", nil),
-                    .failed, message)
+            return (
+                .stop("the server is not taking messages now (\(message)); tried \(unit.tries + 1) times", nil),
+                .failed, message
+            )
         }
         var again = unit
         again.tries += 1

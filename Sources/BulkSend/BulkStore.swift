@@ -11,7 +11,7 @@
 // What goes out later is read from these files only.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Inspect
 import Journal
@@ -80,8 +80,10 @@ public struct BulkStore: Sendable {
         }
     }
 
-    private func writeJob(_ record: BulkJobRecord, temporary: String, final: String,
-                          render: (inout BulkSpoolWriter) throws -> Void) throws(BulkError) -> BulkJob {
+    private func writeJob(
+        _ record: BulkJobRecord, temporary: String, final: String,
+        render: (inout BulkSpoolWriter) throws -> Void
+    ) throws(BulkError) -> BulkJob {
         let sink: FileSink
         do {
             sink = try FileSink(creating: temporary + "/" + Self.spoolName, bufferSize: 1 << 20)
@@ -97,8 +99,9 @@ public struct BulkStore: Sendable {
             throw error
         } catch let error as FileError {
             try? sink.finish(sync: false)
-            throw BulkError(error.path == sink.path || error.kind == .diskFull ? .io : .data,
-                            error.path == sink.path ? "cannot write the messages: \(error)" : "attachment: \(error)")
+            throw BulkError(
+                error.path == sink.path || error.kind == .diskFull ? .io : .data,
+                error.path == sink.path ? "cannot write the messages: \(error)" : "attachment: \(error)")
         } catch {
             try? sink.finish(sync: false)
             throw BulkError(.data, "cannot write the messages: \(error)")
@@ -155,8 +158,10 @@ public struct BulkStore: Sendable {
             if let expected = record.indexSHA256 {
                 let actual = SHA256Hasher.hex(bytes)
                 guard actual == expected else {
-                    throw BulkError(.corrupt, "'\(indexFile)' changed after the job was confirmed (SHA-256 \(actual.prefix(12))…, "
-                        + "job.toml says \(expected.prefix(12))…); nothing is sent from this job")
+                    throw BulkError(
+                        .corrupt,
+                        "'\(indexFile)' changed after the job was confirmed (SHA-256 \(actual.prefix(12))…, "
+                            + "job.toml says \(expected.prefix(12))…); nothing is sent from this job")
                 }
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -171,8 +176,10 @@ public struct BulkStore: Sendable {
             throw BulkError(.corrupt, "cannot read the bulk job '\(id)': \(error)")
         }
         guard index.messages.count == record.messageCount, index.recipients.count == record.recipientCount else {
-            throw BulkError(.corrupt, "'\(indexFile)' has \(index.messages.count) messages and \(index.recipients.count) recipients, "
-                + "but job.toml says \(record.messageCount) and \(record.recipientCount)")
+            throw BulkError(
+                .corrupt,
+                "'\(indexFile)' has \(index.messages.count) messages and \(index.recipients.count) recipients, "
+                    + "but job.toml says \(record.messageCount) and \(record.recipientCount)")
         }
         let spool = path + "/" + Self.spoolName
         var info = stat()
@@ -190,8 +197,10 @@ public struct BulkStore: Sendable {
     /// older guardmail froze without checksums.
     public static func verifyMessages(of job: BulkJob) throws(BulkError) {
         guard job.record.indexSHA256 != nil, job.index.messages.allSatisfy({ $0.sha256 != nil }) else {
-            throw BulkError(.corrupt, "bulk job \(job.id) was frozen by an older guardmail, without checksums of its messages, "
-                + "so what would go out cannot be checked against what was confirmed; nothing is sent from it (start a new job)")
+            throw BulkError(
+                .corrupt,
+                "bulk job \(job.id) was frozen by an older guardmail, without checksums of its messages, "
+                    + "so what would go out cannot be checked against what was confirmed; nothing is sent from it (start a new job)")
         }
         for (number, message) in job.index.messages.enumerated() {
             let actual: String?
@@ -201,9 +210,11 @@ public struct BulkStore: Sendable {
                 throw BulkError(.io, "cannot check the messages of bulk job \(job.id): \(error)")
             }
             guard actual == message.sha256 else {
-                throw BulkError(.corrupt, "message \(number + 1) of bulk job \(job.id) (<\(message.messageID)>) in '\(job.spoolPath)' "
-                    + "changed after the job was confirmed (SHA-256 \(actual.map { String($0.prefix(12)) + "…" } ?? "of a shorter file"), "
-                    + "the index says \(message.sha256!.prefix(12))…)")
+                throw BulkError(
+                    .corrupt,
+                    "message \(number + 1) of bulk job \(job.id) (<\(message.messageID)>) in '\(job.spoolPath)' "
+                        + "changed after the job was confirmed (SHA-256 \(actual.map { String($0.prefix(12)) + "…" } ?? "of a shorter file"), "
+                        + "the index says \(message.sha256!.prefix(12))…)")
             }
         }
     }
@@ -292,8 +303,10 @@ public struct BulkSpoolWriter {
     /// Appends one message for `recipients` (the envelope; individual mode: the one To recipient).
     /// Refuses — before writing a byte — a message whose To or Cc shows more than one mailbox or
     /// that has Bcc entries: a bulk message never shows one recipient to another.
-    public mutating func append(_ message: OutgoingMessage, stamp: MessageStamp,
-                                recipients: [(mailbox: Mailbox, line: Int)]) throws {
+    public mutating func append(
+        _ message: OutgoingMessage, stamp: MessageStamp,
+        recipients: [(mailbox: Mailbox, line: Int)]
+    ) throws {
         try BulkMessages.checkHeaders(message)
         precondition(!recipients.isEmpty, "a bulk message needs a recipient")
         var counting = CountingSink(sink: sink)
@@ -304,13 +317,16 @@ public struct BulkSpoolWriter {
         let first = index.recipients.count
         let messageNumber = index.messages.count
         for (mailbox, line) in recipients {
-            index.recipients.append(BulkRecipientEntry(
-                number: index.recipients.count + 1, message: messageNumber, envelopeAddress: mailbox.envelopeAddress,
-                display: mailbox.formatted, line: line))
+            index.recipients.append(
+                BulkRecipientEntry(
+                    number: index.recipients.count + 1, message: messageNumber, envelopeAddress: mailbox.envelopeAddress,
+                    display: mailbox.formatted, line: line))
         }
-        index.messages.append(BulkMessageEntry(offset: offset, size: counting.count,
-                                               messageID: JournalNames.messageID(stamp.messageID),
-                                               recipients: first..<index.recipients.count, sha256: sha256))
+        index.messages.append(
+            BulkMessageEntry(
+                offset: offset, size: counting.count,
+                messageID: JournalNames.messageID(stamp.messageID),
+                recipients: first..<index.recipients.count, sha256: sha256))
     }
 }
 

@@ -1,7 +1,7 @@
 // BulkTransport.swift — the server side of a bulk run, the clock, and the rate limit.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Delivery
 import Store

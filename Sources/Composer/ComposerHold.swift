@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CursesTerminal
 import Delivery
@@ -158,7 +158,8 @@ extension ComposerSession {
         case .resize:
             break
         default:
-            holdStatus = holdIsSending
+            holdStatus =
+                holdIsSending
                 ? StatusMessage("c write another · o outbox (the message is being sent)", isError: false)
                 : StatusMessage("u undo · c write another · o outbox · S send now", isError: false)
         }
@@ -381,9 +382,11 @@ extension ComposerSession {
         }
         // A damaged entry: its folder and what is wrong; d removes it (nothing is sent from it).
         for entry in problems {
-            rows.append(OutboxRow(id: entry.id, subject: "(damaged: not sent)", recipients: entry.path,
-                                  status: "damaged: " + entry.problem, tone: .danger,
-                                  actions: entry.kind == .corrupt ? [.discard] : []))
+            rows.append(
+                OutboxRow(
+                    id: entry.id, subject: "(damaged: not sent)", recipients: entry.path,
+                    status: "damaged: " + entry.problem, tone: .danger,
+                    actions: entry.kind == .corrupt ? [.discard] : []))
         }
         return rows
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Config
 import CursesTerminal
@@ -105,9 +105,10 @@ public final class ComposerSession {
             body: initial.body)
         savedRevision = model.revision
         if offerDrafts, let newest = drafts.list().first {
-            model.mode = .resumeOffer(DraftSummary(
-                id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
-                savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
+            model.mode = .resumeOffer(
+                DraftSummary(
+                    id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
+                    savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
         }
         let missing = attachListed(initial.attachmentPaths)
         if !missing.isEmpty { model.status = StatusMessage(Self.missingSummary(missing), isError: true) }

@@ -99,7 +99,8 @@ public enum ConfigLoader {
     private static func account(name: String, _ reader: inout TOMLTableReader, file: String) throws -> AccountConfig {
         for key in reader.table.keys where secretKeys.contains(key.lowercased()) {
             throw reader.invalid(
-                key, "a password does not belong in the config file: remove '\(key)' and set password_command "
+                key,
+                "a password does not belong in the config file: remove '\(key)' and set password_command "
                     + "(a command that prints it, e.g. password_command = \"pass show mail/\(name)\")")
         }
         // Read every key first and report unknown ones (typos) before judging the values.

@@ -1,6 +1,6 @@
 import CNcurses
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import TUI
 

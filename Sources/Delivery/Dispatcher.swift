@@ -16,7 +16,7 @@
 // the owner to send it now.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Config
 import Inspect
@@ -47,7 +47,8 @@ public struct OutboxItem: Sendable {
         switch state {
         case let .holding(releaseAt, _):
             let left = Int(max(0, now.seconds(until: releaseAt)).rounded(.up))
-            return ownedHere || ownedElsewhere ? "sends in \(left) s" + (ownedElsewhere ? " (held by another guardmail)" : "")
+            return ownedHere || ownedElsewhere
+                ? "sends in \(left) s" + (ownedElsewhere ? " (held by another guardmail)" : "")
                 : "interrupted: nothing was sent (guardmail stopped during the hold)"
         case .submitting:
             if let progress { return progress.words }
@@ -170,16 +171,20 @@ public final class Dispatcher {
 
     /// Opens the outbox and the journal in the data directory. The journal is required: a
     /// message nobody can account for later is not sent.
-    public convenience init(paths: DataPaths, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
-                            accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
+    public convenience init(
+        paths: DataPaths, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+        accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
+    ) throws(DeliveryError) {
         try self.init(environment: .system(paths: paths), retryPolicy: retryPolicy, submissions: submissions, accounts: accounts)
     }
 
     /// The same, with the clocks and the ID source of `environment` (and its paths). Inline
     /// submissions go to `submitting` (default: the accounts' servers through libcurl).
-    public init(environment: Environment, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
-                submitting: any Submitting = SMTPSubmissions(),
-                accounts: @escaping (String) throws(DeliveryError) -> AccountConfig) throws(DeliveryError) {
+    public init(
+        environment: Environment, retryPolicy: RetryPolicy = .standard, submissions: Submissions = .inline,
+        submitting: any Submitting = SMTPSubmissions(),
+        accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
+    ) throws(DeliveryError) {
         self.environment = environment
         self.submitting = submitting
         let paths = environment.paths
@@ -234,7 +239,8 @@ public final class Dispatcher {
         // showed its fingerprint is not sent under it.
         for (index, inspection) in inspections.enumerated()
         where !inspection.sha256.isEmpty && spooled.attachmentSHA256.indices.contains(index)
-            && spooled.attachmentSHA256[index] != inspection.sha256 {
+            && spooled.attachmentSHA256[index] != inspection.sha256
+        {
             FileSystem.remove(spooled.path)
             throw DeliveryError(
                 .data,
@@ -251,8 +257,9 @@ public final class Dispatcher {
             // the fingerprints are of the bytes in the message.
             attachments: message.attachments.enumerated().map { index, attachment in
                 let inspection = inspections.indices.contains(index) ? inspections[index] : nil
-                return OutboxAttachment(name: attachment.fileName, size: attachment.size ?? inspection?.size ?? 0,
-                                        sha256: spooled.attachmentSHA256[index], contentType: attachment.contentType)
+                return OutboxAttachment(
+                    name: attachment.fileName, size: attachment.size ?? inspection?.size ?? 0,
+                    sha256: spooled.attachmentSHA256[index], contentType: attachment.contentType)
             },
             confirmation: confirmation, confirmedAt: now.seconds, holdSeconds: holdSeconds,
             messageOffset: spooled.messageOffset, messageSize: spooled.size, messageSHA256: spooled.sha256)
@@ -269,8 +276,9 @@ public final class Dispatcher {
         owned[id] = Owned(machine: machine, record: record, lock: lock)
         do {
             // The message and its hold in one transaction: one fsync, and never one without the other.
-            try journal.recordMessages([journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
-                                       then: .held, detail: "hold \(holdSeconds) s; outbox \(id)")
+            try journal.recordMessages(
+                [journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
+                then: .held, detail: "hold \(holdSeconds) s; outbox \(id)")
         } catch {
             // The record is the condition for sending: take the message back out.
             owned[id] = nil
@@ -291,8 +299,9 @@ public final class Dispatcher {
                 JournalAttachment(name: $0.name, size: $0.size, sha256: $0.sha256, contentType: $0.contentType)
             },
             findings: findings.map {
-                JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
-                               acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
+                JournalFinding(
+                    ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
+                    acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
             })
     }
 
@@ -312,10 +321,12 @@ public final class Dispatcher {
         }
         let entries = outbox.list().entries.filter { owned[$0.record.id] == nil && !outbox.isClaimed(id: $0.record.id) }
         guard !entries.isEmpty,
-              let progress = try? journal.progress(of: entries.map(\.record.messageID)) else { return problems }
+            let progress = try? journal.progress(of: entries.map(\.record.messageID))
+        else { return problems }
         for entry in entries {
             guard let truth = Self.journalKind(afterRestartOf: entry.state),
-                  let latest = progress[entry.record.messageID]?.latestEvent, latest != truth else { continue }
+                let latest = progress[entry.record.messageID]?.latestEvent, latest != truth
+            else { continue }
             let detail = "as the outbox has it (\(entry.record.id)): \(Self.restartDetail(entry.state))"
             journalWrite(.event(messageID: entry.record.messageID, kind: truth, at: Int64(now.seconds), detail: detail), what: truth.label)
         }
@@ -382,7 +393,7 @@ public final class Dispatcher {
         }
         do {
             try entry.apply(to: journal)
-        } catch where error.kind == .unknownMessage || error.kind == .unknownRecipient {
+        } catch  where error.kind == .unknownMessage || error.kind == .unknownRecipient {
             journalWarnings.append("warning: the journal could not record '\(what)': \(error)")
         } catch {
             journalBusyUntil = environment.monotonic() + 30
@@ -413,11 +424,15 @@ public final class Dispatcher {
         for entry in entries {
             let id = entry.record.id
             if let mine = owned[id] {
-                items.append(OutboxItem(id: id, record: mine.record, state: mine.machine.state, ownedHere: true,
-                                        ownedElsewhere: false, reason: mine.reason, progress: submissionProgress(id)))
+                items.append(
+                    OutboxItem(
+                        id: id, record: mine.record, state: mine.machine.state, ownedHere: true,
+                        ownedElsewhere: false, reason: mine.reason, progress: submissionProgress(id)))
             } else {
-                items.append(OutboxItem(id: id, record: entry.record, state: entry.state, ownedHere: false,
-                                        ownedElsewhere: outbox.isClaimed(id: id), reason: lastReason(entry.record.messageID)))
+                items.append(
+                    OutboxItem(
+                        id: id, record: entry.record, state: entry.state, ownedHere: false,
+                        ownedElsewhere: outbox.isClaimed(id: id), reason: lastReason(entry.record.messageID)))
             }
         }
         return (items, problems)
@@ -426,8 +441,9 @@ public final class Dispatcher {
     /// Messages this process holds (counting down or retrying), newest last.
     public var ownedItems: [OutboxItem] {
         owned.values.sorted { $0.record.id < $1.record.id }.map {
-            OutboxItem(id: $0.record.id, record: $0.record, state: $0.machine.state, ownedHere: true, ownedElsewhere: false,
-                       reason: $0.reason, progress: submissionProgress($0.record.id))
+            OutboxItem(
+                id: $0.record.id, record: $0.record, state: $0.machine.state, ownedHere: true, ownedElsewhere: false,
+                reason: $0.reason, progress: submissionProgress($0.record.id))
         }
     }
 
@@ -502,8 +518,10 @@ public final class Dispatcher {
             return .tooLate(perform(done.rest, id: id, now: now, detail: done.detail))
         } catch {
             guard error.kind == .notFound else {
-                return .tooLate(DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
-                                               lines: ["not sent: \(error)"], exitStatus: 74))
+                return .tooLate(
+                    DispatchReport(
+                        id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
+                        lines: ["not sent: \(error)"], exitStatus: 74))
             }
             return .tooLate(forgetCancelled(id, messageID: entry.record.messageID))
         }
@@ -521,8 +539,9 @@ public final class Dispatcher {
             rest = done.rest
         } catch {
             guard error.kind == .notFound else {
-                return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
-                                      lines: ["not sent: \(error)"], exitStatus: 74)
+                return DispatchReport(
+                    id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
+                    lines: ["not sent: \(error)"], exitStatus: 74)
             }
             return forgetCancelled(id, messageID: entry.record.messageID)
         }
@@ -533,8 +552,9 @@ public final class Dispatcher {
     private func forgetCancelled(_ id: String, messageID: String) -> DispatchReport {
         owned[id]?.lock.release()
         owned[id] = nil
-        return DispatchReport(id: id, messageID: messageID, outcome: .cancelledElsewhere,
-                              lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
+        return DispatchReport(
+            id: id, messageID: messageID, outcome: .cancelledElsewhere,
+            lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
     }
 
     /// Applies the event `choose` picks (from the entry as it is on disk) under the entry's state
@@ -621,13 +641,16 @@ public final class Dispatcher {
             return try outbox.withStateLock(id: id) { (entry: OutboxEntry) throws(OutboxError) -> RemoteResult in
                 var machine = SendStateMachine(state: entry.state, retryPolicy: retryPolicy)
                 guard machine.isLegal(.discard) else {
-                    return entry.state.kind == .submitting ? .tooLate("it is being submitted to the server")
+                    return entry.state.kind == .submitting
+                        ? .tooLate("it is being submitted to the server")
                         : .notApplicable("it is \(entry.state.kind.rawValue)")
                 }
                 let actions = try! machine.handle(.discard)
                 let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
-                journalWrite(.event(messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
-                                    detail: "cancelled with guardmail outbox cancel"), what: kind.label)
+                journalWrite(
+                    .event(
+                        messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
+                        detail: "cancelled with guardmail outbox cancel"), what: kind.label)
                 // Not owned here: its actions (removeFromOutbox) are carried out on the files.
                 for action in actions where action == .removeFromOutbox { try outbox.remove(id: id) }
                 return .done
@@ -759,7 +782,7 @@ public final class Dispatcher {
                         reports.append(report)
                     }
                 case .io, .diskFull:
-                    break  // read again at the next tick
+                    break // read again at the next tick
                 }
                 continue
             }
@@ -781,14 +804,14 @@ public final class Dispatcher {
         for action in actions {
             switch action {
             case .writeOutbox:
-                break  // `freeze` writes the entry (it has the spool file, the record and the draft)
+                break // `freeze` writes the entry (it has the spool file, the record and the draft)
             case .restoreComposer:
-                break  // `undo` and `edit` hand the draft to their caller before the entry is removed
+                break // `undo` and `edit` hand the draft to their caller before the entry is removed
             case .removeFromOutbox:
                 if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
             case .markSubmittingDurably:
                 if let refused = markSubmitting(id, now: now, detail: detail) {
-                    return refused  // nothing is submitted: the actions after this one are not performed
+                    return refused // nothing is submitted: the actions after this one are not performed
                 }
             case .submit(let recipients):
                 report = submit(id, to: recipients, now: now)
@@ -814,10 +837,12 @@ public final class Dispatcher {
             var machine = entry.machine
             let actions = try! machine.handle(.markFailed(reason: reason))
             owned[id]?.machine = machine
-            perform(actions, id: id, now: now, detail: reason)  // records "interrupted" where it still can
-            owned[id]?.reason = reason  // the cause, not a later failure to write the new state
-            var lines = ["not sent: \(reason)",
-                         "kept in the outbox as \(id): `guardmail outbox release \(id)` sends it once this is fixed"]
+            perform(actions, id: id, now: now, detail: reason) // records "interrupted" where it still can
+            owned[id]?.reason = reason // the cause, not a later failure to write the new state
+            var lines = [
+                "not sent: \(reason)",
+                "kept in the outbox as \(id): `guardmail outbox release \(id)` sends it once this is fixed"
+            ]
             lines += takeJournalWarnings()
             return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently, lines: lines, exitStatus: 74)
         }
@@ -860,7 +885,8 @@ public final class Dispatcher {
     /// caught up with the outbox at the start): a restart does not record it twice.
     private func journalAlreadySays(_ kind: JournalEventKind, _ id: String) -> Bool {
         guard backlog.isEmpty, let messageID = owned[id]?.record.messageID,
-              let latest = (try? journal.progress(of: [messageID]))?[messageID]?.latestEvent else { return false }
+            let latest = (try? journal.progress(of: [messageID]))?[messageID]?.latestEvent
+        else { return false }
         return latest == kind
     }
 
@@ -943,10 +969,12 @@ public final class Dispatcher {
             lines.append(reason)
         }
         if !results.isEmpty {
-            journalWrite(.results(messageID: record.messageID,
-                                  results: results.map { JournalResultInput(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
-                                  at: Int64(at.seconds)),
-                         what: "the recipients' results")
+            journalWrite(
+                .results(
+                    messageID: record.messageID,
+                    results: results.map { JournalResultInput(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
+                    at: Int64(at.seconds)),
+                what: "the recipients' results")
         }
         guard var machine = owned[id]?.machine else { return nil }
         let actions: [SendAction]
@@ -968,8 +996,9 @@ public final class Dispatcher {
             lines.append("sent \(record.messageID) to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s")")
         case .partiallySent(let refused, _):
             outcome = .partiallySent(refused: refused)
-            lines.append("sent \(record.messageID) to \(recipients.count - refused.count) of \(recipients.count) recipients; "
-                + "\(refused.count) refused — kept in the outbox as \(id) to retry them")
+            lines.append(
+                "sent \(record.messageID) to \(recipients.count - refused.count) of \(recipients.count) recipients; "
+                    + "\(refused.count) refused — kept in the outbox as \(id) to retry them")
         case .failedTemporarily(_, _, let retryAt, _):
             outcome = .failedTemporarily(retryAt: retryAt)
         case .failedPermanently:
@@ -994,9 +1023,11 @@ public final class Dispatcher {
             return Problem(damaged: true, reason: "'\(stranger)' is not among the recipients confirmed in its record.toml")
         }
         guard let expected = record.messageSHA256 else {
-            return Problem(damaged: false, reason:
-                "it was frozen by an older guardmail, without a checksum of its message, so what would go out cannot be "
-                + "checked against what was confirmed; e (composer) takes it back to send it again, or discard it")
+            return Problem(
+                damaged: false,
+                reason:
+                    "it was frozen by an older guardmail, without a checksum of its message, so what would go out cannot be "
+                    + "checked against what was confirmed; e (composer) takes it back to send it again, or discard it")
         }
         let path = outbox.messagePath(id: id)
         let actual: String?
@@ -1009,8 +1040,10 @@ public final class Dispatcher {
             return Problem(damaged: true, reason: "'\(path)' is shorter than its record.toml says")
         }
         guard actual == expected else {
-            return Problem(damaged: true, reason: "'\(path)' changed after it was confirmed (SHA-256 \(actual.prefix(12))…, "
-                + "record.toml says \(expected.prefix(12))…)")
+            return Problem(
+                damaged: true,
+                reason: "'\(path)' changed after it was confirmed (SHA-256 \(actual.prefix(12))…, "
+                    + "record.toml says \(expected.prefix(12))…)")
         }
         return nil
     }

@@ -65,12 +65,14 @@ extension Dispatcher {
             case .notStarted:
                 reports.append(settleStopped(id, reason: "guardmail was closed before it was sent; nothing was delivered", now: now))
             case .stoppedBeforeEnd:
-                reports.append(settleStopped(
-                    id, reason: "guardmail was closed while it was sent, before the end of the message; nothing was delivered",
-                    now: now))
+                reports.append(
+                    settleStopped(
+                        id, reason: "guardmail was closed while it was sent, before the end of the message; nothing was delivered",
+                        now: now))
             case .mayHaveArrived:
-                reports.append(settleLost(
-                    id, reason: "guardmail was closed while waiting for the server's answer; the server may have it", now: now))
+                reports.append(
+                    settleLost(
+                        id, reason: "guardmail was closed while waiting for the server's answer; the server may have it", now: now))
             case .unknownTicket:
                 break
             }

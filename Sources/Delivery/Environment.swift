@@ -8,7 +8,7 @@ import Outbox
 import Store
 import Workflow
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public struct Environment: Sendable {
@@ -24,8 +24,10 @@ public struct Environment: Sendable {
     /// Waits this many seconds (a signal may end the wait early: Ctrl-C during a bulk run's pause).
     public var sleep: @Sendable (Double) -> Void
 
-    public init(paths: DataPaths, now: @escaping @Sendable () -> Instant, monotonic: @escaping @Sendable () -> Double,
-                newOutboxID: @escaping @Sendable (Instant) -> String, sleep: @escaping @Sendable (Double) -> Void) {
+    public init(
+        paths: DataPaths, now: @escaping @Sendable () -> Instant, monotonic: @escaping @Sendable () -> Double,
+        newOutboxID: @escaping @Sendable (Instant) -> String, sleep: @escaping @Sendable (Double) -> Void
+    ) {
         self.paths = paths
         self.now = now
         self.monotonic = monotonic

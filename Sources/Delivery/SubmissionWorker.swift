@@ -16,7 +16,7 @@
 // The mailbox is the only state the two threads share, behind one lock.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Config
 import Dispatch

@@ -16,8 +16,10 @@ public protocol Submitting: AnyObject {
     func prepare(_ account: AccountConfig) throws(DeliveryError)
     /// One submission. `progress` is told the bytes handed over; `proceed` may stop it (see
     /// `SMTPSubmitter.submit`).
-    func submit(_ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
-                proceed: ((SubmissionCheckpoint) -> Bool)?) -> SubmissionOutcome
+    func submit(
+        _ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
+        proceed: ((SubmissionCheckpoint) -> Bool)?
+    ) -> SubmissionOutcome
 }
 
 /// The real server: a libcurl connection per account, set up on first use and reused while this
@@ -32,8 +34,10 @@ public final class SMTPSubmissions: Submitting {
         submitters[account.name] = try SubmissionWorker.connection(for: account)
     }
 
-    public func submit(_ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
-                       proceed: ((SubmissionCheckpoint) -> Bool)?) -> SubmissionOutcome {
+    public func submit(
+        _ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
+        proceed: ((SubmissionCheckpoint) -> Bool)?
+    ) -> SubmissionOutcome {
         SubmissionWorker.submit(job, submitters: &submitters, progress: progress, proceed: proceed)
     }
 }

@@ -22,7 +22,7 @@ extension TransactionFailure.Kind {
         case .badURL: self = .badURL
         case .messageUnreadable: self = .messageUnreadable
         case .certificateUntrusted, .hostnameMismatch, .caFileUnreadable, .tlsFailed, .startTLSNotOffered, .authNotOffered,
-             .stopped, .other:
+            .stopped, .other:
             self = .other
         }
     }
@@ -30,8 +30,9 @@ extension TransactionFailure.Kind {
 
 extension TransactionFailure {
     public init(_ error: TransportError) {
-        self.init(kind: Kind(error.kind), message: error.message, reply: error.reply,
-                  recipients: error.recipients.map(RecipientReply.init), afterData: error.afterData)
+        self.init(
+            kind: Kind(error.kind), message: error.message, reply: error.reply,
+            recipients: error.recipients.map(RecipientReply.init), afterData: error.afterData)
     }
 }
 

@@ -47,8 +47,9 @@ final class Draft {
         case .table(let draft):
             return TOMLNode(value: .table(draft.freeze()), position: draft.position, keyPosition: draft.keyPosition)
         case .tableArray(let drafts):
-            return TOMLNode(value: .array(drafts.map { node(.table($0)) }),
-                            position: drafts[0].position, keyPosition: drafts[0].keyPosition)
+            return TOMLNode(
+                value: .array(drafts.map { node(.table($0)) }),
+                position: drafts[0].position, keyPosition: drafts[0].keyPosition)
         }
     }
 
@@ -85,7 +86,7 @@ struct Parser {
 
     init(_ text: String) {
         var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }  // byte-order mark
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() } // byte-order mark
         s = scalars
     }
 
@@ -97,7 +98,10 @@ struct Parser {
 
     private mutating func advance(_ n: Int = 1) {
         for _ in 0..<n where i < s.count {
-            if s[i] == "\n" { line += 1; lineStart = i + 1 }
+            if s[i] == "\n" {
+                line += 1
+                lineStart = i + 1
+            }
             i += 1
         }
     }
@@ -143,7 +147,10 @@ struct Parser {
         skipSpaces()
         try skipComment()
         if peek() == nil { return }
-        if atNewline { consumeNewline(); return }
+        if atNewline {
+            consumeNewline()
+            return
+        }
         throw error("expected a new line after \(what), found \(found)")
     }
 
@@ -156,8 +163,14 @@ struct Parser {
         while true {
             skipSpaces()
             guard let c = peek() else { break }
-            if atNewline { consumeNewline(); continue }
-            if c == "#" { try endOfLine(after: "the comment"); continue }
+            if atNewline {
+                consumeNewline()
+                continue
+            }
+            if c == "#" {
+                try endOfLine(after: "the comment")
+                continue
+            }
             if c == "[" {
                 (current, currentPath) = try parseHeader(root: root)
                 try endOfLine(after: "the table header")
@@ -277,7 +290,10 @@ struct Parser {
                 name = try parseLiteralString()
             case let c? where TOML.isBareKeyScalar(c):
                 var scalars = String.UnicodeScalarView()
-                while let c = peek(), TOML.isBareKeyScalar(c) { scalars.append(c); advance() }
+                while let c = peek(), TOML.isBareKeyScalar(c) {
+                    scalars.append(c)
+                    advance()
+                }
                 name = String(scalars)
             default:
                 throw error("expected a key, found \(found)")
@@ -320,12 +336,17 @@ struct Parser {
         while true {
             try skipArrayFiller()
             guard peek() != nil else { throw error("unterminated array: missing ']'", at: start) }
-            if peek() == "]" { advance(); return items }
+            if peek() == "]" {
+                advance()
+                return items
+            }
             items.append(try parseValue(path: path, keyPosition: nil))
             try skipArrayFiller()
             switch peek() {
             case ","?: advance()
-            case "]"?: advance(); return items
+            case "]"?:
+                advance()
+                return items
             case nil: throw error("unterminated array: missing ']'", at: start)
             default: throw error("expected ',' or ']' after an array element, found \(found)")
             }
@@ -347,7 +368,10 @@ struct Parser {
         advance()
         let table = Draft(.dotted, position: start, keyPosition: nil)
         skipSpaces()
-        if peek() == "}" { advance(); return table.freeze() }
+        if peek() == "}" {
+            advance()
+            return table.freeze()
+        }
         while true {
             skipSpaces()
             if atNewline { throw error("an inline table must be on a single line; found a line break before its '}'") }
@@ -357,7 +381,9 @@ struct Parser {
             skipSpaces()
             switch peek() {
             case ","?: advance()
-            case "}"?: advance(); return table.freeze()
+            case "}"?:
+                advance()
+                return table.freeze()
             case nil: throw error("unterminated inline table: missing '}'", at: start)
             default:
                 if atNewline { throw error("an inline table must be on a single line; found a line break before its '}'") }
@@ -373,13 +399,20 @@ struct Parser {
         func isTokenScalar(_ c: Unicode.Scalar) -> Bool {
             TOML.isBareKeyScalar(c) || c == "+" || c == "." || c == ":"
         }
-        while let c = peek(), isTokenScalar(c) { token.append(c); advance() }
+        while let c = peek(), isTokenScalar(c) {
+            token.append(c)
+            advance()
+        }
         // A date-time may separate date and time with a space: 1979-05-27 07:32:00
         if token.count == 10, token[4] == "-", peek() == " ",
-           let a = peek(1), let b = peek(2), ("0"..."9").contains(a), ("0"..."9").contains(b), peek(3) == ":" {
+            let a = peek(1), let b = peek(2), ("0"..."9").contains(a), ("0"..."9").contains(b), peek(3) == ":"
+        {
             token.append(" ")
             advance()
-            while let c = peek(), isTokenScalar(c) { token.append(c); advance() }
+            while let c = peek(), isTokenScalar(c) {
+                token.append(c)
+                advance()
+            }
         }
         let text = String(String.UnicodeScalarView(token))
         switch text {
@@ -411,8 +444,14 @@ struct Parser {
             guard let c = peek(), !atNewline else {
                 throw error("unterminated string: missing closing '\"' before the end of the line", at: start)
             }
-            if c == "\"" { advance(); return String(out) }
-            if c == "\\" { out.append(try parseEscape()); continue }
+            if c == "\"" {
+                advance()
+                return String(out)
+            }
+            if c == "\\" {
+                out.append(try parseEscape())
+                continue
+            }
             if Parser.isControl(c) { throw error("control character \(Parser.hex(c)) must be escaped in a string") }
             out.append(c)
             advance()
@@ -427,7 +466,10 @@ struct Parser {
             guard let c = peek(), !atNewline else {
                 throw error("unterminated string: missing closing \"'\" before the end of the line", at: start)
             }
-            if c == "'" { advance(); return String(out) }
+            if c == "'" {
+                advance()
+                return String(out)
+            }
             if Parser.isControl(c) { throw error("control character \(Parser.hex(c)) is not allowed in a literal string") }
             out.append(c)
             advance()
@@ -439,7 +481,7 @@ struct Parser {
         let start = pos
         let basic = quote == "\""
         advance(3)
-        if atNewline { consumeNewline() }  // a newline right after the opening quotes is dropped
+        if atNewline { consumeNewline() } // a newline right after the opening quotes is dropped
         var out = String.UnicodeScalarView()
         while true {
             guard let c = peek() else {
@@ -448,7 +490,7 @@ struct Parser {
             if c == quote {
                 var run = 0
                 while peek(run) == quote && run < 5 { run += 1 }
-                if run >= 3 {  // up to two quotes may sit right before the closing three
+                if run >= 3 { // up to two quotes may sit right before the closing three
                     for _ in 0..<(run - 3) { out.append(quote) }
                     advance(run)
                     return String(out)

@@ -111,7 +111,8 @@ enum DateCheck {
         }
         func time() -> Bool {
             guard let h = number(2), expect(":"), let m = number(2), expect(":"), let sec = number(2),
-                  h < 24, m < 60, sec <= 60 else { return false }
+                h < 24, m < 60, sec <= 60
+            else { return false }
             if expect(".") {
                 guard number(1) != nil else { return false }
                 while number(1) != nil {}
@@ -120,7 +121,8 @@ enum DateCheck {
         }
         if t.count > 4 && t[4] == "-" {
             guard let y = number(4), expect("-"), let mo = number(2), expect("-"), let d = number(2),
-                  (1...12).contains(mo), d >= 1 else { return false }
+                (1...12).contains(mo), d >= 1
+            else { return false }
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
             let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
             guard d <= days else { return false }
@@ -128,7 +130,8 @@ enum DateCheck {
             guard expect("T") || expect("t") || expect(" "), time() else { return false }
             if k == t.count || expect("Z") || expect("z") { return k == t.count }
             guard expect("+") || expect("-"), let oh = number(2), expect(":"), let om = number(2),
-                  oh < 24, om < 60 else { return false }
+                oh < 24, om < 60
+            else { return false }
             return k == t.count
         }
         return time() && k == t.count

@@ -36,8 +36,9 @@ public struct TOMLSchemaError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// Wraps a parse error: "config.toml:3:14: expected '=' after key".
     public init(_ error: TOMLError, file: String) {
-        self.init(kind: .syntax, file: file, line: error.position.line, column: error.position.column,
-                  key: "", message: error.message)
+        self.init(
+            kind: .syntax, file: file, line: error.position.line, column: error.position.column,
+            key: "", message: error.message)
     }
 
     /// An `.invalidValue` error whose message starts with the quoted key:
@@ -168,8 +169,9 @@ public struct TOMLTableReader: Sendable {
 
     public mutating func required<T: TOMLReadable>(_ key: String, as type: T.Type = T.self) throws(TOMLSchemaError) -> T {
         guard let value = try optional(key, as: type) else {
-            throw TOMLSchemaError(kind: .missingKey, file: file, line: path.isEmpty ? nil : table.position.line,
-                                  key: fullKey(key), message: "missing key '\(key)' \(whereabouts)")
+            throw TOMLSchemaError(
+                kind: .missingKey, file: file, line: path.isEmpty ? nil : table.position.line,
+                key: fullKey(key), message: "missing key '\(key)' \(whereabouts)")
         }
         return value
     }
@@ -208,8 +210,9 @@ public struct TOMLTableReader: Sendable {
         for (n, item) in items.enumerated() {
             let name = "\(fullKey(key))[\(n + 1)]"
             guard let sub = item.tableValue else {
-                throw TOMLSchemaError(kind: .wrongType, file: file, line: item.position.line, key: name,
-                                      message: "'\(name)' must be a table, found \(item.typeName)")
+                throw TOMLSchemaError(
+                    kind: .wrongType, file: file, line: item.position.line, key: name,
+                    message: "'\(name)' must be a table, found \(item.typeName)")
             }
             out.append(TOMLTableReader(sub, path: name, file: file))
         }
@@ -222,8 +225,9 @@ public struct TOMLTableReader: Sendable {
     /// Throws `.unknownKey` for the first key that was never read.
     public func finish() throws(TOMLSchemaError) {
         guard let key = unknownKeys.first else { return }
-        throw TOMLSchemaError(kind: .unknownKey, file: file, line: position(of: key)?.line, key: fullKey(key),
-                              message: "unknown key '\(key)' \(whereabouts)")
+        throw TOMLSchemaError(
+            kind: .unknownKey, file: file, line: position(of: key)?.line, key: fullKey(key),
+            message: "unknown key '\(key)' \(whereabouts)")
     }
 
     /// An `.invalidValue` error for a key, at its line (or the table's, if the key is absent):
@@ -235,7 +239,8 @@ public struct TOMLTableReader: Sendable {
     }
 
     private func wrongType(_ key: String, _ node: TOMLNode, expected: String) -> TOMLSchemaError {
-        TOMLSchemaError(kind: .wrongType, file: file, line: node.position.line, key: fullKey(key),
-                        message: "'\(fullKey(key))' must be \(expected), found \(node.typeName)")
+        TOMLSchemaError(
+            kind: .wrongType, file: file, line: node.position.line, key: fullKey(key),
+            message: "'\(fullKey(key))' must be \(expected), found \(node.typeName)")
     }
 }

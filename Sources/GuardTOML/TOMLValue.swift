@@ -67,12 +67,30 @@ public struct TOMLNode: Sendable, Equatable {
 
     public var typeName: String { value.typeName }
 
-    public var stringValue: String? { if case .string(let v) = value { return v }; return nil }
-    public var integerValue: Int64? { if case .integer(let v) = value { return v }; return nil }
-    public var floatValue: Double? { if case .float(let v) = value { return v }; return nil }
-    public var boolValue: Bool? { if case .bool(let v) = value { return v }; return nil }
-    public var arrayValue: [TOMLNode]? { if case .array(let v) = value { return v }; return nil }
-    public var tableValue: TOMLTable? { if case .table(let v) = value { return v }; return nil }
+    public var stringValue: String? {
+        if case .string(let v) = value { return v }
+        return nil
+    }
+    public var integerValue: Int64? {
+        if case .integer(let v) = value { return v }
+        return nil
+    }
+    public var floatValue: Double? {
+        if case .float(let v) = value { return v }
+        return nil
+    }
+    public var boolValue: Bool? {
+        if case .bool(let v) = value { return v }
+        return nil
+    }
+    public var arrayValue: [TOMLNode]? {
+        if case .array(let v) = value { return v }
+        return nil
+    }
+    public var tableValue: TOMLTable? {
+        if case .table(let v) = value { return v }
+        return nil
+    }
 }
 
 /// A table: keys in source order, each with its node.

@@ -77,7 +77,8 @@ public struct AttachmentInspector: Sendable {
                 zipListing = listing
                 preview = .archive(entries: listing.entries, totalEntries: listing.totalEntries, encrypted: listing.encrypted)
                 if listing.office == .excel, let workbook = listing.workbook,
-                   let xml = try ZipReader.read(file, workbook, limit: Self.workbookLimit) {
+                    let xml = try ZipReader.read(file, workbook, limit: Self.workbookLimit)
+                {
                     preview = .spreadsheet(sheets: WorkbookSheets.names(inWorkbookXML: xml), entries: listing.totalEntries)
                 }
             } else {
@@ -121,8 +122,9 @@ public struct AttachmentInspector: Sendable {
         }
 
         let realKind = RealKind(mime: mime, size: file.size, head: head, zip: zipListing, isText: text != nil)
-        return Inspection(path: file.path, name: name, size: file.size, sha256: fingerprint ? hasher.finalize() : "", contentType: contentType,
-                          extensionWarning: realKind.warning(forExtension: ext), preview: preview, text: text)
+        return Inspection(
+            path: file.path, name: name, size: file.size, sha256: fingerprint ? hasher.finalize() : "", contentType: contentType,
+            extensionWarning: realKind.warning(forExtension: ext), preview: preview, text: text)
     }
 
     /// The decoded start of a text file, or nil when it is not text. libmagic's word counts
@@ -138,7 +140,9 @@ public struct AttachmentInspector: Sendable {
     }
 
     static let zipTypes: Set<String> = ["application/zip", "application/x-zip-compressed", "application/java-archive", "application/epub+zip"]
-    static let textTypes: Set<String> = ["application/json", "application/xml", "application/csv", "application/x-ndjson", "application/javascript", "message/rfc822"]
+    static let textTypes: Set<String> = [
+        "application/json", "application/xml", "application/csv", "application/x-ndjson", "application/javascript", "message/rfc822"
+    ]
     static let textExtensions: Set<String> = ["txt", "text", "log", "md"]
     static let tableExtensions: Set<String> = ["csv", "tsv"]
     static let tableTypes: Set<String> = ["text/csv", "application/csv", "text/tab-separated-values"]
@@ -146,12 +150,17 @@ public struct AttachmentInspector: Sendable {
 
 /// What a file really is, in the terms an extension promises.
 enum RealKind: Equatable {
-    case pdf, zip, office(OfficeKind), officePackage, legacyOffice, encryptedDocument, text
+    case pdf, zip
+    case office(OfficeKind)
+    case officePackage, legacyOffice, encryptedDocument, text
     case jpeg, png, gif, bmp, webp, executable, empty, binary
     case other(String)
 
     init(mime: String, size: Int64, head: [UInt8], zip: ZipListing?, isText: Bool) {
-        if size == 0 { self = .empty; return }
+        if size == 0 {
+            self = .empty
+            return
+        }
         if let zip {
             if let office = zip.office { self = .office(office) } else { self = zip.hasContentTypes ? .officePackage : .zip }
             return
@@ -168,7 +177,7 @@ enum RealKind: Equatable {
             self = .executable
         case "application/encrypted": self = .encryptedDocument
         case "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/vnd.ms-office",
-             "application/x-ole-storage", "application/CDFV2", "application/x-msi":
+            "application/x-ole-storage", "application/CDFV2", "application/x-msi":
             self = .legacyOffice
         case "application/octet-stream": self = isText ? .text : .binary
         default:
@@ -220,7 +229,10 @@ enum RealKind: Equatable {
         case "pptx", "pptm", "potx":
             return { $0 == .office(.powerPoint) || $0 == .officePackage || $0 == .encryptedDocument }
         case "zip":
-            return { if case .office = $0 { return true }; return $0 == .zip || $0 == .officePackage }
+            return {
+                if case .office = $0 { return true }
+                return $0 == .zip || $0 == .officePackage
+            }
         case "csv", "tsv", "txt", "text", "log", "md": return { $0 == .text }
         case "jpg", "jpeg", "jpe": return { $0 == .jpeg }
         case "png": return { $0 == .png }

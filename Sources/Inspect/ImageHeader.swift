@@ -80,9 +80,15 @@ enum ImageHeader {
             let marker = try file.read(at: offset, count: 4)
             guard marker.count == 4, marker[0] == 0xFF else { return nil }
             let code = marker[1]
-            if code == 0xFF { offset += 1; continue }                          // fill byte
-            if code == 0x01 || (0xD0...0xD7).contains(code) { offset += 2; continue }   // no length
-            if code == 0xD9 || code == 0xDA { return nil }                    // end of image, or scan before any frame
+            if code == 0xFF {
+                offset += 1
+                continue
+            } // fill byte
+            if code == 0x01 || (0xD0...0xD7).contains(code) {
+                offset += 2
+                continue
+            } // no length
+            if code == 0xD9 || code == 0xDA { return nil } // end of image, or scan before any frame
             let length = Int64(be16(marker, 2))
             guard length >= 2 else { return nil }
             if (0xC0...0xCF).contains(code), code != 0xC4, code != 0xC8, code != 0xCC {

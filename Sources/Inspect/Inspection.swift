@@ -18,8 +18,10 @@ public struct Inspection: Sendable, Equatable {
     /// for the policy's sensitive-data scan. Nil for everything else.
     public var text: String?
 
-    public init(path: String, name: String, size: Int64, sha256: String, contentType: String,
-                extensionWarning: String? = nil, preview: Preview, text: String? = nil) {
+    public init(
+        path: String, name: String, size: Int64, sha256: String, contentType: String,
+        extensionWarning: String? = nil, preview: Preview, text: String? = nil
+    ) {
         self.path = path
         self.name = name
         self.size = size
@@ -195,7 +197,8 @@ func displaySafe(_ text: String) -> String {
         if v == 9 {
             out.append(" ")
         } else if v < 0x20 || (0x7F...0x9F).contains(v) || (0x200B...0x200F).contains(v)
-                    || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0xFEFF {
+            || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0xFEFF
+        {
             let hex = String(v, radix: 16, uppercase: true)
             for s in "<U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex)>".unicodeScalars { out.append(s) }
         } else {

@@ -33,7 +33,10 @@ enum PDFPageCounter {
 /// The objects of a PDF as found by scanning for `N G obj`, newest definition winning, plus
 /// the objects inside `/Type /ObjStm` object streams.
 struct PDFObjects {
-    private struct Location { var segment: Int; var start: Int }
+    private struct Location {
+        var segment: Int
+        var start: Int
+    }
     private let segments: [[UInt8]]
     private var plain: [Int: Location] = [:]
     private var compressed: [Int: ArraySlice<UInt8>] = [:]
@@ -63,7 +66,8 @@ struct PDFObjects {
     func pageTreeCount() -> Int? {
         guard let root = trailerRoot(), let catalog = body(root) else { return nil }
         guard let pagesRef = PDFSyntax.reference("Pages", in: dictionaryPart(catalog)),
-              let pages = body(pagesRef) else { return nil }
+            let pages = body(pagesRef)
+        else { return nil }
         let dictionary = dictionaryPart(pages)
         if let ref = PDFSyntax.reference("Count", in: dictionary), let value = body(ref) {
             return PDFSyntax.leadingInteger(value)
@@ -118,7 +122,8 @@ struct PDFObjects {
         guard let body = plainBody(number), let streamAt = PDFSyntax.streamKeyword(in: body) else { return nil }
         let dictionary = body[body.startIndex..<streamAt]
         guard let count = PDFSyntax.integer("N", in: dictionary), let first = PDFSyntax.integer("First", in: dictionary),
-              count >= 0, first >= 0 else { return nil }
+            count >= 0, first >= 0
+        else { return nil }
         // The data starts after "stream" and its end of line; it may run past the body's end
         // ("endobj" inside binary data), so take it from the segment up to "endstream".
         let bytes = segments[plain[number]!.segment]
@@ -127,7 +132,8 @@ struct PDFObjects {
         if start < bytes.count, bytes[start] == 10 { start += 1 }
         var end = bytes.count
         if let length = PDFSyntax.integer("Length", in: dictionary), PDFSyntax.reference("Length", in: dictionary) == nil,
-           length >= 0, start + length <= bytes.count {
+            length >= 0, start + length <= bytes.count
+        {
             end = start + length
         } else if let found = PDFSyntax.firstIndex(of: "endstream", in: bytes[start...]) {
             end = found
@@ -169,14 +175,17 @@ struct PDFObjects {
         var i = 1
         while i + 3 <= n {
             // "obj" preceded by whitespace and followed by a delimiter ("endobj" is preceded by 'd').
-            guard bytes[i] == 0x6F, bytes[i + 1] == 0x62, bytes[i + 2] == 0x6A else { i += 1; continue }
+            guard bytes[i] == 0x6F, bytes[i + 1] == 0x62, bytes[i + 2] == 0x6A else {
+                i += 1
+                continue
+            }
             defer { i += 3 }
             if i + 3 < n, !PDFSyntax.isDelimiterOrSpace(bytes[i + 3]) { continue }
             var j = i - 1
             guard PDFSyntax.isSpace(bytes[j]) else { continue }
             while j > 0, PDFSyntax.isSpace(bytes[j]) { j -= 1 }
             guard PDFSyntax.isDigit(bytes[j]) else { continue }
-            while j > 0, PDFSyntax.isDigit(bytes[j]) { j -= 1 }       // generation
+            while j > 0, PDFSyntax.isDigit(bytes[j]) { j -= 1 } // generation
             guard PDFSyntax.isSpace(bytes[j]) else { continue }
             while j > 0, PDFSyntax.isSpace(bytes[j]) { j -= 1 }
             guard PDFSyntax.isDigit(bytes[j]) else { continue }
@@ -260,7 +269,7 @@ enum PDFSyntax {
         var from = bytes.startIndex
         while let at = firstIndex(of: "stream", in: bytes[from...]) {
             let end = at + 6
-            let precededOK = at == bytes.startIndex || !(bytes[at - 1] >= 0x61 && bytes[at - 1] <= 0x7A)   // not "endstream"
+            let precededOK = at == bytes.startIndex || !(bytes[at - 1] >= 0x61 && bytes[at - 1] <= 0x7A) // not "endstream"
             if precededOK, end < bytes.endIndex, bytes[end] == 0x0A || bytes[end] == 0x0D { return at }
             from = end
         }
@@ -309,8 +318,11 @@ enum PDFSyntax {
 
         private mutating func skipSpace() {
             while index < bytes.endIndex {
-                if isSpace(bytes[index]) { index += 1; continue }
-                if bytes[index] == 0x25 {   // % comment to end of line
+                if isSpace(bytes[index]) {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == 0x25 { // % comment to end of line
                     while index < bytes.endIndex, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
                     continue
                 }

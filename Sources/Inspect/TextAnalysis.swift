@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The character encodings text attachments are decoded from. Japanese offices still write
@@ -85,9 +85,15 @@ enum TextSniffer {
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            if b < 0x80 { i += 1; continue }
+            if b < 0x80 {
+                i += 1
+                continue
+            }
             if shiftJIS {
-                if (0xA1...0xDF).contains(b) { i += 1; continue }   // half-width katakana
+                if (0xA1...0xDF).contains(b) {
+                    i += 1
+                    continue
+                } // half-width katakana
                 guard (0x81...0x9F).contains(b) || (0xE0...0xFC).contains(b) else { return nil }
                 guard i + 1 < bytes.count else { return truncated ? count : nil }
                 let t = bytes[i + 1]
@@ -208,7 +214,10 @@ struct TextCounter {
 
     mutating func consume(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
-        while skip > 0 && index < bytes.count { skip -= 1; index += 1 }
+        while skip > 0 && index < bytes.count {
+            skip -= 1
+            index += 1
+        }
         switch encoding {
         case .utf16LE, .utf16BE:
             let bigEndian = encoding == .utf16BE
@@ -252,8 +261,8 @@ struct TextCounter {
         if inQuotes {
             if quoteInQuotes {
                 quoteInQuotes = false
-                if u == 34 { return }   // "" is a quote inside the field
-                inQuotes = false       // the field's closing quote: read u as outside quotes
+                if u == 34 { return } // "" is a quote inside the field
+                inQuotes = false // the field's closing quote: read u as outside quotes
             } else {
                 if u == 34 { quoteInQuotes = true }
                 return
@@ -303,7 +312,10 @@ enum TextPreviewer {
         var length = 0
         var previousCR = false
         for scalar in text.unicodeScalars {
-            if scalar == "\n" && previousCR { previousCR = false; continue }
+            if scalar == "\n" && previousCR {
+                previousCR = false
+                continue
+            }
             previousCR = scalar == "\r"
             if scalar == "\n" || scalar == "\r" {
                 lines.append(cut(current))
@@ -312,7 +324,10 @@ enum TextPreviewer {
                 length = 0
                 continue
             }
-            if length < maxCharacters * 4 { current.append(scalar); length += 1 }
+            if length < maxCharacters * 4 {
+                current.append(scalar)
+                length += 1
+            }
         }
         if !current.isEmpty { lines.append(cut(current)) }
         return lines
@@ -328,15 +343,25 @@ enum TextPreviewer {
         var previousCR = false
         var hasContent = false
         func append(_ scalar: Unicode.Scalar) {
-            if length < maxCharacters * 4 { current.append(scalar); length += 1 }
+            if length < maxCharacters * 4 {
+                current.append(scalar)
+                length += 1
+            }
             hasContent = true
         }
         for scalar in text.unicodeScalars {
             defer { previousCR = scalar == "\r" }
             if scalar == "\n" && previousCR { continue }
-            if scalar == "\"" { inQuotes.toggle(); append(scalar); continue }
+            if scalar == "\"" {
+                inQuotes.toggle()
+                append(scalar)
+                continue
+            }
             if scalar == "\n" || scalar == "\r" {
-                if inQuotes { append("⏎"); continue }
+                if inQuotes {
+                    append("⏎")
+                    continue
+                }
                 if hasContent { records.append(cut(current)) }
                 if records.count == maxLines { return records }
                 current = String.UnicodeScalarView()

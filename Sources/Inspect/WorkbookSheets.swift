@@ -6,10 +6,19 @@ enum WorkbookSheets {
         var i = 0
         let n = xml.count
         while i < n {
-            guard xml[i] == UInt8(ascii: "<") else { i += 1; continue }
+            guard xml[i] == UInt8(ascii: "<") else {
+                i += 1
+                continue
+            }
             // Comments, CDATA, processing instructions and declarations are skipped whole.
-            if starts(xml, at: i, with: "<!--") { i = find(xml, "-->", from: i + 4).map { $0 + 3 } ?? n; continue }
-            if starts(xml, at: i, with: "<![CDATA[") { i = find(xml, "]]>", from: i + 9).map { $0 + 3 } ?? n; continue }
+            if starts(xml, at: i, with: "<!--") {
+                i = find(xml, "-->", from: i + 4).map { $0 + 3 } ?? n
+                continue
+            }
+            if starts(xml, at: i, with: "<![CDATA[") {
+                i = find(xml, "]]>", from: i + 9).map { $0 + 3 } ?? n
+                continue
+            }
             if i + 1 < n, xml[i + 1] == UInt8(ascii: "?") || xml[i + 1] == UInt8(ascii: "!") {
                 i = find(xml, ">", from: i + 2).map { $0 + 1 } ?? n
                 continue
@@ -25,7 +34,10 @@ enum WorkbookSheets {
             // The attributes, up to the end of the tag (quoted values may hold '>').
             var attributes: [(String, [UInt8])] = []
             while j < n, xml[j] != UInt8(ascii: ">") {
-                if isSpace(xml[j]) || xml[j] == UInt8(ascii: "/") { j += 1; continue }
+                if isSpace(xml[j]) || xml[j] == UInt8(ascii: "/") {
+                    j += 1
+                    continue
+                }
                 let keyStart = j
                 while j < n, xml[j] != UInt8(ascii: "="), !isSpace(xml[j]), xml[j] != UInt8(ascii: ">") { j += 1 }
                 let key = String(decoding: xml[keyStart..<j], as: UTF8.self)

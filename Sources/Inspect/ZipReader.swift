@@ -63,15 +63,22 @@ enum ZipReader {
             let commentLength = Int(le16(fixed, 32))
             var localOffset = Int64(le32(fixed, 42))
             guard let rawName = try cursor.read(nameLength), let extra = try cursor.read(extraLength),
-                  try cursor.skip(commentLength) else { break }
+                try cursor.skip(commentLength)
+            else { break }
 
             // ZIP64 extended information: the 64-bit values of the fields that hold 0xFFFFFFFF.
             var unicodeName: [UInt8]?
             forEachExtraField(extra) { id, data in
                 if id == 0x0001 {
                     var at = 0
-                    if uncompressed == 0xFFFF_FFFF, at + 8 <= data.count { uncompressed = Int64(bitPattern: le64(data, at)); at += 8 }
-                    if compressed == 0xFFFF_FFFF, at + 8 <= data.count { compressed = Int64(bitPattern: le64(data, at)); at += 8 }
+                    if uncompressed == 0xFFFF_FFFF, at + 8 <= data.count {
+                        uncompressed = Int64(bitPattern: le64(data, at))
+                        at += 8
+                    }
+                    if compressed == 0xFFFF_FFFF, at + 8 <= data.count {
+                        compressed = Int64(bitPattern: le64(data, at))
+                        at += 8
+                    }
                     if localOffset == 0xFFFF_FFFF, at + 8 <= data.count { localOffset = Int64(bitPattern: le64(data, at)) }
                 } else if id == 0x7075, data.count > 5, data.first == 1 {
                     // Info-ZIP Unicode Path: version 1, CRC-32 of the header name, UTF-8 name.
@@ -88,12 +95,14 @@ enum ZipReader {
             case Array("word/document.xml".utf8): listing.hasWordDocument = true
             case Array("ppt/presentation.xml".utf8): listing.hasPresentation = true
             case Array("xl/workbook.xml".utf8):
-                listing.workbook = ZipEntryLocation(localHeaderOffset: localOffset &+ directory.shift, compressedSize: compressed,
-                                                    uncompressedSize: uncompressed, method: method, encrypted: encrypted)
+                listing.workbook = ZipEntryLocation(
+                    localHeaderOffset: localOffset &+ directory.shift, compressedSize: compressed,
+                    uncompressedSize: uncompressed, method: method, encrypted: encrypted)
             default: break
             }
             if listing.entries.count < keptEntries {
-                let name = unicodeName.map { String(decoding: $0, as: UTF8.self) }
+                let name =
+                    unicodeName.map { String(decoding: $0, as: UTF8.self) }
                     ?? entryName(rawName, utf8Flag: flags & 0x0800 != 0)
                 listing.entries.append(ArchiveEntry(name: name, size: uncompressed, encrypted: encrypted))
             }
@@ -146,7 +155,8 @@ enum ZipReader {
         var found: Int?
         while position >= 0 {
             if tail[position] == 0x50, le32(tail, position) == 0x0605_4B50,
-               position + 22 + Int(le16(tail, position + 20)) <= tail.count {
+                position + 22 + Int(le16(tail, position + 20)) <= tail.count
+            {
                 found = position
                 break
             }
@@ -186,7 +196,8 @@ enum ZipReader {
             let atRecorded = try file.read(at: offset, count: 4)
             let atExpected = try file.read(at: expected, count: 4)
             if !(atRecorded.count == 4 && le32(atRecorded, 0) == 0x0201_4B50),
-               atExpected.count == 4, le32(atExpected, 0) == 0x0201_4B50 {
+                atExpected.count == 4, le32(atExpected, 0) == 0x0201_4B50
+            {
                 shift = expected - offset
             }
         }
@@ -202,7 +213,8 @@ enum ZipReader {
         if utf8Flag || !raw.contains(where: { $0 >= 0x80 }) { return String(decoding: raw, as: UTF8.self) }
         if let name = String(validating: raw, as: UTF8.self) { return name }
         if let pairs = TextSniffer.multibyteCount(raw, truncated: false, shiftJIS: true), pairs > 0,
-           let name = IconvDecoder.decode(raw, from: "CP932") {
+            let name = IconvDecoder.decode(raw, from: "CP932")
+        {
             return name
         }
         if let name = IconvDecoder.decode(raw, from: "CP437") { return name }

@@ -18,7 +18,7 @@
 // Fields are percent-encoded (%, space, control characters), so each line splits on spaces.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Store
 
@@ -109,7 +109,7 @@ public struct JournalBacklog: Sendable {
         defer { lock.release() }
         for name in pending {
             let path = "\(directory)/\(name)"
-            guard let bytes = try? FileSystem.readBytes(path, limit: 16 << 20) else { continue }  // removed meanwhile
+            guard let bytes = try? FileSystem.readBytes(path, limit: 16 << 20) else { continue } // removed meanwhile
             guard let entry = Self.decode(String(decoding: bytes, as: UTF8.self)) else {
                 outcome.problems.append("the journal backlog file '\(path)' cannot be read; set aside as '\(path).bad'")
                 try? FileSystem.rename(path, to: path + ".bad")
@@ -117,7 +117,7 @@ public struct JournalBacklog: Sendable {
             }
             do {
                 try entry.apply(to: journal)
-            } catch where error.kind == .unknownMessage || error.kind == .unknownRecipient {
+            } catch  where error.kind == .unknownMessage || error.kind == .unknownRecipient {
                 outcome.problems.append("the journal backlog file '\(path)' cannot be recorded (\(error)); set aside as '\(path).bad'")
                 try? FileSystem.rename(path, to: path + ".bad")
                 continue
@@ -168,7 +168,8 @@ public struct JournalBacklog: Sendable {
         let first = lines[2].split(separator: " ", omittingEmptySubsequences: false)
         if first.first == "event" {
             guard lines.count == 3, first.count == 4, let kind = JournalEventKind(rawValue: String(first[1])),
-                  let at = Int64(first[2]) else { return nil }
+                let at = Int64(first[2])
+            else { return nil }
             let detail: String?
             if first[3] == "-" {
                 detail = nil
@@ -183,7 +184,8 @@ public struct JournalBacklog: Sendable {
         for line in lines[2...] {
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 5, parts[0] == "result", let time = Int64(parts[1]), at == nil || at == time,
-                  parts[2] == "0" || parts[2] == "1", let address = unfield(parts[3]), let reply = unfield(parts[4]) else { return nil }
+                parts[2] == "0" || parts[2] == "1", let address = unfield(parts[3]), let reply = unfield(parts[4])
+            else { return nil }
             at = time
             results.append(JournalResultInput(address: address, reply: reply, accepted: parts[2] == "1"))
         }

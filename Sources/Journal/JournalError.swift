@@ -1,7 +1,7 @@
 // JournalError.swift — what went wrong with the send journal, naming its file.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CSQLite
 

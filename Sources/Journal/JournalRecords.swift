@@ -76,8 +76,10 @@ public struct JournalRecipient: Sendable, Hashable {
     }
 
     /// As stored: every field already normalised (reading the journal back).
-    init(address: String, displayName: String?, field: RecipientField, domain: String, asciiDomain: String,
-         result: String?, accepted: Bool?, resultAt: Int64?) {
+    init(
+        address: String, displayName: String?, field: RecipientField, domain: String, asciiDomain: String,
+        result: String?, accepted: Bool?, resultAt: Int64?
+    ) {
         self.address = address
         self.displayName = displayName
         self.field = field
@@ -152,8 +154,10 @@ public struct JournalMessage: Sendable, Hashable {
     public var attachments: [JournalAttachment]
     public var findings: [JournalFinding]
 
-    public init(messageID: String, account: String, from: String, subject: String,
-                recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = []) {
+    public init(
+        messageID: String, account: String, from: String, subject: String,
+        recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = []
+    ) {
         self.messageID = messageID
         self.account = account
         self.from = from

@@ -4,7 +4,7 @@
 // (schema, pragmas, transactions) and takes no values at all.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CSQLite
 
@@ -34,9 +34,10 @@ final class SQLiteDatabase {
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         handle = db
         if rc != SQLITE_OK {
-            let error = JournalError(sqlite: rc, extended: db.map { sqlite3_extended_errcode($0) } ?? rc,
-                                     message: db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) },
-                                     action: "open the journal", path: path)
+            let error = JournalError(
+                sqlite: rc, extended: db.map { sqlite3_extended_errcode($0) } ?? rc,
+                message: db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) },
+                action: "open the journal", path: path)
             close()
             throw error
         }

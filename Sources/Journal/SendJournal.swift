@@ -6,7 +6,7 @@
 // correction is a new row, and "the latest" always means the last row recorded.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import MailCore
 import Store
@@ -60,17 +60,19 @@ public final class SendJournal {
             return
         }
         let code = errno
-        if code == EEXIST { return }  // another process created it meanwhile
-        throw JournalError(.cannotOpen, path: path,
-                           "cannot create the journal: \(JournalError.systemReason(path, errno: code))")
+        if code == EEXIST { return } // another process created it meanwhile
+        throw JournalError(
+            .cannotOpen, path: path,
+            "cannot create the journal: \(JournalError.systemReason(path, errno: code))")
     }
 
     private func configure() throws(JournalError) {
         // The first statement reads the file: a file that is not a database fails here.
         let mode = try switchingToWAL()
         guard mode?.lowercased() == "wal" else {
-            throw JournalError(.other, path: path,
-                               "cannot open the journal: write-ahead logging is not available here (journal mode \(mode ?? "unknown"))")
+            throw JournalError(
+                .other, path: path,
+                "cannot open the journal: write-ahead logging is not available here (journal mode \(mode ?? "unknown"))")
         }
         try database.execute("PRAGMA synchronous = FULL", "open the journal")
         try database.execute("PRAGMA foreign_keys = ON", "open the journal")
@@ -89,7 +91,7 @@ public final class SendJournal {
         while true {
             do {
                 return try database.scalarText("PRAGMA journal_mode = WAL", [], "open the journal")
-            } catch where error.kind == .busy && attempt < 500 {
+            } catch  where error.kind == .busy && attempt < 500 {
                 attempt += 1
                 usleep(10_000)
             }
@@ -120,8 +122,9 @@ public final class SendJournal {
 
     private func checkNotNewer(_ version: Int64) throws(JournalError) {
         guard version <= JournalSchema.currentVersion else {
-            throw JournalError(.newerSchema, path: path,
-                               "cannot use the journal: a newer guardmail wrote it (schema version \(version); this one knows up to \(JournalSchema.currentVersion))")
+            throw JournalError(
+                .newerSchema, path: path,
+                "cannot use the journal: a newer guardmail wrote it (schema version \(version); this one knows up to \(JournalSchema.currentVersion))")
         }
     }
 
@@ -162,12 +165,14 @@ public final class SendJournal {
                 let key = JournalNames.addressKey(result.address)
                 let recipientRows = try database.rows(
                     "SELECT id FROM recipients WHERE message_row = ? AND address_key = ? ORDER BY position",
-                    [.integer(row), .text(key)], action) { (statement: borrowing SQLiteStatement) in statement.integer(0) }
+                    [.integer(row), .text(key)], action
+                ) { (statement: borrowing SQLiteStatement) in statement.integer(0) }
                 guard !recipientRows.isEmpty else {
                     throw JournalError(.unknownRecipient, path: path, "cannot \(action): '\(result.address)' is not one of its recipients")
                 }
                 for recipientRow in recipientRows {
-                    try database.run("""
+                    try database.run(
+                        """
                         INSERT INTO recipient_results (message_row, recipient_row, at, reply, accepted) VALUES (?, ?, ?, ?, ?)
                         """, [.integer(row), .integer(recipientRow), .integer(at), .text(result.reply), .bool(result.accepted)], action)
                 }
@@ -183,8 +188,9 @@ public final class SendJournal {
     }
 
     private func insertEvent(row: Int64, _ kind: JournalEventKind, at: Int64, detail: String?, action: String) throws(JournalError) {
-        try database.run("INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)",
-                         [.integer(row), .integer(at), .text(kind.rawValue), .optional(detail)], action)
+        try database.run(
+            "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)",
+            [.integer(row), .integer(at), .text(kind.rawValue), .optional(detail)], action)
     }
 
     // MARK: Reading
@@ -232,8 +238,10 @@ public final class SendJournal {
             ORDER BY m.confirmed_at DESC, m.id DESC
             LIMIT ?5
             """
-        let values: [SQLiteValue] = [.optional(since), .optional(forms?.unicode), .optional(forms?.ascii),
-                                     .optional(key), .integer(Int64(limit ?? -1)), .bool(unfinishedOnly)]
+        let values: [SQLiteValue] = [
+            .optional(since), .optional(forms?.unicode), .optional(forms?.ascii),
+            .optional(key), .integer(Int64(limit ?? -1)), .bool(unfinishedOnly)
+        ]
         let action = "list the journal"
         return try database.rows(sql, values, action) { (s: borrowing SQLiteStatement) throws(JournalError) in
             JournalSummary(
@@ -254,53 +262,63 @@ public final class SendJournal {
         let action = "read <\(id)> from the journal"
         let head = try database.rows(
             "SELECT id, message_id, confirmed_at, account, from_address, subject FROM messages WHERE message_id = ?",
-            [.text(id)], action) { (s: borrowing SQLiteStatement) in
+            [.text(id)], action
+        ) { (s: borrowing SQLiteStatement) in
             (row: s.integer(0), id: s.text(1), at: s.integer(2), account: s.text(3), from: s.text(4), subject: s.text(5))
         }
         guard let head = head.first else { return nil }
         let row = SQLiteValue.integer(head.row)
 
-        let recipients = try database.rows("""
+        let recipients = try database.rows(
+            """
             SELECT r.address, r.display_name, r.field, r.domain, r.domain_ascii, x.reply, x.accepted, x.at
             FROM recipients r
             LEFT JOIN recipient_results x
                 ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
             WHERE r.message_row = ?
             ORDER BY r.position
-            """, [row], action) { (s: borrowing SQLiteStatement) throws(JournalError) in
+            """, [row], action
+        ) { (s: borrowing SQLiteStatement) throws(JournalError) in
             guard let field = RecipientField(rawValue: s.text(2)) else {
                 throw JournalError(.corrupt, path: path, "cannot \(action): unknown recipient field '\(s.text(2))'")
             }
-            return JournalRecipient(address: s.text(0), displayName: s.optionalText(1), field: field,
-                                    domain: s.text(3), asciiDomain: s.text(4),
-                                    result: s.optionalText(5), accepted: s.bool(6), resultAt: s.optionalInteger(7))
+            return JournalRecipient(
+                address: s.text(0), displayName: s.optionalText(1), field: field,
+                domain: s.text(3), asciiDomain: s.text(4),
+                result: s.optionalText(5), accepted: s.bool(6), resultAt: s.optionalInteger(7))
         }
         let attachments = try database.rows(
             "SELECT name, size, sha256, content_type FROM attachments WHERE message_row = ? ORDER BY position",
-            [row], action) { (s: borrowing SQLiteStatement) in
+            [row], action
+        ) { (s: borrowing SQLiteStatement) in
             JournalAttachment(name: s.text(0), size: s.integer(1), sha256: s.text(2), contentType: s.text(3))
         }
         let findings = try database.rows(
             "SELECT rule_id, severity, message, accepted, accepted_by FROM findings WHERE message_row = ? ORDER BY position",
-            [row], action) { (s: borrowing SQLiteStatement) in
-            JournalFinding(ruleID: s.text(0), severity: s.text(1), message: s.text(2), accepted: s.bool(3) ?? false,
-                           acceptedBy: s.optionalText(4))
+            [row], action
+        ) { (s: borrowing SQLiteStatement) in
+            JournalFinding(
+                ruleID: s.text(0), severity: s.text(1), message: s.text(2), accepted: s.bool(3) ?? false,
+                acceptedBy: s.optionalText(4))
         }
         let events = try database.rows(
             "SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", [row], action
         ) { (s: borrowing SQLiteStatement) throws(JournalError) in
             JournalEvent(kind: try eventKind(s.text(0), action: action), at: s.integer(1), detail: s.optionalText(2))
         }
-        let results = try database.rows("""
+        let results = try database.rows(
+            """
             SELECT r.address, x.reply, x.accepted, x.at
             FROM recipient_results x JOIN recipients r ON r.id = x.recipient_row
             WHERE x.message_row = ?
             ORDER BY x.id
-            """, [row], action) { (s: borrowing SQLiteStatement) in
+            """, [row], action
+        ) { (s: borrowing SQLiteStatement) in
             JournalRecipientResult(address: s.text(0), reply: s.text(1), accepted: s.bool(2) ?? false, at: s.integer(3))
         }
-        let message = JournalMessage(messageID: head.id, account: head.account, from: head.from, subject: head.subject,
-                                     recipients: recipients, attachments: attachments, findings: findings)
+        let message = JournalMessage(
+            messageID: head.id, account: head.account, from: head.from, subject: head.subject,
+            recipients: recipients, attachments: attachments, findings: findings)
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 
@@ -308,12 +326,14 @@ public final class SendJournal {
     /// result is an acceptance. Addresses are envelope addresses lowercased (as `SendHistory`
     /// wants them), domains the Unicode form lowercased.
     public func history() throws(JournalError) -> (addresses: Set<String>, domains: Set<String>) {
-        let pairs = try database.rows("""
+        let pairs = try database.rows(
+            """
             SELECT DISTINCT r.address_key, r.domain
             FROM recipients r
             JOIN recipient_results x ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
             WHERE x.accepted = 1
-            """, [], "read who was written to") { (s: borrowing SQLiteStatement) in (s.text(0), s.text(1)) }
+            """, [], "read who was written to"
+        ) { (s: borrowing SQLiteStatement) in (s.text(0), s.text(1)) }
         return (Set(pairs.map(\.0)), Set(pairs.map(\.1)))
     }
 

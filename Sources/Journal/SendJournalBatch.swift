@@ -64,74 +64,96 @@ extension SendJournal {
     /// `at` and, when given, a second event (`held` with the hold) with `detail`. All or nothing:
     /// a Message-ID already in the journal (or twice in the batch) fails the whole batch with
     /// `.duplicateMessage`.
-    public func recordMessages(_ messages: [JournalMessage], at: Int64, then event: JournalEventKind? = nil,
-                               detail: String? = nil) throws(JournalError) {
+    public func recordMessages(
+        _ messages: [JournalMessage], at: Int64, then event: JournalEventKind? = nil,
+        detail: String? = nil
+    ) throws(JournalError) {
         guard !messages.isEmpty else { return }
-        let action = messages.count == 1 ? "record the message <\(JournalNames.messageID(messages[0].messageID))>"
+        let action =
+            messages.count == 1
+            ? "record the message <\(JournalNames.messageID(messages[0].messageID))>"
             : "record \(messages.count) messages"
         for message in messages where JournalNames.messageID(message.messageID).isEmpty {
             throw JournalError(.other, path: path, "cannot record a message without a Message-ID")
         }
         try database.transaction(action) { () throws(JournalError) in
-            try database.withStatement("""
-                INSERT INTO messages (message_id, confirmed_at, account, from_address, subject) VALUES (?, ?, ?, ?, ?)
-                """, action) { (insertMessage: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement("""
-                INSERT INTO recipients (message_row, position, field, address, address_key, display_name, domain, domain_ascii)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, action) { (insertRecipient: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement("""
-                INSERT INTO attachments (message_row, position, name, size, sha256, content_type) VALUES (?, ?, ?, ?, ?, ?)
-                """, action) { (insertAttachment: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement("""
-                INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, action) { (insertFinding: borrowing SQLiteStatement) throws(JournalError) in
             try database.withStatement(
-                "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
-            ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
-                for message in messages {
-                    let id = JournalNames.messageID(message.messageID)
-                    do throws(JournalError) {
-                        try insertMessage.bind([.text(id), .integer(at), .text(message.account), .text(message.from),
-                                                .text(message.subject)])
-                        while try insertMessage.step() {}
-                    } catch where error.kind == .duplicateMessage {
-                        throw JournalError(.duplicateMessage, path: path,
-                                           messages.count == 1 ? "cannot \(action): it is already in the journal"
-                                               : "cannot \(action): <\(id)> is already in the journal", code: error.code)
-                    }
-                    let row = database.lastInsertRowID
-                    for (position, recipient) in message.recipients.enumerated() {
-                        try insertRecipient.bind([.integer(row), .integer(Int64(position)), .text(recipient.field.rawValue),
-                                                  .text(recipient.address), .text(recipient.addressKey),
-                                                  .optional(recipient.displayName), .text(recipient.domain),
-                                                  .text(recipient.asciiDomain)])
-                        while try insertRecipient.step() {}
-                    }
-                    for (position, attachment) in message.attachments.enumerated() {
-                        try insertAttachment.bind([.integer(row), .integer(Int64(position)), .text(attachment.name),
-                                                   .integer(attachment.size), .text(attachment.sha256.lowercased()),
-                                                   .text(attachment.contentType)])
-                        while try insertAttachment.step() {}
-                    }
-                    for (position, finding) in message.findings.enumerated() {
-                        try insertFinding.bind([.integer(row), .integer(Int64(position)), .text(finding.ruleID),
-                                                .text(finding.severity), .text(finding.message), .bool(finding.accepted),
-                                                .optional(finding.acceptedBy)])
-                        while try insertFinding.step() {}
-                    }
-                    try insertEvent.bind([.integer(row), .integer(at), .text(JournalEventKind.confirmed.rawValue), .null])
-                    while try insertEvent.step() {}
-                    if let event {
-                        try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(detail)])
-                        while try insertEvent.step() {}
+                """
+                INSERT INTO messages (message_id, confirmed_at, account, from_address, subject) VALUES (?, ?, ?, ?, ?)
+                """, action
+            ) { (insertMessage: borrowing SQLiteStatement) throws(JournalError) in
+                try database.withStatement(
+                    """
+                    INSERT INTO recipients (message_row, position, field, address, address_key, display_name, domain, domain_ascii)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, action
+                ) { (insertRecipient: borrowing SQLiteStatement) throws(JournalError) in
+                    try database.withStatement(
+                        """
+                        INSERT INTO attachments (message_row, position, name, size, sha256, content_type) VALUES (?, ?, ?, ?, ?, ?)
+                        """, action
+                    ) { (insertAttachment: borrowing SQLiteStatement) throws(JournalError) in
+                        try database.withStatement(
+                            """
+                            INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """, action
+                        ) { (insertFinding: borrowing SQLiteStatement) throws(JournalError) in
+                            try database.withStatement(
+                                "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
+                            ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
+                                for message in messages {
+                                    let id = JournalNames.messageID(message.messageID)
+                                    do throws(JournalError) {
+                                        try insertMessage.bind([
+                                            .text(id), .integer(at), .text(message.account), .text(message.from),
+                                            .text(message.subject)
+                                        ])
+                                        while try insertMessage.step() {}
+                                    } catch  where error.kind == .duplicateMessage {
+                                        throw JournalError(
+                                            .duplicateMessage, path: path,
+                                            messages.count == 1
+                                                ? "cannot \(action): it is already in the journal"
+                                                : "cannot \(action): <\(id)> is already in the journal", code: error.code)
+                                    }
+                                    let row = database.lastInsertRowID
+                                    for (position, recipient) in message.recipients.enumerated() {
+                                        try insertRecipient.bind([
+                                            .integer(row), .integer(Int64(position)), .text(recipient.field.rawValue),
+                                            .text(recipient.address), .text(recipient.addressKey),
+                                            .optional(recipient.displayName), .text(recipient.domain),
+                                            .text(recipient.asciiDomain)
+                                        ])
+                                        while try insertRecipient.step() {}
+                                    }
+                                    for (position, attachment) in message.attachments.enumerated() {
+                                        try insertAttachment.bind([
+                                            .integer(row), .integer(Int64(position)), .text(attachment.name),
+                                            .integer(attachment.size), .text(attachment.sha256.lowercased()),
+                                            .text(attachment.contentType)
+                                        ])
+                                        while try insertAttachment.step() {}
+                                    }
+                                    for (position, finding) in message.findings.enumerated() {
+                                        try insertFinding.bind([
+                                            .integer(row), .integer(Int64(position)), .text(finding.ruleID),
+                                            .text(finding.severity), .text(finding.message), .bool(finding.accepted),
+                                            .optional(finding.acceptedBy)
+                                        ])
+                                        while try insertFinding.step() {}
+                                    }
+                                    try insertEvent.bind([.integer(row), .integer(at), .text(JournalEventKind.confirmed.rawValue), .null])
+                                    while try insertEvent.step() {}
+                                    if let event {
+                                        try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(detail)])
+                                        while try insertEvent.step() {}
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-            }
-            }
-            }
-            }
             }
         }
     }
@@ -142,69 +164,75 @@ extension SendJournal {
     /// `.unknownRecipient`.
     public func record(_ batch: [JournalBatchRecord], at: Int64) throws(JournalError) {
         guard !batch.isEmpty else { return }
-        let action = batch.count == 1 ? "record the outcome of <\(JournalNames.messageID(batch[0].messageID))>"
+        let action =
+            batch.count == 1
+            ? "record the outcome of <\(JournalNames.messageID(batch[0].messageID))>"
             : "record the outcome of \(batch.count) messages"
         try database.transaction(action) { () throws(JournalError) in
             try database.withStatement("SELECT id FROM messages WHERE message_id = ?", action) {
                 (findMessage: borrowing SQLiteStatement) throws(JournalError) in
-            // By address first (`+message_row` keeps SQLite from walking the message's recipients in
-            // position order instead): a bcc message has thousands of recipients.
-            try database.withStatement(
-                "SELECT id FROM recipients WHERE address_key = ? AND +message_row = ? ORDER BY id", action
-            ) { (findRecipients: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement(
-                "SELECT id, address_key FROM recipients WHERE message_row = ? ORDER BY id", action
-            ) { (allRecipients: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement(
-                "INSERT INTO recipient_results (message_row, recipient_row, at, reply, accepted) VALUES (?, ?, ?, ?, ?)", action
-            ) { (insertResult: borrowing SQLiteStatement) throws(JournalError) in
-            try database.withStatement(
-                "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
-            ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
-                for entry in batch {
-                    let id = JournalNames.messageID(entry.messageID)
-                    try findMessage.bind([.text(id)])
-                    guard try findMessage.step() else {
-                        throw JournalError(.unknownMessage, path: path,
-                                           "cannot \(action): no message <\(id)> is in the journal")
-                    }
-                    let row = findMessage.integer(0)
-                    // Many results for one message (a bcc window): read its recipients once.
-                    var byKey: [String: [Int64]]? = nil
-                    if entry.results.count > 32 {
-                        var map: [String: [Int64]] = [:]
-                        try allRecipients.bind([.integer(row)])
-                        while try allRecipients.step() { map[allRecipients.text(1), default: []].append(allRecipients.integer(0)) }
-                        byKey = map
-                    }
-                    for result in entry.results {
-                        let key = Self.fastAddressKey(result.address)
-                        var recipientRows: [Int64] = []
-                        if let byKey {
-                            recipientRows = byKey[key] ?? []
-                        } else {
-                            try findRecipients.bind([.text(key), .integer(row)])
-                            while try findRecipients.step() { recipientRows.append(findRecipients.integer(0)) }
+                // By address first (`+message_row` keeps SQLite from walking the message's recipients in
+                // position order instead): a bcc message has thousands of recipients.
+                try database.withStatement(
+                    "SELECT id FROM recipients WHERE address_key = ? AND +message_row = ? ORDER BY id", action
+                ) { (findRecipients: borrowing SQLiteStatement) throws(JournalError) in
+                    try database.withStatement(
+                        "SELECT id, address_key FROM recipients WHERE message_row = ? ORDER BY id", action
+                    ) { (allRecipients: borrowing SQLiteStatement) throws(JournalError) in
+                        try database.withStatement(
+                            "INSERT INTO recipient_results (message_row, recipient_row, at, reply, accepted) VALUES (?, ?, ?, ?, ?)", action
+                        ) { (insertResult: borrowing SQLiteStatement) throws(JournalError) in
+                            try database.withStatement(
+                                "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
+                            ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
+                                for entry in batch {
+                                    let id = JournalNames.messageID(entry.messageID)
+                                    try findMessage.bind([.text(id)])
+                                    guard try findMessage.step() else {
+                                        throw JournalError(
+                                            .unknownMessage, path: path,
+                                            "cannot \(action): no message <\(id)> is in the journal")
+                                    }
+                                    let row = findMessage.integer(0)
+                                    // Many results for one message (a bcc window): read its recipients once.
+                                    var byKey: [String: [Int64]]? = nil
+                                    if entry.results.count > 32 {
+                                        var map: [String: [Int64]] = [:]
+                                        try allRecipients.bind([.integer(row)])
+                                        while try allRecipients.step() { map[allRecipients.text(1), default: []].append(allRecipients.integer(0)) }
+                                        byKey = map
+                                    }
+                                    for result in entry.results {
+                                        let key = Self.fastAddressKey(result.address)
+                                        var recipientRows: [Int64] = []
+                                        if let byKey {
+                                            recipientRows = byKey[key] ?? []
+                                        } else {
+                                            try findRecipients.bind([.text(key), .integer(row)])
+                                            while try findRecipients.step() { recipientRows.append(findRecipients.integer(0)) }
+                                        }
+                                        guard !recipientRows.isEmpty else {
+                                            throw JournalError(
+                                                .unknownRecipient, path: path,
+                                                "cannot \(action): '\(result.address)' is not one of the recipients of <\(id)>")
+                                        }
+                                        for recipientRow in recipientRows {
+                                            try insertResult.bind([
+                                                .integer(row), .integer(recipientRow), .integer(at), .text(result.reply),
+                                                .bool(result.accepted)
+                                            ])
+                                            while try insertResult.step() {}
+                                        }
+                                    }
+                                    if let event = entry.event {
+                                        try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(entry.detail)])
+                                        while try insertEvent.step() {}
+                                    }
+                                }
+                            }
                         }
-                        guard !recipientRows.isEmpty else {
-                            throw JournalError(.unknownRecipient, path: path,
-                                               "cannot \(action): '\(result.address)' is not one of the recipients of <\(id)>")
-                        }
-                        for recipientRow in recipientRows {
-                            try insertResult.bind([.integer(row), .integer(recipientRow), .integer(at), .text(result.reply),
-                                                   .bool(result.accepted)])
-                            while try insertResult.step() {}
-                        }
-                    }
-                    if let event = entry.event {
-                        try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(entry.detail)])
-                        while try insertEvent.step() {}
                     }
                 }
-            }
-            }
-            }
-            }
             }
         }
     }
@@ -229,12 +257,12 @@ extension SendJournal {
             case UInt8(ascii: "."):
                 if count == 0 || previous == UInt8(ascii: ".") || previous == UInt8(ascii: "@") { ok = false }
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"):
+                UInt8(ascii: "-"):
                 break
             case UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
-                 UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "?"),
-                 UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
-                if at >= 0 { ok = false }  // fine in a local part, never in a domain
+                UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "?"),
+                UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+                if at >= 0 { ok = false } // fine in a local part, never in a domain
             default:
                 ok = false
             }
@@ -258,38 +286,40 @@ extension SendJournal {
         defer { try? database.execute("COMMIT", action) }
         try database.withStatement("SELECT id FROM messages WHERE message_id = ?", action) {
             (findMessage: borrowing SQLiteStatement) throws(JournalError) in
-        try database.withStatement("SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", action) {
-            (events: borrowing SQLiteStatement) throws(JournalError) in
-        try database.withStatement("""
-            SELECT r.address, r.address_key, x.reply, x.accepted, x.at
-            FROM recipients r
-            JOIN recipient_results x ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
-            WHERE r.message_row = ?
-            ORDER BY r.position
-            """, action) { (results: borrowing SQLiteStatement) throws(JournalError) in
-            for messageID in messageIDs {
-                let id = JournalNames.messageID(messageID)
-                try findMessage.bind([.text(id)])
-                guard try findMessage.step() else { continue }
-                let row = findMessage.integer(0)
-                try events.bind([.integer(row)])
-                var list: [JournalEvent] = []
-                while try events.step() {
-                    guard let kind = JournalEventKind(rawValue: events.text(0)) else {
-                        throw JournalError(.corrupt, path: path, "cannot \(action): unknown event '\(events.text(0))'")
+            try database.withStatement("SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", action) {
+                (events: borrowing SQLiteStatement) throws(JournalError) in
+                try database.withStatement(
+                    """
+                    SELECT r.address, r.address_key, x.reply, x.accepted, x.at
+                    FROM recipients r
+                    JOIN recipient_results x ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
+                    WHERE r.message_row = ?
+                    ORDER BY r.position
+                    """, action
+                ) { (results: borrowing SQLiteStatement) throws(JournalError) in
+                    for messageID in messageIDs {
+                        let id = JournalNames.messageID(messageID)
+                        try findMessage.bind([.text(id)])
+                        guard try findMessage.step() else { continue }
+                        let row = findMessage.integer(0)
+                        try events.bind([.integer(row)])
+                        var list: [JournalEvent] = []
+                        while try events.step() {
+                            guard let kind = JournalEventKind(rawValue: events.text(0)) else {
+                                throw JournalError(.corrupt, path: path, "cannot \(action): unknown event '\(events.text(0))'")
+                            }
+                            list.append(JournalEvent(kind: kind, at: events.integer(1), detail: events.optionalText(2)))
+                        }
+                        try results.bind([.integer(row)])
+                        var latest: [String: JournalRecipientResult] = [:]
+                        while try results.step() {
+                            latest[results.text(1)] = JournalRecipientResult(
+                                address: results.text(0), reply: results.text(2), accepted: results.bool(3) ?? false, at: results.integer(4))
+                        }
+                        out[messageID] = JournalProgress(messageID: id, events: list, latestResults: latest)
                     }
-                    list.append(JournalEvent(kind: kind, at: events.integer(1), detail: events.optionalText(2)))
                 }
-                try results.bind([.integer(row)])
-                var latest: [String: JournalRecipientResult] = [:]
-                while try results.step() {
-                    latest[results.text(1)] = JournalRecipientResult(
-                        address: results.text(0), reply: results.text(2), accepted: results.bool(3) ?? false, at: results.integer(4))
-                }
-                out[messageID] = JournalProgress(messageID: id, events: list, latestResults: latest)
             }
-        }
-        }
         }
         return out
     }

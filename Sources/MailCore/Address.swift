@@ -23,20 +23,24 @@ public struct Mailbox: Hashable, Sendable {
     /// the text "localPart@domain" (to the name for a line break in the name).
     public init(displayName: String?, localPart: String, domain: String) throws(AddressError) {
         if let name = displayName, let (position, c) = HeaderText.lineBreak(in: name) {
-            throw AddressError(kind: .lineBreak, input: name, offending: String(c), position: position,
-                               description: HeaderText.lineBreakProblem("the display name", name) ?? "")
+            throw AddressError(
+                kind: .lineBreak, input: name, offending: String(c), position: position,
+                description: HeaderText.lineBreakProblem("the display name", name) ?? "")
         }
         let local = Array(localPart)
         let dom = Array(domain)
         let text = localPart + "@" + domain
         let ctx = AddressSyntax.Context(input: text, chars: Array(text), elementStart: 0)
-        try AddressSyntax.validateLocalContent(local, positions: Array(0..<local.count),
-                                               emptyPosition: local.count, address: text, ctx: ctx)
-        let (unicode, ascii) = try AddressSyntax.validateDomain(dom, offset: local.count + 1,
-                                                                address: text, ctx: ctx)
+        try AddressSyntax.validateLocalContent(
+            local, positions: Array(0..<local.count),
+            emptyPosition: local.count, address: text, ctx: ctx)
+        let (unicode, ascii) = try AddressSyntax.validateDomain(
+            dom, offset: local.count + 1,
+            address: text, ctx: ctx)
         try AddressSyntax.checkAddressLength(local: localPart, asciiDomain: ascii, at: 0, address: text, ctx: ctx)
-        self.init(validatedDisplayName: displayName, localPart: localPart,
-                  domain: unicode, asciiDomain: ascii)
+        self.init(
+            validatedDisplayName: displayName, localPart: localPart,
+            domain: unicode, asciiDomain: ascii)
     }
 
     /// Used after validation; normalizes an empty display name to nil.
@@ -211,13 +215,16 @@ enum AddressSyntax {
 
         /// `what` at position N in 'element': `hint`. A line break in the element is shown as
         /// `\r` / `\n`, so that a message is always one line.
-        func error(_ kind: AddressError.Kind, at index: Int, offending: String,
-                   _ what: String, _ hint: String) -> AddressError {
+        func error(
+            _ kind: AddressError.Kind, at index: Int, offending: String,
+            _ what: String, _ hint: String
+        ) -> AddressError {
             let position = index + 1
             let element = elementText
             let shown = HeaderText.escapingLineBreaks(element.isEmpty ? input : element)
-            return AddressError(kind: kind, input: input, offending: offending, position: position,
-                                description: "\(what) at position \(position) in '\(shown)': \(hint)")
+            return AddressError(
+                kind: kind, input: input, offending: offending, position: position,
+                description: "\(what) at position \(position) in '\(shown)': \(hint)")
         }
     }
 
@@ -297,37 +304,46 @@ enum AddressSyntax {
             let code = scalarName(s)
             switch s.value {
             case 0x3000:
-                return Slip(kind: .fullWidthCharacter, what: "full-width space (\(code))",
-                            hint: betweenAddresses
-                                ? "separate addresses with the ASCII ','"
-                                : "an address cannot contain a space; delete it (or type the ASCII ',' between addresses)")
+                return Slip(
+                    kind: .fullWidthCharacter, what: "full-width space (\(code))",
+                    hint: betweenAddresses
+                        ? "separate addresses with the ASCII ','"
+                        : "an address cannot contain a space; delete it (or type the ASCII ',' between addresses)")
             case 0x3001:
-                return Slip(kind: .japaneseSeparator, what: "Japanese comma '、' (\(code))",
-                            hint: "separate addresses with the ASCII ','")
+                return Slip(
+                    kind: .japaneseSeparator, what: "Japanese comma '、' (\(code))",
+                    hint: "separate addresses with the ASCII ','")
             case 0xFF0C:
-                return Slip(kind: .japaneseSeparator, what: "full-width comma '，' (\(code))",
-                            hint: "separate addresses with the ASCII ','")
+                return Slip(
+                    kind: .japaneseSeparator, what: "full-width comma '，' (\(code))",
+                    hint: "separate addresses with the ASCII ','")
             case 0x3002:
-                return Slip(kind: .fullWidthCharacter, what: "ideographic full stop '。' (\(code))",
-                            hint: "type the ASCII '.'")
+                return Slip(
+                    kind: .fullWidthCharacter, what: "ideographic full stop '。' (\(code))",
+                    hint: "type the ASCII '.'")
             case 0xFF61:
-                return Slip(kind: .fullWidthCharacter, what: "half-width ideographic full stop '｡' (\(code))",
-                            hint: "type the ASCII '.'")
+                return Slip(
+                    kind: .fullWidthCharacter, what: "half-width ideographic full stop '｡' (\(code))",
+                    hint: "type the ASCII '.'")
             case 0xFF01...0xFF5E:
                 let ascii = Character(Unicode.Scalar(UInt8(s.value - 0xFEE0)))
-                return Slip(kind: .fullWidthCharacter, what: "full-width '\(Character(s))' (\(code))",
-                            hint: "type the ASCII '\(ascii)'")
+                return Slip(
+                    kind: .fullWidthCharacter, what: "full-width '\(Character(s))' (\(code))",
+                    hint: "type the ASCII '\(ascii)'")
             case _ where isUnicodeSpace(s):
-                return Slip(kind: .invisibleCharacter, what: "non-ASCII space (\(code))",
-                            hint: betweenAddresses
-                                ? "separate addresses with the ASCII ','"
-                                : "an address cannot contain a space; delete it")
+                return Slip(
+                    kind: .invisibleCharacter, what: "non-ASCII space (\(code))",
+                    hint: betweenAddresses
+                        ? "separate addresses with the ASCII ','"
+                        : "an address cannot contain a space; delete it")
             case _ where isInvisible(s):
-                return Slip(kind: .invisibleCharacter, what: "invisible character (\(code))",
-                            hint: "delete it (it often comes with pasted text)")
+                return Slip(
+                    kind: .invisibleCharacter, what: "invisible character (\(code))",
+                    hint: "delete it (it often comes with pasted text)")
             case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212:
-                return Slip(kind: .lookalikeCharacter, what: "dash '\(Character(s))' (\(code))",
-                            hint: "type the ASCII '-'")
+                return Slip(
+                    kind: .lookalikeCharacter, what: "dash '\(Character(s))' (\(code))",
+                    hint: "type the ASCII '-'")
             default:
                 continue
             }
@@ -355,7 +371,7 @@ enum AddressSyntax {
         for (i, c) in domain.enumerated() {
             // "\r\n" is one Character whose asciiValue is 10: refused below like any control.
             guard c.utf8.count == 1, var a = c.asciiValue else { return nil }
-            if a == 0x2E {  // '.'
+            if a == 0x2E { // '.'
                 let length = i - labelStart
                 guard length >= 1, length <= 63, bytes[i - 1] != 0x2D else { return nil }
                 labels += 1
@@ -417,9 +433,11 @@ enum AddressSyntax {
     /// separated by single spaces, quoted otherwise.
     static func quotedDisplayName(_ name: String) -> String {
         let words = name.split(separator: " ", omittingEmptySubsequences: false)
-        let plain = !words.isEmpty && words.allSatisfy { word in
-            !word.isEmpty && word.allSatisfy { c in isASCIIAtext(c) || (!c.isASCII && !isWSP(c)) }
-        } && !name.contains("=?")
+        let plain =
+            !words.isEmpty
+            && words.allSatisfy { word in
+                !word.isEmpty && word.allSatisfy { c in isASCIIAtext(c) || (!c.isASCII && !isWSP(c)) }
+            } && !name.contains("=?")
         return plain ? name : quote(name)
     }
 
@@ -432,33 +450,39 @@ enum AddressSyntax {
 
     /// Checks the content of a local part (quotes already removed). `positions[i]` is the index in
     /// `ctx.chars` of `content[i]`; `emptyPosition` is where to point when the content is empty.
-    static func validateLocalContent(_ content: [Character], positions: [Int], emptyPosition: Int,
-                                     address makeAddress: @autoclosure () -> String, ctx: Context) throws(AddressError) {
+    static func validateLocalContent(
+        _ content: [Character], positions: [Int], emptyPosition: Int,
+        address makeAddress: @autoclosure () -> String, ctx: Context
+    ) throws(AddressError) {
         // The address text is only built for an error message.
         var address: String { makeAddress() }
         if content.isEmpty {
-            throw ctx.error(.invalidLocalPart, at: emptyPosition, offending: address,
-                            "empty local part before '@'", "type the part before '@', e.g. taro@example.jp")
+            throw ctx.error(
+                .invalidLocalPart, at: emptyPosition, offending: address,
+                "empty local part before '@'", "type the part before '@', e.g. taro@example.jp")
         }
         for (i, c) in content.enumerated() {
             if let e = slipError(c, at: positions[i], ctx: ctx) { throw e }
         }
         if let i = content.firstIndex(where: { !$0.isASCII }) {
             let local = String(content)
-            throw ctx.error(.nonASCIILocalPart, at: positions[i], offending: address,
-                            "non-ASCII local part '\(local)' of '\(address)'",
-                            "guardmail cannot send to addresses whose part before '@' is not ASCII (SMTPUTF8 is not supported)")
+            throw ctx.error(
+                .nonASCIILocalPart, at: positions[i], offending: address,
+                "non-ASCII local part '\(local)' of '\(address)'",
+                "guardmail cannot send to addresses whose part before '@' is not ASCII (SMTPUTF8 is not supported)")
         }
         if let i = content.firstIndex(where: { c in c.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) {
-            throw ctx.error(.invalidLocalPart, at: positions[i], offending: address,
-                            "control character \(show(content[i])) in the local part of '\(address)'",
-                            "remove it")
+            throw ctx.error(
+                .invalidLocalPart, at: positions[i], offending: address,
+                "control character \(show(content[i])) in the local part of '\(address)'",
+                "remove it")
         }
         let octets = String(content).utf8.count
         if octets > 64 {
-            throw ctx.error(.invalidLocalPart, at: positions[0], offending: address,
-                            "local part of '\(address)' is \(octets) characters long",
-                            "the part before '@' can be at most 64 characters")
+            throw ctx.error(
+                .invalidLocalPart, at: positions[0], offending: address,
+                "local part of '\(address)' is \(octets) characters long",
+                "the part before '@' can be at most 64 characters")
         }
     }
 
@@ -467,42 +491,51 @@ enum AddressSyntax {
 
     /// The whole address as it goes into `RCPT TO` (the local part quoted where it must be, the
     /// domain in A-labels) fits in SMTP. `index` is where the address starts in `ctx.chars`.
-    static func checkAddressLength(local: String, asciiDomain: String, at index: Int,
-                                   address makeAddress: @autoclosure () -> String, ctx: Context) throws(AddressError) {
+    static func checkAddressLength(
+        local: String, asciiDomain: String, at index: Int,
+        address makeAddress: @autoclosure () -> String, ctx: Context
+    ) throws(AddressError) {
         let octets = quotedLocalPart(local).utf8.count + 1 + asciiDomain.utf8.count
         guard octets > maxAddressOctets else { return }
         let address = makeAddress()
-        throw ctx.error(.addressTooLong, at: index, offending: address,
-                        "address '\(address)' is \(octets) octets long as sent",
-                        "an address can be at most \(maxAddressOctets) octets (RFC 5321)")
+        throw ctx.error(
+            .addressTooLong, at: index, offending: address,
+            "address '\(address)' is \(octets) octets long as sent",
+            "an address can be at most \(maxAddressOctets) octets (RFC 5321)")
     }
 
     // MARK: Domain
 
     /// Validates a domain (dot-atom of LDH labels or IDN labels) and returns its Unicode and
     /// A-label forms. `offset` is the index in `ctx.chars` of `domain[0]`.
-    static func validateDomain(_ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
-                               ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
+    static func validateDomain(
+        _ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
+        ctx: Context
+    ) throws(AddressError) -> (unicode: String, ascii: String) {
         if let plain = plainASCIIDomain(domain) { return (plain, plain) }
         return try validateDomainCarefully(domain, offset: offset, address: makeAddress(), ctx: ctx)
     }
 
     /// Every check, with the error for the first that fails (see `plainASCIIDomain` for the
     /// shortcut taken before it).
-    static func validateDomainCarefully(_ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
-                                        ctx: Context) throws(AddressError) -> (unicode: String, ascii: String) {
+    static func validateDomainCarefully(
+        _ domain: [Character], offset: Int, address makeAddress: @autoclosure () -> String,
+        ctx: Context
+    ) throws(AddressError) -> (unicode: String, ascii: String) {
         var address: String { makeAddress() }
         let text = String(domain)
         if domain.isEmpty {
-            throw ctx.error(.invalidDomain, at: max(offset - 1, 0), offending: address,
-                            "nothing after '@'", "type the domain, e.g. taro@example.jp")
+            throw ctx.error(
+                .invalidDomain, at: max(offset - 1, 0), offending: address,
+                "nothing after '@'", "type the domain, e.g. taro@example.jp")
         }
         for (i, c) in domain.enumerated() {
             if let e = slipError(c, at: offset + i, ctx: ctx) { throw e }
         }
         if domain.first == "[" {
-            throw ctx.error(.invalidDomain, at: offset, offending: text,
-                            "domain literal '\(text)'", "address literals are not supported; use the host name")
+            throw ctx.error(
+                .invalidDomain, at: offset, offending: text,
+                "domain literal '\(text)'", "address literals are not supported; use the host name")
         }
         // Split into labels, remembering where each starts.
         var labels: [(start: Int, chars: [Character])] = []
@@ -521,14 +554,17 @@ enum AddressSyntax {
 
         for (n, label) in labels.enumerated() where label.chars.isEmpty {
             if n == 0 {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "domain '\(text)' starts with '.'", "remove the leading '.'")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "domain '\(text)' starts with '.'", "remove the leading '.'")
             } else if n == labels.count - 1 {
-                throw ctx.error(.invalidDomain, at: offset + label.start - 1, offending: text,
-                                "domain '\(text)' ends with '.'", "remove the trailing '.'")
+                throw ctx.error(
+                    .invalidDomain, at: offset + label.start - 1, offending: text,
+                    "domain '\(text)' ends with '.'", "remove the trailing '.'")
             } else {
-                throw ctx.error(.invalidDomain, at: offset + label.start, offending: text,
-                                "domain '\(text)' has two dots in a row", "remove one '.'")
+                throw ctx.error(
+                    .invalidDomain, at: offset + label.start, offending: text,
+                    "domain '\(text)' has two dots in a row", "remove one '.'")
             }
         }
 
@@ -538,48 +574,57 @@ enum AddressSyntax {
             let at = offset + label.start
             for (i, c) in label.chars.enumerated() {
                 if c.isASCII && !isLDH(c) {
-                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
-                                    "\(show(c)) is not allowed in the domain '\(text)'",
-                                    "a domain has only letters, digits, '-' and '.'")
+                    throw ctx.error(
+                        .invalidDomain, at: at + i, offending: String(c),
+                        "\(show(c)) is not allowed in the domain '\(text)'",
+                        "a domain has only letters, digits, '-' and '.'")
                 }
                 if !c.isASCII && isWSP(c) {
-                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
-                                    "space in the domain '\(text)'", "remove it")
+                    throw ctx.error(
+                        .invalidDomain, at: at + i, offending: String(c),
+                        "space in the domain '\(text)'", "remove it")
                 }
             }
             if label.chars.first == "-" {
-                throw ctx.error(.invalidDomain, at: at, offending: labelText,
-                                "domain label '\(labelText)' starts with '-'", "a label cannot start or end with '-'")
+                throw ctx.error(
+                    .invalidDomain, at: at, offending: labelText,
+                    "domain label '\(labelText)' starts with '-'", "a label cannot start or end with '-'")
             }
             if label.chars.last == "-" {
-                throw ctx.error(.invalidDomain, at: at + label.chars.count - 1, offending: labelText,
-                                "domain label '\(labelText)' ends with '-'", "a label cannot start or end with '-'")
+                throw ctx.error(
+                    .invalidDomain, at: at + label.chars.count - 1, offending: labelText,
+                    "domain label '\(labelText)' ends with '-'", "a label cannot start or end with '-'")
             }
             let allASCII = label.chars.allSatisfy(\.isASCII)
             if allASCII {
                 if label.chars.count > 63 {
-                    throw ctx.error(.invalidDomain, at: at, offending: labelText,
-                                    "domain label '\(labelText)' is \(label.chars.count) characters long",
-                                    "a label can be at most 63 characters")
+                    throw ctx.error(
+                        .invalidDomain, at: at, offending: labelText,
+                        "domain label '\(labelText)' is \(label.chars.count) characters long",
+                        "a label can be at most 63 characters")
                 }
                 if label.chars.count >= 4 && label.chars[2] == "-" && label.chars[3] == "-"
-                    && !labelText.lowercased().hasPrefix("xn--") {
-                    throw ctx.error(.invalidDomain, at: at + 2, offending: labelText,
-                                    "domain label '\(labelText)' has '--' in the third and fourth positions",
-                                    "only internationalized labels (xn--…) may have that (RFC 5891 §4.2.3.1); check the domain")
+                    && !labelText.lowercased().hasPrefix("xn--")
+                {
+                    throw ctx.error(
+                        .invalidDomain, at: at + 2, offending: labelText,
+                        "domain label '\(labelText)' has '--' in the third and fourth positions",
+                        "only internationalized labels (xn--…) may have that (RFC 5891 §4.2.3.1); check the domain")
                 }
                 if labelText.lowercased().hasPrefix("xn--") {
                     needsIDNA = true
                     // An A-label must decode and re-encode to itself.
                     var valid = false
                     if let u = try? IDNA.toUnicode(labelText), u.lowercased() != labelText.lowercased(),
-                       let back = try? IDNA.toASCII(u), back == labelText.lowercased() {
+                        let back = try? IDNA.toASCII(u), back == labelText.lowercased()
+                    {
                         valid = true
                     }
                     if !valid {
-                        throw ctx.error(.invalidDomain, at: at, offending: labelText,
-                                        "'\(labelText)' is not a valid internationalized (xn--) label",
-                                        "check the domain")
+                        throw ctx.error(
+                            .invalidDomain, at: at, offending: labelText,
+                            "'\(labelText)' is not a valid internationalized (xn--) label",
+                            "check the domain")
                     }
                 }
             } else {
@@ -589,65 +634,78 @@ enum AddressSyntax {
                 // ASCII form, so the round trip below would not see the change. Ask IDNA, per character.
                 for (i, c) in label.chars.enumerated() where !c.isASCII {
                     guard let mapped = try? IDNA.toASCII(String(c), std3: false), !mapped.isEmpty,
-                          !mapped.hasPrefix("xn--"), mapped.unicodeScalars.allSatisfy(\.isASCII) else { continue }
+                        !mapped.hasPrefix("xn--"), mapped.unicodeScalars.allSatisfy(\.isASCII)
+                    else { continue }
                     if mapped.unicodeScalars.allSatisfy(IDNA.isLDH) {
-                        throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
-                                        "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
-                                        "type '\(mapped)' if that is what you mean")
+                        throw ctx.error(
+                            .lookalikeCharacter, at: at + i, offending: String(c),
+                            "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
+                            "type '\(mapped)' if that is what you mean")
                     }
-                    throw ctx.error(.invalidDomain, at: at + i, offending: String(c),
-                                    "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
-                                    "a domain has only letters, digits, '-' and '.'")
+                    throw ctx.error(
+                        .invalidDomain, at: at + i, offending: String(c),
+                        "\(show(c)) in the domain '\(text)' stands for '\(mapped)'",
+                        "a domain has only letters, digits, '-' and '.'")
                 }
                 // A long-vowel mark 'ー' among otherwise ASCII characters is a mistyped '-'.
                 let others = label.chars.filter { $0 != "ー" }
                 if others.count < label.chars.count, !others.isEmpty, others.allSatisfy(\.isASCII),
-                   let i = label.chars.firstIndex(of: "ー") {
-                    throw ctx.error(.lookalikeCharacter, at: at + i, offending: "ー",
-                                    "katakana long-vowel mark 'ー' (U+30FC) in '\(labelText)'", "type the ASCII '-'")
+                    let i = label.chars.firstIndex(of: "ー")
+                {
+                    throw ctx.error(
+                        .lookalikeCharacter, at: at + i, offending: "ー",
+                        "katakana long-vowel mark 'ー' (U+30FC) in '\(labelText)'", "type the ASCII '-'")
                 }
                 // Latin letters mixed with Cyrillic or Greek ones: a homograph (examplе with a Cyrillic е).
                 if label.chars.contains(where: { $0.isASCII && $0.isLetter }),
-                   let i = label.chars.firstIndex(where: { c in
-                       c.unicodeScalars.contains { (0x0370...0x03FF).contains($0.value) || (0x0400...0x052F).contains($0.value) }
-                   }) {
+                    let i = label.chars.firstIndex(where: { c in
+                        c.unicodeScalars.contains { (0x0370...0x03FF).contains($0.value) || (0x0400...0x052F).contains($0.value) }
+                    })
+                {
                     let c = label.chars[i]
                     let script = c.unicodeScalars.contains { (0x0370...0x03FF).contains($0.value) } ? "Greek" : "Cyrillic"
-                    throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
-                                    "\(script) \(show(c)) among Latin letters in '\(labelText)'",
-                                    "it looks like a Latin letter but is not; retype the domain")
+                    throw ctx.error(
+                        .lookalikeCharacter, at: at + i, offending: String(c),
+                        "\(script) \(show(c)) among Latin letters in '\(labelText)'",
+                        "it looks like a Latin letter but is not; retype the domain")
                 }
                 let roundTrip: String
                 do {
                     roundTrip = try IDNA.toUnicode(try IDNA.toASCII(labelText))
                 } catch {
-                    throw ctx.error(.invalidDomain, at: at, offending: labelText,
-                                    "'\(labelText)' is not a valid internationalized domain label (\(error.message))",
-                                    "check the domain")
+                    throw ctx.error(
+                        .invalidDomain, at: at, offending: labelText,
+                        "'\(labelText)' is not a valid internationalized domain label (\(error.message))",
+                        "check the domain")
                 }
                 // UTS #46 maps some characters to others (ⓔ → e, ｶ → カ); never let that happen unseen.
                 if roundTrip != labelText.lowercased() {
                     for (i, c) in label.chars.enumerated() where !c.isASCII {
                         guard let a = try? IDNA.toASCII(String(c)), let u = try? IDNA.toUnicode(a),
-                              u != String(c).lowercased() else { continue }
-                        throw ctx.error(.lookalikeCharacter, at: at + i, offending: String(c),
-                                        "\(show(c)) in the domain '\(text)' stands for '\(u)'",
-                                        "type '\(u)' if that is what you mean")
+                            u != String(c).lowercased()
+                        else { continue }
+                        throw ctx.error(
+                            .lookalikeCharacter, at: at + i, offending: String(c),
+                            "\(show(c)) in the domain '\(text)' stands for '\(u)'",
+                            "type '\(u)' if that is what you mean")
                     }
-                    throw ctx.error(.lookalikeCharacter, at: at, offending: labelText,
-                                    "domain label '\(labelText)' stands for '\(roundTrip)'",
-                                    "type '\(roundTrip)' if that is what you mean")
+                    throw ctx.error(
+                        .lookalikeCharacter, at: at, offending: labelText,
+                        "domain label '\(labelText)' stands for '\(roundTrip)'",
+                        "type '\(roundTrip)' if that is what you mean")
                 }
             }
         }
 
         if labels.count < 2 {
-            throw ctx.error(.invalidDomain, at: offset, offending: text,
-                            "domain '\(text)' needs a dot", "type the full domain, e.g. example.jp")
+            throw ctx.error(
+                .invalidDomain, at: offset, offending: text,
+                "domain '\(text)' needs a dot", "type the full domain, e.g. example.jp")
         }
         if let tld = labels.last, tld.chars.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            throw ctx.error(.invalidDomain, at: offset, offending: text,
-                            "domain '\(text)' looks like an IP address", "IP addresses are not supported; use the host name")
+            throw ctx.error(
+                .invalidDomain, at: offset, offending: text,
+                "domain '\(text)' looks like an IP address", "IP addresses are not supported; use the host name")
         }
 
         let ascii: String
@@ -655,24 +713,27 @@ enum AddressSyntax {
         if needsIDNA {
             do {
                 ascii = try IDNA.toASCII(text)
-                unicode = try IDNA.toUnicode(ascii).lowercased()  // U-labels are NFC by definition (RFC 5891 §5.4)
+                unicode = try IDNA.toUnicode(ascii).lowercased() // U-labels are NFC by definition (RFC 5891 §5.4)
             } catch {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "'\(text)' is not a valid internationalized domain (\(error.message))",
-                                "check the domain")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "'\(text)' is not a valid internationalized domain (\(error.message))",
+                    "check the domain")
             }
         } else {
             ascii = text.lowercased()
             unicode = ascii
         }
         if ascii.utf8.count > 253 {
-            throw ctx.error(.invalidDomain, at: offset, offending: text,
-                            "domain '\(text)' is \(ascii.utf8.count) characters long", "a domain can be at most 253 characters")
+            throw ctx.error(
+                .invalidDomain, at: offset, offending: text,
+                "domain '\(text)' is \(ascii.utf8.count) characters long", "a domain can be at most 253 characters")
         }
         if let long = ascii.split(separator: ".").first(where: { $0.utf8.count > 63 }) {
-            throw ctx.error(.invalidDomain, at: offset, offending: text,
-                            "domain '\(text)' has a label of \(long.utf8.count) characters when encoded",
-                            "a label can be at most 63 characters")
+            throw ctx.error(
+                .invalidDomain, at: offset, offending: text,
+                "domain '\(text)' has a label of \(long.utf8.count) characters when encoded",
+                "a label can be at most 63 characters")
         }
         try checkEncodedLabels(ascii, text: text, offset: offset, ctx: ctx)
         return (unicode, ascii)
@@ -686,26 +747,30 @@ enum AddressSyntax {
         for label in ascii.split(separator: ".", omittingEmptySubsequences: false) {
             let shown = text == ascii ? "'\(text)'" : "'\(text)' (encoded '\(ascii)')"
             if let bad = label.unicodeScalars.first(where: { !IDNA.isLDH($0) }) {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "domain \(shown) has \(show(Character(bad))) in the label '\(label)'",
-                                "a domain has only letters, digits, '-' and '.'")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "domain \(shown) has \(show(Character(bad))) in the label '\(label)'",
+                    "a domain has only letters, digits, '-' and '.'")
             }
             if label.isEmpty || label.hasPrefix("-") || label.hasSuffix("-") {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "domain \(shown) has the label '\(label)'", "a label cannot be empty, or start or end with '-'")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "domain \(shown) has the label '\(label)'", "a label cannot be empty, or start or end with '-'")
             }
             let bytes = Array(label.utf8)
             guard bytes.count >= 4, bytes[2] == 0x2D, bytes[3] == 0x2D else { continue }
             guard label.hasPrefix("xn--"), let u = try? IDNA.toUnicode(String(label)), u != String(label) else {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "domain \(shown) has the label '\(label)' with '--' in the third and fourth positions",
-                                "only a valid internationalized label (xn--…) may have that; check the domain")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "domain \(shown) has the label '\(label)' with '--' in the third and fourth positions",
+                    "only a valid internationalized label (xn--…) may have that; check the domain")
             }
             let uChars = Array(u)
             if u.hasPrefix("-") || u.hasSuffix("-") || (uChars.count >= 4 && uChars[2] == "-" && uChars[3] == "-") {
-                throw ctx.error(.invalidDomain, at: offset, offending: text,
-                                "domain \(shown) has the label '\(label)', which stands for '\(u)'",
-                                "an internationalized label cannot start or end with '-' or have '--' in the third and fourth positions")
+                throw ctx.error(
+                    .invalidDomain, at: offset, offending: text,
+                    "domain \(shown) has the label '\(label)', which stands for '\(u)'",
+                    "an internationalized label cannot start or end with '-' or have '--' in the third and fourth positions")
             }
         }
     }

@@ -95,7 +95,10 @@ private struct AddressListParser {
                 ctx.elementStart = pos
                 try skipCFWS(boundary: true)
                 guard let c = current else { break }
-                if c == "," { pos += 1; continue }
+                if c == "," {
+                    pos += 1
+                    continue
+                }
                 ctx.elementStart = pos
                 inGroup = false
                 let entry = try parseAddress(allowGroup: true, inGroup: false)
@@ -158,8 +161,9 @@ private struct AddressListParser {
         try checkLineBreaks()
         try skipCFWS(boundary: true)
         if atEnd {
-            throw AddressError(kind: .empty, input: ctx.input, offending: ctx.input, position: 1,
-                               description: "no address given: type an address, e.g. taro@example.jp")
+            throw AddressError(
+                kind: .empty, input: ctx.input, offending: ctx.input, position: 1,
+                description: "no address given: type an address, e.g. taro@example.jp")
         }
         ctx.elementStart = pos
         guard case .mailbox(let m) = try parseAddress(allowGroup: false, inGroup: false) else {
@@ -171,13 +175,18 @@ private struct AddressListParser {
             let commaAt = pos
             pos += 1
             try skipCFWS(boundary: true)
-            while current == "," { pos += 1; try skipCFWS(boundary: true) }
-            if atEnd {
-                throw ctx.error(.trailingGarbage, at: commaAt, offending: ",",
-                                "',' after the address", "only one address is allowed here; remove the ','")
+            while current == "," {
+                pos += 1
+                try skipCFWS(boundary: true)
             }
-            throw ctx.error(.tooManyAddresses, at: pos, offending: restOfElement(from: pos),
-                            "a second address '\(restOfElement(from: pos))'", "only one address is allowed here")
+            if atEnd {
+                throw ctx.error(
+                    .trailingGarbage, at: commaAt, offending: ",",
+                    "',' after the address", "only one address is allowed here; remove the ','")
+            }
+            throw ctx.error(
+                .tooManyAddresses, at: pos, offending: restOfElement(from: pos),
+                "a second address '\(restOfElement(from: pos))'", "only one address is allowed here")
         }
         throw afterAddressError(inGroup: false)
     }
@@ -196,7 +205,8 @@ private struct AddressListParser {
             if c == "\r\n", i + 1 < chars.count, chars[i + 1] == " " || chars[i + 1] == "\t" { continue }
             var context = ctx
             context.elementStart = elementStart(containing: i)
-            let hint = c == "\r\n"
+            let hint =
+                c == "\r\n"
                 ? "an address cannot contain a line break (only a line break followed by a space or tab, a folded header, is white space); remove it"
                 : "an address cannot contain a line break; remove it"
             throw context.error(.lineBreak, at: i, offending: String(c), HeaderText.lineBreakName(c), hint)
@@ -217,17 +227,20 @@ private struct AddressListParser {
         let previous = ctx.text(ctx.elementStart, pos).trimmingWSP()
         if let e = S.slipError(c, at: pos, ctx: ctx, betweenAddresses: true) { return e }
         if c == ";" && !inGroup {
-            return ctx.error(.semicolonSeparator, at: pos, offending: ";",
-                             "';' after '\(previous)'", "separate addresses with ','")
+            return ctx.error(
+                .semicolonSeparator, at: pos, offending: ";",
+                "';' after '\(previous)'", "separate addresses with ','")
         }
         if c == "@" {
-            return ctx.error(.multipleAt, at: pos, offending: "@",
-                             "second '@'", "an address has exactly one '@'; separate addresses with ','")
+            return ctx.error(
+                .multipleAt, at: pos, offending: "@",
+                "second '@'", "an address has exactly one '@'; separate addresses with ','")
         }
         let rest = restOfElement(from: pos)
-        return ctx.error(.trailingGarbage, at: pos, offending: rest,
-                         "unexpected '\(rest)' after '\(previous)'",
-                         "separate addresses with ','" + (inGroup ? " and end the group with ';'" : ""))
+        return ctx.error(
+            .trailingGarbage, at: pos, offending: rest,
+            "unexpected '\(rest)' after '\(previous)'",
+            "separate addresses with ','" + (inGroup ? " and end the group with ';'" : ""))
     }
 
     /// From `from` up to the next ',' (or the end), trimmed.
@@ -238,10 +251,15 @@ private struct AddressListParser {
             let c = chars[i]
             if quoted {
                 if c == "\\" { i += 1 } else if c == "\"" { quoted = false }
-            } else if c == "\"" { quoted = true }
-            else if c == "(" { depth += 1 }
-            else if c == ")" { depth = max(depth - 1, 0) }
-            else if c == "," && depth == 0 { break }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "(" {
+                depth += 1
+            } else if c == ")" {
+                depth = max(depth - 1, 0)
+            } else if c == "," && depth == 0 {
+                break
+            }
             i += 1
         }
         return ctx.text(from, i).trimmingWSP()
@@ -262,19 +280,22 @@ private struct AddressListParser {
             return .mailbox(try parseBareAddrSpec(items))
         case ":":
             guard !items.isEmpty else {
-                throw ctx.error(.unexpectedCharacter, at: pos, offending: ":",
-                                "':' without a group name", "write a group as Name: a@example.jp, b@example.jp;")
+                throw ctx.error(
+                    .unexpectedCharacter, at: pos, offending: ":",
+                    "':' without a group name", "write a group as Name: a@example.jp, b@example.jp;")
             }
             guard allowGroup else {
                 let name = phraseText(items)
                 if inGroup {
-                    throw ctx.error(.groupNotAllowed, at: pos, offending: name,
-                                    "group '\(name)' inside another group",
-                                    "groups cannot be nested; if ':' is part of a name, put the name in quotes")
+                    throw ctx.error(
+                        .groupNotAllowed, at: pos, offending: name,
+                        "group '\(name)' inside another group",
+                        "groups cannot be nested; if ':' is part of a name, put the name in quotes")
                 }
-                throw ctx.error(.groupNotAllowed, at: pos, offending: name,
-                                "group '\(name)'",
-                                "exactly one address is allowed here; if ':' is part of a name, put the name in quotes")
+                throw ctx.error(
+                    .groupNotAllowed, at: pos, offending: name,
+                    "group '\(name)'",
+                    "exactly one address is allowed here; if ':' is part of a name, put the name in quotes")
             }
             return try parseGroup(items)
         default:
@@ -287,11 +308,13 @@ private struct AddressListParser {
         if items.isEmpty, let stop {
             if let e = S.slipError(stop, at: pos, ctx: ctx) { throw e }
             if stop == ";" {
-                throw ctx.error(.semicolonSeparator, at: pos, offending: ";",
-                                "';' where an address should be", "separate addresses with ','")
+                throw ctx.error(
+                    .semicolonSeparator, at: pos, offending: ";",
+                    "';' where an address should be", "separate addresses with ','")
             }
-            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(stop),
-                            "unexpected \(S.show(stop))", "expected an address like taro@example.jp")
+            throw ctx.error(
+                .unexpectedCharacter, at: pos, offending: String(stop),
+                "unexpected \(S.show(stop))", "expected an address like taro@example.jp")
         }
         // Text typed with a full-width '＠' is an address attempt: name its first slip.
         if items.contains(where: { $0.kind != .dot && $0.text.contains("＠") }) {
@@ -300,7 +323,8 @@ private struct AddressListParser {
         let text = phraseText(items)
         let start = items.first?.start ?? pos
         if stop == nil || stop == "," || stop == ";" {
-            let hint = stop == ","
+            let hint =
+                stop == ","
                 ? "an address looks like taro@example.jp; if '\(text)' is a name containing ',', put it in quotes"
                 : "an address looks like taro@example.jp"
             throw ctx.error(.missingAt, at: start, offending: text, "'\(text)' has no '@'", hint)
@@ -308,12 +332,14 @@ private struct AddressListParser {
         let c = stop!
         if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
         if c == ">" || c == ")" || c == "]" || c == "[" || c == "\\" {
-            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
-                            "unexpected \(S.show(c)) after '\(text)'",
-                            "if it is part of a name, put the whole name in quotes: \"Name\" <taro@example.jp>")
+            throw ctx.error(
+                .unexpectedCharacter, at: pos, offending: String(c),
+                "unexpected \(S.show(c)) after '\(text)'",
+                "if it is part of a name, put the whole name in quotes: \"Name\" <taro@example.jp>")
         }
-        throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
-                        "unexpected \(S.show(c))", "an address looks like Name <taro@example.jp>")
+        throw ctx.error(
+            .unexpectedCharacter, at: pos, offending: String(c),
+            "unexpected \(S.show(c))", "an address looks like Name <taro@example.jp>")
     }
 
     mutating func parseGroup(_ nameItems: [Item]) throws(AddressError) -> AddressListEntry {
@@ -323,23 +349,36 @@ private struct AddressListParser {
         inGroup = true
         var members: [Mailbox] = []
         func unterminated() -> AddressError {
-            ctx.error(.unterminatedGroup, at: groupStart, offending: name,
-                      "group '\(name)' has no closing ';'",
-                      "end the group with ';' (if ':' is part of a name, put the name in quotes)")
+            ctx.error(
+                .unterminatedGroup, at: groupStart, offending: name,
+                "group '\(name)' has no closing ';'",
+                "end the group with ';' (if ':' is part of a name, put the name in quotes)")
         }
         while true {
             try skipCFWS(boundary: true)
             guard let c = current else { throw unterminated() }
-            if c == ";" { pos += 1; break }
-            if c == "," { pos += 1; continue }
+            if c == ";" {
+                pos += 1
+                break
+            }
+            if c == "," {
+                pos += 1
+                continue
+            }
             guard case .mailbox(let m) = try parseAddress(allowGroup: false, inGroup: true) else {
                 fatalError("parseAddress(allowGroup: false) returned a group")
             }
             members.append(m)
             try skipToSeparator(inGroup: true)
             guard let next = current else { throw unterminated() }
-            if next == "," { pos += 1; continue }
-            if next == ";" { pos += 1; break }
+            if next == "," {
+                pos += 1
+                continue
+            }
+            if next == ";" {
+                pos += 1
+                break
+            }
             throw afterAddressError(inGroup: true)
         }
         inGroup = false
@@ -354,13 +393,15 @@ private struct AddressListParser {
         pos += 1
         try skipCFWS()
         func unterminated() -> AddressError {
-            ctx.error(.unterminatedAngle, at: open, offending: ctx.text(open, chars.count).trimmingWSP(),
-                      "'<' is never closed", "end the address with '>'")
+            ctx.error(
+                .unterminatedAngle, at: open, offending: ctx.text(open, chars.count).trimmingWSP(),
+                "'<' is never closed", "end the address with '>'")
         }
         guard let first = current else { throw unterminated() }
         if first == "@" {
-            throw ctx.error(.unexpectedCharacter, at: pos, offending: "@",
-                            "source route '<@…:' ", "source routes are not supported; give just <taro@example.jp>")
+            throw ctx.error(
+                .unexpectedCharacter, at: pos, offending: "@",
+                "source route '<@…:' ", "source routes are not supported; give just <taro@example.jp>")
         }
         if first == ">" {
             throw ctx.error(.empty, at: open, offending: "<>", "empty address '<>'", "type an address between '<' and '>'")
@@ -374,18 +415,21 @@ private struct AddressListParser {
         guard c == "@" else {
             if items.isEmpty {
                 if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
-                throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
-                                "unexpected \(S.show(c)) after '<'", "expected an address like <taro@example.jp>")
+                throw ctx.error(
+                    .unexpectedCharacter, at: pos, offending: String(c),
+                    "unexpected \(S.show(c)) after '<'", "expected an address like <taro@example.jp>")
             }
             try checkSlips(items)
             let text = phraseText(items)
             if c == ">" || c == "," {
-                throw ctx.error(.missingAt, at: items[0].start, offending: text,
-                                "'\(text)' has no '@'", "an address looks like <taro@example.jp>")
+                throw ctx.error(
+                    .missingAt, at: items[0].start, offending: text,
+                    "'\(text)' has no '@'", "an address looks like <taro@example.jp>")
             }
             if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
-            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(c),
-                            "unexpected \(S.show(c)) in '<\(text)'", "an address looks like <taro@example.jp>")
+            throw ctx.error(
+                .unexpectedCharacter, at: pos, offending: String(c),
+                "unexpected \(S.show(c)) in '<\(text)'", "an address looks like <taro@example.jp>")
         }
         let at = pos
         pos += 1
@@ -394,26 +438,31 @@ private struct AddressListParser {
         let addressStart = items.first?.start ?? at
         let context = ctx
         try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
-        let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
-                                                    address: context.text(addressStart, domEnd), ctx: ctx)
-        try S.checkAddressLength(local: String(local), asciiDomain: ascii, at: addressStart,
-                                 address: context.text(addressStart, domEnd), ctx: ctx)
+        let (unicode, ascii) = try S.validateDomain(
+            Array(chars[domStart..<domEnd]), offset: domStart,
+            address: context.text(addressStart, domEnd), ctx: ctx)
+        try S.checkAddressLength(
+            local: String(local), asciiDomain: ascii, at: addressStart,
+            address: context.text(addressStart, domEnd), ctx: ctx)
         try skipCFWS()
         guard let close = current else { throw unterminated() }
         if close != ">" {
             let address = ctx.text(addressStart, domEnd)
             if let e = S.slipError(close, at: pos, ctx: ctx) { throw e }
             if close == "@" {
-                throw ctx.error(.multipleAt, at: pos, offending: "@",
-                                "second '@' in '<\(address)…'", "an address has exactly one '@'")
+                throw ctx.error(
+                    .multipleAt, at: pos, offending: "@",
+                    "second '@' in '<\(address)…'", "an address has exactly one '@'")
             }
             if close == "," { throw unterminated() }
-            throw ctx.error(.unexpectedCharacter, at: pos, offending: String(close),
-                            "unexpected \(S.show(close)) after '<\(address)'", "end the address with '>'")
+            throw ctx.error(
+                .unexpectedCharacter, at: pos, offending: String(close),
+                "unexpected \(S.show(close)) after '<\(address)'", "end the address with '>'")
         }
         pos += 1
-        return Mailbox(validatedDisplayName: displayName, localPart: String(local),
-                       domain: unicode, asciiDomain: ascii)
+        return Mailbox(
+            validatedDisplayName: displayName, localPart: String(local),
+            domain: unicode, asciiDomain: ascii)
     }
 
     /// A bare `local@domain`; `pos` is at '@', `items` is what came before it.
@@ -422,9 +471,10 @@ private struct AddressListParser {
         // `taro@home <taro@example.jp>`: an unquoted display name with '@'.
         if let lt = angleAhead(from: at) {
             let name = ctx.text(items.first?.start ?? at, lt).trimmingWSP()
-            throw ctx.error(.displayNameNeedsQuotes, at: at, offending: name,
-                            "display name '\(name)' contains '@'",
-                            "put it in quotes (\"\(name)\" <…>), or separate addresses with ','")
+            throw ctx.error(
+                .displayNameNeedsQuotes, at: at, offending: name,
+                "display name '\(name)' contains '@'",
+                "put it in quotes (\"\(name)\" <…>), or separate addresses with ','")
         }
         pos += 1
         let (domStart, domEnd) = try scanDomainText(at: at)
@@ -432,10 +482,12 @@ private struct AddressListParser {
         let context = ctx
         let (local, positions) = try localPart(items, at: at, domain: ctx.text(domStart, domEnd))
         try S.validateLocalContent(local, positions: positions, emptyPosition: at, address: context.text(addressStart, domEnd), ctx: ctx)
-        let (unicode, ascii) = try S.validateDomain(Array(chars[domStart..<domEnd]), offset: domStart,
-                                                    address: context.text(addressStart, domEnd), ctx: ctx)
-        try S.checkAddressLength(local: String(local), asciiDomain: ascii, at: addressStart,
-                                 address: context.text(addressStart, domEnd), ctx: ctx)
+        let (unicode, ascii) = try S.validateDomain(
+            Array(chars[domStart..<domEnd]), offset: domStart,
+            address: context.text(addressStart, domEnd), ctx: ctx)
+        try S.checkAddressLength(
+            local: String(local), asciiDomain: ascii, at: addressStart,
+            address: context.text(addressStart, domEnd), ctx: ctx)
         return Mailbox(validatedDisplayName: nil, localPart: String(local), domain: unicode, asciiDomain: ascii)
     }
 
@@ -477,8 +529,9 @@ private struct AddressListParser {
     func localPart(_ items: [Item], at: Int, domain makeDomain: @autoclosure () -> String) throws(AddressError) -> ([Character], [Int]) {
         var domain: String { makeDomain() }
         if items.isEmpty {
-            throw ctx.error(.invalidLocalPart, at: at, offending: "@",
-                            "nothing before '@'", "type the part before '@', e.g. taro@example.jp")
+            throw ctx.error(
+                .invalidLocalPart, at: at, offending: "@",
+                "nothing before '@'", "type the part before '@', e.g. taro@example.jp")
         }
         try checkSlips(items)
         let text = phraseText(items)
@@ -487,27 +540,32 @@ private struct AddressListParser {
             let last = items.indices.last(where: { items[$0].spaceBefore })!
             let name = ctx.text(items[0].start, items[last - 1].end)
             let address = ctx.text(items[last].start, items[items.count - 1].end) + "@" + domain
-            throw ctx.error(.invalidLocalPart, at: items[first].gapStart, offending: text,
-                            "space in '\(text)' before '@'",
-                            "an address has no spaces; if '\(name)' is a name, write \(name) <\(address)>")
+            throw ctx.error(
+                .invalidLocalPart, at: items[first].gapStart, offending: text,
+                "space in '\(text)' before '@'",
+                "an address has no spaces; if '\(name)' is a name, write \(name) <\(address)>")
         }
         if items[0].kind == .dot {
-            throw ctx.error(.invalidLocalPart, at: items[0].start, offending: text,
-                            "local part '\(text)' starts with '.'", "remove the '.'")
+            throw ctx.error(
+                .invalidLocalPart, at: items[0].start, offending: text,
+                "local part '\(text)' starts with '.'", "remove the '.'")
         }
         if let last = items.last, last.kind == .dot {
-            throw ctx.error(.invalidLocalPart, at: last.start, offending: text,
-                            "local part '\(text)' ends with '.'", "remove the '.' before '@'")
+            throw ctx.error(
+                .invalidLocalPart, at: last.start, offending: text,
+                "local part '\(text)' ends with '.'", "remove the '.' before '@'")
         }
         for n in 1..<items.count {
             let (a, b) = (items[n - 1], items[n])
             if a.kind == .dot && b.kind == .dot {
-                throw ctx.error(.invalidLocalPart, at: b.start, offending: text,
-                                "local part '\(text)' has two dots in a row", "remove one '.'")
+                throw ctx.error(
+                    .invalidLocalPart, at: b.start, offending: text,
+                    "local part '\(text)' has two dots in a row", "remove one '.'")
             }
             if a.kind != .dot && b.kind != .dot {
-                throw ctx.error(.invalidLocalPart, at: b.start, offending: text,
-                                "local part '\(text)' mixes quoted and unquoted text", "quote the whole part before '@'")
+                throw ctx.error(
+                    .invalidLocalPart, at: b.start, offending: text,
+                    "local part '\(text)' mixes quoted and unquoted text", "quote the whole part before '@'")
             }
         }
         var content: [Character] = []
@@ -527,26 +585,31 @@ private struct AddressListParser {
             var end = pos
             while end < chars.count, chars[end] != "]" { end += 1 }
             let literal = ctx.text(start, min(end + 1, chars.count))
-            throw ctx.error(.invalidDomain, at: start, offending: literal,
-                            "domain literal '\(literal)'", "address literals are not supported; use the host name")
+            throw ctx.error(
+                .invalidDomain, at: start, offending: literal,
+                "domain literal '\(literal)'", "address literals are not supported; use the host name")
         }
         while let c = current, c == "." || isDomainChar(c) { pos += 1 }
         if pos == start {
             guard let c = current else {
-                throw ctx.error(.invalidDomain, at: at, offending: ctx.text(ctx.elementStart, chars.count).trimmingWSP(),
-                                "nothing after '@'", "type the domain, e.g. taro@example.jp")
+                throw ctx.error(
+                    .invalidDomain, at: at, offending: ctx.text(ctx.elementStart, chars.count).trimmingWSP(),
+                    "nothing after '@'", "type the domain, e.g. taro@example.jp")
             }
             if c == "@" {
-                throw ctx.error(.multipleAt, at: pos, offending: "@",
-                                "second '@'", "an address has exactly one '@'")
+                throw ctx.error(
+                    .multipleAt, at: pos, offending: "@",
+                    "second '@'", "an address has exactly one '@'")
             }
             if let e = S.slipError(c, at: pos, ctx: ctx) { throw e }
-            throw ctx.error(.invalidDomain, at: pos, offending: String(c),
-                            "\(S.show(c)) where the domain should be", "type the domain after '@', e.g. taro@example.jp")
+            throw ctx.error(
+                .invalidDomain, at: pos, offending: String(c),
+                "\(S.show(c)) where the domain should be", "type the domain after '@', e.g. taro@example.jp")
         }
         if current == "@" {
-            throw ctx.error(.multipleAt, at: pos, offending: "@",
-                            "second '@'", "an address has exactly one '@'; separate addresses with ','")
+            throw ctx.error(
+                .multipleAt, at: pos, offending: "@",
+                "second '@'", "an address has exactly one '@'; separate addresses with ','")
         }
         try checkSpaceAfterDomain(start: start)
         return (start, pos)
@@ -566,14 +629,16 @@ private struct AddressListParser {
             k += 1
         }
         if let f = (pos..<j).first(where: { S.isBoundarySpace(chars[$0]) }),
-           let e = S.slipError(chars[f], at: f, ctx: ctx, betweenAddresses: hasAt) {
+            let e = S.slipError(chars[f], at: f, ctx: ctx, betweenAddresses: hasAt)
+        {
             throw e
         }
         let domain = chars[start..<pos]
         if !hasAt && (!domain.contains(".") || domain.last == "." || chars[j] == ".") {
             let text = ctx.text(start, k)
-            throw ctx.error(.invalidDomain, at: pos, offending: text,
-                            "space in the domain '\(text)'", "a domain has no spaces; delete it")
+            throw ctx.error(
+                .invalidDomain, at: pos, offending: text,
+                "space in the domain '\(text)'", "a domain has no spaces; delete it")
         }
     }
 
@@ -618,14 +683,18 @@ private struct AddressListParser {
                 item.gapStart = gapStart
                 items.append(item)
             } else if c == "." {
-                items.append(Item(kind: .dot, content: ["."], positions: [pos], start: pos, end: pos + 1,
-                                  spaceBefore: space, gapStart: gapStart))
+                items.append(
+                    Item(
+                        kind: .dot, content: ["."], positions: [pos], start: pos, end: pos + 1,
+                        spaceBefore: space, gapStart: gapStart))
                 pos += 1
             } else if isPhraseAtomChar(c) {
                 let start = pos
                 while let d = current, isPhraseAtomChar(d) { pos += 1 }
-                items.append(Item(kind: .atom, content: Array(chars[start..<pos]), positions: Array(start..<pos),
-                                  start: start, end: pos, spaceBefore: space, gapStart: gapStart))
+                items.append(
+                    Item(
+                        kind: .atom, content: Array(chars[start..<pos]), positions: Array(start..<pos),
+                        start: start, end: pos, spaceBefore: space, gapStart: gapStart))
             } else {
                 break
             }
@@ -646,14 +715,19 @@ private struct AddressListParser {
         var positions: [Int] = []
         while true {
             guard let c = current else {
-                throw ctx.error(.unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
-                                "'\"' is never closed", "add the closing '\"'")
+                throw ctx.error(
+                    .unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
+                    "'\"' is never closed", "add the closing '\"'")
             }
-            if c == "\"" { pos += 1; break }
+            if c == "\"" {
+                pos += 1
+                break
+            }
             if c == "\\" {
                 guard pos + 1 < chars.count else {
-                    throw ctx.error(.unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
-                                    "'\"' is never closed", "add the closing '\"'")
+                    throw ctx.error(
+                        .unterminatedQuote, at: open, offending: ctx.text(open, chars.count),
+                        "'\"' is never closed", "add the closing '\"'")
                 }
                 content.append(chars[pos + 1])
                 positions.append(pos + 1)
@@ -664,8 +738,9 @@ private struct AddressListParser {
             positions.append(pos)
             pos += 1
         }
-        return Item(kind: .quoted, content: content, positions: positions, start: open, end: pos,
-                    spaceBefore: false, gapStart: open)
+        return Item(
+            kind: .quoted, content: content, positions: positions, start: open, end: pos,
+            spaceBefore: false, gapStart: open)
     }
 
     /// The phrase as words separated by single spaces where CFWS separated them.
@@ -685,9 +760,10 @@ private struct AddressListParser {
         let name = S.normalizedDisplayName(EncodedWordDecoder.decode(phraseText(items)))
         if let name, let (_, c) = HeaderText.lineBreak(in: name), let first = items.first, let last = items.last {
             let raw = ctx.text(first.start, last.end)
-            throw ctx.error(.lineBreak, at: first.start, offending: raw,
-                            "display name '\(raw)' decodes to '\(HeaderText.escapingLineBreaks(name))', which holds a \(HeaderText.lineBreakName(c))",
-                            "a name cannot contain a line break; remove it")
+            throw ctx.error(
+                .lineBreak, at: first.start, offending: raw,
+                "display name '\(raw)' decodes to '\(HeaderText.escapingLineBreaks(name))', which holds a \(HeaderText.lineBreakName(c))",
+                "a name cannot contain a line break; remove it")
         }
         return name
     }
@@ -716,8 +792,9 @@ private struct AddressListParser {
                 var depth = 0
                 repeat {
                     guard let d = current else {
-                        throw ctx.error(.unterminatedComment, at: open, offending: ctx.text(open, chars.count),
-                                        "comment '(' is never closed", "add the closing ')'")
+                        throw ctx.error(
+                            .unterminatedComment, at: open, offending: ctx.text(open, chars.count),
+                            "comment '(' is never closed", "add the closing ')'")
                     }
                     if d == "\\" {
                         pos += 2

@@ -132,7 +132,10 @@ public enum Base64 {
         var end = input.count
         if strictness != .lenient {
             var padding = 0
-            while end > 0, input[end - 1] == UInt8(ascii: "=") { end -= 1; padding += 1 }
+            while end > 0, input[end - 1] == UInt8(ascii: "=") {
+                end -= 1
+                padding += 1
+            }
             let expected = (4 - end % 4) % 4
             guard end % 4 != 1, padding == expected || (padding == 0 && strictness == .paddingOptional) else { return nil }
         }
@@ -147,7 +150,10 @@ public enum Base64 {
                     let byte = input[i]
                     let v = table[Int(byte)]
                     if v == 0xFF {
-                        guard strictness == .lenient else { refused = true; break }
+                        guard strictness == .lenient else {
+                            refused = true
+                            break
+                        }
                         if byte == UInt8(ascii: "=") { break }
                         continue
                     }

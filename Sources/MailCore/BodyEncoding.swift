@@ -15,11 +15,15 @@ public enum BodyEncoding {
         for byte in text.utf8 {
             switch byte {
             case 13:
-                out.append(13); out.append(10)
+                out.append(13)
+                out.append(10)
                 previousCR = true
                 continue
             case 10:
-                if !previousCR { out.append(13); out.append(10) }
+                if !previousCR {
+                    out.append(13)
+                    out.append(10)
+                }
             default:
                 out.append(byte)
             }

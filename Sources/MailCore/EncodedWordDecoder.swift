@@ -49,7 +49,8 @@ public enum EncodedWordDecoder {
                         words.append(next)
                         m += 1
                     } else if m + 1 < pieces.count, case .literal(let gap) = pieces[m], isLinearWhitespace(gap),
-                              case .word(let next) = pieces[m + 1] {
+                        case .word(let next) = pieces[m + 1]
+                    {
                         gaps.append(gap)
                         words.append(next)
                         m += 2

@@ -8,8 +8,10 @@ enum HTMLText {
         guard let at = find(head, "charset=", from: 0, caseInsensitive: true) else { return nil }
         var name = ""
         for c in head[(at + 8)...].drop(while: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == MIMEBytes.space }) {
-            guard isNameByte(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ":")
-                || c == UInt8(ascii: ".") else { break }
+            guard
+                isNameByte(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ":")
+                    || c == UInt8(ascii: ".")
+            else { break }
             name.unicodeScalars.append(Unicode.Scalar(c))
         }
         return name.isEmpty ? nil : name
@@ -17,7 +19,7 @@ enum HTMLText {
 
     static let blockTags: Set<String> = [
         "br", "p", "div", "tr", "li", "ul", "ol", "table", "blockquote", "hr", "h1", "h2", "h3", "h4", "h5",
-        "h6", "pre", "section", "article", "header", "footer", "dt", "dd", "dl", "address", "center",
+        "h6", "pre", "section", "article", "header", "footer", "dt", "dd", "dl", "address", "center"
     ]
     static let hiddenTags: Set<String> = ["script", "style", "head", "title", "template"]
 
@@ -151,7 +153,7 @@ enum HTMLText {
     static let namedEntities: [String: Unicode.Scalar] = [
         "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®",
         "yen": "¥", "hellip": "…", "mdash": "—", "ndash": "–", "laquo": "«", "raquo": "»", "times": "×",
-        "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•", "middot": "·", "euro": "€",
+        "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•", "middot": "·", "euro": "€"
     ]
 
     /// `&name;`, `&#NNN;` or `&#xHH;` at `i`: the character and the reference's length.

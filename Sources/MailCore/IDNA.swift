@@ -48,8 +48,9 @@ public enum IDNA {
         let ascii = String(cString: output).lowercased()
         if std3, let bad = ascii.unicodeScalars.first(where: { !isLDH($0) && $0 != "." }) {
             let shown = bad.value < 0x20 || bad.value == 0x7F || bad == " " ? "" : " '\(Character(bad))'"
-            throw IDNAError(code: 0, name: "NOT_LDH",
-                            message: "the A-label form '\(ascii)' has\(shown) (U+\(String(bad.value, radix: 16, uppercase: true))), not a letter, digit or '-'")
+            throw IDNAError(
+                code: 0, name: "NOT_LDH",
+                message: "the A-label form '\(ascii)' has\(shown) (U+\(String(bad.value, radix: 16, uppercase: true))), not a letter, digit or '-'")
         }
         return ascii
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Character set conversion to UTF-8 through the C library's iconv (pure computation, no I/O),

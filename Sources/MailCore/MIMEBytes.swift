@@ -2,9 +2,9 @@
 // byte offsets into the one input buffer, so a large message is never copied part by part.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum MIMEBytes {

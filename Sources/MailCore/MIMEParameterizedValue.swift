@@ -116,13 +116,18 @@ struct MIMEParameterizedValue {
 
     /// RFC 2231 §3–4: puts sections together and decodes extended values.
     static func assemble(_ raw: [(name: String, value: [UInt8])]) -> [String: Parameter] {
-        struct Section { var index: Int?; var extended: Bool; var bytes: [UInt8] }
+        struct Section {
+            var index: Int?
+            var extended: Bool
+            var bytes: [UInt8]
+        }
         var plain: [String: [UInt8]] = [:]
         var sections: [String: [Section]] = [:]
         var order: [String] = []
         for (name, bytes) in raw {
             if let star = name.firstIndex(of: "*"), star != name.startIndex,
-               let (index, extended) = sectionSuffix(name[star...]) {
+                let (index, extended) = sectionSuffix(name[star...])
+            {
                 let base = String(name[..<star])
                 if sections[base] == nil && plain[base] == nil { order.append(base) }
                 sections[base, default: []].append(Section(index: index, extended: extended, bytes: bytes))
@@ -186,7 +191,8 @@ struct MIMEParameterizedValue {
         var charset: String?
         var text = bytes[...]
         if initial, let first = bytes.firstIndex(of: UInt8(ascii: "'")),
-           let second = bytes[(first + 1)...].firstIndex(of: UInt8(ascii: "'")) {
+            let second = bytes[(first + 1)...].firstIndex(of: UInt8(ascii: "'"))
+        {
             let name = String(decoding: bytes[..<first], as: UTF8.self)
             charset = name.isEmpty ? nil : name
             text = bytes[(second + 1)...]
@@ -196,7 +202,8 @@ struct MIMEParameterizedValue {
         var i = text.startIndex
         while i < text.endIndex {
             if text[i] == UInt8(ascii: "%"), i + 2 < text.endIndex,
-               let hi = QuotedPrintable.hexValue(text[i + 1]), let lo = QuotedPrintable.hexValue(text[i + 2]) {
+                let hi = QuotedPrintable.hexValue(text[i + 1]), let lo = QuotedPrintable.hexValue(text[i + 2])
+            {
                 out.append(hi << 4 | lo)
                 i += 3
             } else {

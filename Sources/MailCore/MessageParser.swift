@@ -100,16 +100,18 @@ public enum MessageParser {
             }
             guard start < b.count else { return .failure(MessageParseError("not a mail message: the input is empty")) }
             guard let section = HeaderSection.parse(b, from: start, to: b.count, lenient: true),
-                  !section.fields.isEmpty else {
+                !section.fields.isEmpty
+            else {
                 let lf = MIMEBytes.lineFeed(b, from: start, to: b.count)
                 var end = min(lf, start + 60)
-                if end > start && b[end - 1] == 13 { end -= 1 }  // the CR of a CRLF line end
+                if end > start && b[end - 1] == 13 { end -= 1 } // the CR of a CRLF line end
                 let line = TextDecoding.headerText(Array(b[start..<end]))
                     .unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
-                return .failure(MessageParseError(
-                    line.isEmpty
-                        ? "not a mail message: it starts with an empty line, so it has no header fields"
-                        : "not a mail message: the first line '\(line)' is not a header field (Name: value)"))
+                return .failure(
+                    MessageParseError(
+                        line.isEmpty
+                            ? "not a mail message: it starts with an empty line, so it has no header fields"
+                            : "not a mail message: the first line '\(line)' is not a header field (Name: value)"))
             }
             var message = ParsedMessage(headers: section.fields)
             readHeaders(into: &message)
@@ -236,17 +238,20 @@ struct PartWalker {
 
     mutating func entity(_ section: HeaderSection, end: Int, depth: Int, inDigest: Bool) {
         let range = section.bodyStart..<max(section.bodyStart, end)
-        var contentType = section.value("Content-Type").flatMap(MIMEContentType.init)
+        var contentType =
+            section.value("Content-Type").flatMap(MIMEContentType.init)
             ?? (inDigest ? MIMEContentType(type: "message", subtype: "rfc822") : MIMEContentType(type: "text", subtype: "plain"))
         let encoding = section.value("Content-Transfer-Encoding").map { MIMEParameterizedValue($0).value } ?? "7bit"
         let disposition = section.value("Content-Disposition").map(MIMEParameterizedValue.init)
 
         if contentType.type == "multipart" && depth < MessageParser.maximumDepth {
-            let boundary = contentType.parameters.parameter("boundary").map { Array($0.utf8) }
+            let boundary =
+                contentType.parameters.parameter("boundary").map { Array($0.utf8) }
                 ?? Multipart.guessBoundary(b, range)
             if let boundary, let parts = Multipart.parts(b, range, boundary: boundary) {
                 for part in parts {
-                    let partSection = HeaderSection.parse(b, from: part.lowerBound, to: part.upperBound, lenient: false)
+                    let partSection =
+                        HeaderSection.parse(b, from: part.lowerBound, to: part.upperBound, lenient: false)
                         ?? HeaderSection(fields: [], bodyStart: part.lowerBound)
                     entity(partSection, end: part.upperBound, depth: depth + 1, inDigest: contentType.subtype == "digest")
                 }
@@ -265,7 +270,8 @@ struct PartWalker {
         let buffer = b
         func content() -> [UInt8] { TransferDecoding.decode(UnsafeBufferPointer(rebasing: buffer[range]), encoding: encoding) }
         if isAttachment {
-            let name = fileName
+            let name =
+                fileName
                 ?? (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")
                     ? "message.eml" : "attachment-\(attachments.count + 1)")
             attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: content()))

@@ -2,9 +2,9 @@
 // - SeeAlso: RFC 2046 §5.1.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum Multipart {
@@ -23,7 +23,8 @@ enum Multipart {
         while i < end {
             let lf = MIMEBytes.lineFeed(b, from: i, to: end)
             if lf - i >= delimiterLength, b[i] == UInt8(ascii: "-"), b[i + 1] == UInt8(ascii: "-"),
-               matches(b, at: i + 2, boundary) {
+                matches(b, at: i + 2, boundary)
+            {
                 let contentEnd = MIMEBytes.contentEnd(b, lineStart: i, lineFeed: lf)
                 var r = i + delimiterLength
                 let isClose = r + 1 < contentEnd && b[r] == UInt8(ascii: "-") && b[r + 1] == UInt8(ascii: "-")

@@ -10,9 +10,12 @@ enum TextDecoding {
         let label = charset.map { $0.trimming(" \t\"'") } ?? ""
         let known = label.isEmpty ? nil : EncodedWordDecoder.Charset(name: label)
         // Only a plain charset name goes to iconv: no "//IGNORE"-style suffixes, no paths.
-        let iconvLabel = known == nil && !label.isEmpty && label.utf8.count <= 40
-            && label.utf8.allSatisfy({ QuotedPrintable.hexValue($0) != nil || HTMLText.isNameByte($0)
-                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") })
+        let iconvLabel =
+            known == nil && !label.isEmpty && label.utf8.count <= 40
+                && label.utf8.allSatisfy({
+                    QuotedPrintable.hexValue($0) != nil || HTMLText.isNameByte($0)
+                        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":")
+                })
             ? label : nil
         func labelled(_ b: [UInt8]) -> String? {
             if let known { return decode(b, known) }
@@ -82,7 +85,8 @@ enum TextDecoding {
                 case (UInt8(ascii: "("), UInt8(ascii: "I")):
                     mode = .kana
                     i += 3
-                case (UInt8(ascii: "$"), UInt8(ascii: "(")) where i + 3 < n
+                case (UInt8(ascii: "$"), UInt8(ascii: "("))
+                where i + 3 < n
                     && (bytes[i + 3] == UInt8(ascii: "Q") || bytes[i + 3] == UInt8(ascii: "O") || bytes[i + 3] == UInt8(ascii: "B")):
                     mode = .jis
                     i += 4
@@ -92,9 +96,18 @@ enum TextDecoding {
                 continue
             }
             switch c {
-            case 0x0E: mode = .kana; i += 1; continue // SO
-            case 0x0F: mode = .ascii; i += 1; continue // SI
-            case MIMEBytes.cr, MIMEBytes.lf: sjis.append(c); i += 1; continue
+            case 0x0E:
+                mode = .kana
+                i += 1
+                continue // SO
+            case 0x0F:
+                mode = .ascii
+                i += 1
+                continue // SI
+            case MIMEBytes.cr, MIMEBytes.lf:
+                sjis.append(c)
+                i += 1
+                continue
             default: break
             }
             switch mode {

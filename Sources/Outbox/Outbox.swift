@@ -19,7 +19,7 @@
 // `list()` removes the `.tmp-` folders of freezes that were killed, and only those.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Store
 import Workflow
@@ -76,8 +76,9 @@ public struct Outbox: Sendable {
     /// Ids name folders: refuse anything that could point elsewhere or hide as a dot-name.
     func checkID(_ id: String) throws(OutboxError) {
         guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/"), !id.utf8.contains(0) else {
-            throw OutboxError(kind: .notFound, path: directory,
-                              message: "'\(id)' is not a message id of the outbox '\(directory)'")
+            throw OutboxError(
+                kind: .notFound, path: directory,
+                message: "'\(id)' is not a message id of the outbox '\(directory)'")
         }
     }
 
@@ -88,8 +89,9 @@ public struct Outbox: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT {
-                throw OutboxError(kind: .notFound, path: path,
-                                  message: "there is no message '\(id)' in the outbox '\(directory)'")
+                throw OutboxError(
+                    kind: .notFound, path: path,
+                    message: "there is no message '\(id)' in the outbox '\(directory)'")
             }
             throw OutboxError("open the outbox message", path: path, SystemFailure(errno, "reading", path))
         }
@@ -116,12 +118,16 @@ public struct Outbox: Sendable {
     /// `freeze`, with the entry's owner lock taken on its temporary folder before it is published:
     /// no other process (a guardmail starting and adopting what it finds) can claim the message
     /// between its appearance and its owner's claim.
-    public func freezeClaimed(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?) throws(OutboxError) -> (entry: OutboxEntry, lock: OwnerLock) {
+    public func freezeClaimed(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?) throws(OutboxError) -> (
+        entry: OutboxEntry, lock: OwnerLock
+    ) {
         let (entry, lock) = try freeze(record, state: state, spoolFile: spoolFile, draft: draft, claim: true)
         return (entry, lock!)
     }
 
-    private func freeze(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?, claim: Bool) throws(OutboxError) -> (entry: OutboxEntry, lock: OwnerLock?) {
+    private func freeze(_ record: OutboxRecord, state: SendState, spoolFile: String, draft: DraftRecord?, claim: Bool) throws(OutboxError) -> (
+        entry: OutboxEntry, lock: OwnerLock?
+    ) {
         let action = "freeze the message in the outbox"
         try checkID(record.id)
         let recordText = OutboxFormat.encodeRecord(record)
@@ -130,14 +136,16 @@ public struct Outbox: Sendable {
             let readBack = try OutboxFormat.decodeRecord(recordText, file: Self.recordName)
             _ = try OutboxFormat.decodeState(stateText, file: Self.stateName)
             guard readBack == record else {
-                throw OutboxError(kind: .corrupt, path: directory,
-                                  message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back as written")
+                throw OutboxError(
+                    kind: .corrupt, path: directory,
+                    message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back as written")
             }
         } catch let error as OutboxError {
             throw error
         } catch {
-            throw OutboxError(kind: .corrupt, path: directory,
-                              message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back (\(error))")
+            throw OutboxError(
+                kind: .corrupt, path: directory,
+                message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back (\(error))")
         }
 
         var info = stat()
@@ -145,15 +153,19 @@ public struct Outbox: Sendable {
             throw OutboxError(action, path: directory, SystemFailure(errno, "reading the spool file", spoolFile))
         }
         guard OutboxFormat.Limits.bytes.contains(record.messageOffset), OutboxFormat.Limits.bytes.contains(record.messageSize),
-              Int64(info.st_size) == record.messageOffset + record.messageSize else {
-            throw OutboxError(kind: .corrupt, path: directory, message:
-                "cannot \(action) '\(directory)': the spool file '\(spoolFile)' is \(info.st_size) bytes, "
-                + "but the record says \(record.messageOffset) + \(record.messageSize)")
+            Int64(info.st_size) == record.messageOffset + record.messageSize
+        else {
+            throw OutboxError(
+                kind: .corrupt, path: directory,
+                message:
+                    "cannot \(action) '\(directory)': the spool file '\(spoolFile)' is \(info.st_size) bytes, "
+                    + "but the record says \(record.messageOffset) + \(record.messageSize)")
         }
         let final = entryDirectory(id: record.id)
         if FileSystem.exists(final) {
-            throw OutboxError(kind: .io, path: directory,
-                              message: "cannot \(action) '\(directory)': a message '\(record.id)' is already there")
+            throw OutboxError(
+                kind: .io, path: directory,
+                message: "cannot \(action) '\(directory)': a message '\(record.id)' is already there")
         }
 
         // Held until the end of this function: `list()` in another process removes this
@@ -204,7 +216,10 @@ public struct Outbox: Sendable {
         } catch {
             var note = ""
             if location == final {
-                do throws(SystemFailure) { try rename(final, to: temporary); location = temporary } catch {}
+                do throws(SystemFailure) {
+                    try rename(final, to: temporary)
+                    location = temporary
+                } catch {}
             }
             if moved {
                 do throws(SystemFailure) {
@@ -262,8 +277,10 @@ public struct Outbox: Sendable {
         let confirmed = Set(record.recipients.map(\.address))
         for (key, addresses) in Self.recipientLists(state.state) {
             if let stranger = addresses.first(where: { !confirmed.contains($0) }) {
-                throw .corrupt(path, "\(stateFile): '\(key)' names '\(stranger)', who is not among the recipients "
-                    + "confirmed in \(Self.recordName)")
+                throw .corrupt(
+                    path,
+                    "\(stateFile): '\(key)' names '\(stranger)', who is not among the recipients "
+                        + "confirmed in \(Self.recordName)")
             }
         }
         let messageFile = path + "/" + Self.messageName
@@ -278,8 +295,9 @@ public struct Outbox: Sendable {
         guard Int64(info.st_size) == expected else {
             throw .corrupt(path, "\(Self.messageName) is \(info.st_size) bytes, but \(Self.recordName) says \(expected)")
         }
-        return OutboxEntry(record: record, state: state.state, releaseRequested: state.releaseRequested, directory: path,
-                           hasDraft: FileSystem.exists(path + "/" + Self.draftName))
+        return OutboxEntry(
+            record: record, state: state.state, releaseRequested: state.releaseRequested, directory: path,
+            hasDraft: FileSystem.exists(path + "/" + Self.draftName))
     }
 
     /// The recipient lists a state carries, by their key in state.toml.
@@ -288,7 +306,7 @@ public struct Outbox: Sendable {
         case .editing, .confirming, .discarded, .sent: return []
         case let .partiallySent(refused, _): return [("refused", refused)]
         case let .holding(_, recipients), let .submitting(_, recipients), let .failedTemporarily(_, _, _, recipients),
-             let .failedPermanently(_, recipients), let .unknown(recipients), let .interrupted(recipients):
+            let .failedPermanently(_, recipients), let .unknown(recipients), let .interrupted(recipients):
             return [("recipients", recipients)]
         }
     }
@@ -419,14 +437,16 @@ public struct Outbox: Sendable {
         do {
             try folder.store(message, name: id)
         } catch {
-            throw OutboxError("move the message '\(id)' to the sent folder", path: folder.directory,
-                              SystemFailure(error, error.path == message ? "moving" : "at"))
+            throw OutboxError(
+                "move the message '\(id)' to the sent folder", path: folder.directory,
+                SystemFailure(error, error.path == message ? "moving" : "at"))
         }
         do {
             try remove(id: id)
         } catch {
-            throw OutboxError(kind: error.kind, path: error.path,
-                              message: error.message + "; the sent copy is already in '\(folder.directory)/cur'")
+            throw OutboxError(
+                kind: error.kind, path: error.path,
+                message: error.message + "; the sent copy is already in '\(folder.directory)/cur'")
         }
     }
 }

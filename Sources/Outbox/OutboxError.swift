@@ -1,7 +1,7 @@
 // OutboxError.swift — what went wrong with the outbox, as one sentence naming the path.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import GuardTOML
 import Store
@@ -36,11 +36,12 @@ public struct OutboxError: Error, Sendable, CustomStringConvertible {
 
     /// "cannot <action> '<path>': <system reason> (<what failed> '<file>')".
     init(_ action: String, path: String, _ failure: SystemFailure, note: String = "") {
-        let kind: Kind = switch failure.code {
-        case ENOENT: .notFound
-        case ENOSPC, EDQUOT: .diskFull
-        default: .io
-        }
+        let kind: Kind =
+            switch failure.code {
+            case ENOENT: .notFound
+            case ENOSPC, EDQUOT: .diskFull
+            default: .io
+            }
         var text = "cannot \(action) '\(path)': \(failure.reason)"
         if failure.path != path { text += " (\(failure.doing) '\(failure.path)')" }
         self.init(kind: kind, path: path, message: text + note)

@@ -114,27 +114,31 @@ enum OutboxFormat {
                 let names = RecipientField.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw sub.invalid("field", "must be one of \(names), found '\(field)'")
             }
-            recipients.append(OutboxRecipient(
-                address: try sub.required("address"), displayName: try sub.optional("display_name"), field: field))
+            recipients.append(
+                OutboxRecipient(
+                    address: try sub.required("address"), displayName: try sub.optional("display_name"), field: field))
             try sub.finish()
         }
         var attachments: [OutboxAttachment] = []
         for var sub in try reader.tableArray("attachments") {
-            attachments.append(OutboxAttachment(
-                name: try sub.required("name"), size: try number(&sub, "size", Limits.bytes, unit: "bytes"),
-                sha256: try sub.required("sha256"),
-                contentType: try sub.required("content_type")))
+            attachments.append(
+                OutboxAttachment(
+                    name: try sub.required("name"), size: try number(&sub, "size", Limits.bytes, unit: "bytes"),
+                    sha256: try sub.required("sha256"),
+                    contentType: try sub.required("content_type")))
             try sub.finish()
         }
         guard var sub = try reader.table("confirmation") else {
-            throw TOMLSchemaError(kind: .missingKey, file: file, line: nil, key: "confirmation",
-                                  message: "missing table [confirmation]")
+            throw TOMLSchemaError(
+                kind: .missingKey, file: file, line: nil, key: "confirmation",
+                message: "missing table [confirmation]")
         }
         var findings: [OutboxFinding] = []
         for var finding in try sub.tableArray("findings") {
-            findings.append(OutboxFinding(
-                ruleID: try finding.required("rule_id"), severity: try finding.required("severity"),
-                message: try finding.required("message"), accepted: try finding.required("accepted")))
+            findings.append(
+                OutboxFinding(
+                    ruleID: try finding.required("rule_id"), severity: try finding.required("severity"),
+                    message: try finding.required("message"), accepted: try finding.required("accepted")))
             try finding.finish()
         }
         let confirmation = ConfirmationRecord(
@@ -218,8 +222,9 @@ enum OutboxFormat {
         case .holding:
             state = .holding(releaseAt: try instant(&reader, "release_at"), recipients: try reader.required("recipients"))
         case .submitting:
-            state = .submitting(attempt: try number(&reader, "attempt", Limits.attempts, unit: ""),
-                                recipients: try reader.required("recipients"))
+            state = .submitting(
+                attempt: try number(&reader, "attempt", Limits.attempts, unit: ""),
+                recipients: try reader.required("recipients"))
         case .sent:
             state = .sent(at: try instant(&reader, "at"))
         case .partiallySent:
@@ -266,8 +271,10 @@ enum OutboxFormat {
         let seconds = try reader.required(key, as: Double.self)
         guard seconds.isFinite else { throw reader.invalid(key, "must be a finite number of seconds, found '\(seconds)'") }
         guard Limits.instants.contains(seconds) else {
-            throw reader.invalid(key, "must be a time between \(Int64(Limits.instants.lowerBound)) and "
-                + "\(Int64(Limits.instants.upperBound)) seconds since 1970 (the end of the year 9999), found '\(seconds)'")
+            throw reader.invalid(
+                key,
+                "must be a time between \(Int64(Limits.instants.lowerBound)) and "
+                    + "\(Int64(Limits.instants.upperBound)) seconds since 1970 (the end of the year 9999), found '\(seconds)'")
         }
         return Instant(seconds: seconds)
     }

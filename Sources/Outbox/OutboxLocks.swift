@@ -8,7 +8,7 @@
 // while a held one belongs to a live guardmail in another terminal.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The claim on an entry: while this object lives (or until `release()`), no other process or
@@ -69,11 +69,12 @@ extension Outbox {
                 // flock: then this lock is on a file no one else will look at.
                 var opened = stat(), current = stat()
                 guard fstat(fd, &opened) == 0, stat(path, &current) == 0,
-                      opened.st_ino == current.st_ino, opened.st_dev == current.st_dev
+                    opened.st_ino == current.st_ino, opened.st_dev == current.st_dev
                 else {
                     _ = close(fd)
-                    throw OutboxError(kind: .notFound, path: entry,
-                                      message: "there is no message '\(id)' in the outbox '\(directory)'")
+                    throw OutboxError(
+                        kind: .notFound, path: entry,
+                        message: "there is no message '\(id)' in the outbox '\(directory)'")
                 }
                 return OwnerLock(id: id, path: path, fd: fd)
             }
@@ -118,8 +119,9 @@ extension Outbox {
         while lockFile(fd, LOCK_EX) != 0 {
             let code = errno
             if code == EINTR { continue }
-            throw OutboxError("lock the state of the outbox message", path: entryDirectory(id: id),
-                              SystemFailure(code, "locking", path))
+            throw OutboxError(
+                "lock the state of the outbox message", path: entryDirectory(id: id),
+                SystemFailure(code, "locking", path))
         }
         // Read after locking: the entry may have changed, or been removed, while we waited.
         let entry = try load(id: id)
@@ -133,8 +135,9 @@ extension Outbox {
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT {
-                throw OutboxError(kind: .notFound, path: entryDirectory(id: id),
-                                  message: "there is no message '\(id)' in the outbox '\(directory)'")
+                throw OutboxError(
+                    kind: .notFound, path: entryDirectory(id: id),
+                    message: "there is no message '\(id)' in the outbox '\(directory)'")
             }
             throw OutboxError(action, path: entryDirectory(id: id), SystemFailure(code, "opening", path))
         }

@@ -58,7 +58,8 @@ public struct DomainPattern: Hashable, Sendable, CustomStringConvertible {
         for label in labels {
             if label.isEmpty || label.utf8.count > 63
                 || !label.utf8.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) })
-                || label.hasPrefix("-") || label.hasSuffix("-") {
+                || label.hasPrefix("-") || label.hasSuffix("-")
+            {
                 throw DomainPatternError("'\(text)' is not a valid domain")
             }
         }
@@ -166,7 +167,7 @@ enum DomainName {
         "com.sg", "net.sg", "org.sg", "edu.sg", "gov.sg",
         "co.nz", "net.nz", "org.nz", "co.in", "net.in", "org.in", "co.th", "in.th", "or.th",
         "co.id", "or.id", "com.my", "net.my", "org.my", "com.ph", "com.vn", "com.br", "com.mx",
-        "co.za", "com.tr", "co.il",
+        "co.za", "com.tr", "co.il"
     ]
 
     /// The registrable part: the label an organisation chose plus its public suffix,

@@ -63,8 +63,10 @@ public struct Finding: Hashable, Sendable {
     /// A short flag for the screen: "NEW", "LOOK-ALIKE OF example.co.jp", "NAMESAKE", "MANY".
     public var flag: String?
 
-    public init(ruleID: String, severity: Severity, message: String, subjects: [FindingSubject] = [],
-                fixes: [PolicyFix] = [], challenges: [Challenge] = [], flag: String? = nil) {
+    public init(
+        ruleID: String, severity: Severity, message: String, subjects: [FindingSubject] = [],
+        fixes: [PolicyFix] = [], challenges: [Challenge] = [], flag: String? = nil
+    ) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message

@@ -46,17 +46,20 @@ public struct PolicyConfig: Sendable {
         holdExternalSeconds = PolicySetting(Self.defaultHoldExternalSeconds, .builtIn)
         addressBooks = [org?.addressBook, user?.addressBook].compactMap { $0 }
 
-        holdInternalSeconds = merge("hold_internal_seconds", holdInternalSeconds,
-                                    user?.holdInternalSeconds, org?.holdInternalSeconds, stricter: >)
-        holdExternalSeconds = merge("hold_external_seconds", holdExternalSeconds,
-                                    user?.holdExternalSeconds, org?.holdExternalSeconds, stricter: >)
+        holdInternalSeconds = merge(
+            "hold_internal_seconds", holdInternalSeconds,
+            user?.holdInternalSeconds, org?.holdInternalSeconds, stricter: >)
+        holdExternalSeconds = merge(
+            "hold_external_seconds", holdExternalSeconds,
+            user?.holdExternalSeconds, org?.holdExternalSeconds, stricter: >)
         mergeInternalDomains(user: user?.internalDomains, org: org?.internalDomains)
 
         for rule in PolicyEngine.rules {
             let key = "rules.\(rule.id).severity"
-            severities[rule.id] = merge(key, PolicySetting(rule.defaultSeverity, .builtIn),
-                                        user?.severities[rule.id], org?.severities[rule.id],
-                                        stricter: >, render: \.rawValue)
+            severities[rule.id] = merge(
+                key, PolicySetting(rule.defaultSeverity, .builtIn),
+                user?.severities[rule.id], org?.severities[rule.id],
+                stricter: >, render: \.rawValue)
             var values: [String: PolicySetting<RuleValue>] = [:]
             for option in rule.options {
                 let key = "rules.\(rule.id).\(option.key)"
@@ -89,8 +92,10 @@ public struct PolicyConfig: Sendable {
 
     /// The stricter of the user's and the organisation's values, or whichever is set, or the default.
     /// `stricter(a, b)` is true when `a` is strictly stricter than `b`.
-    private mutating func merge<V: Sendable & Hashable>(_ key: String, _ builtIn: PolicySetting<V>, _ user: PolicySetting<V>?, _ org: PolicySetting<V>?,
-                                   stricter: (V, V) -> Bool, render: (V) -> String = { "\($0)" }) -> PolicySetting<V> {
+    private mutating func merge<V: Sendable & Hashable>(
+        _ key: String, _ builtIn: PolicySetting<V>, _ user: PolicySetting<V>?, _ org: PolicySetting<V>?,
+        stricter: (V, V) -> Bool, render: (V) -> String = { "\($0)" }
+    ) -> PolicySetting<V> {
         switch (user, org) {
         case let (u?, o?):
             if stricter(u.value, o.value) {
@@ -123,10 +128,13 @@ public struct PolicyConfig: Sendable {
             keyNotes["internal_domains"] = "the organisation's list applies; the user's entries are all within it"
         } else {
             let names = ignored.map(\.description)
-            keyNotes["internal_domains"] = "the organisation's list applies; user entries outside it are ignored: "
+            keyNotes["internal_domains"] =
+                "the organisation's list applies; user entries outside it are ignored: "
                 + names.joined(separator: ", ")
             let place = user.origin.place.map { "\($0): " } ?? ""
-            notes.append("\(place)internal_domains: \(names.joined(separator: ", ")) ignored: the organisation policy does not list \(names.count == 1 ? "it" : "them") as internal")
+            notes.append(
+                "\(place)internal_domains: \(names.joined(separator: ", ")) ignored: the organisation policy does not list \(names.count == 1 ? "it" : "them") as internal"
+            )
         }
     }
 
@@ -191,15 +199,18 @@ public struct PolicyConfig: Sendable {
         if let internalDomains {
             add("internal_domains", PolicyText.tomlArray(internalDomains.value.map(\.description)), internalDomains.origins)
         } else {
-            out.append(PolicyExplanation(key: "internal_domains", value: "(the sender's domain)", origins: [.builtIn],
-                                         note: "no layer sets internal_domains, so only the sender's own domain is internal"))
+            out.append(
+                PolicyExplanation(
+                    key: "internal_domains", value: "(the sender's domain)", origins: [.builtIn],
+                    note: "no layer sets internal_domains, so only the sender's own domain is internal"))
         }
         add("hold_internal_seconds", String(holdInternalSeconds.value), holdInternalSeconds.origins)
         add("hold_external_seconds", String(holdExternalSeconds.value), holdExternalSeconds.origins)
         if addressBooks.isEmpty {
             out.append(PolicyExplanation(key: "address_book", value: "(none)", origins: [.builtIn], note: nil))
         } else {
-            add("address_book", addressBooks.map { PolicyText.tomlString($0.value) }.joined(separator: ", "),
+            add(
+                "address_book", addressBooks.map { PolicyText.tomlString($0.value) }.joined(separator: ", "),
                 addressBooks.flatMap(\.origins))
         }
         for rule in PolicyEngine.rules {

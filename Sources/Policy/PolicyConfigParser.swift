@@ -50,9 +50,10 @@ extension PolicyConfig {
                 do {
                     patterns.append(try DomainPattern(text))
                 } catch {
-                    throw TOMLSchemaError.invalidValue(file: reader.file, line: item.position.line,
-                                                       key: reader.fullKey("internal_domains"),
-                                                       "has an invalid entry: \(error.message)")
+                    throw TOMLSchemaError.invalidValue(
+                        file: reader.file, line: item.position.line,
+                        key: reader.fullKey("internal_domains"),
+                        "has an invalid entry: \(error.message)")
                 }
             }
             settings.internalDomains = PolicySetting(patterns, origin(reader, "internal_domains"))
@@ -77,8 +78,9 @@ extension PolicyConfig {
                 guard let rule = PolicyEngine.rule(id) else {
                     let line = node.keyPosition?.line ?? node.position.line
                     let known = PolicyEngine.rules.map(\.id).joined(separator: ", ")
-                    throw TOMLSchemaError(kind: .unknownKey, file: reader.file, line: line, key: rulesReader.fullKey(id),
-                                          message: "unknown rule '\(id)' in [\(rulesReader.path)]; rules: \(known)")
+                    throw TOMLSchemaError(
+                        kind: .unknownKey, file: reader.file, line: line, key: rulesReader.fullKey(id),
+                        message: "unknown rule '\(id)' in [\(rulesReader.path)]; rules: \(known)")
                 }
                 guard var ruleReader = try rulesReader.table(id) else { continue }
                 if let text = try ruleReader.optional("severity", as: String.self) {

@@ -135,7 +135,7 @@ public enum PolicyEngine {
         NewRecipientRule(),
         ExternalAttachmentRule(),
         ForgottenAttachmentRule(),
-        SensitiveDataRule(),
+        SensitiveDataRule()
     ]
 
     public static func rule(_ id: String) -> (any PolicyRule)? {
@@ -153,7 +153,8 @@ public enum PolicyEngine {
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
         }
         let external = !context.externalRecipients.isEmpty
-        return PolicyDecision(findings: findings.map(\.finding), hasExternalRecipients: external,
-                              holdSeconds: config.holdSeconds(hasExternalRecipients: external))
+        return PolicyDecision(
+            findings: findings.map(\.finding), hasExternalRecipients: external,
+            holdSeconds: config.holdSeconds(hasExternalRecipients: external))
     }
 }

@@ -64,9 +64,11 @@ public struct PolicyInput: Sendable {
     public var history: SendHistory
     public var addressBook: AddressBook
 
-    public init(from: Mailbox, to: [Mailbox] = [], cc: [Mailbox] = [], bcc: [Mailbox] = [],
-                subject: String = "", body: String = "", attachments: [AttachmentFacts] = [],
-                history: SendHistory = .empty, addressBook: AddressBook = AddressBook()) {
+    public init(
+        from: Mailbox, to: [Mailbox] = [], cc: [Mailbox] = [], bcc: [Mailbox] = [],
+        subject: String = "", body: String = "", attachments: [AttachmentFacts] = [],
+        history: SendHistory = .empty, addressBook: AddressBook = AddressBook()
+    ) {
         self.from = from
         self.to = to
         self.cc = cc

@@ -78,9 +78,18 @@ public enum RuleValue: Sendable, Hashable, CustomStringConvertible {
     case flag(Bool)
     case words([String])
 
-    public var integer: Int? { if case .integer(let v) = self { return v }; return nil }
-    public var flag: Bool? { if case .flag(let v) = self { return v }; return nil }
-    public var words: [String]? { if case .words(let v) = self { return v }; return nil }
+    public var integer: Int? {
+        if case .integer(let v) = self { return v }
+        return nil
+    }
+    public var flag: Bool? {
+        if case .flag(let v) = self { return v }
+        return nil
+    }
+    public var words: [String]? {
+        if case .words(let v) = self { return v }
+        return nil
+    }
 
     /// As TOML would write it: `2`, `true`, `["添付", "attached"]`.
     public var description: String {
@@ -136,10 +145,12 @@ public struct PolicyLayerSettings: Sendable, Equatable {
     /// Rule id → option key → value.
     public var options: [String: [String: PolicySetting<RuleValue>]]
 
-    public init(layer: PolicyLayer, file: String, internalDomains: PolicySetting<[DomainPattern]>? = nil,
-                holdInternalSeconds: PolicySetting<Int>? = nil, holdExternalSeconds: PolicySetting<Int>? = nil,
-                addressBook: PolicySetting<String>? = nil, severities: [String: PolicySetting<Severity>] = [:],
-                options: [String: [String: PolicySetting<RuleValue>]] = [:]) {
+    public init(
+        layer: PolicyLayer, file: String, internalDomains: PolicySetting<[DomainPattern]>? = nil,
+        holdInternalSeconds: PolicySetting<Int>? = nil, holdExternalSeconds: PolicySetting<Int>? = nil,
+        addressBook: PolicySetting<String>? = nil, severities: [String: PolicySetting<Severity>] = [:],
+        options: [String: [String: PolicySetting<RuleValue>]] = [:]
+    ) {
         self.layer = layer
         self.file = file
         self.internalDomains = internalDomains

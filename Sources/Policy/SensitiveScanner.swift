@@ -35,7 +35,10 @@ struct SensitiveScan {
         }
         for scalar in text.unicodeScalars {
             if scalar == "\n" {
-                if afterCR { afterCR = false; continue }  // the LF of a CRLF
+                if afterCR {
+                    afterCR = false
+                    continue
+                } // the LF of a CRLF
                 flush()
                 continue
             }
@@ -128,12 +131,17 @@ enum SensitiveScanner {
     // MARK: Digit chains
 
     /// Runs of digit groups joined by single separators, each group's digits.
-    static func chains(in line: [Unicode.Scalar], separators: Set<Unicode.Scalar>, maxSeparatorRun: Int,
-                       allowPlus: Bool) -> [(groups: [[Int]], plus: Bool)] {
+    static func chains(
+        in line: [Unicode.Scalar], separators: Set<Unicode.Scalar>, maxSeparatorRun: Int,
+        allowPlus: Bool
+    ) -> [(groups: [[Int]], plus: Bool)] {
         var out: [(groups: [[Int]], plus: Bool)] = []
         var i = 0
         while i < line.count {
-            guard isDigit(line[i]) else { i += 1; continue }
+            guard isDigit(line[i]) else {
+                i += 1
+                continue
+            }
             // The chain must not continue a word or a decimal number: "INV123…", "3.14159…".
             // A comma is a field separator (CSV), never a decimal point here: "山田,314159265352,03".
             let prev: Unicode.Scalar? = i > 0 ? line[i - 1] : nil
@@ -270,7 +278,10 @@ enum SensitiveScanner {
             var s = 0
             while s < groups.count {
                 let g = groups[s]
-                guard g.count >= 2, g[0] == 0, g[1] != 0 else { s += 1; continue }
+                guard g.count >= 2, g[0] == 0, g[1] != 0 else {
+                    s += 1
+                    continue
+                }
                 var d: [Int] = []
                 var e = s
                 var found = false
@@ -278,7 +289,10 @@ enum SensitiveScanner {
                     d += groups[e]
                     e += 1
                     let expected = d.count >= 3 && [2, 5, 6, 7, 8, 9].contains(d[1]) && d[2] == 0 ? 11 : 10
-                    if d.count == expected { found = true; break }
+                    if d.count == expected {
+                        found = true
+                        break
+                    }
                     if d.count > expected { break }
                 }
                 if found {
@@ -310,7 +324,8 @@ enum SensitiveScanner {
             let domain = line[(i + 1)..<b]
             let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
             guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }),
-                  let tld = labels.last, tld.count >= 2, tld.allSatisfy(isASCIILetter) else { continue }
+                let tld = labels.last, tld.count >= 2, tld.allSatisfy(isASCIILetter)
+            else { continue }
             var address = String.UnicodeScalarView()
             address.append(contentsOf: line[a..<b])
             out.append(String(address).lowercased())

@@ -41,7 +41,8 @@ enum CharacterFolding {
     /// Full-width ASCII (U+FF01–U+FF5E) to ASCII; other characters unchanged.
     static func halfWidth(_ c: Character) -> Character {
         guard c.unicodeScalars.count == 1, let s = c.unicodeScalars.first,
-              (0xFF01...0xFF5E).contains(s.value), let ascii = Unicode.Scalar(s.value - 0xFEE0) else { return c }
+            (0xFF01...0xFF5E).contains(s.value), let ascii = Unicode.Scalar(s.value - 0xFEE0)
+        else { return c }
         return Character(ascii)
     }
 

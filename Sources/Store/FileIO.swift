@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import CFileSync
 import MailCore
@@ -404,8 +404,10 @@ public enum FileTrust {
     /// Why `path` must not be trusted, with the command that fixes it; nil when it may be.
     /// `user` is the user running guardmail (uid and name); `name(uid)` a user's name.
     /// `folders`: the folder holding the name as given and, for a symlink, the real file's folder.
-    public static func problem(path: String, file: Facts, folders: [(path: String, facts: Facts)],
-                               user: (uid: UInt32, name: String), name: (UInt32) -> String?) -> String? {
+    public static func problem(
+        path: String, file: Facts, folders: [(path: String, facts: Facts)],
+        user: (uid: UInt32, name: String), name: (UInt32) -> String?
+    ) -> String? {
         if let p = problem(file, path: path, what: "it", user: user, name: name, folder: false) { return p }
         for folder in folders {
             if let p = problem(folder.facts, path: folder.path, what: "its folder '\(folder.path)'", user: user, name: name, folder: true) {
@@ -415,8 +417,10 @@ public enum FileTrust {
         return nil
     }
 
-    private static func problem(_ facts: Facts, path: String, what: String, user: (uid: UInt32, name: String),
-                                name: (UInt32) -> String?, folder: Bool) -> String? {
+    private static func problem(
+        _ facts: Facts, path: String, what: String, user: (uid: UInt32, name: String),
+        name: (UInt32) -> String?, folder: Bool
+    ) -> String? {
         let quoted = shellQuoted(path)
         if facts.owner != 0 && facts.owner != user.uid {
             let owner = name(facts.owner).map { "user '\($0)' (uid \(facts.owner))" } ?? "uid \(facts.owner)"
@@ -425,7 +429,7 @@ public enum FileTrust {
         }
         let group = facts.mode & 0o020 != 0, others = facts.mode & 0o002 != 0
         guard group || others else { return nil }
-        if folder && facts.mode & 0o1000 != 0 { return nil }  // sticky: no one replaces another's file
+        if folder && facts.mode & 0o1000 != 0 { return nil } // sticky: no one replaces another's file
         let who = group && others ? "its group and everyone else" : group ? "its group" : "everyone"
         let mode = String(facts.mode & 0o7777, radix: 8)
         return "\(what) can be written by \(who) (mode \(String(repeating: "0", count: max(0, 4 - mode.count)) + mode)): "
@@ -479,8 +483,10 @@ extension FileSystem {
             guard stat(folder, &folderInfo) == 0 else { return nil }
             return (folder, FileTrust.Facts(mode: UInt32(folderInfo.st_mode), owner: UInt32(folderInfo.st_uid)))
         }
-        if let problem = FileTrust.problem(path: path, file: facts, folders: folderFacts, user: user,
-                                           name: { userName(uid_t($0)) }) {
+        if let problem = FileTrust.problem(
+            path: path, file: facts, folders: folderFacts, user: user,
+            name: { userName(uid_t($0)) })
+        {
             _ = close(fd)
             throw FileError(path: path, untrusted: problem)
         }

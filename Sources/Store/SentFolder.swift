@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import MailCore
 
@@ -22,7 +22,7 @@ public struct SentFolder: Sendable {
         let target = self.path(named: name)
         do {
             try FileSystem.rename(path, to: target)
-        } catch where error.errno == EXDEV {
+        } catch  where error.errno == EXDEV {
             let temporary = "\(directory)/tmp/\(name)"
             try FileSystem.copy(path, to: temporary)
             try FileSystem.rename(temporary, to: target)

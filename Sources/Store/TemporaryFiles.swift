@@ -10,7 +10,7 @@
 // clean-up removes exactly what no live process is writing.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A flock on a folder that holds temporary files, shared (a writer) or exclusive (the clean-up).

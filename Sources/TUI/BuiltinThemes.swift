@@ -4,162 +4,174 @@
 /// The text of every built-in theme file, `default` first, then by name.
 enum BuiltinThemes {
     static let files: [(name: String, text: String)] = [
-        ("default", #"""
-# guardmail theme "default": colours on the terminal's own background.
-#
-# A theme says how each part of the screen (a role) looks; the screens never name colours.
-# Each role is a table of:
-#   fg, bg       a colour: "default" (the terminal's own), one of black red green yellow blue
-#                magenta cyan white, "bright-" and one of those ("bright-red"), or 0–255
-#   bold, underline, reverse, dim    true or false
-# A role left out looks like `normal`; a role listed takes from `normal` what it does not set.
-#
-# internal, external, new, lookalike, warning, danger and selected differ by attribute as well
-# as by colour, so they stay apart without colour (NO_COLOR set, or a monochrome terminal).
-#
-# To make your own: copy this file to ~/.config/guardmail/themes/NAME.toml, set name = "NAME"
-# (or remove the name line), put theme = "NAME" in config.toml, and look at it with
-# `guardmail themes --show NAME`. A theme of yours with a built-in's name replaces it.
+        (
+            "default",
+            #"""
+            # guardmail theme "default": colours on the terminal's own background.
+            #
+            # A theme says how each part of the screen (a role) looks; the screens never name colours.
+            # Each role is a table of:
+            #   fg, bg       a colour: "default" (the terminal's own), one of black red green yellow blue
+            #                magenta cyan white, "bright-" and one of those ("bright-red"), or 0–255
+            #   bold, underline, reverse, dim    true or false
+            # A role left out looks like `normal`; a role listed takes from `normal` what it does not set.
+            #
+            # internal, external, new, lookalike, warning, danger and selected differ by attribute as well
+            # as by colour, so they stay apart without colour (NO_COLOR set, or a monochrome terminal).
+            #
+            # To make your own: copy this file to ~/.config/guardmail/themes/NAME.toml, set name = "NAME"
+            # (or remove the name line), put theme = "NAME" in config.toml, and look at it with
+            # `guardmail themes --show NAME`. A theme of yours with a built-in's name replaces it.
 
-name = "default"
-description = "Colours on the terminal's own background"
+            name = "default"
+            description = "Colours on the terminal's own background"
 
-[roles]
-normal = {}                                                   # everything else
-title = { fg = "black", bg = "cyan", bold = true }            # the top line, box titles
-label = { fg = "cyan" }                                       # From:, To:, attachment details
-field = {}                                                    # what a field holds
-fieldActive = { underline = true }                            # the field being edited
-placeholder = { dim = true }                                  # hints in empty places
+            [roles]
+            normal = {}                                                   # everything else
+            title = { fg = "black", bg = "cyan", bold = true }            # the top line, box titles
+            label = { fg = "cyan" }                                       # From:, To:, attachment details
+            field = {}                                                    # what a field holds
+            fieldActive = { underline = true }                            # the field being edited
+            placeholder = { dim = true }                                  # hints in empty places
 
-internal = { fg = "green", dim = true }                       # an address in your organisation
-external = { fg = "red", bold = true }                        # an address outside it
-new = { fg = "yellow", underline = true }                     # never written to before
-lookalike = { fg = "magenta", reverse = true, underline = true }  # a domain posing as a known one
-danger = { fg = "red", bold = true, reverse = true }          # errors; what blocks sending
-warning = { fg = "yellow", bold = true, underline = true }    # worth a second look
-ok = { fg = "green" }                                         # a check that passed
-selected = { reverse = true }                                 # the selected attachment
+            internal = { fg = "green", dim = true }                       # an address in your organisation
+            external = { fg = "red", bold = true }                        # an address outside it
+            new = { fg = "yellow", underline = true }                     # never written to before
+            lookalike = { fg = "magenta", reverse = true, underline = true }  # a domain posing as a known one
+            danger = { fg = "red", bold = true, reverse = true }          # errors; what blocks sending
+            warning = { fg = "yellow", bold = true, underline = true }    # worth a second look
+            ok = { fg = "green" }                                         # a check that passed
+            selected = { reverse = true }                                 # the selected attachment
 
-header = { bold = true }                                      # section headings
-border = { fg = "blue" }                                      # separator lines, box borders
-status = { fg = "cyan" }                                      # the status line
-help = {}                                                     # the help box
-legend = {}                                                   # the key legend at the bottom
-legendKey = { fg = "cyan", bold = true }                      # the keys in the legend
-cursorLine = { underline = true }                             # the line the cursor is on
+            header = { bold = true }                                      # section headings
+            border = { fg = "blue" }                                      # separator lines, box borders
+            status = { fg = "cyan" }                                      # the status line
+            help = {}                                                     # the help box
+            legend = {}                                                   # the key legend at the bottom
+            legendKey = { fg = "cyan", bold = true }                      # the keys in the legend
+            cursorLine = { underline = true }                             # the line the cursor is on
 
-"""#),
-        ("high-contrast", #"""
-# guardmail theme "high-contrast": bright colours on black, nothing dimmed.
-#
-# `normal` sets the background, so every role is drawn on black whatever the terminal's own
-# background. The format is described in default.toml. internal, external, new, lookalike,
-# warning, danger and selected differ by attribute as well as by colour (without `dim`), so
-# they stay apart under NO_COLOR.
+            """#
+        ),
+        (
+            "high-contrast",
+            #"""
+            # guardmail theme "high-contrast": bright colours on black, nothing dimmed.
+            #
+            # `normal` sets the background, so every role is drawn on black whatever the terminal's own
+            # background. The format is described in default.toml. internal, external, new, lookalike,
+            # warning, danger and selected differ by attribute as well as by colour (without `dim`), so
+            # they stay apart under NO_COLOR.
 
-name = "high-contrast"
-description = "Bright colours on black, nothing dimmed"
+            name = "high-contrast"
+            description = "Bright colours on black, nothing dimmed"
 
-[roles]
-normal = { fg = "bright-white", bg = "black" }
-title = { reverse = true }                                    # a white bar
-label = { fg = "bright-cyan", bold = true }
-field = {}
-fieldActive = { fg = "bright-white", underline = true }
-placeholder = { fg = "white" }                                # grey, not dimmed
+            [roles]
+            normal = { fg = "bright-white", bg = "black" }
+            title = { reverse = true }                                    # a white bar
+            label = { fg = "bright-cyan", bold = true }
+            field = {}
+            fieldActive = { fg = "bright-white", underline = true }
+            placeholder = { fg = "white" }                                # grey, not dimmed
 
-internal = { fg = "bright-green", underline = true }
-external = { fg = "bright-red", bold = true }
-new = { fg = "bright-yellow", bold = true, underline = true }
-lookalike = { fg = "bright-magenta", bold = true, reverse = true, underline = true }
-danger = { fg = "bright-red", bold = true, reverse = true }    # a red block
-warning = { fg = "bright-yellow", reverse = true, underline = true }  # a yellow block
-ok = { fg = "bright-green", bold = true }
-selected = { reverse = true }                                 # a white block
+            internal = { fg = "bright-green", underline = true }
+            external = { fg = "bright-red", bold = true }
+            new = { fg = "bright-yellow", bold = true, underline = true }
+            lookalike = { fg = "bright-magenta", bold = true, reverse = true, underline = true }
+            danger = { fg = "bright-red", bold = true, reverse = true }    # a red block
+            warning = { fg = "bright-yellow", reverse = true, underline = true }  # a yellow block
+            ok = { fg = "bright-green", bold = true }
+            selected = { reverse = true }                                 # a white block
 
-header = { bold = true, underline = true }
-border = { fg = "white" }
-status = { fg = "bright-cyan" }
-help = {}
-legend = {}
-legendKey = { fg = "bright-yellow", bold = true }
-cursorLine = { bg = "blue" }
+            header = { bold = true, underline = true }
+            border = { fg = "white" }
+            status = { fg = "bright-cyan" }
+            help = {}
+            legend = {}
+            legendKey = { fg = "bright-yellow", bold = true }
+            cursorLine = { bg = "blue" }
 
-"""#),
-        ("light", #"""
-# guardmail theme "light": for terminals with a light (white or cream) background.
-#
-# Darker colours from the 256-colour palette (no yellow, which vanishes on white). The format
-# is described in default.toml. internal, external, new, lookalike, warning, danger and
-# selected differ by attribute as well as by colour, so they stay apart under NO_COLOR.
+            """#
+        ),
+        (
+            "light",
+            #"""
+            # guardmail theme "light": for terminals with a light (white or cream) background.
+            #
+            # Darker colours from the 256-colour palette (no yellow, which vanishes on white). The format
+            # is described in default.toml. internal, external, new, lookalike, warning, danger and
+            # selected differ by attribute as well as by colour, so they stay apart under NO_COLOR.
 
-name = "light"
-description = "For light backgrounds: darker colours, no yellow"
+            name = "light"
+            description = "For light backgrounds: darker colours, no yellow"
 
-[roles]
-normal = {}
-title = { fg = "bright-white", bg = 24, bold = true }         # white on dark blue
-label = { fg = 24 }                                           # dark blue
-field = {}
-fieldActive = { underline = true }
-placeholder = { dim = true }
+            [roles]
+            normal = {}
+            title = { fg = "bright-white", bg = 24, bold = true }         # white on dark blue
+            label = { fg = 24 }                                           # dark blue
+            field = {}
+            fieldActive = { underline = true }
+            placeholder = { dim = true }
 
-internal = { fg = 28, dim = true }                            # dark green
-external = { fg = 160, bold = true }                          # dark red
-new = { fg = 130, underline = true }                          # brown
-lookalike = { fg = 90, reverse = true, underline = true }     # purple block
-danger = { fg = 160, bold = true, reverse = true }            # red block
-warning = { fg = 166, bold = true, underline = true }         # dark orange
-ok = { fg = 28 }
-selected = { reverse = true }
+            internal = { fg = 28, dim = true }                            # dark green
+            external = { fg = 160, bold = true }                          # dark red
+            new = { fg = 130, underline = true }                          # brown
+            lookalike = { fg = 90, reverse = true, underline = true }     # purple block
+            danger = { fg = 160, bold = true, reverse = true }            # red block
+            warning = { fg = 166, bold = true, underline = true }         # dark orange
+            ok = { fg = 28 }
+            selected = { reverse = true }
 
-header = { fg = 24, bold = true }
-border = { fg = 248 }                                         # light grey
-status = { fg = 24 }
-help = {}
-legend = {}
-legendKey = { fg = 24, bold = true }
-cursorLine = { bg = 254 }                                     # a very light grey band
+            header = { fg = 24, bold = true }
+            border = { fg = 248 }                                         # light grey
+            status = { fg = 24 }
+            help = {}
+            legend = {}
+            legendKey = { fg = 24, bold = true }
+            cursorLine = { bg = 254 }                                     # a very light grey band
 
-"""#),
-        ("monochrome", #"""
-# guardmail theme "monochrome": attributes only, no colour at all.
-#
-# For terminals without colour, or for those who would rather have none. The format is
-# described in default.toml. Every role that matters for sending safely has an attribute set
-# of its own:
-#   internal dim · external bold · new underline · warning bold+underline
-#   lookalike reverse+underline · danger bold+reverse · selected reverse
+            """#
+        ),
+        (
+            "monochrome",
+            #"""
+            # guardmail theme "monochrome": attributes only, no colour at all.
+            #
+            # For terminals without colour, or for those who would rather have none. The format is
+            # described in default.toml. Every role that matters for sending safely has an attribute set
+            # of its own:
+            #   internal dim · external bold · new underline · warning bold+underline
+            #   lookalike reverse+underline · danger bold+reverse · selected reverse
 
-name = "monochrome"
-description = "Attributes only (bold, underline, reverse, dim), no colour"
+            name = "monochrome"
+            description = "Attributes only (bold, underline, reverse, dim), no colour"
 
-[roles]
-normal = {}
-title = { reverse = true }
-label = { bold = true }
-field = {}
-fieldActive = { underline = true }
-placeholder = { dim = true }
+            [roles]
+            normal = {}
+            title = { reverse = true }
+            label = { bold = true }
+            field = {}
+            fieldActive = { underline = true }
+            placeholder = { dim = true }
 
-internal = { dim = true }
-external = { bold = true }
-new = { underline = true }
-lookalike = { reverse = true, underline = true }
-danger = { bold = true, reverse = true }
-warning = { bold = true, underline = true }
-ok = {}
-selected = { reverse = true }
+            internal = { dim = true }
+            external = { bold = true }
+            new = { underline = true }
+            lookalike = { reverse = true, underline = true }
+            danger = { bold = true, reverse = true }
+            warning = { bold = true, underline = true }
+            ok = {}
+            selected = { reverse = true }
 
-header = { bold = true }
-border = { dim = true }
-status = {}
-help = {}
-legend = {}
-legendKey = { bold = true }
-cursorLine = { underline = true }
+            header = { bold = true }
+            border = { dim = true }
+            status = {}
+            help = {}
+            legend = {}
+            legendKey = { bold = true }
+            cursorLine = { underline = true }
 
-"""#),
+            """#
+        )
     ]
 }

@@ -211,7 +211,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.char("?")], "?", "Help", "this help", .help),
         KeyBinding([.tab], "Tab", "", "start typing in the To field", .edit(.to)),
         KeyBinding([.up, .char("k"), .down, .char("j")], "↑ ↓", "", "select an attachment (k j too)", .selectAttachment),
-        KeyBinding([.escape], "Esc", "", "", .nothing),
+        KeyBinding([.escape], "Esc", "", "", .nothing)
     ]
 
     /// The keys that are not text while a field is being typed in, in legend order.
@@ -220,7 +220,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.backTab], "S-Tab", "Previous", "previous field", .previousField),
         KeyBinding([.escape], "Esc", "Commands", "stop typing, back to the command keys", .stopEditing),
         KeyBinding([.enter], "Enter", "", "in a header field: stop typing (in the body: a new line)", .finishField),
-        KeyBinding([.control("c")], "^C", "Leave, keep draft", "leave now, anywhere; the draft is kept", .leaveKeepingDraft),
+        KeyBinding([.control("c")], "^C", "Leave, keep draft", "leave now, anywhere; the draft is kept", .leaveKeepingDraft)
     ]
 
     /// The command-mode legend as (key, label, help), from `commandBindings`.

@@ -145,7 +145,9 @@ public enum ComposeView {
             grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
             grid.cursor = GridPoint(row: statusRow, column: x + view.cursorColumn)
         case .quitPrompt:
-            drawBox(&grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit", role: .normal)
+            drawBox(
+                &grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit",
+                role: .normal)
             grid.cursor = nil
         case .help:
             drawHelp(&grid, top: model.helpTop)
@@ -153,12 +155,14 @@ public enum ComposeView {
         case .resumeOffer(let draft):
             let choices = wrapChoices(
                 ["(r) resume", "(n) new message, keep the draft", "(d) discard the draft"], width: boxTextWidth(gridWidth: width))
-            drawBox(&grid, lines: [
-                "Resume the unsent draft?", "",
-                "Saved:    \(draft.savedAt)",
-                "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
-                "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", "",
-            ] + choices, title: "Draft", role: .normal)
+            drawBox(
+                &grid,
+                lines: [
+                    "Resume the unsent draft?", "",
+                    "Saved:    \(draft.savedAt)",
+                    "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
+                    "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", ""
+                ] + choices, title: "Draft", role: .normal)
             grid.cursor = nil
         case .command:
             grid.cursor = nil
@@ -274,7 +278,7 @@ public enum ComposeView {
         lines += ComposeModel.editingBindings.filter { !$0.help.isEmpty }.map(line)
         lines += [
             "", "A paste is text, never keys: the body keeps its tabs and line",
-            "breaks; in To, Cc and Bcc each pasted line is one address.",
+            "breaks; in To, Cc and Bcc each pasted line is one address."
         ]
         return lines
     }

@@ -204,8 +204,10 @@ public struct ConfirmModel: Equatable, Sendable {
         // required external ones.
         let all = Self.count(required)
         let given = Self.count(ticked.filter { requiredSet.contains($0) }.map { $0 })
-        missing = (all.recipients - given.recipients, all.domains - given.domains, all.attachments - given.attachments,
-                   all.findings - given.findings)
+        missing = (
+            all.recipients - given.recipients, all.domains - given.domains, all.attachments - given.attachments,
+            all.findings - given.findings
+        )
         answers = [:]
         rows = []
         cursor = 0
@@ -223,13 +225,17 @@ public struct ConfirmModel: Equatable, Sendable {
         }
         let external = groups.filter { !$0.isInternal }
         let internalCount = groups.filter(\.isInternal).reduce(0) { $0 + $1.recipients.count }
-        rows.append(.section("Recipients: \(external.reduce(0) { $0 + $1.recipients.count }) external in \(external.count) domain\(external.count == 1 ? "" : "s"), \(internalCount) internal" + (mode == .oneEach ? " — one message to each" : "")))
+        rows.append(
+            .section(
+                "Recipients: \(external.reduce(0) { $0 + $1.recipients.count }) external in \(external.count) domain\(external.count == 1 ? "" : "s"), \(internalCount) internal"
+                    + (mode == .oneEach ? " — one message to each" : "")))
         for (g, group) in groups.enumerated() {
             rows.append(.domain(g))
             for index in group.recipients.indices { rows.append(.recipient(group: g, index: index)) }
         }
         rows.append(.blank)
-        rows.append(.section(attachments.isEmpty ? "Attachments: none" : "Attachments: \(attachments.count) (\(formatBytes(attachments.reduce(0) { $0 + $1.size })))"))
+        rows.append(
+            .section(attachments.isEmpty ? "Attachments: none" : "Attachments: \(attachments.count) (\(formatBytes(attachments.reduce(0) { $0 + $1.size })))"))
         for (index, attachment) in attachments.enumerated() {
             rows.append(.attachment(index))
             for line in attachment.preview.indices { rows.append(.preview(attachment: index, line: line)) }
@@ -326,15 +332,20 @@ public struct ConfirmModel: Equatable, Sendable {
         if let block = blockingFindings.first {
             // The finding's own words are in the list above; the status says what to do. The
             // fixes change the message as written: not offered once it goes one message each.
-            let fixes = mode == .oneEach ? [] : block.fixes.map {
-                $0 == .moveExternalToBcc ? "B: external To/Cc to Bcc" : "I: one message each, checked again"
-            }
+            let fixes =
+                mode == .oneEach
+                ? []
+                : block.fixes.map {
+                    $0 == .moveExternalToBcc ? "B: external To/Cc to Bcc" : "I: one message each, checked again"
+                }
             return "Blocked by \(block.ruleID)" + (fixes.isEmpty ? ": change the message (q goes back)" : ": " + fixes.joined(separator: " · "))
         }
         if missing.recipients + missing.domains + missing.attachments + missing.findings > 0 {
-            let parts = [(missing.recipients, "external recipient"), (missing.domains, "internal domain"),
-                         (missing.attachments, "attachment"), (missing.findings, "finding")]
-                .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
+            let parts = [
+                (missing.recipients, "external recipient"), (missing.domains, "internal domain"),
+                (missing.attachments, "attachment"), (missing.findings, "finding")
+            ]
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
             return "Still to tick (space): " + parts.joined(separator: ", ")
         }
         if let open = challenges.indices.first(where: { !isAnswered($0) }) {
@@ -387,8 +398,10 @@ public struct ConfirmModel: Equatable, Sendable {
             guard mode == .asWritten else {
                 // The fixes change the message as written; this screen is already about the
                 // one-each messages.
-                status = StatusMessage(fix == .sendIndividually ? "Already one message to each recipient."
-                    : "This screen sends one message to each recipient: q goes back to the message first.", isError: true)
+                status = StatusMessage(
+                    fix == .sendIndividually
+                        ? "Already one message to each recipient."
+                        : "This screen sends one message to each recipient: q goes back to the message first.", isError: true)
                 return []
             }
             guard findings.contains(where: { $0.fixes.contains(fix) }) else {

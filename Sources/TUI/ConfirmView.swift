@@ -7,7 +7,7 @@ import Policy
 public enum ConfirmView {
     public static let legend: [(String, String)] = [
         ("Space", "Tick"), ("↑↓", "Move"), ("/", "Search"), ("n", "Next"), ("y", "Send"), ("B", "Fix: to Bcc"),
-        ("I", "Fix: one each"), ("q", "Back"),
+        ("I", "Fix: one each"), ("q", "Back")
     ]
     /// The legend while the `/` prompt is open: every other key is typed into it.
     public static let searchLegend: [(String, String)] = [("Enter", "Find"), ("Esc", "Cancel")]
@@ -86,7 +86,8 @@ public enum ConfirmView {
         let externalCount = external.reduce(0) { $0 + $1.recipients.count }
         let size = model.attachments.reduce(Int64(0)) { $0 + $1.size }
         let total = model.counts.to + model.counts.cc + model.counts.bcc
-        let fields = model.mode == .oneEach
+        let fields =
+            model.mode == .oneEach
             ? "One message to each of \(total) recipient\(total == 1 ? "" : "s")"
             : "To \(model.counts.to) · Cc \(model.counts.cc) · Bcc \(model.counts.bcc)"
         return fields + " · external \(externalCount) in \(external.count) domain\(external.count == 1 ? "" : "s") · "

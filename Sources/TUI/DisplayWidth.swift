@@ -18,16 +18,16 @@ public enum DisplayWidth {
     ///   and a tab (a single column here; the body editor expands tabs itself).
     public static func of(_ character: Character) -> Int {
         let utf8 = character.utf8
-        if utf8.count == 1 || (utf8.count == 2 && utf8.first == 0x0D) { return 1 }   // ASCII, CR LF
+        if utf8.count == 1 || (utf8.count == 2 && utf8.first == 0x0D) { return 1 } // ASCII, CR LF
         var scalars = character.unicodeScalars.makeIterator()
         if let first = scalars.next(), scalars.next() == nil {
             // A single scalar: the common case, with fast paths for the scripts of a Japanese mail.
             switch first.value {
             case 0x0080..<0x0300: return 1
             case 0x3000...0x3029, 0x3041...0x3096, 0x30A0...0x30FF, 0x4E00...0x9FFF, 0xAC00...0xD7A3,
-                 0xFF01...0xFF60, 0xFFE0...0xFFE6:
+                0xFF01...0xFF60, 0xFFE0...0xFFE6:
                 return 2
-            case 0xFF61...0xFFDC: return 1                // half-width katakana and hangul
+            case 0xFF61...0xFFDC: return 1 // half-width katakana and hangul
             default:
                 if isZeroWidth(first) { return 0 }
                 return isWide(first) ? 2 : 1
@@ -104,8 +104,8 @@ public enum DisplayWidth {
 
     static func isZeroWidth(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        if v < 0x300 { return false }                     // ASCII, Latin-1 (soft hyphen drawn as 1)
-        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return true }  // Hangul V/T jamo
+        if v < 0x300 { return false } // ASCII, Latin-1 (soft hyphen drawn as 1)
+        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return true } // Hangul V/T jamo
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format:
             return true
@@ -146,19 +146,19 @@ public enum DisplayWidth {
         0x270A...0x270B, 0x2728...0x2728, 0x274C...0x274C, 0x274E...0x274E, 0x2753...0x2755,
         0x2757...0x2757, 0x2795...0x2797, 0x27B0...0x27B0, 0x27BF...0x27BF, 0x2B1B...0x2B1C,
         0x2B50...0x2B50, 0x2B55...0x2B55,
-        0x2E80...0x2E99, 0x2E9B...0x2EF3, 0x2F00...0x2FD5, 0x2FF0...0x303E,   // radicals, IDC, CJK punctuation
-        0x3041...0x3096, 0x3099...0x30FF,                                     // hiragana, katakana
+        0x2E80...0x2E99, 0x2E9B...0x2EF3, 0x2F00...0x2FD5, 0x2FF0...0x303E, // radicals, IDC, CJK punctuation
+        0x3041...0x3096, 0x3099...0x30FF, // hiragana, katakana
         0x3105...0x312F, 0x3131...0x318E, 0x3190...0x31E5, 0x31EF...0x321E,
-        0x3220...0x3247, 0x3250...0xA48C,                                     // enclosed CJK … CJK, Yi
-        0xA490...0xA4C6, 0xA960...0xA97C, 0xAC00...0xD7A3,                    // Yi radicals, Hangul
+        0x3220...0x3247, 0x3250...0xA48C, // enclosed CJK … CJK, Yi
+        0xA490...0xA4C6, 0xA960...0xA97C, 0xAC00...0xD7A3, // Yi radicals, Hangul
         0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE52, 0xFE54...0xFE66, 0xFE68...0xFE6B,
-        0xFF01...0xFF60, 0xFFE0...0xFFE6,                                     // full-width forms
+        0xFF01...0xFF60, 0xFFE0...0xFFE6, // full-width forms
         0x16FE0...0x16FE4, 0x16FF0...0x16FF1, 0x17000...0x187F7, 0x18800...0x18CD5,
         0x18CFF...0x18D08, 0x1AFF0...0x1AFF3, 0x1AFF5...0x1AFFB, 0x1AFFD...0x1AFFE,
         0x1B000...0x1B122, 0x1B132...0x1B132, 0x1B150...0x1B152, 0x1B155...0x1B155,
         0x1B164...0x1B167, 0x1B170...0x1B2FB, 0x1D300...0x1D356, 0x1D360...0x1D376,
         0x1F004...0x1F004, 0x1F0CF...0x1F0CF, 0x1F18E...0x1F18E, 0x1F191...0x1F19A,
-        0x1F1E6...0x1F1FF,                                                    // regional indicators
+        0x1F1E6...0x1F1FF, // regional indicators
         0x1F200...0x1F202, 0x1F210...0x1F23B, 0x1F240...0x1F248, 0x1F250...0x1F251,
         0x1F260...0x1F265, 0x1F300...0x1F320, 0x1F32D...0x1F335, 0x1F337...0x1F37C,
         0x1F37E...0x1F393, 0x1F3A0...0x1F3CA, 0x1F3CF...0x1F3D3, 0x1F3E0...0x1F3F0,
@@ -170,6 +170,6 @@ public enum DisplayWidth {
         0x1F90C...0x1F93A, 0x1F93C...0x1F945, 0x1F947...0x1F9FF, 0x1FA70...0x1FA7C,
         0x1FA80...0x1FA89, 0x1FA8F...0x1FAC6, 0x1FACE...0x1FADC, 0x1FADF...0x1FAE9,
         0x1FAF0...0x1FAF8,
-        0x20000...0x2FFFD, 0x30000...0x3FFFD,                                 // CJK extensions
+        0x20000...0x2FFFD, 0x30000...0x3FFFD // CJK extensions
     ]
 }

@@ -72,11 +72,11 @@ public struct HoldScreen: Equatable, Sendable {
 public enum HoldView {
     /// The keys of the hold screen, as the legend shows them.
     public static let keys: [(key: String, label: String)] = [
-        ("u", "Undo"), ("c", "Write another (it keeps counting)"), ("o", "Outbox"), ("S", "Send now"),
+        ("u", "Undo"), ("c", "Write another (it keeps counting)"), ("o", "Outbox"), ("S", "Send now")
     ]
     /// The keys once the hold is over and the message is being sent.
     public static let sendingKeys: [(key: String, label: String)] = [
-        ("c", "Write another (this one is sent meanwhile)"), ("o", "Outbox"),
+        ("c", "Write another (this one is sent meanwhile)"), ("o", "Outbox")
     ]
 
     /// Below this the screen says "terminal too small".
@@ -109,8 +109,9 @@ public enum HoldView {
         var bottom = legendTop
         if let status = s.status {
             bottom -= 1
-            grid.put(" " + DisplayWidth.displayable(status.text), row: bottom, column: 0, role: status.isError ? .danger : .status,
-                     limit: width)
+            grid.put(
+                " " + DisplayWidth.displayable(status.text), row: bottom, column: 0, role: status.isError ? .danger : .status,
+                limit: width)
         }
 
         // The middle: blocks by priority; the least important go first when space is short.
@@ -126,8 +127,9 @@ public enum HoldView {
         // The domains on two rows while there is room; on one ("and 2 more") when it is short.
         let toOneRow = recipientRows(s, width: textWidth, maxRows: 1).map { Line.left($0) }
         let toTwoRows = recipientRows(s, width: textWidth, maxRows: 2).map { Line.left($0) }
-        blocks.append(toTwoRows.count > toOneRow.count
-            ? Block(priority: 4, lines: toTwoRows, fallback: (8, toOneRow)) : Block(priority: 8, lines: toOneRow))
+        blocks.append(
+            toTwoRows.count > toOneRow.count
+                ? Block(priority: 4, lines: toTwoRows, fallback: (8, toOneRow)) : Block(priority: 8, lines: toOneRow))
         blocks.append(Block(priority: 3, lines: [.left([Span("from ", .label), Span(DisplayWidth.displayable(s.from), .field)])]))
         blocks.append(Block(priority: 5, lines: attachmentRows(s, width: textWidth).map { .left($0) }))
         blocks.append(Block(priority: 2, lines: [.blank]))
@@ -160,10 +162,15 @@ public enum HoldView {
         let undo = [Span("Press ", .header), Span("u", .legendKey), Span(" to undo.", .header)]
         let nothingSent = Span(" Nothing has been sent yet.", .header)
         if s.sending != nil {
-            blocks.append(Block(priority: 10, lines: [.left([
-                Span("Too late to undo: the hold is over. ", .header), Span("c", .legendKey),
-                Span(" writes another message meanwhile.", .header),
-            ])]))
+            blocks.append(
+                Block(
+                    priority: 10,
+                    lines: [
+                        .left([
+                            Span("Too late to undo: the hold is over. ", .header), Span("c", .legendKey),
+                            Span(" writes another message meanwhile.", .header)
+                        ])
+                    ]))
         } else if undo.reduce(nothingSent.width, { $0 + $1.width }) <= textWidth {
             blocks.append(Block(priority: 10, lines: [.left(undo + [nothingSent])]))
         } else {
@@ -172,13 +179,19 @@ public enum HoldView {
         }
         if s.otherHeld > 0 {
             let others = s.otherHeld == 1 ? "1 other message" : "\(s.otherHeld) other messages"
-            blocks.append(Block(priority: 6, lines: [.left([
-                Span("Also held: \(others) — ", .label), Span("o", .legendKey), Span(" shows the outbox", .label),
-            ])]))
+            blocks.append(
+                Block(
+                    priority: 6,
+                    lines: [
+                        .left([
+                            Span("Also held: \(others) — ", .label), Span("o", .legendKey), Span(" shows the outbox", .label)
+                        ])
+                    ]))
         }
         while blocks.reduce(0, { $0 + $1.lines.count }) > available,
-              let least = blocks.map(\.priority).filter({ $0 < 10 }).min(),
-              let drop = blocks.lastIndex(where: { $0.priority == least }) {
+            let least = blocks.map(\.priority).filter({ $0 < 10 }).min(),
+            let drop = blocks.lastIndex(where: { $0.priority == least })
+        {
             // Among equals, the lowest one on the screen goes first; a block with a smaller form
             // takes it instead of going.
             if let (priority, lines) = blocks[drop].fallback {
@@ -245,8 +258,9 @@ public enum HoldView {
         let lead = "to \(s.recipientCount) recipient\(s.recipientCount == 1 ? "" : "s") (\(outside) outside, \(s.bccCount) in Bcc)"
         guard !s.domains.isEmpty else { return [[Span(lead, .label)]] }
         let pieces = s.domains.enumerated().map { index, domain in
-            Span(DisplayWidth.displayable(domain.domain) + " ×\(domain.count)" + (index < s.domains.count - 1 ? "," : ""),
-                 domain.isInternal ? .internal : .external)
+            Span(
+                DisplayWidth.displayable(domain.domain) + " ×\(domain.count)" + (index < s.domains.count - 1 ? "," : ""),
+                domain.isInternal ? .internal : .external)
         }
         return flow(lead: [Span(lead + " at:", .label)], pieces: pieces, noun: "domains", width: width, indent: 3, maxRows: maxRows)
     }

@@ -83,7 +83,7 @@ public struct LineEditor: Equatable, Sendable {
         for i in 0..<cursor { cursorColumn += widths[i] }
         let total = widths.reduce(0, +)
         let margin = min(2, (width - 1) / 4)
-        let limit = width - 1 - margin                 // rightmost cursor column when scrolled
+        let limit = width - 1 - margin // rightmost cursor column when scrolled
         var start = 0
         if max(total, cursorColumn + 1) > width && cursorColumn > limit {
             let step = max(1, width / 2)

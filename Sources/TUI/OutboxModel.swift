@@ -42,7 +42,11 @@ public struct OutboxRow: Equatable, Sendable {
 
 /// What the loop must do after a key on the outbox screen.
 public enum OutboxEffect: Equatable, Sendable {
-    case undo(String), release(String), edit(String), discard(String), back
+    case undo(String)
+    case release(String)
+    case edit(String)
+    case discard(String)
+    case back
 }
 
 /// The outbox screen's state: held, failed and interrupted messages, the selected one, and a
@@ -168,7 +172,7 @@ public struct OutboxScreen: Equatable, Sendable {
             row.actions.contains(.undo) ? "u undoes" : nil,
             row.actions.contains(.release) ? (row.isHeld ? "S sends it now" : "S retries") : nil,
             row.actions.contains(.edit) ? "e edits" : nil,
-            row.actions.contains(.discard) ? "d discards" : nil,
+            row.actions.contains(.discard) ? "d discards" : nil
         ].compactMap { $0 }
         if !others.isEmpty { text += " — " + others.joined(separator: ", ") }
         return text

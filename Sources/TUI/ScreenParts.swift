@@ -125,7 +125,8 @@ enum ScreenParts {
         var grid = Grid(width: width, height: height)
         let size = "\(minimumWidth)×\(minimumHeight)"
         let candidates = ["terminal too small (needs \(size))", "needs \(size)", size]
-        let lines = candidates.lazy.map { wrap($0, width: width) }.first { $0.count <= height && !$0.isEmpty }
+        let lines =
+            candidates.lazy.map { wrap($0, width: width) }.first { $0.count <= height && !$0.isEmpty }
             ?? [fit(size, width)]
         let top = max(0, min(height - lines.count, height / 2 - (lines.count - 1) / 2))
         for (index, line) in lines.enumerated() {

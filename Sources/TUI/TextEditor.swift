@@ -117,8 +117,9 @@ public struct TextEditor: Equatable, Sendable {
         let added = pieces.count - 1
         if scroll.line > line { scroll.line += added }
         let newLine = line + added
-        cursor = TextPosition(line: newLine,
-                              column: TextOps.charactersStarting(in: lines[newLine], fromUTF8: 0, before: lastLength))
+        cursor = TextPosition(
+            line: newLine,
+            column: TextOps.charactersStarting(in: lines[newLine], fromUTF8: 0, before: lastLength))
     }
 
     public mutating func insertNewline() {
@@ -129,8 +130,9 @@ public struct TextEditor: Equatable, Sendable {
     public mutating func deleteBackward() {
         goalColumn = nil
         if cursor.column > 0 {
-            cursor.column = TextOps.replace(&lines[cursor.line],
-                                            characters: (cursor.column - 1)..<cursor.column, with: "")
+            cursor.column = TextOps.replace(
+                &lines[cursor.line],
+                characters: (cursor.column - 1)..<cursor.column, with: "")
         } else if cursor.line > 0 {
             joinLine(cursor.line - 1)
         }
@@ -141,8 +143,9 @@ public struct TextEditor: Equatable, Sendable {
         goalColumn = nil
         let count = lines[cursor.line].count
         if cursor.column < count {
-            cursor.column = TextOps.replace(&lines[cursor.line],
-                                            characters: cursor.column..<(cursor.column + 1), with: "")
+            cursor.column = TextOps.replace(
+                &lines[cursor.line],
+                characters: cursor.column..<(cursor.column + 1), with: "")
         } else if cursor.line < lines.count - 1 {
             joinLine(cursor.line)
         }
@@ -153,8 +156,9 @@ public struct TextEditor: Equatable, Sendable {
         let next = lines.remove(at: index + 1)
         let headLength = lines[index].utf8.count
         lines[index].append(contentsOf: next)
-        cursor = TextPosition(line: index,
-                              column: TextOps.charactersStarting(in: lines[index], fromUTF8: 0, before: headLength))
+        cursor = TextPosition(
+            line: index,
+            column: TextOps.charactersStarting(in: lines[index], fromUTF8: 0, before: headLength))
         if scroll.line == index + 1 {
             // The window started on the joined line: keep it near the join (clamped when used).
             scroll = ScrollPosition(line: index, row: Int.max)
@@ -240,8 +244,10 @@ public struct TextEditor: Equatable, Sendable {
         let goal = goalColumn ?? min(layout.column(of: cursor.column, inRow: row), w - 1)
         let (target, moved) = advance(ScrollPosition(line: cursor.line, row: row), by: delta, width: w)
         if moved == 0 {
-            cursor = delta < 0 ? TextPosition(line: 0, column: 0)
-                               : TextPosition(line: lines.count - 1, column: lines[lines.count - 1].count)
+            cursor =
+                delta < 0
+                ? TextPosition(line: 0, column: 0)
+                : TextPosition(line: lines.count - 1, column: lines[lines.count - 1].count)
         } else {
             let targetLayout = target.line == cursor.line ? layout : WrappedLine(lines[target.line], width: w)
             cursor = TextPosition(line: target.line, column: targetLayout.character(atColumn: goal, inRow: target.row))
@@ -418,8 +424,8 @@ struct WrappedLine {
     private(set) var rows: [Range<Int>] = []
 
     private static let tab: Int8 = -1
-    private static let space: Int8 = -2      // one column; a row may break after it
-    private static let control: Int8 = -3    // one column, drawn as U+FFFD
+    private static let space: Int8 = -2 // one column; a row may break after it
+    private static let control: Int8 = -3 // one column, drawn as U+FFFD
 
     init(_ line: String, width: Int) {
         let characters = Array(line)

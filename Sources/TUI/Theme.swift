@@ -111,8 +111,10 @@ public struct Style: Sendable, Hashable, CustomStringConvertible {
     public var reverse: Bool
     public var dim: Bool
 
-    public init(foreground: Color = .default, background: Color = .default,
-                bold: Bool = false, underline: Bool = false, reverse: Bool = false, dim: Bool = false) {
+    public init(
+        foreground: Color = .default, background: Color = .default,
+        bold: Bool = false, underline: Bool = false, reverse: Bool = false, dim: Bool = false
+    ) {
         self.foreground = foreground
         self.background = background
         self.bold = bold
@@ -224,8 +226,9 @@ public struct ThemeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     init(_ error: TOMLSchemaError) {
-        self.init(kind: .invalid, file: error.file, line: error.line, column: error.column, key: error.key,
-                  message: error.message)
+        self.init(
+            kind: .invalid, file: error.file, line: error.line, column: error.column, key: error.key,
+            message: error.message)
     }
 
     public var description: String {
@@ -249,12 +252,15 @@ public enum ThemeLoader {
     /// The theme `name`, from the user's `<userThemesDirectory>/NAME.toml` if `readFile` finds it,
     /// else built in. `readFile` returns nil for a file that does not exist (or cannot be read).
     /// With `noColor`, colours are dropped and attributes kept.
-    public static func load(named name: String, userThemesDirectory: String?, readFile: (String) -> String?,
-                            noColor: Bool) throws(ThemeError) -> Theme {
+    public static func load(
+        named name: String, userThemesDirectory: String?, readFile: (String) -> String?,
+        noColor: Bool
+    ) throws(ThemeError) -> Theme {
         guard isPlainName(name) else {
-            throw ThemeError(kind: .unknownTheme, file: nil, line: nil, key: "",
-                             message: "'\(name)' is not a theme name: a name is a file name without '/' or a leading '.', "
-                                + "such as 'default' or 'mine'")
+            throw ThemeError(
+                kind: .unknownTheme, file: nil, line: nil, key: "",
+                message: "'\(name)' is not a theme name: a name is a file name without '/' or a leading '.', "
+                    + "such as 'default' or 'mine'")
         }
         let theme: Theme
         if let directory = userThemesDirectory, let text = readFile(userThemePath(name, in: directory)) {
@@ -313,9 +319,10 @@ public enum ThemeLoader {
         var dim: Bool?
 
         func applied(to base: Style) -> Style {
-            Style(foreground: foreground ?? base.foreground, background: background ?? base.background,
-                  bold: bold ?? base.bold, underline: underline ?? base.underline,
-                  reverse: reverse ?? base.reverse, dim: dim ?? base.dim)
+            Style(
+                foreground: foreground ?? base.foreground, background: background ?? base.background,
+                bold: bold ?? base.bold, underline: underline ?? base.underline,
+                reverse: reverse ?? base.reverse, dim: dim ?? base.dim)
         }
     }
 
@@ -328,10 +335,12 @@ public enum ThemeLoader {
         if var roles = try root.table("roles") {
             for (key, node) in roles.table.entries {
                 guard let role = Role(rawValue: key) else {
-                    let hint = closest(to: key, among: Role.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" }
+                    let hint =
+                        closest(to: key, among: Role.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" }
                         ?? " (roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))"
-                    throw TOMLSchemaError(kind: .unknownKey, file: file, line: roles.position(of: key)?.line,
-                                          key: roles.fullKey(key), message: "unknown role '\(key)' in [roles]\(hint)")
+                    throw TOMLSchemaError(
+                        kind: .unknownKey, file: file, line: roles.position(of: key)?.line,
+                        key: roles.fullKey(key), message: "unknown role '\(key)' in [roles]\(hint)")
                 }
                 _ = roles.node(key)
                 guard let table = node.tableValue else {
@@ -347,8 +356,10 @@ public enum ThemeLoader {
         }
         try root.finish()
         if let name, name != stem {
-            throw root.invalid("name", "is '\(name)' but the file is named '\(stem).toml': a theme's name is its file "
-                                   + "name, so make them the same (or leave 'name' out)")
+            throw root.invalid(
+                "name",
+                "is '\(name)' but the file is named '\(stem).toml': a theme's name is its file "
+                    + "name, so make them the same (or leave 'name' out)")
         }
         let normal = (specs[.normal] ?? Spec()).applied(to: .plain)
         var styles: [Role: Style] = [:]

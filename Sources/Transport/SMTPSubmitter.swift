@@ -1,6 +1,6 @@
 import CCurl
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Submits finished messages to one SMTP server through libcurl, keeping the connection open
@@ -128,7 +128,8 @@ public final class SMTPSubmitter {
         }
         var error = describe(code, handle: handle, session: session, recipients: recipients)
         if !(session.finalReply?.isNegative ?? false), request.messageSize > 0, session.bytesRead >= request.messageSize,
-           session.dataReply?.isPositive ?? true, error.kind != .rejected {
+            session.dataReply?.isPositive ?? true, error.kind != .rejected
+        {
             // Every byte was handed to the connection (and with it, or right after, the final
             // dot) and no answer came — or one that is neither the 250 libcurl waits for nor a
             // 4xx/5xx refusal (a 251, a 354, a 999): the server may have queued the message for
@@ -136,7 +137,8 @@ public final class SMTPSubmitter {
             // the error names them all and says it may have been delivered, whatever broke.
             error.afterData = true
             error.recipients = recipients
-            let what = error.kind == .timeout
+            let what =
+                error.kind == .timeout
                 ? "the server \(server.endpoint) did not answer after the whole message was sent"
                 : "the connection to \(server.endpoint) broke after the whole message was sent and before the server answered"
             error.message = "\(what), so it may or may not have been delivered (\(error.message))"
@@ -186,7 +188,8 @@ public final class SMTPSubmitter {
         }
     }
 
-    private func configure(_ handle: UnsafeMutableRawPointer, request: SubmissionRequest, recipients: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
+    private func configure(_ handle: UnsafeMutableRawPointer, request: SubmissionRequest, recipients: UnsafeMutablePointer<curl_slist>?) throws(TransportError)
+    {
         func check(_ code: CURLcode, _ what: String) throws(TransportError) {
             guard code == CURLE_OK else {
                 throw TransportError(.other, "libcurl refused the setting \(what): \(String(cString: ccurl_easy_strerror(code)))")
@@ -354,8 +357,10 @@ final class Session {
     var dataReply: SMTPReply?
     var finalReply: SMTPReply?
 
-    init(fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?,
-         limit: Int64 = .max, timeouts: SMTPTimeouts = SMTPTimeouts(), now: @escaping () -> Double = Session.monotonicNow) {
+    init(
+        fd: Int32, credentialsRequired: Bool, security: SMTPServer.Security = .startTLS, progress: ((Int64, Int64) -> Void)?,
+        limit: Int64 = .max, timeouts: SMTPTimeouts = SMTPTimeouts(), now: @escaping () -> Double = Session.monotonicNow
+    ) {
         self.fd = fd
         self.credentialsRequired = credentialsRequired
         self.security = security
@@ -630,7 +635,7 @@ private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, upload
         return 1
     }
     if session.stopRequested() {
-        return 1  // non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK
+        return 1 // non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK
     }
     return 0
 }

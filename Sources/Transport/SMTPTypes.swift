@@ -121,9 +121,12 @@ public struct SMTPTimeouts: Sendable, Equatable {
             let name = String(item[..<equals]).trimmingSpaces()
             let valueText = String(item[item.index(after: equals)...]).trimmingSpaces()
             guard let value = Double(valueText), value.isFinite,
-                  name == "final_per_mib" ? value >= 0 : value > 0, value <= 86_400 else {
-                throw TransportError(.other, "the timeout '\(name)' in '\(text)' must be a number of seconds "
-                    + "\(name == "final_per_mib" ? "from 0" : "above 0") up to 86400, not '\(valueText)'")
+                name == "final_per_mib" ? value >= 0 : value > 0, value <= 86_400
+            else {
+                throw TransportError(
+                    .other,
+                    "the timeout '\(name)' in '\(text)' must be a number of seconds "
+                        + "\(name == "final_per_mib" ? "from 0" : "above 0") up to 86400, not '\(valueText)'")
             }
             switch name {
             case "connect": timeouts.connect = value

@@ -10,8 +10,9 @@ public struct RetryPolicy: Hashable, Sendable {
 
     public init(firstDelay: Double, maximumDelay: Double) {
         precondition(firstDelay > 0 && firstDelay.isFinite, "RetryPolicy: firstDelay must be positive, got \(firstDelay)")
-        precondition(maximumDelay >= firstDelay && maximumDelay.isFinite,
-                     "RetryPolicy: maximumDelay (\(maximumDelay)) must be at least firstDelay (\(firstDelay))")
+        precondition(
+            maximumDelay >= firstDelay && maximumDelay.isFinite,
+            "RetryPolicy: maximumDelay (\(maximumDelay)) must be at least firstDelay (\(firstDelay))")
         self.firstDelay = firstDelay
         self.maximumDelay = maximumDelay
     }

@@ -71,8 +71,8 @@ public enum SendState: Hashable, Sendable, Codable {
         switch self {
         case .editing, .confirming, .sent, .discarded: nil
         case let .holding(_, recipients), let .submitting(_, recipients),
-             let .failedTemporarily(_, _, _, recipients), let .failedPermanently(_, recipients),
-             let .unknown(recipients), let .interrupted(recipients):
+            let .failedTemporarily(_, _, _, recipients), let .failedPermanently(_, recipients),
+            let .unknown(recipients), let .interrupted(recipients):
             recipients
         case let .partiallySent(refused, _): refused
         }

@@ -41,14 +41,14 @@ public struct SendStateMachine: Sendable {
         case (_, .restarted):
             true
         case (.editing, .confirm),
-             (.confirming, .backToEditing), (.confirming, .freeze),
-             (.holding, .undo), (.holding, .release), (.holding, .discard),
-             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost), (.submitting, .markFailed),
-             (.partiallySent, .release), (.partiallySent, .discard),
-             (.failedTemporarily, .release), (.failedTemporarily, .edit), (.failedTemporarily, .discard),
-             (.failedPermanently, .release), (.failedPermanently, .edit), (.failedPermanently, .discard),
-             (.unknown, .release), (.unknown, .discard),
-             (.interrupted, .release), (.interrupted, .edit), (.interrupted, .discard):
+            (.confirming, .backToEditing), (.confirming, .freeze),
+            (.holding, .undo), (.holding, .release), (.holding, .discard),
+            (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost), (.submitting, .markFailed),
+            (.partiallySent, .release), (.partiallySent, .discard),
+            (.failedTemporarily, .release), (.failedTemporarily, .edit), (.failedTemporarily, .discard),
+            (.failedPermanently, .release), (.failedPermanently, .edit), (.failedPermanently, .discard),
+            (.unknown, .release), (.unknown, .discard),
+            (.interrupted, .release), (.interrupted, .edit), (.interrupted, .discard):
             true
         default:
             false
@@ -116,8 +116,9 @@ public struct SendStateMachine: Sendable {
             }
             if refusedHere.count == recipients.count {
                 // Nothing was delivered: not "partially sent".
-                state = .failedPermanently(reason: "every recipient was refused: " + refusedHere.joined(separator: ", "),
-                                           recipients: recipients)
+                state = .failedPermanently(
+                    reason: "every recipient was refused: " + refusedHere.joined(separator: ", "),
+                    recipients: recipients)
                 return [.recordState]
             }
             state = .partiallySent(refused: refusedHere, at: now)
@@ -134,7 +135,7 @@ public struct SendStateMachine: Sendable {
 
         // Never resent automatically: the server may already have it.
         case let (.submitting(_, recipients), .lost(_, _)),
-             let (.submitting(_, recipients), .restarted):
+            let (.submitting(_, recipients), .restarted):
             state = .unknown(recipients: recipients)
             return [.recordState]
 
@@ -168,8 +169,8 @@ public struct SendStateMachine: Sendable {
             return beginSubmission(attempt: 1, to: refused)
 
         case let (.failedPermanently(_, recipients), .release),
-             let (.unknown(recipients), .release),
-             let (.interrupted(recipients), .release):
+            let (.unknown(recipients), .release),
+            let (.interrupted(recipients), .release):
             return beginSubmission(attempt: 1, to: recipients)
 
         case (.failedPermanently, .edit), (.interrupted, .edit):

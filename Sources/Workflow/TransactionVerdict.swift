@@ -195,11 +195,13 @@ public struct TransactionVerdict: Hashable, Sendable {
                 // Not tried counts as temporary: nothing said no to it.
                 status = refused.allSatisfy { $0.fate != .refusedPermanently } ? 75 : 69
             }
-            return TransactionVerdict(recipients: recipients, event: .submitted(refused: refused.map(\.address), now: now),
-                                      exitStatus: status, reason: nil, messageRefused: false)
+            return TransactionVerdict(
+                recipients: recipients, event: .submitted(refused: refused.map(\.address), now: now),
+                exitStatus: status, reason: nil, messageRefused: false)
 
         case .failed(let failure):
-            let messageRefused = !failure.afterData && failure.kind == .rejected && failure.reply != nil
+            let messageRefused =
+                !failure.afterData && failure.kind == .rejected && failure.reply != nil
                 && failure.recipients.contains { $0.reply?.isPositive ?? false }
             let recipients = complete(failure.recipients, envelope: outcome.envelope).map { r -> Recipient in
                 if let own = r.reply, !own.isPositive {
@@ -214,8 +216,9 @@ public struct TransactionVerdict: Hashable, Sendable {
                 return Recipient(address: r.address, fate: .notTried, rcptReply: r.reply, reply: r.reply)
             }
             if failure.afterData {
-                return TransactionVerdict(recipients: recipients, event: .lost(reason: failure.message, now: now),
-                                          exitStatus: 75, reason: failure.message, messageRefused: false)
+                return TransactionVerdict(
+                    recipients: recipients, event: .lost(reason: failure.message, now: now),
+                    exitStatus: 75, reason: failure.message, messageRefused: false)
             }
             return TransactionVerdict(
                 recipients: recipients, event: .failure(temporary: failure.isTemporary, reason: failure.message, now: now),
@@ -225,8 +228,9 @@ public struct TransactionVerdict: Hashable, Sendable {
         case .notStarted(let configuration, let message):
             // The password command or the account: fix the config, then release it again.
             let recipients = outcome.envelope.map { Recipient(address: $0, fate: .notTried, rcptReply: nil, reply: nil) }
-            return TransactionVerdict(recipients: recipients, event: .failure(temporary: false, reason: message, now: now),
-                                      exitStatus: configuration ? 78 : 69, reason: message, messageRefused: false)
+            return TransactionVerdict(
+                recipients: recipients, event: .failure(temporary: false, reason: message, now: now),
+                exitStatus: configuration ? 78 : 69, reason: message, messageRefused: false)
         }
     }
 

@@ -136,16 +136,18 @@ struct BulkLegacyCommand: ParsableCommand {
         if let id = resume {
             report("'guardmail bulk --resume ID' is deprecated: use 'guardmail bulk resume \(id)'")
             let setup = try BulkSetup.load(configFile: config)
-            return try BulkRun.resume(id, setup: setup, options: resumeOptions.runOptions, rate: try rate.ratePerMinute(),
-                                      batchSize: rate.batchSize)
+            return try BulkRun.resume(
+                id, setup: setup, options: resumeOptions.runOptions, rate: try rate.ratePerMinute(),
+                batchSize: rate.batchSize)
         }
-        guard let recipients else { throw ValidationError("--recipients FILE is required (or --resume ID)") }  // checked by validate()
+        guard let recipients else { throw ValidationError("--recipients FILE is required (or --resume ID)") } // checked by validate()
         report("'guardmail bulk --recipients …' is deprecated: use 'guardmail bulk new --recipients …'")
         let setup = try BulkSetup.load(configFile: config)
         try BulkRun.newJob(
-            BulkNewArguments(recipients: recipients, subject: subject, bodyFile: bodyFile, attach: attach, mode: mode,
-                             toHeader: toHeader, strict: strict, accept: accept, dryRun: dryRun, account: account,
-                             noScreen: noScreen, rate: try rate.ratePerMinute(), batchSize: rate.batchSize),
+            BulkNewArguments(
+                recipients: recipients, subject: subject, bodyFile: bodyFile, attach: attach, mode: mode,
+                toHeader: toHeader, strict: strict, accept: accept, dryRun: dryRun, account: account,
+                noScreen: noScreen, rate: try rate.ratePerMinute(), batchSize: rate.batchSize),
             setup: setup)
     }
 }

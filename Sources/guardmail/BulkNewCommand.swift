@@ -50,9 +50,10 @@ struct BulkNewCommand: ParsableCommand {
     func run() throws {
         let setup = try BulkSetup.load(configFile: config)
         try BulkRun.newJob(
-            BulkNewArguments(recipients: recipients, subject: subject, bodyFile: bodyFile, attach: attach, mode: mode,
-                             toHeader: toHeader, strict: strict, accept: accept, dryRun: dryRun, account: account,
-                             noScreen: noScreen, rate: try rate.ratePerMinute(), batchSize: rate.batchSize),
+            BulkNewArguments(
+                recipients: recipients, subject: subject, bodyFile: bodyFile, attach: attach, mode: mode,
+                toHeader: toHeader, strict: strict, accept: accept, dryRun: dryRun, account: account,
+                noScreen: noScreen, rate: try rate.ratePerMinute(), batchSize: rate.batchSize),
             setup: setup)
     }
 }

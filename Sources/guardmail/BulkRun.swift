@@ -12,7 +12,7 @@ import Policy
 import Store
 import Transport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What every `guardmail bulk` subcommand starts from: the config, the policy and the job store.
@@ -58,7 +58,8 @@ struct BulkNewArguments {
 
 /// The shell around BulkSend: prints, asks on the screen, holds with Ctrl-C, sends, maps to exit codes.
 enum BulkRun {
-    static let exitCodes = "Exit codes: 0 all delivered (or cancelled), 1 policy, 64 usage, 65 bad input (nothing sent), "
+    static let exitCodes =
+        "Exit codes: 0 all delivered (or cancelled), 1 policy, 64 usage, 65 bad input (nothing sent), "
         + "69 some refused, 74 the disk or the journal, 75 some remaining or unknown (resume later), 77 login denied, "
         + "78 configuration, 130 cancelled with Ctrl-C during the hold."
 
@@ -102,8 +103,9 @@ enum BulkRun {
                 report(error.message)
                 throw ExitCode(Exit.data)
             }
-            Console.output("\n--- \(plan.mode == .individual ? "the first rendered message" : "the message") as it will be sent "
-                + "(dry run: nothing was sent) ---\n")
+            Console.output(
+                "\n--- \(plan.mode == .individual ? "the first rendered message" : "the message") as it will be sent "
+                    + "(dry run: nothing was sent) ---\n")
             bytes.withUnsafeBytes { Console.output($0) }
             return
         }
@@ -131,16 +133,18 @@ enum BulkRun {
         let job: BulkJob
         let lock: BulkJobLock
         do {
-            (job, lock) = try plan.freeze(store: setup.store, journal: journal, now: Dispatcher.wallClock().seconds,
-                                          confirmedBy: Delivery.confirmer(), stamp: { Delivery.stamp(for: $0) })
+            (job, lock) = try plan.freeze(
+                store: setup.store, journal: journal, now: Dispatcher.wallClock().seconds,
+                confirmedBy: Delivery.confirmer(), stamp: { Delivery.stamp(for: $0) })
         } catch {
             report(error.message)
             throw ExitCode(error.kind == .io ? Exit.ioError : Exit.data)
         }
         defer { lock.release() }
         let count = job.index.messages.count
-        Console.error("guardmail: bulk job \(job.id): \(count) message\(count == 1 ? "" : "s") "
-            + "for \(job.index.recipients.count) recipients frozen in \(job.directory)\n")
+        Console.error(
+            "guardmail: bulk job \(job.id): \(count) message\(count == 1 ? "" : "s") "
+                + "for \(job.index.recipients.count) recipients frozen in \(job.directory)\n")
 
         // The hold.
         if !holdCountdown(id: job.id, seconds: plan.holdSeconds) {
@@ -153,8 +157,9 @@ enum BulkRun {
             throw ExitCode(130)
         }
         let status = BulkLedger.status(of: job, progress: (try? journal.progress(of: job.index.messages.map(\.messageID))) ?? [:])
-        try send(job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
-                 options: BulkRunOptions(), rate: request.ratePerMinute, batch: request.batchSize)
+        try send(
+            job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
+            options: BulkRunOptions(), rate: request.ratePerMinute, batch: request.batchSize)
     }
 
     /// On a terminal: the confirmation screen. Every external recipient (one by one), every
@@ -174,8 +179,9 @@ enum BulkRun {
             from: plan.account.from.formatted, recipients: plan.mailboxes.map { ($0, plan.mode == .bcc ? RecipientField.bcc : .to) },
             isInternal: { classifier.isInternal(domain: $0) }, companies: [:],
             attachments: plan.inspections.map {
-                ConfirmAttachment(name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256,
-                                  warning: $0.extensionWarning, preview: $0.previewLines(limit: 4))
+                ConfirmAttachment(
+                    name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256,
+                    warning: $0.extensionWarning, preview: $0.previewLines(limit: 4))
             },
             findings: plan.decision.findings, holdSeconds: plan.holdSeconds, preTickInternal: false, ticksInternalByDomain: true,
             mode: plan.mode == .individual ? .oneEach : .asWritten)
@@ -214,8 +220,10 @@ enum BulkRun {
 
     // MARK: Sending (new job or resume)
 
-    private static func send(_ job: BulkJob, status: BulkStatus, server: SMTPServer, journal: SendJournal, environment: Environment,
-                             options: BulkRunOptions, rate: Int?, batch: Int) throws {
+    private static func send(
+        _ job: BulkJob, status: BulkStatus, server: SMTPServer, journal: SendJournal, environment: Environment,
+        options: BulkRunOptions, rate: Int?, batch: Int
+    ) throws {
         // What goes out is what was confirmed: every frozen message checked before the first is sent.
         do {
             try BulkStore.verifyMessages(of: job)
@@ -235,8 +243,9 @@ enum BulkRun {
             throw ExitCode(Exit.ioError)
         }
         let transport = CurlBulkTransport(server: server)
-        let runner = BulkRunner(job: job, journal: journal, transport: transport, log: log, runID: runID, environment: environment,
-                                options: options)
+        let runner = BulkRunner(
+            job: job, journal: journal, transport: transport, log: log, runID: runID, environment: environment,
+            options: options)
         let display = BulkProgressDisplay(terminal: isatty(2) == 1)
         runner.onProgress = { display.update($0) }
         let previous = catchInterrupt(reset: false)
@@ -281,8 +290,9 @@ enum BulkRun {
         do {
             var status = BulkLedger.status(of: job, progress: try journal.progress(of: ids))
             if recover && !status.inFlight.isEmpty {
-                let records = BulkRecovery.records(job: job, status: status, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
-                                                   bootID: BulkProgressLog.bootID())
+                let records = BulkRecovery.records(
+                    job: job, status: status, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
+                    bootID: BulkProgressLog.bootID())
                 if !records.isEmpty {
                     try journal.record(records, at: Int64(Dispatcher.wallClock().seconds))
                     status = BulkLedger.status(of: job, progress: try journal.progress(of: ids))
@@ -290,8 +300,9 @@ enum BulkRun {
                 }
             }
             if status.missingMessages == job.index.messages.count {
-                report("bulk job \(id) was never recorded in the send journal (guardmail stopped while freezing it): "
-                    + "nothing was sent; start it again with guardmail bulk new --recipients …")
+                report(
+                    "bulk job \(id) was never recorded in the send journal (guardmail stopped while freezing it): "
+                        + "nothing was sent; start it again with guardmail bulk new --recipients …")
                 throw ExitCode(Exit.data)
             }
             return (job, status)
@@ -347,10 +358,12 @@ enum BulkRun {
         } catch let error as DeliveryError {
             throw fail(error)
         }
-        Console.error("guardmail: resuming bulk job \(id): \(toSend.count) of \(status.total) recipients to send "
-            + "(\(status.delivered) already delivered)\n")
-        try send(job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
-                 options: options, rate: rate ?? job.record.ratePerMinute, batch: batchSize ?? job.record.batchSize)
+        Console.error(
+            "guardmail: resuming bulk job \(id): \(toSend.count) of \(status.total) recipients to send "
+                + "(\(status.delivered) already delivered)\n")
+        try send(
+            job, status: status, server: server, journal: journal, environment: .system(paths: setup.paths),
+            options: options, rate: rate ?? job.record.ratePerMinute, batch: batchSize ?? job.record.batchSize)
     }
 
     static func status(_ id: String, setup: BulkSetup) throws {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import ArgumentParser
 import Config
@@ -13,7 +13,8 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Run the sending policy on an existing message (.eml).",
-        discussion: "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 usage, 65 not a message, 66 no such file, 74 I/O error (the attachments cannot be written to a temporary folder or inspected), 78 configuration."
+        discussion:
+            "Exit status: 0 clean, 1 needs confirmation, 2 blocked; 64 usage, 65 not a message, 66 no such file, 74 I/O error (the attachments cannot be written to a temporary folder or inspected), 78 configuration."
     )
 
     @Argument(help: "An RFC 5322 message file.")
@@ -103,9 +104,12 @@ struct Check: ParsableCommand {
         }
         // Parts with the same bytes and extension are the same file to the inspector: each is
         // written and inspected once (a message of 20,000 copies of one part costs one).
-        struct Content: Hashable { let suffix: String; let bytes: [UInt8] }
+        struct Content: Hashable {
+            let suffix: String
+            let bytes: [UInt8]
+        }
         var firstOf: [Content: Int] = [:]
-        var inspected: [Int] = []  // for each part, its index in `paths`
+        var inspected: [Int] = [] // for each part, its index in `paths`
         inspected.reserveCapacity(parts.count)
         for part in parts {
             // The sender's name is not a safe path; only its extension is kept (libmagic and the
@@ -138,7 +142,8 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Print the effective policy and which layer set each value.",
-        discussion: "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins."
+        discussion:
+            "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins."
     )
 
     @Option(help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")

@@ -67,8 +67,9 @@ struct Compose: ParsableCommand {
         }
         let left = session.messagesLeftInOutbox
         if left > 0 {
-            Console.error("guardmail: \(left) message\(left == 1 ? "" : "s") in the outbox \(left == 1 ? "was" : "were") not sent; "
-                + "the next start asks about \(left == 1 ? "it" : "them") (or see guardmail outbox)\n")
+            Console.error(
+                "guardmail: \(left) message\(left == 1 ? "" : "s") in the outbox \(left == 1 ? "was" : "were") not sent; "
+                    + "the next start asks about \(left == 1 ? "it" : "them") (or see guardmail outbox)\n")
         }
         switch outcome {
         case .sent(let lines, let refused):
@@ -94,7 +95,7 @@ struct Compose: ParsableCommand {
         case .empty:
             Console.output(prefix + "Nothing was written, so no draft was saved.\n")
         case .inOutbox:
-            break  // the outbox line above says it
+            break // the outbox line above says it
         case .notSaved(let reason, let fallback, let fallbackProblem):
             report("the draft could NOT be saved: \(reason)")
             if let fallback {

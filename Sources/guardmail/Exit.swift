@@ -2,7 +2,7 @@ import ArgumentParser
 import Delivery
 import Store
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exit statuses (sysexits.h where one applies). - SeeAlso: the exit codes in README.md and

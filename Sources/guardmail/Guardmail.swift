@@ -1,7 +1,7 @@
 import ArgumentParser
 import Transport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -36,8 +36,11 @@ struct Guardmail: ParsableCommand {
         var arguments: [[UInt8]] = []
         for index in 0..<Int(CommandLine.argc) {
             guard let pointer = CommandLine.unsafeArgv[index] else { break }
-            arguments.append(Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
-                                                       count: strlen(pointer))))
+            arguments.append(
+                Array(
+                    UnsafeBufferPointer(
+                        start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                        count: strlen(pointer))))
         }
         if let problem = ArgumentBytes.firstInvalidUTF8(arguments) {
             report(problem)
@@ -56,7 +59,8 @@ enum ArgumentBytes {
             guard let offset = invalidOffset(bytes) else { continue }
             var which = "argument \(index)"
             if index > 1, let previous = String(validating: arguments[index - 1], as: UTF8.self),
-               previous.hasPrefix("-"), !previous.contains("=") {
+                previous.hasPrefix("-"), !previous.contains("=")
+            {
                 which += " (the value of \(previous))"
             }
             return "\(which) is not valid UTF-8: byte 0x\(hex(bytes[offset])) at byte \(offset + 1) of '\(shown(bytes))'; "

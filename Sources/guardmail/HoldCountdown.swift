@@ -2,7 +2,7 @@ import Delivery
 import Store
 import Workflow
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Set by SIGINT while `send` or `bulk` holds or sends: Ctrl-C during the hold is the
@@ -52,8 +52,9 @@ struct HoldCountdown {
         let previous = catchInterrupt()
         defer { signal(SIGINT, previous) }
         if holdSeconds > 0 {
-            Console.error("guardmail: held as \(id): sending in \(holdSeconds) s. Ctrl-C or `guardmail outbox cancel \(id)` cancels; "
-                + "`guardmail outbox release \(id)` sends it now.\n")
+            Console.error(
+                "guardmail: held as \(id): sending in \(holdSeconds) s. Ctrl-C or `guardmail outbox cancel \(id)` cancels; "
+                    + "`guardmail outbox release \(id)` sends it now.\n")
         }
         var line = CountdownLine()
         while true {
@@ -62,8 +63,9 @@ struct HoldCountdown {
                 interruptRequested = 0
                 if case .restored = dispatcher.undo(id, now: now, restore: { _ in }) {
                     line.clear()
-                    return DispatchReport(id: id, messageID: "", outcome: .undone,
-                                          lines: ["cancelled \(id) with Ctrl-C; nothing was sent"], exitStatus: 130)
+                    return DispatchReport(
+                        id: id, messageID: "", outcome: .undone,
+                        lines: ["cancelled \(id) with Ctrl-C; nothing was sent"], exitStatus: 130)
                 }
             }
             if let left = dispatcher.ownedItems.first(where: { $0.id == id }).flatMap({ item -> Int? in
@@ -79,8 +81,9 @@ struct HoldCountdown {
             }
             // A message that is no longer ours and not reported (cannot happen) ends the wait.
             guard dispatcher.ownedItems.contains(where: { $0.id == id }) else {
-                return DispatchReport(id: id, messageID: "", outcome: .cancelledElsewhere,
-                                      lines: ["\(id) left the outbox; nothing was sent by this command"], exitStatus: 0)
+                return DispatchReport(
+                    id: id, messageID: "", outcome: .cancelledElsewhere,
+                    lines: ["\(id) left the outbox; nothing was sent by this command"], exitStatus: 0)
             }
             usleep(100_000)
         }

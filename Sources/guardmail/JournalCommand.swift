@@ -12,7 +12,7 @@ import MailCore
 import Store
 import TUI
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct JournalCommand: ParsableCommand {
@@ -68,7 +68,7 @@ extension JournalCommand {
             var domainFilter: String?
             if let domain {
                 var text = Substring(domain.trimmingSpaces)
-                if text.first == "@" { text.removeFirst() }   // "@example.com" is meant as the domain
+                if text.first == "@" { text.removeFirst() } // "@example.com" is meant as the domain
                 guard !text.isEmpty, !text.contains("@") else {
                     report("invalid --domain '\(domain)': give a domain such as example.co.jp or 日本語.jp")
                     throw ExitCode(Exit.usage)
@@ -123,7 +123,8 @@ extension JournalCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Print everything the journal has about one message.",
-            discussion: "Message-ID, account, sender, subject, every event with its time, every recipient with the server's reply, the attachments with their SHA-256, and the policy findings."
+            discussion:
+                "Message-ID, account, sender, subject, every event with its time, every recipient with the server's reply, the attachments with their SHA-256, and the policy findings."
         )
 
         @Argument(help: ArgumentHelp("The message's Message-ID (angle brackets optional).", valueName: "message-id"))
@@ -197,7 +198,8 @@ enum JournalTime {
         if let unit = value.last, let seconds = ([Character("d"): Int64(86_400), "h": 3_600, "m": 60] as [Character: Int64])[unit] {
             let digits = value.dropLast()
             guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let count = Int64(digits) else { return nil }
+                let count = Int64(digits)
+            else { return nil }
             return now - count * seconds
         }
         let scalars = Array(value.unicodeScalars)
@@ -211,8 +213,8 @@ enum JournalTime {
             return result
         }
         guard scalars.count >= 10, scalars[4] == "-", scalars[7] == "-",
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              (1970...9999).contains(year), (1...12).contains(month), (1...daysIn(month, year)).contains(day)
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            (1970...9999).contains(year), (1...12).contains(month), (1...daysIn(month, year)).contains(day)
         else { return nil }
         var hour = 0
         var minute = 0
@@ -225,7 +227,7 @@ enum JournalTime {
             let hourText = String(String.UnicodeScalarView(rest[..<colon]))
             let minuteText = String(String.UnicodeScalarView(rest[(colon + 1)...]))
             guard hourText.allSatisfy({ $0.isASCII && $0.isNumber }), minuteText.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let h = Int(hourText), let m = Int(minuteText), (0...23).contains(h), (0...59).contains(m)
+                let h = Int(hourText), let m = Int(minuteText), (0...23).contains(h), (0...59).contains(m)
             else { return nil }
             hour = h
             minute = m
@@ -237,7 +239,7 @@ enum JournalTime {
         parts.tm_hour = Int32(hour)
         parts.tm_min = Int32(minute)
         parts.tm_sec = 0
-        parts.tm_isdst = -1   // let the time zone say whether summer time applies
+        parts.tm_isdst = -1 // let the time zone say whether summer time applies
         let seconds = mktime(&parts)
         guard seconds != -1 else { return nil }
         return Int64(seconds)
@@ -305,18 +307,20 @@ enum JournalOutput {
 
     /// One header line, then one line per message.
     static func listText(_ summaries: [JournalSummary], outbox: [String: JournalEventKind] = [:]) -> String {
-        var out = row(when: "WHEN", outcome: "OUTCOME", recipients: "RCPT", accepted: "OK", refused: "REFUSED",
-                      domains: "DOMAINS", subject: "SUBJECT", id: "MESSAGE-ID")
+        var out = row(
+            when: "WHEN", outcome: "OUTCOME", recipients: "RCPT", accepted: "OK", refused: "REFUSED",
+            domains: "DOMAINS", subject: "SUBJECT", id: "MESSAGE-ID")
         for summary in summaries {
             let submitted = summary.acceptedCount + summary.refusedCount > 0
             let outcome = outbox[summary.messageID].map { $0.label + "*" } ?? summary.outcome.label
-            out += row(when: JournalTime.minutes(summary.confirmedAt), outcome: outcome,
-                       recipients: String(summary.recipientCount),
-                       accepted: submitted ? String(summary.acceptedCount) : "-",
-                       refused: submitted ? String(summary.refusedCount) : "-",
-                       domains: domainList(summary.domains, width: domainsWidth),
-                       subject: fit(summary.subject.isEmpty ? "(no subject)" : summary.subject, width: subjectWidth),
-                       id: "<" + clean(summary.messageID) + ">")
+            out += row(
+                when: JournalTime.minutes(summary.confirmedAt), outcome: outcome,
+                recipients: String(summary.recipientCount),
+                accepted: submitted ? String(summary.acceptedCount) : "-",
+                refused: submitted ? String(summary.refusedCount) : "-",
+                domains: domainList(summary.domains, width: domainsWidth),
+                subject: fit(summary.subject.isEmpty ? "(no subject)" : summary.subject, width: subjectWidth),
+                id: "<" + clean(summary.messageID) + ">")
         }
         if !outbox.isEmpty {
             out += "* as the outbox has it: the journal has not recorded it yet (it does when guardmail next starts)\n"
@@ -324,10 +328,14 @@ enum JournalOutput {
         return out
     }
 
-    private static func row(when: String, outcome: String, recipients: String, accepted: String, refused: String,
-                            domains: String, subject: String, id: String) -> String {
-        [pad(when, whenWidth), pad(outcome, outcomeWidth), padLeft(recipients, 4), padLeft(accepted, 4),
-         padLeft(refused, 7), pad(domains, domainsWidth), pad(subject, subjectWidth), id].joined(separator: "  ") + "\n"
+    private static func row(
+        when: String, outcome: String, recipients: String, accepted: String, refused: String,
+        domains: String, subject: String, id: String
+    ) -> String {
+        [
+            pad(when, whenWidth), pad(outcome, outcomeWidth), padLeft(recipients, 4), padLeft(accepted, 4),
+            padLeft(refused, 7), pad(domains, domainsWidth), pad(subject, subjectWidth), id
+        ].joined(separator: "  ") + "\n"
     }
 
     /// `example.co.jp, 日本語.jp +3 more`, as many domains as fit in `width` (at most three).
@@ -355,8 +363,10 @@ enum JournalOutput {
         field("Confirmed", JournalTime.full(entry.confirmedAt))
         let last = entry.events.last
         if let outbox {
-            field("Outcome", outbox.label + " (as the outbox has it; the journal still says \(entry.outcome.label)"
-                + (last.map { " since " + JournalTime.full($0.at) } ?? "") + ")")
+            field(
+                "Outcome",
+                outbox.label + " (as the outbox has it; the journal still says \(entry.outcome.label)"
+                    + (last.map { " since " + JournalTime.full($0.at) } ?? "") + ")")
         } else {
             field("Outcome", entry.outcome.label + (last.map { " (" + JournalTime.full($0.at) + ")" } ?? ""))
         }
@@ -388,8 +398,10 @@ enum JournalOutput {
                 case false?: result = "refused   " + clean(recipient.result ?? "")
                 case nil: result = "not submitted"
                 }
-                out += trimEnd("  " + pad(fieldName(recipient.field), 3) + "  " + pad(addresses[index], addressWidth)
-                               + "  " + pad(domains[index], domainWidth) + "  " + result) + "\n"
+                out +=
+                    trimEnd(
+                        "  " + pad(fieldName(recipient.field), 3) + "  " + pad(addresses[index], addressWidth)
+                            + "  " + pad(domains[index], domainWidth) + "  " + result) + "\n"
             }
         }
         // Every reply in order, when some recipient got more than one (a retry, a correction).
@@ -398,7 +410,8 @@ enum JournalOutput {
             out += "\nServer replies, in the order recorded:\n"
             let replyAddressWidth = min(48, entry.results.map { DisplayWidth.of(clean($0.address)) }.max() ?? 0)
             for result in entry.results {
-                out += "  " + JournalTime.full(result.at) + "  " + pad(result.accepted ? "accepted" : "refused", 8)
+                out +=
+                    "  " + JournalTime.full(result.at) + "  " + pad(result.accepted ? "accepted" : "refused", 8)
                     + "  " + pad(clean(result.address), replyAddressWidth) + "  " + clean(result.reply) + "\n"
             }
         }
@@ -413,7 +426,8 @@ enum JournalOutput {
             let types = message.attachments.map { clean($0.contentType) }
             let typeWidth = min(40, types.map(DisplayWidth.of).max() ?? 0)
             for (index, attachment) in message.attachments.enumerated() {
-                out += "  " + pad(names[index], nameWidth) + "  " + padLeft(sizes[index], sizeWidth) + "  "
+                out +=
+                    "  " + pad(names[index], nameWidth) + "  " + padLeft(sizes[index], sizeWidth) + "  "
                     + pad(types[index], typeWidth) + "  sha256 " + (attachment.sha256.isEmpty ? "-" : clean(attachment.sha256)) + "\n"
             }
         }
@@ -427,7 +441,8 @@ enum JournalOutput {
             } else {
                 acceptance = "not accepted"
             }
-            out += "  " + pad(clean(finding.severity), severityWidth) + "  " + clean(finding.ruleID) + ": "
+            out +=
+                "  " + pad(clean(finding.severity), severityWidth) + "  " + clean(finding.ruleID) + ": "
                 + clean(finding.message) + " — " + acceptance + "\n"
         }
         return out
@@ -453,25 +468,27 @@ enum JournalOutput {
         var out = "{\n  \"journal\": \(string(path)),\n  \"messages\": ["
         for (index, s) in summaries.enumerated() {
             out += index == 0 ? "\n" : ",\n"
-            out += "    {" + [
-                "\"message_id\": \(string(s.messageID))",
-                "\"confirmed_at\": \(string(JournalTime.iso(s.confirmedAt)))",
-                "\"confirmed_at_unix\": \(s.confirmedAt)",
-                "\"last_event_at\": \(string(JournalTime.iso(s.lastEventAt)))",
-                "\"last_event_at_unix\": \(s.lastEventAt)",
-                "\"outcome\": \(string(s.outcome.rawValue))",
-                "\"outcome_label\": \(string(s.outcome.label))",
-                "\"outbox_outcome\": \(optional(outbox[s.messageID]?.rawValue))",
-                "\"account\": \(string(s.account))",
-                "\"from\": \(string(s.from))",
-                "\"subject\": \(string(s.subject))",
-                "\"recipients\": \(s.recipientCount)",
-                "\"accepted\": \(s.acceptedCount)",
-                "\"refused\": \(s.refusedCount)",
-                "\"domains\": [\(s.domains.map(string).joined(separator: ", "))]",
-                "\"attachments\": \(s.attachmentCount)",
-                "\"attachment_bytes\": \(s.attachmentBytes)",
-            ].joined(separator: ", ") + "}"
+            out +=
+                "    {"
+                + [
+                    "\"message_id\": \(string(s.messageID))",
+                    "\"confirmed_at\": \(string(JournalTime.iso(s.confirmedAt)))",
+                    "\"confirmed_at_unix\": \(s.confirmedAt)",
+                    "\"last_event_at\": \(string(JournalTime.iso(s.lastEventAt)))",
+                    "\"last_event_at_unix\": \(s.lastEventAt)",
+                    "\"outcome\": \(string(s.outcome.rawValue))",
+                    "\"outcome_label\": \(string(s.outcome.label))",
+                    "\"outbox_outcome\": \(optional(outbox[s.messageID]?.rawValue))",
+                    "\"account\": \(string(s.account))",
+                    "\"from\": \(string(s.from))",
+                    "\"subject\": \(string(s.subject))",
+                    "\"recipients\": \(s.recipientCount)",
+                    "\"accepted\": \(s.acceptedCount)",
+                    "\"refused\": \(s.refusedCount)",
+                    "\"domains\": [\(s.domains.map(string).joined(separator: ", "))]",
+                    "\"attachments\": \(s.attachmentCount)",
+                    "\"attachment_bytes\": \(s.attachmentBytes)"
+                ].joined(separator: ", ") + "}"
         }
         out += summaries.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
         return out
@@ -506,23 +523,24 @@ enum JournalOutput {
             "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message)), "
                 + "\"accepted\": \(f.accepted), \"accepted_by\": \(optional(f.acceptedBy))}"
         }
-        return "{\n" + [
-            "\"journal\": \(string(path))",
-            "\"message_id\": \(string(message.messageID))",
-            "\"account\": \(string(message.account))",
-            "\"from\": \(string(message.from))",
-            "\"subject\": \(string(message.subject))",
-            "\"confirmed_at\": \(string(JournalTime.iso(entry.confirmedAt)))",
-            "\"confirmed_at_unix\": \(entry.confirmedAt)",
-            "\"outcome\": \(string(entry.outcome.rawValue))",
-            "\"outcome_label\": \(string(entry.outcome.label))",
-            "\"outbox_outcome\": \(optional(outbox?.rawValue))",
-            "\"events\": \(list(events))",
-            "\"recipients\": \(list(recipients))",
-            "\"replies\": \(list(replies))",
-            "\"attachments\": \(list(attachments))",
-            "\"findings\": \(list(findings))",
-        ].map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
+        return "{\n"
+            + [
+                "\"journal\": \(string(path))",
+                "\"message_id\": \(string(message.messageID))",
+                "\"account\": \(string(message.account))",
+                "\"from\": \(string(message.from))",
+                "\"subject\": \(string(message.subject))",
+                "\"confirmed_at\": \(string(JournalTime.iso(entry.confirmedAt)))",
+                "\"confirmed_at_unix\": \(entry.confirmedAt)",
+                "\"outcome\": \(string(entry.outcome.rawValue))",
+                "\"outcome_label\": \(string(entry.outcome.label))",
+                "\"outbox_outcome\": \(optional(outbox?.rawValue))",
+                "\"events\": \(list(events))",
+                "\"recipients\": \(list(recipients))",
+                "\"replies\": \(list(replies))",
+                "\"attachments\": \(list(attachments))",
+                "\"findings\": \(list(findings))"
+            ].map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
     }
 
     /// A JSON string literal. `TOML.quoted` (through `PolicyReport.quote`) escapes `"`, `\` and

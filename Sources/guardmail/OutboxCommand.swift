@@ -46,8 +46,9 @@ struct OutboxCommand: ParsableCommand {
             for item in items {
                 let count = item.record.recipients.count
                 Console.output("\(item.id)  \(item.describe(now: now))\n")
-                Console.output("    \(item.record.subject.isEmpty ? "(no subject)" : item.record.subject) — \(count) recipient\(count == 1 ? "" : "s")"
-                    + ": \(domainSummary(item.record))\n")
+                Console.output(
+                    "    \(item.record.subject.isEmpty ? "(no subject)" : item.record.subject) — \(count) recipient\(count == 1 ? "" : "s")"
+                        + ": \(domainSummary(item.record))\n")
             }
             // Damaged entries are listed with the others (one bad file never hides the rest).
             for entry in damaged {
@@ -67,8 +68,9 @@ struct OutboxCommand: ParsableCommand {
             let dispatcher = try openDispatcher(common)
             let (items, damaged) = dispatcher.items()
             if let entry = damaged.first(where: { $0.id == id }) {
-                Console.output("Outbox id:   \(id)\nState:       damaged\nFolder:      \(entry.path)\n"
-                    + "Problem:     \(entry.reason.oneLine)\n")
+                Console.output(
+                    "Outbox id:   \(id)\nState:       damaged\nFolder:      \(entry.path)\n"
+                        + "Problem:     \(entry.reason.oneLine)\n")
                 report("\(id) is damaged: nothing is sent from it; \(discardHint(entry))")
                 throw ExitCode(entry.kind == .corrupt ? Exit.data : Exit.ioError)
             }
@@ -79,7 +81,8 @@ struct OutboxCommand: ParsableCommand {
             let record = item.record
             var out = "Outbox id:   \(record.id)\nMessage-ID:  \(record.messageID)\nState:       \(item.describe(now: Dispatcher.wallClock()))\n"
             out += "Account:     \(record.account)\nFrom:        \(record.from)\nSubject:     \(record.subject)\n"
-            out += "Confirmed:   \(JournalTime.full(Int64(record.confirmedAt))) by \(record.confirmation.confirmedBy) (\(record.confirmation.via)); hold \(record.holdSeconds) s\n"
+            out +=
+                "Confirmed:   \(JournalTime.full(Int64(record.confirmedAt))) by \(record.confirmation.confirmedBy) (\(record.confirmation.via)); hold \(record.holdSeconds) s\n"
             out += "Size:        \(formatBytes(record.messageSize))\n"
             out += "Recipients (\(record.recipients.count)):\n"
             for recipient in record.recipients {

@@ -21,7 +21,8 @@ enum PolicyReport {
     }
 
     static func json(file: String, decision: PolicyDecision, unreadableAddresses: [String] = []) -> String {
-        var out = "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict(decision, unreadableAddresses: unreadableAddresses))\",\n"
+        var out =
+            "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict(decision, unreadableAddresses: unreadableAddresses))\",\n"
             + "  \"exit_code\": \(decision.exitCode),\n"
             + "  \"unreadable_addresses\": [\(unreadableAddresses.map(quote).joined(separator: ", "))],\n  \"findings\": ["
         for (index, finding) in decision.findings.enumerated() {
@@ -34,7 +35,8 @@ enum PolicyReport {
                 }
             }
             out += index == 0 ? "\n" : ",\n"
-            out += "    {\"rule\": \(quote(finding.ruleID)), \"severity\": \"\(finding.severity.rawValue)\", "
+            out +=
+                "    {\"rule\": \(quote(finding.ruleID)), \"severity\": \"\(finding.severity.rawValue)\", "
                 + "\"message\": \(quote(finding.message)), \"flag\": \(finding.flag.map(quote) ?? "null"), "
                 + "\"subjects\": [\(subjects.joined(separator: ", "))], "
                 + "\"fixes\": [\(finding.fixes.map { quote($0.rawValue) }.joined(separator: ", "))]}"
@@ -49,15 +51,17 @@ enum PolicyReport {
     /// the composer would offer for a block.
     static func enforce(_ decision: PolicyDecision, accepted: Set<String>, checked: String, composerFixes: Bool) throws {
         if let block = decision.findings.first(where: { $0.severity == .block }) {
-            let fixes = composerFixes && !block.fixes.isEmpty
+            let fixes =
+                composerFixes && !block.fixes.isEmpty
                 ? " (in the composer: \(block.fixes.map(\.rawValue).joined(separator: " or ")))" : ""
             report("blocked by \(block.ruleID); nothing was sent\(fixes)")
             throw ExitCode(Exit.policy)
         }
         let open = Set(decision.findings.filter { $0.severity == .confirm && !accepted.contains($0.ruleID) }.map(\.ruleID)).sorted()
         if !open.isEmpty {
-            report("needs confirmation; nothing was sent. After checking \(checked), run again with "
-                + open.map { "--accept \($0)" }.joined(separator: " "))
+            report(
+                "needs confirmation; nothing was sent. After checking \(checked), run again with "
+                    + open.map { "--accept \($0)" }.joined(separator: " "))
             throw ExitCode(Exit.policy)
         }
     }

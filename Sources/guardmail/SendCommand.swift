@@ -9,7 +9,7 @@ import Transport
 import Outbox
 import Workflow
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Options shared by the commands that compose a message (`send`, later `compose`).
@@ -105,8 +105,9 @@ struct Send: ParsableCommand {
                 confirmedBy: Delivery.confirmer(), via: "send",
                 tickedRecipients: [], tickedAttachments: [],
                 findings: decision.findings.map {
-                    OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message,
-                                  accepted: $0.severity == .confirm)
+                    OutboxFinding(
+                        ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message,
+                        accepted: $0.severity == .confirm)
                 },
                 challenges: [])
             let id = try dispatcher.freeze(
@@ -185,8 +186,10 @@ func readBodyFile(_ bodyFile: String, standardInput: Bool) throws(DeliveryError)
         text = try FileSystem.readUTF8(path)
     } catch {
         if error.kind == .isDirectory {
-            throw DeliveryError(.data, "the body file '\(bodyFile)' is a folder, not a file: give the file that holds the body text"
-                + (standardInput ? " (or - for standard input)" : ""))
+            throw DeliveryError(
+                .data,
+                "the body file '\(bodyFile)' is a folder, not a file: give the file that holds the body text"
+                    + (standardInput ? " (or - for standard input)" : ""))
         }
         throw DeliveryError(.data, "cannot read the body file '\(bodyFile)': \(error.reason)")
     }

@@ -3,7 +3,7 @@ import Config
 import Store
 import TUI
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `guardmail themes`: the built-in and user themes, the one in use marked; `--show NAME` draws
@@ -47,7 +47,12 @@ struct Themes: ParsableCommand {
             problems.append("cannot tell which theme is in use: \(error.message)")
         }
 
-        struct Row { var name: String; var from: String; var about: String; var error: String? }
+        struct Row {
+            var name: String
+            var from: String
+            var about: String
+            var error: String?
+        }
         var rows: [Row] = ThemeLoader.builtinNames.map { name in
             Row(name: name, from: "built-in", about: ThemeLoader.builtin(name)?.description ?? "", error: nil)
         }
@@ -64,7 +69,7 @@ struct Themes: ParsableCommand {
                     row.error = error.description
                 }
             case .missing:
-                continue  // gone since the listing
+                continue // gone since the listing
             case .unreadable(let error):
                 row.error = error.description
             }
@@ -82,7 +87,8 @@ struct Themes: ParsableCommand {
         var out = ""
         for row in rows {
             let mark = row.name == configured ? "*" : " "
-            out += "\(mark) \(pad(row.name, nameWidth))  \(pad(row.from, fromWidth))  \(row.about)"
+            out +=
+                "\(mark) \(pad(row.name, nameWidth))  \(pad(row.from, fromWidth))  \(row.about)"
                 .trimmingTrailingSpaces() + "\n"
         }
         out += "\n* in use: theme = \"NAME\" in \(configFile)\nyour own themes: \(directory)/NAME.toml\n"
@@ -93,8 +99,9 @@ struct Themes: ParsableCommand {
             if let row = rows.first(where: { $0.name == configured }) {
                 if let error = row.error { problems.append("the theme in use, '\(configured)', is broken: \(error)") }
             } else {
-                problems.append("\(configFile): theme '\(configured)': "
-                                + "no such theme (built-in or \(directory)/\(configured).toml)")
+                problems.append(
+                    "\(configFile): theme '\(configured)': "
+                        + "no such theme (built-in or \(directory)/\(configured).toml)")
             }
         }
         if !problems.isEmpty {
@@ -147,8 +154,9 @@ func resolveTheme(named name: String, paths: DataPaths, noColor: Bool) throws(Th
     }
     let theme: Theme
     do {
-        theme = try ThemeLoader.load(named: name, userThemesDirectory: userThemesDirectory(paths), readFile: readFile,
-                                     noColor: noColor)
+        theme = try ThemeLoader.load(
+            named: name, userThemesDirectory: userThemesDirectory(paths), readFile: readFile,
+            noColor: noColor)
     } catch {
         throw failure ?? error
     }

@@ -24,9 +24,12 @@ struct BulkMessageTests {
 
         let undisclosed = try BulkMessages.bcc(from: sender, subject: "s", body: "b", attachments: [], toHeader: .undisclosed)
         var sink = MemorySink()
-        try MIMEWriter().write(undisclosed, stamp: MessageStamp(date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0),
-                                                                 messageID: "<x@y>", boundary: "=_b"),
-                               opener: NoFiles(), to: &sink)
+        try MIMEWriter().write(
+            undisclosed,
+            stamp: MessageStamp(
+                date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0),
+                messageID: "<x@y>", boundary: "=_b"),
+            opener: NoFiles(), to: &sink)
         #expect(String(decoding: sink.bytes, as: UTF8.self).contains("\r\nTo: undisclosed-recipients:;\r\n"))
     }
 
@@ -52,13 +55,14 @@ struct BulkMessageTests {
         }
     }
 
-    @Test("a message with more than one visible recipient or any Bcc entry is refused where it is built and where it is written",
-          arguments: [
+    @Test(
+        "a message with more than one visible recipient or any Bcc entry is refused where it is built and where it is written",
+        arguments: [
             ["a@example.org", "b@example.org"],
             ["a@example.org", "cc:b@example.org"],
             ["bcc:b@example.org"],
-            ["cc:a@example.org", "cc:b@example.org"],
-          ])
+            ["cc:a@example.org", "cc:b@example.org"]
+        ])
     func visibleRecipientsRefused(_ shape: [String]) throws {
         var message = OutgoingMessage(from: sender, subject: "s", body: "b")
         for item in shape {
@@ -107,13 +111,15 @@ struct BulkMessageTests {
         var people = try recipients(1)
         people[0].fields["company"] = "Foo\r\nBcc: x@evil.example"
         #expect(throws: BulkError.self) {
-            _ = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("For {{company}}"),
-                                            body: Template("y"), attachments: [])
+            _ = try BulkMessages.individual(
+                from: sender, recipient: people[0], subject: Template("For {{company}}"),
+                body: Template("y"), attachments: [])
         }
         people[0].mailbox.displayName = "Name\nBcc: x@evil.example"
         #expect(throws: BulkError.self) {
-            _ = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("x"), body: Template("y"),
-                                            attachments: [])
+            _ = try BulkMessages.individual(
+                from: sender, recipient: people[0], subject: Template("x"), body: Template("y"),
+                attachments: [])
         }
         // The spool writer checks again before writing a byte.
         let message = OutgoingMessage(from: sender, subject: "a\rb", body: "b")
@@ -135,8 +141,9 @@ struct BulkMessageTests {
     @Test("one sender and one recipient in To is fine; an empty To is fine")
     func allowedShapes() throws {
         let people = try recipients(1)
-        let message = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("x"), body: Template("y"),
-                                                  attachments: [])
+        let message = try BulkMessages.individual(
+            from: sender, recipient: people[0], subject: Template("x"), body: Template("y"),
+            attachments: [])
         try BulkMessages.checkHeaders(message)
         try BulkMessages.checkHeaders(OutgoingMessage(from: sender))
     }
@@ -149,10 +156,14 @@ struct BulkPreflightTests {
     @Test("a recipient without a value for a used field is reported with its line, before anything is sent")
     func missingField() throws {
         let people = try list("email,name,company\na@example.org,A,X\nb@example.org,,Y\nc@example.org,C,\n")
-        let problems = BulkPreflight.templateProblems(mode: .individual, subject: Template("{{company}}"),
-                                                      body: Template("{{name}} 様"), list: people)
-        #expect(problems == ["line 3: b@example.org has no value for {{name}}",
-                             "line 4: c@example.org has no value for {{company}}"])
+        let problems = BulkPreflight.templateProblems(
+            mode: .individual, subject: Template("{{company}}"),
+            body: Template("{{name}} 様"), list: people)
+        #expect(
+            problems == [
+                "line 3: b@example.org has no value for {{name}}",
+                "line 4: c@example.org has no value for {{company}}"
+            ])
     }
 
     @Test("a field no column has is named once, with the columns there are")
@@ -182,8 +193,9 @@ struct BulkPreflightTests {
         #expect(a.to == [sender])
         #expect(a.bcc == mailboxes)
         let first = try BulkMessages.individual(from: sender, recipient: people[0], subject: Template("x"), body: Template("y"), attachments: [])
-        let b = BulkPolicy.input(mode: .individual, sample: first, recipients: mailboxes, inspections: [], history: .empty,
-                                 addressBook: AddressBook.merged([]))
+        let b = BulkPolicy.input(
+            mode: .individual, sample: first, recipients: mailboxes, inspections: [], history: .empty,
+            addressBook: AddressBook.merged([]))
         #expect(b.to == [mailboxes[0]])
         #expect(b.bcc == Array(mailboxes.dropFirst()))
         #expect(b.cc.isEmpty)

@@ -11,11 +11,13 @@ import Store
 /// A new job from plain inputs, as `guardmail bulk new` prepares and freezes it.
 @Suite("A new bulk job: prepared from plain inputs, then frozen")
 struct BulkNewJobTests {
-    static let account = try! ConfigLoader.parse("""
+    static let account = try! ConfigLoader.parse(
+        """
         [accounts.work]
         from = "山田 太郎 <taro@example.jp>"
         smtp_url = "smtp://127.0.0.1:2525"
-        """, file: "config.toml").account(named: "work")
+        """, file: "config.toml"
+    ).account(named: "work")
 
     /// A folder with the recipient file `list.csv` holding `csv`, and data paths inside it.
     final class Setup {
@@ -117,8 +119,10 @@ struct BulkNewJobTests {
     func renderSample() throws {
         let setup = try Setup("email\na@example.org\n")
         let plan = try setup.prepare { $0.toHeader = .undisclosed }
-        let bytes = try plan.renderSample(stamp: MessageStamp(date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0),
-                                                               messageID: "<x@example.jp>", boundary: "=_b"))
+        let bytes = try plan.renderSample(
+            stamp: MessageStamp(
+                date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0),
+                messageID: "<x@example.jp>", boundary: "=_b"))
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains("\r\nTo: undisclosed-recipients:;\r\n"))
         #expect(text.contains("Message-ID: <x@example.jp>"))
@@ -140,8 +144,9 @@ struct BulkNewJobTests {
         var n = 0
         let (job, lock) = try plan.freeze(store: store, journal: journal, now: 1_790_000_000, confirmedBy: "taro@host") { _ in
             n += 1
-            return MessageStamp(date: MailDate(secondsSince1970: 1_790_000_000, utcOffsetSeconds: 0),
-                                messageID: "<m\(n)@example.jp>", boundary: "=_b\(n)")
+            return MessageStamp(
+                date: MailDate(secondsSince1970: 1_790_000_000, utcOffsetSeconds: 0),
+                messageID: "<m\(n)@example.jp>", boundary: "=_b\(n)")
         }
         defer { lock.release() }
         #expect(job.index.messages.count == 3)
@@ -149,7 +154,7 @@ struct BulkNewJobTests {
         #expect(job.record.confirmedBy == "taro@host" && job.record.confirmedAt == 1_790_000_000)
         #expect(job.record.ratePerMinute == 90 && job.record.batchSize == 7)
         #expect(job.record.findings.contains { $0.ruleID == "new-domain" && $0.accepted })
-        #expect(try store.lock(id: job.id) == nil)  // held by this run
+        #expect(try store.lock(id: job.id) == nil) // held by this run
         let held = try status(job, journal)
         #expect(held.pending == 3 && held.missingMessages == 0 && !held.cancelled)
 
@@ -164,7 +169,7 @@ struct BulkNewJobTests {
         let plan = try setup.prepare()
         let store = BulkStore(directory: setup.folder.path + "/bulk")
         let journal = try SendJournal(path: setup.folder.path + "/journal.sqlite")
-        journal.close()  // every later call fails: the journal refuses the job's messages
+        journal.close() // every later call fails: the journal refuses the job's messages
         let error = Self.refusal { () throws(BulkError) in
             _ = try plan.freeze(store: store, journal: journal, now: 1_790_000_000, confirmedBy: "taro@host") { _ in
                 MessageStamp(date: MailDate(secondsSince1970: 0, utcOffsetSeconds: 0), messageID: "<m@example.jp>", boundary: "=_b")
@@ -176,9 +181,11 @@ struct BulkNewJobTests {
         #expect(left ?? [] == [])
     }
 
-    @Test("rates: N/min, N/m, N/minute and N; nothing else", arguments: [
-        ("600/min", 600), ("600/m", 600), ("90/minute", 90), ("1", 1), ("0", nil), ("-5/min", nil), ("fast", nil), ("600/s", nil),
-    ] as [(String, Int?)])
+    @Test(
+        "rates: N/min, N/m, N/minute and N; nothing else",
+        arguments: [
+            ("600/min", 600), ("600/m", 600), ("90/minute", 90), ("1", 1), ("0", nil), ("-5/min", nil), ("fast", nil), ("600/s", nil)
+        ] as [(String, Int?)])
     func rate(text: String, expected: Int?) {
         #expect(BulkJobRequest.ratePerMinute(text) == expected)
     }

@@ -12,14 +12,17 @@ struct BulkRecoveryTests {
     /// A crash inside a window: the journal has the `submitting` mark, the progress log has
     /// replies for the first `answered` submissions and a `start` for the next one.
     func crashedIndividualJob(count: Int, answered: Int, folder: TemporaryFolder, boot: String? = BulkProgressLog.bootID())
-        throws -> (BulkJob, SendJournal, String) {
+        throws -> (BulkJob, SendJournal, String)
+    {
         let people = try recipients(count)
         let (job, journal) = try makeJob(.individual, people, in: folder)
         let run = "crash1"
-        try journal.record(job.index.messages.enumerated().map { i, m in
-            JournalBatchRecord(messageID: m.messageID, event: .submitting,
-                               detail: BulkDetail.submitting(job: job.id, run: run, numbers: [i + 1]))
-        }, at: 5)
+        try journal.record(
+            job.index.messages.enumerated().map { i, m in
+                JournalBatchRecord(
+                    messageID: m.messageID, event: .submitting,
+                    detail: BulkDetail.submitting(job: job.id, run: run, numbers: [i + 1]))
+            }, at: 5)
         var text = "run\t\(run)\t\(boot ?? "-")\t123\n"
         for unit in 1...answered {
             text += "start\t\(run)\t\(unit)\t\(unit)\n"
@@ -28,7 +31,7 @@ struct BulkRecoveryTests {
             text += "end\t\(run)\t\(unit)\n"
         }
         text += "start\t\(run)\t\(answered + 1)\t\(answered + 1)\n"
-        text += "done\t\(run)\t\(answered + 1)\tansw"  // torn: the process died while writing
+        text += "done\t\(run)\t\(answered + 1)\tansw" // torn: the process died while writing
         try text.write(toFile: job.directory + "/progress.log", atomically: false, encoding: .utf8)
         return (job, journal, run)
     }
@@ -52,14 +55,18 @@ struct BulkRecoveryTests {
         let folder = try TemporaryFolder()
         let (job, journal, _) = try crashedIndividualJob(count: 12, answered: 4, folder: folder, boot: "boot-a")
         let before = try status(job, journal)
-        let records = BulkRecovery.records(job: job, status: before, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
-                                           bootID: "boot-a")
+        let records = BulkRecovery.records(
+            job: job, status: before, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
+            bootID: "boot-a")
         #expect(records.count == 12)
         try journal.record(records, at: 6)
         let after = try status(job, journal)
         #expect(after.delivered == 4)
         #expect(after.unknown == 1)
-        guard case .unknown = after.states[4] else { Issue.record("recipient 5 is \(after.states[4])"); return }
+        guard case .unknown = after.states[4] else {
+            Issue.record("recipient 5 is \(after.states[4])")
+            return
+        }
         #expect(after.pending == 7)
         #expect(after.inFlight.isEmpty)
         // The resume sends exactly the seven that never started.
@@ -89,14 +96,27 @@ struct BulkRecoveryTests {
         let (job, journal) = try makeJob(.bcc, people, in: folder)
         let id = job.index.messages[0].messageID
         // Run 1 finished a window: 1-100 delivered.
-        try journal.record([JournalBatchRecord(messageID: id, event: .submitting,
-                                               detail: BulkDetail.submitting(job: job.id, run: "one", numbers: Array(1...100)))], at: 2)
-        try journal.record([JournalBatchRecord(messageID: id, results: people.prefix(100).map {
-            JournalResultInput(address: $0.mailbox.envelopeAddress, reply: "250 OK", accepted: true)
-        }, event: .partiallySent, detail: "…")], at: 3)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: id, event: .submitting,
+                    detail: BulkDetail.submitting(job: job.id, run: "one", numbers: Array(1...100)))
+            ], at: 2)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: id,
+                    results: people.prefix(100).map {
+                        JournalResultInput(address: $0.mailbox.envelopeAddress, reply: "250 OK", accepted: true)
+                    }, event: .partiallySent, detail: "…")
+            ], at: 3)
         // Run 2 marked 101-300 and died: batch 101-200 answered, 201-300 on the wire.
-        try journal.record([JournalBatchRecord(messageID: id, event: .submitting,
-                                               detail: BulkDetail.submitting(job: job.id, run: "two", numbers: Array(101...300)))], at: 4)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: id, event: .submitting,
+                    detail: BulkDetail.submitting(job: job.id, run: "two", numbers: Array(101...300)))
+            ], at: 4)
         var log = "run\ttwo\tboot-a\t1\nstart\ttwo\t1\t101-200\ndone\ttwo\t1\tanswered\t-\t250\n"
         for n in 101...200 { log += "r\ttwo\t1\t\(n)\t\(n == 150 ? 0 : 1)\t\(n == 150 ? "550 5.1.1 No such user" : "250 OK")\n" }
         log += "end\ttwo\t1\nstart\ttwo\t2\t201-300\n"
@@ -105,8 +125,9 @@ struct BulkRecoveryTests {
         let before = try status(job, journal)
         #expect(before.delivered == 100)
         #expect(before.unknown == 200)
-        let records = BulkRecovery.records(job: job, status: before, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
-                                           bootID: "boot-a")
+        let records = BulkRecovery.records(
+            job: job, status: before, runs: BulkProgressLog.read(path: job.directory + "/progress.log"),
+            bootID: "boot-a")
         try journal.record(records, at: 5)
         let after = try status(job, journal)
         #expect(after.delivered == 199)
@@ -130,8 +151,10 @@ struct BulkRecoveryTests {
         let (job, _) = try makeJob(.bcc, try recipients(5), in: folder)
         let log = try BulkProgressLog(job: job, runID: "abc")
         #expect(log.started(unit: 1, numbers: [1, 2, 3]))
-        #expect(log.finished(unit: 1, kind: .answered, unknown: [], reason: "250 queued",
-                             results: [(1, true, "250 OK"), (2, false, "550 no\tsuch\nuser"), (3, true, "250 OK")]))
+        #expect(
+            log.finished(
+                unit: 1, kind: .answered, unknown: [], reason: "250 queued",
+                results: [(1, true, "250 OK"), (2, false, "550 no\tsuch\nuser"), (3, true, "250 OK")]))
         #expect(log.started(unit: 2, numbers: [4, 5]))
         #expect(log.finished(unit: 2, kind: .lost, unknown: [4, 5], reason: "connection broke", results: []))
         #expect(log.started(unit: 3, numbers: [4]))

@@ -26,8 +26,9 @@ struct BulkRunnerEnvironmentTests {
             sleep: { seconds in slept.withLock { $0.append(seconds) } })
         var options = BulkRunOptions()
         options.retryDelays = [0.5, 2.0]
-        let run = BulkRunner(job: job, journal: journal, transport: server, log: nil, runID: "r1", environment: environment,
-                             options: options)
+        let run = BulkRunner(
+            job: job, journal: journal, transport: server, log: nil, runID: "r1", environment: environment,
+            options: options)
         let result = run.run(status: try status(job, journal))
         #expect(result.stopReason == nil)
         for person in people { #expect(server.count(person.mailbox.envelopeAddress) == 1) }

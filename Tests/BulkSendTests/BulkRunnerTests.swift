@@ -64,8 +64,9 @@ struct BulkRunnerTests {
         let (job, journal) = try makeJob(.bcc, people, in: folder)
         let server = FakeServer()
         let transport = SplitServer(inner: server, limit: 2)
-        let run = BulkRunner(job: job, journal: journal, transport: transport, log: nil, runID: "r1", clock: FakeClock(),
-                             options: BulkRunOptions())
+        let run = BulkRunner(
+            job: job, journal: journal, transport: transport, log: nil, runID: "r1", clock: FakeClock(),
+            options: BulkRunOptions())
         let result = run.run(status: try status(job, journal))
         #expect(result.stopReason == nil)
         for person in people { #expect(server.count(person.mailbox.envelopeAddress) == 1) }
@@ -78,8 +79,10 @@ struct BulkRunnerTests {
         let people = try recipients(10)
         let (job, journal) = try makeJob(.individual, people, in: folder)
         let server = FakeServer()
-        server.refuse = [people[2].mailbox.envelopeAddress: reply(550, "5.1.1 No such user"),
-                         people[5].mailbox.envelopeAddress: reply(450, "4.2.1 Mailbox busy")]
+        server.refuse = [
+            people[2].mailbox.envelopeAddress: reply(550, "5.1.1 No such user"),
+            people[5].mailbox.envelopeAddress: reply(450, "4.2.1 Mailbox busy")
+        ]
         _ = runner(job, journal, server).run(status: try status(job, journal))
         var after = try status(job, journal)
         #expect(after.delivered == 8)
@@ -119,7 +122,10 @@ struct BulkRunnerTests {
         var after = try status(job, journal)
         #expect(after.delivered == 5)
         #expect(after.unknown == 1)
-        guard case .unknown = after.states[2] else { Issue.record("recipient 3 is \(after.states[2])"); return }
+        guard case .unknown = after.states[2] else {
+            Issue.record("recipient 3 is \(after.states[2])")
+            return
+        }
         #expect(server.resets >= 1)
         #expect(BulkReport.exitStatus(after) == 75)
         server.script = { _ in .normal }
@@ -173,7 +179,10 @@ struct BulkRunnerTests {
         let after = try status(job, journal)
         #expect(after.delivered == 2)
         #expect(after.unknown == 1)
-        guard case .unknown = after.states[2] else { Issue.record("recipient 3 is \(after.states[2])"); return }
+        guard case .unknown = after.states[2] else {
+            Issue.record("recipient 3 is \(after.states[2])")
+            return
+        }
         #expect(after.remaining == 3)
         server.script = { _ in .normal }
         _ = runner(job, journal, server).run(status: after)
@@ -221,7 +230,7 @@ struct BulkRunnerTests {
         down.script = { $0 >= 4 ? .mailRefused(reply(421, "4.3.2 Service not available")) : .normal }
         result = runner(job2, journal2, down).run(status: try status(job2, journal2))
         #expect(result.stopReason?.contains("not taking messages") == true)
-        #expect(down.submissions.count == 6)  // 3 delivered, then 3 tries of the 4th
+        #expect(down.submissions.count == 6) // 3 delivered, then 3 tries of the 4th
         var after = try status(job2, journal2)
         #expect(after.delivered == 3)
         #expect(after.pending == 7)
@@ -358,8 +367,9 @@ struct TooManyTests {
         let (job, journal) = try makeJob(.bcc, try recipients(200), in: folder)
         let server = FakeServer()
         let transport = SplitServer(inner: server, limit: 0)
-        let run = BulkRunner(job: job, journal: journal, transport: transport, log: nil, runID: "r", clock: FakeClock(),
-                             options: BulkRunOptions())
+        let run = BulkRunner(
+            job: job, journal: journal, transport: transport, log: nil, runID: "r", clock: FakeClock(),
+            options: BulkRunOptions())
         let result = run.run(status: try status(job, journal))
         #expect(result.stopReason?.contains("even single recipients") == true)
         #expect(transport.sizes.count < 20, "\(transport.sizes)")

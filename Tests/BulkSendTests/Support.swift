@@ -27,8 +27,10 @@ func recipients(_ count: Int, domain: String = "example.org") throws -> [BulkRec
 }
 
 /// A frozen job in `folder` and an open journal that has its messages.
-func makeJob(_ mode: BulkMode, _ people: [BulkRecipient], in folder: TemporaryFolder, batchSize: Int = 100,
-             subject: String = "ご案内", body: String = "お知らせです。\n") throws -> (BulkJob, SendJournal) {
+func makeJob(
+    _ mode: BulkMode, _ people: [BulkRecipient], in folder: TemporaryFolder, batchSize: Int = 100,
+    subject: String = "ご案内", body: String = "お知らせです。\n"
+) throws -> (BulkJob, SendJournal) {
     let store = BulkStore(directory: folder.path + "/bulk")
     let id = BulkStore.newID(now: 1_790_000_000 + Double.random(in: 0..<1000))
     let record = BulkJobRecord(
@@ -43,8 +45,9 @@ func makeJob(_ mode: BulkMode, _ people: [BulkRecipient], in folder: TemporaryFo
         attachments: [], findings: [],
         stamp: { _ in
             counter += 1
-            return MessageStamp(date: MailDate(secondsSince1970: 1_790_000_000, utcOffsetSeconds: 32_400),
-                                messageID: "<m\(counter).\(id)@example.jp>", boundary: "=_b\(counter)")
+            return MessageStamp(
+                date: MailDate(secondsSince1970: 1_790_000_000, utcOffsetSeconds: 32_400),
+                messageID: "<m\(counter).\(id)@example.jp>", boundary: "=_b\(counter)")
         })
     let journal = try SendJournal(path: folder.path + "/journal.sqlite")
     try journal.recordMessages(messages, at: 1, then: .held, detail: "bulk job \(id)")
@@ -154,8 +157,11 @@ final class FakeClock: BulkClock {
     }
 }
 
-func runner(_ job: BulkJob, _ journal: SendJournal, _ server: FakeServer, clock: FakeClock = FakeClock(),
-            log: BulkProgressLog? = nil, options: BulkRunOptions = BulkRunOptions()) -> BulkRunner {
-    BulkRunner(job: job, journal: journal, transport: server, log: log, runID: "r\(Int.random(in: 1000...9999))", clock: clock,
-               options: options)
+func runner(
+    _ job: BulkJob, _ journal: SendJournal, _ server: FakeServer, clock: FakeClock = FakeClock(),
+    log: BulkProgressLog? = nil, options: BulkRunOptions = BulkRunOptions()
+) -> BulkRunner {
+    BulkRunner(
+        job: job, journal: journal, transport: server, log: log, runID: "r\(Int.random(in: 1000...9999))", clock: clock,
+        options: options)
 }

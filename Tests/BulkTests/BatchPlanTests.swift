@@ -18,7 +18,7 @@ struct BatchPlanTests {
         BatchCase(count: 250, limit: 100, sizes: [100, 100, 50]),
         BatchCase(count: 3000, limit: 1000, sizes: [1000, 1000, 1000]),
         BatchCase(count: 5, limit: 1, sizes: [1, 1, 1, 1, 1]),
-        BatchCase(count: 7, limit: 3, sizes: [3, 3, 1]),
+        BatchCase(count: 7, limit: 3, sizes: [3, 3, 1])
     ])
     func cutsIntoBatches(_ c: BatchCase) {
         let recipients = (0..<c.count).map { "user\($0)@example.jp" }

@@ -39,8 +39,9 @@ import MailCore
         #expect(checked.invalid.map(\.line) == [2, 4, 6])
         let first = checked.invalid[0]
         #expect(first.text == "a@example.jp")
-        #expect(first.reason == "the 'company' value 'Foo\\r\\nBcc: x@evil.example' has a line break (CR LF) at position 4, "
-            + "and the subject uses {{company}}: a header cannot hold a line break; nothing is sent to this row")
+        #expect(
+            first.reason == "the 'company' value 'Foo\\r\\nBcc: x@evil.example' has a line break (CR LF) at position 4, "
+                + "and the subject uses {{company}}: a header cannot hold a line break; nothing is sent to this row")
     }
 
     @Test("a line break in a value used only in the body is fine")

@@ -14,8 +14,9 @@ let templateFields = ["name": "山田 太郎", "会社": "サンプル株式会�
 let templateCases: [TemplateCase] = [
     TemplateCase(source: "Dear {{name}},", placeholders: ["name"], rendered: "Dear 山田 太郎,"),
     TemplateCase(source: "{{ name }} 様（{{会社}}）", placeholders: ["name", "会社"], rendered: "山田 太郎 様（サンプル株式会社）"),
-    TemplateCase(source: "Hi {{  first name  }}, {{name}} again {{name}}", placeholders: ["first name", "name"],
-                 rendered: "Hi Taro, 山田 太郎 again 山田 太郎"),
+    TemplateCase(
+        source: "Hi {{  first name  }}, {{name}} again {{name}}", placeholders: ["first name", "name"],
+        rendered: "Hi Taro, 山田 太郎 again 山田 太郎"),
     TemplateCase(source: "no placeholders", placeholders: [], rendered: "no placeholders"),
     TemplateCase(source: "a lone {{ stays", placeholders: [], rendered: "a lone {{ stays"),
     TemplateCase(source: "empty {{}} and {{   }} stay", placeholders: [], rendered: "empty {{}} and {{   }} stay"),
@@ -25,7 +26,7 @@ let templateCases: [TemplateCase] = [
     TemplateCase(source: "{{ {{name}}", placeholders: ["name"], rendered: "{{ 山田 太郎"),
     TemplateCase(source: "unknown {{部署}} stays visible", placeholders: ["部署"], rendered: "unknown {{部署}} stays visible"),
     TemplateCase(source: "{{email}}", placeholders: ["email"], rendered: "taro@example.jp"),
-    TemplateCase(source: "", placeholders: [], rendered: ""),
+    TemplateCase(source: "", placeholders: [], rendered: "")
 ]
 
 @Suite("Templates")
@@ -52,7 +53,8 @@ struct TemplateTests {
     }
 
     @Test func reportsMissingAndEmptyFields() throws {
-        let list = try parse("""
+        let list = try parse(
+            """
             name,email,company
             Taro,taro@example.jp,Sample
             ,hanako@example.jp,Other

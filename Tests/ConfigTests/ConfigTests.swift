@@ -39,33 +39,55 @@ struct ConfigTests {
         #expect(home.maxAttachmentBytes == ConfigLoader.defaultMaxAttachmentBytes)
     }
 
-    @Test("errors name the file, the line and the key", arguments: [
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\npasword_command = \"x\"\n",
-         "config.toml:4: unknown key 'pasword_command' in [accounts.a]"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\ninsecure = \"yes\"\n",
-         "config.toml:4: 'accounts.a.insecure' must be a boolean, found a string"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\npassword = \"hunter2\"\n",
-         "config.toml:4: 'accounts.a.password' a password does not belong in the config file"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"http://h\"\n",
-         "config.toml:3: 'accounts.a.smtp_url' 'http://h' must start with smtp://"),
-        ("[accounts.a]\nsmtp_url = \"smtp://h\"\n", "missing key 'from' in [accounts.a]"),
-        ("default_account = \"b\"\n[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\n",
-         "config.toml:1: default_account 'b' names no [accounts.b] table"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nusername = \"u\"\n", "has a username but no password_command"),
-        ("theme = 3\n", "config.toml:1: 'theme' must be a string, found an integer"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 9223372036854775807\n",
-         "config.toml:4: 'accounts.a.max_attachment_mib' is 9223372036854775807: it must be a whole number of MiB from 1 to 10240"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 8796093022208\n",
-         "'accounts.a.max_attachment_mib' is 8796093022208: it must be a whole number of MiB from 1 to 10240"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 10241\n",
-         "'accounts.a.max_attachment_mib' is 10241: it must be"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 0\n",
-         "'accounts.a.max_attachment_mib' is 0: it must be"),
-        ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = -1\n",
-         "'accounts.a.max_attachment_mib' is -1: it must be"),
-        ("colour = \"red\"\n", "config.toml:1: unknown key 'colour'"),
-        ("[accounts.a\n", "config.toml:1:"),
-    ])
+    @Test(
+        "errors name the file, the line and the key",
+        arguments: [
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\npasword_command = \"x\"\n",
+                "config.toml:4: unknown key 'pasword_command' in [accounts.a]"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\ninsecure = \"yes\"\n",
+                "config.toml:4: 'accounts.a.insecure' must be a boolean, found a string"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\npassword = \"hunter2\"\n",
+                "config.toml:4: 'accounts.a.password' a password does not belong in the config file"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"http://h\"\n",
+                "config.toml:3: 'accounts.a.smtp_url' 'http://h' must start with smtp://"
+            ),
+            ("[accounts.a]\nsmtp_url = \"smtp://h\"\n", "missing key 'from' in [accounts.a]"),
+            (
+                "default_account = \"b\"\n[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\n",
+                "config.toml:1: default_account 'b' names no [accounts.b] table"
+            ),
+            ("[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nusername = \"u\"\n", "has a username but no password_command"),
+            ("theme = 3\n", "config.toml:1: 'theme' must be a string, found an integer"),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 9223372036854775807\n",
+                "config.toml:4: 'accounts.a.max_attachment_mib' is 9223372036854775807: it must be a whole number of MiB from 1 to 10240"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 8796093022208\n",
+                "'accounts.a.max_attachment_mib' is 8796093022208: it must be a whole number of MiB from 1 to 10240"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 10241\n",
+                "'accounts.a.max_attachment_mib' is 10241: it must be"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = 0\n",
+                "'accounts.a.max_attachment_mib' is 0: it must be"
+            ),
+            (
+                "[accounts.a]\nfrom = \"a@example.jp\"\nsmtp_url = \"smtp://h\"\nmax_attachment_mib = -1\n",
+                "'accounts.a.max_attachment_mib' is -1: it must be"
+            ),
+            ("colour = \"red\"\n", "config.toml:1: unknown key 'colour'"),
+            ("[accounts.a\n", "config.toml:1:")
+        ])
     func errors(text: String, expected: String) {
         #expect {
             _ = try ConfigLoader.parse(text, file: "config.toml")
@@ -97,9 +119,11 @@ struct ConfigTests {
         #expect { _ = try two.account(named: "nope") } throws: { "\($0)".contains("no account named 'nope' (accounts: 'work', 'home')") }
     }
 
-    @Test("password_command: first line of its output; a failing command is an error", arguments: [
-        ("printf 's3cret\\nsecond line\\n'", "s3cret"), ("printf 'with space\\r\\n'", "with space"),
-    ])
+    @Test(
+        "password_command: first line of its output; a failing command is an error",
+        arguments: [
+            ("printf 's3cret\\nsecond line\\n'", "s3cret"), ("printf 'with space\\r\\n'", "with space")
+        ])
     func passwordCommand(command: String, expected: String) throws {
         #expect(try PasswordCommand.run(command, account: "a") == expected)
     }

@@ -31,18 +31,21 @@ struct DispatcherEnvironmentTests {
     }
 
     static func environment(paths: DataPaths, now: Double) -> Environment {
-        Environment(paths: paths, now: { Instant(seconds: now) }, monotonic: { 5 }, newOutboxID: { at in
-            var generator = CountingGenerator()
-            return Outbox.newID(now: at.seconds, random: &generator)
-        }, sleep: { _ in })
+        Environment(
+            paths: paths, now: { Instant(seconds: now) }, monotonic: { 5 },
+            newOutboxID: { at in
+                var generator = CountingGenerator()
+                return Outbox.newID(now: at.seconds, random: &generator)
+            }, sleep: { _ in })
     }
 
     @Test("a frozen message gets the environment's id; a failed attempt is journalled at the environment's time")
     func clockAndIDs() throws {
         let folder = Folder()
         let paths = DataPaths(configDirectory: folder.path + "/config", dataDirectory: folder.path + "/data")
-        let config = try ConfigLoader.parse("[accounts.a]\nfrom = \"taro@example.jp\"\nsmtp_url = \"smtp://127.0.0.1:1\"\n",
-                                            file: "config.toml")
+        let config = try ConfigLoader.parse(
+            "[accounts.a]\nfrom = \"taro@example.jp\"\nsmtp_url = \"smtp://127.0.0.1:1\"\n",
+            file: "config.toml")
         let account = try config.account(named: "a")
         // Years before any real clock: a time read from the system could not match.
         let answerAt = 1_000_000.0
@@ -51,8 +54,9 @@ struct DispatcherEnvironmentTests {
             (name: String) throws(DeliveryError) -> AccountConfig in
             throw DeliveryError(.config, "no account named '\(name)' in this test")
         }
-        let message = try Delivery.buildMessage(DraftInput(to: ["bob@example.com"], subject: "Hello", body: "Hi.\n"),
-                                                account: account, detector: ContentTypeDetector())
+        let message = try Delivery.buildMessage(
+            DraftInput(to: ["bob@example.com"], subject: "Hello", body: "Hi.\n"),
+            account: account, detector: ContentTypeDetector())
         let stamp = Delivery.stamp(for: message)
         let id = try dispatcher.freeze(
             message, stamp: stamp, account: account, holdSeconds: 0,

@@ -155,4 +155,3 @@ struct DispatcherHoldTests {
         #expect(dispatcher.tick(now: frozen.releaseAt + 1).isEmpty)
     }
 }
-

@@ -107,8 +107,10 @@ struct DispatcherOutcomeTests {
         let retryAt = answeredAt + RetryPolicy.standard.delay(afterAttempt: 1)
         #expect(report.outcome == .failedTemporarily(retryAt: retryAt))
         #expect(report.exitStatus == 75)
-        #expect(rig.diskState(frozen.id) == .failedTemporarily(
-            reason: "421 4.3.2 try again later", attempt: 1, retryAt: retryAt, recipients: ["bob@example.com"]))
+        #expect(
+            rig.diskState(frozen.id)
+                == .failedTemporarily(
+                    reason: "421 4.3.2 try again later", attempt: 1, retryAt: retryAt, recipients: ["bob@example.com"]))
         let failed = try #require(try rig.journal(frozen.messageID).events.last)
         #expect(failed.kind == .failedTemporarily)
         #expect(failed.at == Int64(answeredAt.seconds))
@@ -166,8 +168,10 @@ struct DispatcherOutcomeTests {
         #expect(report.outcome == .failedPermanently)
         #expect(report.exitStatus == 78)
         #expect(report.lines.contains("the password command 'pass smtp' failed (exit 1)"))
-        #expect(rig.diskState(frozen.id) == .failedPermanently(
-            reason: "the password command 'pass smtp' failed (exit 1)", recipients: ["bob@example.com"]))
+        #expect(
+            rig.diskState(frozen.id)
+                == .failedPermanently(
+                    reason: "the password command 'pass smtp' failed (exit 1)", recipients: ["bob@example.com"]))
         #expect(try rig.events(frozen.messageID).last == .failed)
     }
 
@@ -190,10 +194,11 @@ struct DispatcherOutcomeTests {
         let dispatcher = try rig.dispatcher()
         let frozen = try rig.freeze(dispatcher, to: ["bob@example.com", "carol@example.com"], hold: 0)
         rig.server.then { job in
-            .submitted(SubmissionResult(
-                recipients: job.request.recipients.map { RecipientResult(address: $0, reply: ScriptedServer.ok) }
-                    + [RecipientResult(address: "mallory@example.net", reply: SMTPReply(code: 550, text: "no"))],
-                dataReply: SMTPReply(code: 250, text: "queued"), bytesSent: job.request.messageSize))
+            .submitted(
+                SubmissionResult(
+                    recipients: job.request.recipients.map { RecipientResult(address: $0, reply: ScriptedServer.ok) }
+                        + [RecipientResult(address: "mallory@example.net", reply: SMTPReply(code: 550, text: "no"))],
+                    dataReply: SMTPReply(code: 250, text: "queued"), bytesSent: job.request.messageSize))
         }
 
         let report = try #require(dispatcher.tick(now: frozen.releaseAt).first)

@@ -67,8 +67,9 @@ final class DispatcherRig {
             DraftInput(to: to, cc: cc, subject: "Quarterly figures", body: "Attached below.\n"),
             account: account, detector: ContentTypeDetector())
         let stamp = Delivery.stamp(for: message)
-        let draft = DraftRecord(id: "draft-1", account: account.name, to: to.joined(separator: ", "),
-                                cc: cc.joined(separator: ", "), subject: "Quarterly figures", body: "Attached below.\n")
+        let draft = DraftRecord(
+            id: "draft-1", account: account.name, to: to.joined(separator: ", "),
+            cc: cc.joined(separator: ", "), subject: "Quarterly figures", body: "Attached below.\n")
         let now = clock.now
         let id = try dispatcher.freeze(
             message, stamp: stamp, account: account, holdSeconds: hold,
@@ -149,8 +150,10 @@ final class ScriptedServer: Submitting {
 
     func prepare(_ account: AccountConfig) throws(DeliveryError) { prepared.append(account.name) }
 
-    func submit(_ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
-                proceed: ((SubmissionCheckpoint) -> Bool)?) -> SubmissionOutcome {
+    func submit(
+        _ job: SubmissionJob, progress: ((Int64, Int64) -> Void)?,
+        proceed: ((SubmissionCheckpoint) -> Bool)?
+    ) -> SubmissionOutcome {
         jobs.append(job)
         statesOnDisk.append(try? outbox.load(id: job.id).state)
         messages.append(Self.read(job.request))
@@ -174,13 +177,16 @@ final class ScriptedServer: Submitting {
 
     /// Every recipient accepted, the message queued.
     static func accepted(_ job: SubmissionJob) -> SubmissionOutcome {
-        .submitted(SubmissionResult(recipients: job.request.recipients.map { RecipientResult(address: $0, reply: ok) },
-                                    dataReply: SMTPReply(code: 250, text: "2.0.0 queued"), bytesSent: job.request.messageSize))
+        .submitted(
+            SubmissionResult(
+                recipients: job.request.recipients.map { RecipientResult(address: $0, reply: ok) },
+                dataReply: SMTPReply(code: 250, text: "2.0.0 queued"), bytesSent: job.request.messageSize))
     }
 
     /// The message queued; the recipients in `refused` (as the server spells them) refused with `reply`.
     static func refusing(_ refused: [String], with reply: SMTPReply = SMTPReply(code: 550, text: "5.1.1 no such user"))
-        -> Answer {
+        -> Answer
+    {
         { job in
             let named = Set(refused.map { RecipientKey(address: $0) })
             let results = job.request.recipients.map { address in
@@ -188,8 +194,10 @@ final class ScriptedServer: Submitting {
                 return named.contains(RecipientKey(address: address))
                     ? RecipientResult(address: spelled ?? address, reply: reply) : RecipientResult(address: address, reply: ok)
             }
-            return .submitted(SubmissionResult(recipients: results, dataReply: SMTPReply(code: 250, text: "2.0.0 queued"),
-                                               bytesSent: job.request.messageSize))
+            return .submitted(
+                SubmissionResult(
+                    recipients: results, dataReply: SMTPReply(code: 250, text: "2.0.0 queued"),
+                    bytesSent: job.request.messageSize))
         }
     }
 

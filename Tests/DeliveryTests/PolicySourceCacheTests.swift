@@ -36,7 +36,7 @@ struct PolicySourceCacheTests {
         #expect(first.entries.map(\.address) == ["hanako@client.co.jp"])
         // Same stamps: the cached book comes back (equal, and no warning).
         #expect(PolicySetup.addressBook(PolicyConfig(), paths: paths).0 == first)
-        usleep(20_000)  // past the file system's timestamp granularity, as any real edit is
+        usleep(20_000) // past the file system's timestamp granularity, as any real edit is
         try folder.write("config/addressbook.txt", "山田 花子 <hanako@client.co.jp>\n佐藤 一郎 <ichiro@other.co.jp>\n")
         let second = PolicySetup.addressBook(PolicyConfig(), paths: paths).0
         #expect(second.entries.map(\.address) == ["hanako@client.co.jp", "ichiro@other.co.jp"])
@@ -50,7 +50,7 @@ struct PolicySourceCacheTests {
         try folder.write("data/sent/cur/1.a:2,S", "From: taro@example.jp\r\nTo: a@client.co.jp\r\nSubject: x\r\n\r\nbody\r\n")
         #expect(PolicySetup.history(paths: paths).0.domains.contains("client.co.jp"))
         #expect(!PolicySetup.history(paths: paths).0.domains.contains("partner.co.jp"))
-        usleep(20_000)  // a new entry changes the folder's mtime, at the file system's granularity
+        usleep(20_000) // a new entry changes the folder's mtime, at the file system's granularity
         try folder.write("data/sent/cur/2.b:2,S", "From: taro@example.jp\r\nTo: b@partner.co.jp\r\nSubject: y\r\n\r\nbody\r\n")
         let history = PolicySetup.history(paths: paths).0
         #expect(history.domains.contains("client.co.jp") && history.domains.contains("partner.co.jp"))

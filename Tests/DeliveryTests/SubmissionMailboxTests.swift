@@ -10,21 +10,24 @@ import Workflow
 @Suite("Submission mailbox: jobs out, outcomes back, withdrawal tells the truth")
 struct SubmissionMailboxTests {
     static let account: AccountConfig = {
-        let config = try! ConfigLoader.parse("[accounts.a]\nfrom = \"taro@example.jp\"\nsmtp_url = \"smtp://127.0.0.1:1\"\n",
-                                             file: "config.toml")
+        let config = try! ConfigLoader.parse(
+            "[accounts.a]\nfrom = \"taro@example.jp\"\nsmtp_url = \"smtp://127.0.0.1:1\"\n",
+            file: "config.toml")
         return try! config.account(named: "a")
     }()
 
     static func job(_ id: String, size: Int64 = 1000) -> SubmissionJob {
         SubmissionJob(
             id: id, account: account,
-            request: SubmissionRequest(mailFrom: "taro@example.jp", recipients: ["hanako@example.jp"],
-                                       messagePath: "/nonexistent/\(id)", messageSize: size))
+            request: SubmissionRequest(
+                mailFrom: "taro@example.jp", recipients: ["hanako@example.jp"],
+                messagePath: "/nonexistent/\(id)", messageSize: size))
     }
 
-    static let accepted = SubmissionOutcome.submitted(SubmissionResult(
-        recipients: [RecipientResult(address: "hanako@example.jp", reply: SMTPReply(code: 250, text: "OK"))],
-        dataReply: SMTPReply(code: 250, text: "queued"), bytesSent: 1000))
+    static let accepted = SubmissionOutcome.submitted(
+        SubmissionResult(
+            recipients: [RecipientResult(address: "hanako@example.jp", reply: SMTPReply(code: 250, text: "OK"))],
+            dataReply: SMTPReply(code: 250, text: "queued"), bytesSent: 1000))
 
     @Test("jobs are taken in the order posted, one at a time, and each outcome comes back once")
     func order() throws {

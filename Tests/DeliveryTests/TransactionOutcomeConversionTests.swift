@@ -11,7 +11,7 @@ struct TransactionOutcomeConversionTests {
     static let kinds: [TransportError.Kind] = [
         .badURL, .connectionRefused, .cannotConnect, .cannotResolve, .timeout, .connectionLost, .certificateUntrusted,
         .hostnameMismatch, .caFileUnreadable, .tlsFailed, .startTLSNotOffered, .authNotOffered, .loginDenied, .rejected,
-        .messageUnreadable, .stopped, .other,
+        .messageUnreadable, .stopped, .other
     ]
 
     @Test("temporary and the exit status agree with the transport for every kind and reply", arguments: kinds, [nil, 421, 452, 535, 554])
@@ -26,16 +26,21 @@ struct TransactionOutcomeConversionTests {
 
     @Test("the per-recipient replies, the reply and after-data are carried over")
     func carriesEverything() {
-        var error = TransportError(.timeout, "no answer", reply: SMTPReply(code: 250, text: "data ok"), recipients: [
-            RecipientResult(address: "a@example.com", reply: SMTPReply(code: 250, text: "ok")),
-            RecipientResult(address: "b@example.com", reply: nil),
-        ])
+        var error = TransportError(
+            .timeout, "no answer", reply: SMTPReply(code: 250, text: "data ok"),
+            recipients: [
+                RecipientResult(address: "a@example.com", reply: SMTPReply(code: 250, text: "ok")),
+                RecipientResult(address: "b@example.com", reply: nil)
+            ])
         error.afterData = true
         let failure = TransactionFailure(error)
         #expect(failure.kind == .timeout && failure.afterData && failure.message == "no answer")
         #expect(failure.reply == ServerReply(code: 250, text: "data ok"))
-        #expect(failure.recipients == [RecipientReply(address: "a@example.com", reply: ServerReply(code: 250, text: "ok")),
-                                       RecipientReply(address: "b@example.com", reply: nil)])
+        #expect(
+            failure.recipients == [
+                RecipientReply(address: "a@example.com", reply: ServerReply(code: 250, text: "ok")),
+                RecipientReply(address: "b@example.com", reply: nil)
+            ])
     }
 
     @Test("a submission not started: configuration (78) or the rest (69), as send exits")

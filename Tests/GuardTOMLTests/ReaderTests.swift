@@ -44,7 +44,7 @@ import Testing
 
         var home = accounts[1].reader
         #expect(try home.required("from", as: String.self) == "ada@home.example")
-        #expect(try home.required("timeout", as: Double.self) == 30)  // an integer is a fine Double
+        #expect(try home.required("timeout", as: Double.self) == 30) // an integer is a fine Double
         #expect(try home.required("ports", as: [Int].self) == [25, 587])
         #expect(try home.optional("tags", as: [String].self) == nil)
         try home.finish()
@@ -82,18 +82,20 @@ import Testing
 
     enum ReadAs: String, Sendable, CaseIterable { case string, int, int64, double, bool, strings, ints, table }
 
-    @Test("Type checks for every readable type", arguments: [
-        ("v = 1", ReadAs.string, "must be a string, found an integer"),
-        ("v = 'x'", .int, "must be an integer, found a string"),
-        ("v = 1.5", .int64, "must be an integer, found a float"),
-        ("v = true", .double, "must be a number, found a boolean"),
-        ("v = 1979-05-27", .bool, "must be a boolean, found a date"),
-        ("v = ['a', 1]", .strings, "must be an array of strings, found an array"),
-        ("v = 'a'", .ints, "must be an array of integers, found a string"),
-        ("v = [1]", .table, "must be a table, found an array"),
-        ("v = 's'", .string, ""), ("v = 1", .int, ""), ("v = -1", .int64, ""), ("v = 1.5", .double, ""),
-        ("v = false", .bool, ""), ("v = []", .strings, ""), ("v = [1, 2]", .ints, ""), ("v = {}", .table, ""),
-    ])
+    @Test(
+        "Type checks for every readable type",
+        arguments: [
+            ("v = 1", ReadAs.string, "must be a string, found an integer"),
+            ("v = 'x'", .int, "must be an integer, found a string"),
+            ("v = 1.5", .int64, "must be an integer, found a float"),
+            ("v = true", .double, "must be a number, found a boolean"),
+            ("v = 1979-05-27", .bool, "must be a boolean, found a date"),
+            ("v = ['a', 1]", .strings, "must be an array of strings, found an array"),
+            ("v = 'a'", .ints, "must be an array of integers, found a string"),
+            ("v = [1]", .table, "must be a table, found an array"),
+            ("v = 's'", .string, ""), ("v = 1", .int, ""), ("v = -1", .int64, ""), ("v = 1.5", .double, ""),
+            ("v = false", .bool, ""), ("v = []", .strings, ""), ("v = [1, 2]", .ints, ""), ("v = {}", .table, "")
+        ])
     func types(source: String, readAs: ReadAs, message: String) throws {
         var reader = try root(source)
         let error = schemaError { () throws(TOMLSchemaError) in
@@ -127,11 +129,15 @@ import Testing
         #expect(error.description == "config.toml:8: unknown key 'pasword_command' in [accounts.work]")
     }
 
-    @Test("Unknown keys at the top level and in quoted tables", arguments: [
-        ("x = 1\nextra = 2", "config.toml:2: unknown key 'extra' at the top level"),
-        ("x = 1\n[servers.\"mail.example.org\"]\nhost = 'h'",
-         "config.toml:2: unknown key 'servers' at the top level"),
-    ])
+    @Test(
+        "Unknown keys at the top level and in quoted tables",
+        arguments: [
+            ("x = 1\nextra = 2", "config.toml:2: unknown key 'extra' at the top level"),
+            (
+                "x = 1\n[servers.\"mail.example.org\"]\nhost = 'h'",
+                "config.toml:2: unknown key 'servers' at the top level"
+            )
+        ])
     func unknownElsewhere(source: String, expected: String) throws {
         var reader = try root(source)
         _ = reader.node("x")
@@ -188,8 +194,9 @@ import Testing
         #expect(error.kind == .invalidValue)
         #expect(error.key == "accounts.work.port")
         #expect(error.description == "config.toml:7: 'accounts.work.port' must be between 1 and 65535")
-        #expect(work.invalid("smtp", "is required when port is set").description
-            == "config.toml:4: 'accounts.work.smtp' is required when port is set")
+        #expect(
+            work.invalid("smtp", "is required when port is set").description
+                == "config.toml:4: 'accounts.work.smtp' is required when port is set")
         let made = TOMLSchemaError.invalidValue(file: "config.toml", line: 4, key: "accounts.work.password", "must not be empty")
         #expect(made.description == "config.toml:4: 'accounts.work.password' must not be empty")
         let plain = TOMLSchemaError(kind: .invalidValue, file: "theme.toml", line: nil, key: "colors", message: "no colors defined")
@@ -198,9 +205,10 @@ import Testing
 
     @Test("Syntax errors convert to schema errors with line and column")
     func syntaxErrors() throws {
-        let error = try #require(schemaError { () throws(TOMLSchemaError) in
-            _ = try TOMLTableReader.parse("a = 1\n\nfrom  \"x\"", file: "config.toml")
-        })
+        let error = try #require(
+            schemaError { () throws(TOMLSchemaError) in
+                _ = try TOMLTableReader.parse("a = 1\n\nfrom  \"x\"", file: "config.toml")
+            })
         #expect(error.kind == .syntax)
         #expect(error.description == "config.toml:3:7: expected '=' after key, found '\"'")
         let reader = try TOMLTableReader.parse("a = 1", file: "config.toml")

@@ -132,7 +132,7 @@ struct AttachmentInspectorTests {
     @Test("a large text file: the line count covers the whole file, the text only its first 2 MiB")
     func largeText() throws {
         let folder = try TempFolder()
-        let line = Array("0123456789,abcdefghij,ABCDEFGHIJ,0123456789,abcdefghij,ABCDEFGHIJ\n".utf8)   // 67 bytes
+        let line = Array("0123456789,abcdefghij,ABCDEFGHIJ,0123456789,abcdefghij,ABCDEFGHIJ\n".utf8) // 67 bytes
         var bytes: [UInt8] = []
         bytes.reserveCapacity(line.count * 50_000)
         for _ in 0..<50_000 { bytes += line }
@@ -152,11 +152,15 @@ struct AttachmentInspectorTests {
 
     static func workbookZip(sheets: [String]) -> TestZipWriter {
         var zip = TestZipWriter()
-        zip.add("[Content_Types].xml", """
+        zip.add(
+            "[Content_Types].xml",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>
             """)
-        zip.add("_rels/.rels", """
+        zip.add(
+            "_rels/.rels",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
             """)
@@ -164,12 +168,16 @@ struct AttachmentInspectorTests {
             let escaped = name.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
             return "<sheet name=\"\(escaped)\" sheetId=\"\(index + 1)\" r:id=\"rId\(index + 1)\"/>"
         }.joined()
-        zip.add("xl/workbook.xml", """
+        zip.add(
+            "xl/workbook.xml",
+            """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><!-- <sheet name="not this"/> --><bookViews><workbookView/></bookViews><sheets>\(sheetElements)</sheets><definedNames><definedName name="x">'a'!$A$1</definedName></definedNames></workbook>
             """)
         for index in sheets.indices {
-            zip.add("xl/worksheets/sheet\(index + 1).xml", """
+            zip.add(
+                "xl/worksheets/sheet\(index + 1).xml",
+                """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>秘</t></is></c></row></sheetData></worksheet>
                 """)
@@ -204,10 +212,13 @@ struct AttachmentInspectorTests {
         let path = try folder.write("契約書.docx", zip.bytes())
         let result = try inspect(path)
         #expect(result.extensionWarning == nil)
-        #expect(result.preview == .archive(entries: [
-            ArchiveEntry(name: "[Content_Types].xml", size: 8, encrypted: false),
-            ArchiveEntry(name: "word/document.xml", size: 13, encrypted: false),
-        ], totalEntries: 2, encrypted: false))
+        #expect(
+            result.preview
+                == .archive(
+                    entries: [
+                        ArchiveEntry(name: "[Content_Types].xml", size: 8, encrypted: false),
+                        ArchiveEntry(name: "word/document.xml", size: 13, encrypted: false)
+                    ], totalEntries: 2, encrypted: false))
         #expect(result.summary.hasSuffix("Word document, 2 entries"))
     }
 
@@ -221,12 +232,15 @@ struct AttachmentInspectorTests {
         zip.add("folder/", "", method: .stored)
         let path = try folder.write("files.zip", zip.bytes())
         let result = try inspect(path)
-        #expect(result.preview == .archive(entries: [
-            ArchiveEntry(name: "見積書.pdf", size: 4000, encrypted: false),
-            ArchiveEntry(name: "readme.txt", size: 5, encrypted: false),
-            ArchiveEntry(name: "請求書.txt", size: 1, encrypted: false),
-            ArchiveEntry(name: "folder/", size: 0, encrypted: false),
-        ], totalEntries: 4, encrypted: false))
+        #expect(
+            result.preview
+                == .archive(
+                    entries: [
+                        ArchiveEntry(name: "見積書.pdf", size: 4000, encrypted: false),
+                        ArchiveEntry(name: "readme.txt", size: 5, encrypted: false),
+                        ArchiveEntry(name: "請求書.txt", size: 1, encrypted: false),
+                        ArchiveEntry(name: "folder/", size: 0, encrypted: false)
+                    ], totalEntries: 4, encrypted: false))
         #expect(result.contentType == "application/zip")
         #expect(result.extensionWarning == nil)
         #expect(result.previewLines(limit: 3) == ["見積書.pdf  4 KiB", "readme.txt  5 B", "… 2 more entries"])
@@ -240,7 +254,7 @@ struct AttachmentInspectorTests {
         // here after another extra field so that the field does not start the extra data.
         let utf8Name = Array("議事録.txt".utf8)
         let unicodePath: [UInt8] = [0x75, 0x70, UInt8(5 + utf8Name.count), 0, 1, 0xDE, 0xAD, 0xBE, 0xEF] + utf8Name
-        let other: [UInt8] = [0x55, 0x54, 5, 0, 3, 0, 0, 0, 0]   // extended timestamp
+        let other: [UInt8] = [0x55, 0x54, 5, 0, 3, 0, 0, 0, 0] // extended timestamp
         var zip = TestZipWriter()
         zip.add(rawName: Array("???.txt".utf8), Array("x".utf8), extra: unicodePath)
         zip.add(rawName: Array("b.txt".utf8), Array("y".utf8), extra: other + unicodePath)
@@ -351,7 +365,7 @@ struct AttachmentInspectorTests {
             "<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>",
             "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
             "<< /Type /Page /Parent 2 0 R >>",
-            "<< /Type /Page /Parent 2 0 R >>",
+            "<< /Type /Page /Parent 2 0 R >>"
         ]
         var header = ""
         var offset = 0
@@ -364,7 +378,8 @@ struct AttachmentInspectorTests {
         var pdf = TestPDFWriter()
         pdf.add("<< /Type /Catalog /Pages 2 0 R >>")
         pdf.add("<< /Producer (test) >>", number: 6)
-        pdf.add(bytes: Array("<< /Type /ObjStm /N 4 /First \(header.utf8.count + 1) /Filter /FlateDecode /Length \(compressed.count) >>\nstream\n".utf8)
+        pdf.add(
+            bytes: Array("<< /Type /ObjStm /N 4 /First \(header.utf8.count + 1) /Filter /FlateDecode /Length \(compressed.count) >>\nstream\n".utf8)
                 + compressed + Array("\nendstream".utf8))
         let bytes = pdf.bytes()
         let folder = try TempFolder()
@@ -382,7 +397,7 @@ struct AttachmentInspectorTests {
     @Test("a PDF over 8 MiB: only its head and tail are read")
     func largePDF() throws {
         var pdf = TestPDFWriter.threePages()
-        let filler = String(repeating: "0123456789abcdef\n", count: 700_000)   // about 11.9 MiB
+        let filler = String(repeating: "0123456789abcdef\n", count: 700_000) // about 11.9 MiB
         pdf.add("<< /Length \(filler.utf8.count) >>\nstream\n\(filler)\nendstream")
         let folder = try TempFolder()
         let result = try inspect(try folder.write("large.pdf", pdf.bytes()))
@@ -404,8 +419,10 @@ struct AttachmentInspectorTests {
     @Test("image dimensions from PNG, JPEG, GIF, BMP and WebP headers")
     func images() throws {
         let folder = try TempFolder()
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-                            0, 0, 0x07, 0x80, 0, 0, 0x04, 0x38, 8, 6, 0, 0, 0, 0, 0, 0, 0]
+        let png: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0x07, 0x80, 0, 0, 0x04, 0x38, 8, 6, 0, 0, 0, 0, 0, 0, 0
+        ]
         // SOI, APP0 (JFIF), APP1 (a 3 KiB Exif block to walk past), DQT, SOF0 (480 × 640), EOI.
         var jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0]
         jpeg += [0xFF, 0xE1, 0x0C, 0x02] + Array("Exif\0\0".utf8) + [UInt8](repeating: 0x11, count: 0x0C02 - 8)
@@ -416,21 +433,24 @@ struct AttachmentInspectorTests {
         var bmp: [UInt8] = [0x42, 0x4D] + [UInt8](repeating: 0, count: 12) + [40, 0, 0, 0, 0x20, 0x03, 0, 0, 0x88, 0xFF, 0xFF, 0xFF]
         bmp += [1, 0, 24, 0] + [UInt8](repeating: 0, count: 24)
         let webp: [UInt8] = Array("RIFF".utf8) + [30, 0, 0, 0] + Array("WEBPVP8X".utf8) + [10, 0, 0, 0, 0x10, 0, 0, 0, 0x7F, 0x07, 0x00, 0x37, 0x04, 0x00]
-        let webpLossy: [UInt8] = Array("RIFF".utf8) + [30, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [18, 0, 0, 0, 0x30, 0x01, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] + [UInt8](repeating: 0, count: 8)
+        let webpLossy: [UInt8] =
+            Array("RIFF".utf8) + [30, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [18, 0, 0, 0, 0x30, 0x01, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00]
+            + [UInt8](repeating: 0, count: 8)
 
         let paths = try [
             folder.write("photo.png", png), folder.write("写真.jpg", jpeg), folder.write("anim.gif", gif),
-            folder.write("scan.bmp", bmp), folder.write("pic.webp", webp), folder.write("lossy.webp", webpLossy),
+            folder.write("scan.bmp", bmp), folder.write("pic.webp", webp), folder.write("lossy.webp", webpLossy)
         ]
         let results = try inspector.inspect(paths)
-        #expect(results.map(\.preview) == [
-            .image(width: 1920, height: 1080, format: "PNG"),
-            .image(width: 480, height: 640, format: "JPEG"),
-            .image(width: 320, height: 240, format: "GIF"),
-            .image(width: 800, height: 120, format: "BMP"),
-            .image(width: 1920, height: 1080, format: "WebP"),
-            .image(width: 320, height: 240, format: "WebP"),
-        ])
+        #expect(
+            results.map(\.preview) == [
+                .image(width: 1920, height: 1080, format: "PNG"),
+                .image(width: 480, height: 640, format: "JPEG"),
+                .image(width: 320, height: 240, format: "GIF"),
+                .image(width: 800, height: 120, format: "BMP"),
+                .image(width: 1920, height: 1080, format: "WebP"),
+                .image(width: 320, height: 240, format: "WebP")
+            ])
         #expect(results[0].contentType == "image/png")
         #expect(results[1].contentType == "image/jpeg")
         #expect(results.allSatisfy { $0.extensionWarning == nil })
@@ -440,8 +460,10 @@ struct AttachmentInspectorTests {
     @Test("a PNG named .jpg is flagged")
     func pngNamedJPEG() throws {
         let folder = try TempFolder()
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-                            0, 0, 0, 16, 0, 0, 0, 16, 8, 6, 0, 0, 0, 0, 0, 0, 0]
+        let png: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0, 16, 0, 0, 0, 16, 8, 6, 0, 0, 0, 0, 0, 0, 0
+        ]
         #expect(try inspect(try folder.write("photo.jpeg", png)).extensionWarning == "named .jpeg but is a PNG image")
     }
 
@@ -489,12 +511,17 @@ struct AttachmentInspectorTests {
         let folder = try TempFolder()
         // A minimal PE header: MZ stub pointing at "PE\0\0" with an i386 file header.
         var exe = [UInt8](repeating: 0, count: 512)
-        exe[0] = 0x4D; exe[1] = 0x5A
+        exe[0] = 0x4D
+        exe[1] = 0x5A
         exe[0x3C] = 0x80
         exe[0x80..<0x84] = [0x50, 0x45, 0, 0]
-        exe[0x84] = 0x4C; exe[0x85] = 0x01
-        exe[0x94] = 0xE0; exe[0x96] = 0x02; exe[0x97] = 0x01
-        exe[0x98] = 0x0B; exe[0x99] = 0x01
+        exe[0x84] = 0x4C
+        exe[0x85] = 0x01
+        exe[0x94] = 0xE0
+        exe[0x96] = 0x02
+        exe[0x97] = 0x01
+        exe[0x98] = 0x0B
+        exe[0x99] = 0x01
         let path = try folder.write("invoice\u{202E}fdp.scr", exe)
         let result = try inspect(path)
         #expect(result.contentType == "application/vnd.microsoft.portable-executable" || result.contentType == "application/x-dosexec")
@@ -514,7 +541,8 @@ struct AttachmentInspectorTests {
 
     @Test("workbook.xml scanning: prefixes, single quotes, entities, hidden comments")
     func sheetScanner() {
-        let xml = #"<x:workbook><!-- <x:sheet name="no"/> --><x:sheets><x:sheet name='A&amp;B' sheetId="1"/><x:sheet sheetId="2" name="&#x58;&#89;&lt;"/></x:sheets><x:sheet name="after"/></x:workbook>"#
+        let xml =
+            #"<x:workbook><!-- <x:sheet name="no"/> --><x:sheets><x:sheet name='A&amp;B' sheetId="1"/><x:sheet sheetId="2" name="&#x58;&#89;&lt;"/></x:sheets><x:sheet name="after"/></x:workbook>"#
         #expect(WorkbookSheets.names(inWorkbookXML: Array(xml.utf8)) == ["A&B", "XY<"])
     }
 

@@ -16,8 +16,12 @@ struct ContentTypeDetectorTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let pdf = try write("見積書.pdf", Array("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".utf8), in: dir)
-        let png = try write("image.dat", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-                                          0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89], in: dir)
+        let png = try write(
+            "image.dat",
+            [
+                0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+                0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89
+            ], in: dir)
         let csv = try write("顧客.csv", Array("氏名,メール\n山田,taro@example.jp\n鈴木,hanako@example.jp\n".utf8), in: dir)
         let zipAsPDF = try write("invoice.pdf", [0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18), in: dir)
         let random = try write("blob.bin", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }, in: dir)
@@ -37,12 +41,14 @@ struct ContentTypeDetectorTests {
         } throws: { "\($0)".contains("/nonexistent/見積書.pdf") }
     }
 
-    @Test("magic output lines become Content-Type values", arguments: [
-        ("application/pdf; charset=binary", "application/pdf"),
-        ("text/plain; charset=utf-8", "text/plain; charset=utf-8"),
-        ("text/plain; charset=binary", "text/plain"),
-        ("cannot open `x' (No such file)", "application/octet-stream"),
-    ])
+    @Test(
+        "magic output lines become Content-Type values",
+        arguments: [
+            ("application/pdf; charset=binary", "application/pdf"),
+            ("text/plain; charset=utf-8", "text/plain; charset=utf-8"),
+            ("text/plain; charset=binary", "text/plain"),
+            ("cannot open `x' (No such file)", "application/octet-stream")
+        ])
     func parse(line: String, expected: String) {
         #expect(ContentTypeDetector.contentType(fromMagic: line) == expected)
     }

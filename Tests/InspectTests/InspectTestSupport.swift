@@ -34,7 +34,7 @@ struct TestZipWriter {
         var name: [UInt8]
         var data: [UInt8]
         var method: Method = .deflated
-        var flags: UInt16 = 0x0800   // bit 11: the name is UTF-8
+        var flags: UInt16 = 0x0800 // bit 11: the name is UTF-8
         /// The central directory record's extra field.
         var extra: [UInt8] = []
     }
@@ -56,7 +56,7 @@ struct TestZipWriter {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for entry in entries {
-            let offset = UInt32(out.count)   // relative to the archive, not the prefix
+            let offset = UInt32(out.count) // relative to the archive, not the prefix
             let crc = entry.data.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
             let payload = entry.method == .stored ? entry.data : deflateRaw(entry.data)
             let method: UInt16 = entry.method == .stored ? 0 : 8

@@ -43,13 +43,33 @@ struct RealFileTests {
             "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>"
         }.joined()
         var parts: [(String, String)] = [
-            ("[Content_Types].xml", xml + "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\(overrides)</Types>"),
-            ("_rels/.rels", xml + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
-            ("xl/workbook.xml", xml + "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>\(sheetElements)</sheets></workbook>"),
-            ("xl/_rels/workbook.xml.rels", xml + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\(relationships)</Relationships>"),
+            (
+                "[Content_Types].xml",
+                xml
+                    + "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\(overrides)</Types>"
+            ),
+            (
+                "_rels/.rels",
+                xml
+                    + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+            ),
+            (
+                "xl/workbook.xml",
+                xml
+                    + "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>\(sheetElements)</sheets></workbook>"
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                xml + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\(relationships)</Relationships>"
+            )
         ]
         for index in sheets.indices {
-            parts.append(("xl/worksheets/sheet\(index + 1).xml", xml + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>顧客番号</t></is></c></row></sheetData></worksheet>"))
+            parts.append(
+                (
+                    "xl/worksheets/sheet\(index + 1).xml",
+                    xml
+                        + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>顧客番号</t></is></c></row></sheetData></worksheet>"
+                ))
         }
         return parts
     }
@@ -70,16 +90,21 @@ struct RealFileTests {
     func zipListing() throws {
         let folder = try TempFolder()
         let path = folder.url.appendingPathComponent("書類一式.zip").path
-        try Self.archive(at: path, [
-            ("見積書.txt", String(repeating: "見積 ", count: 500)), ("契約書/本文.txt", "契約"), ("readme.txt", "hello"),
-        ])
+        try Self.archive(
+            at: path,
+            [
+                ("見積書.txt", String(repeating: "見積 ", count: 500)), ("契約書/本文.txt", "契約"), ("readme.txt", "hello")
+            ])
         let result = try inspect(path)
         #expect(result.contentType == "application/zip")
-        #expect(result.preview == .archive(entries: [
-            ArchiveEntry(name: "見積書.txt", size: 3500, encrypted: false),
-            ArchiveEntry(name: "契約書/本文.txt", size: 6, encrypted: false),
-            ArchiveEntry(name: "readme.txt", size: 5, encrypted: false),
-        ], totalEntries: 3, encrypted: false))
+        #expect(
+            result.preview
+                == .archive(
+                    entries: [
+                        ArchiveEntry(name: "見積書.txt", size: 3500, encrypted: false),
+                        ArchiveEntry(name: "契約書/本文.txt", size: 6, encrypted: false),
+                        ArchiveEntry(name: "readme.txt", size: 5, encrypted: false)
+                    ], totalEntries: 3, encrypted: false))
         #expect(result.extensionWarning == nil)
     }
 
@@ -128,7 +153,7 @@ struct RealFileTests {
         }
         var raw: [UInt8] = []
         for y in 0..<height {
-            raw.append(0)  // filter: none
+            raw.append(0) // filter: none
             for x in 0..<width { raw += [UInt8(x * 255 / max(1, width - 1)), UInt8(y * 255 / max(1, height - 1)), 128] }
         }
         var compressedSize = compressBound(uLong(raw.count))

@@ -12,10 +12,12 @@ struct JournalBacklogTests {
             .event(messageID: "m@host", kind: .failedTemporarily, at: 5, detail: "attempt 1: 421 4.3.2 try\r\nlater; 100% 日本語\t-"),
             .event(messageID: "m@host", kind: .unknown, at: 5, detail: "-"),
             .event(messageID: "m@host", kind: .unknown, at: 5, detail: ""),
-            .results(messageID: "m@host", results: [
-                JournalResultInput(address: "a@example.jp", reply: "250 2.1.5 OK", accepted: true),
-                JournalResultInput(address: "b@日本語.jp", reply: "550 5.1.1 no such user", accepted: false),
-            ], at: 7),
+            .results(
+                messageID: "m@host",
+                results: [
+                    JournalResultInput(address: "a@example.jp", reply: "250 2.1.5 OK", accepted: true),
+                    JournalResultInput(address: "b@日本語.jp", reply: "550 5.1.1 no such user", accepted: false)
+                ], at: 7)
         ]
         for entry in entries {
             let text = JournalBacklog.encode(entry)
@@ -24,12 +26,14 @@ struct JournalBacklogTests {
         }
     }
 
-    @Test("damaged files are not read as entries", arguments: [
-        "", "guardmail-journal-backlog 2\nmessage m@h\nevent sent 1 -\n", "guardmail-journal-backlog 1\nmessage m@h\n",
-        "guardmail-journal-backlog 1\nmessage m@h\nevent shipped 1 -\n", "guardmail-journal-backlog 1\nmessage m@h\nevent sent x -\n",
-        "guardmail-journal-backlog 1\nmessage m@h\nevent sent 1 %4\n", "guardmail-journal-backlog 1\nmessage m@h\nresult 1 2 a@b 250\n",
-        "guardmail-journal-backlog 1\nmessage m@h\nresult 1 1 a@b 250\nresult 2 1 c@d 250\n",
-    ])
+    @Test(
+        "damaged files are not read as entries",
+        arguments: [
+            "", "guardmail-journal-backlog 2\nmessage m@h\nevent sent 1 -\n", "guardmail-journal-backlog 1\nmessage m@h\n",
+            "guardmail-journal-backlog 1\nmessage m@h\nevent shipped 1 -\n", "guardmail-journal-backlog 1\nmessage m@h\nevent sent x -\n",
+            "guardmail-journal-backlog 1\nmessage m@h\nevent sent 1 %4\n", "guardmail-journal-backlog 1\nmessage m@h\nresult 1 2 a@b 250\n",
+            "guardmail-journal-backlog 1\nmessage m@h\nresult 1 1 a@b 250\nresult 2 1 c@d 250\n"
+        ])
     func damaged(text: String) {
         #expect(JournalBacklog.decode(text) == nil)
     }
@@ -43,9 +47,12 @@ struct JournalBacklogTests {
         let backlog = JournalBacklog(directory: folder.path + "/journal-backlog")
         #expect(backlog.isEmpty)
         try backlog.keep(.event(messageID: "m@host", kind: .submitting, at: 101, detail: nil), now: 1000.000000001)
-        try backlog.keep(.results(messageID: "m@host", results: [
-            JournalResultInput(address: "hanako@example.jp", reply: "250 OK", accepted: true),
-        ], at: 102), now: 1000.000000002)
+        try backlog.keep(
+            .results(
+                messageID: "m@host",
+                results: [
+                    JournalResultInput(address: "hanako@example.jp", reply: "250 OK", accepted: true)
+                ], at: 102), now: 1000.000000002)
         try backlog.keep(.event(messageID: "m@host", kind: .sent, at: 102, detail: nil), now: 1000.000000003)
         #expect(backlog.pending.count == 3)
 
@@ -99,8 +106,10 @@ struct JournalBacklogTests {
         let backlog = JournalBacklog(directory: folder.path + "/journal-backlog")
         let count = 200
         for i in 0..<count {
-            try backlog.keep(.event(messageID: "m@host", kind: i % 2 == 0 ? .submitting : .failedTemporarily, at: 101 + Int64(i),
-                                    detail: "\(i)"), now: 1000 + Double(i))
+            try backlog.keep(
+                .event(
+                    messageID: "m@host", kind: i % 2 == 0 ? .submitting : .failedTemporarily, at: 101 + Int64(i),
+                    detail: "\(i)"), now: 1000 + Double(i))
         }
         // Each replay on a connection of its own, both started together (as the composer and a
         // `guardmail journal` run can be): without one replay at a time, both list every file
@@ -129,4 +138,3 @@ struct JournalBacklogTests {
         #expect(events.dropFirst(2).map(\.detail) == (0..<count).map { Optional("\($0)") })
     }
 }
-

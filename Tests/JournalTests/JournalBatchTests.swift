@@ -11,9 +11,10 @@ struct JournalBatchTests {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
         let messages = try (0..<300).map { i in
-            try message("bulk-\(i)@host", subject: "ご案内 \(i)", [(.to, "宛先\(i) <user\(i)@example.org>")],
-                        attachments: [JournalAttachment(name: "案内.pdf", size: 10, sha256: "AB", contentType: "application/pdf")],
-                        findings: [JournalFinding(ruleID: "new-recipient", severity: "info", message: "m", accepted: false)])
+            try message(
+                "bulk-\(i)@host", subject: "ご案内 \(i)", [(.to, "宛先\(i) <user\(i)@example.org>")],
+                attachments: [JournalAttachment(name: "案内.pdf", size: 10, sha256: "AB", contentType: "application/pdf")],
+                findings: [JournalFinding(ruleID: "new-recipient", severity: "info", message: "m", accepted: false)])
         }
         try journal.recordMessages(messages, at: 100, then: .held, detail: "bulk job X: hold 0 s")
         let list = try journal.list()
@@ -46,29 +47,39 @@ struct JournalBatchTests {
     func recordOutcomes() throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
-        try journal.recordMessages([
-            try message("a@host", [(.bcc, "one@example.org"), (.bcc, "two@例え.jp"), (.bcc, "three@example.org")]),
-            try message("b@host", [(.to, "four@example.org")]),
-        ], at: 1)
-        try journal.record([
-            JournalBatchRecord(messageID: "a@host", event: .submitting, detail: "recipients #1-3"),
-            JournalBatchRecord(messageID: "b@host", event: .submitting, detail: "recipients #4"),
-        ], at: 2)
-        try journal.record([
-            JournalBatchRecord(messageID: "a@host", results: [
-                JournalResultInput(address: "one@example.org", reply: "250 ok", accepted: true),
-                JournalResultInput(address: "TWO@xn--r8jz45g.jp", reply: "452 4.5.3 Too many recipients", accepted: false),
-                JournalResultInput(address: "three@example.org", reply: "550 5.1.1 No such user", accepted: false),
-            ], event: .partiallySent, detail: "2 refused"),
-            JournalBatchRecord(messageID: "b@host", results: [
-                JournalResultInput(address: "four@example.org", reply: "250 ok", accepted: true),
-            ], event: .sent),
-        ], at: 3)
-        try journal.record([
-            JournalBatchRecord(messageID: "a@host", results: [
-                JournalResultInput(address: "two@例え.jp", reply: "250 ok", accepted: true),
-            ], event: .partiallySent, detail: "1 refused"),
-        ], at: 4)
+        try journal.recordMessages(
+            [
+                try message("a@host", [(.bcc, "one@example.org"), (.bcc, "two@例え.jp"), (.bcc, "three@example.org")]),
+                try message("b@host", [(.to, "four@example.org")])
+            ], at: 1)
+        try journal.record(
+            [
+                JournalBatchRecord(messageID: "a@host", event: .submitting, detail: "recipients #1-3"),
+                JournalBatchRecord(messageID: "b@host", event: .submitting, detail: "recipients #4")
+            ], at: 2)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: "a@host",
+                    results: [
+                        JournalResultInput(address: "one@example.org", reply: "250 ok", accepted: true),
+                        JournalResultInput(address: "TWO@xn--r8jz45g.jp", reply: "452 4.5.3 Too many recipients", accepted: false),
+                        JournalResultInput(address: "three@example.org", reply: "550 5.1.1 No such user", accepted: false)
+                    ], event: .partiallySent, detail: "2 refused"),
+                JournalBatchRecord(
+                    messageID: "b@host",
+                    results: [
+                        JournalResultInput(address: "four@example.org", reply: "250 ok", accepted: true)
+                    ], event: .sent)
+            ], at: 3)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: "a@host",
+                    results: [
+                        JournalResultInput(address: "two@例え.jp", reply: "250 ok", accepted: true)
+                    ], event: .partiallySent, detail: "1 refused")
+            ], at: 4)
         let progress = try journal.progress(of: ["<a@host>", "b@host", "missing@host"])
         #expect(progress.keys.sorted() == ["<a@host>", "b@host"])
         let a = try #require(progress["<a@host>"])
@@ -93,17 +104,20 @@ struct JournalBatchTests {
         let journal = try SendJournal(path: folder.journal)
         try journal.recordMessages([try message("a@host", [(.to, "one@example.org")])], at: 1)
         _ = expectJournalError(.unknownMessage) {
-            try journal.record([
-                JournalBatchRecord(messageID: "a@host", event: .submitting),
-                JournalBatchRecord(messageID: "nope@host", event: .submitting),
-            ], at: 2)
+            try journal.record(
+                [
+                    JournalBatchRecord(messageID: "a@host", event: .submitting),
+                    JournalBatchRecord(messageID: "nope@host", event: .submitting)
+                ], at: 2)
         }
         _ = expectJournalError(.unknownRecipient) {
-            try journal.record([
-                JournalBatchRecord(messageID: "a@host", results: [JournalResultInput(address: "one@example.org", reply: "250", accepted: true)],
-                                   event: .sent),
-                JournalBatchRecord(messageID: "a@host", results: [JournalResultInput(address: "other@example.org", reply: "250", accepted: true)]),
-            ], at: 3)
+            try journal.record(
+                [
+                    JournalBatchRecord(
+                        messageID: "a@host", results: [JournalResultInput(address: "one@example.org", reply: "250", accepted: true)],
+                        event: .sent),
+                    JournalBatchRecord(messageID: "a@host", results: [JournalResultInput(address: "other@example.org", reply: "250", accepted: true)])
+                ], at: 3)
         }
         let progress = try #require(try journal.progress(of: ["a@host"])["a@host"])
         #expect(progress.events.map(\.kind) == [.confirmed])
@@ -116,15 +130,18 @@ struct JournalBatchTests {
         let journal = try SendJournal(path: folder.journal)
         let mailboxes = try (0..<3000).map { try AddressParser.parseMailbox("user\($0)@example.org") }
         let messages = mailboxes.enumerated().map { i, mailbox in
-            JournalMessage(messageID: "m\(i)@host", account: "work", from: "taro@example.jp", subject: "s",
-                           recipients: [JournalRecipient(mailbox, field: .to)])
+            JournalMessage(
+                messageID: "m\(i)@host", account: "work", from: "taro@example.jp", subject: "s",
+                recipients: [JournalRecipient(mailbox, field: .to)])
         }
         let start = Date()
         try journal.recordMessages(messages, at: 1, then: .held)
-        try journal.record(messages.map {
-            JournalBatchRecord(messageID: $0.messageID, results: [JournalResultInput(address: $0.recipients[0].address, reply: "250", accepted: true)],
-                               event: .sent)
-        }, at: 2)
+        try journal.record(
+            messages.map {
+                JournalBatchRecord(
+                    messageID: $0.messageID, results: [JournalResultInput(address: $0.recipients[0].address, reply: "250", accepted: true)],
+                    event: .sent)
+            }, at: 2)
         let progress = try journal.progress(of: messages.map(\.messageID))
         let elapsed = Date().timeIntervalSince(start)
         #expect(progress.count == 3000)
@@ -135,19 +152,25 @@ struct JournalBatchTests {
 
 @Suite("Send journal: the quick address key")
 struct FastAddressKeyTests {
-    @Test("plain envelope addresses are their own key lowercased; everything else goes through the parser, with the same result",
-          arguments: ["user1@example.org", "Taro.Yamada@Example.CO.JP", "a+tag@xn--r8jz45g.jp", "o'brien@example.com",
-                      "x_y-z@sub.example.org", "\"quoted local\"@example.org", "山田 <taro@例え.jp>", "taro@例え.jp",
-                      "a..b@example.org", "a@example..org", ".a@example.org", "a@-example.org", "a@b", "no-at-sign",
-                      "two@at@example.org", "@example.org", "a@"])
+    @Test(
+        "plain envelope addresses are their own key lowercased; everything else goes through the parser, with the same result",
+        arguments: [
+            "user1@example.org", "Taro.Yamada@Example.CO.JP", "a+tag@xn--r8jz45g.jp", "o'brien@example.com",
+            "x_y-z@sub.example.org", "\"quoted local\"@example.org", "山田 <taro@例え.jp>", "taro@例え.jp",
+            "a..b@example.org", "a@example..org", ".a@example.org", "a@-example.org", "a@b", "no-at-sign",
+            "two@at@example.org", "@example.org", "a@"
+        ])
     func sameAsTheParser(_ address: String) {
         #expect(SendJournal.fastAddressKey(address) == JournalNames.addressKey(address))
     }
 
-    @Test("dots and dashes at every edge the one-pass check must see agree with the parser too",
-          arguments: ["a.@example.org", "a@.example.org", "a@example.org.", "a@example.org-", "a-@example.org", "-a@example.org",
-                      "a@example-.org", "a.b.c@x.y.z", "A..@x", "a@x..", ".@x", "a@.", "@", ".", "", "a@b.c@d",
-                      "a b@example.org", "a@exa_mple.org", "a+b@ex+ample.org"])
+    @Test(
+        "dots and dashes at every edge the one-pass check must see agree with the parser too",
+        arguments: [
+            "a.@example.org", "a@.example.org", "a@example.org.", "a@example.org-", "a-@example.org", "-a@example.org",
+            "a@example-.org", "a.b.c@x.y.z", "A..@x", "a@x..", ".@x", "a@.", "@", ".", "", "a@b.c@d",
+            "a b@example.org", "a@exa_mple.org", "a+b@ex+ample.org"
+        ])
     func edgesAgree(_ address: String) {
         #expect(SendJournal.fastAddressKey(address) == JournalNames.addressKey(address))
     }
@@ -160,19 +183,33 @@ struct ManyResultsTests {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
         let people = try (0..<500).map { try AddressParser.parseMailbox("p\($0)@例え.jp") }
-        try journal.recordMessages([JournalMessage(messageID: "big@host", account: "a", from: "f@example.jp", subject: "s",
-                                                   recipients: people.map { JournalRecipient($0, field: .bcc) })], at: 1)
-        try journal.record([JournalBatchRecord(messageID: "big@host", results: people.prefix(100).map {
-            JournalResultInput(address: $0.envelopeAddress, reply: "250 OK", accepted: true)
-        } + [JournalResultInput(address: "P7@例え.jp", reply: "550 no", accepted: false)], event: .partiallySent)], at: 2)
+        try journal.recordMessages(
+            [
+                JournalMessage(
+                    messageID: "big@host", account: "a", from: "f@example.jp", subject: "s",
+                    recipients: people.map { JournalRecipient($0, field: .bcc) })
+            ], at: 1)
+        try journal.record(
+            [
+                JournalBatchRecord(
+                    messageID: "big@host",
+                    results: people.prefix(100).map {
+                        JournalResultInput(address: $0.envelopeAddress, reply: "250 OK", accepted: true)
+                    } + [JournalResultInput(address: "P7@例え.jp", reply: "550 no", accepted: false)], event: .partiallySent)
+            ], at: 2)
         let progress = try #require(try journal.progress(of: ["big@host"])["big@host"])
         #expect(progress.latestResults.count == 100)
         #expect(progress.latestResults[people[7].envelopeAddress.lowercased()]?.reply == "550 no")
         #expect(progress.latestResults[people[8].envelopeAddress.lowercased()]?.accepted == true)
         _ = expectJournalError(.unknownRecipient) {
-            try journal.record([JournalBatchRecord(messageID: "big@host", results: people.prefix(40).map {
-                JournalResultInput(address: $0.envelopeAddress, reply: "250 OK", accepted: true)
-            } + [JournalResultInput(address: "stranger@example.org", reply: "250 OK", accepted: true)])], at: 3)
+            try journal.record(
+                [
+                    JournalBatchRecord(
+                        messageID: "big@host",
+                        results: people.prefix(40).map {
+                            JournalResultInput(address: $0.envelopeAddress, reply: "250 OK", accepted: true)
+                        } + [JournalResultInput(address: "stranger@example.org", reply: "250 OK", accepted: true)])
+                ], at: 3)
         }
         #expect(try journal.progress(of: ["big@host"])["big@host"]?.latestResults.count == 100)
     }

@@ -20,53 +20,81 @@ struct JournalQueryMixTests {
         let t1 = Self.base, t2 = Self.base + Self.hour, t3 = Self.base + 2 * Self.hour
         let t4 = Self.base + 3 * Self.hour, t5 = Self.base + 4 * Self.hour
 
-        try journal.recordMessage(try message("<m1-sent@example.co.jp>", subject: "お見積書の送付",
-                                              [(.to, "鈴木 花子 <Hanako@日本語.jp>"), (.cc, "boss@example.co.jp")]), at: t1)
+        try journal.recordMessage(
+            try message(
+                "<m1-sent@example.co.jp>", subject: "お見積書の送付",
+                [(.to, "鈴木 花子 <Hanako@日本語.jp>"), (.cc, "boss@example.co.jp")]), at: t1)
         try journal.recordEvent(messageID: "m1-sent@example.co.jp", .held, at: t1, detail: "10 s")
         try journal.recordEvent(messageID: "m1-sent@example.co.jp", .released, at: t1 + 10)
         try journal.recordEvent(messageID: "m1-sent@example.co.jp", .submitting, at: t1 + 10)
-        try journal.recordRecipientResults(messageID: "m1-sent@example.co.jp",
-                                           results: [("hanako@xn--wgv71a119e.jp", "250 2.1.5 Ok", true),
-                                                     ("boss@example.co.jp", "250 2.1.5 Ok", true)], at: t1 + 11)
+        try journal.recordRecipientResults(
+            messageID: "m1-sent@example.co.jp",
+            results: [
+                ("hanako@xn--wgv71a119e.jp", "250 2.1.5 Ok", true),
+                ("boss@example.co.jp", "250 2.1.5 Ok", true)
+            ], at: t1 + 11)
         try journal.recordEvent(messageID: "m1-sent@example.co.jp", .sent, at: t1 + 11, detail: "250 2.0.0 queued as 4F2A")
 
-        try journal.recordMessage(try message("m2-undone@example.co.jp", subject: "誤送信しそうだった",
-                                              [(.to, "wrong@example.com")]), at: t2)
+        try journal.recordMessage(
+            try message(
+                "m2-undone@example.co.jp", subject: "誤送信しそうだった",
+                [(.to, "wrong@example.com")]), at: t2)
         try journal.recordEvent(messageID: "m2-undone@example.co.jp", .held, at: t2, detail: "10 s")
         try journal.recordEvent(messageID: "m2-undone@example.co.jp", .undone, at: t2 + 4)
 
-        try journal.recordMessage(try message("m3-failed@example.co.jp", subject: "Quarterly report",
-                                              [(.to, "nobody@Example.ORG")]), at: t3)
+        try journal.recordMessage(
+            try message(
+                "m3-failed@example.co.jp", subject: "Quarterly report",
+                [(.to, "nobody@Example.ORG")]), at: t3)
         try journal.recordEvent(messageID: "m3-failed@example.co.jp", .submitting, at: t3 + 1)
-        try journal.recordRecipientResults(messageID: "m3-failed@example.co.jp",
-                                           results: [("NOBODY@example.org", "550 5.1.1 User unknown", false)], at: t3 + 2)
+        try journal.recordRecipientResults(
+            messageID: "m3-failed@example.co.jp",
+            results: [("NOBODY@example.org", "550 5.1.1 User unknown", false)], at: t3 + 2)
         try journal.recordEvent(messageID: "m3-failed@example.co.jp", .failed, at: t3 + 2, detail: "550 5.1.1 User unknown")
 
-        try journal.recordMessage(try message("m4-partial@example.co.jp", subject: "ご案内",
-                                              [(.to, "ok@example.org"), (.cc, "Kunde <kunde@bücher.example>"),
-                                               (.bcc, "audit@example.com")],
-                                              findings: [JournalFinding(ruleID: "bcc-external", severity: "confirm",
-                                                                        message: "an external Bcc", accepted: true,
-                                                                        acceptedBy: "--accept")]),
-                                  at: t4)
+        try journal.recordMessage(
+            try message(
+                "m4-partial@example.co.jp", subject: "ご案内",
+                [
+                    (.to, "ok@example.org"), (.cc, "Kunde <kunde@bücher.example>"),
+                    (.bcc, "audit@example.com")
+                ],
+                findings: [
+                    JournalFinding(
+                        ruleID: "bcc-external", severity: "confirm",
+                        message: "an external Bcc", accepted: true,
+                        acceptedBy: "--accept")
+                ]),
+            at: t4)
         try journal.recordEvent(messageID: "m4-partial@example.co.jp", .submitting, at: t4 + 1)
-        try journal.recordRecipientResults(messageID: "m4-partial@example.co.jp",
-                                           results: [("ok@example.org", "250 Ok", true),
-                                                     ("kunde@xn--bcher-kva.example", "250 Ok", true),
-                                                     ("audit@example.com", "550 5.7.1 relay denied", false)], at: t4 + 2)
+        try journal.recordRecipientResults(
+            messageID: "m4-partial@example.co.jp",
+            results: [
+                ("ok@example.org", "250 Ok", true),
+                ("kunde@xn--bcher-kva.example", "250 Ok", true),
+                ("audit@example.com", "550 5.7.1 relay denied", false)
+            ], at: t4 + 2)
         try journal.recordEvent(messageID: "m4-partial@example.co.jp", .partiallySent, at: t4 + 2)
 
-        try journal.recordMessage(try message("m5-retried@example.co.jp", subject: "再送: 議事録",
-                                              [(.to, "taro@日本語.jp"), (.to, "ok@example.org")]), at: t5)
+        try journal.recordMessage(
+            try message(
+                "m5-retried@example.co.jp", subject: "再送: 議事録",
+                [(.to, "taro@日本語.jp"), (.to, "ok@example.org")]), at: t5)
         try journal.recordEvent(messageID: "m5-retried@example.co.jp", .submitting, at: t5 + 1)
-        try journal.recordRecipientResults(messageID: "m5-retried@example.co.jp",
-                                           results: [("taro@xn--wgv71a119e.jp", "451 4.3.0 try again later", false),
-                                                     ("ok@example.org", "451 4.3.0 try again later", false)], at: t5 + 2)
+        try journal.recordRecipientResults(
+            messageID: "m5-retried@example.co.jp",
+            results: [
+                ("taro@xn--wgv71a119e.jp", "451 4.3.0 try again later", false),
+                ("ok@example.org", "451 4.3.0 try again later", false)
+            ], at: t5 + 2)
         try journal.recordEvent(messageID: "m5-retried@example.co.jp", .failedTemporarily, at: t5 + 2, detail: "451 4.3.0 try again later")
         try journal.recordEvent(messageID: "m5-retried@example.co.jp", .submitting, at: t5 + 300)
-        try journal.recordRecipientResults(messageID: "m5-retried@example.co.jp",
-                                           results: [("taro@日本語.jp", "250 2.1.5 Ok", true),
-                                                     ("ok@example.org", "250 2.1.5 Ok", true)], at: t5 + 301)
+        try journal.recordRecipientResults(
+            messageID: "m5-retried@example.co.jp",
+            results: [
+                ("taro@日本語.jp", "250 2.1.5 Ok", true),
+                ("ok@example.org", "250 2.1.5 Ok", true)
+            ], at: t5 + 301)
         try journal.recordEvent(messageID: "m5-retried@example.co.jp", .sent, at: t5 + 301)
         return journal
     }
@@ -76,8 +104,11 @@ struct JournalQueryMixTests {
         let folder = try TemporaryFolder()
         let journal = try mix(folder)
         let all = try journal.list()
-        #expect(all.map(\.messageID) == ["m5-retried@example.co.jp", "m4-partial@example.co.jp", "m3-failed@example.co.jp",
-                                         "m2-undone@example.co.jp", "m1-sent@example.co.jp"])
+        #expect(
+            all.map(\.messageID) == [
+                "m5-retried@example.co.jp", "m4-partial@example.co.jp", "m3-failed@example.co.jp",
+                "m2-undone@example.co.jp", "m1-sent@example.co.jp"
+            ])
         #expect(all.map(\.outcome) == [.sent, .partiallySent, .failed, .undone, .sent])
         #expect(all.map(\.outcome.label) == ["sent", "partially sent", "failed", "undone", "sent"])
         #expect(all.map(\.recipientCount) == [2, 3, 1, 1, 2])
@@ -96,7 +127,8 @@ struct JournalQueryMixTests {
     func listSince() throws {
         let folder = try TemporaryFolder()
         let journal = try mix(folder)
-        #expect(try journal.list(since: Self.base + 3 * Self.hour).map(\.messageID)
+        #expect(
+            try journal.list(since: Self.base + 3 * Self.hour).map(\.messageID)
                 == ["m5-retried@example.co.jp", "m4-partial@example.co.jp"])
         // A message whose last event is after `since` but that was confirmed before it is not listed.
         #expect(try journal.list(since: Self.base + 4 * Self.hour + 1).isEmpty)
@@ -116,11 +148,13 @@ struct JournalQueryMixTests {
         #expect(try journal.list(domain: "bücher.example").map(\.messageID) == ["m4-partial@example.co.jp"])
         #expect(try journal.list(domain: "xn--bcher-kva.example").map(\.messageID) == ["m4-partial@example.co.jp"])
         #expect(try journal.list(domain: "BÜCHER.example").map(\.messageID) == ["m4-partial@example.co.jp"])
-        #expect(try journal.list(domain: "example.org").map(\.messageID)
+        #expect(
+            try journal.list(domain: "example.org").map(\.messageID)
                 == ["m5-retried@example.co.jp", "m4-partial@example.co.jp", "m3-failed@example.co.jp"])
         #expect(try journal.list(domain: "jp").isEmpty)
         #expect(try journal.list(domain: "example.net").isEmpty)
-        #expect(try journal.list(since: Self.base + 4 * Self.hour, domain: "example.org").map(\.messageID)
+        #expect(
+            try journal.list(since: Self.base + 4 * Self.hour, domain: "example.org").map(\.messageID)
                 == ["m5-retried@example.co.jp"])
     }
 
@@ -135,7 +169,7 @@ struct JournalQueryMixTests {
         #expect(try journal.list(to: "kunde@xn--bcher-kva.example").map(\.messageID) == ["m4-partial@example.co.jp"])
         #expect(try journal.list(to: "audit@example.com").map(\.messageID) == ["m4-partial@example.co.jp"])
         #expect(try journal.list(to: "wrong@example.com").map(\.outcome) == [.undone])
-        #expect(try journal.list(to: "taro@example.co.jp").isEmpty)   // the sender, not a recipient
+        #expect(try journal.list(to: "taro@example.co.jp").isEmpty) // the sender, not a recipient
         #expect(try journal.list(domain: "example.com", to: "wrong@example.com").map(\.messageID) == ["m2-undone@example.co.jp"])
     }
 
@@ -155,8 +189,12 @@ struct JournalQueryMixTests {
         #expect(partial.message.recipients[1].domain == "bücher.example")
         #expect(partial.message.recipients[1].asciiDomain == "xn--bcher-kva.example")
         #expect(partial.message.recipients[1].displayName == "Kunde")
-        #expect(partial.message.findings == [JournalFinding(ruleID: "bcc-external", severity: "confirm", message: "an external Bcc",
-                                                            accepted: true, acceptedBy: "--accept")])
+        #expect(
+            partial.message.findings == [
+                JournalFinding(
+                    ruleID: "bcc-external", severity: "confirm", message: "an external Bcc",
+                    accepted: true, acceptedBy: "--accept")
+            ])
 
         let retried = try #require(try journal.show(messageID: "m5-retried@example.co.jp"))
         #expect(retried.events.map(\.kind) == [.confirmed, .submitting, .failedTemporarily, .submitting, .sent])

@@ -16,16 +16,20 @@ final class TemporaryFolder {
 }
 
 /// A message with the usual parts; `recipients` as (field, "Name <address>").
-func message(_ id: String, subject: String = "お見積書の送付", _ recipients: [(RecipientField, String)],
-             attachments: [JournalAttachment] = [], findings: [JournalFinding] = []) throws -> JournalMessage {
+func message(
+    _ id: String, subject: String = "お見積書の送付", _ recipients: [(RecipientField, String)],
+    attachments: [JournalAttachment] = [], findings: [JournalFinding] = []
+) throws -> JournalMessage {
     JournalMessage(
         messageID: id, account: "work", from: "山田 太郎 <taro@example.co.jp>", subject: subject,
         recipients: try recipients.map { field, text in JournalRecipient(try AddressParser.parseMailbox(text), field: field) },
         attachments: attachments, findings: findings)
 }
 
-func expectJournalError(_ kind: JournalError.Kind, _ body: () throws -> Void,
-                        sourceLocation: SourceLocation = #_sourceLocation) -> JournalError? {
+func expectJournalError(
+    _ kind: JournalError.Kind, _ body: () throws -> Void,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> JournalError? {
     do {
         try body()
         Issue.record("expected a \(kind) error, got none", sourceLocation: sourceLocation)
@@ -48,13 +52,13 @@ struct JournalSchemaTests {
             let journal = try SendJournal(path: folder.journal)
             #expect(try journal.schemaVersion() == JournalSchema.currentVersion)
             #expect(try journal.database.scalarText("PRAGMA journal_mode", [], "test") == "wal")
-            #expect(try journal.database.scalarInteger("PRAGMA synchronous", [], "test") == 2)  // FULL
+            #expect(try journal.database.scalarInteger("PRAGMA synchronous", [], "test") == 2) // FULL
             let triggers = try journal.database.scalarInteger(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", [], "test")
             #expect(triggers == Int64(JournalSchema.appendOnlyTables.count * 2))
             try journal.recordMessage(try message("a@host", [(.to, "hanako@example.jp")]), at: 100)
             journal.close()
-            journal.close()  // twice is fine
+            journal.close() // twice is fine
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: folder.journal)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
@@ -154,8 +158,9 @@ struct JournalSchemaTests {
 
         // A folder the journal cannot be created in.
         let locked = folder.path + "/locked"
-        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o500])
+        try FileManager.default.createDirectory(
+            atPath: locked, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o500])
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: locked) }
         let error = expectJournalError(.cannotOpen) { _ = try SendJournal(path: locked + "/journal.sqlite") }
         #expect(error?.description.contains(locked + "/journal.sqlite") == true)
@@ -186,10 +191,12 @@ struct JournalAppendOnlyTests {
     func triggersRefuse(table: String) throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
-        try journal.recordMessage(try message("a@host", [(.to, "hanako@example.jp")],
-                                              attachments: [JournalAttachment(name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf")],
-                                              findings: [JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "--accept")]),
-                                  at: 10)
+        try journal.recordMessage(
+            try message(
+                "a@host", [(.to, "hanako@example.jp")],
+                attachments: [JournalAttachment(name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf")],
+                findings: [JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "--accept")]),
+            at: 10)
         try journal.recordRecipientResults(messageID: "a@host", results: [("hanako@example.jp", "250 ok", true)], at: 11)
         let before = try journal.database.scalarInteger("SELECT count(*) FROM \(table)", [], "test")
         #expect(before == 1)
@@ -207,7 +214,8 @@ struct JournalAppendOnlyTests {
         let journal = try SendJournal(path: folder.journal)
         try journal.recordMessage(try message("a@host", subject: "original", [(.to, "hanako@example.jp")]), at: 10)
         _ = expectJournalError(.appendOnly) {
-            try journal.database.run("""
+            try journal.database.run(
+                """
                 INSERT OR REPLACE INTO messages (message_id, confirmed_at, account, from_address, subject)
                 VALUES (?, ?, ?, ?, ?)
                 """, [.text("a@host"), .integer(1), .text("x"), .text("x"), .text("replaced")], "test")
@@ -248,8 +256,9 @@ struct JournalAppendOnlyTests {
         }
         try journal.recordMessage(try message("a@host", [(.to, "a@example.org"), (.cc, "b@example.org")]), at: 1)
         let error = expectJournalError(.unknownRecipient) {
-            try journal.recordRecipientResults(messageID: "a@host",
-                                               results: [("a@example.org", "250", true), ("stranger@example.org", "250", true)], at: 2)
+            try journal.recordRecipientResults(
+                messageID: "a@host",
+                results: [("a@example.org", "250", true), ("stranger@example.org", "250", true)], at: 2)
         }
         #expect(error?.description.contains("stranger@example.org") == true)
         // The first result of the failed call was rolled back with it.
@@ -263,47 +272,62 @@ struct JournalQueryTests {
     /// Four messages: sent (IDN domain), undone, failed, partially sent.
     func populated(_ folder: TemporaryFolder) throws -> SendJournal {
         let journal = try SendJournal(path: folder.journal)
-        let pdf = JournalAttachment(name: "見積書_2026年度.pdf", size: 48_213,
-                                    sha256: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
-                                    contentType: "application/pdf")
-        let csv = JournalAttachment(name: "顧客一覧.csv", size: 1_024, sha256: String(repeating: "ab", count: 32),
-                                    contentType: "text/csv; charset=utf-8")
+        let pdf = JournalAttachment(
+            name: "見積書_2026年度.pdf", size: 48_213,
+            sha256: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+            contentType: "application/pdf")
+        let csv = JournalAttachment(
+            name: "顧客一覧.csv", size: 1_024, sha256: String(repeating: "ab", count: 32),
+            contentType: "text/csv; charset=utf-8")
 
         // 1. Sent, to an IDN domain and an internal Cc, with an accepted finding.
-        try journal.recordMessage(try message("<sent-1@example.co.jp>", [(.to, "鈴木 花子 <hanako@日本語.jp>"), (.cc, "boss@example.co.jp")],
-                                              attachments: [pdf],
-                                              findings: [JournalFinding(ruleID: "new-domain", severity: "confirm",
-                                                                        message: "1 domain you have never written to: 日本語.jp",
-                                                                        accepted: true, acceptedBy: "confirmation screen")]),
-                                  at: 1_000)
+        try journal.recordMessage(
+            try message(
+                "<sent-1@example.co.jp>", [(.to, "鈴木 花子 <hanako@日本語.jp>"), (.cc, "boss@example.co.jp")],
+                attachments: [pdf],
+                findings: [
+                    JournalFinding(
+                        ruleID: "new-domain", severity: "confirm",
+                        message: "1 domain you have never written to: 日本語.jp",
+                        accepted: true, acceptedBy: "confirmation screen")
+                ]),
+            at: 1_000)
         try journal.recordEvent(messageID: "sent-1@example.co.jp", .held, at: 1_000, detail: "10 s")
         try journal.recordEvent(messageID: "sent-1@example.co.jp", .released, at: 1_010)
         try journal.recordEvent(messageID: "sent-1@example.co.jp", .submitting, at: 1_010)
-        try journal.recordRecipientResults(messageID: "sent-1@example.co.jp",
-                                           results: [("hanako@xn--wgv71a119e.jp", "250 2.1.5 Ok", true),
-                                                     ("boss@example.co.jp", "250 2.1.5 Ok", true)], at: 1_011)
+        try journal.recordRecipientResults(
+            messageID: "sent-1@example.co.jp",
+            results: [
+                ("hanako@xn--wgv71a119e.jp", "250 2.1.5 Ok", true),
+                ("boss@example.co.jp", "250 2.1.5 Ok", true)
+            ], at: 1_011)
         try journal.recordEvent(messageID: "sent-1@example.co.jp", .sent, at: 1_011)
 
         // 2. Undone during the hold.
-        try journal.recordMessage(try message("undone-2@example.co.jp", subject: "誤送信しそうだった", [(.to, "wrong@example.com")],
-                                              attachments: [csv]), at: 2_000)
+        try journal.recordMessage(
+            try message(
+                "undone-2@example.co.jp", subject: "誤送信しそうだった", [(.to, "wrong@example.com")],
+                attachments: [csv]), at: 2_000)
         try journal.recordEvent(messageID: "undone-2@example.co.jp", .held, at: 2_000, detail: "10 s")
         try journal.recordEvent(messageID: "undone-2@example.co.jp", .undone, at: 2_004)
 
         // 3. Failed: the server refused the only recipient.
         try journal.recordMessage(try message("failed-3@example.co.jp", subject: "Quarterly report", [(.to, "nobody@Example.ORG")]), at: 3_000)
         try journal.recordEvent(messageID: "failed-3@example.co.jp", .submitting, at: 3_001)
-        try journal.recordRecipientResults(messageID: "failed-3@example.co.jp",
-                                           results: [("nobody@example.org", "550 5.1.1 User unknown", false)], at: 3_002)
+        try journal.recordRecipientResults(
+            messageID: "failed-3@example.co.jp",
+            results: [("nobody@example.org", "550 5.1.1 User unknown", false)], at: 3_002)
         try journal.recordEvent(messageID: "failed-3@example.co.jp", .failed, at: 3_002, detail: "550 5.1.1 User unknown")
 
         // 4. Partially sent: To accepted, Bcc refused.
-        try journal.recordMessage(try message("partial-4@example.co.jp", subject: "ご案内", [(.to, "ok@example.org"), (.bcc, "audit@example.com")]),
-                                  at: 4_000)
+        try journal.recordMessage(
+            try message("partial-4@example.co.jp", subject: "ご案内", [(.to, "ok@example.org"), (.bcc, "audit@example.com")]),
+            at: 4_000)
         try journal.recordEvent(messageID: "partial-4@example.co.jp", .submitting, at: 4_001)
-        try journal.recordRecipientResults(messageID: "partial-4@example.co.jp",
-                                           results: [("ok@example.org", "250 Ok", true), ("audit@example.com", "550 relay denied", false)],
-                                           at: 4_002)
+        try journal.recordRecipientResults(
+            messageID: "partial-4@example.co.jp",
+            results: [("ok@example.org", "250 Ok", true), ("audit@example.com", "550 relay denied", false)],
+            at: 4_002)
         try journal.recordEvent(messageID: "partial-4@example.co.jp", .partiallySent, at: 4_002)
         return journal
     }
@@ -368,11 +392,12 @@ struct JournalQueryTests {
         #expect(entry.message.account == "work")
         #expect(entry.message.from == "山田 太郎 <taro@example.co.jp>")
         #expect(entry.confirmedAt == 1_000)
-        #expect(entry.events == [
-            JournalEvent(kind: .confirmed, at: 1_000), JournalEvent(kind: .held, at: 1_000, detail: "10 s"),
-            JournalEvent(kind: .released, at: 1_010), JournalEvent(kind: .submitting, at: 1_010),
-            JournalEvent(kind: .sent, at: 1_011),
-        ])
+        #expect(
+            entry.events == [
+                JournalEvent(kind: .confirmed, at: 1_000), JournalEvent(kind: .held, at: 1_000, detail: "10 s"),
+                JournalEvent(kind: .released, at: 1_010), JournalEvent(kind: .submitting, at: 1_010),
+                JournalEvent(kind: .sent, at: 1_011)
+            ])
         let hanako = entry.message.recipients[0]
         #expect(hanako.address == "hanako@xn--wgv71a119e.jp")
         #expect(hanako.displayName == "鈴木 花子")
@@ -380,12 +405,19 @@ struct JournalQueryTests {
         #expect(hanako.domain == "日本語.jp" && hanako.asciiDomain == "xn--wgv71a119e.jp")
         #expect(hanako.result == "250 2.1.5 Ok" && hanako.accepted == true && hanako.resultAt == 1_011)
         #expect(entry.message.recipients[1].field == .cc)
-        #expect(entry.message.attachments == [JournalAttachment(
-            name: "見積書_2026年度.pdf", size: 48_213,
-            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", contentType: "application/pdf")])
-        #expect(entry.message.findings == [JournalFinding(ruleID: "new-domain", severity: "confirm",
-                                                          message: "1 domain you have never written to: 日本語.jp",
-                                                          accepted: true, acceptedBy: "confirmation screen")])
+        #expect(
+            entry.message.attachments == [
+                JournalAttachment(
+                    name: "見積書_2026年度.pdf", size: 48_213,
+                    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", contentType: "application/pdf")
+            ])
+        #expect(
+            entry.message.findings == [
+                JournalFinding(
+                    ruleID: "new-domain", severity: "confirm",
+                    message: "1 domain you have never written to: 日本語.jp",
+                    accepted: true, acceptedBy: "confirmation screen")
+            ])
         #expect(entry.results.count == 2)
 
         let undone = try #require(try journal.show(messageID: "undone-2@example.co.jp"))
@@ -441,12 +473,17 @@ struct JournalQueryTests {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
         let subject = "【ご案内】お見積書の送付（第２版）🍣 '); DROP TABLE messages; --"
-        let attachment = JournalAttachment(name: "見積書　最終版 (確定).xlsx", size: 0, sha256: "", contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        let attachment = JournalAttachment(
+            name: "見積書　最終版 (確定).xlsx", size: 0, sha256: "", contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         let recipient = JournalRecipient(address: "\"山田 'x'\"@例え.テスト", displayName: "髙橋 﨑子", field: .bcc)
-        let draft = JournalMessage(messageID: "<日本-1@例え.jp>", account: "仕事", from: "山田 太郎 <taro@example.co.jp>",
-                                   subject: subject, recipients: [recipient], attachments: [attachment],
-                                   findings: [JournalFinding(ruleID: "personal-data", severity: "confirm",
-                                                             message: "マイナンバーらしき番号が 2 件", accepted: false)])
+        let draft = JournalMessage(
+            messageID: "<日本-1@例え.jp>", account: "仕事", from: "山田 太郎 <taro@example.co.jp>",
+            subject: subject, recipients: [recipient], attachments: [attachment],
+            findings: [
+                JournalFinding(
+                    ruleID: "personal-data", severity: "confirm",
+                    message: "マイナンバーらしき番号が 2 件", accepted: false)
+            ])
         try journal.recordMessage(draft, at: 1)
         try journal.recordEvent(messageID: "日本-1@例え.jp", .failed, at: 2, detail: "サーバーが拒否しました")
         journal.close()
@@ -470,8 +507,10 @@ struct JournalQueryTests {
     func emptyStrings() throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
-        try journal.recordMessage(JournalMessage(messageID: "e@host", account: "", from: "", subject: "",
-                                                 recipients: [JournalRecipient(address: "a@example.org", displayName: "", field: .to)]), at: 1)
+        try journal.recordMessage(
+            JournalMessage(
+                messageID: "e@host", account: "", from: "", subject: "",
+                recipients: [JournalRecipient(address: "a@example.org", displayName: "", field: .to)]), at: 1)
         try journal.recordEvent(messageID: "e@host", .sent, at: 2, detail: "")
         let entry = try #require(try journal.show(messageID: "e@host"))
         #expect(entry.message.subject == "" && entry.message.account == "")

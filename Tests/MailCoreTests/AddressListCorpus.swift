@@ -6,7 +6,7 @@ enum AddressListCorpus {
         "a@example.jp", "Taro <taro@example.jp>", "\"Yamada, Taro\" <taro@example.jp>",
         "(comment, with comma) b@x.jp", "c@x.jp (note, here)", "=?UTF-8?B?5aSq6YOO?= <t@x.jp>",
         "山田 <yamada@例え.jp>", "\"q,uoted\"@x.jp", "undisclosed-recipients:;", "team: a@x.jp, b@y.jp;",
-        "Bob@Example.JP", "", "  ", "　d@x.jp", "<e@x.jp>", "\"a (b\" <f@x.jp>", "(x\\) y) g@x.jp",
+        "Bob@Example.JP", "", "  ", "　d@x.jp", "<e@x.jp>", "\"a (b\" <f@x.jp>", "(x\\) y) g@x.jp"
     ]
     /// Entries it refuses (or that refuse the entry after them).
     static let refused: [String] = [
@@ -15,7 +15,7 @@ enum AddressListCorpus {
         "team: a@x.jp", "team: bad, b@y.jp;", "a@x.jp\nb", "ｔａｒｏ@example.jp", "a@exa mple.jp",
         "a@x.jp　b@y.jp", "a@-x.jp", "<@route:a@x.jp>", "日本@x.jp", "a@x.jp;", "Name: <a@x.jp>", ":",
         "a@x..jp", "Taro <taro@example.jp", "x <a@b.jp, c@d.jp>", "a@x.jp、b@y.jp", "a@x.jp，b@y.jp",
-        "@x.jp", "a@", "a@x.jp\r\n b", "g: h: i@x.jp;;", "a\u{200B}b@x.jp", "a@x.jp)", "Ta,ro <t@x.jp>",
+        "@x.jp", "a@", "a@x.jp\r\n b", "g: h: i@x.jp;;", "a\u{200B}b@x.jp", "a@x.jp)", "Ta,ro <t@x.jp>"
     ]
     static let separators: [String] = [", ", ",", " , ", ", , ", "，", "、", "; ", " ", ",\t"]
 

@@ -27,7 +27,8 @@ private func sameMessage(_ new: String, _ old: String?) -> Bool {
     guard let old, new != old else { return true }
     let prefix = "comment '(' is never closed at position "
     guard new.hasPrefix(prefix), old.hasPrefix(prefix),
-          let newQuote = new.range(of: " in '"), let oldQuote = old.range(of: " in '") else { return false }
+        let newQuote = new.range(of: " in '"), let oldQuote = old.range(of: " in '")
+    else { return false }
     return new[..<newQuote.lowerBound] == old[..<oldQuote.lowerBound]
         && new[newQuote.upperBound...].hasPrefix("(")
         && new.hasSuffix("': add the closing ')'") && old.hasSuffix("': add the closing ')'")
@@ -151,7 +152,9 @@ private func sameMessage(_ new: String, _ old: String?) -> Bool {
         #expect(result.entries.isEmpty)
     }
 
-    @Test("for every list of the corpus the old parser accepted, the same mailboxes and no error; for every list it refused, the same first error and the same messages in the composer")
+    @Test(
+        "for every list of the corpus the old parser accepted, the same mailboxes and no error; for every list it refused, the same first error and the same messages in the composer"
+    )
     func sameAsBefore() throws {
         struct Case: Decodable {
             var input: String

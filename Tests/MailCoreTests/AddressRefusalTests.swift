@@ -15,19 +15,21 @@ private func listError(_ text: String) -> AddressError? {
 }
 
 @Suite struct AddressLineBreakTests {
-    @Test("a bare CR or LF, or a CRLF that is not a fold, is refused where it is, not taken as white space", arguments: [
-        ("my\n@example.com", 3, "\n"),
-        ("my\r@example.com", 3, "\r"),
-        ("my\r\n@example.com", 3, "\r\n"),
-        ("my@example.com\n", 15, "\n"),
-        ("my@exa\nmple.com", 7, "\n"),
-        ("Taro\n<taro@example.jp>", 5, "\n"),
-        ("\"Ta\nro\" <taro@example.jp>", 4, "\n"),
-        ("a@example.jp,\nb@example.jp", 14, "\n"),
-        ("a@example.jp, b@exa\r\nmple.jp", 20, "\r\n"),
-        ("Taro (a\ncomment) <taro@example.jp>", 8, "\n"),
-        ("Team: a@example.jp,\rb@example.jp;", 20, "\r"),
-    ])
+    @Test(
+        "a bare CR or LF, or a CRLF that is not a fold, is refused where it is, not taken as white space",
+        arguments: [
+            ("my\n@example.com", 3, "\n"),
+            ("my\r@example.com", 3, "\r"),
+            ("my\r\n@example.com", 3, "\r\n"),
+            ("my@example.com\n", 15, "\n"),
+            ("my@exa\nmple.com", 7, "\n"),
+            ("Taro\n<taro@example.jp>", 5, "\n"),
+            ("\"Ta\nro\" <taro@example.jp>", 4, "\n"),
+            ("a@example.jp,\nb@example.jp", 14, "\n"),
+            ("a@example.jp, b@exa\r\nmple.jp", 20, "\r\n"),
+            ("Taro (a\ncomment) <taro@example.jp>", 8, "\n"),
+            ("Team: a@example.jp,\rb@example.jp;", 20, "\r")
+        ])
     func refused(_ input: String, _ position: Int, _ offending: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .lineBreak, "\(e.description)")
@@ -35,7 +37,8 @@ private func listError(_ text: String) -> AddressError? {
         #expect(e.offending == offending, "\(e.description)")
         #expect(e.description.contains("position \(position)"), "\(e.description)")
         #expect(!e.description.contains("\n") && !e.description.contains("\r"), "the message is one line: \(e.description)")
-        #expect(e.description.contains(HeaderText.escapingLineBreaks(input).split(separator: ",").first.map(String.init) ?? "")
+        #expect(
+            e.description.contains(HeaderText.escapingLineBreaks(input).split(separator: ",").first.map(String.init) ?? "")
                 || e.description.contains("\\n") || e.description.contains("\\r"), "\(e.description)")
     }
 
@@ -60,17 +63,20 @@ private func listError(_ text: String) -> AddressError? {
 
     @Test("a folded To header in a message file still gives every recipient")
     func foldedHeaderInMessage() throws {
-        let message = try MessageParser.parse(Array(
-            "From: a@example.jp\r\nTo: Taro Yamada\r\n <taro@example.jp>,\r\n hanako@example.jp\r\nSubject: x\r\n\r\nbody\r\n".utf8))
+        let message = try MessageParser.parse(
+            Array(
+                "From: a@example.jp\r\nTo: Taro Yamada\r\n <taro@example.jp>,\r\n hanako@example.jp\r\nSubject: x\r\n\r\nbody\r\n".utf8))
         #expect(message.to.mailboxes.map(\.envelopeAddress) == ["taro@example.jp", "hanako@example.jp"])
         #expect(message.addressProblems.isEmpty)
     }
 
-    @Test("a display name whose encoded-word decodes to a line break is refused", arguments: [
-        "=?UTF-8?Q?Taro=0D=0ABcc=3A_x?= <taro@example.jp>",
-        "=?UTF-8?B?VGFybwpZYW1hZGE=?= <taro@example.jp>",
-        "=?UTF-8?Q?Team=0A?=: a@example.jp;",
-    ])
+    @Test(
+        "a display name whose encoded-word decodes to a line break is refused",
+        arguments: [
+            "=?UTF-8?Q?Taro=0D=0ABcc=3A_x?= <taro@example.jp>",
+            "=?UTF-8?B?VGFybwpZYW1hZGE=?= <taro@example.jp>",
+            "=?UTF-8?Q?Team=0A?=: a@example.jp;"
+        ])
     func encodedLineBreak(_ input: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .lineBreak, "\(e.description)")
@@ -93,8 +99,9 @@ private func listError(_ text: String) -> AddressError? {
 }
 
 @Suite struct AddressDomainRefusalTests {
-    @Test("a character IDNA maps to ASCII other than letters, digits and '-' is refused, not sent as that character",
-          arguments: [("me@\u{037E}.com", 4, "\u{037E}", ";"), ("me@ab\u{037E}cd.com", 6, "\u{037E}", ";")])
+    @Test(
+        "a character IDNA maps to ASCII other than letters, digits and '-' is refused, not sent as that character",
+        arguments: [("me@\u{037E}.com", 4, "\u{037E}", ";"), ("me@ab\u{037E}cd.com", 6, "\u{037E}", ";")])
     func mapsToNonLDH(_ input: String, _ position: Int, _ offending: String, _ standsFor: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .invalidDomain, "\(e.description)")
@@ -104,8 +111,9 @@ private func listError(_ text: String) -> AddressError? {
         #expect(e.description.contains("U+037E"), "\(e.description)")
     }
 
-    @Test("a character IDNA maps to an ASCII letter is refused as a look-alike",
-          arguments: [("me@\u{212A}ey.com", 4, "k"), ("me@x\u{FE0F}y.example", 4, "x")])
+    @Test(
+        "a character IDNA maps to an ASCII letter is refused as a look-alike",
+        arguments: [("me@\u{212A}ey.com", 4, "k"), ("me@x\u{FE0F}y.example", 4, "x")])
     func mapsToLetter(_ input: String, _ position: Int, _ standsFor: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .lookalikeCharacter, "\(e.description)")
@@ -122,16 +130,18 @@ private func listError(_ text: String) -> AddressError? {
         #expect(try IDNA.toASCII("日本語.jp") == "xn--wgv71a119e.jp")
     }
 
-    @Test("labels with a hyphen at an edge or '--' in the third and fourth positions are refused", arguments: [
-        ("a@ab--cd.example", 5, "ab--cd"),
-        ("a@www.ab--cd.example", 9, "ab--cd"),
-        ("a@AB--CD.example", 5, "AB--CD"),
-        ("a@-ab.example", 3, "-ab"),
-        ("a@ab-.example", 5, "ab-"),
-        ("a@example.ab-", 13, "ab-"),
-        ("a@日本-.jp", 5, "日本-"),
-        ("a@-日本.jp", 3, "-日本"),
-    ])
+    @Test(
+        "labels with a hyphen at an edge or '--' in the third and fourth positions are refused",
+        arguments: [
+            ("a@ab--cd.example", 5, "ab--cd"),
+            ("a@www.ab--cd.example", 9, "ab--cd"),
+            ("a@AB--CD.example", 5, "AB--CD"),
+            ("a@-ab.example", 3, "-ab"),
+            ("a@ab-.example", 5, "ab-"),
+            ("a@example.ab-", 13, "ab-"),
+            ("a@日本-.jp", 5, "日本-"),
+            ("a@-日本.jp", 3, "-日本")
+        ])
     func hyphens(_ input: String, _ position: Int, _ offending: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .invalidDomain, "\(e.description)")
@@ -139,9 +149,11 @@ private func listError(_ text: String) -> AddressError? {
         #expect(e.offending == offending, "\(e.description)")
     }
 
-    @Test("an xn-- label that does not decode, or decodes to a label with bad hyphens, is refused", arguments: [
-        "a@xn--zz.jp", "a@xn--.jp", "a@xn---abc.jp", "a@xn--abc-.jp", "a@xn--ab--cd-9ia.jp",
-    ])
+    @Test(
+        "an xn-- label that does not decode, or decodes to a label with bad hyphens, is refused",
+        arguments: [
+            "a@xn--zz.jp", "a@xn--.jp", "a@xn---abc.jp", "a@xn--abc-.jp", "a@xn--ab--cd-9ia.jp"
+        ])
     func badALabels(_ input: String) throws {
         let e = try #require(listError(input))
         #expect(e.kind == .invalidDomain, "\(e.description)")
@@ -150,10 +162,12 @@ private func listError(_ text: String) -> AddressError? {
         #expect(e.description.contains(label), "\(e.description)")
     }
 
-    @Test("valid A-labels and ordinary hyphens still pass", arguments: [
-        ("a@xn--wgv71a119e.jp", "xn--wgv71a119e.jp"), ("a@a-b.c-d.example", "a-b.c-d.example"),
-        ("a@ab-cd.example", "ab-cd.example"), ("a@a--b.example", "a--b.example"), ("a@x-.y-z.example", nil),
-    ] as [(String, String?)])
+    @Test(
+        "valid A-labels and ordinary hyphens still pass",
+        arguments: [
+            ("a@xn--wgv71a119e.jp", "xn--wgv71a119e.jp"), ("a@a-b.c-d.example", "a-b.c-d.example"),
+            ("a@ab-cd.example", "ab-cd.example"), ("a@a--b.example", "a--b.example"), ("a@x-.y-z.example", nil)
+        ] as [(String, String?)])
     func stillValid(_ input: String, _ ascii: String?) {
         let result = try? AddressParser.parseMailbox(input)
         #expect(result?.asciiDomain == ascii, "\(input)")
@@ -162,7 +176,8 @@ private func listError(_ text: String) -> AddressError? {
     @Test("an address over 254 octets is refused; 254 is accepted")
     func addressLength() throws {
         // 64 + 1 + 189 = 254 octets: labels of 63, 63, 61 characters.
-        let domain254 = String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + "."
+        let domain254 =
+            String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + "."
             + String(repeating: "c", count: 61)
         let local = String(repeating: "l", count: 64)
         #expect((local + "@" + domain254).utf8.count == 254)
@@ -204,10 +219,11 @@ private func listError(_ text: String) -> AddressError? {
         var to = try AddressParser.parseMailbox("taro@example.jp")
         to.displayName = "Taro\r\nBcc: x@evil.example"
         let message = OutgoingMessage(from: from, to: [.mailbox(to)], subject: "Hello\nBcc: y@evil.example")
-        #expect(message.headerTextProblems == [
-            "the subject 'Hello\\nBcc: y@evil.example' has a line feed (LF, U+000A) at position 6: a header cannot hold a line break; remove it",
-            "To: the name 'Taro\\r\\nBcc: x@evil.example' of 'taro@example.jp' has a line break (CR LF) at position 5: a header cannot hold a line break; remove it",
-        ])
+        #expect(
+            message.headerTextProblems == [
+                "the subject 'Hello\\nBcc: y@evil.example' has a line feed (LF, U+000A) at position 6: a header cannot hold a line break; remove it",
+                "To: the name 'Taro\\r\\nBcc: x@evil.example' of 'taro@example.jp' has a line break (CR LF) at position 5: a header cannot hold a line break; remove it"
+            ])
         let clean = OutgoingMessage(from: from, to: [.mailbox(try AddressParser.parseMailbox("Taro <taro@example.jp>"))], subject: "日本語 tab\there")
         #expect(clean.headerTextProblems.isEmpty)
     }

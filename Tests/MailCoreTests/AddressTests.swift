@@ -21,10 +21,13 @@ struct InvalidCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { input }
 }
 
-private func v(_ input: String, _ displayName: String?, _ localPart: String, _ domain: String,
-               _ asciiDomain: String, _ envelope: String) -> ValidMailboxCase {
-    ValidMailboxCase(input: input, displayName: displayName, localPart: localPart, domain: domain,
-                     asciiDomain: asciiDomain, envelope: envelope)
+private func v(
+    _ input: String, _ displayName: String?, _ localPart: String, _ domain: String,
+    _ asciiDomain: String, _ envelope: String
+) -> ValidMailboxCase {
+    ValidMailboxCase(
+        input: input, displayName: displayName, localPart: localPart, domain: domain,
+        asciiDomain: asciiDomain, envelope: envelope)
 }
 
 private func bad(_ input: String, _ kind: AddressError.Kind, _ position: Int, _ offending: String) -> InvalidCase {
@@ -38,45 +41,54 @@ let validMailboxes: [ValidMailboxCase] = [
     v("<taro@example.jp>", nil, "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("\"\" <taro@example.jp>", nil, "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("\"Yamada, Taro\" <t@example.jp>", "Yamada, Taro", "t", "example.jp", "example.jp", "t@example.jp"),
-    v("\"Taro \\\"The Boss\\\" Yamada\" <boss@example.jp>", "Taro \"The Boss\" Yamada", "boss",
-      "example.jp", "example.jp", "boss@example.jp"),
+    v(
+        "\"Taro \\\"The Boss\\\" Yamada\" <boss@example.jp>", "Taro \"The Boss\" Yamada", "boss",
+        "example.jp", "example.jp", "boss@example.jp"),
     v("John Q. Public <jqp@example.com>", "John Q. Public", "jqp", "example.com", "example.com", "jqp@example.com"),
     v("=?UTF-8?B?5bGx55Sw?= <a@b.jp>", "山田", "a", "b.jp", "b.jp", "a@b.jp"),
     v("=?UTF-8?B?5bGx55Sw?= =?UTF-8?B?5aSq6YOO?= <a@b.jp>", "山田太郎", "a", "b.jp", "b.jp", "a@b.jp"),
     v("=?UTF-8?Q?Yamada_Taro?= <taro@example.jp>", "Yamada Taro", "taro", "example.jp", "example.jp", "taro@example.jp"),
-    v("=?ISO-2022-JP?B?GyRCOzNFREJATzobKEI=?= <taro@example.jp>", "山田太郎", "taro", "example.jp",
-      "example.jp", "taro@example.jp"),
+    v(
+        "=?ISO-2022-JP?B?GyRCOzNFREJATzobKEI=?= <taro@example.jp>", "山田太郎", "taro", "example.jp",
+        "example.jp", "taro@example.jp"),
     v("\"=?UTF-8?B?5bGx55Sw?=\" <a@b.jp>", "山田", "a", "b.jp", "b.jp", "a@b.jp"),
     v("山田 太郎 <taro@日本語.jp>", "山田 太郎", "taro", "日本語.jp", "xn--wgv71a119e.jp", "taro@xn--wgv71a119e.jp"),
     v("山田　太郎 <taro@example.jp>", "山田　太郎", "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("\"山田　太郎\" <taro@example.jp>", "山田　太郎", "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("ＡＢＣ株式会社 <info@abc.co.jp>", "ＡＢＣ株式会社", "info", "abc.co.jp", "abc.co.jp", "info@abc.co.jp"),
-    v("株式会社ＡＢＣ、営業部 <sales@abc.co.jp>", "株式会社ＡＢＣ、営業部", "sales", "abc.co.jp", "abc.co.jp",
-      "sales@abc.co.jp"),
+    v(
+        "株式会社ＡＢＣ、営業部 <sales@abc.co.jp>", "株式会社ＡＢＣ、営業部", "sales", "abc.co.jp", "abc.co.jp",
+        "sales@abc.co.jp"),
     v("b@bücher.example", nil, "b", "bücher.example", "xn--bcher-kva.example", "b@xn--bcher-kva.example"),
     v("b@BÜCHER.Example", nil, "b", "bücher.example", "xn--bcher-kva.example", "b@xn--bcher-kva.example"),
-    v("user@xn--bcher-kva.example", nil, "user", "bücher.example", "xn--bcher-kva.example",
-      "user@xn--bcher-kva.example"),
-    v("user@XN--BCHER-KVA.EXAMPLE", nil, "user", "bücher.example", "xn--bcher-kva.example",
-      "user@xn--bcher-kva.example"),
+    v(
+        "user@xn--bcher-kva.example", nil, "user", "bücher.example", "xn--bcher-kva.example",
+        "user@xn--bcher-kva.example"),
+    v(
+        "user@XN--BCHER-KVA.EXAMPLE", nil, "user", "bücher.example", "xn--bcher-kva.example",
+        "user@xn--bcher-kva.example"),
     v("info@straße.de", nil, "info", "straße.de", "xn--strae-oqa.de", "info@xn--strae-oqa.de"),
     v("info@コーヒー.jp", nil, "info", "コーヒー.jp", "xn--tck2c4fb.jp", "info@xn--tck2c4fb.jp"),
     v("test@例え.テスト", nil, "test", "例え.テスト", "xn--r8jz45g.xn--zckzah", "test@xn--r8jz45g.xn--zckzah"),
     v("Taro@Example.JP", nil, "Taro", "example.jp", "example.jp", "Taro@example.jp"),
-    v("first.last+tag@sub.example.co.jp", nil, "first.last+tag", "sub.example.co.jp", "sub.example.co.jp",
-      "first.last+tag@sub.example.co.jp"),
+    v(
+        "first.last+tag@sub.example.co.jp", nil, "first.last+tag", "sub.example.co.jp", "sub.example.co.jp",
+        "first.last+tag@sub.example.co.jp"),
     v("o'brien@example.ie", nil, "o'brien", "example.ie", "example.ie", "o'brien@example.ie"),
     v("\"john doe\"@example.com", nil, "john doe", "example.com", "example.com", "\"john doe\"@example.com"),
     v("\"john.doe\"@example.com", nil, "john.doe", "example.com", "example.com", "john.doe@example.com"),
     v("\"a\\\"b\"@example.com", nil, "a\"b", "example.com", "example.com", "\"a\\\"b\"@example.com"),
     v("\"a..b\"@example.com", nil, "a..b", "example.com", "example.com", "\"a..b\"@example.com"),
     v("Doe <\"john doe\"@example.com>", "Doe", "john doe", "example.com", "example.com", "\"john doe\"@example.com"),
-    v("(comment) taro@example.jp (another (nested) comment)", nil, "taro", "example.jp", "example.jp",
-      "taro@example.jp"),
-    v("Taro (Sales) Yamada <taro(x)@(y)example.jp>", "Taro Yamada", "taro", "example.jp", "example.jp",
-      "taro@example.jp"),
-    v("Taro <taro@example.jp> (comment \\) with escape)", "Taro", "taro", "example.jp", "example.jp",
-      "taro@example.jp"),
+    v(
+        "(comment) taro@example.jp (another (nested) comment)", nil, "taro", "example.jp", "example.jp",
+        "taro@example.jp"),
+    v(
+        "Taro (Sales) Yamada <taro(x)@(y)example.jp>", "Taro Yamada", "taro", "example.jp", "example.jp",
+        "taro@example.jp"),
+    v(
+        "Taro <taro@example.jp> (comment \\) with escape)", "Taro", "taro", "example.jp", "example.jp",
+        "taro@example.jp"),
     v("taro @ example.jp", nil, "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("Taro Yamada\r\n <taro@example.jp>", "Taro Yamada", "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("Taro\t<  taro@example.jp  >", "Taro", "taro", "example.jp", "example.jp", "taro@example.jp"),
@@ -87,7 +99,7 @@ let validMailboxes: [ValidMailboxCase] = [
     v("taro@example.jp\u{200B}", nil, "taro", "example.jp", "example.jp", "taro@example.jp"),
     v("x@пример.рф", nil, "x", "пример.рф", "xn--e1afmkfd.xn--p1ai", "x@xn--e1afmkfd.xn--p1ai"),
     v("x@abc株式会社.jp", nil, "x", "abc株式会社.jp", "xn--abc-0y9dm34eupmq82a.jp", "x@xn--abc-0y9dm34eupmq82a.jp"),
-    v("x@bu\u{0308}cher.example", nil, "x", "bücher.example", "xn--bcher-kva.example", "x@xn--bcher-kva.example"),
+    v("x@bu\u{0308}cher.example", nil, "x", "bücher.example", "xn--bcher-kva.example", "x@xn--bcher-kva.example")
 ]
 
 let invalidInputs: [InvalidCase] = [
@@ -148,7 +160,8 @@ let invalidInputs: [InvalidCase] = [
     bad("taro.@example.jp", .invalidLocalPart, 5, "taro."),
     bad("ta..ro@example.jp", .invalidLocalPart, 4, "ta..ro"),
     bad("taro yamada@example.jp", .invalidLocalPart, 5, "taro yamada"),
-    bad(String(repeating: "a", count: 65) + "@example.jp", .invalidLocalPart, 1,
+    bad(
+        String(repeating: "a", count: 65) + "@example.jp", .invalidLocalPart, 1,
         String(repeating: "a", count: 65) + "@example.jp"),
     bad("山田@example.jp", .nonASCIILocalPart, 1, "山田@example.jp"),
     bad("Taro <山田@example.jp>", .nonASCIILocalPart, 7, "山田@example.jp"),
@@ -186,7 +199,7 @@ let invalidInputs: [InvalidCase] = [
     bad("A: B: c@example.jp;;", .groupNotAllowed, 5, "B"),
     bad("<>", .empty, 1, "<>"),
     bad("<@route.example:a@b.jp>", .unexpectedCharacter, 2, "@"),
-    bad("Taro ) <t@example.jp>", .unexpectedCharacter, 6, ")"),
+    bad("Taro ) <t@example.jp>", .unexpectedCharacter, 6, ")")
 ]
 
 private func listError(_ text: String) -> AddressError? {
@@ -238,8 +251,9 @@ private func mailboxError(_ text: String) -> AddressError? {
     func displayAddress() throws {
         #expect(try AddressParser.parseMailbox("taro@xn--wgv71a119e.jp").address == "taro@日本語.jp")
         #expect(try AddressParser.parseMailbox("\"john doe\"@bücher.example").address == "\"john doe\"@bücher.example")
-        #expect(try AddressParser.parseMailbox("\"Yamada, Taro\" <t@example.jp>").formatted
-            == "\"Yamada, Taro\" <t@example.jp>")
+        #expect(
+            try AddressParser.parseMailbox("\"Yamada, Taro\" <t@example.jp>").formatted
+                == "\"Yamada, Taro\" <t@example.jp>")
         #expect(try AddressParser.parseMailbox("山田 太郎 <taro@日本語.jp>").formatted == "山田 太郎 <taro@日本語.jp>")
     }
 
@@ -269,8 +283,9 @@ private func mailboxError(_ text: String) -> AddressError? {
         let list = try AddressParser.parseList(
             "\"Yamada, Taro\" <t@example.jp>, Hanako <h@example.jp>,b@bücher.example , =?UTF-8?B?5bGx55Sw?= <y@example.jp>")
         let boxes = list.mailboxes
-        #expect(boxes.map(\.envelopeAddress)
-            == ["t@example.jp", "h@example.jp", "b@xn--bcher-kva.example", "y@example.jp"])
+        #expect(
+            boxes.map(\.envelopeAddress)
+                == ["t@example.jp", "h@example.jp", "b@xn--bcher-kva.example", "y@example.jp"])
         #expect(boxes.map(\.displayName) == ["Yamada, Taro", "Hanako", nil, "山田"])
     }
 
@@ -288,8 +303,12 @@ private func mailboxError(_ text: String) -> AddressError? {
         #expect(list == [.group(name: "Team", members: [a, b])])
     }
 
-    @Test("an empty group is allowed", arguments: ["undisclosed-recipients:;", "undisclosed-recipients: ;",
-                                                  "undisclosed-recipients : (none) ;"])
+    @Test(
+        "an empty group is allowed",
+        arguments: [
+            "undisclosed-recipients:;", "undisclosed-recipients: ;",
+            "undisclosed-recipients : (none) ;"
+        ])
     func emptyGroup(_ text: String) throws {
         #expect(try AddressParser.parseList(text) == [.group(name: "undisclosed-recipients", members: [])])
     }
@@ -346,13 +365,16 @@ private func mailboxError(_ text: String) -> AddressError? {
         let e = try #require(listError(c.input))
         #expect(e.description.contains("position \(c.position)"))
         let codePoints = c.offending.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }
-        #expect(e.description.contains(c.offending) || codePoints.allSatisfy { e.description.contains($0) },
-                "\(e.description)")
+        #expect(
+            e.description.contains(c.offending) || codePoints.allSatisfy { e.description.contains($0) },
+            "\(e.description)")
     }
 
-    @Test("parseMailbox rejects the same inputs", arguments: invalidInputs.filter {
-        $0.kind != .unterminatedGroup && $0.kind != .groupNotAllowed
-    })
+    @Test(
+        "parseMailbox rejects the same inputs",
+        arguments: invalidInputs.filter {
+            $0.kind != .unterminatedGroup && $0.kind != .groupNotAllowed
+        })
     func invalidMailbox(_ c: InvalidCase) {
         let e = mailboxError(c.input)
         #expect(e != nil)
@@ -364,11 +386,13 @@ private func mailboxError(_ text: String) -> AddressError? {
         #expect(e.description == "full-width '＠' (U+FF20) at position 5 in 'taro＠example.jp': type the ASCII '@'")
     }
 
-    @Test("Japanese slips name the replacement character", arguments: [
-        ("taro@example．jp", "'.'"), ("taro@example。jp", "'.'"), ("taro@example.jp、b@example.jp", "','"),
-        ("taro@example.jp，b@example.jp", "','"), ("山田 ＜t@example.jp>", "'<'"), ("<t@example.jp＞", "'>'"),
-        ("ｔaro@example.jp", "'t'"), ("t@example.jp　b@example.jp", "','"),
-    ])
+    @Test(
+        "Japanese slips name the replacement character",
+        arguments: [
+            ("taro@example．jp", "'.'"), ("taro@example。jp", "'.'"), ("taro@example.jp、b@example.jp", "','"),
+            ("taro@example.jp，b@example.jp", "','"), ("山田 ＜t@example.jp>", "'<'"), ("<t@example.jp＞", "'>'"),
+            ("ｔaro@example.jp", "'t'"), ("t@example.jp　b@example.jp", "','")
+        ])
     func slipHints(_ input: String, _ replacement: String) throws {
         let e = try #require(listError(input))
         #expect(e.description.contains("ASCII \(replacement)"), "\(e.description)")
@@ -433,15 +457,17 @@ private func mailboxError(_ text: String) -> AddressError? {
         #expect(try Mailbox(displayName: name, localPart: "a", domain: "example.jp").displayName == nil)
     }
 
-    @Test("the initializer rejects bad parts", arguments: [
-        ("山田", "example.jp", AddressError.Kind.nonASCIILocalPart, 1),
-        ("", "example.jp", .invalidLocalPart, 1),
-        ("taro", "example．jp", .fullWidthCharacter, 13),
-        ("taro", "localhost", .invalidDomain, 6),
-        ("taro", "", .invalidDomain, 5),
-        ("taro", "exa mple.jp", .invalidDomain, 9),
-        ("ta\nro", "example.jp", .invalidLocalPart, 3),
-    ])
+    @Test(
+        "the initializer rejects bad parts",
+        arguments: [
+            ("山田", "example.jp", AddressError.Kind.nonASCIILocalPart, 1),
+            ("", "example.jp", .invalidLocalPart, 1),
+            ("taro", "example．jp", .fullWidthCharacter, 13),
+            ("taro", "localhost", .invalidDomain, 6),
+            ("taro", "", .invalidDomain, 5),
+            ("taro", "exa mple.jp", .invalidDomain, 9),
+            ("ta\nro", "example.jp", .invalidLocalPart, 3)
+        ])
     func rejects(_ local: String, _ domain: String, _ kind: AddressError.Kind, _ position: Int) {
         do {
             _ = try Mailbox(displayName: nil, localPart: local, domain: domain)
@@ -455,18 +481,22 @@ private func mailboxError(_ text: String) -> AddressError? {
 }
 
 @Suite struct IDNATests {
-    @Test("toASCII converts U-labels and lowercases", arguments: [
-        ("日本語.jp", "xn--wgv71a119e.jp"), ("bücher.example", "xn--bcher-kva.example"),
-        ("BÜCHER.EXAMPLE", "xn--bcher-kva.example"), ("straße.de", "xn--strae-oqa.de"),
-        ("Example.COM", "example.com"), ("xn--bcher-kva.example", "xn--bcher-kva.example"),
-    ])
+    @Test(
+        "toASCII converts U-labels and lowercases",
+        arguments: [
+            ("日本語.jp", "xn--wgv71a119e.jp"), ("bücher.example", "xn--bcher-kva.example"),
+            ("BÜCHER.EXAMPLE", "xn--bcher-kva.example"), ("straße.de", "xn--strae-oqa.de"),
+            ("Example.COM", "example.com"), ("xn--bcher-kva.example", "xn--bcher-kva.example")
+        ])
     func toASCII(_ input: String, _ expected: String) throws {
         #expect(try IDNA.toASCII(input) == expected)
     }
 
-    @Test("toUnicode converts A-labels", arguments: [
-        ("xn--wgv71a119e.jp", "日本語.jp"), ("xn--bcher-kva.example", "bücher.example"), ("example.com", "example.com"),
-    ])
+    @Test(
+        "toUnicode converts A-labels",
+        arguments: [
+            ("xn--wgv71a119e.jp", "日本語.jp"), ("xn--bcher-kva.example", "bücher.example"), ("example.com", "example.com")
+        ])
     func toUnicode(_ input: String, _ expected: String) throws {
         #expect(try IDNA.toUnicode(input) == expected)
     }
@@ -514,9 +544,11 @@ private func mailboxError(_ text: String) -> AddressError? {
 
     @Test("parsing random mixtures of address characters never traps and errors point inside the input")
     func randomInput() {
-        let alphabet: [Character] = ["a", "b", "@", ".", ",", ";", ":", "<", ">", "(", ")", "\"", "\\", " ", "\t",
-                                     "[", "]", "=", "?", "-", "＠", "．", "。", "、", "，", "\u{3000}", "＜", "＞",
-                                     "ｔ", "山", "ü", "\u{00A0}", "\u{200B}", "x", "n", "j", "p", "\r\n", "ー", "ⓔ"]
+        let alphabet: [Character] = [
+            "a", "b", "@", ".", ",", ";", ":", "<", ">", "(", ")", "\"", "\\", " ", "\t",
+            "[", "]", "=", "?", "-", "＠", "．", "。", "、", "，", "\u{3000}", "＜", "＞",
+            "ｔ", "山", "ü", "\u{00A0}", "\u{200B}", "x", "n", "j", "p", "\r\n", "ー", "ⓔ"
+        ]
         var rng = LCG(state: 2026)
         for _ in 0..<4000 {
             var s = ""
@@ -549,7 +581,7 @@ private func mailboxError(_ text: String) -> AddressError? {
         let edges = [
             "example.jp", "EXAMPLE.JP", "a.b", "a-b.c-d", "xn--wgv71a119e.jp", "xn-a.jp", "xn.jp", "1.2", "1.a", "a.1",
             "-a.jp", "a-.jp", "a..jp", ".a.jp", "a.jp.", "jp", String(repeating: "a", count: 63) + ".jp",
-            String(repeating: "a", count: 64) + ".jp", String(repeating: "a.", count: 126) + "jp", "sub.example.co.jp",
+            String(repeating: "a", count: 64) + ".jp", String(repeating: "a.", count: 126) + "jp", "sub.example.co.jp"
         ]
         var samples = edges
         let labelCharacters: [Character] = ["a", "b", "x", "n", "Z", "0", "9", "-", "-"]

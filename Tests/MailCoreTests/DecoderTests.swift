@@ -17,37 +17,39 @@ private func utf8(_ bytes: [UInt8]?) -> String? {
 
 @Suite("Base64.decode at each strictness")
 struct Base64DecodeTests {
-    @Test("each strictness gives what the decoder it replaced gave", arguments: [
-        // Well-formed: all three agree.
-        Base64Case(input: "", strict: "", paddingOptional: "", lenient: ""),
-        Base64Case(input: "QUJD", strict: "ABC", paddingOptional: "ABC", lenient: "ABC"),
-        Base64Case(input: "SGVsbG8=", strict: "Hello", paddingOptional: "Hello", lenient: "Hello"),
-        Base64Case(input: "SGVsbA==", strict: "Hell", paddingOptional: "Hell", lenient: "Hell"),
-        // Padding left out: only the strict decoder (drafts) refuses; encoded-words accept it.
-        Base64Case(input: "SGVsbA", strict: nil, paddingOptional: "Hell", lenient: "Hell"),
-        Base64Case(input: "SGVsbG8", strict: nil, paddingOptional: "Hello", lenient: "Hello"),
-        // Padding that is there but wrong.
-        Base64Case(input: "SGVsbA=", strict: nil, paddingOptional: nil, lenient: "Hell"),
-        Base64Case(input: "SGVsbA===", strict: nil, paddingOptional: nil, lenient: "Hell"),
-        Base64Case(input: "SGVsbG8==", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        Base64Case(input: "QUJD=", strict: nil, paddingOptional: nil, lenient: "ABC"),
-        Base64Case(input: "====", strict: nil, paddingOptional: nil, lenient: ""),
-        Base64Case(input: "==", strict: nil, paddingOptional: nil, lenient: ""),
-        // A length of 1 mod 4 (the encoded-word test "5bGx5"): the odd character gives no byte.
-        Base64Case(input: "SGVsb", strict: nil, paddingOptional: nil, lenient: "Hel"),
-        // `=` inside the data: the lenient decoder stops there, the others refuse.
-        Base64Case(input: "SG=Vs", strict: nil, paddingOptional: nil, lenient: "H"),
-        Base64Case(input: "SGVs=bG8=", strict: nil, paddingOptional: nil, lenient: "Hel"),
-        // Whitespace and junk: skipped by the lenient decoder only.
-        Base64Case(input: "SGVs\r\nbG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        Base64Case(input: " SGVs\r\nbG8\t=\r\n", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        Base64Case(input: "SGVs bG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        Base64Case(input: "SGVs*bG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        Base64Case(input: "!!!!", strict: nil, paddingOptional: nil, lenient: ""),
-        Base64Case(input: "SGVsbG8=\n", strict: nil, paddingOptional: nil, lenient: "Hello"),
-        // URL-safe alphabet is not base64.
-        Base64Case(input: "-_-_", strict: nil, paddingOptional: nil, lenient: ""),
-    ])
+    @Test(
+        "each strictness gives what the decoder it replaced gave",
+        arguments: [
+            // Well-formed: all three agree.
+            Base64Case(input: "", strict: "", paddingOptional: "", lenient: ""),
+            Base64Case(input: "QUJD", strict: "ABC", paddingOptional: "ABC", lenient: "ABC"),
+            Base64Case(input: "SGVsbG8=", strict: "Hello", paddingOptional: "Hello", lenient: "Hello"),
+            Base64Case(input: "SGVsbA==", strict: "Hell", paddingOptional: "Hell", lenient: "Hell"),
+            // Padding left out: only the strict decoder (drafts) refuses; encoded-words accept it.
+            Base64Case(input: "SGVsbA", strict: nil, paddingOptional: "Hell", lenient: "Hell"),
+            Base64Case(input: "SGVsbG8", strict: nil, paddingOptional: "Hello", lenient: "Hello"),
+            // Padding that is there but wrong.
+            Base64Case(input: "SGVsbA=", strict: nil, paddingOptional: nil, lenient: "Hell"),
+            Base64Case(input: "SGVsbA===", strict: nil, paddingOptional: nil, lenient: "Hell"),
+            Base64Case(input: "SGVsbG8==", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            Base64Case(input: "QUJD=", strict: nil, paddingOptional: nil, lenient: "ABC"),
+            Base64Case(input: "====", strict: nil, paddingOptional: nil, lenient: ""),
+            Base64Case(input: "==", strict: nil, paddingOptional: nil, lenient: ""),
+            // A length of 1 mod 4 (the encoded-word test "5bGx5"): the odd character gives no byte.
+            Base64Case(input: "SGVsb", strict: nil, paddingOptional: nil, lenient: "Hel"),
+            // `=` inside the data: the lenient decoder stops there, the others refuse.
+            Base64Case(input: "SG=Vs", strict: nil, paddingOptional: nil, lenient: "H"),
+            Base64Case(input: "SGVs=bG8=", strict: nil, paddingOptional: nil, lenient: "Hel"),
+            // Whitespace and junk: skipped by the lenient decoder only.
+            Base64Case(input: "SGVs\r\nbG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            Base64Case(input: " SGVs\r\nbG8\t=\r\n", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            Base64Case(input: "SGVs bG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            Base64Case(input: "SGVs*bG8=", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            Base64Case(input: "!!!!", strict: nil, paddingOptional: nil, lenient: ""),
+            Base64Case(input: "SGVsbG8=\n", strict: nil, paddingOptional: nil, lenient: "Hello"),
+            // URL-safe alphabet is not base64.
+            Base64Case(input: "-_-_", strict: nil, paddingOptional: nil, lenient: "")
+        ])
     fileprivate func table(_ c: Base64Case) {
         #expect(utf8(Base64.decode(c.input, strictness: .strict)) == c.strict)
         #expect(utf8(Base64.decode(c.input, strictness: .paddingOptional)) == c.paddingOptional)
@@ -93,23 +95,25 @@ private struct QPCase: Sendable, CustomTestStringConvertible {
 
 @Suite("QuotedPrintable.decode at each strictness")
 struct QuotedPrintableDecodeTests {
-    @Test("each strictness gives what the decoder it replaced gave", arguments: [
-        QPCase(input: "", strict: "", lenient: ""),
-        QPCase(input: "plain", strict: "plain", lenient: "plain"),
-        QPCase(input: "a=3Db=3db", strict: "a=b=b", lenient: "a=b=b"),
-        QPCase(input: "=E6=97=A5", strict: "日", lenient: "日"),
-        QPCase(input: "=e6=97=a5", strict: "日", lenient: "日"),
-        // A `=` that starts no escape: the strict decoder (encoded-words) refuses, bodies keep it.
-        QPCase(input: "=ZZ", strict: nil, lenient: "=ZZ"),
-        QPCase(input: "=E", strict: nil, lenient: "=E"),
-        QPCase(input: "stray = and =G1", strict: nil, lenient: "stray = and =G1"),
-        // Soft line breaks and transport whitespace: bodies only.
-        QPCase(input: "soft =\r\nbreak", strict: nil, lenient: "soft break"),
-        QPCase(input: "soft=  \nbreak", strict: nil, lenient: "softbreak"),
-        QPCase(input: "padded   \r\nline\t\nend  ", strict: "padded   \r\nline\t\nend  ", lenient: "padded\r\nline\nend"),
-        QPCase(input: "keep  inner", strict: "keep  inner", lenient: "keep  inner"),
-        QPCase(input: "a_b", strict: "a_b", lenient: "a_b"),
-    ])
+    @Test(
+        "each strictness gives what the decoder it replaced gave",
+        arguments: [
+            QPCase(input: "", strict: "", lenient: ""),
+            QPCase(input: "plain", strict: "plain", lenient: "plain"),
+            QPCase(input: "a=3Db=3db", strict: "a=b=b", lenient: "a=b=b"),
+            QPCase(input: "=E6=97=A5", strict: "日", lenient: "日"),
+            QPCase(input: "=e6=97=a5", strict: "日", lenient: "日"),
+            // A `=` that starts no escape: the strict decoder (encoded-words) refuses, bodies keep it.
+            QPCase(input: "=ZZ", strict: nil, lenient: "=ZZ"),
+            QPCase(input: "=E", strict: nil, lenient: "=E"),
+            QPCase(input: "stray = and =G1", strict: nil, lenient: "stray = and =G1"),
+            // Soft line breaks and transport whitespace: bodies only.
+            QPCase(input: "soft =\r\nbreak", strict: nil, lenient: "soft break"),
+            QPCase(input: "soft=  \nbreak", strict: nil, lenient: "softbreak"),
+            QPCase(input: "padded   \r\nline\t\nend  ", strict: "padded   \r\nline\t\nend  ", lenient: "padded\r\nline\nend"),
+            QPCase(input: "keep  inner", strict: "keep  inner", lenient: "keep  inner"),
+            QPCase(input: "a_b", strict: "a_b", lenient: "a_b")
+        ])
     fileprivate func table(_ c: QPCase) {
         #expect(utf8(QuotedPrintable.decode(c.input, strictness: .strict)) == c.strict)
         #expect(utf8(QuotedPrintable.decode(c.input, strictness: .lenient)) == c.lenient)

@@ -7,11 +7,11 @@ struct HeaderEncodingTests {
     static let texts = [
         "【重要】お見積りのご送付について — 2026年度版",
         "山田 太郎",
-        "が\u{3099}ぱ\u{309A}が",  // combining voiced marks stay with their base
+        "が\u{3099}ぱ\u{309A}が", // combining voiced marks stay with their base
         String(repeating: "日本語の件名がとても長い場合でも正しく分割されること。", count: 4),
-        "👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦 family",  // graphemes of 25 bytes each
+        "👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦 family", // graphemes of 25 bytes each
         "Grüße aus München",
-        "a  b  ",  // runs of spaces survive
+        "a  b  " // runs of spaces survive
     ]
 
     @Test("encoded-words decode to the exact text, are at most 75 characters, and split only between characters", arguments: texts)
@@ -47,12 +47,16 @@ struct HeaderEncodingTests {
         #expect(header.utf8.allSatisfy { $0 < 0x80 })
     }
 
-    @Test("plain ASCII subjects stay readable and fold at spaces", arguments: [
-        ("Hello", "Subject: Hello\r\n"),
-        ("", "Subject:\r\n"),
-        (String(repeating: "word ", count: 20) + "end",
-         "Subject: word word word word word word word word word word word word word\r\n word word word word word word word end\r\n"),
-    ])
+    @Test(
+        "plain ASCII subjects stay readable and fold at spaces",
+        arguments: [
+            ("Hello", "Subject: Hello\r\n"),
+            ("", "Subject:\r\n"),
+            (
+                String(repeating: "word ", count: 20) + "end",
+                "Subject: word word word word word word word word word word word word word\r\n word word word word word word word end\r\n"
+            )
+        ])
     func asciiSubject(value: String, expected: String) {
         #expect(HeaderEncoding.unstructured("Subject", value) == expected)
     }
@@ -70,7 +74,7 @@ struct HeaderEncodingTests {
             .mailbox(mailbox("山田 花子", "hanako", "example.co.jp")),
             .mailbox(mailbox("Yamada, Taro", "taro", "example.jp")),
             .mailbox(mailbox(nil, "plain", "example.org")),
-            .mailbox(mailbox("O'Brien \"Bob\"", "bob", "example.com")),
+            .mailbox(mailbox("O'Brien \"Bob\"", "bob", "example.com"))
         ]
         let folded = HeaderEncoding.addressList("To", entries)
         #expect(folded.utf8.allSatisfy { $0 < 0x80 })
@@ -84,15 +88,18 @@ struct HeaderEncodingTests {
 
     @Test("groups are written with their members and a closing semicolon")
     func groups() {
-        let header = HeaderEncoding.addressList("To", [
-            .group(name: "Team", members: [mailbox(nil, "a", "x.example"), mailbox(nil, "b", "y.example")]),
-            .group(name: "undisclosed-recipients", members: []),
-        ])
+        let header = HeaderEncoding.addressList(
+            "To",
+            [
+                .group(name: "Team", members: [mailbox(nil, "a", "x.example"), mailbox(nil, "b", "y.example")]),
+                .group(name: "undisclosed-recipients", members: [])
+            ])
         #expect(header == "To: Team: a@x.example, b@y.example;, undisclosed-recipients:;\r\n")
     }
 
-    @Test("file names: plain ASCII quoted; others as RFC 2231 continuations that decode to the original",
-          arguments: ["report.pdf", "見積書_2026年度.pdf", String(repeating: "長いファイル名", count: 8) + ".xlsx", "a b;c\".txt"])
+    @Test(
+        "file names: plain ASCII quoted; others as RFC 2231 continuations that decode to the original",
+        arguments: ["report.pdf", "見積書_2026年度.pdf", String(repeating: "長いファイル名", count: 8) + ".xlsx", "a b;c\".txt"])
     func fileNames(name: String) {
         let segments = HeaderEncoding.fileNameParameter("filename", name)
         #expect(segments.allSatisfy { $0.utf8.count <= 78 && $0.utf8.allSatisfy { $0 < 0x80 } })

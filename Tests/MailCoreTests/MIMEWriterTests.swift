@@ -28,14 +28,24 @@ struct MIMEWriterTests {
         return String(text[..<text.range(of: "\r\n\r\n")!.lowerBound])
     }
 
-    @Test("a subject or display name with a CR or LF is refused, not encoded into the header",
-          arguments: ["subject", "to", "bcc", "group"])
+    @Test(
+        "a subject or display name with a CR or LF is refused, not encoded into the header",
+        arguments: ["subject", "to", "bcc", "group"])
     func lineBreakRefused(_ where_: String) throws {
         var m = message()
         switch where_ {
         case "subject": m.subject = "Hello\r\nBcc: x@evil.example"
-        case "to": m.to = [.mailbox(mailbox(nil, "a", "example.jp"))]; if case .mailbox(var x) = m.to[0] { x.displayName = "A\nB"; m.to = [.mailbox(x)] }
-        case "bcc": if case .mailbox(var x) = m.bcc[0] { x.displayName = "S\rT"; m.bcc = [.mailbox(x)] }
+        case "to":
+            m.to = [.mailbox(mailbox(nil, "a", "example.jp"))]
+            if case .mailbox(var x) = m.to[0] {
+                x.displayName = "A\nB"
+                m.to = [.mailbox(x)]
+            }
+        case "bcc":
+            if case .mailbox(var x) = m.bcc[0] {
+                x.displayName = "S\rT"
+                m.bcc = [.mailbox(x)]
+            }
         default: m.cc = [.group(name: "Team\n", members: [])]
         }
         var sink = MemorySink()
@@ -90,8 +100,9 @@ struct MIMEWriterTests {
     @Test("every line ends in CRLF and none is longer than 998 octets, even for a huge body line")
     func lineDiscipline() throws {
         let body = String(repeating: "x", count: 5000) + "\nshort\r\nmixed\rend"
-        let bytes = try write(message(attachments: [MailAttachment(source: "f", fileName: "f.bin", contentType: "application/octet-stream")], body: body),
-                              files: ["f": Array(repeating: 0xAB, count: 10_000)])
+        let bytes = try write(
+            message(attachments: [MailAttachment(source: "f", fileName: "f.bin", contentType: "application/octet-stream")], body: body),
+            files: ["f": Array(repeating: 0xAB, count: 10_000)])
         for line in lines(bytes) {
             #expect(line.count <= 1000)
             #expect(line.suffix(2).elementsEqual([13, 10]))
@@ -100,17 +111,18 @@ struct MIMEWriterTests {
         for (i, byte) in bytes.enumerated() where byte == 10 { #expect(i > 0 && bytes[i - 1] == 13) }
     }
 
-    @Test("attachments stream through the chunk buffer and decode to the original bytes",
-          arguments: [0, 1, 2, 56, 57, 58, 57 * 4 - 1, 57 * 4, 57 * 4 + 1, 10_000])
+    @Test(
+        "attachments stream through the chunk buffer and decode to the original bytes",
+        arguments: [0, 1, 2, 56, 57, 58, 57 * 4 - 1, 57 * 4, 57 * 4 + 1, 10_000])
     func attachmentRoundTrip(size: Int) throws {
         var generator = SeededGenerator(state: UInt64(size))
         let content = (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         var options = MIMEWriter.Options()
-        options.chunkSize = 57 * 4  // force many rounds, including a short final one
+        options.chunkSize = 57 * 4 // force many rounds, including a short final one
         let attachment = MailAttachment(source: "a", fileName: "見積書_2026年度.pdf", contentType: "application/pdf")
         let text = String(decoding: try write(message(attachments: [attachment]), files: ["a": content], options: options), as: UTF8.self)
         let parts = text.components(separatedBy: "--=_guardmail_testboundary")
-        #expect(parts.count == 4)  // preamble, text, attachment, epilogue after the closing delimiter
+        #expect(parts.count == 4) // preamble, text, attachment, epilogue after the closing delimiter
         #expect(parts[3] == "--\r\n")
         let attachmentPart = parts[2]
         #expect(attachmentPart.contains("Content-Type: application/pdf;\r\n name=\"=?UTF-8?B?"))
@@ -145,21 +157,25 @@ struct MIMEWriterTests {
 
 @Suite("Body transfer encoding")
 struct BodyEncodingTests {
-    @Test("the encoding is chosen by content", arguments: [
-        ("Hello,\nplain ASCII.\n", TransferEncoding.sevenBit),
-        ("日本語の本文です。\nよろしくお願いいたします。\n", .base64),
-        ("Grüße aus München, mostly ASCII text with one accent.\n", .quotedPrintable),
-        (String(repeating: "a", count: 200) + "\n", .quotedPrintable),
-    ])
+    @Test(
+        "the encoding is chosen by content",
+        arguments: [
+            ("Hello,\nplain ASCII.\n", TransferEncoding.sevenBit),
+            ("日本語の本文です。\nよろしくお願いいたします。\n", .base64),
+            ("Grüße aus München, mostly ASCII text with one accent.\n", .quotedPrintable),
+            (String(repeating: "a", count: 200) + "\n", .quotedPrintable)
+        ])
     func choice(text: String, expected: TransferEncoding) {
         #expect(BodyEncoding.choose(for: BodyEncoding.canonicalLines(text)) == expected)
     }
 
-    @Test("quoted-printable decodes to the input with lines of at most 76 characters", arguments: [
-        "Grüße\n.leading dot\nFrom the start\ntrailing space \ntab\t\n" + String(repeating: "é", count: 100),
-        String(repeating: "=", count: 300),
-        String(repeating: "ab ", count: 100) + " \n",
-    ])
+    @Test(
+        "quoted-printable decodes to the input with lines of at most 76 characters",
+        arguments: [
+            "Grüße\n.leading dot\nFrom the start\ntrailing space \ntab\t\n" + String(repeating: "é", count: 100),
+            String(repeating: "=", count: 300),
+            String(repeating: "ab ", count: 100) + " \n"
+        ])
     func quotedPrintable(text: String) {
         let canonical = BodyEncoding.canonicalLines(text)
         let encoded = BodyEncoding.quotedPrintable(canonical)
@@ -177,9 +193,11 @@ struct BodyEncodingTests {
         #expect(asText.contains("tab=09\r\n"))
     }
 
-    @Test("line endings are made CRLF and a final one is added", arguments: [
-        ("a\nb", "a\r\nb\r\n"), ("a\r\nb\r\n", "a\r\nb\r\n"), ("a\rb", "a\r\nb\r\n"), ("", "\r\n"), ("\n\n", "\r\n\r\n"),
-    ])
+    @Test(
+        "line endings are made CRLF and a final one is added",
+        arguments: [
+            ("a\nb", "a\r\nb\r\n"), ("a\r\nb\r\n", "a\r\nb\r\n"), ("a\rb", "a\r\nb\r\n"), ("", "\r\n"), ("\n\n", "\r\n\r\n")
+        ])
     func canonical(input: String, expected: String) {
         #expect(BodyEncoding.canonicalLines(input) == Array(expected.utf8))
     }
@@ -201,13 +219,15 @@ struct Base64AndDateTests {
         }
     }
 
-    @Test("RFC 5322 dates in English with a numeric zone", arguments: [
-        (Int64(0), 0, "Thu, 1 Jan 1970 00:00:00 +0000"),
-        (1_795_936_596, 9 * 3600, "Sun, 29 Nov 2026 16:16:36 +0900"),
-        (951_782_400, -(3 * 3600 + 1800), "Mon, 28 Feb 2000 20:30:00 -0330"),
-        (1_709_210_096, 0, "Thu, 29 Feb 2024 12:34:56 +0000"),
-        (-1, 0, "Wed, 31 Dec 1969 23:59:59 +0000"),
-    ])
+    @Test(
+        "RFC 5322 dates in English with a numeric zone",
+        arguments: [
+            (Int64(0), 0, "Thu, 1 Jan 1970 00:00:00 +0000"),
+            (1_795_936_596, 9 * 3600, "Sun, 29 Nov 2026 16:16:36 +0900"),
+            (951_782_400, -(3 * 3600 + 1800), "Mon, 28 Feb 2000 20:30:00 -0330"),
+            (1_709_210_096, 0, "Thu, 29 Feb 2024 12:34:56 +0000"),
+            (-1, 0, "Wed, 31 Dec 1969 23:59:59 +0000")
+        ])
     func dates(seconds: Int64, offset: Int, expected: String) {
         #expect(MailDate(secondsSince1970: seconds, utcOffsetSeconds: offset).rfc5322 == expected)
     }

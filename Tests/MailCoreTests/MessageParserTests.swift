@@ -60,7 +60,7 @@ struct MessageParserRoundTripTests {
         ("Hello Hanako,\nplease find the quote attached.\n\nRegards,\nTaro\n", .sevenBit),
         ("Prix: 100 € — café, naïve, “quotes” = fine.\nA second line with = signs and trailing space \n.\nFrom here\n", .quotedPrintable),
         ("山田様\r\n\r\nお世話になっております。見積書を添付いたします。\r\nご確認のほど、よろしくお願いいたします。\r\n", .base64),
-        (String(repeating: "long line without breaks ", count: 20), .quotedPrintable),
+        (String(repeating: "long line without breaks ", count: 20), .quotedPrintable)
     ]
 
     @Test("every field and every attachment's bytes come back", arguments: 0..<4)
@@ -73,7 +73,7 @@ struct MessageParserRoundTripTests {
             "pdf": Self.randomBytes(200_001, seed: 7),
             "csv": Array("品名,数量\r\nりんご,3\r\n".utf8),
             "empty": [],
-            "long": Self.randomBytes(1000, seed: 9),
+            "long": Self.randomBytes(1000, seed: 9)
         ]
         let attachments = [
             MailAttachment(source: "pdf", fileName: "見積書_2026年度.pdf", contentType: "application/pdf"),
@@ -82,13 +82,15 @@ struct MessageParserRoundTripTests {
             MailAttachment(
                 source: "long", fileName: "とても長いファイル名の添付資料（第3四半期の売上報告と来期の見通しについて）.xlsx",
                 contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            MailAttachment(source: "pdf", fileName: "report \"final\" (v2).bin", contentType: ""),
+            MailAttachment(source: "pdf", fileName: "report \"final\" (v2).bin", contentType: "")
         ]
         let message = OutgoingMessage(
             from: mailbox("山田 太郎", "taro", "example.jp"),
             to: [.mailbox(mailbox("山田 花子", "hanako", "例え.jp")), .mailbox(mailbox(nil, "sales", "example.com"))],
-            cc: [.mailbox(mailbox("Suzuki, Ichiro", "ichiro.suzuki", "xn--r8jz45g.jp")),
-                 .group(name: "Team", members: [mailbox(nil, "a", "example.org"), mailbox("B. \"Bee\"", "b", "example.org")])],
+            cc: [
+                .mailbox(mailbox("Suzuki, Ichiro", "ichiro.suzuki", "xn--r8jz45g.jp")),
+                .group(name: "Team", members: [mailbox(nil, "a", "example.org"), mailbox("B. \"Bee\"", "b", "example.org")])
+            ],
             bcc: [.mailbox(mailbox("Secret", "hidden", "ドメイン.テスト"))],
             subject: "【重要】お見積りのご送付（2026年度） — please check", body: body, attachments: attachments)
 
@@ -114,10 +116,11 @@ struct MessageParserRoundTripTests {
             let sameContent = got.content == files[sent.source]
             #expect(sameContent, "content of \(sent.fileName): \(got.content.count) bytes")
         }
-        #expect(parsed.attachments.map(\.contentType) == [
-            "application/pdf", "text/csv", "text/plain",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream",
-        ])
+        #expect(
+            parsed.attachments.map(\.contentType) == [
+                "application/pdf", "text/csv", "text/plain",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"
+            ])
     }
 
     @Test("a single-part message (no attachments) in each transfer encoding", arguments: 0..<4)
@@ -150,8 +153,9 @@ struct MessageParserRoundTripTests {
     @Test("a subject that needs encoding only for its spacing, and an empty subject")
     func subjects() throws {
         for subject in ["  two  spaces  ", "", "=?not an encoded word?=", String(repeating: "長い件名", count: 40)] {
-            let message = OutgoingMessage(from: mailbox(nil, "taro", "example.jp"), to: [.mailbox(mailbox(nil, "a", "example.jp"))],
-                                          subject: subject, body: "x\n")
+            let message = OutgoingMessage(
+                from: mailbox(nil, "taro", "example.jp"), to: [.mailbox(mailbox(nil, "a", "example.jp"))],
+                subject: subject, body: "x\n")
             #expect(try parse(try Self.write(message)).subject == subject)
         }
     }
@@ -182,18 +186,20 @@ struct MessageParserRoundTripTests {
 struct MessageParserMailerTests {
     @Test("ISO-2022-JP subject, names and body (Japanese mobile / Outlook style)")
     func iso2022JP() throws {
-        let message = eml([
-            "Return-Path: <taro@example.jp>",
-            "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <taro@example.jp>",
-            "To: =?iso-2022-jp?B?GyRCOzNFRBsoQg==?= <hanako@example.co.jp>",
-            "Subject: =?ISO-2022-JP?B?GyRCJCo4K0BRJGokTjdvGyhC?=",
-            "Message-ID: <20260101.abc@mobile.example.jp>",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=\"ISO-2022-JP\"",
-            "Content-Transfer-Encoding: 7bit",
-            "",
-            "",
-        ]) + Array(Data(base64Encoded: "GyRCOzNFRE1NISIkKkAkT0MkSyRKJEMkRiQqJGokXiQ5ISMbKEIKGyRCRTpJVSROOCtAUT1xJHIkNDNORyckLyRAJDUkJCEjGyhC")!)
+        let message =
+            eml([
+                "Return-Path: <taro@example.jp>",
+                "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <taro@example.jp>",
+                "To: =?iso-2022-jp?B?GyRCOzNFRBsoQg==?= <hanako@example.co.jp>",
+                "Subject: =?ISO-2022-JP?B?GyRCJCo4K0BRJGokTjdvGyhC?=",
+                "Message-ID: <20260101.abc@mobile.example.jp>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=\"ISO-2022-JP\"",
+                "Content-Transfer-Encoding: 7bit",
+                "",
+                ""
+            ])
+            + Array(Data(base64Encoded: "GyRCOzNFRE1NISIkKkAkT0MkSyRKJEMkRiQqJGokXiQ5ISMbKEIKGyRCRTpJVSROOCtAUT1xJHIkNDNORyckLyRAJDUkJCEjGyhC")!)
             .flatMap { $0 == 0x0A ? [0x0D, 0x0A] : [$0] } + Array("\r\n".utf8)
         let parsed = try parse(message)
         #expect(parsed.subject == "お見積りの件")
@@ -208,23 +214,25 @@ struct MessageParserMailerTests {
     @Test("ISO-2022-JP with the Windows extensions (①, ㈱) that Japanese mailers send")
     func iso2022JPExtensions() throws {
         let body: [UInt8] = [0x1B, 0x24, 0x42, 0x2D, 0x21, 0x2D, 0x6A, 0x25, 0x46, 0x25, 0x39, 0x25, 0x48, 0x1B, 0x28, 0x42, 0x0D, 0x0A]
-        let message = eml([
-            "From: taro@example.jp", "To: hanako@example.jp", "Subject: x",
-            "Content-Type: text/plain; charset=iso-2022-jp", "", "",
-        ]) + body
+        let message =
+            eml([
+                "From: taro@example.jp", "To: hanako@example.jp", "Subject: x",
+                "Content-Type: text/plain; charset=iso-2022-jp", "", ""
+            ]) + body
         #expect(try parse(message).body == "①㈱テスト\n")
     }
 
     @Test("raw Shift_JIS body (8bit) and an unencoded ISO-2022-JP subject")
     func shiftJIS() throws {
-        let message = eml([
-            "From: taro@example.jp",
-            "To: hanako@example.jp",
-            "Subject: \u{1B}$B$*8+@Q$j$N7o\u{1B}(B",
-            "Content-Type: text/plain; charset=Shift_JIS",
-            "Content-Transfer-Encoding: 8bit",
-            "", "",
-        ]) + hex("8e529363976c814182a890a2986282c982c882c182c482a882e882dc82b781420d0a")
+        let message =
+            eml([
+                "From: taro@example.jp",
+                "To: hanako@example.jp",
+                "Subject: \u{1B}$B$*8+@Q$j$N7o\u{1B}(B",
+                "Content-Type: text/plain; charset=Shift_JIS",
+                "Content-Transfer-Encoding: 8bit",
+                "", ""
+            ]) + hex("8e529363976c814182a890a2986282c982c882c182c482a882e882dc82b781420d0a")
             + hex("b6c0b6c58740878a836583588367 0d0a")
         let parsed = try parse(message)
         #expect(parsed.body == "山田様、お世話になっております。\nｶﾀｶﾅ①㈱テスト\n")
@@ -233,27 +241,29 @@ struct MessageParserMailerTests {
 
     @Test("EUC-JP body in quoted-printable, and a Shift_JIS file name in raw header bytes")
     func eucJP() throws {
-        let message = eml([
-            "From: taro@example.jp",
-            "To: hanako@example.jp",
-            "Subject: euc",
-            "Content-Type: multipart/mixed; boundary=b1",
-            "",
-            "--b1",
-            "Content-Type: text/plain; charset=EUC-JP",
-            "Content-Transfer-Encoding: quoted-printable",
-            "",
-            "=B8=AB=C0=D1=BD=F1=\r\n=a4=aa=a4=ea",
-            "--b1",
-            "Content-Type: application/pdf; name=\"",
-        ]) + hex("8ca990cf8f91") + eml([
-            ".pdf\"",
-            "Content-Transfer-Encoding: base64",
-            "",
-            "JVBERg==",
-            "--b1--",
-            "",
-        ])
+        let message =
+            eml([
+                "From: taro@example.jp",
+                "To: hanako@example.jp",
+                "Subject: euc",
+                "Content-Type: multipart/mixed; boundary=b1",
+                "",
+                "--b1",
+                "Content-Type: text/plain; charset=EUC-JP",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "=B8=AB=C0=D1=BD=F1=\r\n=a4=aa=a4=ea",
+                "--b1",
+                "Content-Type: application/pdf; name=\""
+            ]) + hex("8ca990cf8f91")
+            + eml([
+                ".pdf\"",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "JVBERg==",
+                "--b1--",
+                ""
+            ])
         let parsed = try parse(message)
         #expect(parsed.body == "見積書おり")
         #expect(parsed.attachments.map(\.fileName) == ["見積書.pdf"])
@@ -299,7 +309,7 @@ struct MessageParserMailerTests {
             "",
             "",
             "--------------0a1b2c3d4e5f--",
-            "",
+            ""
         ])
         let parsed = try parse(message)
         #expect(parsed.body == "添付します。\n")
@@ -348,7 +358,7 @@ struct MessageParserMailerTests {
             "YWJj",
             "",
             "--_004_OS0PR01MB5555_--",
-            "",
+            ""
         ])
         let parsed = try parse(message)
         #expect(parsed.subject == "お見積りの件")
@@ -393,7 +403,7 @@ struct MessageParserMailerTests {
             "BEGIN:VCALENDAR",
             "--outer--",
             "epilogue --outer",
-            "",
+            ""
         ])
         let parsed = try parse(message)
         #expect(parsed.body == "こんにちは, soft break and = sign\nlast line")
@@ -411,13 +421,15 @@ struct MessageParserMailerTests {
             "Content-Type: text/html",
             "Content-Transfer-Encoding: base64",
             "",
-            Data("""
-            <!DOCTYPE html><html><head><meta charset="shift_jis"><title>T</title></head>
-            <body><!-- hidden -->
-            <div>Dear   Hanako,</div><div>line&nbsp;two &lt;3 &#x263A; &#12354;</div>
-            <table><tr><td>a</td><td>b</td></tr></table><script>alert(1)</script>
-            </body></html>
-            """.utf8).base64EncodedString(options: .lineLength76Characters),
+            Data(
+                """
+                <!DOCTYPE html><html><head><meta charset="shift_jis"><title>T</title></head>
+                <body><!-- hidden -->
+                <div>Dear   Hanako,</div><div>line&nbsp;two &lt;3 &#x263A; &#12354;</div>
+                <table><tr><td>a</td><td>b</td></tr></table><script>alert(1)</script>
+                </body></html>
+                """.utf8
+            ).base64EncodedString(options: .lineLength76Characters)
         ])
         #expect(try parse(message).body == "Dear Hanako,\nline two <3 ☺ あ\na b\n")
     }
@@ -429,27 +441,28 @@ struct MessageParserMailerTests {
             "To: taro@example.jp",
             "Subject: confidential",
             "",
-            "inner body",
+            "inner body"
         ]
-        let message = eml([
-            "From: taro@example.jp",
-            "To: hanako@example.jp",
-            "Subject: Fwd: confidential",
-            "Content-Type: multipart/mixed; boundary=\"fwd\"",
-            "",
-            "--fwd",
-            "Content-Type: text/plain",
-            "",
-            "see below",
-            "--fwd",
-            "Content-Type: message/rfc822",
-            "Content-Disposition: inline",
-            "",
-        ] + inner + [
-            "--fwd",
-            "Content-Type: message/rfc822; name=\"original.eml\"",
-            "",
-        ] + inner + ["--fwd--", ""])
+        let message = eml(
+            [
+                "From: taro@example.jp",
+                "To: hanako@example.jp",
+                "Subject: Fwd: confidential",
+                "Content-Type: multipart/mixed; boundary=\"fwd\"",
+                "",
+                "--fwd",
+                "Content-Type: text/plain",
+                "",
+                "see below",
+                "--fwd",
+                "Content-Type: message/rfc822",
+                "Content-Disposition: inline",
+                ""
+            ] + inner + [
+                "--fwd",
+                "Content-Type: message/rfc822; name=\"original.eml\"",
+                ""
+            ] + inner + ["--fwd--", ""])
         let parsed = try parse(message)
         #expect(parsed.body == "see below")
         #expect(parsed.attachments.map(\.fileName) == ["message.eml", "original.eml"])
@@ -462,26 +475,27 @@ struct MessageParserMailerTests {
 
     @Test("LF-only line endings, folded headers, and headers kept raw and in order")
     func lfOnly() throws {
-        let message = eml([
-            "From: Taro <taro@example.jp>",
-            "To: a@example.jp,",
-            "  =?UTF-8?B?6Iqx5a2Q?= <hanako@example.jp>",
-            "Subject: =?UTF-8?B?5pel5pys6Kqe?=",
-            "\t=?UTF-8?B?44Gu5Lu25ZCN?= and more",
-            "X-Empty:",
-            "Content-Type: multipart/mixed; boundary=lf",
-            "",
-            "--lf",
-            "",
-            "part without headers",
-            "--lf",
-            "Content-Type: application/zip; name=a.zip",
-            "Content-Transfer-Encoding: base64",
-            "",
-            "UEsD",
-            "BAo=",
-            "--lf--",
-        ], lf: true)
+        let message = eml(
+            [
+                "From: Taro <taro@example.jp>",
+                "To: a@example.jp,",
+                "  =?UTF-8?B?6Iqx5a2Q?= <hanako@example.jp>",
+                "Subject: =?UTF-8?B?5pel5pys6Kqe?=",
+                "\t=?UTF-8?B?44Gu5Lu25ZCN?= and more",
+                "X-Empty:",
+                "Content-Type: multipart/mixed; boundary=lf",
+                "",
+                "--lf",
+                "",
+                "part without headers",
+                "--lf",
+                "Content-Type: application/zip; name=a.zip",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "UEsD",
+                "BAo=",
+                "--lf--"
+            ], lf: true)
         let parsed = try parse(message)
         #expect(parsed.headers.map(\.name) == ["From", "To", "Subject", "X-Empty", "Content-Type"])
         #expect(parsed.headers[1].value == "a@example.jp,  =?UTF-8?B?6Iqx5a2Q?= <hanako@example.jp>")
@@ -512,7 +526,7 @@ struct MessageParserMailerTests {
             "Content-Type: text/plain",
             "",
             "not a message",
-            "--d--",
+            "--d--"
         ])
         let parsed = try parse(message)
         #expect(parsed.attachments.map(\.fileName) == ["message.eml"])
@@ -523,13 +537,19 @@ struct MessageParserMailerTests {
 
     @Test("HTML in Shift_JIS labelled only by <meta>; a UTF-8 body with one bad byte keeps its other lines")
     func charsetFallbacks() throws {
-        let html = eml(["From: a@example.jp", "Subject: h", "Content-Type: text/html", "", "<html><head>",
-                        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">", "</head><body><p>"])
+        let html =
+            eml([
+                "From: a@example.jp", "Subject: h", "Content-Type: text/html", "", "<html><head>",
+                "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">", "</head><body><p>"
+            ])
             + hex("8ca990cf8f91") + eml(["</p></body></html>"])
         #expect(try parse(html).body == "見積書\n")
 
-        let broken = eml(["From: a@example.jp", "Subject: u", "Content-Type: text/plain; charset=utf-8", "",
-                          "日本語の行", ""]) + [0x41, 0xFF, 0x42] + eml(["", "最後の行"])
+        let broken =
+            eml([
+                "From: a@example.jp", "Subject: u", "Content-Type: text/plain; charset=utf-8", "",
+                "日本語の行", ""
+            ]) + [0x41, 0xFF, 0x42] + eml(["", "最後の行"])
         let body = try parse(broken).body
         #expect(body.hasPrefix("日本語の行\n"))
         #expect(body.hasSuffix("\n最後の行"))
@@ -552,7 +572,7 @@ struct MessageParserMailerTests {
             "Content-Transfer-Encoding: base64",
             "",
             "AQID",
-            "BA",
+            "BA"
         ])
         let parsed = try parse(message)
         #expect(parsed.body == "body")
@@ -570,7 +590,7 @@ struct MessageParserMailerTests {
             "To: second@example.jp",
             "Subject: b",
             "",
-            "x",
+            "x"
         ])
         let parsed = try parse(message)
         #expect(parsed.bcc.mailboxes.map(\.address) == ["hidden@example.net", "boss@example.com"])
@@ -590,7 +610,7 @@ struct MessageParserMailerTests {
             "Bcc: a@example.jp; b@example.jp、c@example.jp",
             "Subject: problems",
             "",
-            "body",
+            "body"
         ])
         let parsed = try parse(message)
         #expect(parsed.addressProblems.count == 2)
@@ -620,7 +640,7 @@ struct MessageParserMailerTests {
             "Content-Type: application/pdf",
             "Content-Transfer-Encoding: base64",
             "",
-            "JVBE Rg=\r\n=",
+            "JVBE Rg=\r\n="
         ])
         let parsed = try parse([0xEF, 0xBB, 0xBF] + message)
         #expect(parsed.from.map(\.address) == ["taro@example.jp"])

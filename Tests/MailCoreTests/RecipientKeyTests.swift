@@ -51,8 +51,9 @@ import Testing
         #expect(message.recipients == envelope.recipients)
 
         // A Bcc typed before a To (in another order on screen) still loses to the To.
-        let later = OutgoingMessage(from: from, to: try AddressParser.parseList("bob@x.example"),
-                                    bcc: try AddressParser.parseList("Bob@X.example"))
+        let later = OutgoingMessage(
+            from: from, to: try AddressParser.parseList("bob@x.example"),
+            bcc: try AddressParser.parseList("Bob@X.example"))
         #expect(later.envelope.recipients.map(\.address) == ["bob@x.example"])
         #expect(later.envelope.recipients.map(\.field) == [.to])
     }
@@ -79,7 +80,7 @@ import Testing
         let samples = [
             "member00001@example.org", "Bob@X.Example", "BOB@X.EXAMPLE.", "bob@x.example..", "a@b@C.example", "a@b@C.",
             "no-at-sign", "NO-AT-SIGN.", "@", "@.", "x@.", "", ".", "Bob.@X", "o'Hara+tag@Sub.Example.COM", "\"Bob\"@x.example",
-            "user@例え.jp", "USER@例え.JP", "User@XN--R8JZ45G.jp", "tab\there@x", "ümlaut@x.example",
+            "user@例え.jp", "USER@例え.JP", "User@XN--R8JZ45G.jp", "tab\there@x", "ümlaut@x.example"
         ]
         for address in samples {
             let fast = RecipientKey.asciiText(address)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Store
 import Testing
@@ -13,12 +13,13 @@ let allStates: [SendState] = [
     .submitting(attempt: 3, recipients: ["hanako@example.jp"]),
     .sent(at: Instant(seconds: 0.1 + 0.2)),
     .partiallySent(refused: ["bob@example.com", "\"odd local\"@example.jp"], at: Instant(seconds: 1_795_950_123.000_001)),
-    .failedTemporarily(reason: "421 4.7.0 混雑しています \"later\"\nsecond line\\", attempt: 2,
-                       retryAt: Instant(seconds: .leastNonzeroMagnitude), recipients: []),
+    .failedTemporarily(
+        reason: "421 4.7.0 混雑しています \"later\"\nsecond line\\", attempt: 2,
+        retryAt: Instant(seconds: .leastNonzeroMagnitude), recipients: []),
     .failedPermanently(reason: "550 5.1.1 <bob@example.com>: no such user", recipients: ["bob@example.com"]),
     .unknown(recipients: ["hanako@example.jp"]),
     .interrupted(recipients: ["a@example.jp", "b@example.jp"]),
-    .discarded,
+    .discarded
 ]
 
 @Suite("Outbox")
@@ -71,8 +72,10 @@ struct OutboxTests {
     @Test("instants come back to the bit, whatever their magnitude within 1970 to 9999")
     func doublesRoundTrip() throws {
         var random = SeededGenerator(state: 42)
-        var values: [Double] = [0, -0.0, 1, 0.1, 1e-5, 1e11, 253_402_300_799, 253_402_300_798.99997,
-                                .leastNonzeroMagnitude, .leastNormalMagnitude, 1_700_000_000.25]
+        var values: [Double] = [
+            0, -0.0, 1, 0.1, 1e-5, 1e11, 253_402_300_799, 253_402_300_798.99997,
+            .leastNonzeroMagnitude, .leastNormalMagnitude, 1_700_000_000.25
+        ]
         for _ in 0..<2000 {
             let value = abs(Double(bitPattern: random.next()))
             if value.isFinite {
@@ -93,12 +96,13 @@ struct OutboxTests {
         }
     }
 
-    @Test("numbers out of range are damage, naming file, line, key and value (a trap before)",
-          arguments: [
-              ("release_at = 1e300", "'release_at' must be a time between 0 and 253402300799 seconds since 1970", "'1e+300'"),
-              ("release_at = -1.0", "'release_at' must be a time between", "'-1.0'"),
-              ("release_at = 253402300800", "'release_at' must be a time between", "'253402300800.0'"),
-          ])
+    @Test(
+        "numbers out of range are damage, naming file, line, key and value (a trap before)",
+        arguments: [
+            ("release_at = 1e300", "'release_at' must be a time between 0 and 253402300799 seconds since 1970", "'1e+300'"),
+            ("release_at = -1.0", "'release_at' must be a time between", "'-1.0'"),
+            ("release_at = 253402300800", "'release_at' must be a time between", "'253402300800.0'")
+        ])
     func instantsOutOfRange(line: String, words: String, value: String) throws {
         let text = "format = 1\nstate = \"holding\"\n\(line)\nrecipients = [\"a@example.jp\"]\nrelease_requested = false\n"
         do {
@@ -110,23 +114,27 @@ struct OutboxTests {
         }
     }
 
-    @Test("every number of record.toml and state.toml is range-checked", arguments: [
-        ("record", "message_offset = ", "9223372036854775807", "'message_offset' must be between 0 and 1099511627776 bytes, found '9223372036854775807'"),
-        ("record", "message_offset = ", "-1", "'message_offset' must be between 0 and 1099511627776 bytes, found '-1'"),
-        ("record", "message_size = ", "1099511627777", "'message_size' must be between 0 and 1099511627776 bytes, found '1099511627777'"),
-        ("record", "hold_seconds = ", "9223372036854775807", "'hold_seconds' must be between 0 and 31536000 seconds, found '9223372036854775807'"),
-        ("record", "confirmed_at = ", "1e308", "'confirmed_at' must be a time between"),
-        ("record", "size = ", "-123456", "'attachments[1].size' must be between 0 and 1099511627776 bytes, found '-123456'"),
-        ("record", "message_sha256 = ", "\"ABC\"", "'message_sha256' must be 64 lowercase hexadecimal digits, found 'ABC'"),
-        ("state", "attempt = ", "0", "'attempt' must be between 1 and 1000000, found '0'"),
-        ("state", "attempt = ", "9223372036854775807", "'attempt' must be between 1 and 1000000, found '9223372036854775807'"),
-        ("state", "retry_at = ", "9.2e18", "'retry_at' must be a time between"),
-    ])
+    @Test(
+        "every number of record.toml and state.toml is range-checked",
+        arguments: [
+            ("record", "message_offset = ", "9223372036854775807", "'message_offset' must be between 0 and 1099511627776 bytes, found '9223372036854775807'"),
+            ("record", "message_offset = ", "-1", "'message_offset' must be between 0 and 1099511627776 bytes, found '-1'"),
+            ("record", "message_size = ", "1099511627777", "'message_size' must be between 0 and 1099511627776 bytes, found '1099511627777'"),
+            ("record", "hold_seconds = ", "9223372036854775807", "'hold_seconds' must be between 0 and 31536000 seconds, found '9223372036854775807'"),
+            ("record", "confirmed_at = ", "1e308", "'confirmed_at' must be a time between"),
+            ("record", "size = ", "-123456", "'attachments[1].size' must be between 0 and 1099511627776 bytes, found '-123456'"),
+            ("record", "message_sha256 = ", "\"ABC\"", "'message_sha256' must be 64 lowercase hexadecimal digits, found 'ABC'"),
+            ("state", "attempt = ", "0", "'attempt' must be between 1 and 1000000, found '0'"),
+            ("state", "attempt = ", "9223372036854775807", "'attempt' must be between 1 and 1000000, found '9223372036854775807'"),
+            ("state", "retry_at = ", "9.2e18", "'retry_at' must be a time between")
+        ])
     func numbersOutOfRange(file: String, prefix: String, value: String, expected: String) throws {
         let folder = TemporaryFolder()
         let id = "20261129-110203-rng1"
-        try freezeSample(folder, id: id, state: .failedTemporarily(
-            reason: "421", attempt: 2, retryAt: Instant(seconds: 1_795_950_300), recipients: ["hanako@example.jp"]))
+        try freezeSample(
+            folder, id: id,
+            state: .failedTemporarily(
+                reason: "421", attempt: 2, retryAt: Instant(seconds: 1_795_950_300), recipients: ["hanako@example.jp"]))
         let path = folder.outbox.entryDirectory(id: id) + "/\(file).toml"
         let lines = String(decoding: try readFile(path), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) else {
@@ -149,12 +157,14 @@ struct OutboxTests {
         #expect(problems.first?.problem.hasPrefix("\(file).toml:\(index + 1): \(expected)") == true, "\(problems.first?.problem ?? "")")
     }
 
-    @Test("state.toml may name only recipients record.toml says were confirmed", arguments: [
-        SendState.holding(releaseAt: Instant(seconds: 5), recipients: ["hanako@example.jp", "intruder@example.org"]),
-        .failedPermanently(reason: "550", recipients: ["intruder@example.org"]),
-        .interrupted(recipients: ["HANAKO@example.jp"]),
-        .partiallySent(refused: ["intruder@example.org"], at: Instant(seconds: 5)),
-    ])
+    @Test(
+        "state.toml may name only recipients record.toml says were confirmed",
+        arguments: [
+            SendState.holding(releaseAt: Instant(seconds: 5), recipients: ["hanako@example.jp", "intruder@example.org"]),
+            .failedPermanently(reason: "550", recipients: ["intruder@example.org"]),
+            .interrupted(recipients: ["HANAKO@example.jp"]),
+            .partiallySent(refused: ["intruder@example.org"], at: Instant(seconds: 5))
+        ])
     func recipientsCrossChecked(state: SendState) throws {
         let folder = TemporaryFolder()
         let id = "20261129-110203-rcp1"
@@ -164,8 +174,9 @@ struct OutboxTests {
         #expect(error?.kind == .corrupt)
         let key = state.kind == .partiallySent ? "refused" : "recipients"
         let stranger = state.kind == .interrupted ? "HANAKO@example.jp" : "intruder@example.org"
-        #expect(error?.message.contains("state.toml: '\(key)' names '\(stranger)', who is not among the recipients confirmed in record.toml") == true,
-                "\(error?.message ?? "")")
+        #expect(
+            error?.message.contains("state.toml: '\(key)' names '\(stranger)', who is not among the recipients confirmed in record.toml") == true,
+            "\(error?.message ?? "")")
         // The confirmed ones are fine.
         try folder.outbox.write(id: id, state: .interrupted(recipients: ["bob@xn--wgv71a119e.jp", "audit@example.jp"]))
         #expect(try folder.outbox.load(id: id).state == .interrupted(recipients: ["bob@xn--wgv71a119e.jp", "audit@example.jp"]))
@@ -195,8 +206,9 @@ struct OutboxTests {
         try folder.outbox.markDamaged(id: id, reason: "'/x/message.eml' changed after it was confirmed")
         let error = outboxError { () throws(OutboxError) in try folder.outbox.load(id: id) }
         #expect(error?.kind == .corrupt)
-        #expect(error?.message == "the outbox entry '\(folder.outbox.entryDirectory(id: id))' cannot be read: "
-            + "it was marked damaged: '/x/message.eml' changed after it was confirmed")
+        #expect(
+            error?.message == "the outbox entry '\(folder.outbox.entryDirectory(id: id))' cannot be read: "
+                + "it was marked damaged: '/x/message.eml' changed after it was confirmed")
         #expect(folder.outbox.list().problems.map(\.id) == [id])
         try folder.outbox.remove(id: id)
         #expect(folder.outbox.list().problems.isEmpty)
@@ -204,12 +216,14 @@ struct OutboxTests {
 
     @Test("the files say what they hold")
     func fileFormat() throws {
-        let text = OutboxFormat.encodeState(.holding(releaseAt: Instant(seconds: 1_700_000_000.5), recipients: ["a@example.jp"]),
-                                            releaseRequested: false)
+        let text = OutboxFormat.encodeState(
+            .holding(releaseAt: Instant(seconds: 1_700_000_000.5), recipients: ["a@example.jp"]),
+            releaseRequested: false)
         #expect(text.contains("\nformat = 1\n"))
         #expect(text.contains("\nstate = \"holding\"\nrelease_at = 1700000000.5\nrecipients = [\"a@example.jp\"]\nrelease_requested = false\n"))
-        let partial = OutboxFormat.encodeState(.failedTemporarily(reason: "x", attempt: 1, retryAt: Instant(seconds: 2), recipients: []),
-                                               releaseRequested: true)
+        let partial = OutboxFormat.encodeState(
+            .failedTemporarily(reason: "x", attempt: 1, retryAt: Instant(seconds: 2), recipients: []),
+            releaseRequested: true)
         #expect(partial.contains("state = \"failed-temporarily\"\nreason = \"x\"\nattempt = 1\nretry_at = 2.0\nrecipients = []\nrelease_requested = true\n"))
         let record = OutboxFormat.encodeRecord(sampleRecord(id: "20261129-110203-k3f9"))
         #expect(record.contains("subject = \"【至急】お見積書の件\\n二行目\\u000D\\n\\t\\\"引用\\\" \\\\ が"))
@@ -224,15 +238,19 @@ struct OutboxTests {
         try freezeSample(folder, id: id)
         let stateFile = folder.outbox.entryDirectory(id: id) + "/state.toml"
         let cases: [(String, String)] = [
-            ("format = 1\nstate = \"holding\"\nrelease_at = 1.5\nrecipients = []\nrelease_requested = false\nsurprise = 1\n",
-             "\(stateFile):6: unknown key 'surprise' at the top level"),
-            ("format = 1\nstate = \"sent\"\nat = 1.0\nrecipients = []\nrelease_requested = false\n",
-             "\(stateFile):4: unknown key 'recipients'"),
+            (
+                "format = 1\nstate = \"holding\"\nrelease_at = 1.5\nrecipients = []\nrelease_requested = false\nsurprise = 1\n",
+                "\(stateFile):6: unknown key 'surprise' at the top level"
+            ),
+            (
+                "format = 1\nstate = \"sent\"\nat = 1.0\nrecipients = []\nrelease_requested = false\n",
+                "\(stateFile):4: unknown key 'recipients'"
+            ),
             ("format = 1\nstate = \"lost\"\nrelease_requested = false\n", "\(stateFile):2: 'state' must be one of"),
             ("format = 2\nstate = \"editing\"\nrelease_requested = false\n", "\(stateFile):1: 'format' is 2"),
             ("format = 1\nstate = \"sent\"\nat = inf\nrelease_requested = false\n", "\(stateFile):3: 'at' must be a finite number"),
             ("format = 1\nstate = \"editing\"\n", "missing key 'release_requested'"),
-            ("format = 1\nstate = \"editing\"\nrelease_requested = false\n[x\n", "\(stateFile):4:"),
+            ("format = 1\nstate = \"editing\"\nrelease_requested = false\n[x\n", "\(stateFile):4:")
         ]
         for (text, expected) in cases {
             FileSystem.remove(stateFile)
@@ -252,8 +270,9 @@ struct OutboxTests {
         let id = "20261129-110203-a1b2"
         let spool = folder.path + "/spool.eml"
         try writeFile(spool, Spool.sample.bytes)
-        let draft = DraftRecord(id: "d1", account: "work", to: "hanako@example.jp, 佐藤 <x@", subject: "件名\n", body: "本文\r\nです  ",
-                                attachmentPaths: ["/tmp/見積 書.pdf"], field: "body", bodyLine: 1, bodyColumn: 2, savedAt: 1_795_950_000)
+        let draft = DraftRecord(
+            id: "d1", account: "work", to: "hanako@example.jp, 佐藤 <x@", subject: "件名\n", body: "本文\r\nです  ",
+            attachmentPaths: ["/tmp/見積 書.pdf"], field: "body", bodyLine: 1, bodyColumn: 2, savedAt: 1_795_950_000)
         let state = SendState.holding(releaseAt: Instant(seconds: 1_795_950_183.25), recipients: ["hanako@example.jp"])
         let entry = try folder.outbox.freeze(sampleRecord(id: id), state: state, spoolFile: spool, draft: draft)
 
@@ -263,7 +282,8 @@ struct OutboxTests {
         #expect(try readFile(entry.messagePath) == Spool.sample.bytes)
         #expect(entry.hasDraft && entry.state == state && !entry.releaseRequested)
         #expect(try folder.outbox.draft(id: id) == draft)
-        #expect(FileSystem.listDirectory(entry.directory)
+        #expect(
+            FileSystem.listDirectory(entry.directory)
                 == ["draft.eml", "message.eml", "owner.lock", "record.toml", "state.lock", "state.toml"])
         #expect(mode(entry.directory) == 0o700)
         for name in ["draft.eml", "message.eml", "owner.lock", "record.toml", "state.lock", "state.toml"] {
@@ -312,8 +332,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("a failure at any step of freeze puts the spool file back and leaves no entry or temporary folder",
-          arguments: Outbox.FreezeStep.allCases)
+    @Test(
+        "a failure at any step of freeze puts the spool file back and leaves no entry or temporary folder",
+        arguments: Outbox.FreezeStep.allCases)
     func freezeRollsBack(step: Outbox.FreezeStep) throws {
         let folder = TemporaryFolder()
         let spool = folder.path + "/spool.eml"
@@ -321,8 +342,9 @@ struct OutboxTests {
         var outbox = folder.outbox
         outbox.injectedFailure = step
         let error = outboxError { () throws(OutboxError) in
-            try outbox.freeze(sampleRecord(id: "20261129-110203-fail"), state: .confirming, spoolFile: spool,
-                              draft: DraftRecord(id: "d"))
+            try outbox.freeze(
+                sampleRecord(id: "20261129-110203-fail"), state: .confirming, spoolFile: spool,
+                draft: DraftRecord(id: "d"))
         }
         #expect(error?.message.contains("Input/output error") == true, "\(error?.message ?? "")")
         #expect(try readFile(spool) == Spool.sample.bytes)
@@ -347,7 +369,8 @@ struct OutboxTests {
             try folder.outbox.freeze(record, state: .confirming, spoolFile: folder.path + "/nope.eml", draft: nil)
         }
         #expect(missing?.kind == .notFound)
-        #expect(missing?.message == "cannot freeze the message in the outbox '\(folder.outbox.directory)': "
+        #expect(
+            missing?.message == "cannot freeze the message in the outbox '\(folder.outbox.directory)': "
                 + "No such file or directory (reading the spool file '\(folder.path)/nope.eml')")
 
         try freezeSample(folder, id: "20261129-110203-dup1")
@@ -403,7 +426,10 @@ struct OutboxTests {
         try writeFile(outbox.directory + "/.tmp-20261129-110209-tttt/message.eml", "half frozen")
         // A freeze in another process holds the lock: its folder is left alone.
         let writer = spawn(["/usr/bin/flock", "-s", "-o", outbox.directory, "/bin/sleep", "30"])
-        defer { kill(-writer, SIGKILL); _ = wait(writer) }
+        defer {
+            kill(-writer, SIGKILL)
+            _ = wait(writer)
+        }
         while !isLockedShared(outbox.directory) { usleep(1_000) }
         try FileSystem.makeDirectories(outbox.directory + "/.trash-20261129-110200-xxxx-123")
         try writeFile(outbox.directory + "/.trash-20261129-110200-xxxx-123/record.toml", "old")
@@ -422,7 +448,7 @@ struct OutboxTests {
         #expect(!FileSystem.exists(outbox.directory + "/.trash-20261129-110200-xxxx-123"))
         #expect(Outbox(directory: folder.path + "/none").list().entries.isEmpty)
         // Changed: that freeze was killed (its lock died with it): the next list removes its folder.
-        kill(-writer, SIGKILL)  // (-o: only flock holds the lock, not its sleep)
+        kill(-writer, SIGKILL) // (-o: only flock holds the lock, not its sleep)
         _ = wait(writer)
         #expect(outbox.list().entries.count == 2)
         #expect(!FileSystem.exists(outbox.directory + "/.tmp-20261129-110209-tttt"))
@@ -446,7 +472,10 @@ struct OutboxTests {
 
         // A stray file where an entry should be is a problem, and can still be removed.
         try writeFile(outbox.entryDirectory(id: "20261129-110203-file"), "stray")
-        #expect(outbox.list().problems.map(\.reason) == ["the outbox entry '\(outbox.entryDirectory(id: "20261129-110203-file"))' cannot be read: it is not a folder"])
+        #expect(
+            outbox.list().problems.map(\.reason) == [
+                "the outbox entry '\(outbox.entryDirectory(id: "20261129-110203-file"))' cannot be read: it is not a folder"
+            ])
         try outbox.remove(id: "20261129-110203-file")
         #expect(FileSystem.listDirectory(outbox.directory) == ["20261129-110203-rm02"])
     }
@@ -470,7 +499,8 @@ struct OutboxTests {
         #expect(outboxError { () throws(OutboxError) in try folder.outbox.load(id: lost) }?.message.contains("message.eml is missing") == true)
         let error = outboxError { () throws(OutboxError) in try folder.outbox.moveToSent(id: lost, folder: sentFolder) }
         #expect(error?.kind == .notFound)
-        #expect(error?.message == "cannot move the message '\(lost)' to the sent folder '\(sentFolder.directory)': "
+        #expect(
+            error?.message == "cannot move the message '\(lost)' to the sent folder '\(sentFolder.directory)': "
                 + "No such file or directory (moving '\(folder.outbox.entryDirectory(id: lost))/message.eml')")
         #expect(FileSystem.exists(folder.outbox.entryDirectory(id: lost)))
     }
@@ -488,7 +518,7 @@ struct OutboxTests {
 
         let lock = try #require(try outbox.claim(id: id))
         #expect(lock.id == id && lock.isHeld)
-        #expect(try outbox.claim(id: id) == nil)  // a new open file description conflicts, even in-process
+        #expect(try outbox.claim(id: id) == nil) // a new open file description conflicts, even in-process
         #expect(outbox.isClaimed(id: id))
         #expect(try run(["/usr/bin/flock", "-n", lockFile, "true"]) == 1)
 

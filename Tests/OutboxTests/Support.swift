@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Store
 import Testing
@@ -59,8 +59,10 @@ struct Spool {
 
     static let sample: Spool = {
         let bcc = Array("Bcc: =?UTF-8?B?55uj5p+7?= <audit@example.jp>\r\n".utf8)
-        let message = Array(("From: =?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@example.co.jp>\r\nTo: hanako@example.jp\r\n"
-            + "Subject: =?UTF-8?B?44GK6KaL56mN5pu4?=\r\nMessage-ID: <m1@example.co.jp>\r\n\r\n本文です。\r\n").utf8)
+        let message =
+            Array(
+                ("From: =?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@example.co.jp>\r\nTo: hanako@example.jp\r\n"
+                    + "Subject: =?UTF-8?B?44GK6KaL56mN5pu4?=\r\nMessage-ID: <m1@example.co.jp>\r\n\r\n本文です。\r\n").utf8)
             + (0..<300).map { UInt8($0 % 256) }
         return Spool(bytes: bcc + message, offset: Int64(bcc.count))
     }()
@@ -81,13 +83,14 @@ func sampleRecord(
         recipients: [
             OutboxRecipient(address: "hanako@example.jp", displayName: "佐藤 \"花子\" \\ 様", field: "to"),
             OutboxRecipient(address: "bob@xn--wgv71a119e.jp", displayName: nil, field: "cc"),
-            OutboxRecipient(address: "audit@example.jp", displayName: "", field: "bcc"),
+            OutboxRecipient(address: "audit@example.jp", displayName: "", field: "bcc")
         ] + extraRecipients.map { OutboxRecipient(address: $0, field: "to") },
         subject: "【至急】お見積書の件\n二行目\r\n\t\"引用\" \\ が か\u{3099} \u{0}\u{7F}\u{1B}[0m 🎌",
         attachments: [
-            OutboxAttachment(name: "見積書 (改訂版).pdf", size: 123_456, sha256: String(repeating: "ab", count: 32),
-                             contentType: "application/pdf"),
-            OutboxAttachment(name: "a\"b\\c\n.txt", size: 0, sha256: String(repeating: "0", count: 64), contentType: "text/plain"),
+            OutboxAttachment(
+                name: "見積書 (改訂版).pdf", size: 123_456, sha256: String(repeating: "ab", count: 32),
+                contentType: "application/pdf"),
+            OutboxAttachment(name: "a\"b\\c\n.txt", size: 0, sha256: String(repeating: "0", count: 64), contentType: "text/plain")
         ],
         confirmation: ConfirmationRecord(
             confirmedBy: "taro@workstation", via: "composer",
@@ -95,7 +98,7 @@ func sampleRecord(
             tickedAttachments: ["見積書 (改訂版).pdf", "a\"b\\c\n.txt"],
             findings: [
                 OutboxFinding(ruleID: "external-domain", severity: "warn", message: "社外の宛先 \"bob\" があります\n確認してください", accepted: true),
-                OutboxFinding(ruleID: "lookalike", severity: "block", message: "", accepted: false),
+                OutboxFinding(ruleID: "lookalike", severity: "block", message: "", accepted: false)
             ],
             challenges: ["lookalike"]),
         confirmedAt: confirmedAt,

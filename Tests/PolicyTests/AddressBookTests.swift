@@ -17,12 +17,13 @@ struct AddressBookTests {
             \u{3000}佐藤　花子 <hanako.sato@xn--wgv71a119e.jp>\u{3000}
             """
         let book = try AddressBook.parse(text, file: "addressbook.txt")
-        #expect(book.entries == [
-            AddressBookEntry(name: "山田 太郎", address: "taro@example.co.jp", company: "株式会社サンプル"),
-            AddressBookEntry(name: "Suzuki, Hanako", address: "hanako@example.co.jp", company: "Suzuki Trading"),
-            AddressBookEntry(name: "Jiro Sato", address: "jiro@日本語.jp", company: nil),
-            AddressBookEntry(name: "佐藤　花子", address: "hanako.sato@日本語.jp", company: nil),
-        ])
+        #expect(
+            book.entries == [
+                AddressBookEntry(name: "山田 太郎", address: "taro@example.co.jp", company: "株式会社サンプル"),
+                AddressBookEntry(name: "Suzuki, Hanako", address: "hanako@example.co.jp", company: "Suzuki Trading"),
+                AddressBookEntry(name: "Jiro Sato", address: "jiro@日本語.jp", company: nil),
+                AddressBookEntry(name: "佐藤　花子", address: "hanako.sato@日本語.jp", company: nil)
+            ])
     }
 
     @Test("CRLF line endings and a byte-order mark count lines correctly")
@@ -37,12 +38,14 @@ struct AddressBookTests {
         }
     }
 
-    @Test("errors name the file and the line", arguments: [
-        ("a <x@example.jp>\n[Company\n", "ab.txt:2: a company header must end with ']': '[Company'"),
-        ("taro@example.jp\n", "ab.txt:1: 'taro@example.jp' has no name: write 'Name <address>'"),
-        ("\n\nTaro <taro@example>\n", "ab.txt:3: not 'Name <address>': "),
-        ("Taro <taro＠example.jp>\n", "ab.txt:1: not 'Name <address>': full-width"),
-    ])
+    @Test(
+        "errors name the file and the line",
+        arguments: [
+            ("a <x@example.jp>\n[Company\n", "ab.txt:2: a company header must end with ']': '[Company'"),
+            ("taro@example.jp\n", "ab.txt:1: 'taro@example.jp' has no name: write 'Name <address>'"),
+            ("\n\nTaro <taro@example>\n", "ab.txt:3: not 'Name <address>': "),
+            ("Taro <taro＠example.jp>\n", "ab.txt:1: not 'Name <address>': full-width")
+        ])
     func errors(text: String, expected: String) {
         do {
             _ = try AddressBook.parse(text, file: "ab.txt")

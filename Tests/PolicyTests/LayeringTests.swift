@@ -106,29 +106,49 @@ struct LayeringTests {
         #expect(c.notes.isEmpty)
     }
 
-    @Test("explain() names the layer and place of every effective value", arguments: [
-        ("hold_internal_seconds", "30", "organisation (policy.toml:2)",
-         "the user's 0 (config.toml:3) is ignored: the organisation's value is stricter"),
-        ("hold_external_seconds", "600", "user (config.toml:4)",
-         "stricter than the organisation's 120 (policy.toml:3)"),
-        ("address_book", "\"/etc/guardmail/directory.txt\", \"~/.config/guardmail/addressbook.txt\"",
-         "organisation (policy.toml:4) + user (config.toml:5)", nil),
-        ("rules.bulk-visible-recipients.severity", "block", "organisation (policy.toml:7)",
-         "the user's info (config.toml:8) is ignored: the organisation's value is stricter"),
-        ("rules.bulk-visible-recipients.external_domains", "1", "organisation (policy.toml:8)",
-         "the user's 5 (config.toml:9) is ignored: the organisation's value is stricter"),
-        ("rules.new-recipient.severity", "block", "user (config.toml:13)",
-         "stricter than the organisation's confirm (policy.toml:12)"),
-        ("rules.forgotten-attachment.keywords", "[\"添付\", \"Attached\", \"同封\"]",
-         "organisation (policy.toml:15) + user (config.toml:16)", nil),
-        ("rules.external-attachment.challenge", "true", "organisation (policy.toml:18)",
-         "the user's false (config.toml:19) is ignored: the organisation's value is stricter"),
-        ("rules.sensitive-data.max_email_addresses", "5", "organisation (policy.toml:21)",
-         "the user's 50 (config.toml:22) is ignored: the organisation's value is stricter"),
-        ("rules.sensitive-data.max_phone_numbers", "3", "user (config.toml:23)", nil),
-        ("rules.namesake.severity", "confirm", "default", nil),
-        ("rules.many-domains.max_domains", "3", "default", nil),
-    ])
+    @Test(
+        "explain() names the layer and place of every effective value",
+        arguments: [
+            (
+                "hold_internal_seconds", "30", "organisation (policy.toml:2)",
+                "the user's 0 (config.toml:3) is ignored: the organisation's value is stricter"
+            ),
+            (
+                "hold_external_seconds", "600", "user (config.toml:4)",
+                "stricter than the organisation's 120 (policy.toml:3)"
+            ),
+            (
+                "address_book", "\"/etc/guardmail/directory.txt\", \"~/.config/guardmail/addressbook.txt\"",
+                "organisation (policy.toml:4) + user (config.toml:5)", nil
+            ),
+            (
+                "rules.bulk-visible-recipients.severity", "block", "organisation (policy.toml:7)",
+                "the user's info (config.toml:8) is ignored: the organisation's value is stricter"
+            ),
+            (
+                "rules.bulk-visible-recipients.external_domains", "1", "organisation (policy.toml:8)",
+                "the user's 5 (config.toml:9) is ignored: the organisation's value is stricter"
+            ),
+            (
+                "rules.new-recipient.severity", "block", "user (config.toml:13)",
+                "stricter than the organisation's confirm (policy.toml:12)"
+            ),
+            (
+                "rules.forgotten-attachment.keywords", "[\"添付\", \"Attached\", \"同封\"]",
+                "organisation (policy.toml:15) + user (config.toml:16)", nil
+            ),
+            (
+                "rules.external-attachment.challenge", "true", "organisation (policy.toml:18)",
+                "the user's false (config.toml:19) is ignored: the organisation's value is stricter"
+            ),
+            (
+                "rules.sensitive-data.max_email_addresses", "5", "organisation (policy.toml:21)",
+                "the user's 50 (config.toml:22) is ignored: the organisation's value is stricter"
+            ),
+            ("rules.sensitive-data.max_phone_numbers", "3", "user (config.toml:23)", nil),
+            ("rules.namesake.severity", "confirm", "default", nil),
+            ("rules.many-domains.max_domains", "3", "default", nil)
+        ])
     func explain(key: String, value: String, layer: String, note: String?) throws {
         let rows = try Self.merged().explain()
         let row = try #require(rows.first { $0.key == key })

@@ -5,14 +5,16 @@ import Testing
 struct PolicyEngineTests {
     static let history = SendHistory(addresses: ["hanako@client.jp", "boss@example.co.jp"], domains: ["client.jp", "example.co.jp"])
 
-    @Test("exit codes: 0 clean or info only, 1 confirm, 2 block", arguments: [
-        ("boss@example.co.jp", "", 0),                       // internal only
-        ("hanako@client.jp", "", 0),                         // known external
-        ("ichiro@client.jp", "", 0),                         // new address: info only
-        ("someone@new.jp", "", 1),                           // new domain: confirm
-        ("hanako@client.jp", "x@new.jp", 2),                 // two external domains visible
-        ("hanako@exarnple.co.jp", "", 2),                    // look-alike of the sender's domain
-    ])
+    @Test(
+        "exit codes: 0 clean or info only, 1 confirm, 2 block",
+        arguments: [
+            ("boss@example.co.jp", "", 0), // internal only
+            ("hanako@client.jp", "", 0), // known external
+            ("ichiro@client.jp", "", 0), // new address: info only
+            ("someone@new.jp", "", 1), // new domain: confirm
+            ("hanako@client.jp", "x@new.jp", 2), // two external domains visible
+            ("hanako@exarnple.co.jp", "", 2) // look-alike of the sender's domain
+        ])
     func exitCodes(to: String, cc: String, code: Int32) throws {
         let d = PolicyEngine.evaluate(try input(to: to, cc: cc, history: Self.history), config: .defaults)
         #expect(d.exitCode == code)

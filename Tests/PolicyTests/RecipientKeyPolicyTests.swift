@@ -15,12 +15,14 @@ import Testing
         #expect(findings.first?.message.contains("an external address you have never written to") == true)
     }
 
-    @Test("a past recipient in another case or domain form is not new", arguments: [
-        ("bob@x.example", "Bob@X.example"),
-        ("BOB@X.EXAMPLE", "bob@x.example"),
-        ("user@例え.jp", "user@xn--r8jz45g.jp"),
-        ("USER@XN--R8JZ45G.JP", "user@例え.jp"),
-    ])
+    @Test(
+        "a past recipient in another case or domain form is not new",
+        arguments: [
+            ("bob@x.example", "Bob@X.example"),
+            ("BOB@X.EXAMPLE", "bob@x.example"),
+            ("user@例え.jp", "user@xn--r8jz45g.jp"),
+            ("USER@XN--R8JZ45G.JP", "user@例え.jp")
+        ])
     func history(past: String, now: String) throws {
         let history = SendHistory(addresses: [past])
         #expect(run(NewRecipientRule(), try input(to: now, history: history)).isEmpty)

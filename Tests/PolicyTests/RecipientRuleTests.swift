@@ -8,23 +8,25 @@ struct BulkVisibleRecipientsTests {
         (1...n).map { "u\($0)@\(domain)" }.joined(separator: ", ")
     }
 
-    @Test("reported at 2 external domains or 10 external addresses in To/Cc", arguments: [
-        // to, cc, bcc, reported?
-        ("a@client.jp", "", "", false),
-        ("a@client.jp, b@client.jp", "", "", false),
-        ("a@client.jp", "b@partner.jp", "", true),
-        ("a@client.jp, b@partner.jp", "", "", true),
-        ("a@client.jp", "", "b@partner.jp", false),                // Bcc is invisible
-        ("a@client.jp", "boss@example.co.jp, c@example.co.jp", "", false),  // internal Cc
-        (many(9), "", "", false),
-        (many(10), "", "", true),
-        (many(5), many(5).replacing("u", with: "v"), "", true),
-        (many(5), many(4).replacing("u", with: "v"), "", false),
-        ("", "", many(30), false),
-        ("a@client.jp, A@CLIENT.JP", "", "", false),                  // same address twice
-        ("a@client.jp", "b@日本語.jp", "", true),
-        ("a@example.co.jp, b@example.co.jp", "c@example.co.jp", "", false),
-    ])
+    @Test(
+        "reported at 2 external domains or 10 external addresses in To/Cc",
+        arguments: [
+            // to, cc, bcc, reported?
+            ("a@client.jp", "", "", false),
+            ("a@client.jp, b@client.jp", "", "", false),
+            ("a@client.jp", "b@partner.jp", "", true),
+            ("a@client.jp, b@partner.jp", "", "", true),
+            ("a@client.jp", "", "b@partner.jp", false), // Bcc is invisible
+            ("a@client.jp", "boss@example.co.jp, c@example.co.jp", "", false), // internal Cc
+            (many(9), "", "", false),
+            (many(10), "", "", true),
+            (many(5), many(5).replacing("u", with: "v"), "", true),
+            (many(5), many(4).replacing("u", with: "v"), "", false),
+            ("", "", many(30), false),
+            ("a@client.jp, A@CLIENT.JP", "", "", false), // same address twice
+            ("a@client.jp", "b@日本語.jp", "", true),
+            ("a@example.co.jp, b@example.co.jp", "c@example.co.jp", "", false)
+        ])
     func thresholds(to: String, cc: String, bcc: String, reported: Bool) throws {
         let findings = run(BulkVisibleRecipientsRule(), try input(to: to, cc: cc, bcc: bcc))
         #expect(findings.count == (reported ? 1 : 0))
@@ -45,12 +47,13 @@ struct BulkVisibleRecipientsTests {
 
     @Test("thresholds and severity come from the config")
     func configured() throws {
-        let c = try config(user: """
-            [policy.rules.bulk-visible-recipients]
-            severity = "confirm"
-            external_domains = 3
-            external_addresses = 1
-            """)
+        let c = try config(
+            user: """
+                [policy.rules.bulk-visible-recipients]
+                severity = "confirm"
+                external_domains = 3
+                external_addresses = 1
+                """)
         let one = run(BulkVisibleRecipientsRule(), try input(to: "a@client.jp"), c)
         #expect(one.map(\.severity) == [.confirm])
         #expect(one.first?.message == "1 external recipient in 1 domain is visible in To/Cc (limit: 3 domains or 1 address)")
@@ -69,13 +72,15 @@ struct BulkVisibleRecipientsTests {
 
 @Suite("many-domains")
 struct ManyDomainsTests {
-    @Test("more than 3 external domains in To/Cc", arguments: [
-        ("a@a.jp, b@b.jp, c@c.jp", "", false),
-        ("a@a.jp, b@b.jp, c@c.jp", "d@d.jp", true),
-        ("a@a.jp, b@b.jp, c@c.jp", "x@example.co.jp", false),
-        ("a@a.jp, b@b.jp, c@c.jp, c2@c.jp", "", false),
-        ("a@a.jp, b@b.jp", "c@c.jp, d@日本語.jp, e@e.jp", true),
-    ])
+    @Test(
+        "more than 3 external domains in To/Cc",
+        arguments: [
+            ("a@a.jp, b@b.jp, c@c.jp", "", false),
+            ("a@a.jp, b@b.jp, c@c.jp", "d@d.jp", true),
+            ("a@a.jp, b@b.jp, c@c.jp", "x@example.co.jp", false),
+            ("a@a.jp, b@b.jp, c@c.jp, c2@c.jp", "", false),
+            ("a@a.jp, b@b.jp", "c@c.jp, d@日本語.jp, e@e.jp", true)
+        ])
     func threshold(to: String, cc: String, reported: Bool) throws {
         #expect(run(ManyDomainsRule(), try input(to: to, cc: cc)).count == (reported ? 1 : 0))
     }
@@ -104,34 +109,39 @@ struct ManyDomainsTests {
 
 @Suite("new-recipient and new-domain")
 struct NewRecipientTests {
-    static let history = SendHistory(addresses: ["hanako@client.jp", "jiro@xn--wgv71a119e.jp"],
-                                     domains: ["client.jp", "日本語.jp", "partner.co.jp"])
+    static let history = SendHistory(
+        addresses: ["hanako@client.jp", "jiro@xn--wgv71a119e.jp"],
+        domains: ["client.jp", "日本語.jp", "partner.co.jp"])
 
-    @Test("external addresses not in the history are NEW", arguments: [
-        ("hanako@client.jp", [String]()),
-        ("Hanako@Client.JP", []),
-        ("jiro@日本語.jp", []),
-        ("jiro@xn--wgv71a119e.jp", []),
-        ("ichiro@client.jp", ["ichiro@client.jp"]),
-        ("ichiro@new.jp", ["ichiro@new.jp"]),
-        ("boss@example.co.jp", []),   // internal: never new
-    ])
+    @Test(
+        "external addresses not in the history are NEW",
+        arguments: [
+            ("hanako@client.jp", [String]()),
+            ("Hanako@Client.JP", []),
+            ("jiro@日本語.jp", []),
+            ("jiro@xn--wgv71a119e.jp", []),
+            ("ichiro@client.jp", ["ichiro@client.jp"]),
+            ("ichiro@new.jp", ["ichiro@new.jp"]),
+            ("boss@example.co.jp", []) // internal: never new
+        ])
     func newRecipient(to: String, expected: [String]) throws {
         let findings = run(NewRecipientRule(), try input(bcc: to, history: Self.history))
         #expect(findings.flatMap(\.subjects) == expected.map { .recipient($0) })
         #expect(findings.allSatisfy { $0.flag == "NEW" && $0.severity == .info })
     }
 
-    @Test("external domains not in the history are NEW", arguments: [
-        ("a@client.jp", [String]()),
-        ("a@CLIENT.jp", []),
-        ("a@xn--wgv71a119e.jp", []),
-        ("a@partner.co.jp", []),
-        ("a@sub.client.jp", ["sub.client.jp"]),
-        ("a@client.co.jp", ["client.co.jp"]),
-        ("a@example.co.jp", []),
-        ("a@x.jp, b@y.jp, c@x.jp", ["x.jp", "y.jp"]),
-    ])
+    @Test(
+        "external domains not in the history are NEW",
+        arguments: [
+            ("a@client.jp", [String]()),
+            ("a@CLIENT.jp", []),
+            ("a@xn--wgv71a119e.jp", []),
+            ("a@partner.co.jp", []),
+            ("a@sub.client.jp", ["sub.client.jp"]),
+            ("a@client.co.jp", ["client.co.jp"]),
+            ("a@example.co.jp", []),
+            ("a@x.jp, b@y.jp, c@x.jp", ["x.jp", "y.jp"])
+        ])
     func newDomain(to: String, expected: [String]) throws {
         let findings = run(NewDomainRule(), try input(to: to, history: Self.history))
         #expect(findings.flatMap(\.subjects) == expected.map { .domain($0) })
@@ -159,4 +169,3 @@ struct NewRecipientTests {
         #expect(run(NewDomainRule(), try input(to: "a@日本語.jp", history: h)).isEmpty)
     }
 }
-

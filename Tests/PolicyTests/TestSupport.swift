@@ -21,11 +21,14 @@ func mailbox(local: String, domain: String, name: String? = nil) throws -> Mailb
 
 let sender = "山田 太郎 <taro@example.co.jp>"
 
-func input(from: String = sender, to: String = "", cc: String = "", bcc: String = "",
-           subject: String = "", body: String = "", attachments: [AttachmentFacts] = [],
-           history: SendHistory = .empty, addressBook: AddressBook = AddressBook()) throws -> PolicyInput {
-    PolicyInput(from: try mailbox(from), to: try mailboxes(to), cc: try mailboxes(cc), bcc: try mailboxes(bcc),
-                subject: subject, body: body, attachments: attachments, history: history, addressBook: addressBook)
+func input(
+    from: String = sender, to: String = "", cc: String = "", bcc: String = "",
+    subject: String = "", body: String = "", attachments: [AttachmentFacts] = [],
+    history: SendHistory = .empty, addressBook: AddressBook = AddressBook()
+) throws -> PolicyInput {
+    PolicyInput(
+        from: try mailbox(from), to: try mailboxes(to), cc: try mailboxes(cc), bcc: try mailboxes(bcc),
+        subject: subject, body: body, attachments: attachments, history: history, addressBook: addressBook)
 }
 
 /// The findings of one rule.
@@ -87,7 +90,10 @@ func luhnComplete(_ prefix: String) -> String {
         var sum = 0
         for (i, c) in candidate.reversed().enumerated() {
             var v = c.wholeNumberValue ?? 0
-            if i % 2 == 1 { v *= 2; if v > 9 { v -= 9 } }
+            if i % 2 == 1 {
+                v *= 2
+                if v > 9 { v -= 9 }
+            }
             sum += v
         }
         if sum % 10 == 0 { return candidate }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Store
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `FileSystem.regularFileSize`: the one check every attachment goes through (send, bulk, the

@@ -11,11 +11,12 @@ struct DraftStoreTests {
     }
 
     static let records: [DraftRecord] = [
-        DraftRecord(id: "a1", account: "work", to: "taro＠example.jp, 山田 花子 <hanako@example.co.jp>", cc: "  spaced  ",
-                    bcc: "=?UTF-8?B?notreally?=", subject: "【至急】見積書の件 — 2026年度", body: "一行目\r\n二行目 \n\nか\u{3099}\t末尾  ",
-                    attachmentPaths: ["/tmp/見積 書.pdf", "/tmp/a;b\"c.txt"], field: "body", bodyLine: 2, bodyColumn: 3, savedAt: 1_795_936_596),
+        DraftRecord(
+            id: "a1", account: "work", to: "taro＠example.jp, 山田 花子 <hanako@example.co.jp>", cc: "  spaced  ",
+            bcc: "=?UTF-8?B?notreally?=", subject: "【至急】見積書の件 — 2026年度", body: "一行目\r\n二行目 \n\nか\u{3099}\t末尾  ",
+            attachmentPaths: ["/tmp/見積 書.pdf", "/tmp/a;b\"c.txt"], field: "body", bodyLine: 2, bodyColumn: 3, savedAt: 1_795_936_596),
         DraftRecord(id: "b2", subject: String(repeating: "長い件名", count: 40), body: "", savedAt: 1),
-        DraftRecord(id: "c3", to: "a@example.jp", body: String(repeating: "x", count: 5000) + "\n", field: nil),
+        DraftRecord(id: "c3", to: "a@example.jp", body: String(repeating: "x", count: 5000) + "\n", field: nil)
     ]
 
     @Test("a draft comes back exactly as it was saved: invalid addresses, spaces, line endings, cursor", arguments: records)
@@ -40,7 +41,7 @@ struct DraftStoreTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/drafts/cur").sorted()
         #expect(names == ["a1.guardmail:2,D", "b2.guardmail:2,D"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/drafts/tmp").isEmpty)
-        #expect(store.list().map(\.id) == ["a1", "b2"])  // newest first
+        #expect(store.list().map(\.id) == ["a1", "b2"]) // newest first
         #expect(store.load(id: "a1")?.body == "changed")
         store.delete(id: "a1")
         #expect(store.list().map(\.id) == ["b2"])
@@ -54,7 +55,7 @@ struct DraftStoreTests {
         let text = try String(contentsOfFile: dir.path + "/drafts/cur/a1.guardmail:2,D", encoding: .utf8)
         #expect(text.contains("\r\nSubject: =?UTF-8?B?"))
         #expect(text.contains("\r\nContent-Transfer-Encoding: base64\r\n\r\n"))
-        #expect(!text.contains("見積"))  // headers and body are encoded: ASCII only
+        #expect(!text.contains("見積")) // headers and body are encoded: ASCII only
     }
 
     @Test("a file that is not a guardmail draft is ignored, not deleted")

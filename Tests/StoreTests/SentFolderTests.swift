@@ -12,7 +12,8 @@ struct SentFolderTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let spool = dir.appendingPathComponent("m.eml").path
         let bccHeader = HeaderEncoding.addressList("Bcc", try AddressParser.parseList("監査 <audit@example.jp>"))
-        let transmitted = "From: taro@example.jp\r\nTo: =?UTF-8?B?6Yi05pyo?= <suzuki@Example.CO.JP>,\r\n b@xn--wgv71a119e.jp\r\nCc: c@example.org\r\nSubject: x\r\n\r\nbody\r\n"
+        let transmitted =
+            "From: taro@example.jp\r\nTo: =?UTF-8?B?6Yi05pyo?= <suzuki@Example.CO.JP>,\r\n b@xn--wgv71a119e.jp\r\nCc: c@example.org\r\nSubject: x\r\n\r\nbody\r\n"
         try (bccHeader + transmitted).write(toFile: spool, atomically: true, encoding: .utf8)
         let folder = SentFolder(directory: dir.path + "/sent")
         try folder.store(spool, name: "m")

@@ -43,16 +43,18 @@ struct ComposePasteTests {
         #expect(m.fieldErrors[.to] == nil)
     }
 
-    @Test("address pastes join with the text around the cursor", arguments: [
-        ("x@example.jp", "", "", "x@example.jp"),
-        ("x@example.jp\n", "", "", "x@example.jp"),
-        ("\nx@example.jp", "a@example.jp", "", ", x@example.jp"),
-        ("\nx@example.jp", "a@example.jp,", "", "x@example.jp"),
-        ("x@example.jp\n", "", "b@example.jp", "x@example.jp, "),
-        ("x@example.jp,\ny@example.jp", "", "", "x@example.jp, y@example.jp"),
-        ("  x@example.jp \t y@example.jp  ", "", "", "x@example.jp, y@example.jp"),
-        ("\n\n", "a@example.jp", "b@example.jp", ", "),
-    ])
+    @Test(
+        "address pastes join with the text around the cursor",
+        arguments: [
+            ("x@example.jp", "", "", "x@example.jp"),
+            ("x@example.jp\n", "", "", "x@example.jp"),
+            ("\nx@example.jp", "a@example.jp", "", ", x@example.jp"),
+            ("\nx@example.jp", "a@example.jp,", "", "x@example.jp"),
+            ("x@example.jp\n", "", "b@example.jp", "x@example.jp, "),
+            ("x@example.jp,\ny@example.jp", "", "", "x@example.jp, y@example.jp"),
+            ("  x@example.jp \t y@example.jp  ", "", "", "x@example.jp, y@example.jp"),
+            ("\n\n", "a@example.jp", "b@example.jp", ", ")
+        ])
     func addressJoins(_ pasted: String, _ before: String, _ after: String, _ expected: String) {
         #expect(LineEditor.addressPaste(pasted, before: before, after: after) == expected)
     }

@@ -56,8 +56,9 @@ struct ComposeViewTests {
             for height in [3, 5, 10] {
                 let grid = ComposeView.render(model, width: width, height: height)
                 let shown = grid.textLines.map { $0.trimmingSpaces }.filter { !$0.isEmpty }
-                #expect(shown.joined(separator: " ").hasSuffix("60×16)") || shown.joined(separator: " ").hasSuffix("60×16"),
-                        "at \(width)×\(height): \(shown)")
+                #expect(
+                    shown.joined(separator: " ").hasSuffix("60×16)") || shown.joined(separator: " ").hasSuffix("60×16"),
+                    "at \(width)×\(height): \(shown)")
                 if width >= 12 && height >= 3 {
                     #expect(shown.joined(separator: " ") == "terminal too small (needs 60×16)", "at \(width)×\(height): \(shown)")
                 }

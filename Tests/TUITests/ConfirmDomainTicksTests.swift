@@ -8,9 +8,10 @@ struct ConfirmDomainTicksTests {
     /// `count` external members over `domains` domains, then `staff` colleagues, as
     /// `guardmail bulk` opens its screen (internal domains not pre-ticked).
     static func bulk(_ count: Int, domains: Int, staff: Int = 1, preTickInternal: Bool = false) -> ConfirmModel {
-        let recipients = (0..<count).map { index in
-            (try! AddressParser.parseMailbox("member\(index)@d\(index % domains).example"), RecipientField.bcc)
-        } + (0..<staff).map { (try! AddressParser.parseMailbox("staff\($0)@example.co.jp"), RecipientField.bcc) }
+        let recipients =
+            (0..<count).map { index in
+                (try! AddressParser.parseMailbox("member\(index)@d\(index % domains).example"), RecipientField.bcc)
+            } + (0..<staff).map { (try! AddressParser.parseMailbox("staff\($0)@example.co.jp"), RecipientField.bcc) }
         return ConfirmModel(
             from: "山田 太郎 <taro@example.co.jp>", recipients: recipients, isInternal: { $0 == "example.co.jp" },
             companies: [:], attachments: [], findings: [], holdSeconds: 60, preTickInternal: preTickInternal,

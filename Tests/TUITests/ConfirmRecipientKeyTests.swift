@@ -10,7 +10,7 @@ import Testing
     func flagsByKey() {
         let findings = [
             Finding(ruleID: "new-recipient", severity: .info, message: "m", subjects: [.recipient("BOB@X.EXAMPLE")], flag: "NEW"),
-            Finding(ruleID: "namesake", severity: .confirm, message: "m", subjects: [.recipient("user@例え.jp")], flag: "NAMESAKE"),
+            Finding(ruleID: "namesake", severity: .confirm, message: "m", subjects: [.recipient("user@例え.jp")], flag: "NAMESAKE")
         ]
         let m = ConfirmModel(
             from: "taro@example.co.jp", recipients: [(F.mb("Bob@X.example"), .to), (F.mb("user@xn--r8jz45g.jp"), .cc)],

@@ -31,12 +31,12 @@ struct ConfirmSearchTests {
         #expect(Self.cursorText(m).contains("Hanako.Sato@partner.example"))
         #expect(m.status?.text == "'佐藤': 1 of 2 (n: next)")
         _ = m.handle(.char("n"), height: 20)
-        #expect(Self.cursorText(m).contains("ichiro@example.co.jp"))  // an internal address: no tick, but found
+        #expect(Self.cursorText(m).contains("ichiro@example.co.jp")) // an internal address: no tick, but found
         _ = m.handle(.char("n"), height: 20)
-        #expect(Self.cursorText(m).contains("Hanako.Sato"))  // wrapped around
+        #expect(Self.cursorText(m).contains("Hanako.Sato")) // wrapped around
         Self.search(&m, "ＨＡＮＡＫＯ．ＳＡＴＯ")
         #expect(Self.cursorText(m).contains("Hanako.Sato"))
-        Self.search(&m, "パートナー")  // a company on a domain row
+        Self.search(&m, "パートナー") // a company on a domain row
         if case .domain(let g) = m.rows[m.cursor] { #expect(m.groups[g].domain == "partner.example") } else { Issue.record("not on a domain row") }
         Self.search(&m, "USER2999@")
         #expect(Self.cursorText(m).contains("user2999@customer29.example"))
@@ -58,7 +58,7 @@ struct ConfirmSearchTests {
         _ = m.handle(.escape, height: 20)
         #expect(m.searchText == nil)
         #expect(m.cursor == start)
-        #expect(m.handle(.char("n"), height: 20).isEmpty)  // the last query found nothing: n says so again
+        #expect(m.handle(.char("n"), height: 20).isEmpty) // the last query found nothing: n says so again
         #expect(m.status?.text == "Not found: 'nobody@nowhere'")
     }
 

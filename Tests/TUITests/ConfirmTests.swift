@@ -12,16 +12,18 @@ struct ConfirmTests {
     /// a look-alike (block), a namesake, a new domain, an attachment going out (confirm) and a
     /// new recipient (info).
     static func mixed() -> ConfirmModel {
-        F.screen(F.input(
-            to: ["鈴木 花子 <hanako@example.jp>"], cc: ["同僚 <colleague@example.co.jp>"],
-            bcc: ["Bob Smith <bob@examp1e.jp>", "audit@example.co.jp"]))
+        F.screen(
+            F.input(
+                to: ["鈴木 花子 <hanako@example.jp>"], cc: ["同僚 <colleague@example.co.jp>"],
+                bcc: ["Bob Smith <bob@examp1e.jp>", "audit@example.co.jp"]))
     }
 
     /// The same without the look-alike: Bob at a partner's domain in Bcc. Nothing blocks.
     static func clean() -> ConfirmModel {
-        F.screen(F.input(
-            to: ["鈴木 花子 <hanako@example.jp>"], cc: ["同僚 <colleague@example.co.jp>"],
-            bcc: ["bob@partner.example", "audit@example.co.jp"]))
+        F.screen(
+            F.input(
+                to: ["鈴木 花子 <hanako@example.jp>"], cc: ["同僚 <colleague@example.co.jp>"],
+                bcc: ["bob@partner.example", "audit@example.co.jp"]))
     }
 
     /// Three customers in To/Cc: `bulk-visible-recipients` blocks.
@@ -123,7 +125,7 @@ struct ConfirmTests {
         let config = PolicyConfig(organisation: organisation)
         var m = F.screen(F.input(to: ["a@alpha.example", "b@beta.example"]), config: config, mode: .oneEach)
         #expect(m.findings.contains { $0.ruleID == "external-attachment" && $0.severity == .confirm })
-        #expect(m.challenges.count == 3)  // the file name, alpha.example, beta.example
+        #expect(m.challenges.count == 3) // the file name, alpha.example, beta.example
         F.tickEverything(&m)
         #expect(m.sendBlocker == "Type part of the file name 見積書_2026年度.pdf in its row to confirm it")
     }
@@ -167,13 +169,13 @@ struct ConfirmTests {
         }
         m.cursor = first
         for key in [Key.text("example.jp")] { _ = m.handle(key, height: 20) }
-        #expect(!m.isAnswered(0))  // the look-alike is not the same domain
+        #expect(!m.isAnswered(0)) // the look-alike is not the same domain
         for _ in 0..<"example.jp".count { _ = m.handle(.backspace, height: 20) }
         _ = m.handle(.text("EXAMP1E.JP"), height: 20)
         #expect(m.isAnswered(0))
         _ = m.handle(.down, height: 20)
         _ = m.handle(.text("見積"), height: 20)
-        #expect(!m.isAnswered(1))  // at least four characters
+        #expect(!m.isAnswered(1)) // at least four characters
         _ = m.handle(.text("書_2"), height: 20)
         #expect(m.isAnswered(1))
         #expect(m.sendBlocker == nil)
@@ -188,13 +190,17 @@ struct ConfirmTests {
             ("report.pdf", "rep", false), ("report.pdf", "repx", false), ("pdf.pdf", ".pdf", false), ("pdf.pdf", "f.pdf", true),
             ("archive.tar.gz", "tar.", true), ("archive.tar.gz", ".gz", false), ("README", "read", true), ("README", "ME", false),
             (".profile", "prof", true), ("見積書_2026年度.pdf", "見積書_", true), ("見積書_2026年度.pdf", "度.pdf", true),
-            ("見積書_2026年度.pdf", "見積", false), ("見積書_2026年度.pdf", "書.pdf", false),
+            ("見積書_2026年度.pdf", "見積", false), ("見積書_2026年度.pdf", "書.pdf", false)
         ])
     func fileNamePart(name: String, typed: String, answers: Bool) {
         var m = ConfirmModel(
             from: "taro@example.co.jp", recipients: [(F.mb("bob@partner.example"), .to)], isInternal: { _ in false }, companies: [:],
-            attachments: [], findings: [Finding(ruleID: "external-attachment", severity: .confirm, message: "m",
-                                                challenges: [.typeFileNamePart(attachment: 0, fileName: name)])],
+            attachments: [],
+            findings: [
+                Finding(
+                    ruleID: "external-attachment", severity: .confirm, message: "m",
+                    challenges: [.typeFileNamePart(attachment: 0, fileName: name)])
+            ],
             holdSeconds: 60)
         m.cursor = m.rows.firstIndex(of: .challenge(0))!
         if !typed.isEmpty { _ = m.handle(.text(typed), height: 20) }
@@ -204,7 +210,8 @@ struct ConfirmTests {
     @Test("the truth line ends with the hold and the sender; no hold says so")
     func truthLineHold() {
         let m = Self.mixed()
-        #expect(ConfirmView.truthLine(m) == "To 1 · Cc 1 · Bcc 2 · external 2 in 2 domains · attachments 1 (1.2 MiB) · hold 60 s · from 山田 太郎 <taro@example.co.jp>")
+        #expect(
+            ConfirmView.truthLine(m) == "To 1 · Cc 1 · Bcc 2 · external 2 in 2 domains · attachments 1 (1.2 MiB) · hold 60 s · from 山田 太郎 <taro@example.co.jp>")
         let none = ConfirmModel(
             from: "taro@example.co.jp", recipients: [(F.mb("colleague@example.co.jp"), .to)], isInternal: { _ in true },
             companies: [:], attachments: [], findings: [], holdSeconds: 0)
@@ -256,7 +263,7 @@ struct ConfirmTests {
             Issue.record("the cursor is not on a recipient after paging")
             return
         }
-        #expect(g >= 6)  // 20 pages down: well into the list
+        #expect(g >= 6) // 20 pages down: well into the list
         #expect(paged.contains("<\(m.groups[g].recipients[i].mailbox.address)>"))
         _ = m.handle(.end, height: ConfirmView.listHeight(30))
         let last = ConfirmView.render(m, width: 100, height: 30).textLines.joined(separator: "\n")

@@ -4,9 +4,11 @@ import Testing
 // MARK: - LineEditor
 
 @Suite struct LineEditorTests {
-    @Test("init puts the cursor at the end or clamps it", arguments: [
-        ("山田", nil, 2), ("山田", 1, 1), ("山田", 9, 2), ("山田", -3, 0), ("", nil, 0), ("が", nil, 1),
-    ] as [(String, Int?, Int)])
+    @Test(
+        "init puts the cursor at the end or clamps it",
+        arguments: [
+            ("山田", nil, 2), ("山田", 1, 1), ("山田", 9, 2), ("山田", -3, 0), ("", nil, 0), ("が", nil, 1)
+        ] as [(String, Int?, Int)])
     func initCursor(_ text: String, _ cursor: Int?, _ expected: Int) {
         let editor = LineEditor(text, cursor: cursor)
         #expect(editor.text == text)
@@ -41,15 +43,17 @@ import Testing
         #expect(e.cursor == 3)
     }
 
-    @Test("Backspace and Delete remove one whole grapheme", arguments: [
-        // text, cursor, after Backspace, cursor after, after Delete, cursor after
-        ("山田か\u{3099}", 3, "山田", 2, "山田か\u{3099}", 3),
-        ("e\u{301}x", 1, "x", 0, "e\u{301}", 1),
-        ("a👩‍👩‍👧b", 2, "ab", 1, "a👩‍👩‍👧", 2),
-        ("🇯🇵🇺🇸", 1, "🇺🇸", 0, "🇯🇵", 1),
-        ("ｶﾞｷ", 1, "ｷ", 0, "ｶﾞ", 1),
-        ("", 0, "", 0, "", 0),
-    ])
+    @Test(
+        "Backspace and Delete remove one whole grapheme",
+        arguments: [
+            // text, cursor, after Backspace, cursor after, after Delete, cursor after
+            ("山田か\u{3099}", 3, "山田", 2, "山田か\u{3099}", 3),
+            ("e\u{301}x", 1, "x", 0, "e\u{301}", 1),
+            ("a👩‍👩‍👧b", 2, "ab", 1, "a👩‍👩‍👧", 2),
+            ("🇯🇵🇺🇸", 1, "🇺🇸", 0, "🇯🇵", 1),
+            ("ｶﾞｷ", 1, "ｷ", 0, "ｶﾞ", 1),
+            ("", 0, "", 0, "", 0)
+        ])
     func deleting(_ text: String, _ cursor: Int, _ back: String, _ backCursor: Int, _ forward: String, _ forwardCursor: Int) {
         var b = LineEditor(text, cursor: cursor)
         b.deleteBackward()
@@ -80,11 +84,13 @@ import Testing
         #expect(e.cursor == 4)
     }
 
-    @Test("pasted newlines and tabs become single spaces", arguments: [
-        ("a\r\nb", "a b"), ("a\nb", "a b"), ("a\rb", "a b"), ("a\tb", "a b"), ("a\r\n\r\nb", "a  b"),
-        ("taro@example.jp,\r\nbob@example.com\n", "taro@example.jp, bob@example.com "),
-        ("山田\n太郎", "山田 太郎"),
-    ])
+    @Test(
+        "pasted newlines and tabs become single spaces",
+        arguments: [
+            ("a\r\nb", "a b"), ("a\nb", "a b"), ("a\rb", "a b"), ("a\tb", "a b"), ("a\r\n\r\nb", "a  b"),
+            ("taro@example.jp,\r\nbob@example.com\n", "taro@example.jp, bob@example.com "),
+            ("山田\n太郎", "山田 太郎")
+        ])
     func paste(_ pasted: String, _ expected: String) {
         var e = LineEditor()
         e.insert(pasted)
@@ -92,16 +98,18 @@ import Testing
         #expect(e.cursor == expected.count)
     }
 
-    @Test("Ctrl-W deletes spaces then a word", arguments: [
-        ("hello world", 11, "hello ", 6),
-        ("hello world  ", 13, "hello ", 6),
-        ("hello world", 8, "hello rld", 6),
-        ("お世話になっております", 11, "", 0),
-        ("件名 お見積り", 7, "件名 ", 3),
-        ("山田　太郎", 5, "山田　", 3),
-        ("  ", 2, "", 0),
-        ("abc", 0, "abc", 0),
-    ])
+    @Test(
+        "Ctrl-W deletes spaces then a word",
+        arguments: [
+            ("hello world", 11, "hello ", 6),
+            ("hello world  ", 13, "hello ", 6),
+            ("hello world", 8, "hello rld", 6),
+            ("お世話になっております", 11, "", 0),
+            ("件名 お見積り", 7, "件名 ", 3),
+            ("山田　太郎", 5, "山田　", 3),
+            ("  ", 2, "", 0),
+            ("abc", 0, "abc", 0)
+        ])
     func deleteWord(_ text: String, _ cursor: Int, _ expected: String, _ expectedCursor: Int) {
         var e = LineEditor(text, cursor: cursor)
         e.deleteWordBackward()
@@ -124,10 +132,12 @@ import Testing
         #expect(e.cursor == 0)
     }
 
-    @Test("short text is not scrolled", arguments: [
-        ("", 0, "", 0), ("abc", 3, "abc", 3), ("山田", 1, "山田", 2), ("あいうえ", 4, "あいうえ", 8),
-        ("a\tb\u{1}", 4, "a b\u{FFFD}", 4),
-    ])
+    @Test(
+        "short text is not scrolled",
+        arguments: [
+            ("", 0, "", 0), ("abc", 3, "abc", 3), ("山田", 1, "山田", 2), ("あいうえ", 4, "あいうえ", 8),
+            ("a\tb\u{1}", 4, "a b\u{FFFD}", 4)
+        ])
     func viewportShort(_ text: String, _ cursor: Int, _ shown: String, _ column: Int) {
         let v = LineEditor(text, cursor: cursor).viewport(width: 10)
         #expect(v.text == shown)
@@ -157,7 +167,7 @@ import Testing
         let samples = [
             "山田 太郎 <taro@example.jp>, 鈴木 花子 <hanako@example.jp>",
             "【ご案内】お見積書の送付について（2026年度）",
-            "ｶﾞｷﾞｸﾞ a\u{301}b 👩‍👩‍👧 🇯🇵 x",
+            "ｶﾞｷﾞｸﾞ a\u{301}b 👩‍👩‍👧 🇯🇵 x"
         ]
         for text in samples {
             let characters = Array(text)
@@ -169,10 +179,12 @@ import Testing
                     #expect((0..<width).contains(v.cursorColumn), "\(label)")
                     // The view is a run of whole characters; the cursor sits where its character is.
                     let shown = Array(v.text)
-                    guard let start = (0...characters.count).first(where: { s in
-                        s <= cursor && characters[s...].starts(with: shown)
-                            && DisplayWidth.of(String(characters[s..<cursor])) == v.cursorColumn
-                    }) else {
+                    guard
+                        let start = (0...characters.count).first(where: { s in
+                            s <= cursor && characters[s...].starts(with: shown)
+                                && DisplayWidth.of(String(characters[s..<cursor])) == v.cursorColumn
+                        })
+                    else {
                         Issue.record("view \(v) does not match \(label)")
                         continue
                     }
@@ -192,18 +204,22 @@ import Testing
 // MARK: - TextEditor editing
 
 @Suite struct TextEditorEditingTests {
-    @Test("text round-trips through init", arguments: [
-        "", "\n", "\n\n", "a", "a\n", "a\nb", "a\n\nb\n", "鈴木様\n\nお世話になっております。\n", "\t\u{1}\n か\u{3099}",
-    ])
+    @Test(
+        "text round-trips through init",
+        arguments: [
+            "", "\n", "\n\n", "a", "a\n", "a\nb", "a\n\nb\n", "鈴木様\n\nお世話になっております。\n", "\t\u{1}\n か\u{3099}"
+        ])
     func roundTrip(_ text: String) {
         let editor = TextEditor(text)
         #expect(editor.text == text)
         #expect(editor.lines.count == text.filter { $0 == "\n" }.count + 1)
     }
 
-    @Test("CR LF and CR are normalised to LF", arguments: [
-        ("a\r\nb", "a\nb"), ("a\rb", "a\nb"), ("a\r\n\r\nb\r\n", "a\n\nb\n"), ("\r", "\n"), ("a\r\r\nb", "a\n\nb"),
-    ])
+    @Test(
+        "CR LF and CR are normalised to LF",
+        arguments: [
+            ("a\r\nb", "a\nb"), ("a\rb", "a\nb"), ("a\r\n\r\nb\r\n", "a\n\nb\n"), ("\r", "\n"), ("a\r\r\nb", "a\n\nb")
+        ])
     func normalise(_ input: String, _ expected: String) {
         #expect(TextEditor(input).text == expected)
         var e = TextEditor("xy", cursor: TextPosition(line: 0, column: 1))
@@ -248,10 +264,10 @@ import Testing
         #expect(e.lines == ["山田太郎様"])
         #expect(e.cursor == TextPosition(line: 0, column: 4))
         e.moveEnd()
-        e.deleteForward()                           // at the very end: nothing
+        e.deleteForward() // at the very end: nothing
         #expect(e.lines == ["山田太郎様"])
         e.moveHome()
-        e.deleteBackward()                          // at the very start: nothing
+        e.deleteBackward() // at the very start: nothing
         #expect(e.lines == ["山田太郎様"])
         #expect(e.cursor == TextPosition(line: 0, column: 0))
     }
@@ -268,14 +284,16 @@ import Testing
         #expect(f.cursor == TextPosition(line: 0, column: 1))
     }
 
-    @Test("Backspace, or Left then Delete, removes one whole cluster", arguments: [
-        ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 4, "漢か\u{3099}👩‍👩‍👧"),
-        ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 2, "漢👩‍👩‍👧ｶﾞ"),
-        ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 3, "漢か\u{3099}ｶﾞ"),
-        ("e\u{301}e\u{301}", 1, "e\u{301}"),
-        ("🇯🇵🇯🇵", 1, "🇯🇵"),
-        ("あ\u{200B}い", 2, "あい"),
-    ])
+    @Test(
+        "Backspace, or Left then Delete, removes one whole cluster",
+        arguments: [
+            ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 4, "漢か\u{3099}👩‍👩‍👧"),
+            ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 2, "漢👩‍👩‍👧ｶﾞ"),
+            ("漢か\u{3099}👩‍👩‍👧ｶﾞ", 3, "漢か\u{3099}ｶﾞ"),
+            ("e\u{301}e\u{301}", 1, "e\u{301}"),
+            ("🇯🇵🇯🇵", 1, "🇯🇵"),
+            ("あ\u{200B}い", 2, "あい")
+        ])
     func clusters(_ line: String, _ column: Int, _ expected: String) {
         var e = TextEditor(line, cursor: TextPosition(line: 0, column: column))
         e.deleteBackward()
@@ -310,12 +328,14 @@ import Testing
     /// "first|" + a CR LF paste → "first" / "third 三|" / "second"; ↓ keeps the display column
     /// (8), past the end of "second", so the cursor goes to its end; "!" there; then `moves` × ←
     /// and one Backspace.
-    @Test("text is exactly the edited content", arguments: [
-        (0, "first\nthird 三\nsecond", 6),
-        (1, "first\nthird 三\nsecon!", 5),
-        (2, "first\nthird 三\nsecod!", 4),
-        (3, "first\nthird 三\nsecnd!", 3),
-    ])
+    @Test(
+        "text is exactly the edited content",
+        arguments: [
+            (0, "first\nthird 三\nsecond", 6),
+            (1, "first\nthird 三\nsecon!", 5),
+            (2, "first\nthird 三\nsecod!", 4),
+            (3, "first\nthird 三\nsecnd!", 3)
+        ])
     func textAfterEdits(_ moves: Int, _ expected: String, _ column: Int) {
         var e = TextEditor("first\nsecond")
         e.moveEnd()
@@ -347,42 +367,44 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
 }
 
 @Suite struct TextEditorWrappingTests {
-    @Test("wrapping tables", arguments: [
-        wrap("", 10, [0..<0], "empty line"),
-        wrap("abc", 10, [0..<3], "short"),
-        // Japanese exactly filling the width: an empty row follows for the cursor at the end.
-        wrap("あいうえお", 10, [0..<5, 5..<5], "kana exactly filling"),
-        wrap("あいうえお", 4, [0..<2, 2..<4, 4..<5], "kana, even width"),
-        // A wide character at the last column moves to the next row.
-        wrap("あいうえお", 5, [0..<2, 2..<4, 4..<5], "kana, odd width"),
-        wrap("aあいう", 4, [0..<2, 2..<4, 4..<4], "wide char pushed, then exact fill"),
-        wrap("お世話になっております。", 20, [0..<10, 10..<12], "sentence"),
-        wrap("お世話になっております。", 21, [0..<10, 10..<12], "sentence, odd"),
-        wrap("か\u{3099}か\u{3099}", 4, [0..<2, 2..<2], "decomposed, exact"),
-        wrap("か\u{3099}か\u{3099}き", 5, [0..<2, 2..<3], "decomposed"),
-        // Latin: break after the last space in the last third.
-        wrap("hello world foo", 8, [0..<6, 6..<12, 12..<15], "words"),
-        wrap("hello world foo", 12, [0..<12, 12..<15], "words, wider"),
-        wrap("the quick brown fox", 10, [0..<10, 10..<19], "fox"),
-        wrap("the quick brown fox", 12, [0..<10, 10..<19], "fox, wider"),
-        wrap("one two three four", 10, [0..<8, 8..<18, 18..<18], "words, then exact fill"),
-        // No space in the last third: break anywhere.
-        wrap("ab cdefghij", 8, [0..<8, 8..<11], "space too early"),
-        // Spaces that do not fit hang at the end of the row.
-        wrap("hello world", 5, [0..<6, 6..<11, 11..<11], "hanging space"),
-        wrap("abcd   efgh", 4, [0..<7, 7..<11, 11..<11], "several hanging spaces"),
-        // Japanese and Latin mixed.
-        wrap("見積書 quotation", 8, [0..<4, 4..<12, 12..<13], "mixed"),
-        wrap("見積書の件 quotation", 8, [0..<4, 4..<11, 11..<15], "mixed, space too early"),
-        // Tabs advance to the next multiple of 8 within the row, at most to the edge.
-        wrap("\tx", 20, [0..<2], "leading tab"),
-        wrap("a\tb", 8, [0..<2, 2..<3], "tab to the edge"),
-        wrap("abc\tdefgh", 10, [0..<6, 6..<9], "tab clipped at the edge"),
-        wrap("abcdefgh\tx", 8, [0..<8, 8..<9, 9..<10], "tab at the start of a row"),
-        wrap("a\tb\tc", 20, [0..<5], "two tabs"),
-        // Degenerate width: a wide character alone on a row.
-        wrap("あい", 1, [0..<1, 1..<2, 2..<2], "width 1"),
-    ])
+    @Test(
+        "wrapping tables",
+        arguments: [
+            wrap("", 10, [0..<0], "empty line"),
+            wrap("abc", 10, [0..<3], "short"),
+            // Japanese exactly filling the width: an empty row follows for the cursor at the end.
+            wrap("あいうえお", 10, [0..<5, 5..<5], "kana exactly filling"),
+            wrap("あいうえお", 4, [0..<2, 2..<4, 4..<5], "kana, even width"),
+            // A wide character at the last column moves to the next row.
+            wrap("あいうえお", 5, [0..<2, 2..<4, 4..<5], "kana, odd width"),
+            wrap("aあいう", 4, [0..<2, 2..<4, 4..<4], "wide char pushed, then exact fill"),
+            wrap("お世話になっております。", 20, [0..<10, 10..<12], "sentence"),
+            wrap("お世話になっております。", 21, [0..<10, 10..<12], "sentence, odd"),
+            wrap("か\u{3099}か\u{3099}", 4, [0..<2, 2..<2], "decomposed, exact"),
+            wrap("か\u{3099}か\u{3099}き", 5, [0..<2, 2..<3], "decomposed"),
+            // Latin: break after the last space in the last third.
+            wrap("hello world foo", 8, [0..<6, 6..<12, 12..<15], "words"),
+            wrap("hello world foo", 12, [0..<12, 12..<15], "words, wider"),
+            wrap("the quick brown fox", 10, [0..<10, 10..<19], "fox"),
+            wrap("the quick brown fox", 12, [0..<10, 10..<19], "fox, wider"),
+            wrap("one two three four", 10, [0..<8, 8..<18, 18..<18], "words, then exact fill"),
+            // No space in the last third: break anywhere.
+            wrap("ab cdefghij", 8, [0..<8, 8..<11], "space too early"),
+            // Spaces that do not fit hang at the end of the row.
+            wrap("hello world", 5, [0..<6, 6..<11, 11..<11], "hanging space"),
+            wrap("abcd   efgh", 4, [0..<7, 7..<11, 11..<11], "several hanging spaces"),
+            // Japanese and Latin mixed.
+            wrap("見積書 quotation", 8, [0..<4, 4..<12, 12..<13], "mixed"),
+            wrap("見積書の件 quotation", 8, [0..<4, 4..<11, 11..<15], "mixed, space too early"),
+            // Tabs advance to the next multiple of 8 within the row, at most to the edge.
+            wrap("\tx", 20, [0..<2], "leading tab"),
+            wrap("a\tb", 8, [0..<2, 2..<3], "tab to the edge"),
+            wrap("abc\tdefgh", 10, [0..<6, 6..<9], "tab clipped at the edge"),
+            wrap("abcdefgh\tx", 8, [0..<8, 8..<9, 9..<10], "tab at the start of a row"),
+            wrap("a\tb\tc", 20, [0..<5], "two tabs"),
+            // Degenerate width: a wide character alone on a row.
+            wrap("あい", 1, [0..<1, 1..<2, 2..<2], "width 1")
+        ])
     func table(_ c: WrapCase) {
         let editor = TextEditor(c.line)
         #expect(editor.rows(ofLine: 0, width: c.width) == c.rows)
@@ -392,7 +414,7 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
     func invariants() {
         let lines = [
             "鈴木様\tいつもお世話になっております。山田です。 Please find the quotation attached, thanks!",
-            "ｶﾞｷﾞ e\u{301}e\u{301} 👩‍👩‍👧👩‍👩‍👧 🇯🇵🇯🇵 \u{1}\u{7F} end",
+            "ｶﾞｷﾞ e\u{301}e\u{301} 👩‍👩‍👧👩‍👩‍👧 🇯🇵🇯🇵 \u{1}\u{7F} end"
         ]
         for line in lines {
             let characters = Array(line)
@@ -421,10 +443,11 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
         var e = TextEditor("a\tb\u{1}\n\t\tx")
         e.scrollToCursor(width: 20, height: 5)
         let (rows, cursor) = e.visibleRows(width: 20, height: 5)
-        #expect(rows == [
-            VisibleRow(text: "a       b\u{FFFD}", line: 0, isContinuation: false),
-            VisibleRow(text: "                x", line: 1, isContinuation: false),
-        ])
+        #expect(
+            rows == [
+                VisibleRow(text: "a       b\u{FFFD}", line: 0, isContinuation: false),
+                VisibleRow(text: "                x", line: 1, isContinuation: false)
+            ])
         #expect(cursor?.row == 0)
         #expect(cursor?.column == 0)
     }
@@ -433,14 +456,15 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
     func continuationRows() {
         let e = TextEditor("hello world\nあいうえお")
         let (rows, _) = e.visibleRows(width: 5, height: 10)
-        #expect(rows == [
-            VisibleRow(text: "hello", line: 0, isContinuation: false),
-            VisibleRow(text: "world", line: 0, isContinuation: true),
-            VisibleRow(text: "", line: 0, isContinuation: true),
-            VisibleRow(text: "あい", line: 1, isContinuation: false),
-            VisibleRow(text: "うえ", line: 1, isContinuation: true),
-            VisibleRow(text: "お", line: 1, isContinuation: true),
-        ])
+        #expect(
+            rows == [
+                VisibleRow(text: "hello", line: 0, isContinuation: false),
+                VisibleRow(text: "world", line: 0, isContinuation: true),
+                VisibleRow(text: "", line: 0, isContinuation: true),
+                VisibleRow(text: "あい", line: 1, isContinuation: false),
+                VisibleRow(text: "うえ", line: 1, isContinuation: true),
+                VisibleRow(text: "お", line: 1, isContinuation: true)
+            ])
     }
 }
 
@@ -505,11 +529,11 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
         // "hello world foo" at width 8: rows "hello ", "world ", "foo".
         var e = TextEditor("abcdefg\nhello world foo", cursor: TextPosition(line: 0, column: 7))
         e.moveDown(width: 8)
-        #expect(e.cursor == TextPosition(line: 1, column: 5))          // the space ending row 0
+        #expect(e.cursor == TextPosition(line: 1, column: 5)) // the space ending row 0
         e.moveDown(width: 8)
         #expect(e.cursor == TextPosition(line: 1, column: 11))
         e.moveDown(width: 8)
-        #expect(e.cursor == TextPosition(line: 1, column: 15))         // end of the last row
+        #expect(e.cursor == TextPosition(line: 1, column: 15)) // end of the last row
     }
 
     @Test("up on the first row goes to the start; down on the last row to the end")
@@ -587,10 +611,11 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
         e.scrollToCursor(width: 20, height: 2)
         #expect(e.scroll == ScrollPosition(line: 200, row: 2))
         let (rows, cursor) = e.visibleRows(width: 20, height: 2)
-        #expect(rows == [
-            VisibleRow(text: "あいうえおかきくけこ", line: 200, isContinuation: true),
-            VisibleRow(text: "", line: 200, isContinuation: true),
-        ])
+        #expect(
+            rows == [
+                VisibleRow(text: "あいうえおかきくけこ", line: 200, isContinuation: true),
+                VisibleRow(text: "", line: 200, isContinuation: true)
+            ])
         #expect(cursor?.row == 1)
     }
 
@@ -660,7 +685,7 @@ private func wrap(_ line: String, _ width: Int, _ rows: [Range<Int>], _ note: St
     @Test("joining the window's first line onto a wrapped line keeps the join at the top")
     func joinOntoWrappedLine() {
         var lines = (0..<60).map { "line \($0)" }
-        lines[30] = "あいうえおかきくけこさしすせそ"           // two rows at width 20
+        lines[30] = "あいうえおかきくけこさしすせそ" // two rows at width 20
         var e = TextEditor(lines.joined(separator: "\n"), cursor: TextPosition(line: 50, column: 0))
         e.scrollToCursor(width: 20, height: 10)
         while e.cursor.line > 31 {
@@ -770,7 +795,7 @@ private func largeBody(lines count: Int) -> String {
         "\t・納期：2026年4月1日（水）",
         "見積書_2026年度.pdf を添付いたします。ご確認のほどよろしくお願いいたします。何卒よろしくお願い申し上げます。",
         "> quoted text from the previous message, which is long enough to wrap at eighty columns at least once",
-        "ｶﾞｷﾞｸﾞ e\u{301} 👩‍👩‍👧 🇯🇵",
+        "ｶﾞｷﾞｸﾞ e\u{301} 👩‍👩‍👧 🇯🇵"
     ]
     return (0..<count).map { "\($0): " + samples[$0 % samples.count] }.joined(separator: "\n")
 }
@@ -867,12 +892,14 @@ struct KinsokuTests {
         return editor.rows(ofLine: 0, width: width).map { String(characters[$0]) }.filter { !$0.isEmpty }
     }
 
-    @Test("no row starts with closing punctuation or a small kana; no row ends with an opening bracket", arguments: [
-        ("あいうえお、かきくけこ", 10, ["あいうえ", "お、かきく", "けこ"]),
-        ("あいうえ「かきくけこ」", 10, ["あいうえ", "「かきくけ", "こ」"]),
-        ("あいうえおっと", 10, ["あいうえ", "おっと"]),
-        ("あいうえおかきくけこ", 10, ["あいうえお", "かきくけこ"]),
-    ])
+    @Test(
+        "no row starts with closing punctuation or a small kana; no row ends with an opening bracket",
+        arguments: [
+            ("あいうえお、かきくけこ", 10, ["あいうえ", "お、かきく", "けこ"]),
+            ("あいうえ「かきくけこ」", 10, ["あいうえ", "「かきくけ", "こ」"]),
+            ("あいうえおっと", 10, ["あいうえ", "おっと"]),
+            ("あいうえおかきくけこ", 10, ["あいうえお", "かきくけこ"])
+        ])
     func rules(text: String, width: Int, expected: [String]) {
         let rows = rowTexts(text, width: width)
         #expect(rows == expected)

@@ -11,7 +11,7 @@ struct HoldViewTests {
             domains: [
                 HoldDomain(domain: "取引先.jp", count: 2, isInternal: false),
                 HoldDomain(domain: "example.com", count: 1, isInternal: false),
-                HoldDomain(domain: "example.co.jp", count: 2, isInternal: true),
+                HoldDomain(domain: "example.co.jp", count: 2, isInternal: true)
             ],
             recipientCount: 5, bccCount: 1, attachments: ["見積書_2026年度.pdf (1.2 MiB)", "顧客リスト.csv (2.0 KiB)"],
             otherHeld: otherHeld, status: status)

@@ -125,7 +125,7 @@ struct OutboxViewTests {
         s.update(rows: [Self.failed])
         #expect(s.pendingDiscard == nil)
         #expect(s.selected?.id == Self.failed.id)
-        #expect(s.handle(.char("d"), height: 10).isEmpty)  // asks again, about the row now selected
+        #expect(s.handle(.char("d"), height: 10).isEmpty) // asks again, about the row now selected
     }
 
     @Test("a key the selected message does not allow says why")
@@ -163,8 +163,9 @@ struct OutboxViewTests {
     @Test("a long list scrolls with the cursor and shows where it is")
     func scrolling() {
         let rows = (1...20).map { i in
-            OutboxRow(id: "id-\(i)", subject: "件名 \(i)", recipients: "1 recipient: example.com", status: "sends in \(i) s",
-                      tone: .normal, actions: [.undo, .release, .edit, .discard])
+            OutboxRow(
+                id: "id-\(i)", subject: "件名 \(i)", recipients: "1 recipient: example.com", status: "sends in \(i) s",
+                tone: .normal, actions: [.undo, .release, .edit, .discard])
         }
         var s = OutboxScreen(purpose: .browse, rows: rows)
         _ = s.handle(.end, height: OutboxView.listHeight(24))
@@ -205,7 +206,8 @@ struct OutboxViewTests {
                 }
             }
         }
-        #expect(OutboxView.render(OutboxScreen(purpose: .browse, rows: []), width: 59, height: 24).textLines.joined()
-            .contains("terminal too small (needs 60×16)"))
+        #expect(
+            OutboxView.render(OutboxScreen(purpose: .browse, rows: []), width: 59, height: 24).textLines.joined()
+                .contains("terminal too small (needs 60×16)"))
     }
 }

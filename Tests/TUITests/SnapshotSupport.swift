@@ -9,7 +9,8 @@ func assertSnapshot(_ grid: Grid, named name: String, sourceLocation: SourceLoca
     let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__")
     let file = directory.appendingPathComponent("\(name).txt")
     let border = String(repeating: "·", count: grid.width)
-    let rendered = ([border] + grid.textLines.map { $0 } + [border, "cursor: \(grid.cursor.map { "\($0.row + 1):\($0.column + 1)" } ?? "hidden")", "roles:"]
+    let rendered =
+        ([border] + grid.textLines.map { $0 } + [border, "cursor: \(grid.cursor.map { "\($0.row + 1):\($0.column + 1)" } ?? "hidden")", "roles:"]
         + grid.roleLines).joined(separator: "\n") + "\n"
     let record = ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1"
     guard !record, let expected = try? String(contentsOf: file, encoding: .utf8) else {

@@ -4,9 +4,12 @@ import Testing
 /// The body is split into lines before the composer's first frame, in one pass over its UTF-8
 /// bytes: the lines must be exactly what splitting the text at every LF gives.
 @Suite struct TextEditorSplitTests {
-    @Test("lines are the text between LFs, empty ones kept, with multi-byte text and CR LF or CR normalised",
-          arguments: ["", "\n", "\n\n", "a", "a\n", "\na", "a\n\nb", "いつも\nお世話に\n", "é\u{301}\n👍🏽x",
-                      "a\r\nb\rc\r\n\r\n", "\r", "tab\there\n\u{0}nul"])
+    @Test(
+        "lines are the text between LFs, empty ones kept, with multi-byte text and CR LF or CR normalised",
+        arguments: [
+            "", "\n", "\n\n", "a", "a\n", "\na", "a\n\nb", "いつも\nお世話に\n", "é\u{301}\n👍🏽x",
+            "a\r\nb\rc\r\n\r\n", "\r", "tab\there\n\u{0}nul"
+        ])
     func split(text: String) {
         // Scalar by scalar: CR LF, CR and LF each end a line.
         var expected = [""]

@@ -17,7 +17,7 @@ struct ResultInitTests {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Reading the message to send")

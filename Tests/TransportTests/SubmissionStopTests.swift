@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import Transport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `submit(_:progress:proceed:)` asks before the last bytes of the message (after which curl
@@ -119,10 +119,12 @@ struct SubmissionStopTests {
         let server = try LoopbackServer()
         let path = try messageFile(size: size)
         defer { unlink(path) }
-        let submitter = try SMTPSubmitter(server: SMTPServer(
-            url: "smtp://127.0.0.1:\(server.port)", insecure: true, username: nil, password: nil, caFile: nil))
-        let request = SubmissionRequest(mailFrom: "taro@example.jp", recipients: ["hanako@example.jp"], messagePath: path,
-                                        messageSize: Int64(size))
+        let submitter = try SMTPSubmitter(
+            server: SMTPServer(
+                url: "smtp://127.0.0.1:\(server.port)", insecure: true, username: nil, password: nil, caFile: nil))
+        let request = SubmissionRequest(
+            mailFrom: "taro@example.jp", recipients: ["hanako@example.jp"], messagePath: path,
+            messageSize: Int64(size))
         let result: Result<SubmissionResult, TransportError>
         do {
             result = .success(try submitter.submit(request, proceed: proceed))

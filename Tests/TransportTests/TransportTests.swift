@@ -1,19 +1,21 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import Transport
 
 @Suite("SMTP URLs")
 struct SMTPServerTests {
-    @Test("URLs give host, port and security", arguments: [
-        ("smtp://mail.example.jp", false, "mail.example.jp", 587, SMTPServer.Security.startTLS),
-        ("smtp://mail.example.jp:2525", false, "mail.example.jp", 2525, .startTLS),
-        ("smtps://mail.example.jp", false, "mail.example.jp", 465, .implicitTLS),
-        ("smtps://mail.example.jp", true, "mail.example.jp", 465, .implicitTLS),  // insecure never weakens smtps
-        ("smtp://127.0.0.1:1025", true, "127.0.0.1", 1025, .plaintextAllowed),
-        ("smtp://[::1]:1025/client.example", false, "::1", 1025, .startTLS),
-    ])
+    @Test(
+        "URLs give host, port and security",
+        arguments: [
+            ("smtp://mail.example.jp", false, "mail.example.jp", 587, SMTPServer.Security.startTLS),
+            ("smtp://mail.example.jp:2525", false, "mail.example.jp", 2525, .startTLS),
+            ("smtps://mail.example.jp", false, "mail.example.jp", 465, .implicitTLS),
+            ("smtps://mail.example.jp", true, "mail.example.jp", 465, .implicitTLS), // insecure never weakens smtps
+            ("smtp://127.0.0.1:1025", true, "127.0.0.1", 1025, .plaintextAllowed),
+            ("smtp://[::1]:1025/client.example", false, "::1", 1025, .startTLS)
+        ])
     func parse(url: String, insecure: Bool, host: String, port: Int, security: SMTPServer.Security) throws {
         let server = try SMTPServer(url: url, insecure: insecure, username: nil, password: nil, caFile: nil)
         #expect(server.host == host)
@@ -21,9 +23,11 @@ struct SMTPServerTests {
         #expect(server.security == security)
     }
 
-    @Test("bad URLs are refused with the URL in the message", arguments: [
-        "http://mail.example.jp", "mail.example.jp:587", "smtp://", "smtp://host:0", "smtp://host:99999", "smtp://[::1:25",
-    ])
+    @Test(
+        "bad URLs are refused with the URL in the message",
+        arguments: [
+            "http://mail.example.jp", "mail.example.jp:587", "smtp://", "smtp://host:0", "smtp://host:99999", "smtp://[::1:25"
+        ])
     func refuse(url: String) {
         #expect {
             _ = try SMTPServer(url: url, insecure: false, username: nil, password: nil, caFile: nil)
@@ -48,19 +52,21 @@ struct SessionTests {
     @Test("each RCPT TO is paired with its own reply, and the final reply is kept")
     func pairsRecipients() {
         let session = Session(fd: -1, credentialsRequired: true, progress: nil)
-        feed(session, [
-            (false, "220 mx ESMTP"),
-            (true, "EHLO client"), (false, "250-mx"), (false, "250-STARTTLS"), (false, "250 SIZE 1000"),
-            (true, "STARTTLS"), (false, "220 go ahead"),
-            (true, "EHLO client"), (false, "250-mx"), (false, "250-AUTH PLAIN LOGIN"), (false, "250 SIZE 1000"),
-            (true, "AUTH PLAIN dGFybwB0YXJvAHMzY3JldA=="), (false, "235 2.7.0 Authentication successful"),
-            (true, "MAIL FROM:<taro@example.jp>"), (false, "250 OK"),
-            (true, "RCPT TO:<a@example.com>"), (false, "250 OK"),
-            (true, "RCPT TO:<c@example.org>"), (false, "550-5.1.1 No such user"), (false, "550 5.1.1 (second line)"),
-            (true, "RCPT TO:<b@example.net>"), (false, "250 OK"),
-            (true, "DATA"), (false, "354 End data with <CR><LF>.<CR><LF>"),
-            (false, "250 2.0.0 queued as 12345"),
-        ])
+        feed(
+            session,
+            [
+                (false, "220 mx ESMTP"),
+                (true, "EHLO client"), (false, "250-mx"), (false, "250-STARTTLS"), (false, "250 SIZE 1000"),
+                (true, "STARTTLS"), (false, "220 go ahead"),
+                (true, "EHLO client"), (false, "250-mx"), (false, "250-AUTH PLAIN LOGIN"), (false, "250 SIZE 1000"),
+                (true, "AUTH PLAIN dGFybwB0YXJvAHMzY3JldA=="), (false, "235 2.7.0 Authentication successful"),
+                (true, "MAIL FROM:<taro@example.jp>"), (false, "250 OK"),
+                (true, "RCPT TO:<a@example.com>"), (false, "250 OK"),
+                (true, "RCPT TO:<c@example.org>"), (false, "550-5.1.1 No such user"), (false, "550 5.1.1 (second line)"),
+                (true, "RCPT TO:<b@example.net>"), (false, "250 OK"),
+                (true, "DATA"), (false, "354 End data with <CR><LF>.<CR><LF>"),
+                (false, "250 2.0.0 queued as 12345")
+            ])
         #expect(session.serverOffersAuth)
         #expect(session.authSent)
         #expect(session.authReply == SMTPReply(code: 235, text: "2.7.0 Authentication successful"))
@@ -89,18 +95,22 @@ struct SessionTests {
         #expect(mail.firstRefusal()?.command == "MAIL")
 
         let all = Session(fd: -1, credentialsRequired: false, progress: nil)
-        feed(all, [
-            (true, "MAIL FROM:<x@example.jp>"), (false, "250 OK"),
-            (true, "RCPT TO:<a@example.com>"), (false, "550 no"), (true, "RCPT TO:<b@example.com>"), (false, "551 no"),
-        ])
+        feed(
+            all,
+            [
+                (true, "MAIL FROM:<x@example.jp>"), (false, "250 OK"),
+                (true, "RCPT TO:<a@example.com>"), (false, "550 no"), (true, "RCPT TO:<b@example.com>"), (false, "551 no")
+            ])
         #expect(all.firstRefusal()?.reply.code == 550)
 
         let some = Session(fd: -1, credentialsRequired: false, progress: nil)
-        feed(some, [
-            (true, "MAIL FROM:<x@example.jp>"), (false, "250 OK"),
-            (true, "RCPT TO:<a@example.com>"), (false, "550 no"), (true, "RCPT TO:<b@example.com>"), (false, "250 OK"),
-            (true, "DATA"), (false, "354 go"), (false, "554 5.6.0 Message rejected as spam"),
-        ])
+        feed(
+            some,
+            [
+                (true, "MAIL FROM:<x@example.jp>"), (false, "250 OK"),
+                (true, "RCPT TO:<a@example.com>"), (false, "550 no"), (true, "RCPT TO:<b@example.com>"), (false, "250 OK"),
+                (true, "DATA"), (false, "354 go"), (false, "554 5.6.0 Message rejected as spam")
+            ])
         #expect(some.firstRefusal()?.command == "DATA")
         #expect(some.firstRefusal()?.reply.code == 554)
     }
@@ -108,12 +118,14 @@ struct SessionTests {
     @Test("AUTH LOGIN continuation lines are not mistaken for commands, and no secret is kept")
     func authLogin() {
         let session = Session(fd: -1, credentialsRequired: true, progress: nil)
-        feed(session, [
-            (true, "EHLO client"), (false, "250-mx"), (false, "250 AUTH LOGIN"),
-            (true, "AUTH LOGIN"), (false, "334 VXNlcm5hbWU6"),
-            (true, "dGFybw=="), (false, "334 UGFzc3dvcmQ6"),
-            (true, "czNjcmV0"), (false, "535 5.7.8 Authentication credentials invalid"),
-        ])
+        feed(
+            session,
+            [
+                (true, "EHLO client"), (false, "250-mx"), (false, "250 AUTH LOGIN"),
+                (true, "AUTH LOGIN"), (false, "334 VXNlcm5hbWU6"),
+                (true, "dGFybw=="), (false, "334 UGFzc3dvcmQ6"),
+                (true, "czNjcmV0"), (false, "535 5.7.8 Authentication credentials invalid")
+            ])
         #expect(session.authReply == SMTPReply(code: 535, text: "5.7.8 Authentication credentials invalid"))
     }
 
@@ -146,16 +158,18 @@ struct TimeoutTests {
         #expect(try SMTPTimeouts.parse("reply=5").connect == 30)
     }
 
-    @Test("a bad timeout setting is refused with the part that is wrong", arguments: [
-        ("reply", "'reply' in 'reply' is not NAME=SECONDS"),
-        ("reply=0", "'reply' in 'reply=0' must be a number of seconds above 0 up to 86400, not '0'"),
-        ("reply=-1", "not '-1'"),
-        ("reply=abc", "not 'abc'"),
-        ("reply=nan", "not 'nan'"),
-        ("connect=2,,reply=3", "'' in 'connect=2,,reply=3' is not NAME=SECONDS"),
-        ("patience=3", "unknown timeout 'patience'"),
-        ("final=100,final_max=50", "'final_max' (50.0 s) in 'final=100,final_max=50' is shorter than 'final'"),
-    ])
+    @Test(
+        "a bad timeout setting is refused with the part that is wrong",
+        arguments: [
+            ("reply", "'reply' in 'reply' is not NAME=SECONDS"),
+            ("reply=0", "'reply' in 'reply=0' must be a number of seconds above 0 up to 86400, not '0'"),
+            ("reply=-1", "not '-1'"),
+            ("reply=abc", "not 'abc'"),
+            ("reply=nan", "not 'nan'"),
+            ("connect=2,,reply=3", "'' in 'connect=2,,reply=3' is not NAME=SECONDS"),
+            ("patience=3", "unknown timeout 'patience'"),
+            ("final=100,final_max=50", "'final_max' (50.0 s) in 'final=100,final_max=50' is shorter than 'final'")
+        ])
     func refuse(text: String, expected: String) {
         #expect {
             _ = try SMTPTimeouts.parse(text)
@@ -208,12 +222,16 @@ struct DeadlineTests {
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         try #require(fd >= 0)
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         #expect(Array("0123456789".utf8).withUnsafeBytes { write(fd, $0.baseAddress!, 10) } == 10)
         #expect(lseek(fd, 0, SEEK_SET) == 0)
         let clock = TestClock()
-        let s = Session(fd: fd, credentialsRequired: false, progress: nil, limit: 10,
-                        timeouts: session(clock).timeouts, now: { clock.now })
+        let s = Session(
+            fd: fd, credentialsRequired: false, progress: nil, limit: 10,
+            timeouts: session(clock).timeouts, now: { clock.now })
         reply(s, "220 mx")
         s.commandSent("DATA\r\n")
         clock.now += 1

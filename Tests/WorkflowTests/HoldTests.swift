@@ -7,7 +7,7 @@ import Workflow
         var clock = TestClock(1_000)
         var machine = SendStateMachine()
         try run(&machine, .confirm)
-        let hold = 60  // the external default; the lengths come from the policy (PolicyConfig)
+        let hold = 60 // the external default; the lengths come from the policy (PolicyConfig)
         let frozen = try machine.handle(.freeze(recipients: everyone, holdSeconds: hold, now: clock.now))
         #expect(frozen == [.writeOutbox])
         #expect(machine.state.deadline == t(1_060))
@@ -43,9 +43,11 @@ import Workflow
         #expect(actions == [.restoreComposer, .removeFromOutbox])
     }
 
-    @Test("at the release time the hold is over: undo loses and the tick sends", arguments: [
-        SendEvent.undo(now: Instant(seconds: 10)), .tick(now: Instant(seconds: 10)),
-    ])
+    @Test(
+        "at the release time the hold is over: undo loses and the tick sends",
+        arguments: [
+            SendEvent.undo(now: Instant(seconds: 10)), .tick(now: Instant(seconds: 10))
+        ])
     func atTheDeadline(_ event: SendEvent) throws {
         var machine = SendStateMachine(state: .holding(releaseAt: t(10), recipients: everyone))
         #expect(machine.remaining(at: t(10)) == 0)
@@ -76,9 +78,11 @@ import Workflow
         #expect(machine.state.pendingRecipients == [hanako])
     }
 
-    @Test("remaining time is the hold's only; never negative", arguments: [
-        (t(0), 60.0), (t(17.25), 42.75), (t(60), 0.0), (t(75), 0.0), (t(-5), 65.0),
-    ])
+    @Test(
+        "remaining time is the hold's only; never negative",
+        arguments: [
+            (t(0), 60.0), (t(17.25), 42.75), (t(60), 0.0), (t(75), 0.0), (t(-5), 65.0)
+        ])
     func remaining(now: Instant, expected: Double) {
         let machine = SendStateMachine(state: .holding(releaseAt: t(60), recipients: everyone))
         #expect(machine.remaining(at: now) == expected)

@@ -38,10 +38,12 @@ import Workflow
         #expect(try run(&machine, .release) == [.markSubmittingDurably, .submit(recipients: [bob])])
     }
 
-    @Test("the server refusing an address we did not submit to is an error; the state stays", arguments: [
-        SendState.submitting(attempt: 1, recipients: everyone),
-        .submitting(attempt: 2, recipients: [bob]),
-    ])
+    @Test(
+        "the server refusing an address we did not submit to is an error; the state stays",
+        arguments: [
+            SendState.submitting(attempt: 1, recipients: everyone),
+            .submitting(attempt: 2, recipients: [bob])
+        ])
     func unknownRefusal(_ state: SendState) {
         var machine = SendStateMachine(state: state)
         let stranger = state.pendingRecipients == everyone ? "mallory@example.net" : hanako

@@ -13,7 +13,8 @@ import Testing
 
     @Test("a refusal naming the Unicode form of our A-label domain matches, and the other way round")
     func idn() throws {
-        #expect(try SendStateMachine.match(refused: ["user@例え.jp"], among: ["user@xn--r8jz45g.jp", bob])
+        #expect(
+            try SendStateMachine.match(refused: ["user@例え.jp"], among: ["user@xn--r8jz45g.jp", bob])
                 == ["user@xn--r8jz45g.jp"])
         #expect(try SendStateMachine.match(refused: ["USER@XN--R8JZ45G.JP"], among: ["user@例え.jp"]) == ["user@例え.jp"])
     }

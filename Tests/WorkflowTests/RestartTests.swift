@@ -35,11 +35,13 @@ import Workflow
         #expect(machine.state == .interrupted(recipients: [boss]))
     }
 
-    @Test("fail closed: after a restart nothing is submitted except by the user's release", arguments: [
-        SendState.holding(releaseAt: t(100), recipients: everyone),
-        .submitting(attempt: 1, recipients: everyone),
-        .failedTemporarily(reason: "421", attempt: 1, retryAt: t(100), recipients: everyone),
-    ])
+    @Test(
+        "fail closed: after a restart nothing is submitted except by the user's release",
+        arguments: [
+            SendState.holding(releaseAt: t(100), recipients: everyone),
+            .submitting(attempt: 1, recipients: everyone),
+            .failedTemporarily(reason: "421", attempt: 1, retryAt: t(100), recipients: everyone)
+        ])
     func failClosed(_ before: SendState) throws {
         var restarted = SendStateMachine(state: before)
         try run(&restarted, .restarted)
@@ -51,20 +53,25 @@ import Workflow
         }
     }
 
-    @Test("an interrupted message offers release, edit and discard", arguments: [
-        (SendEvent.release, SendState.submitting(attempt: 1, recipients: everyone),
-         [SendAction.markSubmittingDurably, .submit(recipients: everyone)]),
-        (.edit, .editing, [.restoreComposer, .removeFromOutbox]),
-        (.discard, .discarded, [.removeFromOutbox]),
-    ])
+    @Test(
+        "an interrupted message offers release, edit and discard",
+        arguments: [
+            (
+                SendEvent.release, SendState.submitting(attempt: 1, recipients: everyone),
+                [SendAction.markSubmittingDurably, .submit(recipients: everyone)]
+            ),
+            (.edit, .editing, [.restoreComposer, .removeFromOutbox]),
+            (.discard, .discarded, [.removeFromOutbox])
+        ])
     func choices(event: SendEvent, state: SendState, actions: [SendAction]) throws {
         var machine = SendStateMachine(state: .interrupted(recipients: everyone))
         #expect(try machine.handle(event) == actions)
         #expect(machine.state == state)
     }
 
-    @Test("a state that already waits for the user, or is finished, is unchanged by a restart",
-          arguments: sampleStates.filter { [.sent, .partiallySent, .failedPermanently, .unknown, .interrupted, .discarded].contains($0.kind) })
+    @Test(
+        "a state that already waits for the user, or is finished, is unchanged by a restart",
+        arguments: sampleStates.filter { [.sent, .partiallySent, .failedPermanently, .unknown, .interrupted, .discarded].contains($0.kind) })
     func unchanged(_ state: SendState) throws {
         var machine = SendStateMachine(state: state)
         #expect(try machine.handle(.restarted) == [])

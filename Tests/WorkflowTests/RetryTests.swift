@@ -21,7 +21,7 @@ import Workflow
         var machine = SendStateMachine(state: .submitting(attempt: 1, recipients: everyone))
         var waits: [Double] = []
         for attempt in 1...7 {
-            clock.advance(by: 2)  // the server takes its time
+            clock.advance(by: 2) // the server takes its time
             let failed = try machine.handle(.failure(temporary: true, reason: "421 busy", now: clock.now))
             guard case let .failedTemporarily(reason, failedAttempt, retryAt, recipients) = machine.state else {
                 Issue.record("not waiting to retry: \(machine.state)")
@@ -46,8 +46,9 @@ import Workflow
 
     @Test("the machine's retry policy decides the waits")
     func machinePolicy() throws {
-        var machine = SendStateMachine(state: .submitting(attempt: 2, recipients: [bob]),
-                                       retryPolicy: RetryPolicy(firstDelay: 1, maximumDelay: 4))
+        var machine = SendStateMachine(
+            state: .submitting(attempt: 2, recipients: [bob]),
+            retryPolicy: RetryPolicy(firstDelay: 1, maximumDelay: 4))
         let actions = try machine.handle(.failure(temporary: true, reason: "timeout", now: t(10)))
         #expect(actions == [.recordState])
         #expect(machine.state.deadline == t(12))

@@ -39,7 +39,7 @@ let sampleStates: [SendState] = [
     .failedPermanently(reason: "550 no such user", recipients: everyone),
     .unknown(recipients: everyone),
     .interrupted(recipients: everyone),
-    .discarded,
+    .discarded
 ]
 
 /// Events of every kind, with values on both sides of the deadlines above.
@@ -56,5 +56,5 @@ let sampleEvents: [SendEvent] = [
     .markFailed(reason: "the outbox could not be written: No space left on device"),
     .restarted,
     .edit,
-    .discard,
+    .discard
 ]

@@ -39,20 +39,25 @@ let transitions: [Transition] = [
     Transition(.editing, .tick(now: t(5)), .editing, [], "a stray tick changes nothing"),
     // confirming
     Transition(.confirming, .backToEditing, .editing, []),
-    Transition(.confirming, .freeze(recipients: everyone, holdSeconds: 60, now: t(40)), holding,
-               [.writeOutbox]),
-    Transition(.confirming, .freeze(recipients: [boss], holdSeconds: 0, now: t(40)),
-               .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox],
-               "a zero hold still goes through holding"),
+    Transition(
+        .confirming, .freeze(recipients: everyone, holdSeconds: 60, now: t(40)), holding,
+        [.writeOutbox]),
+    Transition(
+        .confirming, .freeze(recipients: [boss], holdSeconds: 0, now: t(40)),
+        .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox],
+        "a zero hold still goes through holding"),
     Transition(.confirming, .tick(now: t(5)), .confirming, []),
     // holding
     Transition(holding, .undo(now: t(60)), .editing, takeBack),
-    Transition(holding, .undo(now: Instant(seconds: 100.0.nextDown)), .editing, takeBack,
-               "undo at the last instant before the release wins"),
-    Transition(holding, .undo(now: t(100)), submitting1, sendAll,
-               "undo at the release time loses"),
-    Transition(holding, .undo(now: t(130)), submitting1, sendAll,
-               "undo after the release time, tick not handled yet, loses"),
+    Transition(
+        holding, .undo(now: Instant(seconds: 100.0.nextDown)), .editing, takeBack,
+        "undo at the last instant before the release wins"),
+    Transition(
+        holding, .undo(now: t(100)), submitting1, sendAll,
+        "undo at the release time loses"),
+    Transition(
+        holding, .undo(now: t(130)), submitting1, sendAll,
+        "undo after the release time, tick not handled yet, loses"),
     Transition(holding, .release, submitting1, sendAll, "released early"),
     Transition(holding, .discard, .discarded, [.removeFromOutbox], "dropped while held"),
     Transition(holding, .tick(now: t(99.5)), holding, [], "before the release time"),
@@ -62,33 +67,41 @@ let transitions: [Transition] = [
     // submitting
     Transition(submitting1, .submitted(refused: [], now: t(101)), .sent(at: t(101)), [.recordState, .removeFromOutbox]),
     Transition(submitting1, .submitted(refused: [bob], now: t(101)), partial, [.recordState]),
-    Transition(submitting1, .submitted(refused: ["BOB@Example.COM", hanako], now: t(101)),
-               .partiallySent(refused: [hanako, bob], at: t(101)), [.recordState],
-               "refused addresses as we spelled them, in our order"),
+    Transition(
+        submitting1, .submitted(refused: ["BOB@Example.COM", hanako], now: t(101)),
+        .partiallySent(refused: [hanako, bob], at: t(101)), [.recordState],
+        "refused addresses as we spelled them, in our order"),
     Transition(submitting1, .submitted(refused: [bob, bob], now: t(101)), partial, [.recordState], "duplicates once"),
-    Transition(submitting1, .submitted(refused: [boss, hanako, bob], now: t(101)),
-               .failedPermanently(reason: "every recipient was refused: \(hanako), \(bob), \(boss)", recipients: everyone),
-               [.recordState], "all refused is a failure, not a partial send"),
-    Transition(submitting1, .failure(temporary: true, reason: "421 try later", now: t(101)),
-               .failedTemporarily(reason: "421 try later", attempt: 1, retryAt: t(131), recipients: everyone),
-               [.recordState]),
-    Transition(.submitting(attempt: 3, recipients: [bob]), .failure(temporary: true, reason: "timeout", now: t(1000)),
-               .failedTemporarily(reason: "timeout", attempt: 3, retryAt: t(1120), recipients: [bob]),
-               [.recordState], "third attempt: 120 s"),
-    Transition(submitting1, .failure(temporary: false, reason: "554 rejected", now: t(101)),
-               .failedPermanently(reason: "554 rejected", recipients: everyone), [.recordState]),
+    Transition(
+        submitting1, .submitted(refused: [boss, hanako, bob], now: t(101)),
+        .failedPermanently(reason: "every recipient was refused: \(hanako), \(bob), \(boss)", recipients: everyone),
+        [.recordState], "all refused is a failure, not a partial send"),
+    Transition(
+        submitting1, .failure(temporary: true, reason: "421 try later", now: t(101)),
+        .failedTemporarily(reason: "421 try later", attempt: 1, retryAt: t(131), recipients: everyone),
+        [.recordState]),
+    Transition(
+        .submitting(attempt: 3, recipients: [bob]), .failure(temporary: true, reason: "timeout", now: t(1000)),
+        .failedTemporarily(reason: "timeout", attempt: 3, retryAt: t(1120), recipients: [bob]),
+        [.recordState], "third attempt: 120 s"),
+    Transition(
+        submitting1, .failure(temporary: false, reason: "554 rejected", now: t(101)),
+        .failedPermanently(reason: "554 rejected", recipients: everyone), [.recordState]),
     Transition(submitting1, .tick(now: t(101)), submitting1, []),
     Transition(submitting1, .restarted, unknown, [.recordState], "never resent automatically"),
-    Transition(submitting1, .markFailed(reason: "the outbox could not be written: No space left on device"), interrupted,
-               [.recordState], "fail closed: nothing was submitted"),
-    Transition(submitting1, .lost(reason: "connection reset after the data", now: t(101)), unknown, [.recordState],
-               "the server may have it: never resent automatically"),
+    Transition(
+        submitting1, .markFailed(reason: "the outbox could not be written: No space left on device"), interrupted,
+        [.recordState], "fail closed: nothing was submitted"),
+    Transition(
+        submitting1, .lost(reason: "connection reset after the data", now: t(101)), unknown, [.recordState],
+        "the server may have it: never resent automatically"),
     // sent
     Transition(.sent(at: t(101)), .tick(now: t(500)), .sent(at: t(101)), []),
     Transition(.sent(at: t(101)), .restarted, .sent(at: t(101)), []),
     // partially sent
-    Transition(partial, .release, .submitting(attempt: 1, recipients: [bob]),
-               [.markSubmittingDurably, .submit(recipients: [bob])], "the retry goes only to the refused"),
+    Transition(
+        partial, .release, .submitting(attempt: 1, recipients: [bob]),
+        [.markSubmittingDurably, .submit(recipients: [bob])], "the retry goes only to the refused"),
     Transition(partial, .discard, .discarded, [.removeFromOutbox]),
     Transition(partial, .tick(now: t(10_000)), partial, [], "never retried automatically"),
     Transition(partial, .restarted, partial, []),
@@ -118,7 +131,7 @@ let transitions: [Transition] = [
     Transition(interrupted, .restarted, interrupted, []),
     // discarded
     Transition(.discarded, .tick(now: t(10_000)), .discarded, []),
-    Transition(.discarded, .restarted, .discarded, []),
+    Transition(.discarded, .restarted, .discarded, [])
 ]
 
 @Suite struct TransitionTableTests {

@@ -4,7 +4,7 @@
 // whole input); they are written into one entry `e1` of a temporary outbox, next to a message.eml
 // of 100 bytes.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import Outbox
 import CFuzzerDriver

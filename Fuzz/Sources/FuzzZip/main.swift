@@ -2,7 +2,7 @@
 // data, Unicode names), an .xlsx's workbook entry (stored or deflated) and its sheet names.
 // RandomAccessFile reads a file by pread, so each input is written to one temporary file.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import Inspect
 import CFuzzerDriver

@@ -25,10 +25,12 @@ public struct BulkVisibleRecipientsRule: PolicyRule {
         guard domains.count >= domainLimit || external.count >= addressLimit else { return [] }
         let who = PolicyText.count(external.count, "external recipient") + " in " + PolicyText.count(domains.count, "domain")
         let verb = external.count == 1 ? "is visible in To/Cc" : "are visible to each other in To/Cc"
-        return [Finding(
-            ruleID: id, severity: context.severity(of: self),
-            message: "\(who) \(verb) (limit: \(PolicyText.count(domainLimit, "domain")) or \(PolicyText.count(addressLimit, "address", "addresses")))",
-            subjects: external.map { .recipient($0.addressKey) },
-            fixes: [.moveExternalToBcc, .sendIndividually])]
+        return [
+            Finding(
+                ruleID: id, severity: context.severity(of: self),
+                message: "\(who) \(verb) (limit: \(PolicyText.count(domainLimit, "domain")) or \(PolicyText.count(addressLimit, "address", "addresses")))",
+                subjects: external.map { .recipient($0.addressKey) },
+                fixes: [.moveExternalToBcc, .sendIndividually])
+        ]
     }
 }

@@ -24,10 +24,13 @@ public struct ExternalAttachmentRule: PolicyRule {
         }
         let files = PolicyText.count(input.attachments.count, "attachment")
         let verb = input.attachments.count == 1 ? "goes" : "go"
-        return [Finding(
-            ruleID: id, severity: context.severity(of: self),
-            message: "\(files) \(verb) to \(PolicyText.count(external.count, "external recipient")) in \(PolicyText.count(domains.count, "domain")): \(PolicyText.listing(domains.lazy.map(\.unicode)))",
-            subjects: input.attachments.indices.map { .attachment($0) } + domains.map { .domain($0.unicode) },
-            challenges: challenges)]
+        return [
+            Finding(
+                ruleID: id, severity: context.severity(of: self),
+                message:
+                    "\(files) \(verb) to \(PolicyText.count(external.count, "external recipient")) in \(PolicyText.count(domains.count, "domain")): \(PolicyText.listing(domains.lazy.map(\.unicode)))",
+                subjects: input.attachments.indices.map { .attachment($0) } + domains.map { .domain($0.unicode) },
+                challenges: challenges)
+        ]
     }
 }

@@ -14,7 +14,7 @@ public struct ForgottenAttachmentRule: PolicyRule {
         "keywords",
         default: [
             "attach", "attached", "attaching", "attachment", "attachments", "enclosed", "enclosure", "添付", "別添", "同封",
-            "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします",
+            "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします"
         ],
         "words that mean an attachment (ASCII ones match as whole words)")
     public var options: [RuleOption] { [Self.keywords] }
@@ -36,10 +36,12 @@ public struct ForgottenAttachmentRule: PolicyRule {
                 }
             }
             if let best {
-                return [Finding(
-                    ruleID: id, severity: context.severity(of: self),
-                    message: "line \(number) says '\(String(best.keyword))' but nothing is attached",
-                    subjects: [.body])]
+                return [
+                    Finding(
+                        ruleID: id, severity: context.severity(of: self),
+                        message: "line \(number) says '\(String(best.keyword))' but nothing is attached",
+                        subjects: [.body])
+                ]
             }
         }
         return []

@@ -22,7 +22,8 @@ public struct LookalikeDomainRule: PolicyRule {
     public init() {}
 
     enum Kind: Int, Comparable {
-        case internalDomain = 0, ownDomain, history, addressBook
+        case internalDomain = 0
+        case ownDomain, history, addressBook
         static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
         var text: String {
             switch self {
@@ -54,10 +55,11 @@ public struct LookalikeDomainRule: PolicyRule {
         let registrable = suffix.isEmpty ? label : label + "." + suffix
         let skeleton = Confusables.skeleton(registrable)
         let r = Array(registrable.unicodeScalars), s = Array(skeleton.unicodeScalars)
-        return Known(unicode: unicode, ascii: ascii, kind: kind, registrable: registrable, label: label,
-                     skeleton: skeleton, limit: distanceLimit(labelLength: label.unicodeScalars.count),
-                     registrableScalars: r, skeletonScalars: s,
-                     registrableSignature: DistanceScratch.signature(r), skeletonSignature: DistanceScratch.signature(s))
+        return Known(
+            unicode: unicode, ascii: ascii, kind: kind, registrable: registrable, label: label,
+            skeleton: skeleton, limit: distanceLimit(labelLength: label.unicodeScalars.count),
+            registrableScalars: r, skeletonScalars: s,
+            registrableSignature: DistanceScratch.signature(r), skeletonSignature: DistanceScratch.signature(s))
     }
 
     /// The edit distance between the candidate and a known domain (raw or skeleton, whichever
@@ -66,11 +68,13 @@ public struct LookalikeDomainRule: PolicyRule {
         let limit = r.limit
         var best = limit + 1
         if abs(c.registrableScalars.count - r.registrableScalars.count) <= limit,
-           (c.registrableSignature ^ r.registrableSignature).nonzeroBitCount <= 2 * limit {
+            (c.registrableSignature ^ r.registrableSignature).nonzeroBitCount <= 2 * limit
+        {
             best = scratch.distance(c.registrableScalars, r.registrableScalars, limit: limit)
         }
         if best > 0, abs(c.skeletonScalars.count - r.skeletonScalars.count) <= limit,
-           (c.skeletonSignature ^ r.skeletonSignature).nonzeroBitCount <= 2 * limit {
+            (c.skeletonSignature ^ r.skeletonSignature).nonzeroBitCount <= 2 * limit
+        {
             best = min(best, scratch.distance(c.skeletonScalars, r.skeletonScalars, limit: limit))
         }
         return best
@@ -123,8 +127,10 @@ public struct LookalikeDomainRule: PolicyRule {
         }
 
         let filters = references.map {
-            (limit: $0.limit, regLength: $0.registrableScalars.count, regSignature: $0.registrableSignature,
-             skelLength: $0.skeletonScalars.count, skelSignature: $0.skeletonSignature)
+            (
+                limit: $0.limit, regLength: $0.registrableScalars.count, regSignature: $0.registrableSignature,
+                skelLength: $0.skeletonScalars.count, skelSignature: $0.skeletonSignature
+            )
         }
         var bySkeleton: [String: [Int]] = [:]
         for (i, ref) in references.enumerated() { bySkeleton[ref.skeleton, default: []].append(i) }
@@ -152,9 +158,11 @@ public struct LookalikeDomainRule: PolicyRule {
                 for i in filters.indices {
                     let f = filters[i]
                     guard f.limit > 0 else { continue }
-                    let regClose = abs(cRegLen - f.regLength) <= f.limit
+                    let regClose =
+                        abs(cRegLen - f.regLength) <= f.limit
                         && (candidate.registrableSignature ^ f.regSignature).nonzeroBitCount <= 2 * f.limit
-                    let skelClose = abs(cSkelLen - f.skelLength) <= f.limit
+                    let skelClose =
+                        abs(cSkelLen - f.skelLength) <= f.limit
                         && (candidate.skeletonSignature ^ f.skelSignature).nonzeroBitCount <= 2 * f.limit
                     guard regClose || skelClose else { continue }
                     let ref = references[i]
@@ -184,10 +192,11 @@ public struct LookalikeDomainRule: PolicyRule {
                 message = "\(shown) \(reasons.joined(separator: "; ")): it reads as \(target)"
             }
             let members = recipients.filter { $0.asciiDomain == domain.ascii }
-            findings.append(Finding(
-                ruleID: id, severity: context.severity(of: self), message: message,
-                subjects: [.domain(domain.unicode)] + members.uniqueRecipients.map { .recipient($0.addressKey) },
-                flag: "LOOK-ALIKE OF \(target)"))
+            findings.append(
+                Finding(
+                    ruleID: id, severity: context.severity(of: self), message: message,
+                    subjects: [.domain(domain.unicode)] + members.uniqueRecipients.map { .recipient($0.addressKey) },
+                    flag: "LOOK-ALIKE OF \(target)"))
         }
         return findings
     }

@@ -15,10 +15,12 @@ public struct ManyDomainsRule: PolicyRule {
         let domains = PolicyContext.domains(of: context.externalVisibleRecipients)
         let limit = context.config.integer(Self.maxDomains, of: id)
         guard domains.count > limit else { return [] }
-        return [Finding(
-            ruleID: id, severity: context.severity(of: self),
-            message: "\(domains.count) external domains in To/Cc (more than \(limit)): \(PolicyText.listing(domains.lazy.map(\.unicode)))",
-            subjects: domains.map { .domain($0.unicode) },
-            flag: "MANY")]
+        return [
+            Finding(
+                ruleID: id, severity: context.severity(of: self),
+                message: "\(domains.count) external domains in To/Cc (more than \(limit)): \(PolicyText.listing(domains.lazy.map(\.unicode)))",
+                subjects: domains.map { .domain($0.unicode) },
+                flag: "MANY")
+        ]
     }
 }

@@ -29,11 +29,12 @@ public struct NamesakeRule: PolicyRule {
             if let company = first.company { known += " (\(company))" }
             if matches.count > 1 { known += " and \(matches.count - 1) more with that name" }
             let difference = sameDomain ? "a different address in the same domain" : "a different address in another domain"
-            findings.append(Finding(
-                ruleID: id, severity: context.severity(of: self),
-                message: "'\(name)' is \(known) in the address book, but this recipient is \(recipient.address): \(difference)",
-                subjects: [.recipient(recipient.addressKey)],
-                flag: "NAMESAKE"))
+            findings.append(
+                Finding(
+                    ruleID: id, severity: context.severity(of: self),
+                    message: "'\(name)' is \(known) in the address book, but this recipient is \(recipient.address): \(difference)",
+                    subjects: [.recipient(recipient.addressKey)],
+                    flag: "NAMESAKE"))
         }
         return findings
     }

@@ -12,10 +12,12 @@ public struct NewDomainRule: PolicyRule {
             .filter { !context.hasWritten(toDomain: $0.ascii) }
         guard !domains.isEmpty else { return [] }
         let what = domains.count == 1 ? "a domain" : "\(domains.count) domains"
-        return [Finding(
-            ruleID: id, severity: context.severity(of: self),
-            message: "\(what) you have never written to: \(PolicyText.listing(domains.lazy.map(\.unicode)))",
-            subjects: domains.map { .domain($0.unicode) },
-            flag: "NEW")]
+        return [
+            Finding(
+                ruleID: id, severity: context.severity(of: self),
+                message: "\(what) you have never written to: \(PolicyText.listing(domains.lazy.map(\.unicode)))",
+                subjects: domains.map { .domain($0.unicode) },
+                flag: "NEW")
+        ]
     }
 }

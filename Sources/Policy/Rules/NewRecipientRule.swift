@@ -11,10 +11,12 @@ public struct NewRecipientRule: PolicyRule {
         let new = context.externalRecipients.filter { !context.hasWritten(to: $0) }
         guard !new.isEmpty else { return [] }
         let what = new.count == 1 ? "an external address" : "\(new.count) external addresses"
-        return [Finding(
-            ruleID: id, severity: context.severity(of: self),
-            message: "\(what) you have never written to: \(PolicyText.listing(new.lazy.map(\.address)))",
-            subjects: new.map { .recipient($0.addressKey) },
-            flag: "NEW")]
+        return [
+            Finding(
+                ruleID: id, severity: context.severity(of: self),
+                message: "\(what) you have never written to: \(PolicyText.listing(new.lazy.map(\.address)))",
+                subjects: new.map { .recipient($0.addressKey) },
+                flag: "NEW")
+        ]
     }
 }

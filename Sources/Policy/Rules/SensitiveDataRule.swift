@@ -67,9 +67,11 @@ public struct SensitiveDataRule: PolicyRule {
         let severity = context.severity(of: self)
         var findings: [Finding] = []
         func report(_ tally: Tally, _ what: String) {
-            findings.append(Finding(ruleID: id, severity: severity,
-                                    message: "\(what), first at \(tally.first ?? "?")",
-                                    subjects: tally.sources.map(\.subject)))
+            findings.append(
+                Finding(
+                    ruleID: id, severity: severity,
+                    message: "\(what), first at \(tally.first ?? "?")",
+                    subjects: tally.sources.map(\.subject)))
         }
         if !myNumbers.values.isEmpty {
             report(myNumbers, PolicyText.count(myNumbers.values.count, "My Number") + " (個人番号, valid check digit)")
