@@ -298,6 +298,7 @@ public final class ComposerSession {
 
     func render() {
         guard let terminal else { return }
+        syncSize()
         let size = terminal.size
         let now = environment.now()
         send(.drew(now: now.seconds))

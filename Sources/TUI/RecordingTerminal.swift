@@ -26,6 +26,10 @@ public final class RecordingTerminal: Terminal {
 
     public func draw(_ grid: Grid) { frames.append(grid) }
 
+    /// Drops what is left of the script: the next read ends it (e.g. once a condition a test
+    /// waited for holds).
+    public func finishScript() { script.removeAll() }
+
     public func readKey(timeoutMilliseconds: Int) -> Key? {
         guard !script.isEmpty else {
             ended = true

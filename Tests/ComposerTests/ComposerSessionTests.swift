@@ -1,4 +1,5 @@
 import Config
+import Glibc
 import Delivery
 import Outbox
 import Store
@@ -114,5 +115,42 @@ struct ComposerSessionTests {
         #expect(session.state.screen == .compose)
         #expect(!terminal.screenText.contains("guardmail — Outbox"))
         #expect(session.state.model.subject.text == "Quarterly figures")
+    }
+
+    @Test("the hold ends by the clock and the server cannot be reached: the outbox view says why, over a fresh message")
+    func deliveryFailureShown() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(Self.message)
+        // The account's server is a closed port on 127.0.0.1: the submission thread fails at once.
+        // Up to 2,000 moments without a key, 5 ms each once the hold is over: a bound, not a timing.
+        let terminal = RecordingTerminal(
+            script: [.escape, nil, .char("y"), nil, .char(" "), nil, .char("y")] + Array(repeating: nil, count: 2000))
+        terminal.whenIdle = {
+            if terminal.frames.last?.text.contains("guardmail — Outbox") == true {
+                terminal.finishScript()
+            } else if session.state.screen.kind == .outbox {
+                // Countdowns and the outbox view are drawn anew when the second changes.
+                rig.clock.advance(1)
+            } else if rig.clock.now.seconds < ComposerRig.start + 20 {
+                rig.clock.advance(1)
+            } else {
+                usleep(5_000)
+            }
+        }
+        let outcome = session.run(on: terminal)
+        guard case .outbox(let screen) = session.state.screen else {
+            Issue.record("no outbox view; the screen is \(session.state.screen.kind): \(terminal.screenText)")
+            return
+        }
+        #expect(screen.purpose == .browse)
+        #expect(screen.status?.isError == true)
+        #expect(screen.rows.map(\.subject) == ["Quarterly figures"])
+        #expect(terminal.frames.contains { $0.text.contains("held, not sent yet") })
+        #expect(terminal.screenText.contains("guardmail — Outbox"))
+        // Behind the view a fresh message; the failed one stays in the outbox, not in the drafts.
+        #expect(session.state.model.subject.text.isEmpty)
+        #expect(session.state.holding.isEmpty)
+        #expect(rig.outbox.list().entries.count == 1)
+        #expect(outcome == .interrupted(signal: 15, draft: .empty))
     }
 }
