@@ -88,7 +88,8 @@ public struct ComposerState: Equatable, Sendable {
     public var holdStatus: StatusMessage?
     /// The messages this composer's dispatcher runs (newest last).
     public var owned: [OwnedMessage] = []
-    /// The dispatcher is open (the outbox and the journal); nil problem and false: not yet.
+    /// The dispatcher is open (the outbox and the journal). False with no `outboxProblem`: not
+    /// opened yet (the composer opens it after its first frame when the outbox is empty).
     public var outboxOpen = false
     /// Why the dispatcher could not be opened.
     public var outboxProblem: String?
@@ -176,7 +177,7 @@ public enum ComposerEvent: Sendable {
     case outboxActed(status: StatusMessage?, leftHold: String?, close: Bool)
 }
 
-/// A refused attachment: the whole sentence, and the short form for its row.
+/// Why a file typed at the `a` prompt was not attached: the whole sentence, naming the file.
 public struct AttachmentRefusal: Error, Equatable, Sendable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
