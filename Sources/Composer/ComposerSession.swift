@@ -84,6 +84,9 @@ public final class ComposerSession {
     /// Messages that were being sent when the composer ended, and what became of each (see
     /// `Dispatcher.withdrawSubmissions`): for the lines printed after the terminal is restored.
     public private(set) var stoppedSubmissions: [DispatchReport] = []
+    /// The Message-ID this message answers and the thread's identifiers (a reply), carried into
+    /// the message built from the screen.
+    let threading: (inReplyTo: String?, references: [String])
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -102,6 +105,7 @@ public final class ComposerSession {
         self.theme = theme
         self.policy = policy
         self.newDraftID = newDraftID
+        threading = (initial.inReplyTo, initial.references)
         drafts = DraftStore(directory: environment.paths.draftsDirectory)
         draftID = newDraftID(environment.now())
         lastChange = environment.monotonic()
@@ -435,9 +439,11 @@ public final class ComposerSession {
         // The draft is saved after the screen is drawn (`reviewed` draws it): it must not delay
         // the screen.
         defer { saveDraft(force: true) }
-        let input = DraftInput(
+        var input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
+        input.inReplyTo = threading.inReplyTo
+        input.references = threading.references
         if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
             // Hashing and previewing big files takes a moment: say so.
             send(.say(StatusMessage("Checking recipients and attachments…")))

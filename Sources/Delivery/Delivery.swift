@@ -16,6 +16,9 @@ public struct DraftInput: Sendable, Equatable {
     public var subject: String
     public var body: String
     public var attachmentPaths: [String]
+    /// For a reply: the Message-ID it answers and the thread's identifiers (see `MailCore.Reply`).
+    public var inReplyTo: String?
+    public var references: [String] = []
 
     public init(to: [String] = [], cc: [String] = [], bcc: [String] = [], subject: String = "", body: String = "", attachmentPaths: [String] = []) {
         self.to = to
@@ -107,8 +110,10 @@ public enum Delivery {
         if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
             problems.append("no recipients: give at least one address with --to, --cc or --bcc")
         }
-        let message = OutgoingMessage(
+        var message = OutgoingMessage(
             from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+        message.inReplyTo = input.inReplyTo
+        message.references = input.references
         // A line break in the subject or a display name would become a header line of its own
         // in the recipient's client (MIMEWriter refuses it too; here the user sees it with the rest).
         problems += message.headerTextProblems
