@@ -92,6 +92,18 @@ public enum MessageParser {
     /// or a first line that is not a header field, such as a PDF given by mistake).
     public static func parse(_ bytes: [UInt8]) throws(MessageParseError) -> ParsedMessage {
         let result: Result<ParsedMessage, MessageParseError> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(MessageParseError) in try parse(buffer: b) }
+        }
+        return try result.get()
+    }
+
+    /// The same over bytes the caller holds (a mapped file: a huge original is never copied).
+    /// With `attachmentContent` false the attachments are listed with empty content, so what
+    /// a reply reads stays small however large the attachments are.
+    public static func parse(buffer b: UnsafeBufferPointer<UInt8>, attachmentContent: Bool = true) throws(MessageParseError)
+        -> ParsedMessage
+    {
+        let result: Result<ParsedMessage, MessageParseError> = {
             var start = 0
             // A UTF-8 byte order mark, then an mbox "From " separator line, are not part of the message.
             if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { start = 3 }
@@ -120,13 +132,14 @@ public enum MessageParser {
             var message = ParsedMessage(headers: section.fields)
             readHeaders(into: &message)
             var walker = PartWalker(b: b)
+            walker.keepContent = attachmentContent
             walker.entity(section, end: b.count, depth: 0, inDigest: false)
             let (body, note) = walker.bodyTextNoting()
             message.body = body
             if let note { message.readingProblems.append("body: \(note)") }
             message.attachments = walker.attachments
             return .success(message)
-        }
+        }()
         return try result.get()
     }
 
@@ -257,6 +270,8 @@ public enum MessageParser {
 struct PartWalker {
     let b: UnsafeBufferPointer<UInt8>
     var attachments: [ParsedAttachment] = []
+    /// False: attachments are listed without their content (see `MessageParser.parse(buffer:)`).
+    var keepContent = true
     /// The first text/plain body part, decoded.
     var plain: String?
     /// What could not be read of the body part chosen (see `ParsedMessage.readingProblems`).
@@ -304,7 +319,7 @@ struct PartWalker {
                 fileName
                 ?? (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")
                     ? "message.eml" : "attachment-\(attachments.count + 1)")
-            attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: content()))
+            attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: keepContent ? content() : []))
         } else if type.subtype == "plain" {
             if plain == nil {
                 let (text, note) = TextDecoding.read(content(), charset: type.parameters.parameter("charset"))

@@ -48,8 +48,7 @@ struct Compose: ParsableCommand {
                 throw fail(error)
             }
         }
-        let initial = DraftInput(
-            to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
+        let initial = message.draftInput(body: body)
         let session = ComposerSession(
             account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts,
             accounts: { (name: String) throws(DeliveryError) -> AccountConfig in

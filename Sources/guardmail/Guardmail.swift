@@ -17,7 +17,10 @@ struct Guardmail: ParsableCommand {
             failure, 77 login denied, 78 configuration (also a config or policy file others can write).
             """,
         version: versionText,
-        subcommands: [Compose.self, Send.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
+        subcommands: [
+            Compose.self, Send.self, ReplyCommand.self, ForwardCommand.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self,
+            OutboxCommand.self
+        ],
         defaultSubcommand: Compose.self
     )
 

@@ -30,6 +30,18 @@ struct MessageOptions: ParsableArguments {
     var account: String?
     @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")
     var config: String?
+    @Option(name: .customLong("in-reply-to"), help: "The Message-ID (<…>) this message answers (written as In-Reply-To).")
+    var inReplyTo: String?
+    @Option(name: .customLong("references"), help: "A Message-ID of the thread, oldest first (repeatable; written as References).")
+    var references: [String] = []
+
+    /// The fields as the send path takes them.
+    func draftInput(body: String) -> DraftInput {
+        var input = DraftInput(to: to, cc: cc, bcc: bcc, subject: subject, body: body, attachmentPaths: attach)
+        input.inReplyTo = inReplyTo
+        input.references = references
+        return input
+    }
 }
 
 struct Send: ParsableCommand {
@@ -172,7 +184,7 @@ struct Send: ParsableCommand {
 
     private func readInput() throws(DeliveryError) -> DraftInput {
         let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-        return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
+        return message.draftInput(body: body)
     }
 
 }
