@@ -29,7 +29,7 @@ pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + random.Random(7).randbytes(4000) + b"\n
 lines = [
     "Received: from client.example.com (client.example.com [192.0.2.1]) by mx.example.jp",
     "From: %s <ichiro@client.example.com>" % word("佐藤 一郎"),
-    "To: %s <taro@example.jp>, hanako@example.co.jp" % word("山田 太郎"),
+    "To: %s <taro@example.jp>, hanako@example.jp" % word("山田 太郎"),
     "Cc: %s <suzuki@client.example.com>" % word("鈴木"),
     "Subject: %s" % word("RE: ①見積書の件 ㈱山田"),
     "Date: Mon, 7 Dec 2026 10:15:00 +0900",

@@ -120,11 +120,10 @@ public enum OriginalMessage {
 
     /// The Message-ID field's `<…>` in a header section (unfolded), or nil.
     static func messageID(inHeaders bytes: [UInt8]) -> String? {
-        let text = String(decoding: bytes, as: UTF8.self)
+        // Split on the LF byte: in a String, CR LF is one Character and would not split.
         var lines: [String] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = String(raw)
-            if line.hasSuffix("\r") { line.removeLast() }
+        for raw in bytes.split(separator: 10, omittingEmptySubsequences: false) {
+            let line = String(decoding: raw.last == 13 ? raw.dropLast() : raw, as: UTF8.self)
             if let first = line.first, first == " " || first == "\t", !lines.isEmpty {
                 lines[lines.count - 1] += line
             } else {

@@ -39,9 +39,25 @@ struct OriginalOptions: ParsableArguments {
     }
 }
 
-/// Options a reply and a forward share with `compose` and `send`.
+/// Options a reply and a forward share with `compose` and `send` (a file to attach is
+/// `--attach-file`: `forward --attach` attaches the original).
 struct AnswerOptions: ParsableArguments {
-    @OptionGroup var message: MessageOptions
+    @Option(name: .long, help: "More recipients (comma-separated addresses; repeatable).")
+    var to: [String] = []
+    @Option(name: .long, help: "More carbon-copy recipients (repeatable).")
+    var cc: [String] = []
+    @Option(name: .long, help: "Blind-copy recipients (repeatable).")
+    var bcc: [String] = []
+    @Option(name: .long, help: "A subject instead of the one made from the original's.")
+    var subject: String = ""
+    @Option(name: .customLong("body-file"), help: "Text to put above the quote (UTF-8); - for standard input.")
+    var bodyFile: String?
+    @Option(name: .customLong("attach-file"), help: "A file to attach (repeatable).")
+    var attach: [String] = []
+    @Option(name: .long, help: "Account from the config to send with (default: default_account).")
+    var account: String?
+    @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")
+    var config: String?
     @Flag(name: .customLong("no-compose"), help: "Do not open the composer: send like `guardmail send` (--body-file is the text above the quote).")
     var noCompose = false
     @Flag(name: .customLong("dry-run"), help: "With --no-compose: write the message to standard output; send nothing.")
@@ -107,8 +123,8 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
     let paths = DataPaths.fromEnvironment()
     let config: GuardmailConfig
     do {
-        config = try loadConfig(answer.message.config ?? paths.configFile)
-        _ = try config.account(named: answer.message.account)
+        config = try loadConfig(answer.config ?? paths.configFile)
+        _ = try config.account(named: answer.account)
     } catch {
         report(error.message)
         throw ExitCode(Exit.config)
@@ -145,7 +161,7 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
 
     // The user's own text (--body-file) goes above the quote.
     var body = draft.body
-    if let bodyFile = answer.message.bodyFile {
+    if let bodyFile = answer.bodyFile {
         do {
             let text = try readBodyFile(bodyFile, standardInput: original.file != "-")
             body = text + (text.hasSuffix("\n") ? "" : "\n") + body
@@ -162,7 +178,7 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
     defer { FileSystem.remove(bodyPath) }
 
     var arguments: [String] = []
-    let m = answer.message
+    let m = answer
     for address in draft.to.map(\.formatted) + m.to { arguments += ["--to", address] }
     for address in draft.cc.map(\.formatted) + m.cc { arguments += ["--cc", address] }
     for address in m.bcc { arguments += ["--bcc", address] }
