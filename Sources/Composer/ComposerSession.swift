@@ -86,7 +86,7 @@ public final class ComposerSession {
     public private(set) var stoppedSubmissions: [DispatchReport] = []
     /// The Message-ID this message answers and the thread's identifiers (a reply), carried into
     /// the message built from the screen.
-    let threading: (inReplyTo: String?, references: [String])
+    let threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -105,7 +105,7 @@ public final class ComposerSession {
         self.theme = theme
         self.policy = policy
         self.newDraftID = newDraftID
-        threading = (initial.inReplyTo, initial.references)
+        threading = (initial.inReplyTo, initial.references, initial.thread)
         drafts = DraftStore(directory: environment.paths.draftsDirectory)
         draftID = newDraftID(environment.now())
         lastChange = environment.monotonic()
@@ -459,6 +459,7 @@ public final class ComposerSession {
             let (history, historyWarning) = PolicySetup.history(paths: paths)
             let classifier = policy.classifier(sender: message.from)
             var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+            input.thread = threading.thread
             if mode == .oneEach { input = OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) }
             let decision = PolicyEngine.evaluate(input, config: policy)
             var companies: [String: String] = [:]

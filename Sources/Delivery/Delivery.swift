@@ -4,6 +4,7 @@
 import Config
 import Inspect
 import MailCore
+import Policy
 import Store
 import Transport
 import Workflow
@@ -19,6 +20,8 @@ public struct DraftInput: Sendable, Equatable {
     /// For a reply: the Message-ID it answers and the thread's identifiers (see `MailCore.Reply`).
     public var inReplyTo: String?
     public var references: [String] = []
+    /// For a reply or a forward: the original's facts, for the thread rules.
+    public var thread: ThreadFacts?
 
     public init(to: [String] = [], cc: [String] = [], bcc: [String] = [], subject: String = "", body: String = "", attachmentPaths: [String] = []) {
         self.to = to

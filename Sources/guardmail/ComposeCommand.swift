@@ -48,7 +48,12 @@ struct Compose: ParsableCommand {
                 throw fail(error)
             }
         }
-        let initial = message.draftInput(body: body)
+        let initial: DraftInput
+        do {
+            initial = try message.draftInput(body: body)
+        } catch {
+            throw fail(error)
+        }
         let session = ComposerSession(
             account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts,
             accounts: { (name: String) throws(DeliveryError) -> AccountConfig in

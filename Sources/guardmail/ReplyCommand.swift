@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Delivery
 import MailCore
+import Policy
 import Store
 #if canImport(Glibc)
     import Glibc
@@ -188,6 +189,15 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
     if let file = m.config { arguments += ["--config", file] }
     if let id = draft.inReplyTo { arguments += ["--in-reply-to", id] }
     for id in draft.references { arguments += ["--references", id] }
+    // The thread rules read the original again (mapped, without its attachments).
+    let threadKind: String
+    switch kind {
+    case .reply: threadKind = "reply"
+    case .replyAll: threadKind = "reply-all"
+    case .forwardInline: threadKind = "forward-inline"
+    case .forwardAttached: threadKind = "forward-attach"
+    }
+    arguments += ["--thread-original", loaded.path, "--thread-kind", threadKind]
     if answer.noCompose {
         if answer.dryRun { arguments.append("--dry-run") }
         for id in answer.accept { arguments += ["--accept", id] }
@@ -284,4 +294,30 @@ func safeFileName(_ name: String) -> String {
     var cleaned = String(name.map { $0 == "/" || $0 == "\\" || $0.isNewline ? "_" : $0 })
     while cleaned.hasPrefix(".") { cleaned.removeFirst() }
     return cleaned.isEmpty ? "attachment" : String(cleaned.prefix(200))
+}
+
+/// The thread facts of the original at `path` for the thread rules; `kind` is reply, reply-all,
+/// forward-inline (the original's attachments carried) or forward-attach (the original whole).
+func threadFacts(original path: String, kind: String) throws(DeliveryError) -> ThreadFacts {
+    let mapped: MappedFile
+    do {
+        mapped = try MappedFile(path: path)
+    } catch {
+        throw DeliveryError(.data, "cannot read the original message: \(error)")
+    }
+    let parsed: ParsedMessage
+    do {
+        parsed = try mapped.withBytes { (bytes: UnsafeBufferPointer<UInt8>) throws(MessageParseError) -> ParsedMessage in
+            try MessageParser.parse(buffer: bytes, attachmentContent: false)
+        }
+    } catch {
+        throw DeliveryError(.data, "the original '\(path)' is not a message that can be answered: \(error)")
+    }
+    switch kind {
+    case "reply": return ThreadFacts(original: parsed, kind: .reply)
+    case "reply-all": return ThreadFacts(original: parsed, kind: .replyAll)
+    case "forward-inline": return ThreadFacts(original: parsed, kind: .forward, carriedAttachments: parsed.attachments.count)
+    case "forward-attach": return ThreadFacts(original: parsed, kind: .forward, carriedAttachments: 1)
+    default: throw DeliveryError(.data, "--thread-kind '\(kind)' is not reply, reply-all, forward-inline or forward-attach")
+    }
 }

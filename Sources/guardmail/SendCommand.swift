@@ -35,11 +35,17 @@ struct MessageOptions: ParsableArguments {
     @Option(name: .customLong("references"), help: "A Message-ID of the thread, oldest first (repeatable; written as References).")
     var references: [String] = []
 
+    @Option(name: .customLong("thread-original"), help: .hidden)
+    var threadOriginal: String?
+    @Option(name: .customLong("thread-kind"), help: .hidden)
+    var threadKind: String?
+
     /// The fields as the send path takes them.
-    func draftInput(body: String) -> DraftInput {
+    func draftInput(body: String) throws(DeliveryError) -> DraftInput {
         var input = DraftInput(to: to, cc: cc, bcc: bcc, subject: subject, body: body, attachmentPaths: attach)
         input.inReplyTo = inReplyTo
         input.references = references
+        if let threadOriginal, let threadKind { input.thread = try threadFacts(original: threadOriginal, kind: threadKind) }
         return input
     }
 }
@@ -89,7 +95,7 @@ struct Send: ParsableCommand {
         do {
             let input = try readInput()
             let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
-            let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
+            let (decision, inspections) = try applyPolicy(outgoing, thread: input.thread, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 // The spool file lives only while this runs; the lock tells a start meanwhile to leave it.
@@ -159,7 +165,9 @@ struct Send: ParsableCommand {
 
     /// The same policy as the confirmation screen: blocks stop the send; findings that need
     /// confirmation stop it unless accepted with --accept. Findings go to standard error.
-    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> (PolicyDecision, [Inspection]) {
+    private func applyPolicy(_ outgoing: OutgoingMessage, thread: ThreadFacts?, policy: PolicyConfig, paths: DataPaths) throws -> (
+        PolicyDecision, [Inspection]
+    ) {
         let inspections: [Inspection]
         do {
             // The types came from file(1) while building the message. The SHA-256 for the outbox and
@@ -173,9 +181,9 @@ struct Send: ParsableCommand {
         for warning in warnings { report(warning) }
         let (history, historyWarning) = PolicySetup.history(paths: paths)
         if let historyWarning { report(historyWarning) }
-        let decision = PolicyEngine.evaluate(
-            PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
-            config: policy)
+        var policyInput = PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book)
+        policyInput.thread = thread
+        let decision = PolicyEngine.evaluate(policyInput, config: policy)
         for finding in decision.findings { report(PolicyReport.line(finding)) }
         if dryRun { return (decision, inspections) }
         try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
@@ -184,7 +192,7 @@ struct Send: ParsableCommand {
 
     private func readInput() throws(DeliveryError) -> DraftInput {
         let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-        return message.draftInput(body: body)
+        return try message.draftInput(body: body)
     }
 
 }

@@ -124,3 +124,35 @@ def test_forward_attach_and_inline_carry_the_original(guardmail, config_for, smt
     parts = [p for p in msg.walk() if p.get_filename()]
     assert [p.get_filename() for p in parts] == ["①見積書.pdf"]
     assert parts[0].get_payload(decode=True).startswith(b"%PDF-1.4")
+
+
+def test_forward_to_a_new_external_domain_is_stopped_until_confirmed(composer, guardmail, config_for):
+    # Without the composer: the thread rules stop it (exit 1) until their findings are accepted.
+    cfg = config_for(composer.server)
+    stopped = guardmail(["forward", "--no-compose", "--to", "x@new.example", str(FIXTURE)], config=cfg)
+    assert stopped.code == 1, stopped.stderr
+    assert "thread-new-party: a recipient who was not on the thread: x@new.example" in stopped.stderr, stopped.stderr
+    assert "forward-outside: an attachment from client.example.com forwarded to another domain: x@new.example" in stopped.stderr
+    assert composer.server.transactions == []
+
+    # In the composer: the confirmation screen marks the recipient NOT ON THE THREAD and sends
+    # only once everything is ticked.
+    pane = composer.launch(["forward", "--to", "x@new.example", str(FIXTURE)])
+    pane.wait_for(lambda s: field_value(s, "Subject") == "Fwd: ①見積書の件 ㈱山田", what="the forward's subject")
+    pane.keys("Escape")
+    pane.command_mode()
+    pane.keys("y")
+    screen = pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
+    screen = pane.wait_for("NOT ON THE THREAD", what="the thread mark")
+    assert "forward-outside" in pane.screen_with_history() or "forwarded to another domain" in screen, pane.framed(screen)
+    pane.keys("y")
+    pane.wait_for(lambda s: "Still to tick" in status_line(s), what="y refused before ticking")
+    assert composer.server.connections == 0, composer.server.summary()
+    tick_everything(pane)
+    pane.keys("y")
+    code = pane.wait_exit(SEND_TIMEOUT)
+    assert code == 0, pane.framed(pane.screen_with_history())
+    tx = only_transaction(composer.server)
+    assert tx.rcpt_tos == ["x@new.example"]
+    msg = parse(tx.raw)
+    assert [p.get_filename() for p in msg.walk() if p.get_filename()] == ["①見積書.pdf"]
