@@ -477,6 +477,12 @@ public final class ComposerSession {
                         preview: $0.previewLines(limit: 4))
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
+            if let thread = threading.thread {
+                let what = thread.kind == .forward ? "Forward of" : "Reply to"
+                let from = thread.author.map { m in m.displayName.map { "\($0) <\(m.address)>" } ?? m.address } ?? "unknown sender"
+                screen.thread = ConfirmModel.ThreadContext(
+                    line: "\(what): \(thread.subject), \(from), \(thread.date)", parties: thread.partyKeys)
+            }
             if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
             reviewed = message
             reviewedInspections = inspections
