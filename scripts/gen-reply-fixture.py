@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/e2e/fixtures/eml/outlook-reply-all.eml: a message shaped as Outlook writes it
+"""Writes Tests/e2e/fixtures/reply/outlook-reply-all.eml: a message shaped as Outlook writes it
 (ISO-2022-JP subject with Windows extension characters, multipart/alternative text and HTML,
 a PDF attachment), for the reply e2e test. Run once; the output is committed.
 """
@@ -71,6 +71,6 @@ raw += "\r\n".join([
     "------=_NextPart_000_0001--",
     "",
 ]).encode()
-out = here.parent / "Tests/e2e/fixtures/eml/outlook-reply-all.eml"
+out = here.parent / "Tests/e2e/fixtures/reply/outlook-reply-all.eml"
 out.write_bytes(raw)
 print(out)

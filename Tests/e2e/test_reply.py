@@ -1,7 +1,7 @@
 """End-to-end tests of `guardmail reply` and `forward` (docs/replies.md): the real binary in
 tmux and with --no-compose, against the STARTTLS+AUTH SMTP server on 127.0.0.1.
 
-The original is Tests/e2e/fixtures/eml/outlook-reply-all.eml, shaped as Outlook writes mail
+The original is Tests/e2e/fixtures/reply/outlook-reply-all.eml, shaped as Outlook writes mail
 (scripts/gen-reply-fixture.py): an ISO-2022-JP subject with ① and ㈱, multipart/alternative
 (ISO-2022-JP text with 髙, HTML with a script), a PDF attachment.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from tui import body_lines, body_text, composer, field_value, parse, status_line  # noqa: F401
 from test_compose import CONFIRM_TITLE, SEND_TIMEOUT, addresses, only_transaction, tick_everything
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "eml" / "outlook-reply-all.eml"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "reply" / "outlook-reply-all.eml"
 SUBJECT = "Re: ①見積書の件 ㈱山田"
 
 
