@@ -86,7 +86,9 @@ public final class ComposerSession {
     public private(set) var stoppedSubmissions: [DispatchReport] = []
     /// The Message-ID this message answers and the thread's identifiers (a reply), carried into
     /// the message built from the screen.
-    let threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
+    /// A resumed draft brings its own In-Reply-To and References (its thread facts are not
+    /// kept: the thread rules check a reply in the session that started it).
+    var threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -600,6 +602,9 @@ public final class ComposerSession {
         guard let record = drafts.load(id: id) else { return nil }
         draftID = id
         messageInOutbox = false
+        if record.inReplyTo != threading.inReplyTo || record.references != threading.references {
+            threading = (record.inReplyTo, record.references, nil)
+        }
         let accountNote = restoreAccount(record.account)
         var resumed = ComposeModel(
             from: account.from.formatted, accountName: account.name, to: record.to, cc: record.cc, bcc: record.bcc,

@@ -156,3 +156,32 @@ def test_forward_to_a_new_external_domain_is_stopped_until_confirmed(composer, g
     assert tx.rcpt_tos == ["x@new.example"]
     msg = parse(tx.raw)
     assert [p.get_filename() for p in msg.walk() if p.get_filename()] == ["①見積書.pdf"]
+
+
+def test_postponed_reply_resumes_as_a_reply(composer):
+    pane = composer.launch(["reply", "--language", "ja", str(FIXTURE)])
+    pane.wait_for(lambda s: field_value(s, "Subject") == SUBJECT, what="the reply's subject")
+    pane.text("後で書きます。")
+    pane.wait_for(lambda s: body_lines(s)[:1] == ["後で書きます。"], what="text above the quote")
+    pane.keys("Escape")
+    pane.command_mode()
+    pane.keys("P")
+    assert pane.wait_exit() == 0, pane.framed()
+    [draft] = composer.draft_files()
+    assert b"In-Reply-To: <ORIG-1@client.example.com>" in draft.read_bytes()
+
+    pane = composer.launch()
+    pane.wait_for("Resume the unsent draft?", what="the resume box")
+    pane.keys("r")
+    pane.wait_for(lambda s: field_value(s, "Subject") == SUBJECT, what="the resumed reply")
+    pane.keys("Escape")
+    pane.command_mode()
+    pane.keys("y")
+    pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
+    tick_everything(pane)
+    pane.keys("y")
+    assert pane.wait_exit(SEND_TIMEOUT) == 0, pane.framed(pane.screen_with_history())
+    msg = parse(only_transaction(composer.server).raw)
+    assert msg["In-Reply-To"].strip() == "<ORIG-1@client.example.com>"
+    assert msg["References"].split() == ["<ROOT-0@example.jp>", "<ORIG-1@client.example.com>"]
+    assert body_text(msg).startswith("後で書きます。\n")
