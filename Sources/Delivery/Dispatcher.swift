@@ -84,42 +84,6 @@ public struct OutboxItem: Sendable {
     }
 }
 
-/// What happened to a message in a call: for status lines and for `send`'s output.
-public struct DispatchReport: Sendable {
-    public enum Outcome: Sendable, Equatable {
-        case sent
-        case partiallySent(refused: [String])
-        case failedTemporarily(retryAt: Instant)
-        case failedPermanently
-        case unknown
-        /// Removed by `guardmail outbox cancel` in another process.
-        case cancelledElsewhere
-        /// Handed to the submission thread (`Submissions.background`); a later `tick` reports
-        /// the outcome.
-        case sending
-        /// Stopped before the end of the message (guardmail was closed while it was sent):
-        /// nothing was delivered; it waits in the outbox for the user.
-        case interrupted
-        case undone
-        case discarded
-    }
-    public var id: String
-    public var messageID: String
-    public var outcome: Outcome
-    /// Per-recipient lines ("accepted: a@b", "refused: c@d: 550 …") and the reason of a failure.
-    public var lines: [String]
-    /// The exit status `send` maps this to.
-    public var exitStatus: Int32
-
-    public init(id: String, messageID: String, outcome: Outcome, lines: [String], exitStatus: Int32) {
-        self.id = id
-        self.messageID = messageID
-        self.outcome = outcome
-        self.lines = lines
-        self.exitStatus = exitStatus
-    }
-}
-
 /// Why the dispatcher would not do what was asked, as a sentence.
 public struct DispatchRefusal: Error, Sendable, CustomStringConvertible {
     public var description: String
@@ -265,28 +229,49 @@ public final class Dispatcher {
             messageOffset: spooled.messageOffset, messageSize: spooled.size, messageSHA256: spooled.sha256)
         var machine = SendStateMachine(state: .confirming, retryPolicy: retryPolicy)
         let actions = try! machine.handle(.freeze(recipients: recipients.map(\.address), holdSeconds: holdSeconds, now: now))
-        precondition(actions.first == .writeOutbox)
-        let lock: OwnerLock
-        do {
-            lock = try outbox.freezeClaimed(record, state: machine.state, spoolFile: spooled.path, draft: draft).lock
+        let freezing = Freezing(record: record, spoolFile: spooled.path, draft: draft, findings: confirmation.findings)
+        do throws(DispatchRefusal) {
+            let rest = try performBeforeCommit(actions, id: id, machine: machine, now: now, freezing: freezing)
+            perform(rest, id: id, now: now, detail: nil)
         } catch {
             FileSystem.remove(spooled.path)
             throw DeliveryError(.io, "\(error); nothing was sent and the draft is kept")
+        }
+        return id
+    }
+
+    /// `writeOutbox`: the entry's files (the message moved in from the spool, its record, the
+    /// state with its release time, the composer's snapshot), claimed by this process, then the
+    /// journal's record of the message and its hold. The journal's record is the condition for
+    /// sending: when it cannot be made the entry is taken back out.
+    private func writeOutbox(_ id: String, machine: SendStateMachine, _ freezing: Freezing, now: Instant) throws(DispatchRefusal) {
+        let record = freezing.record
+        let lock: OwnerLock
+        do {
+            lock = try outbox.freezeClaimed(record, state: machine.state, spoolFile: freezing.spoolFile, draft: freezing.draft).lock
+        } catch {
+            throw DispatchRefusal("\(error)")
         }
         owned[id] = Owned(machine: machine, record: record, lock: lock)
         do {
             // The message and its hold in one transaction: one fsync, and never one without the other.
             try journal.recordMessages(
-                [journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
-                then: .held, detail: "hold \(holdSeconds) s; outbox \(id)")
+                [journalMessage(record, findings: freezing.findings)], at: Int64(now.seconds),
+                then: .held, detail: "hold \(record.holdSeconds) s; outbox \(id)")
         } catch {
-            // The record is the condition for sending: take the message back out.
             owned[id] = nil
             lock.release()
             try? outbox.remove(id: id)
-            throw DeliveryError(.io, "\(error); nothing was sent and the draft is kept")
+            throw DispatchRefusal("\(error)")
         }
-        return id
+    }
+
+    /// What `writeOutbox` writes: the confirmed message as `freeze` spooled it.
+    struct Freezing {
+        var record: OutboxRecord
+        var spoolFile: String
+        var draft: DraftRecord?
+        var findings: [OutboxFinding]
     }
 
     private func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding]) -> JournalMessage {
@@ -498,16 +483,17 @@ public final class Dispatcher {
         guard let entry = owned[id], entry.machine.isLegal(.undo(now: now)) else { return .tooLate(nil) }
         // Asked of a copy: whether the undo wins (strictly before the release time).
         var machine = entry.machine
-        _ = try! machine.handle(.undo(now: now))
+        let actions = try! machine.handle(.undo(now: now))
         if machine.state == .editing {
-            do {
-                try restore(try? outbox.draft(id: id))
+            let rest: [SendAction]
+            do throws(DispatchRefusal) {
+                rest = try performBeforeCommit(actions, id: id, machine: machine, now: now, restore: restore)
             } catch {
-                return .notRestored("\(error)")
+                return .notRestored(error.description)
             }
             owned[id]?.machine = machine
             journalEvent(id, .undone, now: now, detail: nil)
-            removeEntry(id)
+            perform(rest, id: id, now: now, detail: nil)
             return .restored
         }
         // Too late: the hold is over, and the undo does what that tick would have done, under
@@ -518,10 +504,7 @@ public final class Dispatcher {
             return .tooLate(perform(done.rest, id: id, now: now, detail: done.detail))
         } catch {
             guard error.kind == .notFound else {
-                return .tooLate(
-                    DispatchReport(
-                        id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
-                        lines: ["not sent: \(error)"], exitStatus: 74))
+                return .tooLate(DispatchReport(id: id, messageID: entry.record.messageID, ending: .outboxUnavailable(reason: "\(error)")))
             }
             return .tooLate(forgetCancelled(id, messageID: entry.record.messageID))
         }
@@ -539,9 +522,7 @@ public final class Dispatcher {
             rest = done.rest
         } catch {
             guard error.kind == .notFound else {
-                return DispatchReport(
-                    id: id, messageID: entry.record.messageID, outcome: .failedPermanently,
-                    lines: ["not sent: \(error)"], exitStatus: 74)
+                return DispatchReport(id: id, messageID: entry.record.messageID, ending: .outboxUnavailable(reason: "\(error)"))
             }
             return forgetCancelled(id, messageID: entry.record.messageID)
         }
@@ -552,9 +533,7 @@ public final class Dispatcher {
     private func forgetCancelled(_ id: String, messageID: String) -> DispatchReport {
         owned[id]?.lock.release()
         owned[id] = nil
-        return DispatchReport(
-            id: id, messageID: messageID, outcome: .cancelledElsewhere,
-            lines: ["cancelled with guardmail outbox cancel; nothing was sent"], exitStatus: 0)
+        return DispatchReport(id: id, messageID: messageID, ending: .cancelledElsewhere)
     }
 
     /// Applies the event `choose` picks (from the entry as it is on disk) under the entry's state
@@ -585,14 +564,17 @@ public final class Dispatcher {
         guard entry.machine.isLegal(.edit) else {
             return DispatchRefusal("\(id) cannot be edited while it is \(entry.machine.state.kind.rawValue)")
         }
-        do {
-            try restore(try? outbox.draft(id: id))
+        var machine = entry.machine
+        let actions = try! machine.handle(.edit)
+        let rest: [SendAction]
+        do throws(DispatchRefusal) {
+            rest = try performBeforeCommit(actions, id: id, machine: machine, now: now, restore: restore)
         } catch {
             return DispatchRefusal("the message could not be reopened (\(error)); it stays in the outbox")
         }
-        _ = try! owned[id]!.machine.handle(.edit)
+        owned[id]?.machine = machine
         journalEvent(id, .edited, now: now, detail: nil)
-        removeEntry(id)
+        perform(rest, id: id, now: now, detail: nil)
         return nil
     }
 
@@ -795,6 +777,33 @@ public final class Dispatcher {
 
     // MARK: Performing actions
 
+    /// Performs the leading actions of a transition that may fail and so decide whether it
+    /// happens at all: `writeOutbox` (with what `freeze` spooled) and `restoreComposer` (with the
+    /// caller's `restore`, which keeps the composer's snapshot, e.g. as a draft). `machine` is
+    /// the machine after the transition, not yet kept. Returns the actions still to perform once
+    /// the new state is kept; throws, having changed nothing, when one of them failed: the
+    /// message stays as it was (not frozen, still held or waiting).
+    func performBeforeCommit(
+        _ actions: [SendAction], id: String, machine: SendStateMachine, now: Instant, freezing: Freezing? = nil,
+        restore: (DraftRecord?) throws -> Void = { _ in preconditionFailure("Dispatcher: restoreComposer without a composer to restore") }
+    ) throws(DispatchRefusal) -> [SendAction] {
+        var rest = actions[...]
+        while let action = rest.first, action == .writeOutbox || action == .restoreComposer {
+            rest = rest.dropFirst()
+            if action == .writeOutbox {
+                guard let freezing else { preconditionFailure("Dispatcher: writeOutbox without a frozen message") }
+                try writeOutbox(id, machine: machine, freezing, now: now)
+            } else {
+                do {
+                    try restore(try? outbox.draft(id: id))
+                } catch {
+                    throw DispatchRefusal("\(error)")
+                }
+            }
+        }
+        return Array(rest)
+    }
+
     /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
     /// machine and performs what follows (or, with a submission thread, hands the attempt to it).
     /// Returns a report when an attempt ended (or `.sending` when it was handed over).
@@ -803,10 +812,8 @@ public final class Dispatcher {
         var report: DispatchReport?
         for action in actions {
             switch action {
-            case .writeOutbox:
-                break // `freeze` writes the entry (it has the spool file, the record and the draft)
-            case .restoreComposer:
-                break // `undo` and `edit` hand the draft to their caller before the entry is removed
+            case .writeOutbox, .restoreComposer:
+                preconditionFailure("Dispatcher: \(action) is performed before the new state is kept (performBeforeCommit)")
             case .removeFromOutbox:
                 if owned[id]?.machine.state.kind == .sent { keepSentCopy(id) } else { removeEntry(id) }
             case .markSubmittingDurably:
@@ -839,12 +846,8 @@ public final class Dispatcher {
             owned[id]?.machine = machine
             perform(actions, id: id, now: now, detail: reason) // records "interrupted" where it still can
             owned[id]?.reason = reason // the cause, not a later failure to write the new state
-            var lines = [
-                "not sent: \(reason)",
-                "kept in the outbox as \(id): `guardmail outbox release \(id)` sends it once this is fixed"
-            ]
-            lines += takeJournalWarnings()
-            return DispatchReport(id: id, messageID: entry.record.messageID, outcome: .failedPermanently, lines: lines, exitStatus: 74)
+            return DispatchReport(
+                id: id, messageID: entry.record.messageID, ending: .notMarkedSubmitting(reason: reason), warnings: takeJournalWarnings())
         }
         journalEvent(id, .submitting, now: now, detail: detail)
         return nil
@@ -947,39 +950,26 @@ public final class Dispatcher {
         let record = entry.record
         // What the outcome means is decided once, for send, the composer and bulk alike.
         let verdict = TransactionVerdict.judge(TransactionOutcome(outcome, envelope: recipients), at: at)
-        let event = verdict.event
-        var exitStatus = verdict.exitStatus
-        var lines: [String] = []
-        var results: [(address: String, reply: String, accepted: Bool)] = []
-        if case .submitted = outcome {
-            for recipient in verdict.recipients {
-                let reply = recipient.rcptReply?.description ?? "not tried"
-                let accepted = recipient.fate == .accepted
-                results.append((recipient.address, reply, accepted))
-                lines.append(accepted ? "accepted: \(recipient.address)" : "refused: \(recipient.address): \(reply)")
-            }
-        } else {
-            // Only refusals: an accepted RCPT means nothing when the message itself did not go.
-            for recipient in verdict.recipients where recipient.refusedAtRCPT {
-                results.append((recipient.address, recipient.rcptReply!.description, false))
+        var results: [JournalResultInput] = []
+        for recipient in verdict.recipients {
+            if case .submitted = verdict.event {
+                results.append(
+                    JournalResultInput(
+                        address: recipient.address, reply: recipient.rcptReply?.description ?? "not tried",
+                        accepted: recipient.fate == .accepted))
+            } else if recipient.refusedAtRCPT {
+                // Only refusals: an accepted RCPT means nothing when the message itself did not go.
+                results.append(JournalResultInput(address: recipient.address, reply: recipient.rcptReply!.description, accepted: false))
             }
         }
-        if let reason = verdict.reason {
-            owned[id]?.reason = reason
-            lines.append(reason)
-        }
+        if let reason = verdict.reason { owned[id]?.reason = reason }
         if !results.isEmpty {
-            journalWrite(
-                .results(
-                    messageID: record.messageID,
-                    results: results.map { JournalResultInput(address: $0.address, reply: $0.reply, accepted: $0.accepted) },
-                    at: Int64(at.seconds)),
-                what: "the recipients' results")
+            journalWrite(.results(messageID: record.messageID, results: results, at: Int64(at.seconds)), what: "the recipients' results")
         }
         guard var machine = owned[id]?.machine else { return nil }
         let actions: [SendAction]
         do {
-            actions = try machine.handle(event)
+            actions = try machine.handle(verdict.event)
         } catch {
             // The server named a recipient we did not send to: treat the attempt as failed.
             let failure = SendEvent.failure(temporary: false, reason: error.description, now: at)
@@ -989,28 +979,9 @@ public final class Dispatcher {
         let state = machine.state
         if case .partiallySent = state { keepPartialCopy(id) }
         perform(actions, id: id, now: at, detail: owned[id]?.reason)
-        let outcome: DispatchReport.Outcome
-        switch state {
-        case .sent:
-            outcome = .sent
-            lines.append("sent \(record.messageID) to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s")")
-        case .partiallySent(let refused, _):
-            outcome = .partiallySent(refused: refused)
-            lines.append(
-                "sent \(record.messageID) to \(recipients.count - refused.count) of \(recipients.count) recipients; "
-                    + "\(refused.count) refused — kept in the outbox as \(id) to retry them")
-        case .failedTemporarily(_, _, let retryAt, _):
-            outcome = .failedTemporarily(retryAt: retryAt)
-        case .failedPermanently:
-            outcome = .failedPermanently
-            if exitStatus == 0 { exitStatus = 69 }
-        case .unknown:
-            outcome = .unknown
-        default:
-            outcome = .failedPermanently
-        }
-        lines += takeJournalWarnings()
-        return DispatchReport(id: id, messageID: record.messageID, outcome: outcome, lines: lines, exitStatus: exitStatus)
+        return DispatchReport(
+            id: id, messageID: record.messageID, ending: .attempt(verdict, after: state, envelope: recipients),
+            warnings: takeJournalWarnings())
     }
 
     /// Why the frozen message may not go to `recipients`, or nil when it is what was confirmed:
@@ -1069,17 +1040,17 @@ public final class Dispatcher {
             // Found while held, not while submitting: the machine has no failure to record.
             journalEvent(id, .failed, now: environment.now(), detail: reason)
         }
-        var lines = [reason]
+        var warnings: [String] = []
         if problem.damaged {
             do {
                 try outbox.markDamaged(id: id, reason: problem.reason)
             } catch {
-                lines.append("warning: the entry could not be marked damaged: \(error)")
+                warnings.append("warning: the entry could not be marked damaged: \(error)")
             }
             owned[id]?.lock.release()
             owned[id] = nil
         }
-        return DispatchReport(id: id, messageID: record.messageID, outcome: .failedPermanently, lines: lines, exitStatus: 65)
+        return DispatchReport(id: id, messageID: record.messageID, ending: .refusedUnconfirmed(reason: problem.reason), warnings: warnings)
     }
 
     /// Some recipients have the message: the sender's copy goes to the sent folder now (copied;
