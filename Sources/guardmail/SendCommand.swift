@@ -157,13 +157,9 @@ struct Send: ParsableCommand {
         } catch {
             throw DeliveryError(.data, error.message)
         }
-        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        for warning in warnings { report(warning) }
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        if let historyWarning { report(historyWarning) }
-        let decision = PolicyEngine.evaluate(
-            PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
-            config: policy)
+        let evaluation = PolicySetup.evaluate(outgoing, inspections: inspections, config: policy, paths: paths)
+        for warning in evaluation.warnings { report(warning) }
+        let decision = evaluation.decision
         for finding in decision.findings { report(PolicyReport.line(finding)) }
         if dryRun { return (decision, inspections) }
         try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
