@@ -993,6 +993,7 @@ public final class Dispatcher {
         if let stranger = recipients.first(where: { !confirmed.contains($0) }) {
             return Problem(damaged: true, reason: "'\(stranger)' is not among the recipients confirmed in its record.toml")
         }
+        if let problem = unconfirmedInJournal(id, record: record, recipients: recipients) { return problem }
         guard let expected = record.messageSHA256 else {
             return Problem(
                 damaged: false,
@@ -1017,6 +1018,38 @@ public final class Dispatcher {
                     + "record.toml says \(expected.prefix(12))…)")
         }
         return nil
+    }
+
+    /// The same question asked of the send journal, which recorded the recipients when the
+    /// message was confirmed: `record.toml` is a plain file, and a hand edit of it and of
+    /// `state.toml` alike would pass the check against the record. A journal that cannot be read
+    /// now, or has no record of the message, cannot vouch for the envelope: nothing is sent
+    /// (fail closed), and the reason says what to do.
+    private func unconfirmedInJournal(_ id: String, record: OutboxRecord, recipients: [String]) -> Problem? {
+        let entry: JournalEntry?
+        do {
+            entry = try journal.show(messageID: record.messageID)
+        } catch {
+            return Problem(
+                damaged: false,
+                reason:
+                    "the send journal cannot be read to check its recipients against what was confirmed (\(error)); "
+                    + "`guardmail outbox release \(id)` sends it once the journal can be read")
+        }
+        guard let entry else {
+            return Problem(
+                damaged: false,
+                reason:
+                    "the send journal has no record of \(record.messageID), so its recipients cannot be checked against what was "
+                    + "confirmed; e (composer) takes it back to send it again, or discard it")
+        }
+        let journalled = Set(entry.message.recipients.map { RecipientKey(address: $0.address) })
+        guard let stranger = recipients.first(where: { !journalled.contains(RecipientKey(address: $0)) }) else { return nil }
+        return Problem(
+            damaged: true,
+            reason:
+                "'\(stranger)' is not among the recipients confirmed in the send journal (record.toml and state.toml were changed "
+                + "after the confirmation); `guardmail journal show \(record.messageID)` shows who was confirmed")
     }
 
     struct Problem {

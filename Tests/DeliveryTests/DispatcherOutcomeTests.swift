@@ -1,6 +1,8 @@
+import Foundation
 import Glibc
 import Journal
 import Outbox
+import Store
 import Testing
 import Transport
 import Workflow
@@ -225,5 +227,34 @@ struct DispatcherOutcomeTests {
         #expect(report.outcome == .failedPermanently)
         #expect(report.exitStatus == 65)
         #expect(rig.server.jobs.isEmpty)
+    }
+
+    @Test("a recipient swapped in record.toml and state.toml alike is refused against the journal: exit 65, nothing sent, damaged")
+    func swappedRecipientNotSent() throws {
+        let rig = try DispatcherRig()
+        var first: Dispatcher? = try rig.dispatcher()
+        let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
+        first = nil
+        for (file, from, to) in [
+            ("record.toml", "address = \"bob@example.com\"", "address = \"mallory@example.net\""),
+            ("state.toml", "recipients = [\"bob@example.com\"]", "recipients = [\"mallory@example.net\"]")
+        ] {
+            let path = rig.outbox.entryDirectory(id: frozen.id) + "/" + file
+            let text = try #require(try FileSystem.readUTF8(path))
+            #expect(text.contains(from))
+            let sink = try FileSink(creating: path + ".edit")
+            try sink.write(text.replacingOccurrences(of: from, with: to))
+            try sink.finish(sync: false)
+            try FileSystem.rename(path + ".edit", to: path)
+        }
+
+        let second = try rig.dispatcher()
+        #expect(try second.adopt(frozen.id, now: rig.clock.now))
+        #expect(second.ownedItems.first?.record.recipients.map(\.address) == ["mallory@example.net"])
+        let report = try #require(second.release(frozen.id, now: rig.clock.now))
+        #expect(rig.server.jobs.isEmpty)
+        #expect(report.exitStatus == 65)
+        #expect(report.lines.first?.contains("'mallory@example.net' is not among the recipients confirmed in the send journal") == true)
+        #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
     }
 }

@@ -169,6 +169,31 @@ def test_a_recipient_added_to_state_toml_is_never_sent_to(guardmail, config_for,
     assert_server_got_nothing(server)
 
 
+def test_a_recipient_swapped_in_record_toml_and_state_toml_alike_is_never_sent_to(
+        guardmail, config_for, server, body_file):
+    """The two files agree with each other, so the check against record.toml passes; the send
+    journal, which recorded the recipients at the confirmation, does not agree: nothing is sent."""
+    outbox_id = interrupted_entry(guardmail, config_for, server, body_file)
+    record = entry_dir(guardmail, outbox_id) / "record.toml"
+    state = entry_dir(guardmail, outbox_id) / "state.toml"
+    edit(record, r'^address = "hanako@example\.co\.jp"$', 'address = "intruder@example.org"')
+    edit(state, r"^recipients = .*$", 'recipients = ["intruder@example.org"]')
+    # The files read as a consistent entry: listed, not damaged.
+    assert "interrupted" in outbox_list(guardmail).get(outbox_id, ""), listing(guardmail)
+
+    r = gm(guardmail, ["outbox", "release", outbox_id])
+    assert r.code == 65, r.describe()
+    assert "'intruder@example.org' is not among the recipients confirmed in the send journal" in r.stderr, r.describe()
+    assert "guardmail journal show" in r.stderr, r.describe()
+    assert_server_got_nothing(server)
+    # Marked damaged from then on, with the reason; a second release sends nothing either.
+    line = next((l for l in listing(guardmail).splitlines() if l.startswith(outbox_id)), "")
+    assert "damaged:" in line and "send journal" in line, line
+    r = gm(guardmail, ["outbox", "release", outbox_id])
+    assert r.code == 65, r.describe()
+    assert_server_got_nothing(server)
+
+
 def test_a_same_size_edit_of_the_message_is_caught_before_anything_is_sent(
         guardmail, config_for, server, body_file):
     outbox_id = interrupted_entry(guardmail, config_for, server, body_file, subject="改ざん")
