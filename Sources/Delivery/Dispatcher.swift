@@ -503,6 +503,7 @@ public final class Dispatcher {
             if let refused = done.report { return .tooLate(refused) }
             return .tooLate(perform(done.rest, id: id, now: now, detail: done.detail))
         } catch {
+            if error.kind == .corrupt { return .tooLate(refuseDamaged(id, Problem(damaged: true, reason: "its files changed during the hold: \(error)"))) }
             guard error.kind == .notFound else {
                 return .tooLate(DispatchReport(id: id, messageID: entry.record.messageID, ending: .outboxUnavailable(reason: "\(error)")))
             }
@@ -521,6 +522,7 @@ public final class Dispatcher {
             if let refused = done.report { return refused }
             rest = done.rest
         } catch {
+            if error.kind == .corrupt { return refuseDamaged(id, Problem(damaged: true, reason: "its files changed: \(error)")) }
             guard error.kind == .notFound else {
                 return DispatchReport(id: id, messageID: entry.record.messageID, ending: .outboxUnavailable(reason: "\(error)"))
             }
@@ -544,7 +546,14 @@ public final class Dispatcher {
         _ id: String, now: Instant, choose: (OutboxEntry) -> (SendEvent, String?)
     ) throws(OutboxError) -> (rest: [SendAction], detail: String?, report: DispatchReport?) {
         try outbox.withStateLock(id: id) { (disk: OutboxEntry) throws(OutboxError) -> (rest: [SendAction], detail: String?, report: DispatchReport?) in
-            guard var machine = owned[id]?.machine else { return ([], nil, nil) }
+            guard var machine = owned[id]?.machine, let record = owned[id]?.record else { return ([], nil, nil) }
+            // The recipients are what this process took over (frozen or adopted): record.toml edited
+            // since, even consistently with state.toml, is damage, never a new envelope.
+            guard disk.record.recipients == record.recipients else {
+                throw OutboxError(
+                    kind: .corrupt, path: outbox.entryDirectory(id: id),
+                    message: "the recipients in its record.toml changed after it was confirmed")
+            }
             let (event, detail) = choose(disk)
             let actions = try! machine.handle(event)
             owned[id]?.machine = machine

@@ -154,4 +154,19 @@ struct DispatcherHoldTests {
         // Said once: the next ticks have nothing more to say about it.
         #expect(dispatcher.tick(now: frozen.releaseAt + 1).isEmpty)
     }
+
+    @Test("a recipient swapped in record.toml and state.toml alike during the hold: never sent, to anyone; exit 65, damaged")
+    func recipientSwappedDuringHold() throws {
+        let rig = try DispatcherRig()
+        let dispatcher = try rig.dispatcher()
+        let frozen = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+        try rig.swapRecipient("bob@example.com", for: "mallory@example.net", of: frozen.id)
+
+        let report = try #require(dispatcher.tick(now: frozen.releaseAt).first)
+        #expect(rig.server.jobs.isEmpty)
+        #expect(report.exitStatus == 65)
+        #expect(report.lines.first?.contains("the recipients in its record.toml changed after it was confirmed") == true)
+        #expect(dispatcher.ownedItems.isEmpty)
+        #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
+    }
 }

@@ -1,8 +1,6 @@
-import Foundation
 import Glibc
 import Journal
 import Outbox
-import Store
 import Testing
 import Transport
 import Workflow
@@ -235,18 +233,7 @@ struct DispatcherOutcomeTests {
         var first: Dispatcher? = try rig.dispatcher()
         let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
         first = nil
-        for (file, from, to) in [
-            ("record.toml", "address = \"bob@example.com\"", "address = \"mallory@example.net\""),
-            ("state.toml", "recipients = [\"bob@example.com\"]", "recipients = [\"mallory@example.net\"]")
-        ] {
-            let path = rig.outbox.entryDirectory(id: frozen.id) + "/" + file
-            let text = try #require(try FileSystem.readUTF8(path))
-            #expect(text.contains(from))
-            let sink = try FileSink(creating: path + ".edit")
-            try sink.write(text.replacingOccurrences(of: from, with: to))
-            try sink.finish(sync: false)
-            try FileSystem.rename(path + ".edit", to: path)
-        }
+        try rig.swapRecipient("bob@example.com", for: "mallory@example.net", of: frozen.id)
 
         let second = try rig.dispatcher()
         #expect(try second.adopt(frozen.id, now: rig.clock.now))

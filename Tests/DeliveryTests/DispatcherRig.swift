@@ -1,4 +1,5 @@
 import Config
+import Foundation
 import Glibc
 import Inspect
 import Journal
@@ -81,6 +82,23 @@ final class DispatcherRig {
     func diskState(_ id: String) -> SendState? {
         guard FileSystem.exists(outbox.entryDirectory(id: id)) else { return nil }
         return try? outbox.load(id: id).state
+    }
+
+    /// A hand edit of one of the entry's files: `from` (which must be there) becomes `to`.
+    func replace(_ from: String, with to: String, in file: String, of id: String) throws {
+        let path = outbox.entryDirectory(id: id) + "/" + file
+        let text = try #require(try FileSystem.readUTF8(path))
+        try #require(text.contains(from), "no \(from) in \(file):\n\(text)")
+        let sink = try FileSink(creating: path + ".edit")
+        try sink.write(text.replacingOccurrences(of: from, with: to))
+        try sink.finish(sync: false)
+        try FileSystem.rename(path + ".edit", to: path)
+    }
+
+    /// Swaps the one recipient `from` for `to` in record.toml and state.toml alike (the two files agree).
+    func swapRecipient(_ from: String, for to: String, of id: String) throws {
+        try replace("address = \"\(from)\"", with: "address = \"\(to)\"", in: "record.toml", of: id)
+        try replace("recipients = [\"\(from)\"]", with: "recipients = [\"\(to)\"]", in: "state.toml", of: id)
     }
 
     /// The journal's record of the message (opened afresh: what another process would read).

@@ -194,6 +194,30 @@ def test_a_recipient_swapped_in_record_toml_and_state_toml_alike_is_never_sent_t
     assert_server_got_nothing(server)
 
 
+def test_a_recipient_swapped_in_both_files_during_the_hold_is_never_sent_to(
+        guardmail, config_for, server, body_file):
+    """The same edit while `send` counts down, then a release from another terminal: the owner
+    finds record.toml changed under it and sends nothing (exit 65), to anyone."""
+    write_config(guardmail, config_for(server, hold=60))
+    send = background(guardmail, send_args(to=["hanako@example.co.jp"], subject="保留中", body_file=body_file))
+    try:
+        outbox_id, _ = send.wait_held()
+        edit(entry_dir(guardmail, outbox_id) / "record.toml", r'^address = "hanako@example\.co\.jp"$',
+             'address = "intruder@example.org"')
+        edit(entry_dir(guardmail, outbox_id) / "state.toml", r"^recipients = .*$",
+             'recipients = ["intruder@example.org"]')
+        r = gm(guardmail, ["outbox", "release", outbox_id])
+        assert r.code == 0, r.describe()  # asked of the owner
+        code = send.wait()
+        assert code == 65, send.describe()
+        assert "the recipients in its record.toml changed after it was confirmed" in send.describe(), send.describe()
+    finally:
+        send.close()
+    assert_server_got_nothing(server)
+    line = next((l for l in listing(guardmail).splitlines() if l.startswith(outbox_id)), "")
+    assert "damaged:" in line, line
+
+
 def test_a_same_size_edit_of_the_message_is_caught_before_anything_is_sent(
         guardmail, config_for, server, body_file):
     outbox_id = interrupted_entry(guardmail, config_for, server, body_file, subject="改ざん")
