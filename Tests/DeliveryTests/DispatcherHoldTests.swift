@@ -169,4 +169,18 @@ struct DispatcherHoldTests {
         #expect(dispatcher.ownedItems.isEmpty)
         #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
     }
+
+    @Test("a freeze whose writeOutbox fails (its id is taken) freezes nothing: not owned, no spool file left, the other entry untouched")
+    func writeOutboxFails() throws {
+        let rig = try DispatcherRig(repeatingIDs: true)
+        let dispatcher = try rig.dispatcher()
+        let first = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+
+        #expect(throws: DeliveryError.self) { try rig.freeze(dispatcher, to: ["carol@example.com"], hold: 10) }
+        #expect(dispatcher.ownedItems.map(\.id) == [first.id])
+        #expect(rig.diskState(first.id) == .holding(releaseAt: first.releaseAt, recipients: ["bob@example.com"]))
+        #expect(try rig.events(first.messageID) == [.confirmed, .held])
+        #expect(FileSystem.listDirectory(rig.paths.spoolDirectory).filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(rig.server.jobs.isEmpty)
+    }
 }

@@ -28,7 +28,8 @@ final class DispatcherRig {
     /// Years before any real clock: an instant read from the system could not pass for one of these.
     static let start = 1_000_000.0
 
-    init() throws {
+    /// `repeatingIDs`: every freeze gets the same outbox id (the second finds it taken).
+    init(repeatingIDs: Bool = false) throws {
         var template = Array("/tmp/gm-dispatcher-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         paths = DataPaths(configDirectory: folder + "/config", dataDirectory: folder + "/data")
@@ -41,7 +42,13 @@ final class DispatcherRig {
         let ids = Mutex(CountingGenerator())
         environment = Environment(
             paths: paths, now: { clock.now }, monotonic: { clock.now.seconds },
-            newOutboxID: { at in ids.withLock { Outbox.newID(now: at.seconds, random: &$0) } }, sleep: { _ in })
+            newOutboxID: { at in
+                if repeatingIDs {
+                    var fresh = CountingGenerator()
+                    return Outbox.newID(now: at.seconds, random: &fresh)
+                }
+                return ids.withLock { Outbox.newID(now: at.seconds, random: &$0) }
+            }, sleep: { _ in })
     }
 
     deinit { _ = system("rm -rf '\(folder)'") }
