@@ -39,8 +39,7 @@ extension Dispatcher {
             let actions = try! machine.handle(.discard)
             owned[id]?.machine = machine
             let (kind, detail): (JournalEventKind, String?) = mine.machine.state.kind == .holding ? (.undone, "cancelled") : (.discarded, nil)
-            journalEvent(id, kind, now: now, detail: detail)
-            perform(actions, id: id, now: now, detail: detail)
+            perform(actions, id: id, now: now, detail: detail, leaving: kind)
             return .done
         }
         do {
@@ -53,12 +52,20 @@ extension Dispatcher {
                 }
                 let actions = try! machine.handle(.discard)
                 let kind: JournalEventKind = entry.state.kind == .holding ? .undone : .discarded
-                journalWrite(
-                    .event(
-                        messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
-                        detail: "cancelled with guardmail outbox cancel"), what: kind.label)
-                // Not owned here: its actions (removeFromOutbox) are carried out on the files.
-                for action in actions where action == .removeFromOutbox { try outbox.remove(id: id) }
+                // Not owned here: its actions are carried out on the files and the journal.
+                for action in actions {
+                    switch action {
+                    case .recordState:
+                        journalWrite(
+                            .event(
+                                messageID: entry.record.messageID, kind: kind, at: Int64(now.seconds),
+                                detail: "cancelled with guardmail outbox cancel"), what: kind.label)
+                    case .removeFromOutbox:
+                        try outbox.remove(id: id)
+                    default:
+                        preconditionFailure("Dispatcher: discard asked for \(action)")
+                    }
+                }
                 return .done
             }
         } catch {

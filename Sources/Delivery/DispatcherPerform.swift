@@ -44,9 +44,14 @@ extension Dispatcher {
 
     /// Performs the actions of one transition; a `submit` feeds the server's answer back into the
     /// machine and performs what follows (or, with a submission thread, hands the attempt to it).
-    /// Returns a report when an attempt ended (or `.sending` when it was handed over).
+    /// `leaving`: the journal's word for a message taken back or discarded (`recordState` in
+    /// `editing` or `discarded`), which the state alone does not tell: undone or edited, a
+    /// cancel or a discard. Returns a report when an attempt ended (or `.sending` when it was
+    /// handed over).
     @discardableResult
-    func perform(_ actions: [SendAction], id: String, now: Instant, detail: String?) -> DispatchReport? {
+    func perform(
+        _ actions: [SendAction], id: String, now: Instant, detail: String?, leaving: JournalEventKind? = nil
+    ) -> DispatchReport? {
         var report: DispatchReport?
         for action in actions {
             switch action {
@@ -61,8 +66,14 @@ extension Dispatcher {
             case .submit(let recipients):
                 report = submit(id, to: recipients, now: now)
             case .recordState:
-                writeState(id)
-                recordOutcome(id, now: now, detail: detail)
+                switch owned[id]?.machine.state.kind {
+                case .editing, .discarded:
+                    // Leaving the outbox (removeFromOutbox follows): only the journal is told.
+                    journalEvent(id, leaving ?? (owned[id]?.machine.state.kind == .editing ? .edited : .discarded), now: now, detail: detail)
+                default:
+                    writeState(id)
+                    recordOutcome(id, now: now, detail: detail)
+                }
             }
         }
         return report

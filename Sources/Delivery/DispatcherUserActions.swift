@@ -40,8 +40,7 @@ extension Dispatcher {
                 return .notRestored(error.description)
             }
             owned[id]?.machine = machine
-            journalEvent(id, .undone, now: now, detail: nil)
-            perform(rest, id: id, now: now, detail: nil)
+            perform(rest, id: id, now: now, detail: nil, leaving: .undone)
             return .restored
         }
         // Too late: the hold is over, and the undo does what that tick would have done, under
@@ -130,8 +129,7 @@ extension Dispatcher {
             return DispatchRefusal("the message could not be reopened (\(error)); it stays in the outbox")
         }
         owned[id]?.machine = machine
-        journalEvent(id, .edited, now: now, detail: nil)
-        perform(rest, id: id, now: now, detail: nil)
+        perform(rest, id: id, now: now, detail: nil, leaving: .edited)
         return nil
     }
 
@@ -141,8 +139,7 @@ extension Dispatcher {
         guard var entry = owned[id], entry.machine.isLegal(.discard) else { return false }
         let actions = try! entry.machine.handle(.discard)
         owned[id] = entry
-        journalEvent(id, .discarded, now: now, detail: nil)
-        perform(actions, id: id, now: now, detail: nil)
+        perform(actions, id: id, now: now, detail: nil, leaving: .discarded)
         return true
     }
 }
