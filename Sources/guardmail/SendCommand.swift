@@ -75,8 +75,10 @@ struct Send: ParsableCommand {
             throw ExitCode(Exit.config)
         }
         do {
-            let input = try readInput()
-            let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
+            let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
+            let outgoing = try Delivery.buildMessage(
+                AddressFields(parsing: message.to, cc: message.cc, bcc: message.bcc), subject: message.subject, body: body,
+                attachmentPaths: message.attach, account: account, detector: ContentTypeDetector())
             let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
@@ -166,10 +168,6 @@ struct Send: ParsableCommand {
         return (decision, inspections)
     }
 
-    private func readInput() throws(DeliveryError) -> DraftInput {
-        let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-        return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
-    }
 
 }
 

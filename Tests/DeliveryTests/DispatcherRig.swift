@@ -72,7 +72,7 @@ final class DispatcherRig {
     /// Confirms and freezes a message to `to` (and `cc`) at the clock's time, held `hold` seconds.
     func freeze(_ dispatcher: Dispatcher, to: [String], cc: [String] = [], hold: Int = 10) throws -> Frozen {
         let message = try Delivery.buildMessage(
-            DraftInput(to: to, cc: cc, subject: "Quarterly figures", body: "Attached below.\n"),
+            AddressFields(parsing: to, cc: cc), subject: "Quarterly figures", body: "Attached below.\n", attachmentPaths: [],
             account: account, detector: ContentTypeDetector())
         let stamp = Delivery.stamp(for: message)
         let draft = DraftRecord(
