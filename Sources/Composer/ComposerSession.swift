@@ -449,12 +449,12 @@ public final class ComposerSession {
             let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
-            let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-            let (history, historyWarning) = PolicySetup.history(paths: paths)
             let classifier = policy.classifier(sender: message.from)
-            var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
-            if mode == .oneEach { input = OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) }
-            let decision = PolicyEngine.evaluate(input, config: policy)
+            let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
+                let input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
+            }
+            let (decision, book) = (evaluation.decision, evaluation.addressBook)
             var companies: [String: String] = [:]
             for entry in book.entries {
                 if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
@@ -470,7 +470,7 @@ public final class ComposerSession {
                         preview: $0.previewLines(limit: 4))
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
-            if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
+            if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }
             reviewed = message
             reviewedInspections = inspections
             send(.reviewed(screen, classifier: classifier))

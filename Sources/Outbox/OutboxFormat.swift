@@ -59,6 +59,7 @@ enum OutboxFormat {
             out += "address = \(TOML.quoted(recipient.address))\n"
             if let name = recipient.displayName { out += "display_name = \(TOML.quoted(name))\n" }
             out += "field = \(TOML.quoted(recipient.field))\n"
+            if let display = recipient.display { out += "display = \(TOML.quoted(display))\n" }
         }
         for attachment in record.attachments {
             out += "\n[[attachments]]\n"
@@ -114,9 +115,15 @@ enum OutboxFormat {
                 let names = RecipientField.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw sub.invalid("field", "must be one of \(names), found '\(field)'")
             }
+            let address: String = try sub.required("address")
+            // Optional (records written before it was kept have none). Shown in place of the
+            // address, so it must be the same recipient: never one name shown and another sent to.
+            let display: String? = try sub.optional("display")
+            if let display, RecipientKey(address: display) != RecipientKey(address: address) {
+                throw sub.invalid("display", "must be the same address as '\(address)' in Unicode form, found '\(display)'")
+            }
             recipients.append(
-                OutboxRecipient(
-                    address: try sub.required("address"), displayName: try sub.optional("display_name"), field: field))
+                OutboxRecipient(address: address, displayName: try sub.optional("display_name"), field: field, display: display))
             try sub.finish()
         }
         var attachments: [OutboxAttachment] = []

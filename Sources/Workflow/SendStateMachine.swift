@@ -86,7 +86,7 @@ public struct SendStateMachine: Sendable {
         case let (.holding(releaseAt, recipients), .undo(now)):
             if now < releaseAt {
                 state = .editing
-                return [.restoreComposer, .removeFromOutbox]
+                return [.restoreComposer, .recordState, .removeFromOutbox]
             }
             return beginSubmission(attempt: 1, to: recipients)
 
@@ -101,7 +101,7 @@ public struct SendStateMachine: Sendable {
         // was sent and nothing will be; unlike undo, the composer does not get it back.
         case (.holding, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Fail closed: a hold found after a restart waits for the user.
         case let (.holding(_, recipients), .restarted):
@@ -154,11 +154,11 @@ public struct SendStateMachine: Sendable {
 
         case (.failedTemporarily, .edit):
             state = .editing
-            return [.restoreComposer, .removeFromOutbox]
+            return [.restoreComposer, .recordState, .removeFromOutbox]
 
         case (.failedTemporarily, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Retries happen while guardmail runs; after a restart the user decides.
         case let (.failedTemporarily(_, _, _, recipients), .restarted):
@@ -175,11 +175,11 @@ public struct SendStateMachine: Sendable {
 
         case (.failedPermanently, .edit), (.interrupted, .edit):
             state = .editing
-            return [.restoreComposer, .removeFromOutbox]
+            return [.restoreComposer, .recordState, .removeFromOutbox]
 
         case (.partiallySent, .discard), (.failedPermanently, .discard), (.unknown, .discard), (.interrupted, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Legal and changing nothing: a tick with no deadline (or in a state that has none), a
         // restart in a state that already waits for the user or is finished.

@@ -87,7 +87,7 @@ struct OutboxCommand: ParsableCommand {
             out += "Recipients (\(record.recipients.count)):\n"
             for recipient in record.recipients {
                 let name = recipient.displayName.map { "\($0) " } ?? ""
-                out += "  \(JournalOutput.pad(recipient.field == "to" ? "To" : recipient.field == "cc" ? "Cc" : "Bcc", 4))\(name)<\(recipient.address)>\n"
+                out += "  \(JournalOutput.pad(recipient.field == "to" ? "To" : recipient.field == "cc" ? "Cc" : "Bcc", 4))\(name)<\(recipient.shownAddress)>\n"
             }
             if !record.attachments.isEmpty {
                 out += "Attachments:\n"
@@ -233,9 +233,7 @@ func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
 func domainSummary(_ record: OutboxRecord) -> String {
     var counts: [String: Int] = [:]
     for recipient in record.recipients {
-        let ascii = recipient.address.split(separator: "@").last.map(String.init) ?? ""
-        let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
-        counts[domain, default: 0] += 1
+        counts[recipient.shownDomain, default: 0] += 1
     }
     let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
     let shown = sorted.prefix(4).map { $0.value > 1 ? "\($0.key) ×\($0.value)" : $0.key }

@@ -75,8 +75,10 @@ struct Send: ParsableCommand {
             throw ExitCode(Exit.config)
         }
         do {
-            let input = try readInput()
-            let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
+            let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
+            let outgoing = try Delivery.buildMessage(
+                AddressFields(parsing: message.to, cc: message.cc, bcc: message.bcc), subject: message.subject, body: body,
+                attachmentPaths: message.attach, account: account, detector: ContentTypeDetector())
             let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
@@ -157,23 +159,15 @@ struct Send: ParsableCommand {
         } catch {
             throw DeliveryError(.data, error.message)
         }
-        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        for warning in warnings { report(warning) }
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        if let historyWarning { report(historyWarning) }
-        let decision = PolicyEngine.evaluate(
-            PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
-            config: policy)
+        let evaluation = PolicySetup.evaluate(outgoing, inspections: inspections, config: policy, paths: paths)
+        for warning in evaluation.warnings { report(warning) }
+        let decision = evaluation.decision
         for finding in decision.findings { report(PolicyReport.line(finding)) }
         if dryRun { return (decision, inspections) }
         try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
         return (decision, inspections)
     }
 
-    private func readInput() throws(DeliveryError) -> DraftInput {
-        let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-        return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
-    }
 
 }
 

@@ -30,7 +30,7 @@ private let permanent = SendState.failedPermanently(reason: "550 no such user", 
 private let unknown = SendState.unknown(recipients: everyone)
 private let interrupted = SendState.interrupted(recipients: everyone)
 private let sendAll: [SendAction] = [.markSubmittingDurably, .submit(recipients: everyone)]
-private let takeBack: [SendAction] = [.restoreComposer, .removeFromOutbox]
+private let takeBack: [SendAction] = [.restoreComposer, .recordState, .removeFromOutbox]
 
 /// Every legal transition. `LegalityTests` checks that no other (state, event) pair is legal.
 let transitions: [Transition] = [
@@ -59,7 +59,7 @@ let transitions: [Transition] = [
         holding, .undo(now: t(130)), submitting1, sendAll,
         "undo after the release time, tick not handled yet, loses"),
     Transition(holding, .release, submitting1, sendAll, "released early"),
-    Transition(holding, .discard, .discarded, [.removeFromOutbox], "dropped while held"),
+    Transition(holding, .discard, .discarded, [.recordState, .removeFromOutbox], "dropped while held"),
     Transition(holding, .tick(now: t(99.5)), holding, [], "before the release time"),
     Transition(holding, .tick(now: t(100)), submitting1, sendAll, "at the release time"),
     Transition(holding, .tick(now: t(250)), submitting1, sendAll, "a late tick (the machine slept)"),
@@ -102,7 +102,7 @@ let transitions: [Transition] = [
     Transition(
         partial, .release, .submitting(attempt: 1, recipients: [bob]),
         [.markSubmittingDurably, .submit(recipients: [bob])], "the retry goes only to the refused"),
-    Transition(partial, .discard, .discarded, [.removeFromOutbox]),
+    Transition(partial, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(partial, .tick(now: t(10_000)), partial, [], "never retried automatically"),
     Transition(partial, .restarted, partial, []),
     // failed temporarily
@@ -110,23 +110,23 @@ let transitions: [Transition] = [
     Transition(temporary, .tick(now: t(200)), .submitting(attempt: 3, recipients: everyone), sendAll, "the automatic retry"),
     Transition(temporary, .release, submitting1, sendAll, "retry now: a new series"),
     Transition(temporary, .edit, .editing, takeBack),
-    Transition(temporary, .discard, .discarded, [.removeFromOutbox]),
+    Transition(temporary, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(temporary, .restarted, interrupted, [.recordState], "retries only while guardmail runs"),
     // failed permanently
     Transition(permanent, .release, submitting1, sendAll),
     Transition(permanent, .edit, .editing, takeBack),
-    Transition(permanent, .discard, .discarded, [.removeFromOutbox]),
+    Transition(permanent, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(permanent, .tick(now: t(10_000)), permanent, [], "never retried automatically"),
     Transition(permanent, .restarted, permanent, []),
     // unknown
     Transition(unknown, .release, submitting1, sendAll, "a deliberate re-send"),
-    Transition(unknown, .discard, .discarded, [.removeFromOutbox]),
+    Transition(unknown, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(unknown, .tick(now: t(10_000)), unknown, []),
     Transition(unknown, .restarted, unknown, []),
     // interrupted
     Transition(interrupted, .release, submitting1, sendAll),
     Transition(interrupted, .edit, .editing, takeBack),
-    Transition(interrupted, .discard, .discarded, [.removeFromOutbox]),
+    Transition(interrupted, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(interrupted, .tick(now: t(10_000)), interrupted, []),
     Transition(interrupted, .restarted, interrupted, []),
     // discarded
