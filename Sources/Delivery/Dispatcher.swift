@@ -68,6 +68,8 @@ public struct OutboxItem: Sendable {
             return "interrupted: nothing was sent" + (reason.map { " (\($0))" } ?? "")
         case .discarded:
             return "discarded"
+        case .awaitingConfirmation:
+            return "needs confirmation: nothing is sent until `guardmail outbox confirm \(id)` in a terminal"
         case .editing, .confirming:
             return "being edited"
         }
@@ -289,7 +291,7 @@ public final class Dispatcher {
         return id
     }
 
-    private func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding]) -> JournalMessage {
+    func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding]) -> JournalMessage {
         JournalMessage(
             messageID: record.messageID, account: record.account, from: record.from, subject: record.subject,
             recipients: record.recipients.map {
@@ -377,7 +379,7 @@ public final class Dispatcher {
     /// One journal write, in order: what waits in the backlog goes first; a write the journal
     /// does not take now (locked by another program for longer than the busy timeout, full) is
     /// kept in the backlog, durably, and made later (here, or at the next start).
-    private func journalWrite(_ entry: JournalBacklogEntry, what: String) {
+    func journalWrite(_ entry: JournalBacklogEntry, what: String) {
         if !backlog.isEmpty {
             if environment.monotonic() < journalBusyUntil {
                 keepForLater(entry, what: what, because: "the journal was busy a moment ago")
@@ -863,6 +865,9 @@ public final class Dispatcher {
         guard let entry = owned[id] else { return }
         let reason = entry.reason
         switch entry.machine.state {
+        case .holding(let releaseAt, _):
+            // A parked message confirmed (`outbox confirm`): its hold starts now.
+            journalEvent(id, .held, now: now, detail: "hold \(Int64(releaseAt.seconds - now.seconds)) s; outbox \(id)")
         case .sent: journalEvent(id, .sent, now: now, detail: nil)
         case .partiallySent(let refused, _): journalEvent(id, .partiallySent, now: now, detail: "refused: " + refused.joined(separator: ", "))
         case .failedTemporarily(let why, let attempt, let retryAt, _):
