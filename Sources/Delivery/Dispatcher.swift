@@ -161,6 +161,8 @@ public final class Dispatcher {
     var inFlight: [String: SubmissionTicket] = [:]
     /// Called while a submission runs (bytes sent, total), for progress lines.
     public var progress: ((String, Int64, Int64) -> Void)?
+    /// `[journal] syslog = true`: where each send outcome is also written (DispatcherSyslog.swift).
+    public var syslog: SyslogSocket?
 
     /// Where submissions run.
     public enum Submissions: Sendable {
@@ -884,6 +886,7 @@ public final class Dispatcher {
     private func journalEvent(_ id: String, _ kind: JournalEventKind, now: Instant, detail: String?) {
         guard let record = owned[id]?.record ?? (try? outbox.load(id: id))?.record else { return }
         journalWrite(.event(messageID: record.messageID, kind: kind, at: Int64(now.seconds), detail: detail), what: kind.label)
+        syslogOutcome(record, kind, now: now)
     }
 
     /// The journal's latest event for the message is already `kind` (recorded when the journal

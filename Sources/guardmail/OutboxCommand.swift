@@ -216,6 +216,7 @@ func discardHint(_ entry: DamagedEntry) -> String {
 func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
     let paths = DataPaths.fromEnvironment()
     let configPath = common.config ?? paths.configFile
+    if let config = try? loadConfig(configPath) { configureSyslog(config) }
     do {
         return try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
             do throws(ConfigError) {

@@ -74,6 +74,8 @@ struct Send: ParsableCommand {
             report(error.message)
             throw ExitCode(Exit.config)
         }
+        configureSyslog(config)
+        defer { reportSyslogFailures() }
         do {
             let input = try readInput()
             let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())

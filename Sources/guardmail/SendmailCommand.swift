@@ -6,6 +6,7 @@ import Composer
 import Config
 import Delivery
 import Inspect
+import Journal
 import MailCore
 import Outbox
 import Policy
@@ -58,6 +59,8 @@ struct Sendmail: ParsableCommand {
             report(error.message)
             throw ExitCode(Exit.config)
         }
+        configureSyslog(config)
+        defer { reportSyslogFailures() }
         var bytes: [UInt8]
         do {
             bytes = try FileSystem.readBytes("/dev/stdin", limit: 1 << 30)
@@ -389,4 +392,15 @@ struct SendmailReview {
             },
             challenges: [])
     }
+}
+
+/// `[journal] syslog = true`: every dispatcher of this process writes its outcomes to the socket.
+func configureSyslog(_ config: GuardmailConfig) {
+    if config.journal.syslog { Dispatcher.processSyslog = SyslogSocket(path: config.journal.syslogSocket) }
+}
+
+/// Says once why syslog records could not be written (the send itself is not affected).
+func reportSyslogFailures() {
+    guard let failures = Dispatcher.processSyslog?.takeFailures(), let first = failures.first else { return }
+    report("warning: \(failures.count) syslog record\(failures.count == 1 ? "" : "s") not written: \(first)")
 }
