@@ -1,5 +1,8 @@
 import CursesTerminal
 import TUI
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The confirmation screen of `guardmail sendmail` and `guardmail outbox confirm`: the
 /// composer's screen for a message another program wrote (mutt, git send-email, a script).
@@ -17,7 +20,12 @@ public enum SendmailConfirmSession {
             let size = terminal.size
             terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
             if terminal.takeSignal() != nil { return nil }
-            guard let key = terminal.readKey(timeoutMilliseconds: 200) else { continue }
+            guard let key = terminal.readKey(timeoutMilliseconds: 200) else {
+                // A terminal borrowed from a mail client (not this process's controlling one)
+                // sends no SIGHUP when it closes: its reads fail at once instead, for ever.
+                if terminalClosed() { return nil }
+                continue
+            }
             if key == .control("c") { return nil }
             switch apply(key, to: &screen, height: ConfirmView.listHeight(terminal.size.height)) {
             case .some(true): return screen
@@ -25,6 +33,13 @@ public enum SendmailConfirmSession {
             case .none: break
             }
         }
+    }
+
+    /// The terminal on standard input hung up (its window closed).
+    static func terminalClosed() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return false }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     /// One key: true when it sends, false when it leaves, nil to go on.

@@ -242,7 +242,8 @@ def test_sendmail_on_a_terminal_shows_the_confirmation_screen(guardmail, server,
     assert b"secret.example" not in tx.raw
 
 
-MUTT = shutil.which("mutt")
+MUTTS = [pytest.param(name, marks=pytest.mark.skipif(shutil.which(name) is None, reason=f"{name} is not installed"))
+         for name in ("mutt", "neomutt")]
 
 
 def _prompt(screen: str) -> bool:
@@ -250,8 +251,10 @@ def _prompt(screen: str) -> bool:
     return bool(last) and (last[-1].startswith("To:") or last[-1].startswith("Subject:") or last[-1].startswith("Cc:"))
 
 
-@pytest.mark.skipif(MUTT is None, reason="mutt is not installed (scripts/install-deps.sh test)")
-def test_mutt_sends_a_japanese_mail_through_the_confirmation_screen(guardmail, server, config_for, composer_home, tmp_path):
+@pytest.mark.parametrize("client", MUTTS)
+def test_mutt_sends_a_japanese_mail_through_the_confirmation_screen(client, guardmail, server, config_for, composer_home, tmp_path):
+    """mutt and neomutt start sendmail in a session of their own (setsid), without a controlling
+    terminal: guardmail finds the terminal of the mail client that started that session."""
     guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
     guardmail.config_path.write_text(config_for(server), encoding="utf-8")
     body = tmp_path / "body.txt"
@@ -271,7 +274,7 @@ def test_mutt_sends_a_japanese_mail_through_the_confirmation_screen(guardmail, s
     # mutt -s SUBJECT -i BODY TO: the compose menu, then y sends through guardmail sendmail.
     pane = composer_home.launch_shell(
         guardmail,
-        f"{MUTT} -n -F {muttrc} -s 'お見積りの件' -i {body} -- {EXTERNAL}",
+        f"{shutil.which(client)} -n -F {muttrc} -s 'お見積りの件' -i {body} -- {EXTERNAL}",
         env={"EDITOR": "true", "VISUAL": "true"})
     # mutt asks for To and Subject again, prefilled from the command line: Enter takes them.
     for _ in range(5):
@@ -296,3 +299,30 @@ def test_mutt_sends_a_japanese_mail_through_the_confirmation_screen(guardmail, s
     assert str(sent["Subject"]) == "お見積りの件"
     assert "見積書をお送りします" in sent.get_body().get_content()
     pane.keys("q")
+
+
+def test_a_borrowed_terminal_that_closes_ends_the_screen_and_sends_nothing(guardmail, server, config_for, composer_home, tmp_path):
+    """Started as mutt starts it (a new session it does not lead), guardmail borrows the terminal
+    of the program above; when that window closes no SIGHUP comes: the screen must notice the
+    hang-up and leave, not spin on failing reads."""
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config_for(server), encoding="utf-8")
+    msg = tmp_path / "msg.eml"
+    msg.write_bytes(message(EXTERNAL))
+    pidfile = tmp_path / "pid"
+    pane = composer_home.launch_shell(
+        guardmail, f"setsid sh -c '{binary_path()} sendmail -t < {msg} & echo $! > {pidfile}; wait'; sleep 600")
+    confirmation_screen(pane)
+    pid = int(pidfile.read_text())
+    pane.close()  # the window closes: tmux and the pane's shell go
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] if Path(f"/proc/{pid}/stat").exists() else "gone"
+        if state == "Z":
+            break
+        time.sleep(0.1)
+    alive = Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    if alive:
+        os.kill(pid, 9)
+    assert not alive, "guardmail sendmail still runs 30 s after its terminal closed"
+    assert server.transactions == []
