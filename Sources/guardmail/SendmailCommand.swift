@@ -41,6 +41,11 @@ struct Sendmail: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
+        // The arguments are sendmail's (all captured): `--help` before any `--` still means help.
+        if arguments.prefix(while: { $0 != "--" }).contains("--help") {
+            Console.output(Self.helpMessage() + "\n")
+            return
+        }
         let request: SendmailRequest
         do {
             request = try SendmailArguments.parse(arguments)

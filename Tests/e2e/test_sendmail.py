@@ -151,6 +151,13 @@ def test_sendmail_refuses_an_unknown_option(guardmail, server, config_for):
     assert "the sendmail mode '-bs' is not supported" in err
 
 
+def test_help_lists_the_options_and_exit_codes(guardmail):
+    result = guardmail(["sendmail", "--help"])
+    assert result.code == 0, result.describe()
+    for text in ("-t (recipients from To, Cc and Bcc", "75 needs confirmation", "64 usage", "docs/sendmail.md"):
+        assert text in " ".join(result.stdout.split()), result.stdout
+
+
 def test_invoked_as_sendmail_through_a_symlink(guardmail, server, config_for, tmp_path):
     link = tmp_path / "bin" / "sendmail"
     link.parent.mkdir()
