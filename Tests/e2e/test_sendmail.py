@@ -171,23 +171,22 @@ def test_invoked_as_sendmail_through_a_symlink(guardmail, server, config_for, tm
     assert [tx.rcpt_tos for tx in server.transactions] == [[COLLEAGUE]]
 
 
-@pytest.mark.skipif(subprocess.run(["git", "send-email", "-h"], capture_output=True).returncode == 1
-                    and b"not a git command" in subprocess.run(["git", "send-email", "-h"], capture_output=True).stderr,
+def git_send_email_installed() -> bool:
+    if shutil.which("git") is None:
+        return False
+    probe = subprocess.run(["git", "send-email", "-h"], capture_output=True)
+    return b"not a git command" not in probe.stderr
+
+
+@pytest.mark.skipif(not git_send_email_installed(),
                     reason="git send-email is not installed (scripts/install-deps.sh test installs git-email)")
 def test_git_send_email_with_sendmail_cmd(guardmail, server, config_for, tmp_path):
     guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
     guardmail.config_path.write_text(config_for(server), encoding="utf-8")
-    repo = tmp_path / "repo"
     env = dict(guardmail.env(), GIT_AUTHOR_NAME="Taro Yamada", GIT_AUTHOR_EMAIL=SENDER,
                GIT_COMMITTER_NAME="Taro Yamada", GIT_COMMITTER_EMAIL=SENDER, GIT_CONFIG_NOSYSTEM="1")
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
-    repo.mkdir()
-    git("init", "-q")
-    (repo / "README").write_text("hello\n")
-    git("add", "README")
-    git("commit", "-q", "-m", "Add a README")
-    git("format-patch", "-1", "-o", str(tmp_path / "patches"))
-    [patch] = sorted((tmp_path / "patches").iterdir())
+    patch = make_patch(tmp_path, env)
+    repo = patch.parent.parent / "repo"
     proc = subprocess.run(
         ["git", "send-email", "--confirm=never", "--no-chain-reply-to", "--suppress-cc=all",
          f"--from=Taro Yamada <{SENDER}>", f"--to={COLLEAGUE}",
@@ -200,6 +199,41 @@ def test_git_send_email_with_sendmail_cmd(guardmail, server, config_for, tmp_pat
     sent = parse(tx.raw)
     assert "[PATCH] Add a README" in str(sent["Subject"])
     assert "+hello" in sent.get_body().get_content()
+
+
+def make_patch(tmp_path, env) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q"], ["add", "README"], ["commit", "-q", "-m", "Add a README"],
+                 ["format-patch", "-q", "-1", "-o", str(tmp_path / "patches")]):
+        if args[0] == "add":
+            (repo / "README").write_text("hello\n")
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    [patch] = sorted((tmp_path / "patches").iterdir())
+    return patch
+
+
+@pytest.mark.skipif(not git_send_email_installed(),
+                    reason="git send-email is not installed (scripts/install-deps.sh test installs git-email)")
+def test_git_send_email_on_a_terminal_shows_the_confirmation_screen(guardmail, server, config_for, composer_home, tmp_path):
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config_for(server), encoding="utf-8")
+    identity = {"GIT_AUTHOR_NAME": "Taro Yamada", "GIT_AUTHOR_EMAIL": SENDER, "GIT_COMMITTER_NAME": "Taro Yamada",
+                "GIT_COMMITTER_EMAIL": SENDER, "GIT_CONFIG_NOSYSTEM": "1"}
+    patch = make_patch(tmp_path, dict(guardmail.env(), **identity))
+    pane = composer_home.launch_shell(
+        guardmail,
+        f"git send-email --confirm=never --suppress-cc=all '--from=Taro Yamada <{SENDER}>' --to={EXTERNAL} "
+        f"'--sendmail-cmd={binary_path()} sendmail' {patch}",
+        env=identity)
+    screen = confirmation_screen(pane)
+    assert "partner.example" in screen, pane.framed(screen)
+    tick_everything(pane)
+    assert pane.wait_exit(timeout=60) == 0, pane.framed()
+    server.settle(10)
+    [tx] = server.transactions
+    assert tx.rcpt_tos == [EXTERNAL]
+    assert "[PATCH] Add a README" in str(parse(tx.raw)["Subject"])
 
 
 # --------------------------------------------------------------------------
