@@ -143,6 +143,21 @@ def test_sendmail_clean_message_goes_through_the_hold_and_drops_bcc(guardmail, s
     assert journal.code == 0 and "sent" in journal.stdout, journal.describe()
 
 
+def test_a_message_without_from_gets_the_accounts_address_and_the_name_of_dash_F(guardmail, server, config_for):
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config_for(server), encoding="utf-8")
+    bare = f"To: {COLLEAGUE}\nSubject: cron report\n\nall fine\n.\nnot part of the message\n".encode()
+    code, _, err = run_detached(guardmail, ["sendmail", "-t", "-F", "夜間 バッチ"], bare)
+    assert code == 0, err
+    [tx] = server.transactions
+    sent = parse(tx.raw)
+    assert sent["From"].addresses[0].addr_spec == SENDER
+    assert sent["From"].addresses[0].display_name == "夜間 バッチ"
+    assert sent["Date"] and sent["Message-ID"]
+    # Without -i a line with a single dot ends the message.
+    assert "not part of the message" not in sent.get_body().get_content()
+
+
 def test_sendmail_refuses_an_unknown_option(guardmail, server, config_for):
     guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
     guardmail.config_path.write_text(config_for(server), encoding="utf-8")
