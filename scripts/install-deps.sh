@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(pkg-config file libcurl4-openssl-dev libidn2-dev libncurses-dev libsqlite3-dev libssl-dev zlib1g-dev)
-test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip)
+test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip git git-email libmailtools-perl mutt neomutt rsyslog)
 demo=(tmux openssl python3 python3-aiosmtpd)
 bench=(s-nail mutt msmtp curl time python3)
 # libFuzzer and ASan come with the Swift toolchain; python3 seeds the corpora.

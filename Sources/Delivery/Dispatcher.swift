@@ -81,6 +81,8 @@ public final class Dispatcher {
     var inFlight: [String: SubmissionTicket] = [:]
     /// Called while a submission runs (bytes sent, total), for progress lines.
     public var progress: ((String, Int64, Int64) -> Void)?
+    /// `[journal] syslog = true`: where each send outcome is also written (DispatcherSyslog.swift).
+    public var syslog: SyslogSocket?
 
     /// Where submissions run.
     public enum Submissions: Sendable {

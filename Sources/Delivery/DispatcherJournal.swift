@@ -125,6 +125,7 @@ extension Dispatcher {
     func journalEvent(_ id: String, _ kind: JournalEventKind, now: Instant, detail: String?) {
         guard let record = owned[id]?.record ?? (try? outbox.load(id: id))?.record else { return }
         journalWrite(.event(messageID: record.messageID, kind: kind, at: Int64(now.seconds), detail: detail), what: kind.label)
+        syslogOutcome(record, kind, now: now)
     }
 
     /// The journal's latest event for the message is already `kind` (recorded when the journal
@@ -140,6 +141,9 @@ extension Dispatcher {
         guard let entry = owned[id] else { return }
         let reason = entry.reason
         switch entry.machine.state {
+        case .holding(let releaseAt, _):
+            // A parked message confirmed (`outbox confirm`): its hold starts now.
+            journalEvent(id, .held, now: now, detail: "hold \(Int64(releaseAt.seconds - now.seconds)) s; outbox \(id)")
         case .sent: journalEvent(id, .sent, now: now, detail: nil)
         case .partiallySent(let refused, _): journalEvent(id, .partiallySent, now: now, detail: "refused: " + refused.joined(separator: ", "))
         case .failedTemporarily(let why, let attempt, let retryAt, _):

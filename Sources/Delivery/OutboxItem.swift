@@ -54,6 +54,8 @@ public struct OutboxItem: Sendable {
             return "interrupted: nothing was sent" + (reason.map { " (\($0))" } ?? "")
         case .discarded:
             return "discarded"
+        case .awaitingConfirmation:
+            return "needs confirmation: nothing is sent until `guardmail outbox confirm \(id)` in a terminal"
         case .editing, .confirming:
             return "being edited"
         }
@@ -63,7 +65,7 @@ public struct OutboxItem: Sendable {
     public var needsUser: Bool {
         guard !ownedElsewhere else { return false }
         switch state.kind {
-        case .interrupted, .unknown, .failedPermanently, .partiallySent: return true
+        case .interrupted, .unknown, .failedPermanently, .partiallySent, .awaitingConfirmation: return true
         case .holding, .submitting, .failedTemporarily: return !ownedHere
         default: return false
         }

@@ -168,6 +168,7 @@ enum OutboxFormat {
         switch kind {
         case .editing: "editing"
         case .confirming: "confirming"
+        case .awaitingConfirmation: "needs-confirmation"
         case .holding: "holding"
         case .submitting: "submitting"
         case .sent: "sent"
@@ -206,7 +207,7 @@ enum OutboxFormat {
         case let .failedPermanently(reason, recipients):
             out += "reason = \(TOML.quoted(reason))\n"
             out += "recipients = \(strings(recipients))\n"
-        case let .unknown(recipients), let .interrupted(recipients):
+        case let .awaitingConfirmation(recipients), let .unknown(recipients), let .interrupted(recipients):
             out += "recipients = \(strings(recipients))\n"
         }
         out += "release_requested = \(releaseRequested)\n"
@@ -246,6 +247,8 @@ enum OutboxFormat {
             state = .unknown(recipients: try reader.required("recipients"))
         case .interrupted:
             state = .interrupted(recipients: try reader.required("recipients"))
+        case .awaitingConfirmation:
+            state = .awaitingConfirmation(recipients: try reader.required("recipients"))
         }
         let releaseRequested = try reader.required("release_requested", as: Bool.self)
         try reader.finish()

@@ -41,7 +41,8 @@ public struct SendStateMachine: Sendable {
         case (_, .restarted):
             true
         case (.editing, .confirm),
-            (.confirming, .backToEditing), (.confirming, .freeze),
+            (.confirming, .backToEditing), (.confirming, .freeze), (.confirming, .park),
+            (.awaitingConfirmation, .confirmed), (.awaitingConfirmation, .discard),
             (.holding, .undo), (.holding, .release), (.holding, .discard),
             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost), (.submitting, .markFailed),
             (.partiallySent, .release), (.partiallySent, .discard),
@@ -80,6 +81,22 @@ public struct SendStateMachine: Sendable {
             let releaseAt = now + Double(holdSeconds)
             state = .holding(releaseAt: releaseAt, recipients: recipients)
             return [.writeOutbox]
+
+        case let (.confirming, .park(recipients)):
+            precondition(!recipients.isEmpty, "SendStateMachine: park with no recipients")
+            state = .awaitingConfirmation(recipients: recipients)
+            return [.writeOutbox]
+
+        // The hold starts only now: the countdown is from the confirmation, not from the freeze.
+        case let (.awaitingConfirmation(recipients), .confirmed(holdSeconds, now)):
+            precondition(holdSeconds >= 0, "SendStateMachine: confirmed with a negative hold (\(holdSeconds) s)")
+            state = .holding(releaseAt: now + Double(holdSeconds), recipients: recipients)
+            return [.recordState]
+
+        // Nothing was sent and nothing will be.
+        case (.awaitingConfirmation, .discard):
+            state = .discarded
+            return [.recordState, .removeFromOutbox]
 
         // The boundary: undo wins strictly before releaseAt. At releaseAt (or later, when the tick
         // has not been handled yet) the hold is over, and undo does what that tick would have done.

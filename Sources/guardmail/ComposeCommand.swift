@@ -33,6 +33,7 @@ struct Compose: ParsableCommand {
             account = try config.account(named: message.account)
             theme = try loadTheme(config.theme, paths: paths)
             policy = try PolicySetup.load(user: config.policy)
+            configureSyslog(config)
         } catch let error as ConfigError {
             report(error.message)
             throw ExitCode(Exit.config)

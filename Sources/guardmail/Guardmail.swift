@@ -17,7 +17,9 @@ struct Guardmail: ParsableCommand {
             failure, 77 login denied, 78 configuration (also a config or policy file others can write).
             """,
         version: versionText,
-        subcommands: [Compose.self, Send.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
+        subcommands: [
+            Compose.self, Send.self, Sendmail.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self
+        ],
         defaultSubcommand: Compose.self
     )
 
@@ -45,6 +47,11 @@ struct Guardmail: ParsableCommand {
         if let problem = ArgumentBytes.firstInvalidUTF8(arguments) {
             report(problem)
             Glibc.exit(Exit.data)
+        }
+        // Started as `sendmail` (a symlink): the sendmail interface, with sendmail's arguments.
+        if let program = CommandLine.arguments.first?.split(separator: "/").last, program == "sendmail" {
+            Sendmail.main(Array(CommandLine.arguments.dropFirst()))
+            return
         }
         main(nil)
     }

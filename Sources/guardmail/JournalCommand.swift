@@ -25,7 +25,7 @@ struct JournalCommand: ParsableCommand {
             Exit codes: 0 fine (also when nothing matches), 64 usage, 66 no such message, \
             74 the journal cannot be read, 75 the journal is busy.
             """,
-        subcommands: [List.self, Show.self],
+        subcommands: [List.self, Show.self, Export.self],
         defaultSubcommand: List.self
     )
 }

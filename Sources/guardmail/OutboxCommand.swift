@@ -6,7 +6,7 @@ import Outbox
 import Store
 import Workflow
 
-/// `guardmail outbox list | show ID | cancel ID | release ID`: the messages that were confirmed
+/// `guardmail outbox list | show ID | cancel ID | release ID | confirm ID`: the messages that were confirmed
 /// and wait for their hold to end, for a retry, or for the user.
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,7 @@ struct OutboxCommand: ParsableCommand {
             confirmed: nothing sent), 66 no such message, 69/75/77/78 as for send, 74 I/O error \
             (the outbox cannot be read or written, e.g. read-only: nothing sent).
             """,
-        subcommands: [List.self, Show.self, Cancel.self, Release.self],
+        subcommands: [List.self, Show.self, Cancel.self, Release.self, Confirm.self],
         defaultSubcommand: List.self
     )
 
@@ -216,6 +216,7 @@ func discardHint(_ entry: DamagedEntry) -> String {
 func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
     let paths = DataPaths.fromEnvironment()
     let configPath = common.config ?? paths.configFile
+    if let config = try? loadConfig(configPath) { configureSyslog(config) }
     do {
         return try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
             do throws(ConfigError) {

@@ -74,6 +74,8 @@ struct Send: ParsableCommand {
             report(error.message)
             throw ExitCode(Exit.config)
         }
+        configureSyslog(config)
+        defer { reportSyslogFailures() }
         do {
             let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
             let outgoing = try Delivery.buildMessage(

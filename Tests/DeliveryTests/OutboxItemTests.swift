@@ -55,6 +55,9 @@ struct OutboxItemTests {
             state: .unknown(recipients: bob), owner: .elsewhere,
             words: "unknown: the server may or may not have it; never resent on its own", needsUser: false),
         Case(state: .interrupted(recipients: bob), owner: .here, words: "interrupted: nothing was sent", needsUser: true),
+        Case(
+            state: .awaitingConfirmation(recipients: bob), owner: .nobody,
+            words: "needs confirmation: nothing is sent until `guardmail outbox confirm ID1` in a terminal", needsUser: true),
         Case(state: .discarded, owner: .here, words: "discarded", needsUser: false),
         Case(state: .editing, owner: .here, words: "being edited", needsUser: false),
         Case(state: .confirming, owner: .here, words: "being edited", needsUser: false)

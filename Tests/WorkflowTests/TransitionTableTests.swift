@@ -47,6 +47,22 @@ let transitions: [Transition] = [
         .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox],
         "a zero hold still goes through holding"),
     Transition(.confirming, .tick(now: t(5)), .confirming, []),
+    Transition(
+        .confirming, .park(recipients: everyone), .awaitingConfirmation(recipients: everyone), [.writeOutbox],
+        "sendmail without a terminal: frozen, no hold"),
+    // awaiting confirmation (sendmail without a terminal)
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .confirmed(holdSeconds: 60, now: t(40)), holding, [.recordState],
+        "the hold counts from the confirmation"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .discard, .discarded, [.recordState, .removeFromOutbox],
+        "outbox cancel: nothing was sent"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .tick(now: t(10_000)), .awaitingConfirmation(recipients: everyone), [],
+        "time alone never sends it"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .restarted, .awaitingConfirmation(recipients: everyone), [],
+        "a restart leaves it waiting for its confirmation"),
     // holding
     Transition(holding, .undo(now: t(60)), .editing, takeBack),
     Transition(
@@ -180,9 +196,10 @@ let transitions: [Transition] = [
         for row in transitions where row.from.deadline != nil && row.from.kind != row.to.kind {
             #expect(row.to.deadline == nil, "\(row.testDescription)")
         }
-        // The only ways into a state with a deadline: the freeze (the hold) and a temporary failure (the retry).
+        // The only ways into a state with a deadline: the freeze and the confirmation of a parked
+        // message (the hold), and a temporary failure (the retry).
         for row in transitions where row.to.deadline != nil && row.from.kind != row.to.kind {
-            #expect(row.event.kind == .freeze || row.event.kind == .failure, "\(row.testDescription)")
+            #expect(row.event.kind == .freeze || row.event.kind == .confirmed || row.event.kind == .failure, "\(row.testDescription)")
         }
     }
 }
