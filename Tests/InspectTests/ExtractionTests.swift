@@ -35,11 +35,11 @@ struct ExtractionTests {
         let text = try #require(result.extracted)
         #expect(text.notRead == nil)
         #expect(text.title == "御見積書 No.2026-118")
-        #expect(text.author == "青空商事株式会社 営業部")
+        #expect(text.author == "株式会社エグザンプル 営業部")
         #expect(text.lines.first == ExtractedLine("御見積書", at: .page(1, line: 1)))
         #expect(text.lines.contains(ExtractedLine("田中建設株式会社 御中", at: .page(1, line: 3))))
         #expect(text.lines.contains(ExtractedLine("明細 2ページ目", at: .page(2, line: 1))))
-        #expect(text.previewLines(limit: 3) == ["title: 御見積書 No.2026-118", "author: 青空商事株式会社 営業部", "御見積書"])
+        #expect(text.previewLines(limit: 3) == ["title: 御見積書 No.2026-118", "author: 株式会社エグザンプル 営業部", "御見積書"])
     }
 
     @Test("a PDF that needs a password is said to be encrypted, not read")
