@@ -450,7 +450,7 @@ public final class ComposerSession {
                 attachments: inspections.map {
                     ConfirmAttachment(
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
-                        preview: $0.previewLines(limit: 4))
+                        preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
             if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }

@@ -114,7 +114,6 @@ public struct ExtractedText: Sendable, Equatable {
     public func previewLines(limit: Int) -> [String] {
         var out: [String] = []
         if let title, !title.isEmpty { out.append("title: " + displaySafe(title)) }
-        if let author, !author.isEmpty { out.append("author: " + displaySafe(author)) }
         if !sheets.isEmpty {
             for sheet in sheets {
                 let rows = "\(sheet.rows)\(sheet.complete ? "" : "+") \(sheet.rows == 1 ? "row" : "rows")"
@@ -223,6 +222,36 @@ extension Inspection {
         let kept = limit - 1
         let hidden = lines.count - kept + notShown
         return Array(lines.prefix(kept)) + [moreNote(hidden, unit)]
+    }
+
+    /// The preview for the confirmation screen: for a document whose text was read, the
+    /// extension warning and the first lines of its text (`ExtractedText.previewLines`: a PDF's
+    /// title and first lines, each sheet's header row and row count) or why it was not read;
+    /// for other files `previewLines(limit:)`.
+    public func confirmationPreview(limit: Int) -> [String] {
+        guard let extracted, limit > 0 else { return previewLines(limit: limit) }
+        var lines: [String] = []
+        if let extensionWarning { lines.append("! \(extensionWarning)") }
+        lines += extracted.previewLines(limit: limit - lines.count)
+        return lines
+    }
+
+    /// Every line of text read from the file with its place, for the confirmation screen's
+    /// pager: a document's extracted lines ("page 1, line 3: …"), a text file's decoded start
+    /// ("line 3: …"); empty when nothing was read.
+    public var documentLines: [String] {
+        if let extracted { return extracted.fullText }
+        guard let text else { return [] }
+        var out: [String] = []
+        var number = 0
+        // By scalars: "\r\n" is one Character, which a split at "\n" would not see.
+        for line in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let content = line.last == "\r" ? line.dropLast() : line[...]
+            out.append("line \(number): " + displaySafe(String(String.UnicodeScalarView(content))))
+        }
+        if out.last == "line \(number): " { out.removeLast() }
+        return out
     }
 
     private func moreNote(_ n: Int, _ unit: (String, String)) -> String {

@@ -39,7 +39,9 @@ struct ExtractionTests {
         #expect(text.lines.first == ExtractedLine("御見積書", at: .page(1, line: 1)))
         #expect(text.lines.contains(ExtractedLine("田中建設株式会社 御中", at: .page(1, line: 3))))
         #expect(text.lines.contains(ExtractedLine("明細 2ページ目", at: .page(2, line: 1))))
-        #expect(text.previewLines(limit: 3) == ["title: 御見積書 No.2026-118", "author: 株式会社エグザンプル 営業部", "御見積書"])
+        #expect(text.previewLines(limit: 5) == ["title: 御見積書 No.2026-118", "御見積書", "2026年12月7日", "田中建設株式会社 御中", "工事部 佐藤一郎 様"])
+        #expect(result.confirmationPreview(limit: 2) == ["title: 御見積書 No.2026-118", "御見積書"])
+        #expect(result.documentLines.prefix(3) == ["title: 御見積書 No.2026-118", "author: 株式会社エグザンプル 営業部", "page 1, line 1: 御見積書"])
     }
 
     @Test("a PDF that needs a password is said to be encrypted, not read")
