@@ -423,8 +423,11 @@ public final class ComposerSession {
         let input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
-        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
-            // Hashing and previewing big files takes a moment: say so.
+        let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
+        let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
+        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
+            // Hashing and previewing big files, and reading the text of documents (up to 2 s
+            // each), takes a moment: say so.
             model.status = StatusMessage("Checking recipients and attachments…")
             render(terminal)
         }

@@ -230,6 +230,11 @@ extension Inspection {
     /// for other files `previewLines(limit:)`.
     public func confirmationPreview(limit: Int) -> [String] {
         guard let extracted, limit > 0 else { return previewLines(limit: limit) }
+        if extracted.lines.isEmpty && extracted.sheets.isEmpty && extracted.title == nil, let notRead = extracted.notRead {
+            // Nothing read (an encrypted ZIP, an old .doc): what the file shows without its text,
+            // then why the text is missing.
+            return limit == 1 ? [notRead] : previewLines(limit: limit - 1) + [notRead]
+        }
         var lines: [String] = []
         if let extensionWarning { lines.append("! \(extensionWarning)") }
         lines += extracted.previewLines(limit: limit - lines.count)

@@ -105,7 +105,11 @@ public enum PartyExtractor {
         "御中", "様", "殿", "宛", "各位", "代表取締役", "取締役", "社長", "部長", "課長", "担当", "営業部", "総務部", "経理部", "工事部", "事業部"
     ]
 
+    /// The first scalar of every Japanese form, to skip lines that hold none.
+    static let formStarts: Set<Unicode.Scalar> = Set(japaneseForms.compactMap(\.first))
+
     static func japaneseCompanies(_ chars: [Unicode.Scalar], line: Int) -> [Party] {
+        guard chars.contains(where: { formStarts.contains($0) }) else { return [] }
         var out: [Party] = []
         var i = 0
         while i < chars.count {
@@ -122,6 +126,12 @@ public enum PartyExtractor {
             if let first = after.first, isHiragana(first), "のはがをにとへでもやか".unicodeScalars.contains(first) { after = [] }
             if !after.isEmpty && after.allSatisfy(isHiragana) { after = [] }
             if !before.isEmpty && before.allSatisfy(isHiragana) { before = [] }
+            // Both sides: the one written against the form wins (第1頁 株式会社青空商事 names 青空商事).
+            if !before.isEmpty, !after.isEmpty {
+                let spacedBefore = i > 0 && isSpace(chars[i - 1])
+                let spacedAfter = formEnd < chars.count && isSpace(chars[formEnd])
+                if spacedBefore && !spacedAfter { before = [] }
+            }
             let formText = String(String.UnicodeScalarView(form))
             if !before.isEmpty {
                 out.append(Party(String(String.UnicodeScalarView(before)) + formText, .company, line: line))
@@ -138,6 +148,10 @@ public enum PartyExtractor {
     static func nameBefore(_ chars: [Unicode.Scalar], end: Int) -> [Unicode.Scalar] {
         var end = end
         if end > 0, isSpace(chars[end - 1]) { end -= 1 }
+        return nameBefore(chars, trimmedEnd: end)
+    }
+
+    static func nameBefore(_ chars: [Unicode.Scalar], trimmedEnd end: Int) -> [Unicode.Scalar] {
         var start = end
         while start > 0, isNameCharacter(chars[start - 1]), end - start < 30 { start -= 1 }
         // Hiragana belongs to the sentence (弊社は株式会社…), not the name: the name starts
@@ -166,6 +180,8 @@ public enum PartyExtractor {
     ]
 
     static func englishCompanies(_ chars: [Unicode.Scalar], line: Int) -> [Party] {
+        // Every English form has a letter c, d, h, k, l or p (Inc., Ltd., Co., Corp., LLC, K.K., GmbH, plc).
+        guard chars.contains(where: { "cdhklpCDHKLP".unicodeScalars.contains($0) }) else { return [] }
         // Words with their positions; a comma after a word stays part of it ("Co.,").
         var words: [String] = []
         var current = String.UnicodeScalarView()
@@ -212,6 +228,7 @@ public enum PartyExtractor {
     static let notAddressees: Set<String> = ["客", "お客", "皆", "担当者", "ご担当者", "御担当者", "担当", "ご担当", "各位", "関係者", "皆々"]
 
     static func addressees(_ chars: [Unicode.Scalar], line: Int, companies: [Party]) -> [Party] {
+        guard chars.contains(where: { $0 == "御" || $0 == "様" || $0 == "殿" }) else { return [] }
         var out: [Party] = []
         for (marker, kind) in [("御中", Party.Kind.organisation), ("様", .person), ("殿", .person)] {
             let m = Array(marker.unicodeScalars)
@@ -249,6 +266,7 @@ public enum PartyExtractor {
     // MARK: - Email addresses
 
     static func emails(_ chars: [Unicode.Scalar], line: Int) -> [Party] {
+        guard chars.contains("@") else { return [] }
         var out: [Party] = []
         for (at, scalar) in chars.enumerated() where scalar == "@" {
             var start = at
@@ -276,10 +294,7 @@ public enum PartyExtractor {
             text.unicodeScalars.append(s)
         }
         text = text.lowercased()
-        for form in [
-            "株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "(同)", "㈱", "㈲", "co., ltd.", "co.,ltd.", "co., ltd", "inc.", "ltd.",
-            "corp.", "corporation", "limited", "llc", "k.k.", "gmbh", "plc"
-        ] {
+        for form in Self.coreForms where text.contains(form) {
             text = text.replacing(form, with: "")
         }
         for suffix in [" inc", " ltd", " co.", " co", " corp"] where text.hasSuffix(suffix) {
@@ -291,6 +306,11 @@ public enum PartyExtractor {
         }
         return String(out)
     }
+
+    static let coreForms = [
+        "株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "(同)", "㈱", "㈲", "co., ltd.", "co.,ltd.", "co., ltd", "inc.", "ltd.",
+        "corp.", "corporation", "limited", "llc", "k.k.", "gmbh", "plc"
+    ]
 
     /// Whether two names are the same party: equal cores, or one core inside the other when
     /// both have at least two characters (青空商事 and 青空商事東京支店).
