@@ -78,7 +78,9 @@ def main():
                 sys.exit("%s: guardmail exited %d (expected 1, needs confirmation)\n%s" % (label, p.returncode, p.stderr))
             walls.append(wall)
             rss.append(int(p.stderr.strip().split("\n")[-1]) / 1024)
-            verdict = ", ".join(sorted({line.split(":")[0].split()[-1] for line in p.stderr.split("\n") if line.startswith("CONFIRM")}))
+            # "guardmail: CONFIRM  attachment-other-party: …": the rules that asked.
+            verdict = ", ".join(sorted({line.split()[2].rstrip(":") for line in p.stderr.split("\n")
+                                        if line.startswith("guardmail: CONFIRM") or line.startswith("guardmail: BLOCK")}))
         walls = walls[1:]  # the first run warms the page cache
         print("%-22s %10.3f %10.3f %12.1f  %s" % (label, statistics.median(walls), max(walls), max(rss), verdict))
 
