@@ -3,10 +3,15 @@
 # Usage: scripts/install-deps.sh [build|test|demo|bench|fuzz]...
 set -euo pipefail
 
-build=(pkg-config file libcurl4-openssl-dev libidn2-dev libncurses-dev libsqlite3-dev libssl-dev zlib1g-dev)
-test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip git git-email libmailtools-perl mutt neomutt rsyslog)
+# poppler-utils (pdftotext, pdfinfo) reads the text of PDF attachments; poppler-data maps
+# Japanese CID fonts to Unicode.
+build=(pkg-config file libcurl4-openssl-dev libidn2-dev libncurses-dev libsqlite3-dev libssl-dev zlib1g-dev poppler-utils poppler-data)
+# reportlab, openpyxl and python-docx write the documents the extraction tests read
+# (Tests/fixtures/make_documents.py); git-email, mutt, neomutt and rsyslog are the clients and
+# the log receiver the sendmail and syslog tests drive.
+test=(tmux openssl python3 python3-aiosmtpd python3-pytest zip python3-reportlab python3-openpyxl python3-docx git git-email libmailtools-perl mutt neomutt rsyslog)
 demo=(tmux openssl python3 python3-aiosmtpd)
-bench=(s-nail mutt msmtp curl time python3)
+bench=(s-nail mutt msmtp curl time python3 python3-reportlab python3-openpyxl)
 # libFuzzer and ASan come with the Swift toolchain; python3 seeds the corpora.
 fuzz=(python3)
 

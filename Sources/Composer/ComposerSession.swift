@@ -438,8 +438,11 @@ public final class ComposerSession {
         let input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
-        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
-            // Hashing and previewing big files takes a moment: say so.
+        let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
+        let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
+        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
+            // Hashing and previewing big files, and reading the text of documents (up to 2 s
+            // each), takes a moment: say so.
             send(.say(StatusMessage("Checking recipients and attachments…")))
             render()
         }
@@ -467,7 +470,7 @@ public final class ComposerSession {
                 attachments: inspections.map {
                     ConfirmAttachment(
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
-                        preview: $0.previewLines(limit: 4))
+                        preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
             if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }

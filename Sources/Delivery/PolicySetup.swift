@@ -137,7 +137,7 @@ public enum PolicySetup {
         PolicyInput(
             from: message.from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes,
             subject: message.subject, body: message.body,
-            attachments: inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) },
+            attachments: inspections.map { AttachmentFacts($0) },
             history: history, addressBook: addressBook)
     }
 }

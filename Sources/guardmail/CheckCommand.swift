@@ -75,7 +75,7 @@ struct Check: ParsableCommand {
         let unreadable = message.addressProblems
         if !unreadable.isEmpty { decision.exitCode = 2 }
         if json {
-            Console.output(PolicyReport.json(file: file, decision: decision, unreadableAddresses: unreadable))
+            Console.output(PolicyReport.json(file: file, decision: decision, unreadableAddresses: unreadable, attachments: attachments))
         } else {
             for problem in unreadable { Console.output("\("UNREADABLE".padded(8)) \(problem)\n") }
             for finding in decision.findings { Console.output(PolicyReport.line(finding) + "\n") }
@@ -132,7 +132,7 @@ struct Check: ParsableCommand {
         let inspections = try AttachmentInspector(detector: ContentTypeDetector()).inspect(paths, fingerprint: false)
         return zip(parts, inspected).map { part, index in
             let inspection = inspections[index]
-            return AttachmentFacts(name: part.fileName, size: inspection.size, contentType: inspection.contentType, text: inspection.text)
+            return AttachmentFacts(inspection, name: part.fileName)
         }
     }
 }
