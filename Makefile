@@ -7,7 +7,7 @@ BIN := .build/debug/guardmail
 RELEASE := -c release --static-swift-stdlib
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps build test unit e2e demo bench release clean fuzz fuzz-smoke format format-check dist install uninstall
+.PHONY: all deps build test unit e2e demo bench release clean fuzz fuzz-smoke format format-check dist install uninstall deb
 
 all: build
 
@@ -125,6 +125,13 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/guardmail $(DESTDIR)$(ZSHCOMPDIR)/_guardmail $(DESTDIR)$(FISHCOMPDIR)/guardmail.fish
 	rm -f $(addprefix $(DESTDIR)$(THEMEDIR)/,$(notdir $(THEMES))) $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
 	-rmdir $(DESTDIR)$(THEMEDIR) $(DESTDIR)$(DATADIR)/guardmail $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# A Debian package (docs/install.md): the files of install under /usr, Depends from the
+# libraries the binary links. DEB_MAINTAINER and DEB_REVISION set the control fields.
+DEB_DIR ?= .build/deb
+deb: release
+	@scripts/install-deps.sh deb
+	scripts/make-deb.sh $(DEB_DIR)
 
 clean:
 	rm -rf .build .build-fuzz demo-data
