@@ -12,10 +12,12 @@ struct Guardmail: ParsableCommand {
         discussion: """
             Configuration: $XDG_CONFIG_HOME/guardmail/config.toml (see docs/config.md).
             First use: `guardmail init` writes a starter config.
-            Exit codes: 0 sent, 64 usage, 65 bad input (also an argument that is not UTF-8), \
+            Exit codes: 0 sent, 1 blocked by the policy or findings not accepted, 64 usage, \
+            65 bad input (also an argument that is not UTF-8), \
             66 no such file or message, 69 server unavailable or refused, 74 I/O error (disk full, \
             read-only or unreadable data folder, broken send journal: nothing sent), 75 temporary \
-            failure, 77 login denied, 78 configuration (also a config or policy file others can write).
+            failure, 77 login denied, 78 configuration (also a config or policy file others can write), \
+            130 cancelled with Ctrl-C during the hold.
             """,
         version: versionText,
         subcommands: [

@@ -1,0 +1,61 @@
+"""What a new user tripped over (issue 16, item 5): each test failed before its fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import AUTH_USERS, send_args
+
+
+@pytest.fixture
+def server(smtp_server):
+    return smtp_server(starttls=True, auth_users=AUTH_USERS)
+
+
+@pytest.fixture
+def body_file(tmp_path) -> Path:
+    path = tmp_path / "body.txt"
+    path.write_text("お世話になっております。\n", encoding="utf-8")
+    return path
+
+
+# -- send --dry-run exits as the send would --------------------------------------------------
+
+def test_dry_run_of_a_blocked_message_exits_1(guardmail, config_for, server, body_file):
+    to = ["a@example.org", "b@example.com", "c@example.net"]
+    r = guardmail(send_args(to=to, body_file=body_file, extra=["--dry-run"]), config=config_for(server))
+    assert r.code == 1, r.describe()
+    assert "blocked by bulk-visible-recipients" in r.stderr
+    assert "Subject: test" in r.stdout  # the message is still shown
+    real = guardmail(send_args(to=to, body_file=body_file))
+    assert real.code == r.code, real.describe()
+    assert server.transactions == [] and server.connections == 0
+
+
+def test_dry_run_needing_confirmation_exits_1_until_accepted(guardmail, config_for, server, body_file):
+    args = send_args(to=["hanako@example.org"], body_file=body_file, extra=["--dry-run"])
+    r = guardmail(args, config=config_for(server))
+    assert r.code == 1, r.describe()
+    assert "--accept new-domain" in r.stderr
+    accepted = guardmail(args + ["--accept", "new-domain"])
+    assert accepted.code == 0, accepted.describe()
+    assert server.transactions == []
+
+
+# -- a failed send says the message is in the outbox, and how to send or drop it -------------
+
+def test_failed_send_names_the_outbox_id_and_the_commands(guardmail, smtp_server, config_for, body_file):
+    server = smtp_server(starttls=True, auth_users=AUTH_USERS, refuse={"jiro@example.jp": "550 5.1.1 No such user"})
+    r = guardmail(send_args(to=["jiro@example.jp"], body_file=body_file), config=config_for(server))
+    assert r.code == 69, r.describe()
+    m = re.search(r"still in the outbox as (\S+):", r.stderr)
+    assert m, r.describe()
+    outbox_id = m.group(1)
+    assert f"`guardmail outbox release {outbox_id}`" in r.stderr and f"`guardmail outbox cancel {outbox_id}`" in r.stderr
+    listed = guardmail(["outbox", "list"])
+    assert outbox_id in listed.stdout, listed.describe()
+    cancelled = guardmail(["outbox", "cancel", outbox_id])
+    assert cancelled.code == 0, cancelled.describe()
