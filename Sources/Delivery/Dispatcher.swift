@@ -301,8 +301,18 @@ public final class Dispatcher {
             findings: findings.map {
                 JournalFinding(
                     ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
-                    acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
+                    acceptedBy: $0.accepted ? Self.acceptedWhere(record.confirmation) : nil)
             })
+    }
+
+    /// Where the findings were accepted, in the journal's words (docs/journal.md, "Findings"):
+    /// `confirmation screen` (the composer) or `--accept` (`guardmail send`).
+    static func acceptedWhere(_ confirmation: ConfirmationRecord) -> String {
+        switch confirmation.via {
+        case "composer": return "confirmation screen"
+        case "send": return "--accept"
+        default: return confirmation.via
+        }
     }
 
     // MARK: The journal catching up

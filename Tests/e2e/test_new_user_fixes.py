@@ -59,3 +59,15 @@ def test_failed_send_names_the_outbox_id_and_the_commands(guardmail, smtp_server
     assert outbox_id in listed.stdout, listed.describe()
     cancelled = guardmail(["outbox", "cancel", outbox_id])
     assert cancelled.code == 0, cancelled.describe()
+
+
+# -- journal show says where a finding was accepted ------------------------------------------
+
+def test_journal_show_says_accepted_with_accept(guardmail, config_for, server, body_file):
+    r = guardmail(send_args(to=["hanako@example.org"], body_file=body_file, accept=["new-domain"]), config=config_for(server))
+    assert r.code == 0, r.describe()
+    listed = guardmail(["journal"])
+    message_id = re.search(r"(<[^>\s]+>)\s*$", listed.stdout, re.M).group(1)
+    shown = guardmail(["journal", "show", message_id])
+    line = next(l for l in shown.stdout.splitlines() if "new-domain:" in l)
+    assert line.endswith("— accepted (--accept)"), shown.stdout
