@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ def body_file(tmp_path) -> Path:
     path = tmp_path / "body.txt"
     path.write_text("お世話になっております。\n", encoding="utf-8")
     return path
+
+
+def columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 # -- send --dry-run exits as the send would --------------------------------------------------
@@ -67,7 +72,24 @@ def test_journal_show_says_accepted_with_accept(guardmail, config_for, server, b
     r = guardmail(send_args(to=["hanako@example.org"], body_file=body_file, accept=["new-domain"]), config=config_for(server))
     assert r.code == 0, r.describe()
     listed = guardmail(["journal"])
-    message_id = re.search(r"(<[^>\s]+>)\s*$", listed.stdout, re.M).group(1)
+    message_id = re.search(r"^  (<[^>\s]+>)", listed.stdout, re.M).group(1)
     shown = guardmail(["journal", "show", message_id])
     line = next(l for l in shown.stdout.splitlines() if "new-domain:" in l)
     assert line.endswith("— accepted (--accept)"), shown.stdout
+
+
+# -- journal lines fit 80 columns ------------------------------------------------------------
+
+def test_journal_list_fits_80_columns(guardmail, config_for, server, body_file):
+    to = ["a@example.org", "b@日本語.jp", "c@example.net", "d@sales.example.com"]
+    subject = "【ご案内】お見積書の送付（第２版）および新しい事務所のご案内について"
+    accept = ["bulk-visible-recipients", "many-domains", "new-domain"]
+    config = config_for(server, extra_lines=["[policy.rules.bulk-visible-recipients]", 'severity = "confirm"'])
+    r = guardmail(send_args(to=to, subject=subject, body_file=body_file, accept=accept), config=config)
+    assert r.code == 0, r.describe()
+    listed = guardmail(["journal"])
+    assert listed.code == 0, listed.describe()
+    for line in listed.stdout.splitlines():
+        assert columns(line) <= 80, f"{columns(line)} columns: {line!r}"
+    assert "【ご案内】お見積書の送付" in listed.stdout and "example.net" in listed.stdout
+    assert re.search(r"^  <[^>\s]+@example\.jp>", listed.stdout, re.M), listed.stdout
