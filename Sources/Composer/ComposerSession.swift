@@ -107,7 +107,7 @@ public final class ComposerSession {
         if offerDrafts, let newest = drafts.list().first {
             model.mode = .resumeOffer(
                 DraftSummary(
-                    id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
+                    id: newest.id, subject: newest.subject, to: newest.to, cc: newest.cc, bcc: newest.bcc,
                     savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
         }
         let missing = attachListed(initial.attachmentPaths)

@@ -157,12 +157,9 @@ public enum ComposeView {
                 ["(r) resume", "(n) new message, keep the draft", "(d) discard the draft"], width: boxTextWidth(gridWidth: width))
             drawBox(
                 &grid,
-                lines: [
-                    "Resume the unsent draft?", "",
-                    "Saved:    \(draft.savedAt)",
-                    "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
-                    "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", ""
-                ] + choices, title: "Draft", role: .normal)
+                lines: ["Resume the unsent draft?", "", "Saved:    \(draft.savedAt)", "To:       \(draft.to.isEmpty ? "(none)" : draft.to)"]
+                    + (draft.cc.isEmpty ? [] : ["Cc:       \(draft.cc)"]) + (draft.bcc.isEmpty ? [] : ["Bcc:      \(draft.bcc)"])
+                    + ["Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", ""] + choices, title: "Draft", role: .normal)
             grid.cursor = nil
         case .command:
             grid.cursor = nil
