@@ -266,6 +266,14 @@ public enum ComposeView {
         return rows
     }
 
+    /// The line-editing keys of the one-line fields and prompts (`ComposeModel.edit`), for the help.
+    static let lineEditingHelp: [(name: String, help: String)] = [
+        ("^A ^E", "the start / the end of the line (also Home End)"),
+        ("^K", "delete from the cursor to the end of the line"),
+        ("^U", "delete the whole line"),
+        ("^W", "delete the word before the cursor")
+    ]
+
     /// The help, from the key tables the keys are handled from.
     static func helpLines() -> [String] {
         func line(_ binding: KeyBinding) -> String { "  \(binding.name.padding(toWidth: 5)) \(binding.help)" }
@@ -273,6 +281,7 @@ public enum ComposeView {
         lines += ComposeModel.commandBindings.filter { !$0.help.isEmpty }.map(line)
         lines += ["", "While typing:"]
         lines += ComposeModel.editingBindings.filter { !$0.help.isEmpty }.map(line)
+        lines += ["", "In To, Cc, Bcc and Subject:"] + lineEditingHelp.map { "  \($0.name.padding(toWidth: 5)) \($0.help)" }
         lines += [
             "", "A paste is text, never keys: the body keeps its tabs and line",
             "breaks; in To, Cc and Bcc each pasted line is one address."
