@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from conftest import AUTH_USERS, send_args
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -93,3 +96,21 @@ def test_journal_list_fits_80_columns(guardmail, config_for, server, body_file):
         assert columns(line) <= 80, f"{columns(line)} columns: {line!r}"
     assert "【ご案内】お見積書の送付" in listed.stdout and "example.net" in listed.stdout
     assert re.search(r"^  <[^>\s]+@example\.jp>", listed.stdout, re.M), listed.stdout
+
+
+# -- no reference to a document the repository does not have ---------------------------------
+
+def test_no_doc_or_comment_names_a_design_document():
+    word = "DES" + "IGN"  # spelled apart so that this file does not name it
+    files = subprocess.run(["git", "-C", str(REPO), "ls-files"], capture_output=True, text=True, check=True).stdout.split()
+    hits = []
+    for name in files:
+        path = REPO / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        hits += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if word in line]
+    assert not hits, hits
