@@ -124,7 +124,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man5/guardmail-config.5 $(DESTDIR)$(MANDIR)/man5/guardmail-policy.5
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/guardmail $(DESTDIR)$(ZSHCOMPDIR)/_guardmail $(DESTDIR)$(FISHCOMPDIR)/guardmail.fish
 	rm -f $(addprefix $(DESTDIR)$(THEMEDIR)/,$(notdir $(THEMES))) $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
-	-rmdir $(DESTDIR)$(THEMEDIR) $(DESTDIR)$(DATADIR)/guardmail $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(THEMEDIR) $(DESTDIR)$(DATADIR)/guardmail $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # A Debian package (docs/install.md): the files of install under /usr, Depends from the
 # libraries the binary links. DEB_MAINTAINER and DEB_REVISION set the control fields.
