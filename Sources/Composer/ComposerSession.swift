@@ -112,7 +112,7 @@ public final class ComposerSession {
         if offerDrafts, let newest = drafts.list().first {
             model.mode = .resumeOffer(
                 DraftSummary(
-                    id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
+                    id: newest.id, subject: newest.subject, to: newest.to, cc: newest.cc, bcc: newest.bcc,
                     savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset(at: environment.now())).rfc5322))
         }
         state = ComposerState(model: model, width: 80, height: 24)

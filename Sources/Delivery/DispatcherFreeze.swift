@@ -119,7 +119,19 @@ extension Dispatcher {
             findings: findings.map {
                 JournalFinding(
                     ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
-                    acceptedBy: $0.accepted ? record.confirmation.confirmedBy : nil)
+                    acceptedBy: $0.accepted ? Self.acceptedWhere(record.confirmation) : nil)
             })
+    }
+
+    /// Where the findings were accepted, in the journal's words (docs/journal.md, "Findings"):
+    /// `confirmation screen` (the composer, or `guardmail sendmail` on a terminal) or `--accept`
+    /// (`guardmail send`).
+    static func acceptedWhere(_ confirmation: ConfirmationRecord) -> String {
+        switch confirmation.via {
+        case "composer": return "confirmation screen"
+        case "sendmail": return "confirmation screen (sendmail)"
+        case "send": return "--accept"
+        default: return confirmation.via
+        }
     }
 }

@@ -118,7 +118,7 @@ func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
         text = try FileSystem.readTrustedUTF8(path)
     } catch {
         if error.kind == .notFound {
-            throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
+            throw ConfigError("no config file at '\(path)': write one with `guardmail init` (or by hand: docs/config.md)")
         }
         if error.kind == .untrusted { throw ConfigError("refusing the config file: \(error)") }
         throw ConfigError("cannot read the config: \(error)")

@@ -645,12 +645,16 @@ def journal_rows(guardmail, *filters) -> Dict[str, str]:
     lines = r.stdout.splitlines()
     if r.stdout.strip() in ("no messages match", "no messages yet"):
         return {}
-    assert lines and lines[0].startswith("WHEN"), r.describe()
+    assert lines and lines[0].startswith("WHEN") and lines[1].startswith("  MESSAGE-ID"), r.describe()
     rows = {}
-    for line in lines[1:]:
-        m = re.search(r"(<[^>\s]+>)\s*$", line)
-        assert m, "journal line without a Message-ID: %r\n%s" % (line, r.describe())
-        rows[m.group(1)] = line
+    # Two lines a message (the list fits 80 columns): the first from WHEN to SUBJECT, the
+    # second the Message-ID and the domains.
+    data = [line for line in lines[2:] if not line.startswith("* ")]
+    assert len(data) % 2 == 0, r.describe()
+    for first, second in zip(data[0::2], data[1::2]):
+        m = re.match(r"^  (<[^>\s]+>)", second)
+        assert m, "journal entry without a Message-ID: %r\n%s" % (second, r.describe())
+        rows[m.group(1)] = first + "\n" + second
     return rows
 
 
