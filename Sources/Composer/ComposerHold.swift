@@ -103,8 +103,7 @@ extension ComposerSession {
         let classifier = policy.classifier(sender: account.from)
         var counts: [String: (count: Int, isInternal: Bool)] = [:]
         for recipient in recipients {
-            let ascii = String(recipient.address.split(separator: "@").last ?? "")
-            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            let domain = recipient.shownDomain
             counts[domain, default: (0, classifier.isInternal(domain: domain))].count += 1
         }
         let domains = counts.map { HoldDomain(domain: $0.key, count: $0.value.count, isInternal: $0.value.isInternal) }
@@ -329,8 +328,7 @@ extension ComposerSession {
     static func domainList(_ record: OutboxRecord) -> String {
         var seen: [String] = []
         for recipient in record.recipients {
-            let ascii = String(recipient.address.split(separator: "@").last ?? "")
-            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            let domain = recipient.shownDomain
             if !seen.contains(domain) { seen.append(domain) }
         }
         return seen.prefix(3).joined(separator: ", ") + (seen.count > 3 ? ", +\(seen.count - 3) more" : "")

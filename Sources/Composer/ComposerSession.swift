@@ -118,7 +118,7 @@ public final class ComposerSession {
         if offerDrafts, let newest = drafts.list().first {
             model.mode = .resumeOffer(
                 DraftSummary(
-                    id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
+                    id: newest.id, subject: newest.subject, to: newest.to, cc: newest.cc, bcc: newest.bcc,
                     savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset(at: environment.now())).rfc5322))
         }
         state = ComposerState(model: model, width: 80, height: 24)
@@ -446,8 +446,11 @@ public final class ComposerSession {
             attachmentPaths: model.attachments.map(\.path))
         input.inReplyTo = threading.inReplyTo
         input.references = threading.references
-        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
-            // Hashing and previewing big files takes a moment: say so.
+        let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
+        let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
+        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
+            // Hashing and previewing big files, and reading the text of documents (up to 2 s
+            // each), takes a moment: say so.
             send(.say(StatusMessage("Checking recipients and attachments…")))
             render()
         }
@@ -457,13 +460,13 @@ public final class ComposerSession {
             let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
-            let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-            let (history, historyWarning) = PolicySetup.history(paths: paths)
             let classifier = policy.classifier(sender: message.from)
-            var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
-            input.thread = threading.thread
-            if mode == .oneEach { input = OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) }
-            let decision = PolicyEngine.evaluate(input, config: policy)
+            let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
+                var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                input.thread = threading.thread
+                return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
+            }
+            let (decision, book) = (evaluation.decision, evaluation.addressBook)
             var companies: [String: String] = [:]
             for entry in book.entries {
                 if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
@@ -476,7 +479,7 @@ public final class ComposerSession {
                 attachments: inspections.map {
                     ConfirmAttachment(
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
-                        preview: $0.previewLines(limit: 4))
+                        preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
             if let thread = threading.thread {
@@ -485,7 +488,7 @@ public final class ComposerSession {
                 screen.thread = ConfirmModel.ThreadContext(
                     line: "\(what): \(thread.subject), \(from), \(thread.date)", parties: thread.partyKeys)
             }
-            if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
+            if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }
             reviewed = message
             reviewedInspections = inspections
             send(.reviewed(screen, classifier: classifier))

@@ -141,7 +141,8 @@ public enum PolicyEngine {
         SalutationMismatchRule(),
         ExternalAttachmentRule(),
         ForgottenAttachmentRule(),
-        SensitiveDataRule()
+        SensitiveDataRule(),
+        AttachmentOtherPartyRule()
     ]
 
     public static func rule(_ id: String) -> (any PolicyRule)? {

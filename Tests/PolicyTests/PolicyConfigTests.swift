@@ -5,7 +5,7 @@ import Testing
 @Suite("Policy config files")
 struct PolicyConfigTests {
     static let ruleList =
-        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, thread-new-party, forward-outside, reply-all-wide, salutation-mismatch, external-attachment, forgotten-attachment, sensitive-data"
+        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, thread-new-party, forward-outside, reply-all-wide, salutation-mismatch, external-attachment, forgotten-attachment, sensitive-data, attachment-other-party"
 
     @Test("a user [policy] table is read with every key")
     func userTable() throws {
@@ -227,7 +227,8 @@ struct PolicyConfigTests {
                 "namesake": .confirm, "new-domain": .confirm, "new-recipient": .info,
                 "thread-new-party": .confirm, "forward-outside": .confirm, "reply-all-wide": .confirm,
                 "salutation-mismatch": .confirm,
-                "external-attachment": .confirm, "forgotten-attachment": .confirm, "sensitive-data": .confirm
+                "external-attachment": .confirm, "forgotten-attachment": .confirm, "sensitive-data": .confirm,
+                "attachment-other-party": .confirm
             ])
         #expect(c.integer(ReplyAllWideRule.maxRecipients, of: "reply-all-wide") == 10)
         #expect(c.integer(ReplyAllWideRule.maxExternalDomains, of: "reply-all-wide") == 1)

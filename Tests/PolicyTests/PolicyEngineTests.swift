@@ -65,6 +65,8 @@ struct PolicyEngineTests {
             addressBook: AddressBook(entries: [AddressBookEntry(name: "山田 太郎", address: "taro@client.jp")]))
         var withFile = message
         withFile.attachments = [attachment("a.pdf")]
+        // attachment-other-party: a file that names a company none of the recipients is at.
+        withFile.attachments[0].text = "田中建設株式会社 御中"
         // A reply-all and a forward of an internal thread that opens with a salutation to 山田
         // (whom the address book ties to client.jp) trip the thread rules.
         var replyAll = message
