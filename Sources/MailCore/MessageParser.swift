@@ -68,13 +68,28 @@ public struct ParsedAttachment: Sendable, Hashable {
     public var fileName: String
     /// `type/subtype`, lowercased, without parameters.
     public var contentType: String
-    /// The content with its transfer encoding undone.
+    /// The content with its transfer encoding undone (empty when the message was parsed with
+    /// `attachmentContent: false`: `decodeContent` then gives it a piece at a time).
     public var content: [UInt8]
+    /// Where the encoded content is in the bytes the message was parsed from, and its
+    /// Content-Transfer-Encoding (lowercased).
+    public var encodedRange: Range<Int> = 0..<0
+    public var transferEncoding = "7bit"
 
     public init(fileName: String, contentType: String, content: [UInt8]) {
         self.fileName = fileName
         self.contentType = contentType
         self.content = content
+    }
+
+    /// The content decoded from `message` (the same bytes the message was parsed from), handed
+    /// to `body` in pieces of about `chunkSize` encoded bytes: a forward writes a 100 MiB
+    /// attachment to a file without holding it in memory.
+    public func decodeContent(
+        from message: UnsafeBufferPointer<UInt8>, chunkSize: Int = 1 << 20, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        let range = encodedRange.clamped(to: 0..<message.count)
+        try TransferDecoding.decode(UnsafeBufferPointer(rebasing: message[range]), encoding: transferEncoding, chunkSize: chunkSize, body)
     }
 }
 
@@ -319,7 +334,10 @@ struct PartWalker {
                 fileName
                 ?? (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")
                     ? "message.eml" : "attachment-\(attachments.count + 1)")
-            attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: keepContent ? content() : []))
+            var attachment = ParsedAttachment(fileName: name, contentType: type.mimeType, content: keepContent ? content() : [])
+            attachment.encodedRange = range
+            attachment.transferEncoding = encoding
+            attachments.append(attachment)
         } else if type.subtype == "plain" {
             if plain == nil {
                 let (text, note) = TextDecoding.read(content(), charset: type.parameters.parameter("charset"))

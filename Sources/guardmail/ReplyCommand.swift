@@ -133,7 +133,7 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
     let work = paths.dataDirectory + "/forwarded/\(getpid())-\(time(nil))"
     let loaded: LoadedOriginal
     do {
-        loaded = try LoadedOriginal(original, paths: paths, work: work, withAttachments: kind == .forwardInline)
+        loaded = try LoadedOriginal(original, paths: paths, work: work)
     } catch let error as DeliveryError {
         throw fail(error)
     }
@@ -150,8 +150,18 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
         case .forwardAttached:
             attachments.append(try copy(loaded.path, into: work, name: "forwarded.eml"))
         case .forwardInline:
+            // Decoded from the mapped original a piece at a time: a 100 MiB attachment is
+            // never whole in memory.
             for (index, attachment) in parsed.attachments.enumerated() {
-                attachments.append(try write(attachment.content, into: work + "/\(index + 1)", name: attachment.fileName))
+                let folder = work + "/\(index + 1)"
+                try FileSystem.makeDirectories(folder)
+                let path = folder + "/" + safeFileName(attachment.fileName)
+                let sink = try FileSink(creating: path)
+                try loaded.mapped.withBytes { bytes in
+                    try attachment.decodeContent(from: bytes) { piece in try sink.write(UnsafeRawBufferPointer(piece)) }
+                }
+                try sink.finish(sync: false)
+                attachments.append(path)
             }
         case .reply, .replyAll:
             break
@@ -210,15 +220,16 @@ func runAnswer(kind: ReplyKind, original: OriginalOptions, answer: AnswerOptions
     }
 }
 
-/// The original, mapped and parsed. A reply reads the headers and the text only; a forward
-/// inline also decodes the attachments.
+/// The original, mapped and parsed: the headers and the text; the attachments are listed, and
+/// a forward inline decodes them from `mapped`.
 struct LoadedOriginal {
     let path: String
     /// True when `path` is a copy of standard input, removed afterwards.
     let temporary: Bool
     let message: ParsedMessage
+    let mapped: MappedFile
 
-    init(_ options: OriginalOptions, paths: DataPaths, work: String, withAttachments: Bool) throws {
+    init(_ options: OriginalOptions, paths: DataPaths, work: String) throws {
         var path: String
         var temporary = false
         if let maildir = options.maildir, let id = options.messageID {
@@ -251,7 +262,7 @@ struct LoadedOriginal {
         let shown = temporary ? "standard input" : path
         do {
             message = try mapped.withBytes { (bytes: UnsafeBufferPointer<UInt8>) throws(MessageParseError) -> ParsedMessage in
-                try MessageParser.parse(buffer: bytes, attachmentContent: withAttachments)
+                try MessageParser.parse(buffer: bytes, attachmentContent: false)
             }
         } catch {
             if temporary { FileSystem.remove(path) }
@@ -259,6 +270,7 @@ struct LoadedOriginal {
         }
         self.path = path
         self.temporary = temporary
+        self.mapped = mapped
     }
 }
 

@@ -124,6 +124,10 @@ def test_forward_attach_and_inline_carry_the_original(guardmail, config_for, smt
     parts = [p for p in msg.walk() if p.get_filename()]
     assert [p.get_filename() for p in parts] == ["①見積書.pdf"]
     assert parts[0].get_payload(decode=True).startswith(b"%PDF-1.4")
+    # The attachment carried is the original's, byte for byte (decoded piece by piece from the
+    # mapped original, never whole in memory).
+    original = [p for p in parse(FIXTURE.read_bytes()).walk() if p.get_filename()]
+    assert parts[0].get_payload(decode=True) == original[0].get_payload(decode=True)
 
 
 def test_forward_to_a_new_external_domain_is_stopped_until_confirmed(composer, guardmail, config_for):
