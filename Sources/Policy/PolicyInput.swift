@@ -14,8 +14,11 @@ public struct AttachmentFacts: Sendable, Hashable {
     public var contentType: String
     /// The decoded text of text/CSV attachments (first 2 MiB), for `sensitive-data`; nil otherwise.
     public var text: String?
+    /// An encrypted archive (a ZIP with an encrypted entry).
+    public var encrypted: Bool
 
-    public init(name: String, size: Int64, contentType: String, text: String? = nil) {
+    public init(name: String, size: Int64, contentType: String, text: String? = nil, encrypted: Bool = false) {
+        self.encrypted = encrypted
         self.name = name
         self.size = size
         self.contentType = contentType

@@ -1,0 +1,238 @@
+// RuleTableEvaluation.swift — running the written rules and the barriers over a message.
+//
+// A rule reports when every condition it states holds; its finding quotes the admin's message,
+// then the evidence of each condition (the keyword and its line, the pattern and the address,
+// the attachment), then the layer and the place it was written. Rules run in order (the
+// organisation's files first, then the user's); the first block that matches is the only block
+// reported from the rule tables. Every barrier that two of its groups meet in is reported.
+//
+// - SeeAlso: docs/policy.md "Rule tables", "Information barriers".
+
+import MailCore
+
+extension TableRule {
+    /// The finding when every condition holds, else nil.
+    func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups) -> Finding? {
+        var evidence: [String] = []
+        var subjects: [FindingSubject] = []
+
+        // Recipients in scope: To/Cc (only_visible) or all; external only (only_external).
+        var scope: [Mailbox] = []
+        if recipientsAny != nil || recipientsAll != nil || recipientsNone != nil || minRecipients != nil {
+            var seen = Set<String>()
+            let source = onlyVisible ? input.visibleRecipients : input.allRecipients
+            for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { scope.append(m) }
+        }
+        if let n = minRecipients {
+            guard scope.count >= n else { return nil }
+            evidence.append("\(PolicyText.count(scope.count, onlyExternal ? "external recipient" : "recipient")) (at least \(n))")
+        }
+        if let list = recipientsAny {
+            let lists = groups.patterns(of: list)
+            var hits: [String] = []
+            for m in scope {
+                if let hit = lists.first(where: { $0.patterns.contains { $0.matches(m) } }) {
+                    hits.append("\(m.address) (\(hit.entry))")
+                    subjects.append(.recipient(m.key.text))
+                }
+            }
+            guard !hits.isEmpty else { return nil }
+            evidence.append("recipients matching: \(PolicyText.listing(hits))")
+        }
+        if let list = recipientsAll {
+            let lists = groups.patterns(of: list)
+            guard !scope.isEmpty, scope.allSatisfy({ m in lists.contains { $0.patterns.contains { $0.matches(m) } } }) else { return nil }
+            evidence.append("every recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
+        }
+        if let list = recipientsNone {
+            let lists = groups.patterns(of: list)
+            guard !scope.contains(where: { m in lists.contains { $0.patterns.contains { $0.matches(m) } } }) else { return nil }
+            evidence.append("no recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
+        }
+        if let has = hasAttachments {
+            guard has != input.attachments.isEmpty else { return nil }
+            evidence.append(has ? PolicyText.count(input.attachments.count, "attachment") : "no attachment")
+        }
+        if hasAttachmentCondition {
+            guard let (index, why) = matchingAttachment(input) else { return nil }
+            evidence.append(why)
+            subjects.append(.attachment(index))
+        }
+        if !subjectKeywords.isEmpty || subjectRegex != nil {
+            let folded = TextFolding.fold(input.subject)
+            if !subjectKeywords.isEmpty {
+                let chars = Array(folded)
+                guard let k = subjectKeywords.first(where: { $0.find(in: chars) != nil }) else { return nil }
+                evidence.append("the subject says '\(k.written)'")
+            }
+            if let rx = subjectRegex {
+                guard rx.firstMatch(in: folded) != nil else { return nil }
+                evidence.append("the subject matches /\(rx.written)/")
+            }
+        }
+        if !bodyKeywords.isEmpty || bodyRegex != nil || companyMustMatch {
+            let own = TextLines(input.body).ownLines.map { (number: $0.number, folded: TextFolding.fold($0.text)) }
+            if !bodyKeywords.isEmpty {
+                guard let hit = Self.firstKeyword(bodyKeywords, in: own) else { return nil }
+                evidence.append("line \(hit.line) says '\(hit.keyword)'")
+                subjects.append(.body)
+            }
+            if let rx = bodyRegex {
+                guard let hit = own.first(where: { rx.firstMatch(in: $0.folded) != nil }) else { return nil }
+                evidence.append("line \(hit.number) matches /\(rx.written)/")
+                subjects.append(.body)
+            }
+            if companyMustMatch {
+                guard let why = companyMismatch(own, input) else { return nil }
+                evidence.append(why)
+            }
+        }
+        var challenges: [Challenge] = []
+        if let required = requiresRecipients {
+            let lists = groups.patterns(of: required)
+            let present = input.visibleRecipients.contains { m in lists.contains { $0.patterns.contains { $0.matches(m) } } }
+            guard !present else { return nil }
+            evidence.append("no To/Cc recipient matches \(PolicyText.listing(required.lazy.map(\.entry.description)))")
+        }
+        if severity == .challenge {
+            // The sender types what the rule is about: the attachment's name, else the domains.
+            for case .attachment(let i) in subjects { challenges.append(.typeFileNamePart(attachment: i, fileName: input.attachments[i].name)) }
+            if challenges.isEmpty {
+                let recipients = subjects.compactMap { s -> Mailbox? in
+                    if case .recipient(let key) = s { return input.allRecipients.first { $0.key.text == key } }
+                    return nil
+                }
+                let domains = PolicyContext.domains(of: recipients.isEmpty ? context.externalRecipients : recipients)
+                challenges = domains.map { .typeDomain($0.unicode) }
+            }
+        }
+        return Finding(
+            ruleID: id, severity: severity.severity,
+            message: "\(message) — \(evidence.joined(separator: "; ")) [\(origin)]",
+            subjects: subjects, challenges: challenges, flag: id.uppercased(), layer: origin)
+    }
+
+    /// The first attachment meeting every attachment condition, with the evidence.
+    func matchingAttachment(_ input: PolicyInput) -> (Int, String)? {
+        for (i, a) in input.attachments.enumerated() {
+            var why: [String] = []
+            if !attachmentNames.isEmpty {
+                guard let p = attachmentNames.first(where: { Glob.matches($0, name: a.name) }) else { continue }
+                why.append("matches '\(p)'")
+            }
+            if !attachmentTypes.isEmpty {
+                guard attachmentTypes.contains(where: { Glob.matches($0, name: a.contentType) }) else { continue }
+                why.append("is \(a.contentType)")
+            }
+            if let min = attachmentMinBytes {
+                guard a.size >= min else { continue }
+                why.append("has \(a.size) bytes (at least \(min))")
+            }
+            if let enc = attachmentEncrypted {
+                guard a.encrypted == enc else { continue }
+                why.append(enc ? "is encrypted" : "is not encrypted")
+            }
+            if !attachmentKeywords.isEmpty {
+                guard let text = a.text else { continue }
+                let lines = TextLines(text).lines.enumerated().map { (number: $0.offset + 1, folded: TextFolding.fold($0.element)) }
+                guard let hit = Self.firstKeyword(attachmentKeywords, in: lines) else { continue }
+                why.append("says '\(hit.keyword)' on line \(hit.line)")
+            }
+            return (i, "attachment '\(a.name)' \(why.joined(separator: ", "))")
+        }
+        return nil
+    }
+
+    static func firstKeyword(_ keywords: [RuleKeyword], in lines: [(number: Int, folded: String)]) -> (line: Int, keyword: String)? {
+        for line in lines {
+            let chars = Array(line.folded)
+            if let k = keywords.first(where: { $0.find(in: chars) != nil }) { return (line.number, k.written) }
+        }
+        return nil
+    }
+
+    /// A company of the address book named in the sender's text while no recipient is at one of
+    /// that company's domains.
+    func companyMismatch(_ lines: [(number: Int, folded: String)], _ input: PolicyInput) -> String? {
+        var domainsByCompany: [String: (name: String, domains: Set<String>)] = [:]
+        for entry in input.addressBook.entries {
+            guard let company = entry.company, let at = entry.address.lastIndex(of: "@") else { continue }
+            let core = Self.companyCore(company)
+            guard core.count >= 2 else { continue }
+            let domain = DomainName.ascii(String(entry.address[entry.address.index(after: at)...]))
+            domainsByCompany[core, default: (company, [])].domains.insert(domain)
+        }
+        guard !domainsByCompany.isEmpty else { return nil }
+        let recipientDomains = Set(input.allRecipients.map(\.asciiDomain))
+        for line in lines {
+            let text = Self.companyCore(line.folded)
+            for (core, company) in domainsByCompany where text.contains(core) {
+                if company.domains.isDisjoint(with: recipientDomains) {
+                    return "line \(line.number) names '\(company.name)', but no recipient is at \(PolicyText.listing(company.domains.sorted()))"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A company name without its legal form and spaces: 株式会社クライアント = クライアント株式会社 = ㈱クライアント.
+    static func companyCore(_ text: String) -> String {
+        var t = TextFolding.fold(text)
+        for form in ["株式会社", "有限会社", "合同会社", "(株)", "(有)", "㈱", "㈲", "co., ltd.", "co.,ltd.", "inc.", "ltd."] {
+            t = t.replacing(form, with: "")
+        }
+        return String(t.filter { !CharacterFolding.isSpace($0) })
+    }
+}
+
+extension Barrier {
+    /// The finding when recipients of two or more of the barrier's groups are in the message, or
+    /// when tagged data goes to a group it may not reach.
+    func evaluate(_ input: PolicyInput, groups: PolicyGroups) -> Finding? {
+        var members: [String: [Mailbox]] = [:]
+        var seen = Set<String>()
+        for m in input.allRecipients where seen.insert(m.key.text).inserted {
+            for g in groups.groups(of: m, among: self.groups) { members[g, default: []].append(m) }
+        }
+        let met = self.groups.filter { members[$0] != nil }
+        let head = message.map { "\($0) — " } ?? ""
+        if met.count >= 2 {
+            let parts = met.map { g in "\(g): \(PolicyText.listing(members[g]!.lazy.map(\.address), limit: 2))" }
+            let recipients = met.flatMap { members[$0]! }
+            return Finding(
+                ruleID: id, severity: severity,
+                message: "\(head)groups that must never meet are in one message (To, Cc and Bcc): \(parts.joined(separator: "; ")) [\(origin)]",
+                subjects: recipients.map { .recipient($0.key.text) }, flag: "BARRIER \(met.joined(separator: " / "))", layer: origin)
+        }
+        for tag in tags {
+            guard let evidence = tag.find(in: input) else { continue }
+            let outside = input.allRecipients.filter { m in !groups.groups(of: m, among: tag.allowed).contains { _ in true } }
+            guard !outside.isEmpty else { continue }
+            return Finding(
+                ruleID: id, severity: severity,
+                message:
+                    "\(head)\(evidence) may go only to \(tag.allowed.joined(separator: ", ")), but \(PolicyText.listing(outside.lazy.map(\.address), limit: 2)) \(outside.count == 1 ? "is" : "are") outside [\(tag.origin)]",
+                subjects: outside.map { .recipient($0.key.text) }, flag: "BARRIER \(id)", layer: origin)
+        }
+        return nil
+    }
+}
+
+extension BarrierTag {
+    func find(in input: PolicyInput) -> String? {
+        for a in input.attachments {
+            if let p = names.first(where: { Glob.matches($0, name: a.name) }) { return "attachment '\(a.name)' (\(p))" }
+        }
+        guard !keywords.isEmpty || regex != nil else { return nil }
+        var texts: [(String, String)] = [("body", input.body)]
+        for a in input.attachments { if let t = a.text { texts.append(("attachment '\(a.name)'", t)) } }
+        for (place, text) in texts {
+            for (n, line) in TextLines(text).lines.enumerated() {
+                let folded = TextFolding.fold(line)
+                if let k = keywords.first(where: { $0.find(in: Array(folded)) != nil }) { return "\(place) line \(n + 1) says '\(k.written)'" }
+                if let rx = regex, rx.firstMatch(in: folded) != nil { return "\(place) line \(n + 1) matches /\(rx.written)/" }
+            }
+        }
+        return nil
+    }
+}
