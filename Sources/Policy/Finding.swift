@@ -65,6 +65,9 @@ public struct Finding: Hashable, Sendable {
     /// For rules written in a rule table or a barrier: the layer and place that wrote it
     /// (built-in rules: nil).
     public var layer: PolicyOrigin?
+    /// A flag for one recipient subject (by the key its `.recipient` subject names) in place of
+    /// `flag`: a barrier marks each recipient with its own group.
+    public var subjectFlags: [String: String] = [:]
 
     public init(
         ruleID: String, severity: Severity, message: String, subjects: [FindingSubject] = [],

@@ -286,6 +286,16 @@ public struct PolicyConfig: Sendable {
                 "address_book", addressBooks.map { PolicyText.tomlString($0.value) }.joined(separator: ", "),
                 addressBooks.flatMap(\.origins))
         }
+        for name in groups.names {
+            guard let def = groups.definitions[name] else { continue }
+            add("groups.\(name)", PolicyText.tomlArray(def.entries.map(\.entry.description)), [def.origin])
+        }
+        for rule in tableRules {
+            add("rule.\(rule.id)", "\(rule.severity.rawValue): \(PolicyText.tomlString(rule.message))", [rule.origin])
+        }
+        for barrier in barriers {
+            add("barrier.\(barrier.id)", "\(barrier.severity.rawValue): groups \(PolicyText.tomlArray(barrier.groups)) never meet", [barrier.origin])
+        }
         for rule in PolicyEngine.rules {
             let severity = severities[rule.id] ?? PolicySetting(rule.defaultSeverity, .builtIn)
             add("rules.\(rule.id).severity", severity.value.rawValue, severity.origins)

@@ -179,6 +179,20 @@ public enum PolicyEngine {
         for barrier in config.barriers {
             if let f = barrier.evaluate(input, groups: config.groups) { out.append(f) }
         }
+        if out.isEmpty {
+            // No barrier met: the screen still shows which recipients belong to a barrier's group.
+            let groups = recipientGroups(input, config)
+            if !groups.isEmpty {
+                let keys = input.allRecipients.map(\.key.text).filter { groups[$0] != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                var f = Finding(
+                    ruleID: "barrier-groups", severity: .info,
+                    message: "recipients in barrier groups: "
+                        + PolicyText.listing(keys.lazy.map { "\($0) (\(groups[$0]!.joined(separator: ", ")))" }, limit: 4),
+                    subjects: keys.map { .recipient($0) }, flag: "GROUP")
+                f.subjectFlags = Dictionary(uniqueKeysWithValues: keys.map { ($0, "GROUP \(groups[$0]!.joined(separator: ", "))") })
+                out.append(f)
+            }
+        }
         var blocked = false
         for rule in config.tableRules {
             if blocked && rule.severity == .block { continue }

@@ -198,11 +198,20 @@ extension Barrier {
         let head = message.map { "\($0) — " } ?? ""
         if met.count >= 2 {
             let parts = met.map { g in "\(g): \(PolicyText.listing(members[g]!.lazy.map(\.address), limit: 2))" }
-            let recipients = met.flatMap { members[$0]! }
-            return Finding(
+            var recipients: [Mailbox] = []
+            var flags: [String: String] = [:]
+            for g in met {
+                for m in members[g]! where flags[m.key.text] == nil {
+                    recipients.append(m)
+                    flags[m.key.text] = "BARRIER \(id): \(groups.groups(of: m, among: met).joined(separator: ", "))"
+                }
+            }
+            var finding = Finding(
                 ruleID: id, severity: severity,
                 message: "\(head)groups that must never meet are in one message (To, Cc and Bcc): \(parts.joined(separator: "; ")) [\(origin)]",
-                subjects: recipients.map { .recipient($0.key.text) }, flag: "BARRIER \(met.joined(separator: " / "))", layer: origin)
+                subjects: recipients.map { .recipient($0.key.text) }, flag: "BARRIER \(id)", layer: origin)
+            finding.subjectFlags = flags
+            return finding
         }
         for tag in tags {
             guard let evidence = tag.find(in: input) else { continue }

@@ -26,12 +26,18 @@ struct BarrierTests {
             #expect(f.count == 1)
             #expect(f.first?.ruleID == "insurers" && f.first?.severity == .block)
             #expect(f.first?.message.contains("insurer-a: ") == true && f.first?.message.contains("; insurer-b: ") == true)
-            #expect(f.first?.flag == "BARRIER insurer-a / insurer-b")
+            #expect(f.first?.flag == "BARRIER insurers")
+            #expect(Set(f.first?.subjectFlags.values.map { $0 } ?? []) == ["BARRIER insurers: insurer-a", "BARRIER insurers: insurer-b"])
         }
-        #expect(tableFindings(try input(to: "a@insurer-a.example, x@agency.example"), c).isEmpty)
-        #expect(tableFindings(try input(to: "a@insurer-a.example", cc: "other@partners.example"), c).isEmpty)
-        // A look-alike is not a member.
-        #expect(tableFindings(try input(to: "a@insurer-a.example", cc: "b@uninsurer-b.example"), c).isEmpty)
+        for (to, cc) in [
+            ("a@insurer-a.example, x@agency.example", ""), ("a@insurer-a.example", "other@partners.example"), ("a@insurer-a.example", "b@uninsurer-b.example")
+        ] {
+            // Not two groups (a look-alike is not a member): only the info that names the group.
+            let f = tableFindings(try input(to: to, cc: cc), c)
+            #expect(f.map(\.ruleID) == ["barrier-groups"] && f[0].severity == .info)
+            #expect(f[0].subjectFlags == ["a@insurer-a.example": "GROUP insurer-a"])
+        }
+        #expect(tableFindings(try input(to: "x@client.example"), c).isEmpty)
     }
 
     @Test("the decision names each recipient's group for the screen")
@@ -54,7 +60,7 @@ struct BarrierTests {
         let f = tableFindings(try input(to: "b@insurer-b.example", body: "証券番号 A-123456 について"), c)
         #expect(f.count == 1)
         #expect(f.first?.message.contains("body line 1 matches /a-[0-9]{6}/ may go only to insurer-a, but b@insurer-b.example is outside") == true)
-        #expect(tableFindings(try input(to: "a@insurer-a.example", body: "証券番号 A-123456 について"), c).isEmpty)
+        #expect(tableFindings(try input(to: "a@insurer-a.example", body: "証券番号 A-123456 について"), c).map(\.ruleID) == ["barrier-groups"])
     }
 
     @Test("group list files: one pattern a line, '#' comments, errors name the file's line")
