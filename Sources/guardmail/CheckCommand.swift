@@ -143,7 +143,8 @@ struct PolicyCommand: ParsableCommand {
         commandName: "policy",
         abstract: "Print the effective policy and which layer set each value.",
         discussion:
-            "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins."
+            "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins.",
+        subcommands: [PolicyReplayCommand.self]
     )
 
     @Option(help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")

@@ -167,3 +167,64 @@ def test_drop_ins_add_rules_and_policy_lists_layers(guardmail, config_for, serve
                   org=str(org))
     assert result.code == 1 and "blocked by no-free-mail" in result.stderr, result.describe()
     assert_nothing_sent(server, result)
+
+
+# --------------------------------------------------------------------------
+# Replay: 200 messages sent before the rules existed, replayed with the proposed file
+
+REPLAYED = 200
+ACCEPT_ALL = ["new-domain", "new-recipient", "many-domains", "external-attachment", "forgotten-attachment"]
+
+
+def replay_plan(i: int):
+    """(to, cc, bcc, subject, list body?) of message i; counts follow below."""
+    to, cc, bcc = ["client%d@client.example" % (i % 7)], [], []
+    subject = "ご案内 %d" % i
+    listing = i % 8 == 0                      # 25 messages say 顧客リスト …
+    if listing and i % 16 == 0:
+        cc = ["compliance@example.jp"]        # … 13 of them with compliance in Cc: 12 flagged
+    if i % 10 == 0:
+        subject = "【社外秘】" + subject       # 20 messages
+    if i % 25 == 0:
+        to, bcc = ["a@insurer-a.example"], ["b@insurer-b.example"]  # 8 messages
+    return to, cc, bcc, subject, listing
+
+
+def test_replay_over_200_sent_messages(guardmail, config_for, server, org, tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("いつもお世話になっております。\n", encoding="utf-8")
+    listing = tmp_path / "listing.txt"
+    listing.write_text("今月の顧客リストをお送りします。\n> 顧客リスト (quoted: not counted twice)\n", encoding="utf-8")
+    config = config_for(server)
+    for i in range(REPLAYED):
+        to, cc, bcc, subject, is_listing = replay_plan(i)
+        # Sent before the organisation's rules: no organisation policy yet.
+        result = send(guardmail, config, listing if is_listing else plain, to=to, cc=cc, bcc=bcc,
+                      subject=subject, accept=ACCEPT_ALL)
+        assert result.code == 0, result.describe()
+    assert server.settle(30) and len(server.transactions) == REPLAYED, server.summary()
+
+    result = guardmail(["policy", "replay", "--since", "90d", "--rules", str(org), "--examples", "2"], config=config,
+                       env={"GUARDMAIL_POLICY": "/nonexistent/guardmail-e2e/policy.toml"})
+    assert result.code == 0, result.describe()
+    out = result.stdout
+    assert out.startswith("200 messages replayed\n"), result.describe()
+    counts = {}
+    for line in out.splitlines():
+        if line.startswith(("rule ", "barrier ")):
+            head, tail = line.split("): ", 1)
+            counts[head.split(" ")[1]] = int(tail.split(" ")[0])
+    assert counts == {"insurers": 8, "confidential": 20, "customer-list-needs-compliance": 12}, result.describe()
+    # Examples: message id, time, evidence; never the body.
+    examples = [l for l in out.splitlines() if l.startswith("    <")]
+    assert len(examples) == 6, result.describe()
+    assert all("お世話になっております" not in l and "お送りします" not in l for l in out.splitlines()), result.describe()
+    barrier_examples = [l for l in examples if "insurer-b: b@insurer-b.example" in l]
+    assert len(barrier_examples) == 2, "the Bcc recipient comes from the journal\n" + result.describe()
+
+    # Nothing before the period: a period of 0 minutes keeps none.
+    result = guardmail(["policy", "replay", "--since", "0m", "--rules", str(org)], config=config,
+                       env={"GUARDMAIL_POLICY": "/nonexistent/guardmail-e2e/policy.toml"})
+    assert result.code == 0 and result.stdout.startswith("0 messages replayed"), result.describe()
+    result = guardmail(["policy", "replay", "--since", "ninety days"], config=config)
+    assert result.code == 64 and "'ninety days'" in result.stderr, result.describe()
