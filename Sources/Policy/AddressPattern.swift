@@ -93,7 +93,20 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
 
     func matches(asciiDomain: String) -> Bool {
         if domainIsLiteral { return asciiDomain.utf8.elementsEqual(domain) }
+        if let base = subdomainBase {
+            // `*.example.com`, the common case, without the general matcher.
+            let d = asciiDomain.utf8
+            return d.count > base.count && d.suffix(base.count).elementsEqual(base)
+        }
         return Glob.matches(domain, Array(asciiDomain.utf8))
+    }
+
+    /// ".example.com" for `*.example.com` (no other wildcard), else nil.
+    var subdomainBase: ArraySlice<UInt8>? {
+        guard domain.count > 2, domain[0] == UInt8(ascii: "*"), domain[1] == UInt8(ascii: "."),
+            !domain.dropFirst().contains(UInt8(ascii: "*")), !domain.contains(UInt8(ascii: "?"))
+        else { return nil }
+        return domain.dropFirst()
     }
 
     /// True when the pattern names only a domain (no local part), without wildcards.

@@ -194,9 +194,10 @@ public enum PolicyEngine {
             }
         }
         var blocked = false
+        let text = FoldedText(input)
         for rule in config.tableRules {
             if blocked && rule.severity == .block { continue }
-            guard let f = rule.evaluate(input, context, groups: config.groups) else { continue }
+            guard let f = rule.evaluate(input, context, groups: config.groups, text: text) else { continue }
             if rule.severity == .block { blocked = true }
             out.append(f)
         }

@@ -10,9 +10,31 @@
 
 import MailCore
 
+/// The message's text folded once for every rule of one evaluation: a thousand rules must not
+/// fold a large body a thousand times.
+final class FoldedText {
+    let input: PolicyInput
+    init(_ input: PolicyInput) { self.input = input }
+
+    private(set) lazy var subject: (folded: String, chars: [Character]) = {
+        let f = TextFolding.fold(input.subject)
+        return (f, Array(f))
+    }()
+
+    /// The sender's own lines (not quoted, not the signature), folded.
+    private(set) lazy var ownLines: [(number: Int, folded: String, chars: [Character])] = TextLines(input.body).ownLines.map {
+        let f = TextFolding.fold($0.text)
+        return ($0.number, f, Array(f))
+    }
+}
+
 extension TableRule {
     /// The finding when every condition holds, else nil.
     func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups) -> Finding? {
+        evaluate(input, context, groups: groups, text: FoldedText(input))
+    }
+
+    func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups, text: FoldedText) -> Finding? {
         var evidence: [String] = []
         var subjects: [FindingSubject] = []
 
@@ -59,9 +81,8 @@ extension TableRule {
             subjects.append(.attachment(index))
         }
         if !subjectKeywords.isEmpty || subjectRegex != nil {
-            let folded = TextFolding.fold(input.subject)
+            let (folded, chars) = text.subject
             if !subjectKeywords.isEmpty {
-                let chars = Array(folded)
                 guard let k = subjectKeywords.first(where: { $0.find(in: chars) != nil }) else { return nil }
                 evidence.append("the subject says '\(k.written)'")
             }
@@ -71,7 +92,7 @@ extension TableRule {
             }
         }
         if !bodyKeywords.isEmpty || bodyRegex != nil || companyMustMatch {
-            let own = TextLines(input.body).ownLines.map { (number: $0.number, folded: TextFolding.fold($0.text)) }
+            let own = text.ownLines
             if !bodyKeywords.isEmpty {
                 guard let hit = Self.firstKeyword(bodyKeywords, in: own) else { return nil }
                 evidence.append("line \(hit.line) says '\(hit.keyword)'")
@@ -83,7 +104,7 @@ extension TableRule {
                 subjects.append(.body)
             }
             if companyMustMatch {
-                guard let why = companyMismatch(own, input) else { return nil }
+                guard let why = companyMismatch(own.map { ($0.number, $0.folded) }, input) else { return nil }
                 evidence.append(why)
             }
         }
@@ -134,7 +155,10 @@ extension TableRule {
             }
             if !attachmentKeywords.isEmpty {
                 guard let text = a.text else { continue }
-                let lines = TextLines(text).lines.enumerated().map { (number: $0.offset + 1, folded: TextFolding.fold($0.element)) }
+                let lines = TextLines(text).lines.enumerated().map {
+                    let f = TextFolding.fold($0.element)
+                    return (number: $0.offset + 1, folded: f, chars: Array(f))
+                }
                 guard let hit = Self.firstKeyword(attachmentKeywords, in: lines) else { continue }
                 why.append("says '\(hit.keyword)' on line \(hit.line)")
             }
@@ -143,10 +167,9 @@ extension TableRule {
         return nil
     }
 
-    static func firstKeyword(_ keywords: [RuleKeyword], in lines: [(number: Int, folded: String)]) -> (line: Int, keyword: String)? {
+    static func firstKeyword(_ keywords: [RuleKeyword], in lines: [(number: Int, folded: String, chars: [Character])]) -> (line: Int, keyword: String)? {
         for line in lines {
-            let chars = Array(line.folded)
-            if let k = keywords.first(where: { $0.find(in: chars) != nil }) { return (line.number, k.written) }
+            if let k = keywords.first(where: { $0.find(in: line.chars) != nil }) { return (line.number, k.written) }
         }
         return nil
     }
