@@ -144,7 +144,7 @@ struct PolicyCommand: ParsableCommand {
         abstract: "Print the effective policy and which layer set each value.",
         discussion:
             "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins.",
-        subcommands: [PolicyReplayCommand.self]
+        subcommands: [PolicyReplayCommand.self, PolicyImportCommand.self]
     )
 
     @Option(help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")
