@@ -21,6 +21,8 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
     let domain: [UInt8]
     /// True when `domain` has no `*` or `?`: compared by equality.
     let domainIsLiteral: Bool
+    /// ".example.com" for `*.example.com` (no other wildcard), else nil: matched without the glob.
+    let subdomainBase: [UInt8]?
 
     /// Parses a pattern as written in a policy file or a group's list file.
     public init(_ written: String) throws(DomainPatternError) {
@@ -70,6 +72,7 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
         let d = asciiLabels.joined(separator: ".")
         self.domain = Array(d.utf8)
         self.domainIsLiteral = !d.contains("*") && !d.contains("?")
+        self.subdomainBase = Self.subdomainBase(d)
     }
 
     /// A domain pattern already in A-label form and checked (an internal domain's).
@@ -78,6 +81,7 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
         local = nil
         domain = Array(d.utf8)
         domainIsLiteral = !d.contains("*") && !d.contains("?")
+        subdomainBase = Self.subdomainBase(d)
     }
 
     /// True when the mailbox's address matches.
@@ -101,12 +105,9 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
         return Glob.matches(domain, Array(asciiDomain.utf8))
     }
 
-    /// ".example.com" for `*.example.com` (no other wildcard), else nil.
-    var subdomainBase: ArraySlice<UInt8>? {
-        guard domain.count > 2, domain[0] == UInt8(ascii: "*"), domain[1] == UInt8(ascii: "."),
-            !domain.dropFirst().contains(UInt8(ascii: "*")), !domain.contains(UInt8(ascii: "?"))
-        else { return nil }
-        return domain.dropFirst()
+    static func subdomainBase(_ d: String) -> [UInt8]? {
+        guard d.hasPrefix("*."), !d.dropFirst().contains("*"), !d.contains("?"), d.count > 2 else { return nil }
+        return Array(d.utf8.dropFirst())
     }
 
     /// True when the pattern names only a domain (no local part), without wildcards.
@@ -115,6 +116,7 @@ public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 
     public static func == (a: AddressPattern, b: AddressPattern) -> Bool { a.local == b.local && a.domain == b.domain }
+
     public func hash(into h: inout Hasher) {
         h.combine(local)
         h.combine(domain)

@@ -35,6 +35,8 @@ public struct PolicyConfig: Sendable {
     /// undefined group, a loop). `make` throws it; a config built without `make` blocks every
     /// message with it rather than run without the rules (fail closed).
     public private(set) var tableError: PolicyConfigError?
+    /// Every body keyword of the rule tables, for one pass over a message's text.
+    var keywordIndex: KeywordIndex?
 
     public static let defaultHoldInternalSeconds = 10
     public static let defaultHoldExternalSeconds = 60
@@ -67,6 +69,8 @@ public struct PolicyConfig: Sendable {
         } catch {
             tableError = error
         }
+        let keywords = tableRules.flatMap { $0.bodyKeywords.map(\.foldedText) }
+        if !keywords.isEmpty { keywordIndex = KeywordIndex(keywords) }
     }
 
     private mutating func setTables(user: PolicyLayerSettings?, organisations: [PolicyLayerSettings]) throws(PolicyConfigError) {

@@ -194,7 +194,7 @@ public enum PolicyEngine {
             }
         }
         var blocked = false
-        let text = FoldedText(input)
+        let text = FoldedText(input, index: config.keywordIndex)
         for rule in config.tableRules {
             if blocked && rule.severity == .block { continue }
             guard let f = rule.evaluate(input, context, groups: config.groups, text: text) else { continue }

@@ -14,7 +14,64 @@ import MailCore
 /// fold a large body a thousand times.
 final class FoldedText {
     let input: PolicyInput
-    init(_ input: PolicyInput) { self.input = input }
+    let index: KeywordIndex?
+    init(_ input: PolicyInput, index: KeywordIndex? = nil) {
+        self.input = input
+        self.index = index
+    }
+
+    private var scopes: [Int: [Mailbox]] = [:]
+
+    /// The distinct recipients a rule's recipient conditions look at, worked out once per kind.
+    func scope(onlyVisible: Bool, onlyExternal: Bool, _ context: PolicyContext) -> [Mailbox] {
+        let key = (onlyVisible ? 1 : 0) + (onlyExternal ? 2 : 0)
+        if let done = scopes[key] { return done }
+        var seen = Set<String>()
+        var out: [Mailbox] = []
+        let source = onlyVisible ? input.visibleRecipients : input.allRecipients
+        for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { out.append(m) }
+        scopes[key] = out
+        return out
+    }
+
+    /// The own lines joined by LF, as UTF-8, and where each line starts.
+    private(set) lazy var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) = {
+        var bytes: [UInt8] = []
+        var starts: [(offset: Int, number: Int)] = []
+        for line in ownLines {
+            starts.append((bytes.count, line.number))
+            bytes += line.folded.utf8
+            bytes.append(0x0A)
+        }
+        return (bytes, starts)
+    }()
+
+    /// Keyword number → first byte offset in `ownBytes`, for every body keyword of the index.
+    private(set) lazy var bodyHits: [Int: Int] = index?.firstOccurrences(in: ownBytes.bytes) ?? [:]
+
+    /// The line number holding a byte offset of `ownBytes`.
+    func lineNumber(at offset: Int) -> Int {
+        let starts = ownBytes.starts
+        var lo = 0
+        var hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid].offset <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return starts.isEmpty ? 0 : starts[lo].number
+    }
+
+    /// The first line with one of `keywords`, through the index when it holds them all.
+    func firstBodyKeyword(_ keywords: [RuleKeyword]) -> (line: Int, keyword: String)? {
+        if let index, keywords.allSatisfy({ index.ids[$0.foldedText] != nil }) {
+            var best: (offset: Int, keyword: String)? = nil
+            for k in keywords {
+                if let o = bodyHits[index.ids[k.foldedText]!], best == nil || o < best!.offset { best = (o, k.written) }
+            }
+            return best.map { (lineNumber(at: $0.offset), $0.keyword) }
+        }
+        return TableRule.firstKeyword(keywords, in: ownLines)
+    }
 
     private(set) lazy var subject: (folded: String, chars: [Character]) = {
         let f = TextFolding.fold(input.subject)
@@ -41,9 +98,7 @@ extension TableRule {
         // Recipients in scope: To/Cc (only_visible) or all; external only (only_external).
         var scope: [Mailbox] = []
         if recipientsAny != nil || recipientsAll != nil || recipientsNone != nil || minRecipients != nil {
-            var seen = Set<String>()
-            let source = onlyVisible ? input.visibleRecipients : input.allRecipients
-            for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { scope.append(m) }
+            scope = text.scope(onlyVisible: onlyVisible, onlyExternal: onlyExternal, context)
         }
         if let n = minRecipients {
             guard scope.count >= n else { return nil }
@@ -94,7 +149,7 @@ extension TableRule {
         if !bodyKeywords.isEmpty || bodyRegex != nil || companyMustMatch {
             let own = text.ownLines
             if !bodyKeywords.isEmpty {
-                guard let hit = Self.firstKeyword(bodyKeywords, in: own) else { return nil }
+                guard let hit = text.firstBodyKeyword(bodyKeywords) else { return nil }
                 evidence.append("line \(hit.line) says '\(hit.keyword)'")
                 subjects.append(.body)
             }

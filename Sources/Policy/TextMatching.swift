@@ -58,10 +58,12 @@ enum TextFolding {
 struct RuleKeyword: Sendable, Hashable {
     let written: String
     let folded: [Character]
+    let foldedText: String
 
     init(_ written: String) {
         self.written = written
-        self.folded = Array(TextFolding.fold(written))
+        self.foldedText = TextFolding.fold(written)
+        self.folded = Array(foldedText)
     }
 
     /// The keyword's position in folded text, whole words for ASCII keywords.
@@ -161,5 +163,97 @@ struct RuleRegex: @unchecked Sendable, Equatable {
             i += 1
         }
         return nil
+    }
+}
+
+/// Every body keyword of every rule table, found in one pass over the text (Aho–Corasick over
+/// UTF-8 bytes): a thousand keyword rules read a large body once, not a thousand times.
+final class KeywordIndex: Sendable {
+    /// Keyword (folded text) → its number.
+    let ids: [String: Int]
+    private let keywords: [[UInt8]]
+    /// ASCII letters and digits only: matched as whole words.
+    private let wholeWord: [Bool]
+    /// Transitions: node * 256 + byte → node.
+    private let next: [Int32]
+    /// Node → keywords ending there (through the failure links too).
+    private let outputs: [[Int32]]
+
+    init(_ folded: [String]) {
+        var ids: [String: Int] = [:]
+        var keywords: [[UInt8]] = []
+        for k in folded where !k.isEmpty && ids[k] == nil {
+            ids[k] = keywords.count
+            keywords.append(Array(k.utf8))
+        }
+        self.ids = ids
+        self.keywords = keywords
+        wholeWord = keywords.map { $0.allSatisfy(Self.isWordByte) }
+        // The trie.
+        var next = [Int32](repeating: -1, count: 256)
+        var outputs: [[Int32]] = [[]]
+        for (n, k) in keywords.enumerated() {
+            var node = 0
+            for b in k {
+                let slot = node * 256 + Int(b)
+                if next[slot] < 0 {
+                    next[slot] = Int32(outputs.count)
+                    outputs.append([])
+                    next += [Int32](repeating: -1, count: 256)
+                }
+                node = Int(next[slot])
+            }
+            outputs[node].append(Int32(n))
+        }
+        // Failure links, breadth first, turned into a full transition table.
+        var fail = [Int](repeating: 0, count: outputs.count)
+        var queue: [Int] = []
+        for b in 0..<256 {
+            let child = next[b]
+            if child < 0 { next[b] = 0 } else { queue.append(Int(child)) }
+        }
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            outputs[node] += outputs[fail[node]]
+            for b in 0..<256 {
+                let child = next[node * 256 + b]
+                let viaFail = next[fail[node] * 256 + b]
+                if child < 0 {
+                    next[node * 256 + b] = viaFail
+                } else {
+                    fail[Int(child)] = Int(viaFail)
+                    queue.append(Int(child))
+                }
+            }
+        }
+        self.next = next
+        self.outputs = outputs
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+
+    /// Keyword number → the byte offset of its first occurrence in `text` (whole words for
+    /// ASCII keywords).
+    func firstOccurrences(in text: [UInt8]) -> [Int: Int] {
+        guard !keywords.isEmpty else { return [:] }
+        var found: [Int: Int] = [:]
+        var node = 0
+        for (i, b) in text.enumerated() {
+            node = Int(next[node * 256 + Int(b)])
+            for k in outputs[node] {
+                let k = Int(k)
+                guard found[k] == nil else { continue }
+                let start = i + 1 - keywords[k].count
+                if wholeWord[k] {
+                    if start > 0 && Self.isWordByte(text[start - 1]) { continue }
+                    if i + 1 < text.count && Self.isWordByte(text[i + 1]) { continue }
+                }
+                found[k] = start
+            }
+            if found.count == keywords.count { break }
+        }
+        return found
     }
 }
