@@ -228,3 +228,32 @@ def test_replay_over_200_sent_messages(guardmail, config_for, server, org, tmp_p
     assert result.code == 0 and result.stdout.startswith("0 messages replayed"), result.describe()
     result = guardmail(["policy", "replay", "--since", "ninety days"], config=config)
     assert result.code == 64 and "'ninety days'" in result.stderr, result.describe()
+
+
+# --------------------------------------------------------------------------
+# Import from the add-ins: the result passes `policy --check`, what does not map is on stderr
+
+IMPORT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "policy-import"
+
+
+@pytest.mark.parametrize("source,files", [
+    ("flexconfirmmail", ["flexconfirmmail-export.json"]),
+    ("outlookokan", ["AlertKeywordAndMessageList.csv", "AlertAddressList.csv", "KeywordAndRecipientsList.csv",
+                     "NameAndDomains.csv"]),
+])
+def test_import_then_check(guardmail, tmp_path, source, files):
+    result = guardmail(["policy", "import", "--from", source, *[str(IMPORT_FIXTURES / f) for f in files]])
+    assert result.code == 0, result.describe()
+    assert "[[rule]]" in result.stdout, result.describe()
+    assert "not mapped: " in result.stderr, result.describe()
+    imported = tmp_path / "imported.toml"
+    imported.write_text(result.stdout, encoding="utf-8")
+    result = guardmail(["policy", "--check", str(imported)])
+    assert result.code == 0 and "valid: " in result.stdout, result.describe()
+
+
+def test_import_refuses_a_file_that_is_not_json(guardmail, tmp_path):
+    bad = tmp_path / "export.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = guardmail(["policy", "import", "--from", "flexconfirmmail", str(bad)])
+    assert result.code == 65 and "%s: not JSON" % bad in result.stderr, result.describe()
