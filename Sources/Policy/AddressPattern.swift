@@ -160,3 +160,50 @@ enum Glob {
         return p == pattern.count
     }
 }
+
+/// Patterns prepared for matching thousands of recipients: exact domains and `*.domain` bases
+/// in hash sets (a lookup per label of the recipient's domain), the other patterns (local parts,
+/// other wildcards) one by one. Matches exactly when one of the patterns' `matches` does
+/// (AddressPatternTests compares the two): a mailbox's `asciiDomain` is lowercased ASCII without
+/// a trailing dot, the form the patterns' domains are kept in, so set membership is the bytewise
+/// equality `matches(asciiDomain:)` uses; `*.example.com` needs a label before `.example.com`.
+struct PatternSet: Sendable {
+    private var literal: Set<String> = []
+    /// `example.com` for `*.example.com`.
+    private var bases: Set<String> = []
+    private var others: [AddressPattern] = []
+
+    init(_ patterns: some Sequence<AddressPattern>) {
+        for p in patterns {
+            if p.local == nil && p.domainIsLiteral {
+                literal.insert(String(decoding: p.domain, as: UTF8.self))
+            } else if p.local == nil, let base = p.subdomainBase {
+                bases.insert(String(decoding: base.dropFirst(), as: UTF8.self))
+            } else {
+                others.append(p)
+            }
+        }
+    }
+
+    var isEmpty: Bool { literal.isEmpty && bases.isEmpty && others.isEmpty }
+
+    /// How many patterns took each path (for the tests: the sets must be used, not only `others`).
+    var paths: (literal: Int, bases: Int, others: Int) { (literal.count, bases.count, others.count) }
+
+    func matches(_ mailbox: Mailbox) -> Bool {
+        let domain = mailbox.asciiDomain
+        if literal.contains(domain) { return true }
+        if !bases.isEmpty {
+            // Each suffix after a dot that has at least one byte before it: `*.example.com`
+            // matches `a.example.com`, not `example.com` and not `.example.com`.
+            let utf8 = domain.utf8
+            var from = utf8.startIndex
+            while let dot = utf8[from...].firstIndex(of: UInt8(ascii: ".")) {
+                let after = utf8.index(after: dot)
+                if dot > utf8.startIndex, bases.contains(String(domain[after...])) { return true }
+                from = after
+            }
+        }
+        return others.contains { $0.matches(mailbox) }
+    }
+}

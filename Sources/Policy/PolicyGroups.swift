@@ -62,6 +62,8 @@ public struct PolicyGroups: Sendable {
     public private(set) var patterns: [String: [AddressPattern]] = [:]
     /// Names in the order they were defined.
     public private(set) var names: [String] = []
+    /// Group name → its patterns prepared for matching many recipients.
+    private(set) var sets: [String: PatternSet] = [:]
 
     public static let empty = PolicyGroups()
 
@@ -100,6 +102,7 @@ public struct PolicyGroups: Sendable {
         for name in names {
             var visiting: [String] = []
             patterns[name] = try resolve(name, visiting: &visiting)
+            sets[name] = PatternSet(patterns[name] ?? [])
         }
     }
 
@@ -135,6 +138,11 @@ public struct PolicyGroups: Sendable {
             message: "'\(key)' refers to group '\(name)', which is not defined; groups: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
     }
 
+    /// One set for every pattern of an entry list (groups followed).
+    func patternSet(of entries: [PlacedEntry]) -> PatternSet {
+        PatternSet(patterns(of: entries).lazy.flatMap(\.patterns))
+    }
+
     /// The patterns an entry list stands for; every group must exist (checked when the config is made).
     func patterns(of entries: [PlacedEntry]) -> [(entry: PatternEntry, patterns: [AddressPattern])] {
         entries.map { placed in
@@ -147,7 +155,7 @@ public struct PolicyGroups: Sendable {
 
     /// The groups (of `names`) whose patterns match the mailbox.
     public func groups(of mailbox: Mailbox, among names: [String]) -> [String] {
-        names.filter { name in (patterns[name] ?? []).contains { $0.matches(mailbox) } }
+        names.filter { name in sets[name]?.matches(mailbox) ?? false }
     }
 
     /// Reads a group's list file: one pattern (or `group:NAME`) a line; blank lines and lines

@@ -105,10 +105,13 @@ extension TableRule {
             evidence.append("\(PolicyText.count(scope.count, onlyExternal ? "external recipient" : "recipient")) (at least \(n))")
         }
         if let list = recipientsAny {
-            let lists = groups.patterns(of: list)
+            let set = groups.patternSet(of: list)
             var hits: [String] = []
-            for m in scope {
-                if let hit = lists.first(where: { $0.patterns.contains { $0.matches(m) } }) {
+            // The entry that matched, for the evidence: looked for only on a hit.
+            var lists: [(entry: PatternEntry, patterns: [AddressPattern])]? = nil
+            for m in scope where set.matches(m) {
+                if lists == nil { lists = groups.patterns(of: list) }
+                if let hit = lists?.first(where: { $0.patterns.contains { $0.matches(m) } }) {
                     hits.append("\(m.address) (\(hit.entry))")
                     subjects.append(.recipient(m.key.text))
                 }
@@ -117,13 +120,13 @@ extension TableRule {
             evidence.append("recipients matching: \(PolicyText.listing(hits))")
         }
         if let list = recipientsAll {
-            let lists = groups.patterns(of: list)
-            guard !scope.isEmpty, scope.allSatisfy({ m in lists.contains { $0.patterns.contains { $0.matches(m) } } }) else { return nil }
+            let set = groups.patternSet(of: list)
+            guard !scope.isEmpty, scope.allSatisfy({ set.matches($0) }) else { return nil }
             evidence.append("every recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
         }
         if let list = recipientsNone {
-            let lists = groups.patterns(of: list)
-            guard !scope.contains(where: { m in lists.contains { $0.patterns.contains { $0.matches(m) } } }) else { return nil }
+            let set = groups.patternSet(of: list)
+            guard !scope.contains(where: { set.matches($0) }) else { return nil }
             evidence.append("no recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
         }
         if let has = hasAttachments {
@@ -165,8 +168,8 @@ extension TableRule {
         }
         var challenges: [Challenge] = []
         if let required = requiresRecipients {
-            let lists = groups.patterns(of: required)
-            let present = input.visibleRecipients.contains { m in lists.contains { $0.patterns.contains { $0.matches(m) } } }
+            let set = groups.patternSet(of: required)
+            let present = input.visibleRecipients.contains { set.matches($0) }
             guard !present else { return nil }
             evidence.append("no To/Cc recipient matches \(PolicyText.listing(required.lazy.map(\.entry.description)))")
         }
