@@ -17,7 +17,8 @@ let targets = [
     ("fuzz-zip", "FuzzZip", ["Inspect"]),
     ("fuzz-inflate", "FuzzInflate", ["Inspect"]),
     ("fuzz-pdf", "FuzzPDF", ["Inspect"]),
-    ("fuzz-outbox", "FuzzOutbox", ["Outbox"])
+    ("fuzz-outbox", "FuzzOutbox", ["Outbox"]),
+    ("fuzz-office", "FuzzOffice", ["Inspect", "Policy"])
 ]
 
 let package = Package(

@@ -21,6 +21,9 @@ recipient; bcc: each recipient exactly once over all transactions); a run that d
 deliver is an error, never a number.  Before timing, guardmail's individual messages are
 checked once against a dumping sink (To and the name in the body are the recipient's own).
 
+With --baseline BINARY a second guardmail (an earlier build) runs in the same rounds, interleaved
+with the others, so that a before/after comparison is one run's ratios (row "baseline").
+
 Targets: guardmail at least as fast as smtplib-reuse for the 1,000 messages, and within
 1.2x of curl for the 3,000-recipient announcement.
 
@@ -143,15 +146,15 @@ def command(scenario, tool, ctx, port, run_no):
     if scenario == "bcc-1ms":
         scenario = "bcc"
         run_no = f"1ms-{run_no}"
-    if tool == "guardmail":
+    if tool in ("guardmail", "baseline"):
         # A fresh data folder per run: every run starts with an empty journal, as a first send would.
-        data = os.path.join(ctx["work"], f"data-{scenario}-{run_no}")
+        data = os.path.join(ctx["work"], f"data-{tool}-{scenario}-{run_no}")
         env["XDG_DATA_HOME"] = data
         if scenario == "individual":
-            argv = [ctx["guardmail"], "bulk", "new", "--recipients", ctx["ind_csv"], "--subject", SUBJECT,
+            argv = [ctx[tool], "bulk", "new", "--recipients", ctx["ind_csv"], "--subject", SUBJECT,
                     "--body-file", ctx["ind_body"], "--mode", "individual", "--accept", "new-domain"]
         else:
-            argv = [ctx["guardmail"], "bulk", "new", "--recipients", ctx["bcc_csv"], "--subject", BCC_SUBJECT,
+            argv = [ctx[tool], "bulk", "new", "--recipients", ctx["bcc_csv"], "--subject", BCC_SUBJECT,
                     "--body-file", ctx["bcc_body"], "--mode", "bcc", "--accept", "new-domain"]
         return argv, None, env
     if tool == "smtplib-reuse":
@@ -232,7 +235,12 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--no-install", action="store_true", help="never apt-get install missing peers")
     ap.add_argument("--out", default=None, help="results file (default bench/results/bulk-<date>.md)")
+    ap.add_argument("--baseline", default=None, metavar="BINARY",
+                    help="a second guardmail measured in the same runs (row 'baseline'), for before/after ratios")
     a = ap.parse_args(argv)
+    if a.baseline:
+        for tools in SCENARIOS.values():
+            tools.insert(1, "baseline")
     scenarios = [s for s in SCENARIOS if not a.only or s in a.only]
     started = datetime.datetime.now()
 
@@ -241,6 +249,11 @@ def main(argv=None):
     if not (os.path.isfile(gm) and os.access(gm, os.X_OK)):
         notes["guardmail"] = f"missing: {gm} (build with `swift build -c release` or set GUARDMAIL_BIN)"
     versions = {"guardmail": send_bench.tool_version("guardmail", gm) if "guardmail" not in notes else "?"}
+    if a.baseline:
+        if os.path.isfile(a.baseline) and os.access(a.baseline, os.X_OK):
+            versions["baseline"] = send_bench.tool_version("guardmail", a.baseline) + f" ({a.baseline})"
+        else:
+            notes["baseline"] = f"missing: {a.baseline}"
     for t in ("curl", "msmtp"):
         if t not in notes and shutil.which(t):
             versions[t] = send_bench.tool_version(t, shutil.which(t))
@@ -248,7 +261,7 @@ def main(argv=None):
 
     work = tempfile.mkdtemp(prefix="guardmail-bulk-bench-")
     os.makedirs(os.path.join(work, "out"))
-    ctx = {"work": work, "guardmail": gm, "xdg_config": os.path.join(work, "xdg-config")}
+    ctx = {"work": work, "guardmail": gm, "baseline": a.baseline, "xdg_config": os.path.join(work, "xdg-config")}
     ctx["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "LANG": "C.UTF-8",
                   "XDG_CONFIG_HOME": ctx["xdg_config"], "XDG_DATA_HOME": os.path.join(work, "data"),
                   "TMPDIR": work}
@@ -384,6 +397,10 @@ def report(a, scenarios, results, errors, notes, versions, started):
             ok = factor <= limit
             verdicts.append(f"- {scenario}: guardmail takes {factor:.2f}× the time of {peer} "
                             f"(target: {words} {peer}, ≤ {limit:.1f}×): {'MET' if ok else 'NOT MET'}")
+        b = results.get((scenario, "baseline"))
+        if b and p:
+            verdicts.append(f"- {scenario}: the baseline takes {statistics.median(b) / statistics.median(p):.2f}× "
+                            f"the time of {peer} in the same runs")
     lines += [""] + (["Targets:"] + verdicts if verdicts else [])
     if errors:
         lines += ["", "Errors:"] + [f"- {s} {t}: {e}" for (s, t), e in sorted(errors.items())]

@@ -235,6 +235,21 @@ def recipient_seeds():
     return with_controls(seeds, range(4))
 
 
+def office_seeds():
+    """Office XML parts and lines that name parties, from the extraction and party tests and the
+    documents Tests/fixtures/make_documents.py writes."""
+    yield from text_seeds(['Tests/InspectTests/ExtractionTests.swift'], lambda s: '<' in s)
+    yield from text_seeds(['Tests/PolicyTests/PartyTests.swift', 'Tests/PolicyTests/AttachmentOtherPartyTests.swift'],
+                          lambda s: any(ord(c) > 0x3000 for c in s) or '@' in s)
+    for xml in ['<w:document><w:body><w:p><w:r><w:t>田中建設株式会社 御中</w:t></w:r></w:p></w:body></w:document>',
+                '<sst><si><t>会社名</t></si><si><r><t>青空</t></r><rPh><t>アオゾラ</t></rPh></si></sst>',
+                '<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>x</t></is></c></row>'
+                '</sheetData></worksheet>',
+                '<workbook xmlns:r="r"><sheets><sheet name="顧客" r:id="rId1"/></sheets></workbook>'
+                '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>']:
+        yield xml.encode('utf-8')
+
+
 def main():
     out = Path(sys.argv[1])
     toml_tests = ['Tests/GuardTOMLTests/*.swift', 'Tests/ConfigTests/*.swift', 'Tests/PolicyTests/*.swift',
@@ -253,6 +268,7 @@ def main():
         'inflate': with_controls(deflate_seeds(), [0x00, 0x01, 0xFE, 0x3F, 0x20, 0x41]),
         'pdf': with_controls(pdf_seeds(), [0, 1, 81, 200]),
         'outbox': outbox_seeds(),
+        'office': office_seeds(),
     }
     for target, seeds in targets.items():
         directory = out / target

@@ -25,11 +25,16 @@ enum DelimitedText {
         let n = scalars.count
         var i = 0
         var line = 1
+        // Cells are collected as UTF-8 bytes: appending scalar by scalar to a String costs
+        // several times more, for every scalar of a file of thousands of rows.
+        var cell = ScalarBytes()
+        var raw = ScalarBytes()
         while i < n {
             let start = i, startLine = line
             var end = n
             var cells: [String] = []
-            var cell = String.UnicodeScalarView()
+            cell.removeAll()
+            var cellIsSpace = true
             var cellWasQuoted = false
             var quoteLine: Int? = nil
             record: while i < n {
@@ -52,12 +57,13 @@ enum DelimitedText {
                 }
                 switch c {
                 case delimiter:
-                    cells.append(String(cell))
-                    cell = String.UnicodeScalarView()
+                    cells.append(cell.string)
+                    cell.removeAll()
+                    cellIsSpace = true
                     cellWasQuoted = false
                     i += 1
-                case "\"" where !cellWasQuoted && cell.allSatisfy(isSpace):
-                    cell = String.UnicodeScalarView()
+                case "\"" where !cellWasQuoted && cellIsSpace:
+                    cell.removeAll()
                     cellWasQuoted = true
                     quoteLine = line
                     i += 1
@@ -68,16 +74,34 @@ enum DelimitedText {
                     break record
                 default:
                     cell.append(c)
+                    if cellIsSpace && !isSpace(c) { cellIsSpace = false }
                     i += 1
                 }
             }
             if let quoteLine { throw UnterminatedQuote(line: quoteLine) }
-            cells.append(String(cell))
-            var raw = String.UnicodeScalarView()
-            raw.append(contentsOf: scalars[start..<end])
-            records.append(DelimitedRecord(line: startLine, cells: cells, raw: String(raw)))
+            cells.append(cell.string)
+            raw.removeAll()
+            for c in scalars[start..<end] { raw.append(c) }
+            records.append(DelimitedRecord(line: startLine, cells: cells, raw: raw.string))
         }
         return records
+    }
+
+    /// Text built scalar by scalar, kept as UTF-8.
+    struct ScalarBytes {
+        private var bytes: [UInt8] = []
+
+        mutating func append(_ scalar: Unicode.Scalar) {
+            if scalar.value < 0x80 {
+                bytes.append(UInt8(scalar.value))
+            } else {
+                bytes.append(contentsOf: UTF8.encode(scalar)!)
+            }
+        }
+
+        mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// The physical lines with their 1-based numbers (CRLF, LF or a lone CR end a line).

@@ -102,18 +102,16 @@ public enum BulkJobPlanner {
                 from: account.from, recipient: list.recipients[0], subject: subject, body: body,
                 attachments: attachments)
         // The policy, on a representative message.
-        let (book, bookWarnings) = PolicySetup.addressBook(policy, paths: paths)
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        let decision = PolicyEngine.evaluate(
+        let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
             BulkPolicy.input(
                 mode: request.mode, sample: sample, recipients: list.recipients.map(\.mailbox), inspections: inspections,
-                history: history, addressBook: book),
-            config: policy)
+                history: history, addressBook: book)
+        }
         return BulkJobPlan(
             request: request, account: account, list: list, subject: subject, body: body, attachments: attachments,
-            inspections: inspections, sample: sample, decision: decision,
+            inspections: inspections, sample: sample, decision: evaluation.decision,
             classifier: policy.classifier(sender: account.from),
-            warnings: bookWarnings + (historyWarning.map { [$0] } ?? []))
+            warnings: evaluation.warnings)
     }
 
     /// The recipient file, read and checked: an unreadable or unparsable file, `strict` with an

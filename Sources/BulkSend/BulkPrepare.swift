@@ -29,7 +29,7 @@ public enum BulkPolicy {
         mode: BulkMode, sample: OutgoingMessage, recipients: [Mailbox], inspections: [Inspection],
         history: SendHistory, addressBook: AddressBook
     ) -> PolicyInput {
-        let attachments = inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) }
+        let attachments = inspections.map { AttachmentFacts($0) }
         switch mode {
         case .bcc:
             return PolicyInput(

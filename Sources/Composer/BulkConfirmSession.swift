@@ -8,9 +8,14 @@ import TUI
 /// ticked everything and pressed `y`; nil when they left.
 public enum BulkConfirmSession {
     public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {
-        var screen = model
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
+        return run(model, on: terminal)
+    }
+
+    /// The same on `terminal`.
+    public static func run(_ model: ConfirmModel, on terminal: any Terminal) -> ConfirmModel? {
+        var screen = model
         while true {
             let size = terminal.size
             terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import CursesTerminal
 import Delivery
 import Inspect
 import MailCore
@@ -18,12 +17,9 @@ extension ComposerSession {
 
     /// `y` on a fully ticked confirmation screen: every message goes into the outbox and the
     /// countdown starts. The composer's draft is now the outbox's snapshot.
-    func freeze(_ messages: [OutgoingMessage], screen: ConfirmModel, inspections: [Inspection], _ terminal: CursesTerminal) {
-        confirm = nil
-        model.mode = .command
+    func freeze(_ messages: [OutgoingMessage], screen: ConfirmModel, inspections: [Inspection]) -> ComposerOutcome? {
         guard let dispatcher else {
-            model.status = StatusMessage("Not sent: \(dispatcherProblem ?? "the outbox is not available")", isError: true)
-            return
+            return send(.frozen(ids: [], problem: StatusMessage("Not sent: \(dispatcherProblem ?? "the outbox is not available")", isError: true)))
         }
         let snapshot = currentDraftRecord()
         let confirmation = ConfirmationRecord(
@@ -45,7 +41,8 @@ extension ComposerSession {
                 }
             })
         var ids: [String] = []
-        let now = Dispatcher.wallClock()
+        var problem: StatusMessage?
+        let now = environment.now()
         // Messages confirmed together (one to each recipient) are held together, for the hold
         // the screen showed: `u` then takes every one of them back.
         let holdSeconds = screen.holdSeconds
@@ -58,19 +55,19 @@ extension ComposerSession {
                 ids.append(id)
             } catch {
                 // Those frozen so far stay held (the user sees them counting and can undo them).
-                model.status = StatusMessage(
+                problem = StatusMessage(
                     "Not sent: \(error.message.replacingNewlines)" + (ids.isEmpty ? "" : " (\(ids.count) other message(s) are held)"),
                     isError: true)
                 break
             }
         }
-        guard !ids.isEmpty else { return }
-        // The outbox holds the message now (with this exact snapshot for undo).
-        drafts.delete(id: draftID)
-        savedRevision = model.revision
-        messageInOutbox = true
-        holding = ids
-        render(terminal)
+        if !ids.isEmpty {
+            // The outbox holds the message now (with this exact snapshot for undo).
+            drafts.delete(id: draftID)
+            savedRevision = model.revision
+            messageInOutbox = true
+        }
+        return send(.frozen(ids: ids, problem: problem))
     }
 
     /// The draft as it is now: fields, body, attachment paths, cursor.
@@ -85,13 +82,14 @@ extension ComposerSession {
         if case .editing(let field) = model.mode { record.field = field.rawValue }
         record.bodyLine = model.body.cursor.line
         record.bodyColumn = model.body.cursor.column
-        record.savedAt = Int64(time(nil))
+        record.savedAt = Int64(environment.now().seconds.rounded(.down))
         return record
     }
 
     // MARK: The hold screen
 
     func holdScreen(now: Instant) -> HoldScreen? {
+        let holding = state.holding
         guard let dispatcher, let first = holding.first else { return nil }
         let items = dispatcher.ownedItems.filter { holding.contains($0.id) }
         guard let lead = items.first(where: { $0.id == first }) ?? items.first else { return nil }
@@ -103,8 +101,7 @@ extension ComposerSession {
         let classifier = policy.classifier(sender: account.from)
         var counts: [String: (count: Int, isInternal: Bool)] = [:]
         for recipient in recipients {
-            let ascii = String(recipient.address.split(separator: "@").last ?? "")
-            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            let domain = recipient.shownDomain
             counts[domain, default: (0, classifier.isInternal(domain: domain))].count += 1
         }
         let domains = counts.map { HoldDomain(domain: $0.key, count: $0.value.count, isInternal: $0.value.isInternal) }
@@ -115,7 +112,7 @@ extension ComposerSession {
             holdSeconds: lead.record.holdSeconds, domains: domains, recipientCount: recipients.count,
             bccCount: recipients.filter { $0.field == "bcc" }.count,
             attachments: lead.record.attachments.map { "\($0.name) (\(formatBytes($0.size)))" }, otherHeld: otherHeld,
-            status: holdStatus, sending: Self.sending(lead))
+            status: state.holdStatus, sending: Self.sending(lead))
     }
 
     /// The hold is over and the submission thread is sending it: what the hold screen says.
@@ -128,49 +125,21 @@ extension ComposerSession {
         return HoldSending(words: progress.words.prefix(1).uppercased() + progress.words.dropFirst())
     }
 
-    /// The message on the hold screen is being sent (the hold is over).
-    var holdIsSending: Bool {
-        guard let dispatcher else { return false }
-        return dispatcher.ownedItems.contains { holding.contains($0.id) && $0.state.kind == .submitting }
-    }
-
-    func handleHold(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
+    /// `S` on the hold screen: the hold ends now for these messages.
+    func release(_ ids: [String]) -> ComposerOutcome? {
         guard let dispatcher else { return nil }
-        holdStatus = nil
-        switch key {
-        case .char("u") where holdIsSending:
-            holdStatus = StatusMessage("Too late to undo: the hold is over and the message is being sent.", isError: true)
-        case .char("u"):
-            undo(holding, terminal)
-        case .char("c"):
-            // Write another while it counts: a fresh message; the held one shows in the status line.
-            // The status line's held line says it is still counting and how to undo it.
-            holding = []
-            startNewMessage()
-        case .char("o"):
-            openOutbox(.browse)
-        case .char("S"):
-            var reports: [DispatchReport] = []
-            for id in holding {
-                if let report = dispatcher.release(id, now: Dispatcher.wallClock()) { reports.append(report) }
-            }
-            return finishHold(reports, terminal)
-        case .resize:
-            break
-        default:
-            holdStatus =
-                holdIsSending
-                ? StatusMessage("c write another · o outbox (the message is being sent)", isError: false)
-                : StatusMessage("u undo · c write another · o outbox · S send now", isError: false)
+        var reports: [DispatchReport] = []
+        for id in ids {
+            if let report = dispatcher.release(id, now: environment.now()) { reports.append(report) }
         }
-        return nil
+        return send(.delivered(reports.map(note)))
     }
 
     /// Takes held messages back into the composer: the current message (if it has anything in
     /// it) is saved as a draft first, then the held one's snapshot becomes the composer.
-    func undo(_ ids: [String], _ terminal: CursesTerminal) {
-        guard let dispatcher, !ids.isEmpty else { return }
-        let now = Dispatcher.wallClock()
+    func undo(_ ids: [String]) -> ComposerOutcome? {
+        guard let dispatcher, !ids.isEmpty else { return nil }
+        let now = environment.now()
         var restored = false
         var problems: [String] = []
         var reports: [DispatchReport] = []
@@ -187,17 +156,7 @@ extension ComposerSession {
             case .notRestored(let why): problems.append(why)
             }
         }
-        if restored {
-            holding = []
-            model.status = StatusMessage("Undone: nothing was sent. The message is back as it was.")
-        } else if !problems.isEmpty {
-            let still = Set(dispatcher.ownedItems.map(\.id))
-            holding.removeAll { !still.contains($0) }
-            holdStatus = StatusMessage("Cannot undo: \(problems[0]); the message stays held.", isError: true)
-        } else {
-            holding = []
-            model.status = StatusMessage("Too late to undo: the hold had ended. " + (reports.first?.lines.last ?? ""), isError: true)
-        }
+        return send(.undone(restored: restored, problems: problems, tooLateLine: reports.first?.lines.last))
     }
 
     /// Makes `snapshot` the composer's message. The current one, if it has content and is not
@@ -210,8 +169,8 @@ extension ComposerSession {
             throw DraftMissing()
         }
         try drafts.save(snapshot)
-        resume(snapshot.id)
-        model.status = nil
+        guard let (model, _) = resumed(snapshot.id) else { throw DraftMissing() }
+        replaceMessage(model, status: nil)
     }
 
     struct DraftMissing: Error, CustomStringConvertible {
@@ -225,70 +184,43 @@ extension ComposerSession {
 
     /// A fresh message. The one on screen is saved as a draft first (unless the outbox keeps
     /// it); if that fails it stays on screen, with the reason, rather than being dropped.
-    func startNewMessage() {
+    /// `status` is shown afterwards either way.
+    func startNewMessage(then status: StatusMessage?) -> ComposerOutcome? {
         guard saveDraft(force: true) else {
-            model.status = StatusMessage(
-                "Still this message: it could NOT be saved as a draft (\(draftProblem ?? "unknown error")), so it was not replaced.",
-                isError: true)
-            return
+            return send(
+                .say(
+                    status
+                        ?? StatusMessage(
+                            "Still this message: it could NOT be saved as a draft (\(draftProblem ?? "unknown error")), so it was not replaced.",
+                            isError: true)))
         }
-        draftID = Self.newDraftID()
+        draftID = newDraftID(environment.now())
         messageInOutbox = false
-        model = ComposeModel(from: account.from.formatted, accountName: account.name)
-        savedRevision = model.revision
+        return replaceMessage(ComposeModel(from: account.from.formatted, accountName: account.name), status: status)
     }
 
     // MARK: The clock
 
     /// Moves held messages on; returns an outcome when the composer should end (the message on
     /// the hold screen went to everyone and nothing else waits).
-    func tickHolds(_ terminal: CursesTerminal) -> ComposerOutcome? {
+    func advanceHolds() -> ComposerOutcome? {
         guard let dispatcher else { return nil }
         // A hold that ends hands its message to the submission thread (`.sending`): the hold
         // screen shows it being sent; the outcome is reported by a later tick.
-        let reports = dispatcher.tick(now: Dispatcher.wallClock()).filter { $0.outcome != .sending }
+        let reports = dispatcher.tick(now: environment.now()).filter { $0.outcome != .sending }
         if reports.isEmpty { return nil }
-        let onScreen = reports.filter { holding.contains($0.id) }
-        let elsewhere = reports.filter { !holding.contains($0.id) }
-        for report in elsewhere {
-            model.status = statusLine(report)
-            outboxScreen?.status = statusLine(report)
-        }
-        if !onScreen.isEmpty { return finishHold(onScreen, terminal) }
-        if outboxScreen != nil { refreshOutbox() }
-        if outboxScreen?.purpose == .leaving && !hasPendingHolds {
-            // The last message being sent got its answer: carry on leaving.
-            outboxScreen = nil
-            model.mode = .quitPrompt
-        }
-        return nil
+        return send(.delivered(reports.map(note)))
     }
 
-    /// The messages on the hold screen were submitted: end the composer when they all went and
-    /// nothing else is pending, else show what happened.
-    func finishHold(_ reports: [DispatchReport], _ terminal: CursesTerminal) -> ComposerOutcome? {
-        guard let dispatcher else { return nil }
-        // Handed to the submission thread: not finished; the hold screen shows it being sent.
-        let reports = reports.filter { $0.outcome != .sending }
-        guard !reports.isEmpty else { return nil }
-        holding.removeAll { id in reports.contains { $0.id == id } }
-        guard holding.isEmpty else { return nil }
-        let allSent = reports.allSatisfy { $0.outcome == .sent }
-        let lines = reports.flatMap(\.lines)
-        if allSent && dispatcher.ownedItems.isEmpty {
-            drafts.delete(id: draftID)
-            return .sent(lines: lines, refused: 0)
+    /// A dispatch report as the reducer sees it.
+    func note(_ report: DispatchReport) -> DeliveryNote {
+        let outcome: DeliveryNote.Outcome
+        switch report.outcome {
+        case .sending: outcome = .sending
+        case .sent: outcome = .sent
+        default: outcome = .other
         }
-        if allSent {
-            startNewMessage()
-            model.status = StatusMessage(lines.last ?? "Sent.")
-            return nil
-        }
-        // Something needs the user: the outbox view shows each message with its reason.
-        startNewMessage()
-        openOutbox(.browse)
-        outboxScreen?.status = reports.first(where: { $0.outcome != .sent }).map(statusLine)
-        return nil
+        return DeliveryNote(id: report.id, outcome: outcome, lines: report.lines, status: statusLine(report))
     }
 
     func statusLine(_ report: DispatchReport) -> StatusMessage {
@@ -297,7 +229,7 @@ extension ComposerSession {
         case .cancelledElsewhere: return StatusMessage("A held message was cancelled from another terminal; nothing was sent.")
         case .undone, .discarded: return StatusMessage(report.lines.last ?? "Not sent.")
         case .failedTemporarily(let retryAt):
-            let wait = Int(max(0, Dispatcher.wallClock().seconds(until: retryAt)).rounded(.up))
+            let wait = Int(max(0, environment.now().seconds(until: retryAt)).rounded(.up))
             return StatusMessage("Not sent yet: \(report.lines.last ?? "temporary failure"); retrying in \(wait) s", isError: true)
         case .sending:
             return StatusMessage(report.lines.last ?? "Sending…")
@@ -340,24 +272,24 @@ extension ComposerSession {
 
     // MARK: The outbox view
 
-    func openOutbox(_ purpose: OutboxScreen.Purpose) {
+    func openOutbox(_ purpose: OutboxScreen.Purpose, status: StatusMessage?) -> ComposerOutcome? {
         guard let dispatcher else {
-            model.status = StatusMessage(dispatcherProblem ?? "the outbox is not available", isError: true)
-            return
+            return send(.say(StatusMessage(dispatcherProblem ?? "the outbox is not available", isError: true)))
         }
         // Messages whose process died since the start (a `send` in another terminal) wait for
         // the user too.
-        dispatcher.adoptAbandoned(now: Dispatcher.wallClock())
-        outboxScreen = OutboxScreen(purpose: purpose, rows: outboxRows())
+        dispatcher.adoptAbandoned(now: environment.now())
+        return send(.outboxOpened(purpose, rows: outboxRows(), status: status))
     }
 
-    func refreshOutbox() {
-        outboxScreen?.update(rows: outboxRows())
+    @discardableResult
+    func refreshOutbox() -> ComposerOutcome? {
+        send(.outboxRows(outboxRows()))
     }
 
     func outboxRows() -> [OutboxRow] {
         guard let dispatcher else { return [] }
-        let now = Dispatcher.wallClock()
+        let now = environment.now()
         let (items, problems) = dispatcher.items()
         var rows = items.map { item -> OutboxRow in
             var actions: Set<OutboxAction> = []
@@ -394,66 +326,46 @@ extension ComposerSession {
     static func domainList(_ record: OutboxRecord) -> String {
         var seen: [String] = []
         for recipient in record.recipients {
-            let ascii = String(recipient.address.split(separator: "@").last ?? "")
-            let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
+            let domain = recipient.shownDomain
             if !seen.contains(domain) { seen.append(domain) }
         }
         return seen.prefix(3).joined(separator: ", ") + (seen.count > 3 ? ", +\(seen.count - 3) more" : "")
     }
 
-    func handleOutbox(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
-        guard var screen = outboxScreen, let dispatcher else { return nil }
-        if key == .resize { return nil }
-        let effects = screen.handle(key, height: OutboxView.listHeight(terminal.size.height))
-        outboxScreen = screen
-        let now = Dispatcher.wallClock()
-        for effect in effects {
-            switch effect {
-            case .back:
-                let purpose = screen.purpose
-                outboxScreen = nil
-                if purpose == .restart && dispatcher.ownedItems.contains(where: { $0.state.kind != .holding }) {
-                    model.status = StatusMessage("Interrupted messages stay in the outbox and are not sent; o shows them.")
-                }
-                return nil
-            case .undo(let id):
-                outboxScreen = nil
-                undo([id], terminal)
-                return nil
-            case .edit(let id):
-                if let refusal = dispatcher.edit(id, now: now, restore: { try self.restore($0) }) {
-                    outboxScreen?.status = StatusMessage(refusal.description, isError: true)
-                } else {
-                    outboxScreen = nil
-                    holding.removeAll { $0 == id }
-                    model.status = StatusMessage("Back in the composer; nothing was sent. y sends it again through the confirmation.")
-                    return nil
-                }
-            case .release(let id):
-                // Handed to the submission thread: the row shows "sending…" and then the outcome.
-                let report = dispatcher.release(id, now: now)
-                refreshOutbox()
-                outboxScreen?.status = report.map(statusLine) ?? StatusMessage("\(id) cannot be sent now.", isError: true)
-                holding.removeAll { $0 == id }
-            case .discard(let id):
-                if dispatcher.discard(id, now: now) {
-                    holding.removeAll { $0 == id }
-                    refreshOutbox()
-                    outboxScreen?.status = StatusMessage("Discarded; nothing more will be sent.")
-                } else if case .done = dispatcher.discardDamaged(id, now: now) {
-                    refreshOutbox()
-                    outboxScreen?.status = StatusMessage("Removed the damaged entry; nothing was sent from it.")
-                } else {
-                    outboxScreen?.status = StatusMessage("\(id) cannot be discarded now.", isError: true)
-                }
-            }
+    /// `e` on the outbox view: the message back into the composer (nothing sent).
+    func outboxEdit(_ id: String) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        if let refusal = dispatcher.edit(id, now: environment.now(), restore: { try self.restore($0) }) {
+            return send(.outboxActed(status: StatusMessage(refusal.description, isError: true), leftHold: nil, close: false))
         }
-        if screen.purpose == .leaving && !hasPendingHolds {
-            // Every held message has been decided: carry on leaving.
-            outboxScreen = nil
-            model.mode = .quitPrompt
+        return send(
+            .outboxActed(
+                status: StatusMessage("Back in the composer; nothing was sent. y sends it again through the confirmation."), leftHold: id,
+                close: true))
+    }
+
+    /// `S` on the outbox view: handed to the submission thread; the row shows "sending…" and
+    /// then the outcome.
+    func outboxRelease(_ id: String) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        let report = dispatcher.release(id, now: environment.now())
+        if let outcome = refreshOutbox() { return outcome }
+        return send(
+            .outboxActed(status: report.map(statusLine) ?? StatusMessage("\(id) cannot be sent now.", isError: true), leftHold: id, close: false))
+    }
+
+    /// `d d` on the outbox view.
+    func outboxDiscard(_ id: String) -> ComposerOutcome? {
+        guard let dispatcher else { return nil }
+        let now = environment.now()
+        if dispatcher.discard(id, now: now) {
+            if let outcome = refreshOutbox() { return outcome }
+            return send(.outboxActed(status: StatusMessage("Discarded; nothing more will be sent."), leftHold: id, close: false))
+        } else if case .done = dispatcher.discardDamaged(id, now: now) {
+            if let outcome = refreshOutbox() { return outcome }
+            return send(.outboxActed(status: StatusMessage("Removed the damaged entry; nothing was sent from it."), leftHold: nil, close: false))
         }
-        return nil
+        return send(.outboxActed(status: StatusMessage("\(id) cannot be discarded now.", isError: true), leftHold: nil, close: false))
     }
 
     /// Messages this process runs in the outbox (held, retrying, waiting for the user): after it
@@ -462,12 +374,5 @@ extension ComposerSession {
     public var messagesLeftInOutbox: Int {
         let told = Set(stoppedSubmissions.map(\.id))
         return dispatcher?.ownedItems.filter { !told.contains($0.id) }.count ?? 0
-    }
-
-    /// Messages this process would send on its own if it kept running, or is sending now.
-    var hasPendingHolds: Bool {
-        dispatcher?.ownedItems.contains {
-            $0.state.kind == .holding || $0.state.kind == .failedTemporarily || $0.state.kind == .submitting
-        } ?? false
     }
 }

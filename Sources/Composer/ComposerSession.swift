@@ -38,18 +38,24 @@ public enum DraftOutcome: Sendable, Equatable {
     case notSaved(reason: String, fallback: String?, fallbackProblem: String?)
 }
 
-/// Runs the composer: keys → model → drafts and delivery → screen. Owns all the I/O the pure
-/// `ComposeModel` asks for through its effects.
+/// Runs the composer over a terminal: keys and the clock become events for the pure
+/// `ComposerReducer`, whose effects it carries out (drafts, the dispatcher, the screen) and
+/// answers with events. Every clock and ID comes from its `Environment`.
 public final class ComposerSession {
     /// The account the message goes out from: the configured one, or a resumed draft's.
     var account: AccountConfig
     /// Looks an account up by name in the config (for the outbox, and a resumed draft's account).
     let accounts: (String) throws(DeliveryError) -> AccountConfig
-    let paths: DataPaths
+    let environment: Environment
+    var paths: DataPaths { environment.paths }
     let theme: Theme
     let policy: PolicyConfig
-    /// The confirmation screen, while it is open, and the message it is about.
-    var confirm: ConfirmModel?
+    /// The screens: which one shows, the message, the held messages (see `ComposerReducer`).
+    /// Changed only through `send`.
+    public private(set) var state: ComposerState
+    /// The message being written.
+    var model: ComposeModel { state.model }
+    /// The message the confirmation screen is about, and its inspected attachments.
     var reviewed: OutgoingMessage?
     var reviewedInspections: [Inspection] = []
     /// The outbox, the journal and the server; nil when the journal cannot be opened (then
@@ -57,18 +63,15 @@ public final class ComposerSession {
     /// key is read: after the first frame when the outbox is empty (see `startDispatcher`).
     var dispatcher: Dispatcher?
     var dispatcherProblem: String?
-    /// The messages the hold screen shows (more than one after "send individually").
-    var holding: [String] = []
-    var holdStatus: StatusMessage?
-    var outboxScreen: OutboxScreen?
-    /// The second shown on the last frame, so the countdowns redraw once a second.
-    var lastDrawnSecond = -1
+    /// The terminal of the running loop.
+    var terminal: (any Terminal)?
     let drafts: DraftStore
     let detector = ContentTypeDetector()
-    var model: ComposeModel
+    /// A new draft id for a message started at the given instant.
+    let newDraftID: (Instant) -> String
     var draftID: String
     var savedRevision: Int
-    var lastChange = MonotonicClock.now()
+    var lastChange: Double
     /// When the first change not yet in the drafts folder was seen (nil: all saved).
     var unsavedSince: Double?
     /// Why the last draft save failed, while it keeps failing.
@@ -89,51 +92,75 @@ public final class ComposerSession {
     static let draftRetryDelay = 2.0
 
     public init(
-        account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true,
+        account: AccountConfig, environment: Environment, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true,
+        newDraftID: @escaping (Instant) -> String = ComposerSession.systemDraftID,
         accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
     ) {
         self.account = account
         self.accounts = accounts
-        self.paths = paths
+        self.environment = environment
         self.theme = theme
         self.policy = policy
-        drafts = DraftStore(directory: paths.draftsDirectory)
-        draftID = Self.newDraftID()
-        model = ComposeModel(
+        self.newDraftID = newDraftID
+        drafts = DraftStore(directory: environment.paths.draftsDirectory)
+        draftID = newDraftID(environment.now())
+        lastChange = environment.monotonic()
+        var model = ComposeModel(
             from: account.from.formatted, accountName: account.name, to: initial.to.joined(separator: ", "),
             cc: initial.cc.joined(separator: ", "), bcc: initial.bcc.joined(separator: ", "), subject: initial.subject,
             body: initial.body)
-        savedRevision = model.revision
         if offerDrafts, let newest = drafts.list().first {
             model.mode = .resumeOffer(
                 DraftSummary(
-                    id: newest.id, subject: newest.subject, recipients: [newest.to, newest.cc, newest.bcc].filter { !$0.isEmpty }.joined(separator: ", "),
-                    savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset()).rfc5322))
+                    id: newest.id, subject: newest.subject, to: newest.to, cc: newest.cc, bcc: newest.bcc,
+                    savedAt: MailDate(secondsSince1970: newest.savedAt, utcOffsetSeconds: Self.localOffset(at: environment.now())).rfc5322))
         }
-        let missing = attachListed(initial.attachmentPaths)
+        state = ComposerState(model: model, width: 80, height: 24)
+        savedRevision = model.revision
+        let missing = attachListed(initial.attachmentPaths, to: &model)
         if !missing.isEmpty { model.status = StatusMessage(Self.missingSummary(missing), isError: true) }
+        state.model = model
         // What came from the command line is the starting point, not an edit; it is saved as a
         // draft on leaving (see saveDraft(force:)).
         savedRevision = model.revision
     }
 
+    /// The same with the real clocks and `paths`.
+    public convenience init(
+        account: AccountConfig, paths: DataPaths, theme: Theme, policy: PolicyConfig, initial: DraftInput, offerDrafts: Bool = true,
+        accounts: @escaping (String) throws(DeliveryError) -> AccountConfig
+    ) {
+        self.init(
+            account: account, environment: .system(paths: paths), theme: theme, policy: policy, initial: initial, offerDrafts: offerDrafts,
+            accounts: accounts)
+    }
+
+    /// Runs the composer on the real terminal (ncurses) until it ends.
     public func run() throws(TerminalError) -> ComposerOutcome {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
+        return run(on: terminal)
+    }
+
+    /// Runs the composer on `terminal` until it ends.
+    public func run(on terminal: any Terminal) -> ComposerOutcome {
+        self.terminal = terminal
+        defer { self.terminal = nil }
+        syncSize()
         // Fail closed: messages a previous run left held or half-done wait for the user, on the
         // first frame. An empty outbox costs one readdir here: the journal is then opened (and
         // the outbox checked again) after the first frame, still before the first key is read.
         let checkedFirst = Outbox(directory: paths.outboxDirectory).mayHoldEntries
         if checkedFirst { startDispatcher() }
-        render(terminal)
-        if !checkedFirst && startDispatcher() { render(terminal) }
+        render()
+        if !checkedFirst && startDispatcher() { render() }
         // While the user writes, the address books and the history are read for the first `y`.
         PolicySetup.prefetch(policy, paths: paths)
         let outcome = loop(terminal)
         // Leaving while a message is being sent (Ctrl-C, a signal, `q` then `s`): it is taken
         // back from the submission thread and recorded as what is true now — interrupted when
         // nothing was delivered, unknown when the server may have it. Never sent again on its own.
-        stoppedSubmissions = dispatcher?.withdrawSubmissions(now: Dispatcher.wallClock()) ?? []
+        stoppedSubmissions = dispatcher?.withdrawSubmissions(now: environment.now()) ?? []
         return outcome
     }
 
@@ -144,27 +171,29 @@ public final class ComposerSession {
         do {
             // Submissions run on a thread of their own: a slow server never stops the keys,
             // the screen or the draft saves (docs/composer.md, "Sending").
-            dispatcher = try Dispatcher(paths: paths, submissions: .background, accounts: accounts)
+            dispatcher = try Dispatcher(environment: environment, submissions: .background, accounts: accounts)
         } catch {
             dispatcherProblem = error.message
+            send(.dispatcherOpened(problem: error.message))
             return false
         }
+        send(.dispatcherOpened(problem: nil))
         guard let dispatcher else { return false }
         // Damaged entries too: the user sees them (path and reason) rather than wondering.
-        let abandoned = dispatcher.adoptAbandoned(now: Dispatcher.wallClock())
+        let abandoned = dispatcher.adoptAbandoned(now: environment.now())
         guard !abandoned.isEmpty || !dispatcher.outbox.list().problems.isEmpty else { return false }
-        openOutbox(.restart)
+        _ = openOutbox(.restart, status: nil)
         return true
     }
 
-    /// Keys → model → drafts and delivery → screen, until the composer ends.
-    func loop(_ terminal: CursesTerminal) -> ComposerOutcome {
+    /// Keys → reducer → effects → screen, until the composer ends.
+    func loop(_ terminal: any Terminal) -> ComposerOutcome {
         while true {
             if let signal = terminal.takeSignal() {
                 return .interrupted(signal: signal, draft: leaveKeepingDraft())
             }
             let statusBefore = model.status
-            if let outcome = tickHolds(terminal) { return outcome }
+            if let outcome = send(.tick(now: environment.now().seconds)) { return outcome }
             // Keys already waiting were typed while the last key was handled; a key that had to
             // be waited for starts a fresh burst (see KeyBurst).
             var waited = false
@@ -176,127 +205,119 @@ public final class ComposerSession {
             guard let first else {
                 saveDraftIfQuiet()
                 // What happened meanwhile (a failed background save, a held message sent) is
-                // shown at once, not at the next key.
-                if model.status != statusBefore { render(terminal) } else { redrawIfSecondChanged(terminal) }
+                // shown at once, not at the next key; countdowns move once a second.
+                send(.idle(now: environment.now().seconds, statusChanged: model.status != statusBefore))
                 continue
             }
             // Handle everything already typed or pasted before drawing again.
             var keys = [first]
             while keys.count < 4096, let next = terminal.readKey(timeoutMilliseconds: 0) { keys.append(next) }
-            if waited && !terminal.sawBracketedPaste && acceptsText { keys = KeyBurst.coalesce(keys) }
+            if waited && !terminal.sawBracketedPaste && state.acceptsText { keys = KeyBurst.coalesce(keys) }
             for key in keys {
-                if let outcome = handle(key, terminal) { return outcome }
+                syncSize()
+                if let outcome = send(.key(key)) { return outcome }
             }
-            render(terminal)
+            render()
             saveDraftIfQuiet()
         }
     }
 
-    /// The composer itself is taking text (a field or the attachment prompt), with no other
-    /// screen over it: where a burst of input may be taken for a paste.
-    var acceptsText: Bool {
-        guard outboxScreen == nil, holding.isEmpty, confirm == nil else { return false }
-        switch model.mode {
-        case .editing, .attachPrompt: return true
-        default: return false
-        }
-    }
-
-    /// Countdowns on screen (the hold screen, the status line, the outbox view) move once a second.
-    func redrawIfSecondChanged(_ terminal: CursesTerminal) {
-        guard let dispatcher, !dispatcher.ownedItems.isEmpty || outboxScreen != nil else { return }
-        let second = Int(Dispatcher.wallClock().seconds)
-        if second != lastDrawnSecond {
-            if outboxScreen != nil { refreshOutbox() }
-            render(terminal)
-        }
-    }
-
-    /// Applies one key; returns an outcome when the composer should end.
-    func handle(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
-        let size = terminal.size
-        if key == .control("c") {
-            // Leave at once, whatever is on screen; a failed save is reported on the way out.
-            return .postponed(leaveKeepingDraft())
-        }
-        if case .paste = key, outboxScreen != nil || !holding.isEmpty || confirm != nil {
-            // Pasted text never runs keys: not on these screens either (a `y`, an `S`).
-            if confirm != nil { confirm?.status = StatusMessage("Pasted text is ignored on this screen.", isError: true) }
-            return nil
-        }
-        if outboxScreen != nil { return handleOutbox(key, terminal) }
-        if !holding.isEmpty { return handleHold(key, terminal) }
-        if confirm != nil { return handleConfirm(key, terminal) }
-        if key == .char("q"), model.mode == .command, hasPendingHolds {
-            // Leaving with held messages: decide for each first (send now, edit, discard, undo).
-            openOutbox(.leaving)
-            return nil
-        }
-        let layout = ComposeView.layout(model, width: size.width, height: size.height)
-        if key == .resize { return nil }
-        let before = model.revision
-        let effects = model.handle(key, width: size.width, bodyHeight: layout.bodyHeight, height: size.height)
-        if model.revision != before { lastChange = MonotonicClock.now() }
+    /// Passes one event to the reducer and carries out its effects; returns an outcome when the
+    /// composer should end.
+    @discardableResult
+    func send(_ event: ComposerEvent) -> ComposerOutcome? {
+        syncOwned()
+        let before = state.model.revision
+        let effects = ComposerReducer.reduce(&state, event)
+        if state.model.revision != before { lastChange = environment.monotonic() }
         for effect in effects {
-            switch effect {
-            case .attach(let path):
-                attach(path)
-            case .openExternalEditor:
-                editExternally(terminal)
-            case .review:
-                review(terminal)
-            case .leave(let keepDraft):
-                if keepDraft {
-                    // P, or q then s: leave only once the draft is safely written. A failed save
-                    // keeps the composer open with the message, and says why.
-                    guard saveDraft(force: true) else {
-                        model.mode = .command
-                        model.status = StatusMessage(
-                            "Not left: the draft could NOT be saved (\(draftProblem ?? "unknown error")). The message is still here; "
-                                + "fix that and press P again, or q then d to discard it.", isError: true)
-                        return nil
-                    }
-                    return .postponed(draftOutcome())
-                }
-                drafts.delete(id: draftID)
-                return .discarded
-            case .resumeDraft(let id):
-                resume(id)
-            case .discardDraft(let id):
-                drafts.delete(id: id)
-            case .undoHeld:
-                let newest = dispatcher?.ownedItems.filter { $0.state.kind == .holding }.last
-                if let newest {
-                    undo([newest.id], terminal)
-                } else {
-                    model.status = StatusMessage("No message is held; nothing to undo.", isError: true)
-                }
-            case .openOutbox:
-                openOutbox(.browse)
-            }
+            if let outcome = perform(effect) { return outcome }
         }
         return nil
     }
 
-    func render(_ terminal: CursesTerminal) {
+    /// The reducer sees the messages the dispatcher runs as they are now.
+    func syncOwned() {
+        guard let dispatcher else { return }
+        let owned = dispatcher.ownedItems.map { item -> OwnedMessage in
+            switch item.state.kind {
+            case .holding: return OwnedMessage(id: item.id, kind: .holding)
+            case .submitting: return OwnedMessage(id: item.id, kind: .sending)
+            case .failedTemporarily: return OwnedMessage(id: item.id, kind: .retrying)
+            default: return OwnedMessage(id: item.id, kind: .waiting)
+            }
+        }
+        if owned != state.owned { _ = ComposerReducer.reduce(&state, .owned(owned)) }
+    }
+
+    /// The reducer lays screens out for the terminal's size as it is now.
+    func syncSize() {
+        guard let size = terminal?.size, size.width != state.width || size.height != state.height else { return }
+        send(.resize(width: size.width, height: size.height))
+    }
+
+    /// Carries out one effect; returns an outcome when the composer should end.
+    func perform(_ effect: ComposerEffect) -> ComposerOutcome? {
+        switch effect {
+        case .draw: render()
+        case .advanceHolds: return advanceHolds()
+        case .attach(let path): attach(path)
+        case .openExternalEditor: editExternally()
+        case .review(let mode): review(mode: mode)
+        case .freeze(let screen):
+            guard let message = reviewed else { return nil }
+            let messages = screen.mode == .oneEach ? OneMessageEach.messages(message) : [message]
+            return freeze(messages, screen: screen, inspections: reviewedInspections)
+        case .undo(let ids): return undo(ids)
+        case .release(let ids): return release(ids)
+        case .startNewMessage(let status): return startNewMessage(then: status)
+        case .resumeDraft(let id): return resume(id)
+        case .deleteDraft(let id): drafts.delete(id: id)
+        case .openOutbox(let purpose, let status): return openOutbox(purpose, status: status)
+        case .refreshOutbox: return refreshOutbox()
+        case .outboxEdit(let id): return outboxEdit(id)
+        case .outboxRelease(let id): return outboxRelease(id)
+        case .outboxDiscard(let id): return outboxDiscard(id)
+        case .leave(let keepDraft):
+            if keepDraft {
+                // P, or q then s: leave only once the draft is safely written. A failed save
+                // keeps the composer open with the message, and says why.
+                guard saveDraft(force: true) else { return send(.leaveRefused(problem: draftProblem ?? "unknown error")) }
+                return .postponed(draftOutcome())
+            }
+            drafts.delete(id: draftID)
+            return .discarded
+        case .leaveNow:
+            return .postponed(leaveKeepingDraft())
+        case .finishSent(let lines):
+            drafts.delete(id: draftID)
+            return .sent(lines: lines, refused: 0)
+        }
+        return nil
+    }
+
+    func render() {
+        guard let terminal else { return }
+        syncSize()
         let size = terminal.size
-        let now = Dispatcher.wallClock()
-        lastDrawnSecond = Int(now.seconds)
-        if let outboxScreen {
-            terminal.draw(OutboxView.render(outboxScreen, width: size.width, height: size.height))
+        let now = environment.now()
+        send(.drew(now: now.seconds))
+        switch state.screen {
+        case .outbox(let screen):
+            terminal.draw(OutboxView.render(screen, width: size.width, height: size.height))
             return
-        }
-        if let hold = holdScreen(now: now) {
-            terminal.draw(HoldView.render(hold, width: size.width, height: size.height))
+        case .confirm(let screen):
+            terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
             return
+        case .hold:
+            if let hold = holdScreen(now: now) {
+                terminal.draw(HoldView.render(hold, width: size.width, height: size.height))
+                return
+            }
+        case .compose:
+            break
         }
-        if let confirm {
-            terminal.draw(ConfirmView.render(confirm, width: size.width, height: size.height))
-            return
-        }
-        model.heldLine = heldSummary(now: now)
-        let layout = ComposeView.layout(model, width: size.width, height: size.height)
-        model.body.scrollToCursor(width: size.width, height: layout.bodyHeight)
+        send(.composeFrame(heldLine: heldSummary(now: now)))
         terminal.draw(ComposeView.render(model, width: size.width, height: size.height))
     }
 
@@ -307,18 +328,15 @@ public final class ComposerSession {
     /// attached, or refused with the reason.
     func attach(_ typed: String) {
         switch check(FileSystem.expandTilde(typed)) {
-        case .success(let item):
-            model.attachmentAdded(item)
-            lastChange = MonotonicClock.now()
-        case .failure(let problem):
-            model.attachmentRefused("\(problem.reason); not attached")
+        case .success(let item): send(.attachmentChecked(.success(item)))
+        case .failure(let problem): send(.attachmentChecked(.failure(AttachmentRefusal(reason: problem.reason))))
         }
     }
 
     /// Attachments the message already had (a resumed draft, the command line): each one that
     /// can no longer be attached stays listed with its problem, and in the draft, until the
     /// user removes it. Returns the problems.
-    func attachListed(_ paths: [String]) -> [String] {
+    func attachListed(_ paths: [String], to model: inout ComposeModel) -> [String] {
         var problems: [String] = []
         for typed in paths {
             let path = FileSystem.expandTilde(typed)
@@ -365,7 +383,8 @@ public final class ComposerSession {
 
     // MARK: External editor
 
-    func editExternally(_ terminal: CursesTerminal) {
+    func editExternally() {
+        guard let terminal else { return }
         let editor = FileSystem.environment("VISUAL") ?? FileSystem.environment("EDITOR") ?? "vi"
         let path = "\(paths.dataDirectory)/edit-\(draftID).txt"
         do {
@@ -375,7 +394,7 @@ public final class ComposerSession {
             try sink.write(model.body.text)
             try sink.finish(sync: false)
         } catch {
-            model.status = StatusMessage("Cannot prepare the body for the editor: \(error)", isError: true)
+            send(.say(StatusMessage("Cannot prepare the body for the editor: \(error)", isError: true)))
             return
         }
         defer { FileSystem.remove(path) }
@@ -386,25 +405,23 @@ public final class ComposerSession {
             status = try Subprocess.runInteractive(["/bin/sh", "-c", editor + " \"$1\"", "guardmail-editor", path])
         } catch {
             terminal.resume()
-            model.status = StatusMessage("Cannot run the editor '\(editor)': \(error); the body is unchanged", isError: true)
+            send(.say(StatusMessage("Cannot run the editor '\(editor)': \(error); the body is unchanged", isError: true)))
             return
         }
         terminal.resume()
         guard status == 0 else {
             let how = status.map { "status \($0)" } ?? "a signal"
-            model.status = StatusMessage("The editor exited with \(how); the body is unchanged ('\(editor)').", isError: true)
+            send(.say(StatusMessage("The editor exited with \(how); the body is unchanged ('\(editor)').", isError: true)))
             return
         }
         do {
             guard let text = try FileSystem.readUTF8(path) else {
-                model.status = StatusMessage("The edited body is not UTF-8 text; the body is unchanged.", isError: true)
+                send(.say(StatusMessage("The edited body is not UTF-8 text; the body is unchanged.", isError: true)))
                 return
             }
-            let before = model.revision
-            model.bodyEdited(text)
-            if model.revision != before { lastChange = MonotonicClock.now() }
+            send(.bodyEdited(text))
         } catch {
-            model.status = StatusMessage("Cannot read the edited body: \(error); the body is unchanged", isError: true)
+            send(.say(StatusMessage("Cannot read the edited body: \(error); the body is unchanged", isError: true)))
         }
     }
 
@@ -414,30 +431,33 @@ public final class ComposerSession {
     /// confirmation screen. With `.oneEach` (after `I`) the screen is about one message to each
     /// recipient: the policy runs as for those messages (`OneMessageEach.policyInput`), and the
     /// screen starts with nothing ticked, like any rebuilt screen.
-    func review(_ terminal: CursesTerminal, mode: SendMode = .asWritten) {
-        // The draft is saved after the screen is drawn (below): it must not delay the screen.
-        defer {
-            if confirm != nil { render(terminal) }
-            saveDraft(force: true)
-        }
+    func review(mode: SendMode = .asWritten) {
+        // The draft is saved after the screen is drawn (`reviewed` draws it): it must not delay
+        // the screen.
+        defer { saveDraft(force: true) }
         let input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
-        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 {
-            // Hashing and previewing big files takes a moment: say so.
-            model.status = StatusMessage("Checking recipients and attachments…")
-            render(terminal)
+        let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
+        let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
+        if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
+            // Hashing and previewing big files, and reading the text of documents (up to 2 s
+            // each), takes a moment: say so.
+            send(.say(StatusMessage("Checking recipients and attachments…")))
+            render()
         }
         do {
-            let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: model.parsedRecipients())
+            // The parse is cached in the model; a copy parses again (the key that asked already checked the fields).
+            var fields = model
+            let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
-            let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-            let (history, historyWarning) = PolicySetup.history(paths: paths)
             let classifier = policy.classifier(sender: message.from)
-            var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
-            if mode == .oneEach { input = OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) }
-            let decision = PolicyEngine.evaluate(input, config: policy)
+            let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
+                let input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
+            }
+            let (decision, book) = (evaluation.decision, evaluation.addressBook)
             var companies: [String: String] = [:]
             for entry in book.entries {
                 if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
@@ -450,48 +470,18 @@ public final class ComposerSession {
                 attachments: inspections.map {
                     ConfirmAttachment(
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
-                        preview: $0.previewLines(limit: 4))
+                        preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
-            if let warning = historyWarning ?? warnings.first { screen.status = StatusMessage(warning, isError: true) }
-            confirm = screen
+            if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }
             reviewed = message
             reviewedInspections = inspections
+            send(.reviewed(screen, classifier: classifier))
         } catch let error as DeliveryError {
-            model.status = StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true)
+            send(.say(StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true)))
         } catch {
-            model.status = StatusMessage("Cannot send: \(error)", isError: true)
+            send(.say(StatusMessage("Cannot send: \(error)", isError: true)))
         }
-    }
-
-    func handleConfirm(_ key: Key, _ terminal: CursesTerminal) -> ComposerOutcome? {
-        guard var screen = confirm, let message = reviewed else { return nil }
-        if key == .resize { return nil }
-        let effects = screen.handle(key, height: ConfirmView.listHeight(terminal.size.height))
-        confirm = screen
-        for effect in effects {
-            switch effect {
-            case .back:
-                confirm = nil
-                model.mode = .command
-                model.status = StatusMessage("Not sent; back to the message.")
-            case .moveToBcc:
-                let classifier = policy.classifier(sender: message.from)
-                model.moveToBcc(isInternal: { classifier.isInternal($0) })
-                lastChange = MonotonicClock.now()
-                confirm = nil
-                review(terminal)
-            case .reviewOneEach:
-                // Only the mode changes: the one-each messages are checked and ticked on their
-                // own screen before `y` may send them (`q` there drops the mode).
-                confirm = nil
-                review(terminal, mode: .oneEach)
-            case .send:
-                let messages = screen.mode == .oneEach ? OneMessageEach.messages(message) : [message]
-                freeze(messages, screen: screen, inspections: reviewedInspections, terminal)
-            }
-        }
-        return nil
     }
 
     // MARK: Drafts
@@ -504,7 +494,7 @@ public final class ComposerSession {
             unsavedSince = nil
             return
         }
-        let now = MonotonicClock.now()
+        let now = environment.monotonic()
         let since = unsavedSince ?? lastChange
         unsavedSince = since
         if let failed = lastFailedSave, now - failed < Self.draftRetryDelay { return }
@@ -519,7 +509,7 @@ public final class ComposerSession {
     func saveDraft(force: Bool) -> Bool {
         // On the hold screen the composer still has the frozen message, whose copy (and snapshot)
         // is in the outbox: a second copy as a draft would offer it twice after a restart.
-        guard holding.isEmpty else { return true }
+        guard state.holding.isEmpty else { return true }
         let changed = model.revision != savedRevision
         guard changed || (force && !messageInOutbox && model.hasContent && drafts.load(id: draftID) == nil) else { return true }
         let record = currentDraftRecord()
@@ -533,9 +523,11 @@ public final class ComposerSession {
             return true
         } catch {
             draftProblem = "\(error)"
-            lastFailedSave = MonotonicClock.now()
-            model.status = StatusMessage(
-                "The draft could NOT be saved: \(error). The message is only on this screen until that is fixed.", isError: true)
+            lastFailedSave = environment.monotonic()
+            send(
+                .say(
+                    StatusMessage(
+                        "The draft could NOT be saved: \(error). The message is only on this screen until that is fixed.", isError: true)))
             return false
         }
     }
@@ -554,7 +546,7 @@ public final class ComposerSession {
 
     /// After a successful save (or none needed): what became of the message.
     func draftOutcome() -> DraftOutcome {
-        if !holding.isEmpty || messageInOutbox { return .inOutbox }
+        if !state.holding.isEmpty || messageInOutbox { return .inOutbox }
         return model.hasContent ? .saved : .empty
     }
 
@@ -585,11 +577,17 @@ public final class ComposerSession {
     /// Makes the draft `id` the composer's message: fields, body, cursor, the attachments (those
     /// that cannot be attached now stay listed with their problem) and its account when that is
     /// still configured.
-    func resume(_ id: String) {
-        guard let record = drafts.load(id: id) else {
-            model.status = StatusMessage("The draft could not be read; starting a new message.", isError: true)
-            return
+    @discardableResult
+    func resume(_ id: String) -> ComposerOutcome? {
+        guard let (resumed, status) = resumed(id) else {
+            return send(.say(StatusMessage("The draft could not be read; starting a new message.", isError: true)))
         }
+        return replaceMessage(resumed, status: status)
+    }
+
+    /// The draft `id` as the composer's message, and what to say about it; nil when it cannot be read.
+    func resumed(_ id: String) -> (ComposeModel, StatusMessage)? {
+        guard let record = drafts.load(id: id) else { return nil }
         draftID = id
         messageInOutbox = false
         let accountNote = restoreAccount(record.account)
@@ -598,11 +596,18 @@ public final class ComposerSession {
             subject: record.subject, body: record.body)
         resumed.body = TextEditor(record.body, cursor: TextPosition(line: record.bodyLine, column: record.bodyColumn))
         resumed.mode = record.field.flatMap(ComposeField.init(rawValue:)).map { .editing($0) } ?? .command
-        model = resumed
-        let missing = attachListed(record.attachmentPaths)
+        let missing = attachListed(record.attachmentPaths, to: &resumed)
         let notes = [accountNote, missing.isEmpty ? nil : Self.missingSummary(missing)].compactMap { $0 }
-        model.status = notes.isEmpty ? StatusMessage("Draft resumed.") : StatusMessage("Draft resumed. " + notes.joined(separator: " "), isError: true)
-        savedRevision = model.revision
+        let status = notes.isEmpty ? StatusMessage("Draft resumed.") : StatusMessage("Draft resumed. " + notes.joined(separator: " "), isError: true)
+        return (resumed, status)
+    }
+
+    /// Makes `model` the composer's message, as saved (its revision is the saved one).
+    @discardableResult
+    func replaceMessage(_ model: ComposeModel, status: StatusMessage?) -> ComposerOutcome? {
+        let outcome = send(.replaceMessage(model, status: status))
+        savedRevision = state.model.revision
+        return outcome
     }
 
     /// Switches to the draft's account when it differs and is still in the config. Returns what
@@ -617,14 +622,17 @@ public final class ComposerSession {
         }
     }
 
-    static func newDraftID() -> String {
+    /// "1733550000.k3f9x0a1b2c3": the second the message was started and twelve random letters
+    /// and digits.
+    public static func systemDraftID(_ now: Instant) -> String {
         var random = SystemRandomNumberGenerator()
         let chars = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return "\(time(nil))." + String((0..<12).map { _ in chars[Int(random.next() % UInt64(chars.count))] })
+        return "\(Int64(now.seconds.rounded(.down)))." + String((0..<12).map { _ in chars[Int(random.next() % UInt64(chars.count))] })
     }
 
-    static func localOffset() -> Int {
-        var now = time(nil)
+    /// The local time zone's offset from UTC at `instant`, in seconds.
+    static func localOffset(at instant: Instant) -> Int {
+        var now = time_t(instant.seconds.rounded(.down))
         var local = tm()
         localtime_r(&now, &local)
         return local.tm_gmtoff

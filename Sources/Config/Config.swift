@@ -29,6 +29,8 @@ public struct GuardmailConfig: Sendable, Equatable {
     public var theme: String?
     /// The user's `[policy]` table (the organisation's file is layered on top elsewhere).
     public var policy: PolicyLayerSettings?
+    /// `[journal]`: where the send records go besides the journal (docs/journal.md).
+    public var journal = JournalSettings()
 
     /// The named account, or the default one, or the only one.
     public func account(named name: String?) throws(ConfigError) -> AccountConfig {
@@ -43,6 +45,20 @@ public struct GuardmailConfig: Sendable, Equatable {
         if accounts.count == 1 { return accounts[0] }
         if accounts.isEmpty { throw ConfigError("\(file): no [accounts.NAME] table; see docs/config.md") }
         throw ConfigError("\(file): several accounts and no default_account; set default_account or pass --account")
+    }
+}
+
+/// The `[journal]` table.
+public struct JournalSettings: Sendable, Equatable {
+    /// `syslog = true`: one RFC 5424 record per send outcome to the local syslog socket.
+    public var syslog = false
+    /// `syslog_socket`: the Unix datagram socket to write to (default `/dev/log`); for a relay
+    /// listening elsewhere, and for tests.
+    public var syslogSocket = "/dev/log"
+
+    public init(syslog: Bool = false, syslogSocket: String = "/dev/log") {
+        self.syslog = syslog
+        self.syslogSocket = syslogSocket
     }
 }
 
@@ -74,12 +90,22 @@ public enum ConfigLoader {
                     throw ConfigError(error.description)
                 }
             }
+            var journal = JournalSettings()
+            if var journalReader = try root.table("journal") {
+                journal.syslog = try journalReader.optional("syslog", as: Bool.self) ?? false
+                if let socket = try journalReader.optional("syslog_socket", as: String.self) {
+                    guard socket.hasPrefix("/") else { throw journalReader.invalid("syslog_socket", "'\(socket)' must be an absolute path") }
+                    journal.syslogSocket = socket
+                }
+                try journalReader.finish()
+            }
             var accounts: [AccountConfig] = []
             for (name, var reader) in try root.tables("accounts") {
                 accounts.append(try account(name: name, &reader, file: file))
             }
             try root.finish()
-            let config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme, policy: policy)
+            var config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme, policy: policy)
+            config.journal = journal
             if let defaultAccount, !accounts.contains(where: { $0.name == defaultAccount }) {
                 let line = root.position(of: "default_account").map { ":\($0.line)" } ?? ""
                 throw ConfigError("\(file)\(line): default_account '\(defaultAccount)' names no [accounts.\(defaultAccount)] table")

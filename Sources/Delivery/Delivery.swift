@@ -27,6 +27,47 @@ public struct DraftInput: Sendable, Equatable {
     }
 }
 
+/// A message's address fields, parsed: the lists its headers carry as written (groups, and a
+/// recipient given twice, stay as typed), and what could not be parsed. Who the message goes to
+/// is derived from them once: one typed `Recipient` per `RecipientKey` (`recipients`), which is
+/// the envelope, the outbox record, the journal and the RCPT TO lines.
+public struct AddressFields: Sendable, Equatable {
+    public var to: [AddressListEntry]
+    public var cc: [AddressListEntry]
+    public var bcc: [AddressListEntry]
+    /// One line per list that did not parse: the field, then the parser's error with its position.
+    public var problems: [String]
+
+    public init(to: [AddressListEntry] = [], cc: [AddressListEntry] = [], bcc: [AddressListEntry] = []) {
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        problems = []
+    }
+
+    /// Each field's lists as typed (`--to` may be given more than once), parsed; a list that
+    /// does not parse is left out and named in `problems`.
+    public init(parsing to: [String], cc: [String] = [], bcc: [String] = []) {
+        var problems: [String] = []
+        func parse(_ lists: [String], _ field: String) -> [AddressListEntry] {
+            var entries: [AddressListEntry] = []
+            for list in lists {
+                do {
+                    entries += try AddressParser.parseList(list)
+                } catch {
+                    problems.append("\(field): \(error)")
+                }
+            }
+            return entries
+        }
+        self.init(to: parse(to, "To"), cc: parse(cc, "Cc"), bcc: parse(bcc, "Bcc"))
+        self.problems = problems
+    }
+
+    /// Every recipient once, To before Cc before Bcc, the first spelling and field kept.
+    public var recipients: [Recipient] { Recipient.unique(to: to, cc: cc, bcc: bcc) }
+}
+
 /// Why a message could not be built or sent, with the exit status it maps to.
 public struct DeliveryError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
@@ -81,39 +122,39 @@ public struct AttachmentProblem: Error, CustomStringConvertible, Sendable {
 /// `buildMessage` (parse and check) → `spool` (MIME into a file) → `submit`.
 /// Policy, confirmation and the hold plug in between `buildMessage` and `submit`.
 public enum Delivery {
-    /// Parses every address field and checks every attachment. Collects all problems rather than
-    /// stopping at the first, so the user can fix them in one go.
-    /// `parsed` skips parsing when the caller already holds the address lists (the composer).
+    /// Builds the message from its parsed address fields, checking every attachment. Reports
+    /// every problem at once — the fields' parse errors, the attachments', no recipient at all,
+    /// a line break in a header — so the user can fix them in one go.
     public static func buildMessage(
-        _ input: DraftInput, account: AccountConfig, detector: ContentTypeDetector,
-        parsed: (to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry])? = nil
+        _ fields: AddressFields, subject: String, body: String, attachmentPaths: [String], account: AccountConfig,
+        detector: ContentTypeDetector
     ) throws(DeliveryError) -> OutgoingMessage {
-        var problems: [String] = []
-        func parse(_ lists: [String], _ field: String) -> [AddressListEntry] {
-            var entries: [AddressListEntry] = []
-            for list in lists {
-                do {
-                    entries += try AddressParser.parseList(list)
-                } catch {
-                    problems.append("\(field): \(error)")
-                }
-            }
-            return entries
-        }
-        let to = parsed?.to ?? parse(input.to, "To")
-        let cc = parsed?.cc ?? parse(input.cc, "Cc")
-        let bcc = parsed?.bcc ?? parse(input.bcc, "Bcc")
-        let attachments = loadAttachments(input.attachmentPaths, account: account, detector: detector, problems: &problems)
-        if problems.isEmpty && (to + cc + bcc).mailboxes.isEmpty {
+        var problems = fields.problems
+        let attachments = loadAttachments(attachmentPaths, account: account, detector: detector, problems: &problems)
+        if problems.isEmpty && fields.recipients.isEmpty {
             problems.append("no recipients: give at least one address with --to, --cc or --bcc")
         }
         let message = OutgoingMessage(
-            from: account.from, to: to, cc: cc, bcc: bcc, subject: input.subject, body: input.body, attachments: attachments)
+            from: account.from, to: fields.to, cc: fields.cc, bcc: fields.bcc, subject: subject, body: body, attachments: attachments)
         // A line break in the subject or a display name would become a header line of its own
         // in the recipient's client (MIMEWriter refuses it too; here the user sees it with the rest).
         problems += message.headerTextProblems
         guard problems.isEmpty else { throw DeliveryError(.data, problems.joined(separator: "\n")) }
         return message
+    }
+
+    /// `buildMessage` from a draft as typed; `parsed` are the fields when the caller already
+    /// parsed them (the composer). The same as `buildMessage(AddressFields(parsing:…), …)`.
+    public static func buildMessage(
+        _ input: DraftInput, account: AccountConfig, detector: ContentTypeDetector,
+        parsed: (to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry])? = nil
+    ) throws(DeliveryError) -> OutgoingMessage {
+        let fields =
+            parsed.map { AddressFields(to: $0.to, cc: $0.cc, bcc: $0.bcc) }
+            ?? AddressFields(parsing: input.to, cc: input.cc, bcc: input.bcc)
+        return try buildMessage(
+            fields, subject: input.subject, body: input.body, attachmentPaths: input.attachmentPaths, account: account,
+            detector: detector)
     }
 
     /// Checks each attachment (a regular file, within the account's size limit) and asks file(1)

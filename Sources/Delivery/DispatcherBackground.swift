@@ -14,10 +14,7 @@ extension Dispatcher {
     func post(_ job: SubmissionJob) -> DispatchReport? {
         guard let worker, let entry = owned[job.id] else { return nil }
         inFlight[job.id] = worker.post(job)
-        let count = job.request.recipients.count
-        return DispatchReport(
-            id: job.id, messageID: entry.record.messageID, outcome: .sending,
-            lines: ["sending \(entry.record.messageID) to \(count) recipient\(count == 1 ? "" : "s")…"], exitStatus: 0)
+        return DispatchReport(id: job.id, messageID: entry.record.messageID, ending: .handedOver(recipients: job.request.recipients.count))
     }
 
     /// Records every outcome the worker finished since the last call (oldest first).
@@ -91,10 +88,7 @@ extension Dispatcher {
             owned[id]?.reason = reason
             perform(actions, id: id, now: now, detail: reason)
         }
-        return DispatchReport(
-            id: id, messageID: messageID, outcome: .interrupted,
-            lines: ["\(id): \(reason): it stays in the outbox as interrupted (guardmail outbox release \(id) sends it)"],
-            exitStatus: verdict.exitStatus)
+        return DispatchReport(id: id, messageID: messageID, ending: .withdrawn(reason: reason, mayHaveArrived: false))
     }
 
     /// The server may have it: `submitting` → `unknown`.
@@ -107,10 +101,7 @@ extension Dispatcher {
             owned[id]?.reason = reason
             perform(actions, id: id, now: now, detail: reason)
         }
-        return DispatchReport(
-            id: id, messageID: messageID, outcome: .unknown,
-            lines: ["\(id): \(reason): it stays in the outbox as unknown and is never resent on its own (guardmail outbox show \(id))"],
-            exitStatus: verdict.exitStatus)
+        return DispatchReport(id: id, messageID: messageID, ending: .withdrawn(reason: reason, mayHaveArrived: true))
     }
 
     /// What a submission taken back from the worker means (`TransactionVerdict`, as for any

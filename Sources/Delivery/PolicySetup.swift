@@ -178,23 +178,50 @@ public enum PolicySetup {
         }
     }
 
+    /// The one way a message is checked: the address books and the history read (from the
+    /// cache when their files did not change), `input` builds what the policy looks at from them
+    /// (each caller has its own kind of message: composed, parsed from a file, a bulk sample),
+    /// and the policy decides. The address book comes back for the confirmation screen's
+    /// companies; the warnings (an unreadable address book or journal) are for the caller to
+    /// show, in order.
+    public static func evaluate(
+        _ config: PolicyConfig, paths: DataPaths, input: (_ history: SendHistory, _ addressBook: AddressBook) -> PolicyInput
+    ) -> PolicyEvaluation {
+        let (book, warnings) = addressBook(config, paths: paths)
+        let (history, historyWarning) = history(paths: paths)
+        let decision = PolicyEngine.evaluate(input(history, book), config: config)
+        return PolicyEvaluation(decision: decision, addressBook: book, addressBookWarnings: warnings, historyWarning: historyWarning)
+    }
+
+    /// `evaluate` for a message built by guardmail (`send`, the composer) and its attachments' inspections.
+    public static func evaluate(
+        _ message: OutgoingMessage, inspections: [Inspection], config: PolicyConfig, paths: DataPaths
+    ) -> PolicyEvaluation {
+        evaluate(config, paths: paths) { history, book in input(message, inspections: inspections, history: history, addressBook: book) }
+    }
+
     public static func input(
         _ message: OutgoingMessage, inspections: [Inspection], history: SendHistory, addressBook: AddressBook
     ) -> PolicyInput {
         PolicyInput(
             from: message.from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes,
             subject: message.subject, body: message.body,
-            attachments: inspections.map {
-                AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text, encrypted: isEncrypted($0))
-            },
+            attachments: inspections.map { AttachmentFacts($0) },
             history: history, addressBook: addressBook)
     }
 }
 
-/// An encrypted archive: what `attachment_encrypted` in a rule table asks about.
-func isEncrypted(_ inspection: Inspection) -> Bool {
-    if case .archive(_, _, let encrypted) = inspection.preview { return encrypted }
-    return false
+/// What `PolicySetup.evaluate` found.
+public struct PolicyEvaluation: Sendable {
+    public var decision: PolicyDecision
+    /// The address books it read, merged (the confirmation screen names companies from it).
+    public var addressBook: AddressBook
+    /// Address books it could not use, as sentences.
+    public var addressBookWarnings: [String]
+    /// Why the history is empty (the journal could not be read), if it is.
+    public var historyWarning: String?
+    /// Every source it could not use, as sentences: the address books, then the history.
+    public var warnings: [String] { addressBookWarnings + (historyWarning.map { [$0] } ?? []) }
 }
 
 /// What a file looked like when it was read: enough to see that it changed since (a write, a

@@ -8,6 +8,7 @@ import Store
 /// previews read the head (and for PDFs the tail), ZIP listings seek to the central directory.
 public struct AttachmentInspector: Sendable {
     public let detector: ContentTypeDetector
+    public let extractor: TextExtractor
 
     /// How much of a text file is decoded for the preview and for `Inspection.text`.
     static let textLimit = 2 << 20
@@ -15,8 +16,9 @@ public struct AttachmentInspector: Sendable {
     /// The most of an .xlsx's workbook.xml that is inflated (sheet names come first in it).
     static let workbookLimit = 4 << 20
 
-    public init(detector: ContentTypeDetector = .init()) {
+    public init(detector: ContentTypeDetector = .init(), extractor: TextExtractor = .init()) {
         self.detector = detector
+        self.extractor = extractor
     }
 
     /// Inspects every path, in order (one run of file(1) for all of them). Throws for the first
@@ -122,9 +124,10 @@ public struct AttachmentInspector: Sendable {
         }
 
         let realKind = RealKind(mime: mime, size: file.size, head: head, zip: zipListing, isText: text != nil)
+        let extracted = try extractor.extract(file, mime: mime, realKind: realKind, zip: zipListing)
         return Inspection(
             path: file.path, name: name, size: file.size, sha256: fingerprint ? hasher.finalize() : "", contentType: contentType,
-            extensionWarning: realKind.warning(forExtension: ext), preview: preview, text: text)
+            extensionWarning: realKind.warning(forExtension: ext), preview: preview, text: text, extracted: extracted)
     }
 
     /// The decoded start of a text file, or nil when it is not text. libmagic's word counts

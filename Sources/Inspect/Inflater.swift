@@ -19,6 +19,8 @@ final class Inflater {
     private(set) var failed = false
     /// `limit` bytes were produced and the rest was not inflated.
     private(set) var truncated = false
+    /// Bytes produced so far, including those taken out with `takeOutput()`.
+    private(set) var produced = 0
 
     init?(format: Format, limit: Int) {
         self.limit = limit
@@ -51,7 +53,7 @@ final class Inflater {
             stream.pointee.avail_in = 0
         }
         while wantsInput {
-            let room = min(chunk.count, limit - output.count)
+            let room = min(chunk.count, limit - produced)
             if room <= 0 {
                 truncated = true
                 return
@@ -63,6 +65,7 @@ final class Inflater {
                 return (status, room - Int(stream.pointee.avail_out))
             }
             output += chunk[0..<produced]
+            self.produced += produced
             switch status {
             case Z_STREAM_END:
                 finished = true
@@ -75,6 +78,13 @@ final class Inflater {
                 failed = true
             }
         }
+    }
+
+    /// What was produced since the last call, taken out (for streaming a large entry through a
+    /// small buffer; `limit` still counts everything produced).
+    func takeOutput() -> [UInt8] {
+        defer { output = [] }
+        return output
     }
 
     func feed(_ input: [UInt8]) {

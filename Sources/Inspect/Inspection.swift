@@ -17,10 +17,14 @@ public struct Inspection: Sendable, Equatable {
     /// For text and CSV/TSV: the text decoded to Unicode (at most the first 2 MiB of the file),
     /// for the policy's sensitive-data scan. Nil for everything else.
     public var text: String?
+    /// For PDF, Word, Excel and PowerPoint files: their text with where each line is, or why it
+    /// was not read (`ExtractedText.notRead`). Nil for text files (`text` has it) and for kinds
+    /// that hold no text (images, archives).
+    public var extracted: ExtractedText?
 
     public init(
         path: String, name: String, size: Int64, sha256: String, contentType: String,
-        extensionWarning: String? = nil, preview: Preview, text: String? = nil
+        extensionWarning: String? = nil, preview: Preview, text: String? = nil, extracted: ExtractedText? = nil
     ) {
         self.path = path
         self.name = name
@@ -30,6 +34,106 @@ public struct Inspection: Sendable, Equatable {
         self.extensionWarning = extensionWarning
         self.preview = preview
         self.text = text
+        self.extracted = extracted
+    }
+}
+
+/// Where a line of extracted text is in its file, as people would look for it.
+public enum TextLocation: Sendable, Equatable, CustomStringConvertible {
+    case line(Int)
+    case page(Int, line: Int)
+    case cell(sheet: String, reference: String)
+    case slide(Int, line: Int)
+
+    /// "line 3", "page 1, line 3", "sheet '見積' cell B2", "slide 2, line 1".
+    public var description: String {
+        switch self {
+        case .line(let line): return "line \(line)"
+        case .page(let page, let line): return "page \(page), line \(line)"
+        case .cell(let sheet, let reference): return "sheet '\(displaySafe(sheet))' cell \(reference)"
+        case .slide(let slide, let line): return "slide \(slide), line \(line)"
+        }
+    }
+}
+
+/// One line of a document's text: a PDF's line, a Word paragraph, a worksheet cell, a slide's paragraph.
+public struct ExtractedLine: Sendable, Equatable {
+    public var text: String
+    public var location: TextLocation
+
+    public init(_ text: String, at location: TextLocation) {
+        self.text = text
+        self.location = location
+    }
+}
+
+/// A worksheet as the preview shows it: its header row and how many rows it has.
+public struct SheetSummary: Sendable, Equatable {
+    public var name: String
+    /// The values of the first row that has any, in column order.
+    public var header: [String]
+    /// Rows the sheet records (`<row>` elements: a formatted row without a value counts too).
+    public var rows: Int
+    /// False when the sheet was not read to its end (a limit): `rows` is then a lower bound.
+    public var complete: Bool
+
+    public init(name: String, header: [String], rows: Int, complete: Bool) {
+        self.name = name
+        self.header = header
+        self.rows = rows
+        self.complete = complete
+    }
+}
+
+/// The text of a document, read within limits of time and size (`TextExtractor`).
+public struct ExtractedText: Sendable, Equatable {
+    /// The lines in reading order (for a workbook, one per cell with a value), at most
+    /// `TextExtractor.maxLines` of them.
+    public var lines: [ExtractedLine]
+    /// A PDF's metadata.
+    public var title: String?
+    public var author: String?
+    /// For a workbook, each sheet's header and row count.
+    public var sheets: [SheetSummary]
+    /// Why the contents (or the rest of them) were not read: "old Office format, contents not
+    /// read", "encrypted PDF, contents not read", "contents not read: took longer than 2 s".
+    public var notRead: String?
+
+    public init(lines: [ExtractedLine] = [], title: String? = nil, author: String? = nil, sheets: [SheetSummary] = [], notRead: String? = nil) {
+        self.lines = lines
+        self.title = title
+        self.author = author
+        self.sheets = sheets
+        self.notRead = notRead
+    }
+
+    public static func notRead(_ why: String) -> ExtractedText { ExtractedText(notRead: why) }
+
+    /// The first lines for a preview pane: the title (PDF), each sheet's header row and row
+    /// count (workbook), then the first lines of text; the reason last when something was not read.
+    public func previewLines(limit: Int) -> [String] {
+        var out: [String] = []
+        if let title, !title.isEmpty { out.append("title: " + displaySafe(title)) }
+        if !sheets.isEmpty {
+            for sheet in sheets {
+                let rows = "\(sheet.rows)\(sheet.complete ? "" : "+") \(sheet.rows == 1 ? "row" : "rows")"
+                out.append("sheet '\(displaySafe(sheet.name))', \(rows): " + sheet.header.map(displaySafe).joined(separator: " | "))
+            }
+        } else {
+            for line in lines.prefix(max(0, limit - out.count)) { out.append(displaySafe(line.text)) }
+        }
+        if let notRead { out.append(notRead) }
+        return Array(out.prefix(limit))
+    }
+
+    /// Every line with its place, for a pager: "page 1, line 3: 田中建設株式会社 御中".
+    public var fullText: [String] {
+        var out: [String] = []
+        if let title, !title.isEmpty { out.append("title: " + displaySafe(title)) }
+        if let author, !author.isEmpty { out.append("author: " + displaySafe(author)) }
+        out += lines.map { "\($0.location): \(displaySafe($0.text))" }
+        if let notRead { out.append(notRead) }
+        return out
     }
 }
 
@@ -118,6 +222,41 @@ extension Inspection {
         let kept = limit - 1
         let hidden = lines.count - kept + notShown
         return Array(lines.prefix(kept)) + [moreNote(hidden, unit)]
+    }
+
+    /// The preview for the confirmation screen: for a document whose text was read, the
+    /// extension warning and the first lines of its text (`ExtractedText.previewLines`: a PDF's
+    /// title and first lines, each sheet's header row and row count) or why it was not read;
+    /// for other files `previewLines(limit:)`.
+    public func confirmationPreview(limit: Int) -> [String] {
+        guard let extracted, limit > 0 else { return previewLines(limit: limit) }
+        if extracted.lines.isEmpty && extracted.sheets.isEmpty && extracted.title == nil, let notRead = extracted.notRead {
+            // Nothing read (an encrypted ZIP, an old .doc): what the file shows without its text,
+            // then why the text is missing.
+            return limit == 1 ? [notRead] : previewLines(limit: limit - 1) + [notRead]
+        }
+        var lines: [String] = []
+        if let extensionWarning { lines.append("! \(extensionWarning)") }
+        lines += extracted.previewLines(limit: limit - lines.count)
+        return lines
+    }
+
+    /// Every line of text read from the file with its place, for the confirmation screen's
+    /// pager: a document's extracted lines ("page 1, line 3: …"), a text file's decoded start
+    /// ("line 3: …"); empty when nothing was read.
+    public var documentLines: [String] {
+        if let extracted { return extracted.fullText }
+        guard let text else { return [] }
+        var out: [String] = []
+        var number = 0
+        // By scalars: "\r\n" is one Character, which a split at "\n" would not see.
+        for line in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let content = line.last == "\r" ? line.dropLast() : line[...]
+            out.append("line \(number): " + displaySafe(String(String.UnicodeScalarView(content))))
+        }
+        if out.last == "line \(number): " { out.removeLast() }
+        return out
     }
 
     private func moreNote(_ n: Int, _ unit: (String, String)) -> String {

@@ -22,6 +22,9 @@ struct ZipListing: Equatable {
     var hasWordDocument = false
     var hasPresentation = false
     var workbook: ZipEntryLocation?
+    /// Where the parts that hold an Office document's text are (`word/document.xml`,
+    /// `ppt/slides/slideN.xml`, `xl/…`), by name; at most `ZipReader.maxParts`.
+    var parts: [String: ZipEntryLocation] = [:]
 
     /// The Office application of an Office Open XML package; nil for other ZIP files.
     var office: OfficeKind? {
@@ -41,6 +44,14 @@ enum ZipReader {
     /// Past this many central-directory records, the rest are not counted (a hostile archive
     /// can claim millions).
     static let maxCountedEntries = 1_000_000
+
+    /// The most part locations a listing keeps (a package with more slides or sheets is read
+    /// up to these).
+    static let maxParts = 2000
+
+    static func isTextPart(_ name: [UInt8]) -> Bool {
+        name == Array("word/document.xml".utf8) || name.starts(with: Array("ppt/slides/slide".utf8)) || name.starts(with: Array("xl/".utf8))
+    }
 
     /// Whether the bytes start like a ZIP file (a local header, or an empty archive's EOCD).
     static func looksLikeZip(_ head: [UInt8]) -> Bool {
@@ -88,6 +99,11 @@ enum ZipReader {
             }
 
             let encrypted = flags & 1 != 0
+            if listing.parts.count < maxParts, Self.isTextPart(rawName) {
+                listing.parts[String(decoding: rawName, as: UTF8.self)] = ZipEntryLocation(
+                    localHeaderOffset: localOffset &+ directory.shift, compressedSize: compressed,
+                    uncompressedSize: uncompressed, method: method, encrypted: encrypted)
+            }
             listing.totalEntries += 1
             if encrypted { listing.encrypted = true }
             switch rawName {
@@ -132,6 +148,54 @@ enum ZipReader {
             offset += Int64(chunk.count)
         }
         return inflater.failed && inflater.output.isEmpty ? nil : inflater.output
+    }
+
+    /// Why an entry cannot be streamed, or nil when it was streamed to the end (or `body` stopped).
+    enum StreamStop: Equatable {
+        case encrypted, unsupportedMethod, damaged
+        /// More than `limit` bytes inflated.
+        case tooLarge
+        /// The deadline passed.
+        case timedOut
+    }
+
+    /// Streams an entry's inflated bytes through `body` in pieces (8 KiB read at a time, so at
+    /// most ~8 MiB inflated at once even at deflate's largest ratio), up to `limit` bytes in all and until `deadline` (a `MonotonicClock` time);
+    /// `body` returns false to stop early. Memory stays at one piece whatever the entry's size.
+    static func stream(
+        _ file: RandomAccessFile, _ entry: ZipEntryLocation, limit: Int, deadline: Double, _ body: ([UInt8]) -> Bool
+    ) throws(FileError) -> StreamStop? {
+        if entry.encrypted { return .encrypted }
+        guard entry.method == 0 || entry.method == 8 else { return .unsupportedMethod }
+        let header = try file.read(at: entry.localHeaderOffset, count: 30)
+        guard header.count == 30, le32(header, 0) == 0x0403_4B50 else { return .damaged }
+        let dataStart = entry.localHeaderOffset + 30 + Int64(le16(header, 26)) + Int64(le16(header, 28))
+        let available = min(entry.compressedSize, max(0, file.size - dataStart))
+        var offset: Int64 = 0
+        if entry.method == 0 {
+            while offset < available {
+                if MonotonicClock.now() > deadline { return .timedOut }
+                if offset >= Int64(limit) { return .tooLarge }
+                let chunk = try file.read(at: dataStart + offset, count: Int(min(available - offset, Int64(limit) - offset, 64 << 10)))
+                if chunk.isEmpty { break }
+                offset += Int64(chunk.count)
+                if !body(chunk) { return nil }
+            }
+            return nil
+        }
+        guard let inflater = Inflater(format: .raw, limit: limit) else { return .damaged }
+        while offset < available && inflater.wantsInput {
+            if MonotonicClock.now() > deadline { return .timedOut }
+            let chunk = try file.read(at: dataStart + offset, count: Int(min(available - offset, 8 << 10)))
+            if chunk.isEmpty { break }
+            offset += Int64(chunk.count)
+            inflater.feed(chunk)
+            let out = inflater.takeOutput()
+            if !out.isEmpty, !body(out) { return nil }
+        }
+        if inflater.truncated { return .tooLarge }
+        if inflater.failed { return .damaged }
+        return nil
     }
 
     // MARK: - End of central directory

@@ -309,8 +309,8 @@ public final class SendJournal {
         let results = try database.rows(
             """
             SELECT r.address, x.reply, x.accepted, x.at
-            FROM recipient_results x JOIN recipients r ON r.id = x.recipient_row
-            WHERE x.message_row = ?
+            FROM recipients r JOIN recipient_results x ON x.recipient_row = r.id
+            WHERE r.message_row = ?
             ORDER BY x.id
             """, [row], action
         ) { (s: borrowing SQLiteStatement) in

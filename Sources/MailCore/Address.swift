@@ -262,6 +262,10 @@ enum AddressSyntax {
     /// RFC 5322 atext (ASCII only).
     static func isASCIIAtext(_ c: Character) -> Bool {
         guard let a = c.asciiValue else { return false }
+        return isASCIIAtext(byte: a)
+    }
+
+    static func isASCIIAtext(byte a: UInt8) -> Bool {
         switch a {
         case 0x41...0x5A, 0x61...0x7A, 0x30...0x39: return true
         default: return "!#$%&'*+-/=?^_`{|}~".utf8.contains(a)
@@ -365,12 +369,24 @@ enum AddressSyntax {
     static func plainASCIIDomain(_ domain: [Character]) -> String? {
         guard !domain.isEmpty, domain.count <= 253 else { return nil }
         var bytes = [UInt8](repeating: 0, count: domain.count)
+        for (i, c) in domain.enumerated() {
+            // "\r\n" is one Character whose asciiValue is 10: refused below like any control.
+            guard c.utf8.count == 1, let a = c.asciiValue else { return nil }
+            bytes[i] = a
+        }
+        return plainASCIIDomain(bytes: bytes)
+    }
+
+    /// `plainASCIIDomain` on the domain's UTF-8 bytes.
+    static func plainASCIIDomain<Bytes: Collection<UInt8>>(bytes domain: Bytes) -> String? {
+        let count = domain.count
+        guard count >= 1, count <= 253 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: count)
         var labelStart = 0
         var labels = 0
         var lastLabelAllDigits = true
-        for (i, c) in domain.enumerated() {
-            // "\r\n" is one Character whose asciiValue is 10: refused below like any control.
-            guard c.utf8.count == 1, var a = c.asciiValue else { return nil }
+        for (i, byte) in domain.enumerated() {
+            var a = byte
             if a == 0x2E { // '.'
                 let length = i - labelStart
                 guard length >= 1, length <= 63, bytes[i - 1] != 0x2D else { return nil }
@@ -391,8 +407,8 @@ enum AddressSyntax {
             }
             bytes[i] = a
         }
-        let length = domain.count - labelStart
-        guard length >= 1, length <= 63, bytes[domain.count - 1] != 0x2D, labels >= 1, !lastLabelAllDigits else { return nil }
+        let length = count - labelStart
+        guard length >= 1, length <= 63, bytes[count - 1] != 0x2D, labels >= 1, !lastLabelAllDigits else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -413,9 +429,27 @@ enum AddressSyntax {
         return !previousDot
     }
 
+    /// `isDotAtom` on the bytes of ASCII text (each byte one Character, "\r\n" aside, which is
+    /// no atext either way); nil when the text is not all ASCII.
+    static func isDotAtom(asciiBytes bytes: String.UTF8View) -> Bool? {
+        var previousDot = true
+        var dotAtom = true
+        for a in bytes {
+            guard a < 0x80 else { return nil }
+            if a == 0x2E {
+                if previousDot { dotAtom = false }
+                previousDot = true
+            } else {
+                if !isASCIIAtext(byte: a) { dotAtom = false }
+                previousDot = false
+            }
+        }
+        return dotAtom && !previousDot
+    }
+
     /// The local part as it must be written: dot-atom as is, anything else quoted with escapes.
     static func quotedLocalPart(_ local: String) -> String {
-        if isDotAtom(local) { return local }
+        if isDotAtom(asciiBytes: local.utf8) ?? isDotAtom(local) { return local }
         return quote(local)
     }
 
@@ -432,6 +466,12 @@ enum AddressSyntax {
     /// The display name as it must be written in a phrase: as is if it is atoms (non-ASCII allowed)
     /// separated by single spaces, quoted otherwise.
     static func quotedDisplayName(_ name: String) -> String {
+        if let plain = plainDisplayName(name) { return plain ? name : quote(name) }
+        return quotedDisplayNameCarefully(name)
+    }
+
+    /// `quotedDisplayName` decided on Characters, for any text.
+    static func quotedDisplayNameCarefully(_ name: String) -> String {
         let words = name.split(separator: " ", omittingEmptySubsequences: false)
         let plain =
             !words.isEmpty
@@ -439,6 +479,36 @@ enum AddressSyntax {
                 !word.isEmpty && word.allSatisfy { c in isASCIIAtext(c) || (!c.isASCII && !isWSP(c)) }
             } && !name.contains("=?")
         return plain ? name : quote(name)
+    }
+
+    /// `quotedDisplayName`'s question, decided on scalars when every scalar of `name` is ASCII
+    /// atext, a space, or a CJK ideograph or kana (each its own Character, so the answer is the
+    /// one the Characters give): true when it is written as is, false when it needs quotes; nil
+    /// for any other scalar (the Characters decide). A bulk job formats thousands of names.
+    static func plainDisplayName(_ name: String) -> Bool? {
+        var previousSpace = true
+        var previousEquals = false
+        var plain = true
+        for scalar in name.unicodeScalars {
+            let v = scalar.value
+            if v == 0x20 {
+                if previousSpace { plain = false }
+                previousSpace = true
+                previousEquals = false
+                continue
+            }
+            if v < 0x80 {
+                guard isASCIIAtext(byte: UInt8(v)) else { return nil }
+                if previousEquals && v == 0x3F { plain = false } // "=?"
+                previousEquals = v == 0x3D
+            } else {
+                let kana = (0x3041...0x3096).contains(v) || (0x30A1...0x30FA).contains(v) || v == 0x30FC
+                guard kana || scalar.properties.isIdeographic else { return nil }
+                previousEquals = false
+            }
+            previousSpace = false
+        }
+        return plain && !previousSpace
     }
 
     static func normalizedDisplayName(_ name: String?) -> String? {

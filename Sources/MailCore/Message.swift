@@ -65,6 +65,11 @@ public struct Envelope: Sendable, Hashable {
     public var mailFrom: String
     public var recipients: [Recipient]
 
+    public init(mailFrom: String, recipients: [Recipient]) {
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+    }
+
     /// `MAIL FROM:<…>` and one `RCPT TO:<…>` a line, as `--dry-run` shows it.
     public var transcript: String {
         var lines = ["MAIL FROM:<\(mailFrom)>"]

@@ -305,8 +305,8 @@ public struct Outbox: Sendable {
         switch state {
         case .editing, .confirming, .discarded, .sent: return []
         case let .partiallySent(refused, _): return [("refused", refused)]
-        case let .holding(_, recipients), let .submitting(_, recipients), let .failedTemporarily(_, _, _, recipients),
-            let .failedPermanently(_, recipients), let .unknown(recipients), let .interrupted(recipients):
+        case let .awaitingConfirmation(recipients), let .holding(_, recipients), let .submitting(_, recipients),
+            let .failedTemporarily(_, _, _, recipients), let .failedPermanently(_, recipients), let .unknown(recipients), let .interrupted(recipients):
             return [("recipients", recipients)]
         }
     }

@@ -59,6 +59,7 @@ enum OutboxFormat {
             out += "address = \(TOML.quoted(recipient.address))\n"
             if let name = recipient.displayName { out += "display_name = \(TOML.quoted(name))\n" }
             out += "field = \(TOML.quoted(recipient.field))\n"
+            if let display = recipient.display { out += "display = \(TOML.quoted(display))\n" }
         }
         for attachment in record.attachments {
             out += "\n[[attachments]]\n"
@@ -114,9 +115,15 @@ enum OutboxFormat {
                 let names = RecipientField.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw sub.invalid("field", "must be one of \(names), found '\(field)'")
             }
+            let address: String = try sub.required("address")
+            // Optional (records written before it was kept have none). Shown in place of the
+            // address, so it must be the same recipient: never one name shown and another sent to.
+            let display: String? = try sub.optional("display")
+            if let display, RecipientKey(address: display) != RecipientKey(address: address) {
+                throw sub.invalid("display", "must be the same address as '\(address)' in Unicode form, found '\(display)'")
+            }
             recipients.append(
-                OutboxRecipient(
-                    address: try sub.required("address"), displayName: try sub.optional("display_name"), field: field))
+                OutboxRecipient(address: address, displayName: try sub.optional("display_name"), field: field, display: display))
             try sub.finish()
         }
         var attachments: [OutboxAttachment] = []
@@ -161,6 +168,7 @@ enum OutboxFormat {
         switch kind {
         case .editing: "editing"
         case .confirming: "confirming"
+        case .awaitingConfirmation: "needs-confirmation"
         case .holding: "holding"
         case .submitting: "submitting"
         case .sent: "sent"
@@ -199,7 +207,7 @@ enum OutboxFormat {
         case let .failedPermanently(reason, recipients):
             out += "reason = \(TOML.quoted(reason))\n"
             out += "recipients = \(strings(recipients))\n"
-        case let .unknown(recipients), let .interrupted(recipients):
+        case let .awaitingConfirmation(recipients), let .unknown(recipients), let .interrupted(recipients):
             out += "recipients = \(strings(recipients))\n"
         }
         out += "release_requested = \(releaseRequested)\n"
@@ -239,6 +247,8 @@ enum OutboxFormat {
             state = .unknown(recipients: try reader.required("recipients"))
         case .interrupted:
             state = .interrupted(recipients: try reader.required("recipients"))
+        case .awaitingConfirmation:
+            state = .awaitingConfirmation(recipients: try reader.required("recipients"))
         }
         let releaseRequested = try reader.required("release_requested", as: Bool.self)
         try reader.finish()

@@ -15,16 +15,37 @@ public struct OutboxRecipient: Sendable, Hashable {
     public var displayName: String?
     /// "to", "cc" or "bcc".
     public var field: String
+    /// The address as the user reads it, with its domain in Unicode (`user@例え.jp`) where the
+    /// wire form has A-labels (`user@xn--r8jz45g.jp`); nil when the two are the same, and in
+    /// records written before it was kept. Only ever shown: what is sent is `address`, and a
+    /// record whose `display` is another recipient than its `address` is damaged.
+    public var display: String?
 
-    public init(address: String, displayName: String? = nil, field: String) {
+    public init(address: String, displayName: String? = nil, field: String, display: String? = nil) {
         self.address = address
         self.displayName = displayName
         self.field = field
+        self.display = display
     }
 
-    /// The envelope's recipient: its RCPT TO form, display name and field.
+    /// The envelope's recipient: its RCPT TO form, its Unicode form when that differs, display
+    /// name and field.
     public init(_ recipient: Recipient) {
-        self.init(address: recipient.address, displayName: recipient.mailbox.displayName, field: recipient.field.rawValue)
+        let unicode = recipient.mailbox.address
+        self.init(
+            address: recipient.address, displayName: recipient.mailbox.displayName, field: recipient.field.rawValue,
+            display: unicode.lowercased() == recipient.address.lowercased() ? nil : unicode)
+    }
+
+    /// What the views show: the Unicode form when there is one, else the wire form.
+    public var shownAddress: String { display ?? address }
+
+    /// The domain as the views show it: from the Unicode form, or (a record without it) the wire
+    /// form's A-labels converted.
+    public var shownDomain: String {
+        if let display, let at = display.lastIndex(of: "@") { return String(display[display.index(after: at)...]).lowercased() }
+        let ascii = address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]) } ?? ""
+        return (try? IDNA.toUnicode(ascii)) ?? ascii
     }
 
     /// `field` as the enum. A record read from disk has one of the three (reading refuses any

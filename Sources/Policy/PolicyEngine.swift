@@ -138,7 +138,8 @@ public enum PolicyEngine {
         NewRecipientRule(),
         ExternalAttachmentRule(),
         ForgottenAttachmentRule(),
-        SensitiveDataRule()
+        SensitiveDataRule(),
+        AttachmentOtherPartyRule()
     ]
 
     public static func rule(_ id: String) -> (any PolicyRule)? {

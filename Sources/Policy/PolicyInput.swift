@@ -12,17 +12,34 @@ public struct AttachmentFacts: Sendable, Hashable {
     public var size: Int64
     /// The real type (libmagic), e.g. "text/csv".
     public var contentType: String
-    /// The decoded text of text/CSV attachments (first 2 MiB), for `sensitive-data`; nil otherwise.
+    /// The decoded text (first 2 MiB) of text/CSV attachments, and the extracted text of PDF,
+    /// Word, Excel and PowerPoint files, one line per line of the document (per cell of a
+    /// workbook); nil when there is none.
     public var text: String?
-    /// An encrypted archive (a ZIP with an encrypted entry).
+    /// Where each line of `text` is in the file ("page 1, line 3", "sheet '顧客' cell C4"), one
+    /// per line; empty when the lines are the file's own lines ("line N").
+    public var textLocations: [String]
+    /// Why the text was not read (or not all of it): "encrypted PDF, contents not read".
+    public var contentsNotRead: String?
+    /// An encrypted archive (a ZIP with an encrypted entry): what `attachment_encrypted` asks.
     public var encrypted: Bool
 
-    public init(name: String, size: Int64, contentType: String, text: String? = nil, encrypted: Bool = false) {
+    public init(
+        name: String, size: Int64, contentType: String, text: String? = nil, textLocations: [String] = [], contentsNotRead: String? = nil,
+        encrypted: Bool = false
+    ) {
         self.encrypted = encrypted
         self.name = name
         self.size = size
         self.contentType = contentType
         self.text = text
+        self.textLocations = textLocations
+        self.contentsNotRead = contentsNotRead
+    }
+
+    /// Where line `line` (1-based) of `text` is: "page 1, line 3", or "line 3".
+    public func location(ofLine line: Int) -> String {
+        textLocations.indices.contains(line - 1) ? textLocations[line - 1] : "line \(line)"
     }
 }
 

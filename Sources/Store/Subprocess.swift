@@ -97,3 +97,77 @@ public enum MonotonicClock {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }
+
+extension Subprocess {
+    /// What a bounded run ended with.
+    public struct BoundedOutput: Sendable {
+        /// The exit status, or nil when the program was killed by a signal (ours included).
+        public var status: Int32?
+        public var standardOutput: [UInt8]
+        /// The program was killed because it ran past its time.
+        public var timedOut: Bool
+        /// The program was killed because it printed more than the limit (`standardOutput`
+        /// holds the first `limit` bytes).
+        public var overLimit: Bool
+    }
+
+    /// Runs a program on input from outside (a file's contents) with bounds: it is killed when
+    /// it runs longer than `seconds` or prints more than `limit` bytes; its standard error goes
+    /// to /dev/null (a parser's complaints about a damaged file are not for the user's terminal);
+    /// `memoryKiB` caps its address space (`ulimit -v`, through /bin/sh, since posix_spawn
+    /// cannot set limits).
+    public static func runBounded(_ arguments: [String], limit: Int, seconds: Double, memoryKiB: Int? = nil) throws(FileError) -> BoundedOutput {
+        var argumentsToRun = arguments
+        if let memoryKiB {
+            // "$0" "$@" pass the arguments through untouched: nothing is interpreted by the shell.
+            argumentsToRun = ["/bin/sh", "-c", "ulimit -v \(memoryKiB) && exec \"$0\" \"$@\""] + arguments
+        }
+        var pipeFDs: [Int32] = [0, 0]
+        guard cfilesync_pipe_cloexec(&pipeFDs) == 0 else { throw FileError(action: "run", path: arguments[0], errno: errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = argumentsToRun.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = withCleanSignals { posix_spawn(&pid, argumentsToRun[0], &actions, &$0, argv, environ) }
+        close(pipeFDs[1])
+        guard spawned == 0 else {
+            close(pipeFDs[0])
+            throw FileError(action: "run", path: argumentsToRun[0], errno: spawned)
+        }
+        let deadline = MonotonicClock.now() + seconds
+        var output: [UInt8] = []
+        var timedOut = false
+        var overLimit = false
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let left = deadline - MonotonicClock.now()
+            if left <= 0 {
+                timedOut = true
+                break
+            }
+            var poller = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(min(left * 1000 + 1, 60_000)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 { continue }
+            let n = buffer.withUnsafeMutableBytes { read(pipeFDs[0], $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            output += buffer[0..<min(n, limit - output.count)]
+            if output.count >= limit {
+                overLimit = true
+                break
+            }
+        }
+        if timedOut || overLimit { kill(pid, SIGKILL) }
+        close(pipeFDs[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return BoundedOutput(status: exited ? (status >> 8) & 0xff : nil, standardOutput: output, timedOut: timedOut, overLimit: overLimit)
+    }
+}

@@ -58,13 +58,22 @@ public enum ComposeMode: Equatable, Sendable {
 public struct DraftSummary: Equatable, Sendable {
     public var id: String
     public var subject: String
-    public var recipients: String
+    /// The draft's To, Cc and Bcc fields as typed: the offer shows each under its own label.
+    public var to: String
+    public var cc: String
+    public var bcc: String
     public var savedAt: String
-    public init(id: String, subject: String, recipients: String, savedAt: String) {
+    public init(id: String, subject: String, to: String, cc: String = "", bcc: String = "", savedAt: String) {
         self.id = id
         self.subject = subject
-        self.recipients = recipients
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
         self.savedAt = savedAt
+    }
+    /// A draft with only To recipients.
+    public init(id: String, subject: String, recipients: String, savedAt: String) {
+        self.init(id: id, subject: subject, to: recipients, savedAt: savedAt)
     }
 }
 

@@ -157,12 +157,9 @@ public enum ComposeView {
                 ["(r) resume", "(n) new message, keep the draft", "(d) discard the draft"], width: boxTextWidth(gridWidth: width))
             drawBox(
                 &grid,
-                lines: [
-                    "Resume the unsent draft?", "",
-                    "Saved:    \(draft.savedAt)",
-                    "To:       \(draft.recipients.isEmpty ? "(none)" : draft.recipients)",
-                    "Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", ""
-                ] + choices, title: "Draft", role: .normal)
+                lines: ["Resume the unsent draft?", "", "Saved:    \(draft.savedAt)", "To:       \(draft.to.isEmpty ? "(none)" : draft.to)"]
+                    + (draft.cc.isEmpty ? [] : ["Cc:       \(draft.cc)"]) + (draft.bcc.isEmpty ? [] : ["Bcc:      \(draft.bcc)"])
+                    + ["Subject:  \(draft.subject.isEmpty ? "(none)" : draft.subject)", ""] + choices, title: "Draft", role: .normal)
             grid.cursor = nil
         case .command:
             grid.cursor = nil
@@ -269,6 +266,14 @@ public enum ComposeView {
         return rows
     }
 
+    /// The line-editing keys of the one-line fields and prompts (`ComposeModel.edit`), for the help.
+    static let lineEditingHelp: [(name: String, help: String)] = [
+        ("^A ^E", "the start / the end of the line (also Home End)"),
+        ("^K", "delete from the cursor to the end of the line"),
+        ("^U", "delete the whole line"),
+        ("^W", "delete the word before the cursor")
+    ]
+
     /// The help, from the key tables the keys are handled from.
     static func helpLines() -> [String] {
         func line(_ binding: KeyBinding) -> String { "  \(binding.name.padding(toWidth: 5)) \(binding.help)" }
@@ -276,6 +281,7 @@ public enum ComposeView {
         lines += ComposeModel.commandBindings.filter { !$0.help.isEmpty }.map(line)
         lines += ["", "While typing:"]
         lines += ComposeModel.editingBindings.filter { !$0.help.isEmpty }.map(line)
+        lines += ["", "In To, Cc, Bcc and Subject:"] + lineEditingHelp.map { "  \($0.name.padding(toWidth: 5)) \($0.help)" }
         lines += [
             "", "A paste is text, never keys: the body keeps its tabs and line",
             "breaks; in To, Cc and Bcc each pasted line is one address."

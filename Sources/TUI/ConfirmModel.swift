@@ -11,15 +11,27 @@ public struct ConfirmAttachment: Equatable, Sendable {
     /// "named .pdf but is a ZIP archive"
     public var warning: String?
     public var preview: [String]
+    /// The whole text read from the file, one line each with its place ("page 1, line 3: …"),
+    /// for the pager (`v`); empty when nothing was read.
+    public var document: [String]
 
-    public init(name: String, size: Int64, summary: String, sha256: String, warning: String?, preview: [String]) {
+    public init(name: String, size: Int64, summary: String, sha256: String, warning: String?, preview: [String], document: [String] = []) {
         self.name = name
         self.size = size
         self.summary = summary
         self.sha256 = sha256
         self.warning = warning
         self.preview = preview
+        self.document = document
     }
+}
+
+/// The pager over one attachment's text (`v` on the confirmation screen).
+public struct DocumentPager: Equatable, Sendable {
+    /// The attachment's index.
+    public var attachment: Int
+    /// The first line shown.
+    public var top: Int
 }
 
 /// One recipient row under its domain.
@@ -109,10 +121,12 @@ public struct ConfirmModel: Equatable, Sendable {
     public internal(set) var searchPrompt: LineEditor?
     /// The last query found with Enter, for `n`.
     public internal(set) var lastSearch: String?
+    /// The pager over an attachment's text while it is open (`v`).
+    public internal(set) var pager: DocumentPager?
 
     public static func == (a: ConfirmModel, b: ConfirmModel) -> Bool {
         a.rows == b.rows && a.ticked == b.ticked && a.answers == b.answers && a.cursor == b.cursor && a.status == b.status
-            && a.mode == b.mode && a.searchPrompt == b.searchPrompt && a.lastSearch == b.lastSearch
+            && a.mode == b.mode && a.searchPrompt == b.searchPrompt && a.lastSearch == b.lastSearch && a.pager == b.pager
     }
 
     /// - Parameters:
@@ -363,6 +377,10 @@ public struct ConfirmModel: Equatable, Sendable {
 
     public mutating func handle(_ key: Key, height: Int) -> [Effect] {
         status = nil
+        if pager != nil {
+            pagerKey(key, height: height)
+            return []
+        }
         if searchPrompt != nil {
             searchKey(key)
             return []
@@ -411,12 +429,57 @@ public struct ConfirmModel: Equatable, Sendable {
                 return []
             }
             return [fix == .moveExternalToBcc ? .moveToBcc : .reviewOneEach]
+        case .char("v"):
+            openPager()
         case .char("q"), .escape:
             return [.back]
         default:
             break
         }
         return []
+    }
+
+    /// The attachment the cursor is on (its row or one of its preview lines), if any.
+    public var selectedAttachment: Int? {
+        guard rows.indices.contains(cursor) else { return nil }
+        switch rows[cursor] {
+        case .attachment(let index), .preview(let index, _): return index
+        default: return nil
+        }
+    }
+
+    private mutating func openPager() {
+        guard let index = selectedAttachment ?? (attachments.count == 1 ? 0 : nil) else {
+            status = StatusMessage("v shows an attachment's text: move to the attachment first.", isError: true)
+            return
+        }
+        guard !attachments[index].document.isEmpty else {
+            status = StatusMessage("No text was read from '\(attachments[index].name)'.", isError: true)
+            return
+        }
+        pager = DocumentPager(attachment: index, top: 0)
+    }
+
+    /// Keys while the pager is open: scrolling, and q, Esc or v to close it.
+    private mutating func pagerKey(_ key: Key, height: Int) {
+        guard var open = pager else { return }
+        let lines = attachments[open.attachment].document.count
+        let page = max(1, height - 1)
+        let last = max(0, lines - height)
+        switch key {
+        case .up, .char("k"): open.top -= 1
+        case .down, .char("j"), .enter: open.top += 1
+        case .pageUp, .char("b"): open.top -= page
+        case .pageDown, .char(" "): open.top += page
+        case .home, .char("g"): open.top = 0
+        case .end, .char("G"): open.top = last
+        case .char("q"), .char("v"), .escape:
+            pager = nil
+            return
+        default: break
+        }
+        open.top = max(0, min(last, open.top))
+        pager = open
     }
 
     /// Ticks or unticks one item, keeping the missing counts up to date.

@@ -7,8 +7,10 @@ import Policy
 public enum ConfirmView {
     public static let legend: [(String, String)] = [
         ("Space", "Tick"), ("↑↓", "Move"), ("/", "Search"), ("n", "Next"), ("y", "Send"), ("B", "Fix: to Bcc"),
-        ("I", "Fix: one each"), ("q", "Back")
+        ("I", "Fix: one each"), ("v", "View text"), ("q", "Back")
     ]
+    /// The legend while an attachment's text is shown.
+    public static let pagerLegend: [(String, String)] = [("↑↓", "Scroll"), ("PgUp PgDn", "Page"), ("q", "Close")]
     /// The legend while the `/` prompt is open: every other key is typed into it.
     public static let searchLegend: [(String, String)] = [("Enter", "Find"), ("Esc", "Cancel")]
 
@@ -19,6 +21,7 @@ public enum ConfirmView {
         guard width >= ComposeView.minimumWidth, height >= ComposeView.minimumHeight else {
             return ComposeView.tooSmall(width: width, height: height)
         }
+        if let pager = model.pager { return renderPager(model, pager, width: width, height: height) }
         var grid = Grid(width: width, height: height)
         grid.fill(row: 0, with: " ", role: .title)
         grid.put(" guardmail — check before sending", row: 0, column: 0, role: .title)
@@ -64,6 +67,33 @@ public enum ConfirmView {
             grid.cursor = GridPoint(row: row, column: min(width - 1, start + editor.viewport(width: width - start - 1).cursorColumn))
         } else if case .challenge(let index) = model.rows[model.cursor] {
             grid.cursor = GridPoint(row: listTop + model.cursor - top, column: challengeColumn(model, index))
+        }
+        return grid
+    }
+
+    /// An attachment's whole text, a screen at a time: each line with its place in the file.
+    static func renderPager(_ model: ConfirmModel, _ pager: DocumentPager, width: Int, height: Int) -> Grid {
+        var grid = Grid(width: width, height: height)
+        let attachment = model.attachments[pager.attachment]
+        grid.fill(row: 0, with: " ", role: .title)
+        grid.put(" guardmail — text of \(DisplayWidth.displayable(attachment.name))", row: 0, column: 0, role: .title)
+        grid.put(attachment.summary, row: 1, column: 1, role: .header)
+        grid.fill(row: 2, with: "─", role: .border)
+        let listHeight = listHeight(height)
+        let lines = attachment.document
+        for offset in 0..<listHeight {
+            let index = pager.top + offset
+            guard index < lines.count else { break }
+            grid.put(" " + DisplayWidth.displayable(lines[index]), row: 3 + offset, column: 0, role: .normal)
+        }
+        let statusRow = height - 2
+        grid.fill(row: statusRow - 1, with: "─", role: .border)
+        let shownEnd = min(lines.count, pager.top + listHeight)
+        grid.put(" lines \(lines.isEmpty ? 0 : pager.top + 1)–\(shownEnd) of \(lines.count)", row: statusRow, column: 0, role: .status)
+        var x = 1
+        for (key, label) in pagerLegend {
+            x += grid.put(key, row: height - 1, column: x, role: .legendKey)
+            x += grid.put(" \(label)  ", row: height - 1, column: x, role: .legend)
         }
         return grid
     }

@@ -1,5 +1,5 @@
 /// What the composer needs from a terminal. The ncurses implementation lives in
-/// `CursesTerminal`; tests use a recording one.
+/// `CursesTerminal`; tests use `RecordingTerminal`.
 public protocol Terminal: AnyObject {
     /// Columns and lines right now.
     var size: (width: Int, height: Int) { get }
@@ -10,4 +10,8 @@ public protocol Terminal: AnyObject {
     /// Gives the terminal to a child program (an editor) and takes it back.
     func suspend()
     func resume()
+    /// A signal (SIGHUP, SIGTERM, SIGINT) that arrived since the last call, once.
+    func takeSignal() -> Int32?
+    /// The terminal marks pastes (bracketed paste): a burst of keys is then typing, not a paste.
+    var sawBracketedPaste: Bool { get }
 }

@@ -7,8 +7,9 @@
 public enum SendAction: Hashable, Sendable {
     /// Freeze the message in the outbox, durably, with the state (`holding`, its release time).
     case writeOutbox
-    /// Reopen the composer with the frozen message, intact. Always before `removeFromOutbox`,
-    /// so a crash in between leaves a copy in the outbox rather than none anywhere.
+    /// Reopen the composer with the frozen message, intact. Always first (the caller may fail to
+    /// keep it, and then the transition does not happen) and before `removeFromOutbox`, so a
+    /// crash in between leaves a copy in the outbox rather than none anywhere.
     case restoreComposer
     /// The message leaves the outbox (sent to everyone, taken back into the composer, discarded).
     case removeFromOutbox
@@ -19,6 +20,8 @@ public enum SendAction: Hashable, Sendable {
     case markSubmittingDurably
     /// Hand the message to the server for exactly these envelope recipients.
     case submit(recipients: [String])
-    /// Write the state to the journal (an outcome, or what a restart found).
+    /// Write the state to the journal: an outcome, what a restart found, or that the message was
+    /// taken back into the composer or discarded (then always before `removeFromOutbox`, so the
+    /// journal says why it left).
     case recordState
 }

@@ -7,6 +7,12 @@ public enum SendEvent: Hashable, Sendable {
     /// Every item ticked and `y` on the confirmation screen: freeze the message in the outbox
     /// with this envelope and start a hold of `holdSeconds` (from the policy: `PolicyConfig.holdSeconds`).
     case freeze(recipients: [String], holdSeconds: Int, now: Instant)
+    /// Freeze the message in the outbox without a confirmation, waiting for one (`guardmail
+    /// sendmail` without a terminal, with findings that need confirmation). No hold starts.
+    case park(recipients: [String])
+    /// A person confirmed a parked message on the confirmation screen (`guardmail outbox
+    /// confirm ID`): its hold of `holdSeconds` starts now.
+    case confirmed(holdSeconds: Int, now: Instant)
     /// `u` during the hold. Wins strictly before the release time; at or after it, too late.
     case undo(now: Instant)
     /// The user's explicit "send it now": release a hold early, retry after a failure, retry the
@@ -36,7 +42,7 @@ public enum SendEvent: Hashable, Sendable {
 
     /// The events without their values.
     public enum Kind: String, CaseIterable, Hashable, Sendable {
-        case confirm, backToEditing, freeze, undo, release, tick, submitted, failure, lost, markFailed, restarted, edit, discard
+        case confirm, backToEditing, freeze, park, confirmed, undo, release, tick, submitted, failure, lost, markFailed, restarted, edit, discard
     }
 
     public var kind: Kind {
@@ -44,6 +50,8 @@ public enum SendEvent: Hashable, Sendable {
         case .confirm: .confirm
         case .backToEditing: .backToEditing
         case .freeze: .freeze
+        case .park: .park
+        case .confirmed: .confirmed
         case .undo: .undo
         case .release: .release
         case .tick: .tick

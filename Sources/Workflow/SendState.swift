@@ -8,6 +8,10 @@ public enum SendState: Hashable, Sendable, Codable {
     case editing
     /// The confirmation screen is open; nothing is frozen.
     case confirming
+    /// Frozen in the outbox without a confirmation: `guardmail sendmail` found findings that need
+    /// one and had no terminal to ask on. Nothing is sent until a person confirms it on the
+    /// confirmation screen (`guardmail outbox confirm ID`); then the hold starts.
+    case awaitingConfirmation(recipients: [String])
     /// Frozen in the outbox; the countdown runs until `releaseAt`. `u` undoes before then.
     case holding(releaseAt: Instant, recipients: [String])
     /// Marked submitting in the journal; handed to the server. `attempt` counts from 1 in each
@@ -35,7 +39,7 @@ public enum SendState: Hashable, Sendable, Codable {
 
     /// The states without their values.
     public enum Kind: String, CaseIterable, Hashable, Sendable, Codable {
-        case editing, confirming, holding, submitting, sent, partiallySent
+        case editing, confirming, awaitingConfirmation, holding, submitting, sent, partiallySent
         case failedTemporarily, failedPermanently, unknown, interrupted, discarded
     }
 
@@ -43,6 +47,7 @@ public enum SendState: Hashable, Sendable, Codable {
         switch self {
         case .editing: .editing
         case .confirming: .confirming
+        case .awaitingConfirmation: .awaitingConfirmation
         case .holding: .holding
         case .submitting: .submitting
         case .sent: .sent
@@ -70,7 +75,7 @@ public enum SendState: Hashable, Sendable, Codable {
     public var pendingRecipients: [String]? {
         switch self {
         case .editing, .confirming, .sent, .discarded: nil
-        case let .holding(_, recipients), let .submitting(_, recipients),
+        case let .awaitingConfirmation(recipients), let .holding(_, recipients), let .submitting(_, recipients),
             let .failedTemporarily(_, _, _, recipients), let .failedPermanently(_, recipients),
             let .unknown(recipients), let .interrupted(recipients):
             recipients

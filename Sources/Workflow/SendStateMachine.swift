@@ -41,7 +41,8 @@ public struct SendStateMachine: Sendable {
         case (_, .restarted):
             true
         case (.editing, .confirm),
-            (.confirming, .backToEditing), (.confirming, .freeze),
+            (.confirming, .backToEditing), (.confirming, .freeze), (.confirming, .park),
+            (.awaitingConfirmation, .confirmed), (.awaitingConfirmation, .discard),
             (.holding, .undo), (.holding, .release), (.holding, .discard),
             (.submitting, .submitted), (.submitting, .failure), (.submitting, .lost), (.submitting, .markFailed),
             (.partiallySent, .release), (.partiallySent, .discard),
@@ -81,12 +82,28 @@ public struct SendStateMachine: Sendable {
             state = .holding(releaseAt: releaseAt, recipients: recipients)
             return [.writeOutbox]
 
+        case let (.confirming, .park(recipients)):
+            precondition(!recipients.isEmpty, "SendStateMachine: park with no recipients")
+            state = .awaitingConfirmation(recipients: recipients)
+            return [.writeOutbox]
+
+        // The hold starts only now: the countdown is from the confirmation, not from the freeze.
+        case let (.awaitingConfirmation(recipients), .confirmed(holdSeconds, now)):
+            precondition(holdSeconds >= 0, "SendStateMachine: confirmed with a negative hold (\(holdSeconds) s)")
+            state = .holding(releaseAt: now + Double(holdSeconds), recipients: recipients)
+            return [.recordState]
+
+        // Nothing was sent and nothing will be.
+        case (.awaitingConfirmation, .discard):
+            state = .discarded
+            return [.recordState, .removeFromOutbox]
+
         // The boundary: undo wins strictly before releaseAt. At releaseAt (or later, when the tick
         // has not been handled yet) the hold is over, and undo does what that tick would have done.
         case let (.holding(releaseAt, recipients), .undo(now)):
             if now < releaseAt {
                 state = .editing
-                return [.restoreComposer, .removeFromOutbox]
+                return [.restoreComposer, .recordState, .removeFromOutbox]
             }
             return beginSubmission(attempt: 1, to: recipients)
 
@@ -101,7 +118,7 @@ public struct SendStateMachine: Sendable {
         // was sent and nothing will be; unlike undo, the composer does not get it back.
         case (.holding, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Fail closed: a hold found after a restart waits for the user.
         case let (.holding(_, recipients), .restarted):
@@ -154,11 +171,11 @@ public struct SendStateMachine: Sendable {
 
         case (.failedTemporarily, .edit):
             state = .editing
-            return [.restoreComposer, .removeFromOutbox]
+            return [.restoreComposer, .recordState, .removeFromOutbox]
 
         case (.failedTemporarily, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Retries happen while guardmail runs; after a restart the user decides.
         case let (.failedTemporarily(_, _, _, recipients), .restarted):
@@ -175,11 +192,11 @@ public struct SendStateMachine: Sendable {
 
         case (.failedPermanently, .edit), (.interrupted, .edit):
             state = .editing
-            return [.restoreComposer, .removeFromOutbox]
+            return [.restoreComposer, .recordState, .removeFromOutbox]
 
         case (.partiallySent, .discard), (.failedPermanently, .discard), (.unknown, .discard), (.interrupted, .discard):
             state = .discarded
-            return [.removeFromOutbox]
+            return [.recordState, .removeFromOutbox]
 
         // Legal and changing nothing: a tick with no deadline (or in a state that has none), a
         // restart in a state that already waits for the user or is finished.

@@ -56,10 +56,6 @@ struct Check: ParsableCommand {
             throw ExitCode(Exit.data)
         }
 
-        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        for warning in warnings { report(warning) }
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        if let historyWarning { report(historyWarning) }
         let attachments: [AttachmentFacts]
         do {
             attachments = try Self.inspect(message.attachments)
@@ -67,16 +63,19 @@ struct Check: ParsableCommand {
             report("'\(file)': cannot inspect the attachments: \(error)")
             throw ExitCode(Exit.ioError)
         }
-        let input = PolicyInput(
-            from: from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes, subject: message.subject,
-            body: message.body, attachments: attachments, history: history, addressBook: book)
-        var decision = PolicyEngine.evaluate(input, config: policy)
+        let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
+            PolicyInput(
+                from: from, to: message.to.mailboxes, cc: message.cc.mailboxes, bcc: message.bcc.mailboxes, subject: message.subject,
+                body: message.body, attachments: attachments, history: history, addressBook: book)
+        }
+        for warning in evaluation.warnings { report(warning) }
+        var decision = evaluation.decision
         // An address that cannot be read is a recipient the policy never saw: guardmail would not
         // send this message, so it cannot be called clean.
         let unreadable = message.addressProblems
         if !unreadable.isEmpty { decision.exitCode = 2 }
         if json {
-            Console.output(PolicyReport.json(file: file, decision: decision, unreadableAddresses: unreadable))
+            Console.output(PolicyReport.json(file: file, decision: decision, unreadableAddresses: unreadable, attachments: attachments))
         } else {
             for problem in unreadable { Console.output("\("UNREADABLE".padded(8)) \(problem)\n") }
             for finding in decision.findings { Console.output(PolicyReport.line(finding) + "\n") }
@@ -133,7 +132,7 @@ struct Check: ParsableCommand {
         let inspections = try AttachmentInspector(detector: ContentTypeDetector()).inspect(paths, fingerprint: false)
         return zip(parts, inspected).map { part, index in
             let inspection = inspections[index]
-            return AttachmentFacts(name: part.fileName, size: inspection.size, contentType: inspection.contentType, text: inspection.text)
+            return AttachmentFacts(inspection, name: part.fileName)
         }
     }
 }

@@ -33,6 +33,7 @@ struct Compose: ParsableCommand {
             account = try config.account(named: message.account)
             theme = try loadTheme(config.theme, paths: paths)
             policy = try PolicySetup.load(user: config.policy)
+            configureSyslog(config)
         } catch let error as ConfigError {
             report(error.message)
             throw ExitCode(Exit.config)
@@ -117,7 +118,7 @@ func loadConfig(_ path: String) throws(ConfigError) -> GuardmailConfig {
         text = try FileSystem.readTrustedUTF8(path)
     } catch {
         if error.kind == .notFound {
-            throw ConfigError("no config file at '\(path)': create it with an [accounts.NAME] table (see docs/config.md)")
+            throw ConfigError("no config file at '\(path)': write one with `guardmail init` (or by hand: docs/config.md)")
         }
         if error.kind == .untrusted { throw ConfigError("refusing the config file: \(error)") }
         throw ConfigError("cannot read the config: \(error)")

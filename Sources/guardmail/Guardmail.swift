@@ -11,13 +11,19 @@ struct Guardmail: ParsableCommand {
         abstract: "A terminal mail composer that stops mail going to the wrong people.",
         discussion: """
             Configuration: $XDG_CONFIG_HOME/guardmail/config.toml (see docs/config.md).
-            Exit codes: 0 sent, 64 usage, 65 bad input (also an argument that is not UTF-8), \
+            First use: `guardmail init` writes a starter config.
+            Exit codes: 0 sent, 1 blocked by the policy or findings not accepted, 64 usage, \
+            65 bad input (also an argument that is not UTF-8), \
             66 no such file or message, 69 server unavailable or refused, 74 I/O error (disk full, \
             read-only or unreadable data folder, broken send journal: nothing sent), 75 temporary \
-            failure, 77 login denied, 78 configuration (also a config or policy file others can write).
+            failure, 77 login denied, 78 configuration (also a config or policy file others can write), \
+            130 cancelled with Ctrl-C during the hold.
             """,
         version: versionText,
-        subcommands: [Compose.self, Send.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self],
+        subcommands: [
+            Compose.self, Send.self, Sendmail.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self, JournalCommand.self, OutboxCommand.self,
+            InitCommand.self
+        ],
         defaultSubcommand: Compose.self
     )
 
@@ -45,6 +51,11 @@ struct Guardmail: ParsableCommand {
         if let problem = ArgumentBytes.firstInvalidUTF8(arguments) {
             report(problem)
             Glibc.exit(Exit.data)
+        }
+        // Started as `sendmail` (a symlink): the sendmail interface, with sendmail's arguments.
+        if let program = CommandLine.arguments.first?.split(separator: "/").last, program == "sendmail" {
+            Sendmail.main(Array(CommandLine.arguments.dropFirst()))
+            return
         }
         main(nil)
     }

@@ -63,9 +63,7 @@ struct HoldCountdown {
                 interruptRequested = 0
                 if case .restored = dispatcher.undo(id, now: now, restore: { _ in }) {
                     line.clear()
-                    return DispatchReport(
-                        id: id, messageID: "", outcome: .undone,
-                        lines: ["cancelled \(id) with Ctrl-C; nothing was sent"], exitStatus: 130)
+                    return DispatchReport(id: id, messageID: "", ending: .cancelledByInterrupt)
                 }
             }
             if let left = dispatcher.ownedItems.first(where: { $0.id == id }).flatMap({ item -> Int? in
@@ -81,9 +79,7 @@ struct HoldCountdown {
             }
             // A message that is no longer ours and not reported (cannot happen) ends the wait.
             guard dispatcher.ownedItems.contains(where: { $0.id == id }) else {
-                return DispatchReport(
-                    id: id, messageID: "", outcome: .cancelledElsewhere,
-                    lines: ["\(id) left the outbox; nothing was sent by this command"], exitStatus: 0)
+                return DispatchReport(id: id, messageID: "", ending: .leftOutbox)
             }
             usleep(100_000)
         }

@@ -25,7 +25,7 @@ struct JournalCommand: ParsableCommand {
             Exit codes: 0 fine (also when nothing matches), 64 usage, 66 no such message, \
             74 the journal cannot be read, 75 the journal is busy.
             """,
-        subcommands: [List.self, Show.self],
+        subcommands: [List.self, Show.self, Export.self],
         defaultSubcommand: List.self
     )
 }
@@ -299,17 +299,17 @@ enum JournalTime {
 // MARK: - Output
 
 enum JournalOutput {
-    // Column widths of the list, in terminal columns.
+    // The list fits 80 columns: two lines a message, the second with its Message-ID (for
+    // `journal show`) and its domains; everything else is in `journal show`.
+    static let lineWidth = 80
     static let whenWidth = 16
     static let outcomeWidth = JournalEventKind.allCases.map { $0.label.count }.max() ?? 18
-    static let domainsWidth = 30
-    static let subjectWidth = 34
+    static let subjectWidth = lineWidth - whenWidth - outcomeWidth - 4 - 4 - 4 * 2
 
-    /// One header line, then one line per message.
+    /// Two header lines, then two lines per message.
     static func listText(_ summaries: [JournalSummary], outbox: [String: JournalEventKind] = [:]) -> String {
-        var out = row(
-            when: "WHEN", outcome: "OUTCOME", recipients: "RCPT", accepted: "OK", refused: "REFUSED",
-            domains: "DOMAINS", subject: "SUBJECT", id: "MESSAGE-ID")
+        var out = row(when: "WHEN", outcome: "OUTCOME", recipients: "RCPT", accepted: "OK", subject: "SUBJECT")
+        out += "  MESSAGE-ID  DOMAINS\n"
         for summary in summaries {
             let submitted = summary.acceptedCount + summary.refusedCount > 0
             let outcome = outbox[summary.messageID].map { $0.label + "*" } ?? summary.outcome.label
@@ -317,10 +317,10 @@ enum JournalOutput {
                 when: JournalTime.minutes(summary.confirmedAt), outcome: outcome,
                 recipients: String(summary.recipientCount),
                 accepted: submitted ? String(summary.acceptedCount) : "-",
-                refused: submitted ? String(summary.refusedCount) : "-",
-                domains: domainList(summary.domains, width: domainsWidth),
-                subject: fit(summary.subject.isEmpty ? "(no subject)" : summary.subject, width: subjectWidth),
-                id: "<" + clean(summary.messageID) + ">")
+                subject: fit(summary.subject.isEmpty ? "(no subject)" : summary.subject, width: subjectWidth))
+            let id = "<" + clean(summary.messageID) + ">"
+            let room = lineWidth - 2 - DisplayWidth.of(id) - 2
+            out += "  " + id + (room >= 12 ? "  " + domainList(summary.domains, width: room) : "") + "\n"
         }
         if !outbox.isEmpty {
             out += "* as the outbox has it: the journal has not recorded it yet (it does when guardmail next starts)\n"
@@ -328,14 +328,9 @@ enum JournalOutput {
         return out
     }
 
-    private static func row(
-        when: String, outcome: String, recipients: String, accepted: String, refused: String,
-        domains: String, subject: String, id: String
-    ) -> String {
-        [
-            pad(when, whenWidth), pad(outcome, outcomeWidth), padLeft(recipients, 4), padLeft(accepted, 4),
-            padLeft(refused, 7), pad(domains, domainsWidth), pad(subject, subjectWidth), id
-        ].joined(separator: "  ") + "\n"
+    private static func row(when: String, outcome: String, recipients: String, accepted: String, subject: String) -> String {
+        trimEnd([pad(when, whenWidth), pad(outcome, outcomeWidth), padLeft(recipients, 4), padLeft(accepted, 4), subject].joined(separator: "  "))
+            + "\n"
     }
 
     /// `example.co.jp, 日本語.jp +3 more`, as many domains as fit in `width` (at most three).

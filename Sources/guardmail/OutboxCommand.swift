@@ -6,7 +6,7 @@ import Outbox
 import Store
 import Workflow
 
-/// `guardmail outbox list | show ID | cancel ID | release ID`: the messages that were confirmed
+/// `guardmail outbox list | show ID | cancel ID | release ID | confirm ID`: the messages that were confirmed
 /// and wait for their hold to end, for a retry, or for the user.
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,7 @@ struct OutboxCommand: ParsableCommand {
             confirmed: nothing sent), 66 no such message, 69/75/77/78 as for send, 74 I/O error \
             (the outbox cannot be read or written, e.g. read-only: nothing sent).
             """,
-        subcommands: [List.self, Show.self, Cancel.self, Release.self],
+        subcommands: [List.self, Show.self, Cancel.self, Release.self, Confirm.self],
         defaultSubcommand: List.self
     )
 
@@ -87,7 +87,7 @@ struct OutboxCommand: ParsableCommand {
             out += "Recipients (\(record.recipients.count)):\n"
             for recipient in record.recipients {
                 let name = recipient.displayName.map { "\($0) " } ?? ""
-                out += "  \(JournalOutput.pad(recipient.field == "to" ? "To" : recipient.field == "cc" ? "Cc" : "Bcc", 4))\(name)<\(recipient.address)>\n"
+                out += "  \(JournalOutput.pad(recipient.field == "to" ? "To" : recipient.field == "cc" ? "Cc" : "Bcc", 4))\(name)<\(recipient.shownAddress)>\n"
             }
             if !record.attachments.isEmpty {
                 out += "Attachments:\n"
@@ -216,6 +216,7 @@ func discardHint(_ entry: DamagedEntry) -> String {
 func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
     let paths = DataPaths.fromEnvironment()
     let configPath = common.config ?? paths.configFile
+    if let config = try? loadConfig(configPath) { configureSyslog(config) }
     do {
         return try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
             do throws(ConfigError) {
@@ -233,9 +234,7 @@ func openDispatcher(_ common: OutboxCommand.Common) throws -> Dispatcher {
 func domainSummary(_ record: OutboxRecord) -> String {
     var counts: [String: Int] = [:]
     for recipient in record.recipients {
-        let ascii = recipient.address.split(separator: "@").last.map(String.init) ?? ""
-        let domain = (try? IDNA.toUnicode(ascii)) ?? ascii
-        counts[domain, default: 0] += 1
+        counts[recipient.shownDomain, default: 0] += 1
     }
     let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
     let shown = sorted.prefix(4).map { $0.value > 1 ? "\($0.key) ×\($0.value)" : $0.key }

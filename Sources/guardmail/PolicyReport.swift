@@ -20,11 +20,28 @@ enum PolicyReport {
         decision.isBlocked || !unreadableAddresses.isEmpty ? "blocked" : (decision.needsConfirmation ? "needs-confirmation" : "clean")
     }
 
-    static func json(file: String, decision: PolicyDecision, unreadableAddresses: [String] = []) -> String {
+    /// - Parameter attachments: when given, an `attachments` array with each file's name, why its
+    ///   contents were not read (or null), and the parties it names with their places.
+    static func json(file: String, decision: PolicyDecision, unreadableAddresses: [String] = [], attachments: [AttachmentFacts]? = nil) -> String {
         var out =
             "{\n  \"file\": \(quote(file)),\n  \"decision\": \"\(verdict(decision, unreadableAddresses: unreadableAddresses))\",\n"
             + "  \"exit_code\": \(decision.exitCode),\n"
-            + "  \"unreadable_addresses\": [\(unreadableAddresses.map(quote).joined(separator: ", "))],\n  \"findings\": ["
+            + "  \"unreadable_addresses\": [\(unreadableAddresses.map(quote).joined(separator: ", "))],\n"
+        if let attachments {
+            out += "  \"attachments\": ["
+            for (index, attachment) in attachments.enumerated() {
+                let parties = attachment.text.map { PartyExtractor.parties(in: $0) } ?? []
+                let listed = parties.map {
+                    "{\"name\": \(quote($0.name)), \"kind\": \"\($0.kind.rawValue)\", \"place\": \(quote(attachment.location(ofLine: $0.line)))}"
+                }
+                out += index == 0 ? "\n" : ",\n"
+                out +=
+                    "    {\"name\": \(quote(attachment.name)), \"contents_not_read\": \(attachment.contentsNotRead.map(quote) ?? "null"), "
+                    + "\"parties\": [\(listed.joined(separator: ", "))]}"
+            }
+            out += attachments.isEmpty ? "],\n" : "\n  ],\n"
+        }
+        out += "  \"findings\": ["
         for (index, finding) in decision.findings.enumerated() {
             let subjects = finding.subjects.map { subject -> String in
                 switch subject {

@@ -39,17 +39,24 @@ struct Send: ParsableCommand {
         discussion: """
             The message is frozen in the outbox and held first (10 s internal only, 60 s with an \
             external recipient; set by the policy): the countdown goes to standard error. Ctrl-C \
-            during the hold cancels it, and so does `guardmail outbox cancel ID` from another \
-            terminal (exit 0, nothing sent). A message that could not be sent to everyone stays \
-            in the outbox (`guardmail outbox`).
-            Exit codes: 0 sent to every recipient (or cancelled), 1 policy, 65 bad input (nothing sent), \
+            during the hold cancels it (exit 130), and so does `guardmail outbox cancel ID` from \
+            another terminal (exit 0); nothing is sent. A message that could not be sent to everyone \
+            stays in the outbox: the error names its id and the commands that send it again \
+            (`guardmail outbox release ID`) or delete it (`guardmail outbox cancel ID`). \
+            --dry-run sends nothing and exits as the send would have: 1 when it would be blocked.
+            Exit codes: 0 sent to every recipient (or cancelled from another terminal), 1 blocked by \
+            the policy or findings not accepted with --accept, 65 bad input (nothing sent), \
             69 refused or unreachable, 74 I/O error (disk full, the outbox or the send journal cannot \
-            be written: nothing sent), 75 temporary failure or unknown outcome, 77 login denied, 78 configuration.
+            be written: nothing sent), 75 temporary failure or unknown outcome, 77 login denied, \
+            78 configuration, 130 cancelled with Ctrl-C during the hold.
             """
     )
 
     @OptionGroup var message: MessageOptions
-    @Flag(name: .customLong("dry-run"), help: "Write the message to standard output and the envelope to standard error; send nothing.")
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Write the message to standard output and the envelope to standard error; send nothing; exit as the send would (1 when the policy would stop it)."
+    )
     var dryRun = false
     @Option(name: .customLong("accept"), help: "Accept a finding that needs confirmation, by rule id (repeatable).")
     var accept: [String] = []
@@ -74,9 +81,13 @@ struct Send: ParsableCommand {
             report(error.message)
             throw ExitCode(Exit.config)
         }
+        configureSyslog(config)
+        defer { reportSyslogFailures() }
         do {
-            let input = try readInput()
-            let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
+            let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
+            let outgoing = try Delivery.buildMessage(
+                AddressFields(parsing: message.to, cc: message.cc, bcc: message.bcc), subject: message.subject, body: body,
+                attachmentPaths: message.attach, account: account, detector: ContentTypeDetector())
             let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
@@ -92,6 +103,9 @@ struct Send: ParsableCommand {
                 defer { FileSystem.remove(spooled.path) }
                 try copyToStandardOutput(spooled.path, from: spooled.messageOffset)
                 Console.error(spooled.envelope.transcript + "\n")
+                // The exit status the real send would have: 1 when it would be blocked or
+                // stopped for findings not accepted.
+                try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
                 return
             }
             let dispatcher = try Dispatcher(paths: paths) { (name: String) throws(DeliveryError) -> AccountConfig in
@@ -141,8 +155,26 @@ struct Send: ParsableCommand {
             for line in report.lines {
                 if line.hasPrefix("accepted: ") { Console.output(line + "\n") } else { Console.error("guardmail: \(line)\n") }
             }
+            if let advice = Self.stillInOutbox(report) { Console.error("guardmail: \(advice)\n") }
             throw ExitCode(report.exitStatus == 0 ? Exit.unavailable : report.exitStatus)
         }
+    }
+
+    /// After a send that did not reach everyone: the message is still in the outbox, under
+    /// which id, and the commands that send it again or drop it. Nil when the report's own
+    /// lines already name both commands.
+    static func stillInOutbox(_ report: DispatchReport) -> String? {
+        let id = report.id
+        guard !id.isEmpty else { return nil }
+        let text = report.lines.joined(separator: "\n")
+        if text.contains("guardmail outbox release \(id)") && text.contains("guardmail outbox cancel \(id)") { return nil }
+        if report.outcome == .unknown {
+            return "the message is still in the outbox as \(id) and is not sent again on its own: it may have arrived. "
+                + "Ask the recipients, then `guardmail outbox release \(id)` sends it again or `guardmail outbox cancel \(id)` deletes it "
+                + "(`guardmail outbox show \(id)` shows it)"
+        }
+        return "the message is still in the outbox as \(id): `guardmail outbox release \(id)` sends it again "
+            + "(if some recipients accepted it: only to the others), `guardmail outbox cancel \(id)` deletes it"
     }
 
     /// The same policy as the confirmation screen: blocks stop the send; findings that need
@@ -157,23 +189,15 @@ struct Send: ParsableCommand {
         } catch {
             throw DeliveryError(.data, error.message)
         }
-        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        for warning in warnings { report(warning) }
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        if let historyWarning { report(historyWarning) }
-        let decision = PolicyEngine.evaluate(
-            PolicySetup.input(outgoing, inspections: inspections, history: history, addressBook: book),
-            config: policy)
+        let evaluation = PolicySetup.evaluate(outgoing, inspections: inspections, config: policy, paths: paths)
+        for warning in evaluation.warnings { report(warning) }
+        let decision = evaluation.decision
         for finding in decision.findings { report(PolicyReport.line(finding)) }
         if dryRun { return (decision, inspections) }
         try PolicyReport.enforce(decision, accepted: Set(accept), checked: "the findings above", composerFixes: true)
         return (decision, inspections)
     }
 
-    private func readInput() throws(DeliveryError) -> DraftInput {
-        let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-        return DraftInput(to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
-    }
 
 }
 

@@ -55,8 +55,8 @@ struct DispatcherEnvironmentTests {
             throw DeliveryError(.config, "no account named '\(name)' in this test")
         }
         let message = try Delivery.buildMessage(
-            DraftInput(to: ["bob@example.com"], subject: "Hello", body: "Hi.\n"),
-            account: account, detector: ContentTypeDetector())
+            AddressFields(parsing: ["bob@example.com"]), subject: "Hello", body: "Hi.\n", attachmentPaths: [], account: account,
+            detector: ContentTypeDetector())
         let stamp = Delivery.stamp(for: message)
         let id = try dispatcher.freeze(
             message, stamp: stamp, account: account, holdSeconds: 0,

@@ -154,4 +154,33 @@ struct DispatcherHoldTests {
         // Said once: the next ticks have nothing more to say about it.
         #expect(dispatcher.tick(now: frozen.releaseAt + 1).isEmpty)
     }
+
+    @Test("a recipient swapped in record.toml and state.toml alike during the hold: never sent, to anyone; exit 65, damaged")
+    func recipientSwappedDuringHold() throws {
+        let rig = try DispatcherRig()
+        let dispatcher = try rig.dispatcher()
+        let frozen = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+        try rig.swapRecipient("bob@example.com", for: "mallory@example.net", of: frozen.id)
+
+        let report = try #require(dispatcher.tick(now: frozen.releaseAt).first)
+        #expect(rig.server.jobs.isEmpty)
+        #expect(report.exitStatus == 65)
+        #expect(report.lines.first?.contains("the recipients in its record.toml changed after it was confirmed") == true)
+        #expect(dispatcher.ownedItems.isEmpty)
+        #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
+    }
+
+    @Test("a freeze whose writeOutbox fails (its id is taken) freezes nothing: not owned, no spool file left, the other entry untouched")
+    func writeOutboxFails() throws {
+        let rig = try DispatcherRig(repeatingIDs: true)
+        let dispatcher = try rig.dispatcher()
+        let first = try rig.freeze(dispatcher, to: ["bob@example.com"], hold: 10)
+
+        #expect(throws: DeliveryError.self) { try rig.freeze(dispatcher, to: ["carol@example.com"], hold: 10) }
+        #expect(dispatcher.ownedItems.map(\.id) == [first.id])
+        #expect(rig.diskState(first.id) == .holding(releaseAt: first.releaseAt, recipients: ["bob@example.com"]))
+        #expect(try rig.events(first.messageID) == [.confirmed, .held])
+        #expect(FileSystem.listDirectory(rig.paths.spoolDirectory).filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(rig.server.jobs.isEmpty)
+    }
 }

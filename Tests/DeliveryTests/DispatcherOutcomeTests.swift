@@ -226,4 +226,22 @@ struct DispatcherOutcomeTests {
         #expect(report.exitStatus == 65)
         #expect(rig.server.jobs.isEmpty)
     }
+
+    @Test("a recipient swapped in record.toml and state.toml alike is refused against the journal: exit 65, nothing sent, damaged")
+    func swappedRecipientNotSent() throws {
+        let rig = try DispatcherRig()
+        var first: Dispatcher? = try rig.dispatcher()
+        let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
+        first = nil
+        try rig.swapRecipient("bob@example.com", for: "mallory@example.net", of: frozen.id)
+
+        let second = try rig.dispatcher()
+        #expect(try second.adopt(frozen.id, now: rig.clock.now))
+        #expect(second.ownedItems.first?.record.recipients.map(\.address) == ["mallory@example.net"])
+        let report = try #require(second.release(frozen.id, now: rig.clock.now))
+        #expect(rig.server.jobs.isEmpty)
+        #expect(report.exitStatus == 65)
+        #expect(report.lines.first?.contains("'mallory@example.net' is not among the recipients confirmed in the send journal") == true)
+        #expect(rig.outbox.list().problems.map(\.id) == [frozen.id])
+    }
 }

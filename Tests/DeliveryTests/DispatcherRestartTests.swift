@@ -160,4 +160,25 @@ struct DispatcherRestartTests {
         #expect(try rig.events(frozen.messageID).last == .discarded)
         #expect(rig.server.jobs.count == 1)
     }
+
+    @Test("an edit whose restore fails leaves the message in the outbox as it was: nothing journalled, nothing sent")
+    func editRestoreFails() throws {
+        struct DiskFull: Error, CustomStringConvertible { var description: String { "no space left" } }
+        let rig = try DispatcherRig()
+        var first: Dispatcher? = try rig.dispatcher()
+        let frozen = try rig.freeze(first!, to: ["bob@example.com"], hold: 10)
+        first = nil
+
+        let second = try rig.dispatcher()
+        second.adoptAbandoned(now: rig.clock.now)
+        let refusal = second.edit(frozen.id, now: rig.clock.now) { _ in throw DiskFull() }
+        #expect(refusal?.description == "the message could not be reopened (no space left); it stays in the outbox")
+        #expect(rig.diskState(frozen.id)?.kind == .interrupted)
+        #expect(second.ownedItems.map(\.state.kind) == [.interrupted])
+        #expect(try rig.events(frozen.messageID).last == .interrupted)
+        #expect(rig.server.jobs.isEmpty)
+        // It can still be taken back once the draft can be kept.
+        #expect(second.edit(frozen.id, now: rig.clock.now) { _ in } == nil)
+        #expect(rig.diskState(frozen.id) == nil)
+    }
 }

@@ -1,4 +1,5 @@
 import Config
+import Foundation
 import Glibc
 import Inspect
 import Journal
@@ -27,7 +28,8 @@ final class DispatcherRig {
     /// Years before any real clock: an instant read from the system could not pass for one of these.
     static let start = 1_000_000.0
 
-    init() throws {
+    /// `repeatingIDs`: every freeze gets the same outbox id (the second finds it taken).
+    init(repeatingIDs: Bool = false) throws {
         var template = Array("/tmp/gm-dispatcher-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         paths = DataPaths(configDirectory: folder + "/config", dataDirectory: folder + "/data")
@@ -40,7 +42,13 @@ final class DispatcherRig {
         let ids = Mutex(CountingGenerator())
         environment = Environment(
             paths: paths, now: { clock.now }, monotonic: { clock.now.seconds },
-            newOutboxID: { at in ids.withLock { Outbox.newID(now: at.seconds, random: &$0) } }, sleep: { _ in })
+            newOutboxID: { at in
+                if repeatingIDs {
+                    var fresh = CountingGenerator()
+                    return Outbox.newID(now: at.seconds, random: &fresh)
+                }
+                return ids.withLock { Outbox.newID(now: at.seconds, random: &$0) }
+            }, sleep: { _ in })
     }
 
     deinit { _ = system("rm -rf '\(folder)'") }
@@ -64,7 +72,7 @@ final class DispatcherRig {
     /// Confirms and freezes a message to `to` (and `cc`) at the clock's time, held `hold` seconds.
     func freeze(_ dispatcher: Dispatcher, to: [String], cc: [String] = [], hold: Int = 10) throws -> Frozen {
         let message = try Delivery.buildMessage(
-            DraftInput(to: to, cc: cc, subject: "Quarterly figures", body: "Attached below.\n"),
+            AddressFields(parsing: to, cc: cc), subject: "Quarterly figures", body: "Attached below.\n", attachmentPaths: [],
             account: account, detector: ContentTypeDetector())
         let stamp = Delivery.stamp(for: message)
         let draft = DraftRecord(
@@ -81,6 +89,23 @@ final class DispatcherRig {
     func diskState(_ id: String) -> SendState? {
         guard FileSystem.exists(outbox.entryDirectory(id: id)) else { return nil }
         return try? outbox.load(id: id).state
+    }
+
+    /// A hand edit of one of the entry's files: `from` (which must be there) becomes `to`.
+    func replace(_ from: String, with to: String, in file: String, of id: String) throws {
+        let path = outbox.entryDirectory(id: id) + "/" + file
+        let text = try #require(try FileSystem.readUTF8(path))
+        try #require(text.contains(from), "no \(from) in \(file):\n\(text)")
+        let sink = try FileSink(creating: path + ".edit")
+        try sink.write(text.replacingOccurrences(of: from, with: to))
+        try sink.finish(sync: false)
+        try FileSystem.rename(path + ".edit", to: path)
+    }
+
+    /// Swaps the one recipient `from` for `to` in record.toml and state.toml alike (the two files agree).
+    func swapRecipient(_ from: String, for to: String, of id: String) throws {
+        try replace("address = \"\(from)\"", with: "address = \"\(to)\"", in: "record.toml", of: id)
+        try replace("recipients = [\"\(from)\"]", with: "recipients = [\"\(to)\"]", in: "state.toml", of: id)
     }
 
     /// The journal's record of the message (opened afresh: what another process would read).

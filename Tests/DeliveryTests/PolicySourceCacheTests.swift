@@ -1,4 +1,5 @@
 import Glibc
+import MailCore
 import Policy
 import Store
 import Testing
@@ -54,5 +55,37 @@ struct PolicySourceCacheTests {
         try folder.write("data/sent/cur/2.b:2,S", "From: taro@example.jp\r\nTo: b@partner.co.jp\r\nSubject: y\r\n\r\nbody\r\n")
         let history = PolicySetup.history(paths: paths).0
         #expect(history.domains.contains("client.co.jp") && history.domains.contains("partner.co.jp"))
+    }
+
+    @Test("evaluate builds the input from the history and address book it read, decides, and names the source it could not use")
+    func evaluate() throws {
+        let folder = Folder()
+        let paths = DataPaths(configDirectory: folder.path + "/config", dataDirectory: folder.path + "/data")
+        try FileSystem.makeDirectories(paths.sentDirectory + "/new")
+        try folder.write("data/sent/cur/1.a:2,S", "From: taro@example.jp\r\nTo: a@client.co.jp\r\nSubject: x\r\n\r\nbody\r\n")
+        try FileSystem.makeDirectories(paths.configDirectory)
+        let sink = try FileSink(creating: paths.configDirectory + "/addressbook.txt")
+        try [UInt8]([0xFF, 0xFE, 0x0A]).withUnsafeBytes { try sink.write($0) }
+        try sink.finish(sync: false)
+
+        var seen: (SendHistory, AddressBook)?
+        var built: PolicyInput?
+        let evaluation = PolicySetup.evaluate(PolicyConfig(), paths: paths) { history, book in
+            seen = (history, book)
+            let input = PolicyInput(
+                from: try! AddressParser.parseMailbox("taro@example.jp"), to: [try! AddressParser.parseMailbox("b@partner.co.jp")],
+                cc: [], bcc: [], subject: "x", body: "body", attachments: [], history: history, addressBook: book)
+            built = input
+            return input
+        }
+        let (history, book) = try #require(seen)
+        #expect(history.domains.contains("client.co.jp"))
+        #expect(book.entries.isEmpty)
+        #expect(evaluation.addressBook == book)
+        #expect(evaluation.decision == PolicyEngine.evaluate(try #require(built), config: PolicyConfig()))
+        #expect(evaluation.historyWarning == nil)
+        #expect(evaluation.addressBookWarnings.count == 1)
+        #expect(evaluation.warnings == evaluation.addressBookWarnings)
+        #expect(evaluation.addressBookWarnings.first?.contains("addressbook.txt' is not UTF-8 text") == true)
     }
 }

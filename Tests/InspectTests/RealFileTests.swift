@@ -140,6 +140,9 @@ struct RealFileTests {
         #expect(entries.map(\.name) == ["顧客一覧.csv"])
         #expect(entries.map(\.encrypted) == [true])
         #expect(result.summary.hasSuffix("ZIP archive, 1 entry, encrypted"))
+        // The confirmation screen still lists the entries, and says the contents were not read.
+        #expect(result.extracted == .notRead("encrypted ZIP, contents not read"))
+        #expect(result.confirmationPreview(limit: 4) == ["顧客一覧.csv  34 B  (encrypted)", "encrypted ZIP, contents not read"])
     }
 
     /// A complete RGB PNG: signature, IHDR, zlib-compressed rows in IDAT, IEND, each chunk with

@@ -76,7 +76,7 @@ struct JournalSchemaTests {
             try raw.execute("CREATE TABLE unrelated (x INTEGER)", "test")
         }
         let journal = try SendJournal(path: folder.journal)
-        #expect(try journal.schemaVersion() == 1)
+        #expect(try journal.schemaVersion() == JournalSchema.currentVersion)
         journal.close()
 
         let newer = folder.path + "/newer.sqlite"
@@ -562,7 +562,7 @@ struct JournalConcurrencyTests {
                 for try await version in group { all.append(version) }
                 return all
             }
-            #expect(versions == Array(repeating: 1, count: 8))
+            #expect(versions == Array(repeating: JournalSchema.currentVersion, count: 8))
         }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Policy config files")
 struct PolicyConfigTests {
     static let ruleList =
-        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, external-attachment, forgotten-attachment, sensitive-data"
+        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, external-attachment, forgotten-attachment, sensitive-data, attachment-other-party"
 
     @Test("a user [policy] table is read with every key")
     func userTable() throws {
@@ -225,7 +225,8 @@ struct PolicyConfigTests {
             severities == [
                 "bulk-visible-recipients": .block, "many-domains": .confirm, "lookalike-domain": .block,
                 "namesake": .confirm, "new-domain": .confirm, "new-recipient": .info,
-                "external-attachment": .confirm, "forgotten-attachment": .confirm, "sensitive-data": .confirm
+                "external-attachment": .confirm, "forgotten-attachment": .confirm, "sensitive-data": .confirm,
+                "attachment-other-party": .confirm
             ])
         #expect(c.integer(BulkVisibleRecipientsRule.externalDomains, of: "bulk-visible-recipients") == 2)
         #expect(c.integer(BulkVisibleRecipientsRule.externalAddresses, of: "bulk-visible-recipients") == 10)

@@ -65,6 +65,8 @@ struct PolicyEngineTests {
             addressBook: AddressBook(entries: [AddressBookEntry(name: "山田 太郎", address: "taro@client.jp")]))
         var withFile = message
         withFile.attachments = [attachment("a.pdf")]
+        // attachment-other-party: a file that names a company none of the recipients is at.
+        withFile.attachments[0].text = "田中建設株式会社 御中"
         let findings = PolicyEngine.evaluate(message, config: c).findings + PolicyEngine.evaluate(withFile, config: c).findings
         let mine = findings.filter { $0.ruleID == id }
         #expect(!mine.isEmpty, "rule \(id) did not fire")

@@ -86,6 +86,27 @@ struct ComposeKeyTableTests {
     }
 }
 
+@Suite("Composer: the line-editing keys are in the help")
+struct ComposeLineEditingHelpTests {
+    @Test("Ctrl-K, Ctrl-U and Ctrl-W are in the help, and do what the help says in a field")
+    func controlKeys() {
+        let help = ComposeView.helpLines()
+        for (name, text) in ComposeView.lineEditingHelp {
+            #expect(help.contains("  \(name.padding(toWidth: 5)) \(text)"), "\(name)")
+        }
+        func edited(_ key: Key) -> String {
+            var editor = LineEditor("taro@example.jp, hanako@example.jp")
+            editor.moveHome()
+            for _ in 0..<16 { editor.moveRight() } // after "taro@example.jp,"
+            ComposeModel.edit(&editor, key)
+            return editor.text
+        }
+        #expect(edited(.control("k")) == "taro@example.jp,")
+        #expect(edited(.control("u")) == "")
+        #expect(edited(.control("w")) == " hanako@example.jp")
+    }
+}
+
 @Suite("Composer: the help box")
 struct ComposeHelpTests {
     static let from = "山田 太郎 <taro@example.co.jp>"

@@ -91,4 +91,18 @@ struct ComposeViewTests {
         model.mode = .resumeOffer(DraftSummary(id: "x", subject: "見積書", recipients: "hanako@example.jp", savedAt: "Sun, 29 Nov 2026 09:00:00 +0900"))
         assertSnapshot(ComposeView.render(model, width: 80, height: 24), named: "resume-offer")
     }
+
+    @Test("the draft offer lists To, Cc and Bcc each under its own label")
+    func resumeOfferLabelsEachField() {
+        var model = ComposeModel(from: Self.from, accountName: "work")
+        model.mode = .resumeOffer(
+            DraftSummary(
+                id: "x", subject: "見積書", to: "hanako@example.jp", cc: "jiro@example.jp", bcc: "audit@example.co.jp",
+                savedAt: "Sun, 29 Nov 2026 09:00:00 +0900"))
+        let lines = ComposeView.render(model, width: 80, height: 24).textLines
+        let to = lines.first { $0.contains("To:       ") } ?? ""
+        #expect(to.contains("hanako@example.jp") && !to.contains("jiro@") && !to.contains("audit@"))
+        #expect(lines.contains { $0.contains("Cc:       jiro@example.jp") })
+        #expect(lines.contains { $0.contains("Bcc:      audit@example.co.jp") })
+    }
 }

@@ -40,7 +40,7 @@ import Workflow
         #expect(machine.remaining(at: lastInstant)! > 0)
         let actions = try machine.handle(.undo(now: lastInstant))
         #expect(machine.state == .editing)
-        #expect(actions == [.restoreComposer, .removeFromOutbox])
+        #expect(actions == [.restoreComposer, .recordState, .removeFromOutbox])
     }
 
     @Test(

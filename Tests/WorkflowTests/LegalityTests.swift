@@ -32,13 +32,13 @@ import Workflow
         }
     }
 
-    @Test("43 of the 143 pairs are legal")
+    @Test("48 of the 180 pairs are legal")
     func count() {
         let legal = SendState.Kind.allCases.flatMap { state in
             SendEvent.Kind.allCases.filter { SendStateMachine.isLegal($0, in: state) }
         }
-        #expect(legal.count == 43)
-        #expect(legalPairs.count == 43)
+        #expect(legal.count == 48)
+        #expect(legalPairs.count == 48)
     }
 
     @Test("every legal sample pair is handled without trapping")

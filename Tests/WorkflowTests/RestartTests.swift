@@ -60,8 +60,8 @@ import Workflow
                 SendEvent.release, SendState.submitting(attempt: 1, recipients: everyone),
                 [SendAction.markSubmittingDurably, .submit(recipients: everyone)]
             ),
-            (.edit, .editing, [.restoreComposer, .removeFromOutbox]),
-            (.discard, .discarded, [.removeFromOutbox])
+            (.edit, .editing, [.restoreComposer, .recordState, .removeFromOutbox]),
+            (.discard, .discarded, [.recordState, .removeFromOutbox])
         ])
     func choices(event: SendEvent, state: SendState, actions: [SendAction]) throws {
         var machine = SendStateMachine(state: .interrupted(recipients: everyone))

@@ -31,6 +31,7 @@ func run(_ machine: inout SendStateMachine, _ events: SendEvent...) throws -> [S
 let sampleStates: [SendState] = [
     .editing,
     .confirming,
+    .awaitingConfirmation(recipients: everyone),
     .holding(releaseAt: t(100), recipients: everyone),
     .submitting(attempt: 1, recipients: everyone),
     .sent(at: t(101)),
@@ -47,6 +48,8 @@ let sampleEvents: [SendEvent] = [
     .confirm,
     .backToEditing,
     .freeze(recipients: everyone, holdSeconds: 60, now: t(40)),
+    .park(recipients: everyone),
+    .confirmed(holdSeconds: 60, now: t(40)),
     .undo(now: t(50)), .undo(now: t(100)), .undo(now: t(1000)),
     .release,
     .tick(now: t(50)), .tick(now: t(100)), .tick(now: t(200)), .tick(now: t(100_000)),

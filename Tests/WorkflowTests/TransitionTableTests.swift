@@ -30,7 +30,7 @@ private let permanent = SendState.failedPermanently(reason: "550 no such user", 
 private let unknown = SendState.unknown(recipients: everyone)
 private let interrupted = SendState.interrupted(recipients: everyone)
 private let sendAll: [SendAction] = [.markSubmittingDurably, .submit(recipients: everyone)]
-private let takeBack: [SendAction] = [.restoreComposer, .removeFromOutbox]
+private let takeBack: [SendAction] = [.restoreComposer, .recordState, .removeFromOutbox]
 
 /// Every legal transition. `LegalityTests` checks that no other (state, event) pair is legal.
 let transitions: [Transition] = [
@@ -47,6 +47,22 @@ let transitions: [Transition] = [
         .holding(releaseAt: t(40), recipients: [boss]), [.writeOutbox],
         "a zero hold still goes through holding"),
     Transition(.confirming, .tick(now: t(5)), .confirming, []),
+    Transition(
+        .confirming, .park(recipients: everyone), .awaitingConfirmation(recipients: everyone), [.writeOutbox],
+        "sendmail without a terminal: frozen, no hold"),
+    // awaiting confirmation (sendmail without a terminal)
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .confirmed(holdSeconds: 60, now: t(40)), holding, [.recordState],
+        "the hold counts from the confirmation"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .discard, .discarded, [.recordState, .removeFromOutbox],
+        "outbox cancel: nothing was sent"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .tick(now: t(10_000)), .awaitingConfirmation(recipients: everyone), [],
+        "time alone never sends it"),
+    Transition(
+        .awaitingConfirmation(recipients: everyone), .restarted, .awaitingConfirmation(recipients: everyone), [],
+        "a restart leaves it waiting for its confirmation"),
     // holding
     Transition(holding, .undo(now: t(60)), .editing, takeBack),
     Transition(
@@ -59,7 +75,7 @@ let transitions: [Transition] = [
         holding, .undo(now: t(130)), submitting1, sendAll,
         "undo after the release time, tick not handled yet, loses"),
     Transition(holding, .release, submitting1, sendAll, "released early"),
-    Transition(holding, .discard, .discarded, [.removeFromOutbox], "dropped while held"),
+    Transition(holding, .discard, .discarded, [.recordState, .removeFromOutbox], "dropped while held"),
     Transition(holding, .tick(now: t(99.5)), holding, [], "before the release time"),
     Transition(holding, .tick(now: t(100)), submitting1, sendAll, "at the release time"),
     Transition(holding, .tick(now: t(250)), submitting1, sendAll, "a late tick (the machine slept)"),
@@ -102,7 +118,7 @@ let transitions: [Transition] = [
     Transition(
         partial, .release, .submitting(attempt: 1, recipients: [bob]),
         [.markSubmittingDurably, .submit(recipients: [bob])], "the retry goes only to the refused"),
-    Transition(partial, .discard, .discarded, [.removeFromOutbox]),
+    Transition(partial, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(partial, .tick(now: t(10_000)), partial, [], "never retried automatically"),
     Transition(partial, .restarted, partial, []),
     // failed temporarily
@@ -110,23 +126,23 @@ let transitions: [Transition] = [
     Transition(temporary, .tick(now: t(200)), .submitting(attempt: 3, recipients: everyone), sendAll, "the automatic retry"),
     Transition(temporary, .release, submitting1, sendAll, "retry now: a new series"),
     Transition(temporary, .edit, .editing, takeBack),
-    Transition(temporary, .discard, .discarded, [.removeFromOutbox]),
+    Transition(temporary, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(temporary, .restarted, interrupted, [.recordState], "retries only while guardmail runs"),
     // failed permanently
     Transition(permanent, .release, submitting1, sendAll),
     Transition(permanent, .edit, .editing, takeBack),
-    Transition(permanent, .discard, .discarded, [.removeFromOutbox]),
+    Transition(permanent, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(permanent, .tick(now: t(10_000)), permanent, [], "never retried automatically"),
     Transition(permanent, .restarted, permanent, []),
     // unknown
     Transition(unknown, .release, submitting1, sendAll, "a deliberate re-send"),
-    Transition(unknown, .discard, .discarded, [.removeFromOutbox]),
+    Transition(unknown, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(unknown, .tick(now: t(10_000)), unknown, []),
     Transition(unknown, .restarted, unknown, []),
     // interrupted
     Transition(interrupted, .release, submitting1, sendAll),
     Transition(interrupted, .edit, .editing, takeBack),
-    Transition(interrupted, .discard, .discarded, [.removeFromOutbox]),
+    Transition(interrupted, .discard, .discarded, [.recordState, .removeFromOutbox]),
     Transition(interrupted, .tick(now: t(10_000)), interrupted, []),
     Transition(interrupted, .restarted, interrupted, []),
     // discarded
@@ -180,9 +196,10 @@ let transitions: [Transition] = [
         for row in transitions where row.from.deadline != nil && row.from.kind != row.to.kind {
             #expect(row.to.deadline == nil, "\(row.testDescription)")
         }
-        // The only ways into a state with a deadline: the freeze (the hold) and a temporary failure (the retry).
+        // The only ways into a state with a deadline: the freeze and the confirmation of a parked
+        // message (the hold), and a temporary failure (the retry).
         for row in transitions where row.to.deadline != nil && row.from.kind != row.to.kind {
-            #expect(row.event.kind == .freeze || row.event.kind == .failure, "\(row.testDescription)")
+            #expect(row.event.kind == .freeze || row.event.kind == .confirmed || row.event.kind == .failure, "\(row.testDescription)")
         }
     }
 }

@@ -973,10 +973,11 @@ def fill_for_help(pane: Pane) -> None:
 
 
 def test_resize_with_help_open_leaves_no_stale_characters(composer):
-    pane = start(composer, args=["--no-drafts"])
+    # 40 lines: the whole help (33 lines with the line-editing keys) fits before the resize.
+    pane = start(composer, args=["--no-drafts"], height=40)
     fill_for_help(pane)
     pane.keys("?")
-    pane.wait_for("Any other key closes this help.", what="the whole help at 100x30")
+    pane.wait_for("Any other key closes this help.", what="the whole help at 100x40")
     pane.resize(60, 16)
     shrunk = pane.wait_for("1–13 of", what="the help at 60x16")
     time.sleep(0.5)

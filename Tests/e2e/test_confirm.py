@@ -29,7 +29,7 @@ SEND_TIMEOUT = 20.0
 NO_ORG_POLICY = "/nonexistent/guardmail-e2e/policy.toml"  # never the machine's /etc file
 
 CONFIRM_LEGEND = [("Space", "Tick"), ("↑↓", "Move"), ("/", "Search"), ("n", "Next"), ("y", "Send"),
-                  ("B", "Fix: to Bcc"), ("I", "Fix: one each"), ("q", "Back")]
+                  ("B", "Fix: to Bcc"), ("I", "Fix: one each"), ("v", "View text"), ("q", "Back")]
 
 # The hold before sending is not what these tests are about: the composer home's config
 # (config_for) sets a hold of 0 s.

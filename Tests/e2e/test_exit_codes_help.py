@@ -13,8 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 # command -> codes it can exit with (besides 0) that its help must name
 CODES = {
-    (): [64, 65, 66, 69, 74, 75, 77, 78],
-    ("send",): [1, 65, 69, 74, 75, 77, 78],
+    (): [1, 64, 65, 66, 69, 74, 75, 77, 78, 130],
+    ("send",): [1, 65, 69, 74, 75, 77, 78, 130],
     ("bulk",): [1, 65, 69, 74, 75, 77, 78],
     ("outbox",): [1, 65, 66, 74],
     ("check",): [1, 2, 64, 65, 66, 74, 78],

@@ -526,7 +526,9 @@ def test_kill_9_during_the_hold_journal_converges_to_interrupted(guardmail, conf
 
     listed = run(guardmail, ["journal"])
     assert listed.code == 0, listed.describe()
-    line = next(l for l in listed.stdout.splitlines() if key in l)
+    lines = listed.stdout.splitlines()
+    # Two lines a message: the outcome on the line above the one with the Message-ID.
+    line = lines[next(i for i, l in enumerate(lines) if key in l) - 1]
     assert "interrupted*" in line, listed.stdout
     assert "as the outbox has it" in listed.stdout
     shown = journal_show_outcome(guardmail, message_id)

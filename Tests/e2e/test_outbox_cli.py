@@ -459,6 +459,28 @@ def test_killed_during_the_hold_is_interrupted_until_released(
     assert len(sent_copies(guardmail, outbox_id)) == 1
 
 
+def test_outbox_show_and_list_name_a_unicode_domain_in_unicode(
+        guardmail, config_for, server, body_file):
+    """record.toml keeps the Unicode form beside the wire form; `outbox show` and `list` show it."""
+    write_config(guardmail, config_for(server, hold=30))
+    send = background(guardmail, send_args(to=["hanako@例え.jp"], subject="国際化ドメイン", accept=["new-domain"],
+                                           body_file=body_file))
+    try:
+        outbox_id, _ = send.wait_held()
+        send.kill9()
+    finally:
+        send.close()
+    record = (data_dir(guardmail) / "outbox" / outbox_id / "record.toml").read_text(encoding="utf-8")
+    assert 'address = "hanako@xn--r8jz45g.jp"' in record, record
+    assert 'display = "hanako@例え.jp"' in record, record
+    r = gm(guardmail, ["outbox", "show", outbox_id])
+    assert r.code == 0, r.describe()
+    assert re.search(r"(?m)^  To  <hanako@例え\.jp>$", r.stdout), r.describe()
+    r = gm(guardmail, ["outbox", "list"])
+    assert r.code == 0 and "例え.jp" in r.stdout, r.describe()
+    assert_server_got_nothing(server)
+
+
 def test_killed_during_a_short_hold_is_not_sent_after_the_hold_ends(
         guardmail, config_for, server, body_file):
     """(Added) The hold's end passes while no guardmail runs it; other guardmail commands run
@@ -623,12 +645,16 @@ def journal_rows(guardmail, *filters) -> Dict[str, str]:
     lines = r.stdout.splitlines()
     if r.stdout.strip() in ("no messages match", "no messages yet"):
         return {}
-    assert lines and lines[0].startswith("WHEN"), r.describe()
+    assert lines and lines[0].startswith("WHEN") and lines[1].startswith("  MESSAGE-ID"), r.describe()
     rows = {}
-    for line in lines[1:]:
-        m = re.search(r"(<[^>\s]+>)\s*$", line)
-        assert m, "journal line without a Message-ID: %r\n%s" % (line, r.describe())
-        rows[m.group(1)] = line
+    # Two lines a message (the list fits 80 columns): the first from WHEN to SUBJECT, the
+    # second the Message-ID and the domains.
+    data = [line for line in lines[2:] if not line.startswith("* ")]
+    assert len(data) % 2 == 0, r.describe()
+    for first, second in zip(data[0::2], data[1::2]):
+        m = re.match(r"^  (<[^>\s]+>)", second)
+        assert m, "journal entry without a Message-ID: %r\n%s" % (second, r.describe())
+        rows[m.group(1)] = first + "\n" + second
     return rows
 
 

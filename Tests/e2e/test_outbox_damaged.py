@@ -10,6 +10,7 @@ files a freeze killed with SIGKILL leaves behind.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -167,6 +168,64 @@ def test_a_recipient_added_to_state_toml_is_never_sent_to(guardmail, config_for,
     assert r.code == 65, r.describe()
     assert "'refused' names 'intruder@example.org'" in r.stderr, r.describe()
     assert_server_got_nothing(server)
+
+
+def test_a_recipient_swapped_in_record_toml_and_state_toml_alike_is_never_sent_to(
+        guardmail, config_for, server, body_file):
+    """The two files agree with each other, so the check against record.toml passes; the send
+    journal, which recorded the recipients at the confirmation, does not agree: nothing is sent."""
+    outbox_id = interrupted_entry(guardmail, config_for, server, body_file)
+    record = entry_dir(guardmail, outbox_id) / "record.toml"
+    state = entry_dir(guardmail, outbox_id) / "state.toml"
+    edit(record, r'^address = "hanako@example\.co\.jp"$', 'address = "intruder@example.org"')
+    edit(state, r"^recipients = .*$", 'recipients = ["intruder@example.org"]')
+    # The files read as a consistent entry: listed, not damaged.
+    assert "interrupted" in outbox_list(guardmail).get(outbox_id, ""), listing(guardmail)
+
+    r = gm(guardmail, ["outbox", "release", outbox_id])
+    assert r.code == 65, r.describe()
+    assert "'intruder@example.org' is not among the recipients confirmed in the send journal" in r.stderr, r.describe()
+    assert "guardmail journal show" in r.stderr, r.describe()
+    assert_server_got_nothing(server)
+    # Marked damaged from then on, with the reason; a second release sends nothing either.
+    line = next((l for l in listing(guardmail).splitlines() if l.startswith(outbox_id)), "")
+    assert "damaged:" in line and "send journal" in line, line
+    r = gm(guardmail, ["outbox", "release", outbox_id])
+    assert r.code == 65, r.describe()
+    assert_server_got_nothing(server)
+
+
+def test_a_recipient_swapped_in_both_files_during_the_hold_is_never_sent_to(
+        guardmail, config_for, server, body_file):
+    """The same edit while `send` counts down: the owner finds record.toml changed under it at
+    its next tick and sends nothing (exit 65), to anyone; a release from another terminal then
+    finds the entry damaged."""
+    write_config(guardmail, config_for(server, hold=60))
+    send = background(guardmail, send_args(to=["hanako@example.co.jp"], subject="保留中", body_file=body_file))
+    try:
+        outbox_id, _ = send.wait_held()
+        folder = entry_dir(guardmail, outbox_id)
+        # Both files replaced whole, under the entry's state lock (as guardmail's own writers
+        # do), so the owner's tick reads either both old or both new: a consistent edit.
+        with open(folder / "state.lock", "rb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for name, pattern, replacement in (
+                    ("record.toml", r'^address = "hanako@example\.co\.jp"$', 'address = "intruder@example.org"'),
+                    ("state.toml", r"^recipients = .*$", 'recipients = ["intruder@example.org"]')):
+                text, count = re.subn(pattern, replacement, (folder / name).read_text(encoding="utf-8"), flags=re.M)
+                assert count == 1, text
+                (folder / (name + ".edit")).write_text(text, encoding="utf-8")
+                os.replace(folder / (name + ".edit"), folder / name)
+        code = send.wait()
+        assert code == 65, send.describe()
+        assert "the recipients in its record.toml changed after it was confirmed" in send.describe(), send.describe()
+    finally:
+        send.close()
+    r = gm(guardmail, ["outbox", "release", outbox_id])
+    assert r.code == 65, r.describe()
+    assert_server_got_nothing(server)
+    line = next((l for l in listing(guardmail).splitlines() if l.startswith(outbox_id)), "")
+    assert "damaged:" in line, line
 
 
 def test_a_same_size_edit_of_the_message_is_caught_before_anything_is_sent(

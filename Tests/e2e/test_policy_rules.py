@@ -3,17 +3,21 @@
 composer send in a real terminal and names both groups; `send` exits 1 naming it; `check --json`
 lists the rule ids with their layer; `policy --check FILE` validates a file before it is
 installed; a broken organisation policy stops `send` and the composer (fail closed) and says how
-to see the error; drop-ins in policy.d add rules.
+to see the error; drop-ins in policy.d add rules; `attachment_encrypted` sees a
+password-protected ZIP through `check`, `send` and `sendmail` alike.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from conftest import AUTH_USERS
+from conftest import AUTH_USERS, binary_path, send_args
 from test_confirm import fill, findings, on_confirm_screen, open_confirm, assert_refused
 from test_compose import start
 from test_policy_cli import assert_nothing_sent, finding_lines, send
@@ -100,6 +104,65 @@ def test_check_json_lists_rule_ids(guardmail, config_for, server, org, tmp_path)
     assert rules["confidential"]["layer"].startswith("organisation (") and "policy.toml:13" in rules["confidential"]["layer"]
     assert rules["new-domain"]["layer"] is None, "built-in rules have no layer of their own"
     assert "line 1 says '顧客リスト'" in rules["customer-list-needs-compliance"]["message"]
+
+
+ENCRYPTED_RULE = """\
+[[rule]]
+id = "encrypted-zip"
+severity = "block"
+message = "パスワード付きZIPは送らないでください"
+attachment_encrypted = true
+"""
+
+
+def zip_files(tmp_path: Path) -> tuple[Path, Path]:
+    """The same CSV in a password-protected ZIP and in a plain one, made by zip(1)."""
+    folder = tmp_path / "zip-src"
+    folder.mkdir()
+    csv = folder / "顧客一覧.csv"
+    csv.write_text("会社,担当\n保険A,山田\n", encoding="utf-8")
+    locked, plain = tmp_path / "locked.zip", tmp_path / "plain.zip"
+    subprocess.run(["zip", "-q", "-j", "-P", "secret", str(locked), str(csv)], check=True)
+    subprocess.run(["zip", "-q", "-j", str(plain), str(csv)], check=True)
+    return locked, plain
+
+
+def mail_with(attachment: Path) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "taro@example.jp"
+    msg["To"] = "hanako@partner.example"
+    msg["Subject"] = "資料"
+    msg.set_content("資料をお送りします。\n")
+    msg.add_attachment(attachment.read_bytes(), maintype="application", subtype="zip", filename=attachment.name)
+    return bytes(msg)
+
+
+def test_an_encrypted_zip_meets_attachment_encrypted_in_check_send_and_sendmail(guardmail, config_for, server, body_file,
+                                                                                tmp_path):
+    policy = tmp_path / "encrypted.toml"
+    policy.write_text(ENCRYPTED_RULE, encoding="utf-8")
+    env = {"GUARDMAIL_POLICY": str(policy)}
+    config = config_for(server)
+    locked, plain = zip_files(tmp_path)
+    for attachment, expected in ((locked, True), (plain, False)):
+        eml = tmp_path / (attachment.stem + ".eml")
+        eml.write_bytes(mail_with(attachment))
+        result = guardmail(["check", "--json", str(eml)], config=config, env=env)
+        rules = {f["rule"]: f for f in json.loads(result.stdout)["findings"]}
+        assert ("encrypted-zip" in rules) == expected, result.describe()
+        assert result.code == (2 if expected else 1), result.describe()
+
+        result = guardmail(send_args(to=["hanako@partner.example"], subject="資料", body_file=body_file, attach=[attachment],
+                                     accept=["new-domain", "new-recipient", "external-attachment"], extra=["--dry-run"]), config=config, env=env)
+        assert (("BLOCK", "encrypted-zip") in finding_lines(result.stderr)) == expected, result.describe()
+        assert result.code == (1 if expected else 0), result.describe()
+
+    # sendmail reads the message whole and inspects its attachments itself: the same rule.
+    proc = subprocess.run([str(binary_path()), "sendmail", "-t"], input=mail_with(locked), capture_output=True,
+                          env=guardmail.env(env), cwd=guardmail.tmp, timeout=60, start_new_session=True)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 1 and "blocked by encrypted-zip" in err, err
+    assert_nothing_sent(server, result)
 
 
 def test_barrier_blocks_the_composer_and_shows_both_groups(composer, org):
@@ -222,7 +285,10 @@ def test_replay_over_200_sent_messages(guardmail, config_for, server, org, tmp_p
     barrier_examples = [l for l in examples if "insurer-b: b@insurer-b.example" in l]
     assert len(barrier_examples) == 2, "the Bcc recipient comes from the journal\n" + result.describe()
 
-    # Nothing before the period: a period of 0 minutes keeps none.
+    # Nothing before the period: a period of 0 minutes keeps none. Times are whole seconds and a
+    # message of the current second is inside even a period of 0, so the last sends must be a
+    # second old first (the replay above can run within the second of the last send).
+    time.sleep(1.1)
     result = guardmail(["policy", "replay", "--since", "0m", "--rules", str(org)], config=config,
                        env={"GUARDMAIL_POLICY": "/nonexistent/guardmail-e2e/policy.toml"})
     assert result.code == 0 and result.stdout.startswith("0 messages replayed"), result.describe()

@@ -28,10 +28,14 @@ public struct SensitiveDataRule: PolicyRule {
             }
         }
 
-        func place(line: Int) -> String {
+        /// "body line 3", "attachment 'a.csv' line 3", "attachment '顧客.xlsx' sheet '顧客' cell C4",
+        /// "attachment '見積書.pdf' page 1, line 3".
+        func place(line: Int, in attachments: [AttachmentFacts]) -> String {
             switch self {
             case .body: return "body line \(line)"
-            case .attachment(_, let name): return "attachment '\(name)' line \(line)"
+            case .attachment(let index, let name):
+                let location = attachments.indices.contains(index) ? attachments[index].location(ofLine: line) : "line \(line)"
+                return "attachment '\(name)' \(location)"
             }
         }
     }
@@ -42,10 +46,10 @@ public struct SensitiveDataRule: PolicyRule {
         var first: String? = nil
         var sources: [Source] = []
 
-        mutating func add(_ hits: [(value: String, line: Int)], from source: Source) {
+        mutating func add(_ hits: [(value: String, line: Int)], from source: Source, _ attachments: [AttachmentFacts]) {
             for hit in hits {
                 values.insert(hit.value)
-                if first == nil { first = source.place(line: hit.line) }
+                if first == nil { first = source.place(line: hit.line, in: attachments) }
                 if !sources.contains(source) { sources.append(source) }
             }
         }
@@ -59,10 +63,10 @@ public struct SensitiveDataRule: PolicyRule {
         var myNumbers = Tally(), cards = Tally(), emails = Tally(), phones = Tally()
         for (source, text) in texts {
             let scan = SensitiveScan(text)
-            myNumbers.add(scan.myNumbers, from: source)
-            cards.add(scan.cards, from: source)
-            emails.add(scan.emails, from: source)
-            phones.add(scan.phones, from: source)
+            myNumbers.add(scan.myNumbers, from: source, input.attachments)
+            cards.add(scan.cards, from: source, input.attachments)
+            emails.add(scan.emails, from: source, input.attachments)
+            phones.add(scan.phones, from: source, input.attachments)
         }
         let severity = context.severity(of: self)
         var findings: [Finding] = []

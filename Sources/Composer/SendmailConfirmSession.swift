@@ -1,0 +1,59 @@
+import CursesTerminal
+import TUI
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The confirmation screen of `guardmail sendmail` and `guardmail outbox confirm`: the
+/// composer's screen for a message another program wrote (mutt, git send-email, a script).
+/// Every external recipient, attachment and finding is ticked as in the composer; the fixes
+/// that rewrite the message (move to Bcc, one message each) are not offered, since guardmail
+/// does not own the message: the sender leaves (`q`) and fixes it in the program that wrote it.
+/// Returns the screen as confirmed when the sender pressed `y` with everything ticked; nil when
+/// they left. The process's standard input and output must be the terminal.
+public enum SendmailConfirmSession {
+    public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {
+        var screen = model
+        let terminal = try CursesTerminal(theme: theme)
+        defer { terminal.stop() }
+        while true {
+            let size = terminal.size
+            terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
+            if terminal.takeSignal() != nil { return nil }
+            guard let key = terminal.readKey(timeoutMilliseconds: 200) else {
+                // A terminal borrowed from a mail client (not this process's controlling one)
+                // sends no SIGHUP when it closes: its reads fail at once instead, for ever.
+                if terminalClosed() { return nil }
+                continue
+            }
+            if key == .control("c") { return nil }
+            switch apply(key, to: &screen, height: ConfirmView.listHeight(terminal.size.height)) {
+            case .some(true): return screen
+            case .some(false): return nil
+            case .none: break
+            }
+        }
+    }
+
+    /// The terminal on standard input hung up (its window closed).
+    static func terminalClosed() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return false }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
+    /// One key: true when it sends, false when it leaves, nil to go on.
+    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int) -> Bool? {
+        if key == .resize { return nil }
+        for effect in screen.handle(key, height: height) {
+            switch effect {
+            case .send: return true
+            case .back: return false
+            case .moveToBcc, .reviewOneEach:
+                screen.status = StatusMessage(
+                    "Not available here: the message comes from another program. Press q and change it there.", isError: true)
+            }
+        }
+        return nil
+    }
+}

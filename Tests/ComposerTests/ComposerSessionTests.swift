@@ -1,0 +1,156 @@
+import Config
+import Glibc
+import Delivery
+import Outbox
+import Store
+import TUI
+import Testing
+@testable import Composer
+
+/// The composer as a whole, over a `RecordingTerminal`: scripted keys in, frames out, a clock
+/// the test moves. A `nil` in a script is a moment without a key (the test clock moves a second).
+@Suite("Composer session: key sequences through a recording terminal")
+struct ComposerSessionTests {
+    static let message = DraftInput(to: ["hanako@example.jp"], subject: "Quarterly figures", body: "The figures are attached.\n")
+
+    /// What "the same message" means: every field, the body and its cursor, the attachments.
+    struct Written: Equatable {
+        var to, cc, bcc, subject, body: String
+        var cursor: TextPosition
+        var attachments: [String]
+        init(_ model: ComposeModel) {
+            to = model.to.text
+            cc = model.cc.text
+            bcc = model.bcc.text
+            subject = model.subject.text
+            body = model.body.text
+            cursor = model.body.cursor
+            attachments = model.attachments.map(\.path)
+        }
+    }
+
+    @Test("y, y, the countdown moves with the clock, u: the composer is back with the message untouched and nothing is in the outbox")
+    func undoAfterHold() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(Self.message)
+        let terminal = RecordingTerminal(
+            script: [.escape, nil, .char("y"), nil, .char(" "), nil, .char("y"), nil, nil, nil, .char("u")])
+        terminal.whenIdle = { rig.clock.advance(1) }
+        var beforeSend: Written?
+        var screens: [ComposerScreen.Kind] = []
+        terminal.afterKey = { key in
+            screens.append(session.state.screen.kind)
+            if key == .char("y"), beforeSend == nil { beforeSend = Written(session.state.model) }
+        }
+        let outcome = session.run(on: terminal)
+
+        // Each key found the screen the one before led to: compose, compose (y), confirm (Space:
+        // the policy's one finding ticked), confirm (y), hold (u).
+        #expect(screens == [.compose, .compose, .confirm, .confirm, .hold])
+        let holdFrames = terminal.frames.filter { $0.text.contains("held, not sent yet") }
+        #expect(holdFrames.count >= 2)
+        // The countdown is drawn from the clock the session was given: it moved between frames.
+        #expect(Set(holdFrames.map(\.text)).count >= 2)
+        #expect(session.state.screen == .compose)
+        #expect(session.state.holding.isEmpty)
+        #expect(try Written(session.state.model) == #require(beforeSend))
+        #expect(session.state.model.status == StatusMessage("Undone: nothing was sent. The message is back as it was."))
+        #expect(terminal.screenText.contains("Undone: nothing was sent."))
+        #expect(rig.outbox.list().entries.isEmpty)
+        // The script ran out: the terminal reported SIGTERM, and the message is kept as a draft.
+        #expect(outcome == .interrupted(signal: 15, draft: .saved))
+        #expect(rig.drafts.list().map(\.subject) == ["Quarterly figures"])
+    }
+
+    @Test("q then d with nothing written: discarded, no draft; q then s with a message: the draft is saved")
+    func quit() throws {
+        let rig = try ComposerRig()
+        let empty = rig.session(DraftInput())
+        #expect(empty.run(on: RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("d")])) == .discarded)
+        #expect(rig.drafts.list().isEmpty)
+
+        let nothing = rig.session(DraftInput())
+        #expect(nothing.run(on: RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("s")])) == .postponed(.empty))
+        #expect(rig.drafts.list().isEmpty)
+
+        let written = rig.session(Self.message)
+        let terminal = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("s")])
+        #expect(written.run(on: terminal) == .postponed(.saved))
+        #expect(rig.drafts.list().map(\.subject) == ["Quarterly figures"])
+        // The quit prompt was on screen before s.
+        #expect(terminal.frames.dropLast().last.map { $0.text.contains("s") } == true)
+
+        // Any other key at the quit prompt goes back to the message.
+        let back = rig.session(Self.message)
+        let stays = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("x")])
+        #expect(back.run(on: stays) == .interrupted(signal: 15, draft: .saved))
+        #expect(back.state.model.mode == .command)
+    }
+
+    @Test("a resize lays the screen out for the new size, and keys after it use it")
+    func resize() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(Self.message)
+        let terminal = RecordingTerminal(width: 80, height: 24, script: [.escape, nil, .resize, nil, .char("y")])
+        terminal.resizes = [(100, 30)]
+        _ = session.run(on: terminal)
+        #expect(session.state.width == 100)
+        #expect(session.state.height == 30)
+        let last = try #require(terminal.frames.last)
+        #expect(last.width == 100 && last.height == 30)
+        // The confirmation screen opened at the new size.
+        #expect(session.state.screen.kind == .confirm)
+    }
+
+    @Test("o opens the outbox view over the composer and q closes it; the message is unchanged")
+    func outboxOpenClose() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(Self.message)
+        let terminal = RecordingTerminal(script: [.escape, nil, .char("o"), nil, .char("q")])
+        var screens: [ComposerScreen.Kind] = []
+        terminal.afterKey = { _ in screens.append(session.state.screen.kind) }
+        _ = session.run(on: terminal)
+        #expect(screens == [.compose, .compose, .outbox])
+        #expect(terminal.frames.contains { $0.text.contains("guardmail — Outbox") && $0.text.contains("The outbox is empty.") })
+        #expect(session.state.screen == .compose)
+        #expect(!terminal.screenText.contains("guardmail — Outbox"))
+        #expect(session.state.model.subject.text == "Quarterly figures")
+    }
+
+    @Test("the hold ends by the clock and the server cannot be reached: the outbox view says why, over a fresh message")
+    func deliveryFailureShown() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(Self.message)
+        // The account's server is a closed port on 127.0.0.1: the submission thread fails at once.
+        // Up to 2,000 moments without a key, 5 ms each once the hold is over: a bound, not a timing.
+        let terminal = RecordingTerminal(
+            script: [.escape, nil, .char("y"), nil, .char(" "), nil, .char("y")] + Array(repeating: nil, count: 2000))
+        terminal.whenIdle = {
+            if terminal.frames.last?.text.contains("guardmail — Outbox") == true {
+                terminal.finishScript()
+            } else if session.state.screen.kind == .outbox {
+                // Countdowns and the outbox view are drawn anew when the second changes.
+                rig.clock.advance(1)
+            } else if rig.clock.now.seconds < ComposerRig.start + 20 {
+                rig.clock.advance(1)
+            } else {
+                usleep(5_000)
+            }
+        }
+        let outcome = session.run(on: terminal)
+        guard case .outbox(let screen) = session.state.screen else {
+            Issue.record("no outbox view; the screen is \(session.state.screen.kind): \(terminal.screenText)")
+            return
+        }
+        #expect(screen.purpose == .browse)
+        #expect(screen.status?.isError == true)
+        #expect(screen.rows.map(\.subject) == ["Quarterly figures"])
+        #expect(terminal.frames.contains { $0.text.contains("held, not sent yet") })
+        #expect(terminal.screenText.contains("guardmail — Outbox"))
+        // Behind the view a fresh message; the failed one stays in the outbox, not in the drafts.
+        #expect(session.state.model.subject.text.isEmpty)
+        #expect(session.state.holding.isEmpty)
+        #expect(rig.outbox.list().entries.count == 1)
+        #expect(outcome == .interrupted(signal: 15, draft: .empty))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import MailCore
+import Testing
+
+@testable import Journal
+
+@Suite("Send journal: migration from schema version 1")
+struct JournalMigrationTests {
+    /// A journal as version 1 wrote it: one message to two recipients, one result each.
+    static func versionOneFile(_ path: String) throws {
+        let raw = try SQLiteDatabase(path: path)
+        try raw.execute(JournalSchema.version1, "test")
+        try raw.execute("PRAGMA user_version = 1", "test")
+        try raw.execute(
+            """
+            INSERT INTO messages (id, message_id, confirmed_at, account, from_address, subject)
+                VALUES (1, 'old@host', 100, 'work', 'taro@example.co.jp', 'お見積書');
+            INSERT INTO recipients (id, message_row, position, field, address, address_key, display_name, domain, domain_ascii)
+                VALUES (1, 1, 0, 'to', 'hanako@bücher.example', 'hanako@xn--bcher-kva.example', '花子', 'bücher.example', 'xn--bcher-kva.example'),
+                       (2, 1, 1, 'bcc', 'jiro@example.org', 'jiro@example.org', NULL, 'example.org', 'example.org');
+            INSERT INTO events (message_row, at, kind, detail) VALUES (1, 100, 'confirmed', NULL), (1, 101, 'partially-sent', NULL);
+            INSERT INTO recipient_results (message_row, recipient_row, at, reply, accepted)
+                VALUES (1, 1, 101, '250 2.1.5 Ok', 1), (1, 2, 101, '550 5.1.1 No such user', 0);
+            """, "test")
+        raw.close()
+    }
+
+    static func indexes(_ journal: SendJournal) throws -> Set<String> {
+        Set(
+            try journal.database.rows("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", [], "test") {
+                (s: borrowing SQLiteStatement) in s.text(0)
+            })
+    }
+
+    @Test("a version 1 journal is migrated to the current version: three indexes dropped, every row kept")
+    func migratesAndKeepsRows() throws {
+        let folder = try TemporaryFolder()
+        try Self.versionOneFile(folder.journal)
+        let journal = try SendJournal(path: folder.journal)
+        #expect(try journal.schemaVersion() == 2)
+        let indexes = try Self.indexes(journal)
+        #expect(!indexes.contains("recipients_by_domain"))
+        #expect(!indexes.contains("recipients_by_ascii_domain"))
+        #expect(!indexes.contains("results_by_message"))
+        #expect(indexes.isSuperset(of: ["recipients_by_message", "recipients_by_address", "results_by_recipient", "events_by_message"]))
+
+        // The readers answer as before: show, list by domain (either form) and by address, history.
+        let entry = try #require(try journal.show(messageID: "old@host"))
+        #expect(entry.message.recipients.map(\.address) == ["hanako@bücher.example", "jiro@example.org"])
+        #expect(entry.message.recipients.map(\.accepted) == [true, false])
+        #expect(entry.results.map(\.reply) == ["250 2.1.5 Ok", "550 5.1.1 No such user"])
+        #expect(entry.events.map(\.kind) == [.confirmed, .partiallySent])
+        #expect(try journal.list(domain: "bücher.example").map(\.messageID) == ["old@host"])
+        #expect(try journal.list(domain: "xn--bcher-kva.example").map(\.messageID) == ["old@host"])
+        #expect(try journal.list(domain: "example.net").isEmpty)
+        #expect(try journal.list(to: "Jiro@Example.org").map(\.messageID) == ["old@host"])
+        let summary = try #require(try journal.list().first)
+        #expect(summary.acceptedCount == 1 && summary.refusedCount == 1 && summary.recipientCount == 2)
+        #expect(try journal.history().addresses == ["hanako@xn--bcher-kva.example"])
+
+        // A correction recorded after the migration is the latest result.
+        try journal.recordRecipientResults(
+            messageID: "old@host", results: [(address: "jiro@example.org", reply: "250 2.1.5 Ok", accepted: true)], at: 200)
+        #expect(try journal.show(messageID: "old@host")?.results.map(\.reply) == ["250 2.1.5 Ok", "550 5.1.1 No such user", "250 2.1.5 Ok"])
+        #expect(try journal.history().addresses == ["hanako@xn--bcher-kva.example", "jiro@example.org"])
+        journal.close()
+
+        // Reopening does not migrate again.
+        let reopened = try SendJournal(path: folder.journal)
+        #expect(try reopened.schemaVersion() == 2)
+        #expect(try reopened.show(messageID: "old@host")?.results.count == 3)
+    }
+
+    @Test("a new journal has the version 2 indexes only")
+    func newJournal() throws {
+        let folder = try TemporaryFolder()
+        let journal = try SendJournal(path: folder.journal)
+        let indexes = try Self.indexes(journal)
+        #expect(
+            indexes == [
+                "messages_by_time", "recipients_by_message", "recipients_by_address", "attachments_by_message",
+                "findings_by_message", "events_by_message", "results_by_recipient"
+            ])
+    }
+}
