@@ -193,11 +193,16 @@ public enum PolicySetup {
         return PolicyEvaluation(decision: decision, addressBook: book, addressBookWarnings: warnings, historyWarning: historyWarning)
     }
 
-    /// `evaluate` for a message built by guardmail (`send`, the composer) and its attachments' inspections.
+    /// `evaluate` for a message built by guardmail (`send`, the composer) and its attachments'
+    /// inspections; `thread` for a reply or a forward (the thread rules).
     public static func evaluate(
-        _ message: OutgoingMessage, inspections: [Inspection], config: PolicyConfig, paths: DataPaths
+        _ message: OutgoingMessage, inspections: [Inspection], thread: ThreadFacts? = nil, config: PolicyConfig, paths: DataPaths
     ) -> PolicyEvaluation {
-        evaluate(config, paths: paths) { history, book in input(message, inspections: inspections, history: history, addressBook: book) }
+        evaluate(config, paths: paths) { history, book in
+            var input = input(message, inspections: inspections, history: history, addressBook: book)
+            input.thread = thread
+            return input
+        }
     }
 
     public static func input(

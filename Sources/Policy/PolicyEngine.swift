@@ -39,8 +39,10 @@ public struct PolicyContext: Sendable {
     public init(input: PolicyInput, config: PolicyConfig) {
         self.config = config
         self.classifier = config.classifier(sender: input.from)
-        self.knownAddresses = input.history.addressKeys
-        self.knownDomains = input.history.domainKeys
+        // A party on the thread being answered is not new in the sense of a typo: new-recipient and
+        // new-domain treat the thread's addresses and domains as written to.
+        self.knownAddresses = input.history.addressKeys.union(input.thread?.parties.map(Self.addressKey) ?? [])
+        self.knownDomains = input.history.domainKeys.union(input.thread?.partyDomains ?? [])
         // Worked out once here: several rules ask, and a bulk message has thousands.
         let visibleCount = input.to.count + input.cc.count
         var seen = Set<String>()
@@ -136,6 +138,10 @@ public enum PolicyEngine {
         NamesakeRule(),
         NewDomainRule(),
         NewRecipientRule(),
+        ThreadNewPartyRule(),
+        ForwardOutsideRule(),
+        ReplyAllWideRule(),
+        SalutationMismatchRule(),
         ExternalAttachmentRule(),
         ForgottenAttachmentRule(),
         SensitiveDataRule(),

@@ -83,6 +83,8 @@ public struct PolicyInput: Sendable {
     public var attachments: [AttachmentFacts]
     public var history: SendHistory
     public var addressBook: AddressBook
+    /// For a reply or a forward: the original's facts (the thread rules); nil for a new message.
+    public var thread: ThreadFacts?
 
     public init(
         from: Mailbox, to: [Mailbox] = [], cc: [Mailbox] = [], bcc: [Mailbox] = [],

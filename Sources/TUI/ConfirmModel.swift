@@ -102,6 +102,21 @@ public struct ConfirmModel: Equatable, Sendable {
         case reviewOneEach
     }
 
+    /// For a reply or a forward: what it answers and who was on the thread.
+    public struct ThreadContext: Sendable, Equatable {
+        /// `Reply to: <subject>, <from>, <date>` (or `Forward of: …`).
+        public var line: String
+        /// The original's From, To, Cc and Reply-To.
+        public var parties: Set<RecipientKey>
+        public init(line: String, parties: Set<RecipientKey>) {
+            self.line = line
+            self.parties = parties
+        }
+    }
+
+    /// Set for a reply or a forward (drawn in the title row, and "on the thread" by each
+    /// recipient who was on it; the others carry thread-new-party's flag).
+    public var thread: ThreadContext?
     public let from: String
     public let groups: [DomainGroup]
     public let attachments: [ConfirmAttachment]
