@@ -21,8 +21,14 @@ public struct AttachmentFacts: Sendable, Hashable {
     public var textLocations: [String]
     /// Why the text was not read (or not all of it): "encrypted PDF, contents not read".
     public var contentsNotRead: String?
+    /// An encrypted archive (a ZIP with an encrypted entry): what `attachment_encrypted` asks.
+    public var encrypted: Bool
 
-    public init(name: String, size: Int64, contentType: String, text: String? = nil, textLocations: [String] = [], contentsNotRead: String? = nil) {
+    public init(
+        name: String, size: Int64, contentType: String, text: String? = nil, textLocations: [String] = [], contentsNotRead: String? = nil,
+        encrypted: Bool = false
+    ) {
+        self.encrypted = encrypted
         self.name = name
         self.size = size
         self.contentType = contentType

@@ -179,6 +179,8 @@ public struct ConfirmModel: Equatable, Sendable {
                 switch subject {
                 case .recipient(let address):
                     let key = RecipientKey(address: address)
+                    // A barrier names each recipient's own group.
+                    let flag = finding.subjectFlags[address] ?? flag
                     if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
                 case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
                 default: break

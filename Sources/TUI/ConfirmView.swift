@@ -215,7 +215,7 @@ public enum ConfirmView {
     static func flagRole(_ flag: String) -> Role {
         if flag.hasPrefix("LOOK-ALIKE") { return .lookalike }
         if flag == "NEW" { return .new }
-        if flag == "NAMESAKE" { return .danger }
+        if flag == "NAMESAKE" || flag.hasPrefix("BARRIER") { return .danger }
         return .warning
     }
 }

@@ -94,7 +94,7 @@ struct PolicyConfigTests {
             ),
             (
                 "[policy]\ninternal_domains = [\"taro@example.co.jp\"]\n",
-                "config.toml:2: 'policy.internal_domains' has an invalid entry: 'taro@example.co.jp' is an address; write only the domain"
+                "config.toml:2: 'policy.internal_domains' has an invalid entry: 'taro@example.co.jp' is an address; internal_domains lists domains: write 'example.co.jp'"
             ),
             (
                 "[policy]\naddress_book = \"\"\n",
