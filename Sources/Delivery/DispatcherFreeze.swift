@@ -62,11 +62,8 @@ extension Dispatcher {
             messageOffset: spooled.messageOffset, messageSize: spooled.size, messageSHA256: spooled.sha256)
         var machine = SendStateMachine(state: .confirming, retryPolicy: retryPolicy)
         let actions = try! machine.handle(.freeze(recipients: recipients.map(\.address), holdSeconds: holdSeconds, now: now))
-        // The parties each file names go to the journal (not the text: who, and where in the file).
-        let parties = inspections.map { inspection in
-            AttachmentFacts(inspection).namedParties.map { JournalParty(name: $0.party.name, kind: $0.party.kind.rawValue, place: $0.place) }
-        }
-        let freezing = Freezing(record: record, spoolFile: spooled.path, draft: draft, findings: confirmation.findings, parties: parties)
+        let freezing = Freezing(
+            record: record, spoolFile: spooled.path, draft: draft, findings: confirmation.findings, parties: Self.journalParties(inspections))
         do throws(DispatchRefusal) {
             let rest = try performBeforeCommit(actions, id: id, machine: machine, now: now, freezing: freezing)
             perform(rest, id: id, now: now, detail: nil)
@@ -111,6 +108,14 @@ extension Dispatcher {
         var findings: [OutboxFinding]
         /// Per attachment, in order: the parties its text names.
         var parties: [[JournalParty]] = []
+    }
+
+    /// Per attachment, the parties its text names, for the journal: who, and where in the file
+    /// (never the text).
+    static func journalParties(_ inspections: [Inspection]) -> [[JournalParty]] {
+        inspections.map { inspection in
+            AttachmentFacts(inspection).namedParties.map { JournalParty(name: $0.party.name, kind: $0.party.kind.rawValue, place: $0.place) }
+        }
     }
 
     /// - Parameter parties: per attachment, in the record's order, the parties its text names.

@@ -68,9 +68,10 @@ extension Dispatcher {
     /// `awaitingConfirmation` it is parked instead of held: no hold starts, and nothing sends it
     /// until `confirmParked` (docs/states.md, "Waiting for a confirmation"); the journal then
     /// says "interrupted" with the reason, the word it has for "waiting for the user".
+    /// `inspections` are of its attachments, in order: the parties they name go to the journal.
     public func freeze(
         _ outgoing: PrebuiltOutgoing, account: AccountConfig, holdSeconds: Int, confirmation: ConfirmationRecord,
-        awaitingConfirmation: Bool, now: Instant
+        awaitingConfirmation: Bool, inspections: [Inspection] = [], now: Instant
     ) throws(DeliveryError) -> String {
         let id = environment.newOutboxID(now)
         let writing: TemporaryFilesLock
@@ -103,11 +104,11 @@ extension Dispatcher {
         do {
             if awaitingConfirmation {
                 try journal.recordMessages(
-                    [journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
+                    [journalMessage(record, findings: confirmation.findings, parties: Self.journalParties(inspections))], at: Int64(now.seconds),
                     then: .interrupted, detail: "needs confirmation: `guardmail outbox confirm \(id)` in a terminal; outbox \(id)")
             } else {
                 try journal.recordMessages(
-                    [journalMessage(record, findings: confirmation.findings)], at: Int64(now.seconds),
+                    [journalMessage(record, findings: confirmation.findings, parties: Self.journalParties(inspections))], at: Int64(now.seconds),
                     then: .held, detail: "hold \(holdSeconds) s; outbox \(id)")
             }
         } catch {

@@ -166,7 +166,7 @@ struct Sendmail: ParsableCommand {
             do {
                 let id = try dispatcher.freeze(
                     outgoing, account: account, holdSeconds: hold, confirmation: confirmation, awaitingConfirmation: false,
-                    now: Dispatcher.wallClock())
+                    inspections: review.inspections, now: Dispatcher.wallClock())
                 outcome = HoldCountdown(dispatcher: dispatcher, id: id, holdSeconds: hold).run()
             } catch {
                 session.end()
@@ -183,7 +183,8 @@ struct Sendmail: ParsableCommand {
             do {
                 id = try dispatcher.freeze(
                     outgoing, account: account, holdSeconds: hold,
-                    confirmation: review.confirmation(nil, via: "sendmail"), awaitingConfirmation: true, now: Dispatcher.wallClock())
+                    confirmation: review.confirmation(nil, via: "sendmail"), awaitingConfirmation: true,
+                    inspections: review.inspections, now: Dispatcher.wallClock())
             } catch {
                 throw fail(error)
             }
@@ -197,7 +198,7 @@ struct Sendmail: ParsableCommand {
         do {
             let id = try dispatcher.freeze(
                 outgoing, account: account, holdSeconds: hold, confirmation: review.confirmation(nil, via: "sendmail"),
-                awaitingConfirmation: false, now: Dispatcher.wallClock())
+                awaitingConfirmation: false, inspections: review.inspections, now: Dispatcher.wallClock())
             outcome = HoldCountdown(dispatcher: dispatcher, id: id, holdSeconds: hold).run()
         } catch {
             throw fail(error)
@@ -314,24 +315,21 @@ struct SendmailReview {
         parsed: ParsedMessage, recipients: [Recipient], from: Mailbox, policy: PolicyConfig, paths: DataPaths
     ) throws(DeliveryError) -> SendmailReview {
         let inspections = try inspect(parsed.attachments)
-        let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        for warning in warnings { report(warning) }
-        let (history, historyWarning) = PolicySetup.history(paths: paths)
-        if let historyWarning { report(historyWarning) }
         func mailboxes(_ field: RecipientField) -> [Mailbox] { recipients.filter { $0.field == field }.map(\.mailbox) }
-        let input = PolicyInput(
-            from: from, to: mailboxes(.to), cc: mailboxes(.cc), bcc: mailboxes(.bcc), subject: parsed.subject, body: parsed.body,
-            attachments: inspections.map {
-                AttachmentFacts(
-                    name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text, encrypted: AttachmentFacts.isEncrypted($0))
-            },
-            history: history, addressBook: book)
+        // The one way a message is checked (as send and the composer): the documents' text too.
+        let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
+            PolicyInput(
+                from: from, to: mailboxes(.to), cc: mailboxes(.cc), bcc: mailboxes(.bcc), subject: parsed.subject, body: parsed.body,
+                attachments: inspections.map { AttachmentFacts($0) }, history: history, addressBook: book)
+        }
+        for warning in evaluation.warnings { report(warning) }
+        let book = evaluation.addressBook
         var companies: [String: String] = [:]
         for entry in book.entries {
             if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
         }
         return SendmailReview(
-            recipients: recipients, from: from, inspections: inspections, decision: PolicyEngine.evaluate(input, config: policy),
+            recipients: recipients, from: from, inspections: inspections, decision: evaluation.decision,
             classifier: policy.classifier(sender: from), companies: companies)
     }
 
@@ -380,7 +378,7 @@ struct SendmailReview {
             attachments: inspections.map {
                 ConfirmAttachment(
                     name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
-                    preview: $0.previewLines(limit: 4))
+                    preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
             },
             findings: decision.findings, holdSeconds: decision.holdSeconds)
     }

@@ -382,3 +382,34 @@ def test_a_borrowed_terminal_that_closes_ends_the_screen_and_sends_nothing(guard
         os.kill(pid, 9)
     assert not alive, "guardmail sendmail still runs 30 s after its terminal closed"
     assert server.transactions == []
+
+
+def test_a_document_for_another_company_is_read_through_sendmail_too(guardmail, server, config_for, tmp_path):
+    """A mail client's message with the estimate for 田中建設 (a PDF written by reportlab) to
+    青空商事: sendmail reads the PDF's text as send does, so `attachment-other-party` asks for a
+    confirmation (exit 75 without a terminal), and the journal keeps the parties the file names."""
+    from email.message import EmailMessage
+
+    pdf = tmp_path / "見積書.pdf"
+    make = Path(__file__).resolve().parent.parent / "fixtures" / "make_documents.py"
+    subprocess.run(["/usr/bin/python3", str(make), "estimate-pdf", str(pdf)], check=True)
+    book = tmp_path / "addressbook.txt"
+    book.write_text("[青空商事株式会社]\n鈴木 花子 <hanako@aozora-shoji.jp>\n[田中建設株式会社]\n佐藤 一郎 <sato@tanaka-kensetsu.co.jp>\n",
+                    encoding="utf-8")
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config_for(server, extra_lines=["", "[policy]", 'address_book = "%s"' % book]),
+                                     encoding="utf-8")
+    msg = EmailMessage()
+    msg["From"] = f"山田 太郎 <{SENDER}>"
+    msg["To"] = "鈴木 花子 <hanako@aozora-shoji.jp>"
+    msg["Subject"] = "お見積りの件"
+    msg.set_content("鈴木様\n\nお見積りをお送りします。\n")
+    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename="見積書.pdf")
+    code, out, err = run_detached(guardmail, ["sendmail", "-t", "-oi"], bytes(msg))
+    assert code == 75, err
+    assert "attachment-other-party" in err and "田中建設株式会社 (page 1, line 3)" in err, err
+    assert server.transactions == [], server.summary()
+    export = guardmail(["journal", "export", "--format", "jsonl"])
+    assert "\"name\": \"田中建設株式会社\", \"kind\": \"company\", \"place\": \"page 1, line 3\"" in export.stdout, export.describe()
+    [entry] = outbox_ids(guardmail)
+    assert guardmail(["outbox", "cancel", entry]).code == 0
