@@ -54,6 +54,29 @@ public enum ComposeMode: Equatable, Sendable {
     case resumeOffer(DraftSummary)
 }
 
+/// A slip in one entry of an address field and its correction, offered under the field.
+public struct AddressFixOffer: Equatable, Sendable {
+    /// The entry as typed (between the commas, trimmed).
+    public var entry: String
+    /// 1-based position of the entry's error in the field's text: which occurrence is meant.
+    public var position: Int
+    public var fix: AddressSlips.Fix
+
+    /// The field's text with this entry replaced by its correction, or nil when the entry is
+    /// no longer in it.
+    public func applied(to text: String) -> String? {
+        let chars = Array(text), needle = Array(entry)
+        guard !needle.isEmpty, needle.count <= chars.count else { return nil }
+        var starts: [Int] = []
+        for start in 0...(chars.count - needle.count) where chars[start..<start + needle.count].elementsEqual(needle) {
+            starts.append(start)
+        }
+        guard let first = starts.first else { return nil }
+        let start = starts.first { $0 <= position - 1 && position - 1 < $0 + needle.count } ?? first
+        return String(chars[..<start]) + fix.corrected + String(chars[(start + needle.count)...])
+    }
+}
+
 /// The newest draft found at start, as offered to the user.
 public struct DraftSummary: Equatable, Sendable {
     public var id: String
@@ -96,6 +119,8 @@ public enum ComposeAction: Equatable, Sendable {
     /// ↑ ↓ (k j): the previous or next attachment, by the key.
     case selectAttachment
     case externalEditor, send, undoHeld, openOutbox, postpone, quit, help
+    /// F: apply the fix offered under an address field (`AddressSlips`).
+    case applyFix
     /// A key that is bound to do nothing (Esc in command mode), so it is not reported as unknown.
     case nothing
     // While typing:
@@ -160,6 +185,9 @@ public struct ComposeModel: Equatable, Sendable {
     /// Parse errors of address fields, each invalid entry's reason in the order of the entries
     /// (at most `addressErrorLimit`), shown under the field.
     public private(set) var addressErrors: [ComposeField: [String]] = [:]
+    /// The fix offered for each address field's first entry that has one (`AddressSlips`),
+    /// shown under its errors and applied on F only.
+    public private(set) var fixOffers: [ComposeField: AddressFixOffer] = [:]
     /// The first parse error of each address field.
     public var fieldErrors: [ComposeField: String] { addressErrors.compactMapValues(\.first) }
     /// The first line of the help box on screen (the help scrolls at small sizes).
@@ -215,6 +243,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.char("y")], "y", "Send", "check recipients and attachments, then send", .send),
         KeyBinding([.char("u")], "u", "Undo", "take back the newest held message (before it is sent)", .undoHeld),
         KeyBinding([.char("o")], "o", "Outbox", "held, failed and interrupted messages", .openOutbox),
+        KeyBinding([.char("F")], "F", "", "apply the fix offered under an address field", .applyFix),
         KeyBinding([.char("P")], "P", "Postpone", "save the draft and leave", .postpone),
         KeyBinding([.char("q")], "q", "Quit", "leave (asks: save draft / discard / back)", .quit),
         KeyBinding([.char("?")], "?", "Help", "this help", .help),
@@ -385,6 +414,7 @@ public struct ComposeModel: Equatable, Sendable {
             changed()
             // The old verdict no longer applies to what is being typed.
             addressErrors[field] = nil
+            fixOffers[field] = nil
         }
         return []
     }
@@ -414,6 +444,7 @@ public struct ComposeModel: Equatable, Sendable {
         if editor.text != before {
             changed()
             addressErrors[field] = nil
+            fixOffers[field] = nil
         }
     }
 
@@ -451,6 +482,7 @@ public struct ComposeModel: Equatable, Sendable {
             } else {
                 return [.review]
             }
+        case .applyFix: applyFix()
         case .undoHeld: return [.undoHeld]
         case .openOutbox: return [.openOutbox]
         case .postpone: return [.leave(keepDraft: true)]
@@ -552,6 +584,39 @@ public struct ComposeModel: Equatable, Sendable {
     public mutating func validate(_ field: ComposeField) {
         let failures = parsed(field).failures
         addressErrors[field] = failures.isEmpty ? nil : failures.prefix(Self.addressErrorLimit).map(\.error.description)
+        fixOffers[field] = Self.fixOffer(lineEditor(field).text)
+    }
+
+    /// The first entry of an address list (in the order of the text) that holds a slip of
+    /// `AddressSlips`. Not only entries that fail to parse: `tanaka@example.jp様` parses (`jp様`
+    /// is a well-formed internationalised top-level domain) but is still a slip.
+    static func fixOffer(_ text: String) -> AddressFixOffer? {
+        var offset = 0
+        for piece in PasteSplitter.splitOutside(text, at: ",") {
+            defer { offset += piece.count + 1 }
+            let entry = PasteSplitter.trim(piece)
+            guard !entry.isEmpty, let fix = AddressSlips.fix(entry) else { continue }
+            return AddressFixOffer(entry: entry, position: offset + piece.prefix(while: \.isWhitespace).count + 1, fix: fix)
+        }
+        return nil
+    }
+
+    /// F: the first offered fix (To, then Cc, then Bcc) replaces its entry, and the field is
+    /// checked again (the next slip, if any, is offered next).
+    mutating func applyFix() {
+        guard let field = [ComposeField.to, .cc, .bcc].first(where: { fixOffers[$0] != nil }), let offer = fixOffers[field] else {
+            status = StatusMessage("No fix to apply: F fixes a slip offered under an address field.", isError: true)
+            return
+        }
+        let text = lineEditor(field).text
+        guard let fixed = offer.applied(to: text) else {
+            fixOffers[field] = nil
+            return
+        }
+        setLineEditor(field, LineEditor(fixed))
+        changed()
+        validate(field)
+        status = StatusMessage("Fixed in \(field.label): '\(offer.entry)' → '\(offer.fix.corrected)'.")
     }
 
     /// Why `y` cannot proceed, or nil.
@@ -600,6 +665,7 @@ public struct ComposeModel: Equatable, Sendable {
         let added = moved.filter { inBcc.insert($0.key).inserted }
         bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + added.map(\.formatted)).joined(separator: ", "))
         addressErrors = [:]
+        fixOffers = [:]
         let count = moved.uniqueRecipients.count
         status = StatusMessage("Moved \(count) external recipient\(count == 1 ? "" : "s") to Bcc.")
         changed()

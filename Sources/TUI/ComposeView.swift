@@ -72,6 +72,14 @@ public enum ComposeView {
                 if active { grid.cursor = GridPoint(row: row, column: labelWidth + 1 + view.cursorColumn) }
             case .error(let text):
                 grid.put(text, row: row, column: labelWidth + 1, role: .danger)
+            case .fix(let field):
+                if let offer = model.fixOffers[field] {
+                    var x = labelWidth + 1
+                    let key = model.mode == .command ? "F" : "Esc F"
+                    x += grid.put(key, row: row, column: x, role: .legendKey)
+                    let text = " fix (\(offer.fix.description)): \(offer.fix.corrected)"
+                    grid.put(ScreenParts.fit(DisplayWidth.displayable(text), width - x - 1), row: row, column: x, role: .legend)
+                }
             case .attachment(let index):
                 if index == 0 { label(&grid, row, "Attach:") }
                 let item = model.attachments[index]
@@ -179,6 +187,8 @@ public enum ComposeView {
 
     enum HeaderRow: Equatable {
         case from, field(ComposeField), error(String), attachment(Int), noAttachments, moreAttachments(Int)
+        /// The one-key fix offered for an address field: the corrected text, applied on F only.
+        case fix(ComposeField)
     }
 
     static let maxAttachmentRows = 4
@@ -196,6 +206,8 @@ public enum ComposeView {
         var rows: [HeaderRow] = [.from]
         for field in [ComposeField.to, .cc, .bcc, .subject] {
             rows.append(.field(field))
+            // The fix offer's row also without an error: `a@example.jp様` parses, yet is a slip.
+            defer { if model.fixOffers[field] != nil { rows.append(.fix(field)) } }
             guard let errors = model.addressErrors[field], let first = errors.first else { continue }
             let available = width - labelWidth - 2
             if errors.count == 1 {

@@ -34,6 +34,7 @@ struct ComposeKeyTableTests {
                 case .postpone: #expect(effects == [.leave(keepDraft: true)])
                 case .quit: #expect(m.mode == .quitPrompt)
                 case .help: #expect(m.mode == .help)
+                case .applyFix: #expect(effects.isEmpty && m.status?.text.hasPrefix("No fix to apply") == true, "\(binding.name)")
                 case .nothing: #expect(effects.isEmpty && m.mode == .command)
                 default: Issue.record("\(binding.name): an editing action in the command table")
                 }
