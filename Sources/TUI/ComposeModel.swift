@@ -48,7 +48,10 @@ public enum ComposeMode: Equatable, Sendable {
     case command
     /// A one-line prompt: the attachment path.
     case attachPrompt(LineEditor)
+    /// `q`: save the draft (the default, Enter too), discard it, or go back.
     case quitPrompt
+    /// `d` at the quit prompt of a long draft: only a second, different key (`y`) discards it.
+    case discardConfirm
     case help
     /// An unsent draft was found at start.
     case resumeOffer(DraftSummary)
@@ -245,7 +248,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.char("o")], "o", "Outbox", "held, failed and interrupted messages", .openOutbox),
         KeyBinding([.char("F")], "F", "", "apply the fix offered under an address field", .applyFix),
         KeyBinding([.char("P")], "P", "Postpone", "save the draft and leave", .postpone),
-        KeyBinding([.char("q")], "q", "Quit", "leave (asks: save draft / discard / back)", .quit),
+        KeyBinding([.char("q")], "q", "Quit", "leave; asks: save draft (Enter) / discard / back", .quit),
         KeyBinding([.char("?")], "?", "Help", "this help", .help),
         KeyBinding([.tab], "Tab", "", "start typing in the To field", .edit(.to)),
         KeyBinding([.up, .char("k"), .down, .char("j")], "↑ ↓", "", "select an attachment (k j too)", .selectAttachment),
@@ -303,11 +306,25 @@ public struct ComposeModel: Equatable, Sendable {
             return []
         case .quitPrompt:
             switch key {
-            case .char("s"), .char("S"), .char("P"): return [.leave(keepDraft: true)]
-            case .char("d"), .char("D"): return [.leave(keepDraft: false)]
+            case .char("s"), .char("S"), .char("P"), .enter: return [.leave(keepDraft: true)]
+            case .char("d"), .char("D"):
+                if isLongDraft {
+                    mode = .discardConfirm
+                    return []
+                }
+                return [.leave(keepDraft: false)]
             case .paste: return []
             default:
                 mode = .command
+                return []
+            }
+        case .discardConfirm:
+            switch key {
+            case .char("y"), .char("Y"): return [.leave(keepDraft: false)]
+            case .paste: return []
+            default:
+                // Not discarded: back to the question, where Enter still saves.
+                mode = .quitPrompt
                 return []
             }
         case .help:
@@ -486,7 +503,10 @@ public struct ComposeModel: Equatable, Sendable {
         case .undoHeld: return [.undoHeld]
         case .openOutbox: return [.openOutbox]
         case .postpone: return [.leave(keepDraft: true)]
-        case .quit: mode = .quitPrompt
+        case .quit:
+            // Nothing written: nothing to save or lose, so no question.
+            if isEmptyMessage { return [.leave(keepDraft: true)] }
+            mode = .quitPrompt
         case .help:
             mode = .help
             helpTop = 0
@@ -617,6 +637,33 @@ public struct ComposeModel: Equatable, Sendable {
         changed()
         validate(field)
         status = StatusMessage("Fixed in \(field.label): '\(offer.entry)' → '\(offer.fix.corrected)'.")
+    }
+
+    // MARK: Leaving
+
+    /// More words than this in the subject and body make a long draft: discarding it at the
+    /// quit prompt needs a second, different key.
+    public static let longDraftWords = 5
+
+    /// No field holds anything but blanks and nothing is attached: `q` leaves without asking.
+    public var isEmptyMessage: Bool {
+        [to, cc, bcc, subject].allSatisfy { $0.text.trimmingSpaces.isEmpty } && body.text.allSatisfy(\.isWhitespace)
+            && attachments.isEmpty
+    }
+
+    /// The words of the subject and the body: runs between blanks, and Japanese text (written
+    /// without blanks) one word per three characters (rounded up).
+    public var draftWords: Int { Self.words(subject.text) + Self.words(body.text) }
+
+    public var isLongDraft: Bool { draftWords > Self.longDraftWords }
+
+    static func words(_ text: String) -> Int {
+        var count = 0
+        for token in text.split(whereSeparator: \.isWhitespace) {
+            let wide = token.filter { char in char.unicodeScalars.contains { DisplayWidth.isWide($0) } }.count
+            count += wide == 0 ? 1 : max(1, (wide + 2) / 3 + (wide == token.count ? 0 : 1))
+        }
+        return count
     }
 
     /// Why `y` cannot proceed, or nil.

@@ -153,9 +153,20 @@ public enum ComposeView {
             grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
             grid.cursor = GridPoint(row: statusRow, column: x + view.cursorColumn)
         case .quitPrompt:
+            let long = model.isLongDraft
             drawBox(
-                &grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit",
-                role: .normal)
+                &grid,
+                lines: [
+                    long ? "Leave the composer? The draft has \(model.draftWords) words." : "Leave the composer?", "",
+                    "(s) save the draft and leave (Enter)", long ? "(d) discard the message (then y to confirm)" : "(d) discard the message",
+                    "(b) back to the message"
+                ], title: "Quit", role: .normal)
+            grid.cursor = nil
+        case .discardConfirm:
+            drawBox(
+                &grid,
+                lines: ["Discard this draft of \(model.draftWords) words for good?", "", "(y) yes, discard the message", "any other key: back to the question"],
+                title: "Discard", role: .danger)
             grid.cursor = nil
         case .help:
             drawHelp(&grid, top: model.helpTop)

@@ -48,3 +48,60 @@ def test_pasted_spreadsheet_row_is_one_entry(composer):
     tx = only_transaction(composer.server)
     assert tx.rcpt_tos == ["ichiro@tanaka-kensetsu.co.jp"]
     assert addresses(parse(tx.raw), "To") == [("田中 一郎", "ichiro@tanaka-kensetsu.co.jp")]
+
+
+LONG_BODY = "お世話になっております。見積書を送付いたします。ご確認ください。"
+
+
+def write_long_draft(home: ComposerHome) -> Pane:
+    pane = start(home)
+    pane.text("hanako@example.jp")
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("お見積りの件")
+    pane.keys("Tab")
+    pane.text(LONG_BODY)
+    esc(pane)
+    home.wait_for_draft(lambda d: d.body.strip() == LONG_BODY, what="the long draft saved")
+    return pane
+
+
+def test_quitting_a_long_draft_asks_and_discard_needs_a_second_key(composer):
+    """q on a long draft asks with save as the default (Enter); d asks once more and d again is
+    not a yes: the draft is still there; d then y discards it."""
+    pane = write_long_draft(composer)
+    pane.keys("q")
+    screen = pane.wait_for("(s) save the draft and leave (Enter)", what="the quit box")
+    assert "The draft has 13 words." in screen, pane.framed(screen)
+    assert "(d) discard the message (then y to confirm)" in screen, pane.framed(screen)
+    pane.keys("d")
+    screen = pane.wait_for("(y) yes, discard the message", what="the second question")
+    pane.keys("d")
+    screen = pane.wait_for(lambda s: "(s) save the draft and leave (Enter)" in s and "(y) yes" not in s,
+                           what="back at the first question")
+    assert pane.exit_status() is None, pane.framed(screen)
+    pane.keys("d")
+    pane.wait_for("(y) yes, discard the message", what="the second question again")
+    pane.keys("y")
+    assert pane.wait_exit() == 0, pane.framed()
+    assert composer.draft_files() == [], "the discarded draft is still there"
+    assert composer.server.connections == 0
+
+
+def test_quitting_a_long_draft_saves_on_enter(composer):
+    pane = write_long_draft(composer)
+    pane.keys("q")
+    pane.wait_for("(s) save the draft and leave (Enter)", what="the quit box")
+    pane.keys("Enter")
+    assert pane.wait_exit() == 0, pane.framed()
+    assert "The draft is saved" in pane.screen_with_history()
+    assert [d.subject for d in composer.drafts()] == ["お見積りの件"]
+
+
+def test_quitting_an_empty_message_asks_nothing(composer):
+    pane = start(composer)
+    esc(pane)
+    pane.keys("q")
+    assert pane.wait_exit() == 0, pane.framed()
+    out = pane.screen_with_history()
+    assert "Leave the composer?" not in out and "Nothing was written, so no draft was saved." in out, pane.framed(out)
+    assert composer.draft_files() == []
