@@ -263,6 +263,7 @@ public final class ComposerSession {
         case .advanceHolds: return advanceHolds()
         case .attach(let path): attach(path)
         case .openExternalEditor: editExternally()
+        case .loadPicker(let field): loadPicker(field)
         case .review(let mode): review(mode: mode)
         case .freeze(let screen):
             guard let message = reviewed else { return nil }

@@ -52,6 +52,8 @@ public enum ComposeMode: Equatable, Sendable {
     case quitPrompt
     /// `d` at the quit prompt of a long draft: only a second, different key (`y`) discards it.
     case discardConfirm
+    /// Ctrl-T in To, Cc or Bcc: the address picker over the whole screen.
+    case picker(AddressPicker)
     case help
     /// An unsent draft was found at start.
     case resumeOffer(DraftSummary)
@@ -132,6 +134,8 @@ public enum ComposeAction: Equatable, Sendable {
     case finishField
     /// Ctrl-C, anywhere: leave at once, keeping the draft.
     case leaveKeepingDraft
+    /// Ctrl-T in To, Cc, Bcc: the address picker.
+    case openPicker
 }
 
 /// One row of a key table: the keys, how the legend and the help name them, and what they do.
@@ -171,6 +175,9 @@ public enum ComposeEffect: Equatable, Sendable {
     case undoHeld
     /// Show the outbox: held, failed and interrupted messages.
     case openOutbox
+    /// Read the address books and the send history and open the picker for this field
+    /// (answer with `openPicker(_:)`).
+    case openPicker(ComposeField)
 }
 
 /// The composer's state and its key handling. Pure: no I/O, no clock.
@@ -261,6 +268,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.backTab], "S-Tab", "Previous", "previous field", .previousField),
         KeyBinding([.escape], "Esc", "Commands", "stop typing, back to the command keys", .stopEditing),
         KeyBinding([.enter], "Enter", "", "in a header field: stop typing (in the body: a new line)", .finishField),
+        KeyBinding([.control("t")], "^T", "", "in To, Cc, Bcc: search the address book and sent mail to pick", .openPicker),
         KeyBinding([.control("c")], "^C", "Leave, keep draft", "leave now, anywhere; the draft is kept", .leaveKeepingDraft)
     ]
 
@@ -330,6 +338,15 @@ public struct ComposeModel: Equatable, Sendable {
         case .help:
             handleHelp(key, height: height)
             return []
+        case .picker(var picker):
+            switch picker.handle(key, rows: AddressPickerView.rows(height: height)) {
+            case .stay: mode = .picker(picker)
+            case .cancel:
+                mode = .editing(picker.field)
+                status = StatusMessage("Nothing inserted.")
+            case .choose(let candidate): insertPicked(candidate, into: picker.field)
+            }
+            return []
         case .resumeOffer(let draft):
             switch key {
             case .char("r"), .char("R"), .enter:
@@ -389,6 +406,12 @@ public struct ComposeModel: Equatable, Sendable {
             case .stopEditing, .finishField:
                 leaveField()
                 mode = .command
+            case .openPicker:
+                guard field.isAddressField else {
+                    status = StatusMessage("^T picks addresses: in To, Cc and Bcc.", isError: true)
+                    return []
+                }
+                return [.openPicker(field)]
             default:
                 break
             }
@@ -510,7 +533,7 @@ public struct ComposeModel: Equatable, Sendable {
         case .help:
             mode = .help
             helpTop = 0
-        case .nothing, .nextField, .previousField, .stopEditing, .finishField, .leaveKeepingDraft:
+        case .nothing, .nextField, .previousField, .stopEditing, .finishField, .leaveKeepingDraft, .openPicker:
             break
         }
         return []
@@ -637,6 +660,28 @@ public struct ComposeModel: Equatable, Sendable {
         changed()
         validate(field)
         status = StatusMessage("Fixed in \(field.label): '\(offer.entry)' → '\(offer.fix.corrected)'.")
+    }
+
+    // MARK: The address picker
+
+    /// The loop read the candidates for `field`: the picker opens over the screen.
+    public mutating func openPicker(_ field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
+        guard case .editing(field) = mode else { return }
+        mode = .picker(AddressPicker(field: field, candidates: candidates, note: note))
+    }
+
+    /// The chosen candidate goes in as `Name <address>`, after what the field holds (joined by
+    /// ", "), and typing goes on in the field.
+    mutating func insertPicked(_ candidate: PickerCandidate, into field: ComposeField) {
+        var text = lineEditor(field).text.trimmingSpaces
+        while text.hasSuffix(",") { text = String(text.dropLast()).trimmingSpaces }
+        text = text.isEmpty ? candidate.formatted : text + ", " + candidate.formatted
+        setLineEditor(field, LineEditor(text))
+        changed()
+        addressErrors[field] = nil
+        fixOffers[field] = nil
+        mode = .editing(field)
+        status = StatusMessage("Inserted into \(field.label): \(candidate.formatted)")
     }
 
     // MARK: Leaving

@@ -44,6 +44,7 @@ public enum ComposeView {
         guard width >= minimumWidth, height >= minimumHeight else {
             return tooSmall(width: width, height: height)
         }
+        if case .picker(let picker) = model.mode { return AddressPickerView.render(picker, width: width, height: height) }
         let layout = layout(model, width: width, height: height)
 
         // Title line.
@@ -182,7 +183,7 @@ public enum ComposeView {
             grid.cursor = nil
         case .command:
             grid.cursor = nil
-        case .editing:
+        case .editing, .picker:
             break
         }
         return grid
@@ -260,6 +261,8 @@ public enum ComposeView {
     static func modeHint(_ model: ComposeModel) -> String {
         switch model.mode {
         case .editing(.body): return "Editing the body — Esc for commands, Tab for the next field"
+        case .editing(let field) where field.isAddressField:
+            return "Editing \(field.label) — Tab next field, Esc for commands, ^T pick (no autocomplete)"
         case .editing(let field): return "Editing \(field.label) — Tab next field, Esc for commands (no autocomplete: type or paste)"
         default: return "Ready — y to send, ? for help"
         }

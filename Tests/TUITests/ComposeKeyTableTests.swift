@@ -60,6 +60,7 @@ struct ComposeKeyTableTests {
                 case .previousField: #expect(m.mode == .editing(.to))
                 case .stopEditing, .finishField: #expect(m.mode == .command)
                 case .leaveKeepingDraft: #expect(effects == [.leave(keepDraft: true)])
+                case .openPicker: #expect(effects == [.openPicker(.cc)] && m.mode == .editing(.cc))
                 default: Issue.record("\(binding.name): a command action in the editing table")
                 }
             }

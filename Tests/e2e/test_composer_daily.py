@@ -105,3 +105,83 @@ def test_quitting_an_empty_message_asks_nothing(composer):
     out = pane.screen_with_history()
     assert "Leave the composer?" not in out and "Nothing was written, so no draft was saved." in out, pane.framed(out)
     assert composer.draft_files() == []
+
+
+ADDRESS_BOOK = """\
+# two people named 田中 一郎 at different companies, and others
+[田中建設]
+田中 一郎 <ichiro@tanaka-kensetsu.co.jp> ; ; たなか いちろう
+[田中商事]
+田中 一郎 <ichiro@tanaka-shoji.co.jp> ; ; タナカ イチロウ
+[]
+中田 次郎 <jiro@nakata.example> ; 中田工業 ; なかた じろう
+佐藤 花子 <hanako@example.jp>
+"""
+
+
+def write_address_book(home: ComposerHome) -> None:
+    path = home.config_path.parent / "addressbook.txt"
+    path.write_text(ADDRESS_BOOK, encoding="utf-8")
+    path.chmod(0o600)
+
+
+def test_picker_namesakes_both_shown_and_the_second_chosen(composer):
+    """^T in To opens the picker; たなか finds both 田中 一郎 (by their readings), marked as
+    namesakes; Enter before a row is moved to chooses nothing; ↓ ↓ Enter inserts the second as
+    `Name <address>`, and that is where the message goes."""
+    write_address_book(composer)
+    pane = start(composer)
+    pane.keys("C-t")
+    screen = pane.wait_for("pick an address for To", what="the picker")
+    assert "中田 次郎" in screen and "佐藤 花子" in screen, pane.framed(screen)
+    pane.text("たなか")
+    screen = pane.wait_for(lambda s: "2 of 4" in s, what="two results for たなか")
+    rows = [line for line in screen.split("\n") if line.startswith("* 田中 一郎")]
+    assert len(rows) == 2, pane.framed(screen)
+    assert "田中建設" in rows[0] and "ichiro@tanaka-kensetsu.co.jp" in rows[0], pane.framed(screen)
+    assert "田中商事" in rows[1] and "ichiro@tanaka-shoji.co.jp" in rows[1], pane.framed(screen)
+    assert "* namesakes: the same name at another address" in screen, pane.framed(screen)
+    pane.keys("Enter")
+    screen = pane.wait_for("Nothing is chosen yet", what="Enter with no row chosen")
+    assert "pick an address for To" in screen, pane.framed(screen)
+    pane.keys("Down", "Down", "Enter")
+    screen = pane.wait_for(lambda s: field_value(s, "To") == "田中 一郎 <ichiro@tanaka-shoji.co.jp>",
+                           what="the second 田中 一郎 in To")
+    assert "pick an address" not in screen, pane.framed(screen)
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("見積")
+    pane.keys("Tab")
+    pane.text("よろしくお願いします。")
+    esc(pane)
+    assert confirm_and_send(pane) == 0, pane.framed(pane.screen_with_history())
+    tx = only_transaction(composer.server)
+    assert tx.rcpt_tos == ["ichiro@tanaka-shoji.co.jp"]
+    assert addresses(parse(tx.raw), "To") == [("田中 一郎", "ichiro@tanaka-shoji.co.jp")]
+
+
+def test_picker_esc_inserts_nothing_and_sent_mail_is_offered(composer):
+    """Esc leaves the picker with the field as it was. After a message is sent, the next
+    composer's picker offers its recipient from the send journal, with the count."""
+    write_address_book(composer)
+    pane = start(composer)
+    pane.text("someone@example.org")
+    pane.keys("C-t")
+    pane.wait_for("pick an address for To", what="the picker")
+    pane.keys("Escape")
+    screen = pane.wait_for(lambda s: "pick an address" not in s, what="back in the composer")
+    assert field_value(screen, "To") == "someone@example.org", pane.framed(screen)
+    assert "Nothing inserted." in status_line(screen), pane.framed(screen)
+    pane.keys("Tab", "Tab", "Tab")
+    pane.text("件名")
+    pane.keys("Tab")
+    pane.text("本文")
+    esc(pane)
+    assert confirm_and_send(pane) == 0, pane.framed(pane.screen_with_history())
+
+    pane = start(composer)
+    pane.keys("C-t")
+    pane.wait_for("pick an address for To", what="the picker")
+    pane.text("example.org")
+    screen = pane.wait_for(lambda s: "1 of 5" in s, what="the sent recipient offered")
+    row = [line for line in screen.split("\n") if "someone@example.org" in line]
+    assert len(row) == 1 and row[0].rstrip().endswith("1") and "(no name)" in row[0], pane.framed(screen)
