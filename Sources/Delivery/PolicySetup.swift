@@ -44,8 +44,10 @@ public enum PolicySetup {
     /// Read again only when one of the files changed (the composer asks on every confirmation).
     public static func addressBook(_ config: PolicyConfig, paths: DataPaths) -> (AddressBook, warnings: [String]) {
         var files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
-        let standard = paths.configDirectory + "/addressbook.txt"
-        if files.isEmpty && FileSystem.exists(standard) { files = [standard] }
+        // Without a configured book: the standard ones in the config folder, text, vCard, CSV.
+        if files.isEmpty {
+            files = ["addressbook.txt", "addressbook.vcf", "addressbook.csv"].map { paths.configDirectory + "/" + $0 }.filter(FileSystem.exists)
+        }
         return PolicySourceCache.shared.addressBook(for: files.map(FileStamp.init)) { readAddressBooks(files) }
     }
 
@@ -54,6 +56,12 @@ public enum PolicySetup {
         var warnings: [String] = []
         for file in files {
             do {
+                // vCard and CSV books (UTF-8 or Shift_JIS) are read by their extension.
+                let lower = file.lowercased()
+                if lower.hasSuffix(".vcf") || lower.hasSuffix(".vcard") || lower.hasSuffix(".csv") {
+                    books.append(try AddressBook.read(bytes: try FileSystem.readTrusted(file), file: file))
+                    continue
+                }
                 // One that others can write is not used, like an unreadable one: a warning.
                 guard let text = try FileSystem.readTrustedUTF8(file) else {
                     warnings.append("the address book '\(file)' is not UTF-8 text; namesakes are not checked against it")

@@ -185,3 +185,33 @@ def test_picker_esc_inserts_nothing_and_sent_mail_is_offered(composer):
     screen = pane.wait_for(lambda s: "1 of 5" in s, what="the sent recipient offered")
     row = [line for line in screen.split("\n") if "someone@example.org" in line]
     assert len(row) == 1 and row[0].rstrip().endswith("1") and "(no name)" in row[0], pane.framed(screen)
+
+
+VCARD_BOOK = "\r\n".join([
+    "BEGIN:VCARD", "VERSION:3.0", "N:佐藤;花子;;;", "FN:佐藤 花子", "X-PHONETIC-LAST-NAME:さとう",
+    "X-PHONETIC-FIRST-NAME:はなこ", "ORG:佐藤物産", "EMAIL;TYPE=INTERNET:hanako@sato-bussan.exam",
+    " ple", "END:VCARD", ""])
+CSV_BOOK = ("名,姓,ふりがな (名),ふりがな (姓),会社名,電子メール アドレス\r\n"
+            "次郎,鈴木,じろう,すずき,鈴木工業,jiro@suzuki-kogyo.example\r\n")
+
+
+def test_picker_reads_vcard_and_shift_jis_csv_books(composer):
+    """addressbook.vcf (a folded EMAIL line, phonetic names) and addressbook.csv (Outlook's
+    Japanese export, Shift_JIS) in the config folder are searched by their readings."""
+    folder = composer.config_path.parent
+    (folder / "addressbook.vcf").write_bytes(VCARD_BOOK.encode("utf-8"))
+    (folder / "addressbook.csv").write_bytes(CSV_BOOK.encode("cp932"))
+    for name in ("addressbook.vcf", "addressbook.csv"):
+        (folder / name).chmod(0o600)
+    pane = start(composer)
+    pane.keys("C-t")
+    pane.wait_for("pick an address for To", what="the picker")
+    pane.text("さとう")
+    screen = pane.wait_for(lambda s: "1 of 2" in s, what="佐藤 花子 by her reading")
+    assert "佐藤物産" in screen and "hanako@sato-bussan.example" in screen, pane.framed(screen)
+    pane.keys("C-u")
+    pane.text("ｽｽﾞｷ")
+    screen = pane.wait_for(lambda s: "1 of 2" in s and "鈴木 次郎" in s, what="鈴木 次郎 by the CSV's reading")
+    assert "鈴木工業" in screen and "jiro@suzuki-kogyo.example" in screen, pane.framed(screen)
+    pane.keys("Down", "Enter")
+    pane.wait_for(lambda s: field_value(s, "To") == "鈴木 次郎 <jiro@suzuki-kogyo.example>", what="鈴木 次郎 in To")
