@@ -19,11 +19,12 @@ public struct PickerCandidate: Equatable, Sendable {
     public var count: Int
     public var source: Source
 
-    /// Folded search keys (see `SearchFold`), made once when the candidate is.
-    let nameKey: String
-    let readingKey: String
-    let companyKey: String
-    let addressKey: String
+    /// Folded search keys (see `SearchFold`) as UTF-8, made once when the candidate is: the
+    /// search compares bytes (a String's `contains` costs several times more).
+    let nameKey: [UInt8]
+    let readingKey: [UInt8]
+    let companyKey: [UInt8]
+    let addressKey: [UInt8]
 
     public init(
         name: String, address: String, company: String? = nil, reading: String? = nil, isInternal: Bool? = nil, lastSent: Int64? = nil,
@@ -37,10 +38,10 @@ public struct PickerCandidate: Equatable, Sendable {
         self.lastSent = lastSent
         self.count = count
         self.source = source
-        nameKey = SearchFold.fold(name)
-        readingKey = SearchFold.fold(reading ?? "")
-        companyKey = SearchFold.fold(company ?? "")
-        addressKey = SearchFold.fold(address)
+        nameKey = Array(SearchFold.fold(name).utf8)
+        readingKey = Array(SearchFold.fold(reading ?? "").utf8)
+        companyKey = Array(SearchFold.fold(company ?? "").utf8)
+        addressKey = Array(SearchFold.fold(address).utf8)
     }
 
     /// What is inserted into the field: `Name <address>` (the name quoted when it holds a
@@ -81,6 +82,8 @@ public enum SearchFold {
     static let halfWidthKatakana = Array("ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン".unicodeScalars)
 
     public static func fold(_ text: String) -> String {
+        // Plain lowercase ASCII without blanks (most addresses) is its own key.
+        if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !(0x41...0x5A).contains($0) }) { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             var value = scalar.value
@@ -150,76 +153,144 @@ public struct AddressPicker: Equatable, Sendable {
     /// What the picker says (no row chosen yet; a book that could not be read).
     public var note: String?
     /// Name keys that more than one address has: those rows carry the namesake mark.
-    public let namesakeKeys: Set<String>
+    let namesakeKeys: Set<[UInt8]>
+    /// Each candidate's place when nothing is searched (the most written to, then the newest,
+    /// then the books' order): the tie-break of every search, made once.
+    let basePosition: [Int32]
+    /// Every candidate in that order, namesakes grouped: the list before anything is typed.
+    let baseResults: [Int]
+    /// The last search's words and the candidates that matched them (in candidate order): a
+    /// search that only adds to them looks at those alone.
+    var lastWords: [[UInt8]] = []
+    var lastMatches: [Int]?
+
+    public static func == (a: AddressPicker, b: AddressPicker) -> Bool {
+        a.field == b.field && a.query == b.query && a.results == b.results && a.selected == b.selected && a.top == b.top && a.note == b.note
+            && a.candidates == b.candidates
+    }
 
     public init(field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
         self.field = field
         self.candidates = candidates
         self.note = note
-        var addressesByName: [String: Set<String>] = [:]
+        var addressesByName: [[UInt8]: Set<String>] = [:]
         for candidate in candidates where !candidate.nameKey.isEmpty {
             addressesByName[candidate.nameKey, default: []].insert(candidate.address.lowercased())
         }
         namesakeKeys = Set(addressesByName.filter { $0.value.count > 1 }.keys)
-        search()
+        let order = candidates.indices.sorted { a, b in
+            let x = candidates[a], y = candidates[b]
+            if x.count != y.count { return x.count > y.count }
+            if (x.lastSent ?? 0) != (y.lastSent ?? 0) { return (x.lastSent ?? 0) > (y.lastSent ?? 0) }
+            return a < b
+        }
+        var position = [Int32](repeating: 0, count: candidates.count)
+        for (place, index) in order.enumerated() { position[index] = Int32(place) }
+        basePosition = position
+        baseResults = Self.grouped(order, candidates, namesakeKeys)
+        results = baseResults
     }
 
     public func isNamesake(_ candidate: PickerCandidate) -> Bool { namesakeKeys.contains(candidate.nameKey) }
 
     /// The rows that have a namesake shown: the mark and the line explaining it.
-    public var showsNamesakes: Bool { results.contains { isNamesake(candidates[$0]) } }
+    public var showsNamesakes: Bool {
+        !namesakeKeys.isEmpty && results.dropFirst(top).prefix(200).contains { isNamesake(candidates[$0]) }
+    }
 
     /// How well `candidate` matches one folded query word: lower is better, nil is no match.
-    static func rank(_ candidate: PickerCandidate, _ word: String) -> Int? {
-        if candidate.nameKey.hasPrefix(word) { return 0 }
-        if candidate.readingKey.hasPrefix(word) { return 1 }
-        if candidate.nameKey.contains(word) { return 2 }
-        if candidate.readingKey.contains(word) { return 3 }
-        if candidate.addressKey.hasPrefix(word) { return 4 }
-        if candidate.companyKey.contains(word) { return 5 }
-        if candidate.addressKey.contains(word) { return 6 }
+    static func rank(_ candidate: PickerCandidate, _ word: [UInt8]) -> Int? {
+        if hasPrefix(candidate.nameKey, word) { return 0 }
+        if hasPrefix(candidate.readingKey, word) { return 1 }
+        if contains(candidate.nameKey, word) { return 2 }
+        if contains(candidate.readingKey, word) { return 3 }
+        if hasPrefix(candidate.addressKey, word) { return 4 }
+        if contains(candidate.companyKey, word) { return 5 }
+        if contains(candidate.addressKey, word) { return 6 }
         return nil
     }
 
+    static func hasPrefix(_ key: [UInt8], _ word: [UInt8]) -> Bool {
+        guard key.count >= word.count else { return false }
+        for i in 0..<word.count where key[i] != word[i] { return false }
+        return true
+    }
+
+    /// Byte search: folded keys are UTF-8, so a match on bytes is a match on characters.
+    static func contains(_ key: [UInt8], _ word: [UInt8]) -> Bool {
+        let n = key.count, m = word.count
+        guard m > 0 else { return true }
+        guard n >= m else { return false }
+        let first = word[0]
+        var i = 0
+        while i <= n - m {
+            if key[i] == first {
+                var j = 1
+                while j < m && key[i + j] == word[j] { j += 1 }
+                if j == m { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// `order` with each name's rows moved up to its best one, so that namesakes are read together.
+    static func grouped(_ order: [Int], _ candidates: [PickerCandidate], _ namesakeKeys: Set<[UInt8]>) -> [Int] {
+        guard !namesakeKeys.isEmpty else { return order }
+        var byName: [[UInt8]: [Int]] = [:]
+        for index in order where namesakeKeys.contains(candidates[index].nameKey) { byName[candidates[index].nameKey, default: []].append(index) }
+        guard byName.values.contains(where: { $0.count > 1 }) else { return order }
+        var out: [Int] = []
+        out.reserveCapacity(order.count)
+        var placed = Set<[UInt8]>()
+        for index in order {
+            let key = candidates[index].nameKey
+            if let group = byName[key] {
+                if placed.insert(key).inserted { out += group }
+            } else {
+                out.append(index)
+            }
+        }
+        return out
+    }
+
     /// Every word of the query (split at blanks) must match somewhere; the ranks add up.
-    /// Ties: more messages sent, then the newer, then the book's order. Then each name's rows
-    /// are moved up to its best one, so that namesakes are read together.
+    /// Ties: the order with nothing searched. Then namesakes are grouped.
     mutating func search() {
-        let words = query.text.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map { SearchFold.fold(String($0)) }.filter {
+        let words = query.text.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map { Array(SearchFold.fold(String($0)).utf8) }.filter {
             !$0.isEmpty
         }
-        var scored: [(index: Int, score: Int)] = []
-        scored.reserveCapacity(candidates.count)
-        outer: for (index, candidate) in candidates.enumerated() {
+        defer {
+            selected = nil
+            top = 0
+        }
+        guard !words.isEmpty else {
+            lastWords = []
+            lastMatches = nil
+            results = baseResults
+            return
+        }
+        // Typing on: each old word is still there, at least as long. Then only the old matches can match.
+        let narrows =
+            words.count >= lastWords.count && !lastWords.isEmpty && zip(lastWords, words).allSatisfy { Self.hasPrefix($1, $0) }
+        let pool = narrows ? (lastMatches ?? Array(candidates.indices)) : Array(candidates.indices)
+        var scored: [(score: Int32, position: Int32, index: Int)] = []
+        var matches: [Int] = []
+        outer: for index in pool {
+            let candidate = candidates[index]
             var score = 0
             for word in words {
                 guard let rank = Self.rank(candidate, word) else { continue outer }
                 score += rank
             }
-            scored.append((index, score))
+            matches.append(index)
+            scored.append((Int32(score), basePosition[index], index))
         }
-        scored.sort { a, b in
-            if a.score != b.score { return a.score < b.score }
-            let x = candidates[a.index], y = candidates[b.index]
-            if x.count != y.count { return x.count > y.count }
-            if (x.lastSent ?? 0) != (y.lastSent ?? 0) { return (x.lastSent ?? 0) > (y.lastSent ?? 0) }
-            return a.index < b.index
-        }
-        var grouped: [Int] = []
-        var placed = Set<Int>()
-        var byName: [String: [Int]] = [:]
-        for item in scored where !candidates[item.index].nameKey.isEmpty { byName[candidates[item.index].nameKey, default: []].append(item.index) }
-        for item in scored where !placed.contains(item.index) {
-            let key = candidates[item.index].nameKey
-            for index in key.isEmpty ? [item.index] : byName[key] ?? [item.index] where placed.insert(index).inserted {
-                grouped.append(index)
-            }
-        }
-        results = grouped
-        selected = nil
-        top = 0
+        scored.sort { a, b in a.score != b.score ? a.score < b.score : a.position < b.position }
+        lastWords = words
+        lastMatches = matches
+        results = Self.grouped(scored.map(\.index), candidates, namesakeKeys)
     }
-
     /// One key. `rows` is how many result rows the screen shows (for PgUp PgDn and scrolling).
     public mutating func handle(_ key: Key, rows: Int) -> Outcome {
         let page = max(1, rows)

@@ -68,8 +68,19 @@ struct AddressPickerTests {
             names(picker) == [
                 "ichiro@tanaka-kensetsu.example", "ichiro@tanaka-shoji.example", "hanako@example.co.jp", "Jiro.Tanaka@Example.ORG", "jiro@nakata.example"
             ])
-        #expect(picker.namesakeKeys == [SearchFold.fold("田中 一郎")])
+        #expect(picker.namesakeKeys == [Array(SearchFold.fold("田中 一郎").utf8)])
         #expect(!picker.isNamesake(Self.sato))
+    }
+
+    @Test("typing on narrows the last matches; every step gives what a fresh search for the same text gives")
+    func narrowingIsTheSameAsSearching() {
+        var typed = AddressPicker(field: .to, candidates: Self.all)
+        for key: Key in [.text("t"), .text("a"), .text("n"), .text(" "), .text("ex"), .backspace, .backspace, .text("ichi"), .home, .text("x")] {
+            _ = typed.handle(key, rows: 10)
+            var fresh = AddressPicker(field: .to, candidates: Self.all)
+            _ = fresh.handle(.text(typed.query.text), rows: 10)
+            #expect(typed.results == fresh.results, "after \(key): '\(typed.query.text)'")
+        }
     }
 
     @Test("Enter chooses only a row moved to: before that it says so; ↓ ↓ Enter chooses the second; a new search forgets the row")
