@@ -24,7 +24,10 @@ public enum ConfirmView {
         if let pager = model.pager { return renderPager(model, pager, width: width, height: height) }
         var grid = Grid(width: width, height: height)
         grid.fill(row: 0, with: " ", role: .title)
-        grid.put(" guardmail — check before sending", row: 0, column: 0, role: .title)
+        let title = grid.put(" guardmail — check before sending", row: 0, column: 0, role: .title)
+        if let thread = model.thread {
+            grid.put("  " + DisplayWidth.displayable(thread.line), row: 0, column: title, role: .title)
+        }
         grid.put(truthLine(model), row: 1, column: 1, role: .header)
         grid.fill(row: 2, with: "─", role: .border)
 
@@ -191,6 +194,9 @@ public enum ConfirmView {
             x += grid.put(recipient.field.rawValue.capitalized.padding(toWidth: 5), row: y, column: x, role: .label)
             let name = recipient.mailbox.displayName.map { DisplayWidth.displayable($0) + " " } ?? ""
             x += grid.put("\(name)<\(recipient.mailbox.address)>", row: y, column: x, role: internalGroup ? .internal : .external)
+            if let thread = model.thread, thread.parties.contains(recipient.mailbox.key) {
+                x += grid.put("  on the thread", row: y, column: x, role: .label)
+            }
             for flag in recipient.flags {
                 x += grid.put("  ", row: y, column: x, role: .normal)
                 x += grid.put(flag, row: y, column: x, role: flagRole(flag))
@@ -209,7 +215,7 @@ public enum ConfirmView {
     static func flagRole(_ flag: String) -> Role {
         if flag.hasPrefix("LOOK-ALIKE") { return .lookalike }
         if flag == "NEW" { return .new }
-        if flag == "NAMESAKE" { return .danger }
+        if flag == "NAMESAKE" || flag.hasPrefix("BARRIER") { return .danger }
         return .warning
     }
 }
