@@ -215,3 +215,20 @@ def test_picker_reads_vcard_and_shift_jis_csv_books(composer):
     assert "鈴木工業" in screen and "jiro@suzuki-kogyo.example" in screen, pane.framed(screen)
     pane.keys("Down", "Enter")
     pane.wait_for(lambda s: field_value(s, "To") == "鈴木 次郎 <jiro@suzuki-kogyo.example>", what="鈴木 次郎 in To")
+
+
+def test_pasted_outlook_list_and_column(composer):
+    """Outlook's `Name <a>; Name <b>` pasted into To is two entries; a column of addresses
+    pasted into Cc is one entry each; both fields parse without an error."""
+    pane = start(composer)
+    pane.paste("田中 一郎 <ichiro@tanaka.example>; 鈴木 花子 <hanako@suzuki.example>;")
+    pane.wait_for(lambda s: field_value(s, "To") == "田中 一郎 <ichiro@tanaka.example>, 鈴木 花子 <hanako@suzuki.example>",
+                  what="the Outlook list as two entries")
+    pane.keys("Tab")
+    pane.wait_for(lambda s: "Editing Cc" in status_line(s), what="typing in Cc")
+    pane.paste("a@example.jp\r\nb@example.jp\r\nc@example.jp\r\n")
+    screen = pane.wait_for(lambda s: field_value(s, "Cc") == "a@example.jp, b@example.jp, c@example.jp",
+                           what="the column as three entries")
+    pane.keys("Tab")
+    screen = pane.wait_for(lambda s: "Editing Bcc" in status_line(s), what="typing in Bcc")
+    assert error_under(screen, "To") is None and error_under(screen, "Cc") is None, pane.framed(screen)
