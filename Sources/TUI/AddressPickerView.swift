@@ -7,8 +7,8 @@
 ///  * 田中 一郎          田中建設          ichiro@tanaka-kensetsu.co.jp    ext    2026-11-02     5
 ///  * 田中 一郎          田中商事          ichiro@tanaka-shoji.co.jp       ext    —              0
 ///  ...
-///  * namesakes: the same name at another address — check the company and the domain
-///  ↓ ↑ move to a row  Enter insert it  Esc back  (no row is chosen until you move to it)
+///  * namesakes: the same name at another address — check company and domain
+///  ↓ ↑ move to a row  Enter insert it  Esc back
 /// ```
 public enum AddressPickerView {
     /// The result rows between the header lines and the foot.
@@ -53,7 +53,7 @@ public enum AddressPickerView {
             grid.put(ScreenParts.fit(" " + note, width - 1), row: foot + 1, column: 0, role: .danger)
         } else if picker.showsNamesakes {
             grid.put(
-                ScreenParts.fit(" * namesakes: the same name at another address — check the company and the domain", width - 1), row: foot + 1,
+                ScreenParts.fit(" * namesakes: the same name at another address — check company and domain", width - 1), row: foot + 1,
                 column: 0, role: .warning)
         }
         ScreenParts.drawLegend(

@@ -167,6 +167,7 @@ struct AddressPickerTests {
         #expect(rows[1].contains("田中商事") && rows[1].contains("—"))
         #expect(lines.contains { $0.contains("* namesakes: the same name at another address") })
         #expect(lines.allSatisfy { DisplayWidth.of($0) <= 80 })
+        #expect(!lines.contains { $0.contains("…") }, "nothing is cut at 80 columns")
         let first = lines.firstIndex { $0.hasPrefix("* 田中 一郎") }!
         #expect(grid[first, 3].role == .selected)
         #expect(grid[first + 1, 3].role == .normal)
