@@ -232,3 +232,16 @@ def test_pasted_outlook_list_and_column(composer):
     pane.keys("Tab")
     screen = pane.wait_for(lambda s: "Editing Bcc" in status_line(s), what="typing in Bcc")
     assert error_under(screen, "To") is None and error_under(screen, "Cc") is None, pane.framed(screen)
+
+
+def test_trailing_sama_offered_although_it_parses(composer):
+    """`hanako@example.jp様` parses (`jp様` is a well-formed international top-level domain), so
+    no error line: the fix is offered all the same, and F applies it."""
+    pane = start(composer)
+    pane.text("hanako@example.jp様")
+    pane.keys("Enter")
+    screen = pane.wait_for(lambda s: "F fix (a trailing 様): hanako@example.jp" in s, what="the fix offered")
+    assert error_under(screen, "To") is None or "✗" not in error_under(screen, "To"), pane.framed(screen)
+    pane.keys("F")
+    screen = pane.wait_for(lambda s: field_value(s, "To") == "hanako@example.jp", what="To fixed by F")
+    assert "F fix" not in screen, pane.framed(screen)
