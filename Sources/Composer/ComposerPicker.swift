@@ -11,21 +11,20 @@ extension ComposerSession {
     /// what could be read is still offered.
     func loadPicker(_ field: ComposeField) {
         let (book, warnings) = PolicySetup.addressBook(policy, paths: paths)
-        var note = warnings.first
-        var sent: [SendJournal.Correspondent] = []
-        if FileSystem.exists(paths.journalFile) {
-            do {
-                let journal = try SendJournal(path: paths.journalFile)
-                defer { journal.close() }
-                sent = try journal.correspondents()
-            } catch {
-                note = "the send history cannot be read: \(error)"
-            }
-        }
+        // Read in the background after the first frame (`PolicySetup.prefetch`), and again
+        // only when the journal changed.
+        let (sent, journalWarning) = PolicySetup.correspondents(paths: paths)
+        let note = journalWarning ?? warnings.first
         let classifier = policy.classifier(sender: account.from)
+        // One look (an IDNA conversion) per domain, not per address: 70,000 addresses share a few thousand.
+        var seen: [Substring: Bool] = [:]
         func isInternal(_ address: String) -> Bool? {
             guard let at = address.lastIndex(of: "@") else { return nil }
-            return classifier.isInternal(domain: String(address[address.index(after: at)...]))
+            let domain = address[address.index(after: at)...].lowercased()[...]
+            if let known = seen[domain] { return known }
+            let verdict = classifier.isInternal(domain: String(domain))
+            seen[domain] = verdict
+            return verdict
         }
         let fromBook = book.entries.map {
             PickerCandidate(name: $0.name, address: $0.address, company: $0.company, reading: $0.reading, isInternal: isInternal($0.address))
