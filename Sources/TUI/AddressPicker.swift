@@ -110,7 +110,8 @@ public enum SearchFold {
             if (0x3041...0x3096).contains(value) { value += 0x60 }
             if (0x41...0x5A).contains(value) { value += 0x20 }
             let folded = Unicode.Scalar(value)!
-            if value < 0x80 {
+            if value < 0x80 || !folded.properties.changesWhenLowercased {
+                // Kana and kanji have no case: no String to make for them (most of a Japanese book).
                 out.append(folded)
             } else {
                 out.append(contentsOf: String(Character(folded)).lowercased().unicodeScalars)
