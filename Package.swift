@@ -70,7 +70,8 @@ let package = Package(
             dependencies: ["Bulk", "MailCore", "Store", "Transport", "Journal", "Config", "Delivery", "Policy", "Inspect", "Outbox", "GuardTOML", "Workflow"]),
         // The composer's event loop: keys -> model -> drafts, delivery -> screen.
         .target(
-            name: "Composer", dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow"]),
+            name: "Composer",
+            dependencies: ["TUI", "CursesTerminal", "Delivery", "Store", "Config", "MailCore", "Inspect", "Policy", "Outbox", "Workflow", "Journal"]),
 
         // The executable: argument parsing and wiring.
         .executableTarget(

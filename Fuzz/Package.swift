@@ -18,7 +18,8 @@ let targets = [
     ("fuzz-inflate", "FuzzInflate", ["Inspect"]),
     ("fuzz-pdf", "FuzzPDF", ["Inspect"]),
     ("fuzz-outbox", "FuzzOutbox", ["Outbox"]),
-    ("fuzz-office", "FuzzOffice", ["Inspect", "Policy"])
+    ("fuzz-office", "FuzzOffice", ["Inspect", "Policy"]),
+    ("fuzz-addressbook", "FuzzAddressBook", ["Policy"])
 ]
 
 let package = Package(

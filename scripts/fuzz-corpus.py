@@ -235,6 +235,20 @@ def recipient_seeds():
     return with_controls(seeds, range(4))
 
 
+def addressbook_seeds():
+    """vCard and CSV exports from the address book tests and fixtures, UTF-8 and Shift_JIS, each
+    under every file name the target's first byte picks."""
+    seeds = list(text_seeds(['Tests/PolicyTests/AddressBookFormatsTests.swift', 'Tests/PolicyTests/AddressBookTests.swift'],
+                            lambda s: ':' in s or ',' in s or '@' in s))
+    for s in list(seeds):
+        try:
+            seeds.append(s.decode('utf-8').encode('cp932'))
+        except UnicodeEncodeError:
+            pass
+    seeds += [p.read_bytes() for p in files('Tests/fixtures/addressbooks/*')]
+    return with_controls(seeds, range(4))
+
+
 def office_seeds():
     """Office XML parts and lines that name parties, from the extraction and party tests and the
     documents Tests/fixtures/make_documents.py writes."""
@@ -269,6 +283,7 @@ def main():
         'pdf': with_controls(pdf_seeds(), [0, 1, 81, 200]),
         'outbox': outbox_seeds(),
         'office': office_seeds(),
+        'addressbook': addressbook_seeds(),
     }
     for target, seeds in targets.items():
         directory = out / target

@@ -281,6 +281,7 @@ public final class ComposerSession {
         case .advanceHolds: return advanceHolds()
         case .attach(let path): attach(path)
         case .openExternalEditor: editExternally()
+        case .loadPicker(let field): loadPicker(field)
         case .review(let mode): review(mode: mode)
         case .cancelCheck: pendingCheck = nil
         case .freeze(let screen):

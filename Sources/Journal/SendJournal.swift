@@ -345,6 +345,46 @@ public final class SendJournal {
         return (Set(pairs.map(\.0)), Set(pairs.map(\.1)))
     }
 
+    /// One address written to before, for the composer's address picker.
+    public struct Correspondent: Sendable, Equatable {
+        /// The envelope address as recorded (the newest message's spelling).
+        public var address: String
+        /// The display name the newest message to it gave, if any.
+        public var displayName: String?
+        /// When the newest message to it was confirmed (seconds since 1970).
+        public var lastSent: Int64
+        /// How many messages were delivered to it.
+        public var count: Int
+
+        public init(address: String, displayName: String?, lastSent: Int64, count: Int) {
+            self.address = address
+            self.displayName = displayName
+            self.lastSent = lastSent
+            self.count = count
+        }
+    }
+
+    /// Everyone a message was delivered to (the latest result an acceptance), one row an
+    /// address (compared by `address_key`), with the newest message's name, its time and the
+    /// number of messages. SQLite takes the bare columns of a `max()` aggregate from the row
+    /// that has the maximum: the newest message's spelling and name.
+    public func correspondents() throws(JournalError) -> [Correspondent] {
+        try database.rows(
+            """
+            SELECT r.address, r.display_name, max(m.confirmed_at), count(*)
+            FROM recipients r
+            JOIN messages m ON m.id = r.message_row
+            JOIN recipient_results x ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
+            WHERE x.accepted = 1
+            GROUP BY r.address_key
+            """, [], "read who was written to"
+        ) { (s: borrowing SQLiteStatement) in
+            let name = s.optionalText(1)
+            return Correspondent(
+                address: s.text(0), displayName: name?.isEmpty == false ? name : nil, lastSent: s.integer(2), count: Int(s.integer(3)))
+        }
+    }
+
     private func eventKind(_ text: String, action: String) throws(JournalError) -> JournalEventKind {
         guard let kind = JournalEventKind(rawValue: text) else {
             throw JournalError(.corrupt, path: path, "cannot \(action): unknown event '\(text)'")

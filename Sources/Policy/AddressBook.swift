@@ -6,6 +6,7 @@
 //     [株式会社サンプル]                       company of the entries below (until the next header)
 //     山田 太郎 <taro@example.co.jp>
 //     Hanako Suzuki <hanako@example.jp> ; Suzuki Trading    a company for this line only
+//     田中 一郎 <ichiro@tanaka.example> ; ; たなか いちろう   a reading (the header's company)
 //     []                                     no company for the entries below
 
 import MailCore
@@ -16,11 +17,14 @@ public struct AddressBookEntry: Sendable, Hashable {
     /// The address, `local@domain` with the domain in Unicode form.
     public var address: String
     public var company: String?
+    /// The name's reading (kana or romaji), for the composer's address picker.
+    public var reading: String?
 
-    public init(name: String, address: String, company: String? = nil) {
+    public init(name: String, address: String, company: String? = nil, reading: String? = nil) {
         self.name = name
         self.address = address
         self.company = company
+        self.reading = reading
     }
 }
 
@@ -69,9 +73,16 @@ public struct AddressBook: Sendable, Equatable {
             }
             var entryText = trimmed
             var company = section
+            var reading: String?
             if let semicolon = Self.companySeparator(in: trimmed) {
                 entryText = Self.trim(trimmed[..<semicolon])
-                let c = Self.trim(trimmed[trimmed.index(after: semicolon)...])
+                var c = Self.trim(trimmed[trimmed.index(after: semicolon)...])
+                // `; company ; reading`: a second ';' starts the name's reading.
+                if let second = c.firstIndex(of: ";") {
+                    let r = Self.trim(c[c.index(after: second)...])
+                    reading = r.isEmpty ? nil : r
+                    c = Self.trim(c[..<second])
+                }
                 company = c.isEmpty ? section : c
             }
             let mailbox: Mailbox
@@ -83,7 +94,7 @@ public struct AddressBook: Sendable, Equatable {
             guard let name = mailbox.displayName else {
                 throw Self.error(file, lineNumber, "'\(entryText)' has no name: write 'Name <address>'")
             }
-            entries.append(AddressBookEntry(name: name, address: mailbox.address, company: company))
+            entries.append(AddressBookEntry(name: name, address: mailbox.address, company: company, reading: reading))
         }
         return AddressBook(entries: entries)
     }

@@ -48,10 +48,38 @@ public enum ComposeMode: Equatable, Sendable {
     case command
     /// A one-line prompt: the attachment path.
     case attachPrompt(LineEditor)
+    /// `q`: save the draft (the default, Enter too), discard it, or go back.
     case quitPrompt
+    /// `d` at the quit prompt of a long draft: only a second, different key (`y`) discards it.
+    case discardConfirm
+    /// Ctrl-T in To, Cc or Bcc: the address picker over the whole screen.
+    case picker(AddressPicker)
     case help
     /// An unsent draft was found at start.
     case resumeOffer(DraftSummary)
+}
+
+/// A slip in one entry of an address field and its correction, offered under the field.
+public struct AddressFixOffer: Equatable, Sendable {
+    /// The entry as typed (between the commas, trimmed).
+    public var entry: String
+    /// 1-based position of the entry's error in the field's text: which occurrence is meant.
+    public var position: Int
+    public var fix: AddressSlips.Fix
+
+    /// The field's text with this entry replaced by its correction, or nil when the entry is
+    /// no longer in it.
+    public func applied(to text: String) -> String? {
+        let chars = Array(text), needle = Array(entry)
+        guard !needle.isEmpty, needle.count <= chars.count else { return nil }
+        var starts: [Int] = []
+        for start in 0...(chars.count - needle.count) where chars[start..<start + needle.count].elementsEqual(needle) {
+            starts.append(start)
+        }
+        guard let first = starts.first else { return nil }
+        let start = starts.first { $0 <= position - 1 && position - 1 < $0 + needle.count } ?? first
+        return String(chars[..<start]) + fix.corrected + String(chars[(start + needle.count)...])
+    }
 }
 
 /// The newest draft found at start, as offered to the user.
@@ -96,6 +124,8 @@ public enum ComposeAction: Equatable, Sendable {
     /// ↑ ↓ (k j): the previous or next attachment, by the key.
     case selectAttachment
     case externalEditor, send, undoHeld, openOutbox, postpone, quit, help
+    /// F: apply the fix offered under an address field (`AddressSlips`).
+    case applyFix
     /// A key that is bound to do nothing (Esc in command mode), so it is not reported as unknown.
     case nothing
     // While typing:
@@ -104,6 +134,8 @@ public enum ComposeAction: Equatable, Sendable {
     case finishField
     /// Ctrl-C, anywhere: leave at once, keeping the draft.
     case leaveKeepingDraft
+    /// Ctrl-T in To, Cc, Bcc: the address picker.
+    case openPicker
 }
 
 /// One row of a key table: the keys, how the legend and the help name them, and what they do.
@@ -143,6 +175,9 @@ public enum ComposeEffect: Equatable, Sendable {
     case undoHeld
     /// Show the outbox: held, failed and interrupted messages.
     case openOutbox
+    /// Read the address books and the send history and open the picker for this field
+    /// (answer with `openPicker(_:)`).
+    case openPicker(ComposeField)
 }
 
 /// The composer's state and its key handling. Pure: no I/O, no clock.
@@ -160,6 +195,9 @@ public struct ComposeModel: Equatable, Sendable {
     /// Parse errors of address fields, each invalid entry's reason in the order of the entries
     /// (at most `addressErrorLimit`), shown under the field.
     public private(set) var addressErrors: [ComposeField: [String]] = [:]
+    /// The fix offered for each address field's first entry that has one (`AddressSlips`),
+    /// shown under its errors and applied on F only.
+    public private(set) var fixOffers: [ComposeField: AddressFixOffer] = [:]
     /// The first parse error of each address field.
     public var fieldErrors: [ComposeField: String] { addressErrors.compactMapValues(\.first) }
     /// The first line of the help box on screen (the help scrolls at small sizes).
@@ -215,8 +253,9 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.char("y")], "y", "Send", "check recipients and attachments, then send", .send),
         KeyBinding([.char("u")], "u", "Undo", "take back the newest held message (before it is sent)", .undoHeld),
         KeyBinding([.char("o")], "o", "Outbox", "held, failed and interrupted messages", .openOutbox),
+        KeyBinding([.char("F")], "F", "", "apply the fix offered under an address field", .applyFix),
         KeyBinding([.char("P")], "P", "Postpone", "save the draft and leave", .postpone),
-        KeyBinding([.char("q")], "q", "Quit", "leave (asks: save draft / discard / back)", .quit),
+        KeyBinding([.char("q")], "q", "Quit", "leave; asks: save draft (Enter) / discard / back", .quit),
         KeyBinding([.char("?")], "?", "Help", "this help", .help),
         KeyBinding([.tab], "Tab", "", "start typing in the To field", .edit(.to)),
         KeyBinding([.up, .char("k"), .down, .char("j")], "↑ ↓", "", "select an attachment (k j too)", .selectAttachment),
@@ -229,6 +268,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.backTab], "S-Tab", "Previous", "previous field", .previousField),
         KeyBinding([.escape], "Esc", "Commands", "stop typing, back to the command keys", .stopEditing),
         KeyBinding([.enter], "Enter", "", "in a header field: stop typing (in the body: a new line)", .finishField),
+        KeyBinding([.control("t")], "^T", "", "in To, Cc, Bcc: search the address book and sent mail to pick", .openPicker),
         KeyBinding([.control("c")], "^C", "Leave, keep draft", "leave now, anywhere; the draft is kept", .leaveKeepingDraft)
     ]
 
@@ -274,15 +314,38 @@ public struct ComposeModel: Equatable, Sendable {
             return []
         case .quitPrompt:
             switch key {
-            case .char("s"), .char("S"), .char("P"): return [.leave(keepDraft: true)]
-            case .char("d"), .char("D"): return [.leave(keepDraft: false)]
+            case .char("s"), .char("S"), .char("P"), .enter: return [.leave(keepDraft: true)]
+            case .char("d"), .char("D"):
+                if isLongDraft {
+                    mode = .discardConfirm
+                    return []
+                }
+                return [.leave(keepDraft: false)]
             case .paste: return []
             default:
                 mode = .command
                 return []
             }
+        case .discardConfirm:
+            switch key {
+            case .char("y"), .char("Y"): return [.leave(keepDraft: false)]
+            case .paste: return []
+            default:
+                // Not discarded: back to the question, where Enter still saves.
+                mode = .quitPrompt
+                return []
+            }
         case .help:
             handleHelp(key, height: height)
+            return []
+        case .picker(var picker):
+            switch picker.handle(key, rows: AddressPickerView.rows(height: height)) {
+            case .stay: mode = .picker(picker)
+            case .cancel:
+                mode = .editing(picker.field)
+                status = StatusMessage("Nothing inserted.")
+            case .choose(let candidate): insertPicked(candidate, into: picker.field)
+            }
             return []
         case .resumeOffer(let draft):
             switch key {
@@ -343,6 +406,12 @@ public struct ComposeModel: Equatable, Sendable {
             case .stopEditing, .finishField:
                 leaveField()
                 mode = .command
+            case .openPicker:
+                guard field.isAddressField else {
+                    status = StatusMessage("^T picks addresses: in To, Cc and Bcc.", isError: true)
+                    return []
+                }
+                return [.openPicker(field)]
             default:
                 break
             }
@@ -385,6 +454,7 @@ public struct ComposeModel: Equatable, Sendable {
             changed()
             // The old verdict no longer applies to what is being typed.
             addressErrors[field] = nil
+            fixOffers[field] = nil
         }
         return []
     }
@@ -414,6 +484,7 @@ public struct ComposeModel: Equatable, Sendable {
         if editor.text != before {
             changed()
             addressErrors[field] = nil
+            fixOffers[field] = nil
         }
     }
 
@@ -451,14 +522,18 @@ public struct ComposeModel: Equatable, Sendable {
             } else {
                 return [.review]
             }
+        case .applyFix: applyFix()
         case .undoHeld: return [.undoHeld]
         case .openOutbox: return [.openOutbox]
         case .postpone: return [.leave(keepDraft: true)]
-        case .quit: mode = .quitPrompt
+        case .quit:
+            // Nothing written: nothing to save or lose, so no question.
+            if isEmptyMessage { return [.leave(keepDraft: true)] }
+            mode = .quitPrompt
         case .help:
             mode = .help
             helpTop = 0
-        case .nothing, .nextField, .previousField, .stopEditing, .finishField, .leaveKeepingDraft:
+        case .nothing, .nextField, .previousField, .stopEditing, .finishField, .leaveKeepingDraft, .openPicker:
             break
         }
         return []
@@ -552,6 +627,88 @@ public struct ComposeModel: Equatable, Sendable {
     public mutating func validate(_ field: ComposeField) {
         let failures = parsed(field).failures
         addressErrors[field] = failures.isEmpty ? nil : failures.prefix(Self.addressErrorLimit).map(\.error.description)
+        fixOffers[field] = Self.fixOffer(lineEditor(field).text)
+    }
+
+    /// The first entry of an address list (in the order of the text) that holds a slip of
+    /// `AddressSlips`. Not only entries that fail to parse: `tanaka@example.jp様` parses (`jp様`
+    /// is a well-formed internationalised top-level domain) but is still a slip.
+    static func fixOffer(_ text: String) -> AddressFixOffer? {
+        var offset = 0
+        for piece in PasteSplitter.splitOutside(text, at: ",") {
+            defer { offset += piece.count + 1 }
+            let entry = PasteSplitter.trim(piece)
+            guard !entry.isEmpty, let fix = AddressSlips.fix(entry) else { continue }
+            return AddressFixOffer(entry: entry, position: offset + piece.prefix(while: \.isWhitespace).count + 1, fix: fix)
+        }
+        return nil
+    }
+
+    /// F: the first offered fix (To, then Cc, then Bcc) replaces its entry, and the field is
+    /// checked again (the next slip, if any, is offered next).
+    mutating func applyFix() {
+        guard let field = [ComposeField.to, .cc, .bcc].first(where: { fixOffers[$0] != nil }), let offer = fixOffers[field] else {
+            status = StatusMessage("No fix to apply: F fixes a slip offered under an address field.", isError: true)
+            return
+        }
+        let text = lineEditor(field).text
+        guard let fixed = offer.applied(to: text) else {
+            fixOffers[field] = nil
+            return
+        }
+        setLineEditor(field, LineEditor(fixed))
+        changed()
+        validate(field)
+        status = StatusMessage("Fixed in \(field.label): '\(offer.entry)' → '\(offer.fix.corrected)'.")
+    }
+
+    // MARK: The address picker
+
+    /// The loop read the candidates for `field`: the picker opens over the screen.
+    public mutating func openPicker(_ field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
+        guard case .editing(field) = mode else { return }
+        mode = .picker(AddressPicker(field: field, candidates: candidates, note: note))
+    }
+
+    /// The chosen candidate goes in as `Name <address>`, after what the field holds (joined by
+    /// ", "), and typing goes on in the field.
+    mutating func insertPicked(_ candidate: PickerCandidate, into field: ComposeField) {
+        var text = lineEditor(field).text.trimmingSpaces
+        while text.hasSuffix(",") { text = String(text.dropLast()).trimmingSpaces }
+        text = text.isEmpty ? candidate.formatted : text + ", " + candidate.formatted
+        setLineEditor(field, LineEditor(text))
+        changed()
+        addressErrors[field] = nil
+        fixOffers[field] = nil
+        mode = .editing(field)
+        status = StatusMessage("Inserted into \(field.label): \(candidate.formatted)")
+    }
+
+    // MARK: Leaving
+
+    /// More words than this in the subject and body make a long draft: discarding it at the
+    /// quit prompt needs a second, different key.
+    public static let longDraftWords = 5
+
+    /// No field holds anything but blanks and nothing is attached: `q` leaves without asking.
+    public var isEmptyMessage: Bool {
+        [to, cc, bcc, subject].allSatisfy { $0.text.trimmingSpaces.isEmpty } && body.text.allSatisfy(\.isWhitespace)
+            && attachments.isEmpty
+    }
+
+    /// The words of the subject and the body: runs between blanks, and Japanese text (written
+    /// without blanks) one word per three characters (rounded up).
+    public var draftWords: Int { Self.words(subject.text) + Self.words(body.text) }
+
+    public var isLongDraft: Bool { draftWords > Self.longDraftWords }
+
+    static func words(_ text: String) -> Int {
+        var count = 0
+        for token in text.split(whereSeparator: \.isWhitespace) {
+            let wide = token.filter { char in char.unicodeScalars.contains { DisplayWidth.isWide($0) } }.count
+            count += wide == 0 ? 1 : max(1, (wide + 2) / 3 + (wide == token.count ? 0 : 1))
+        }
+        return count
     }
 
     /// Why `y` cannot proceed, or nil.
@@ -600,6 +757,7 @@ public struct ComposeModel: Equatable, Sendable {
         let added = moved.filter { inBcc.insert($0.key).inserted }
         bcc = LineEditor(([bcc.text.trimmingSpaces].filter { !$0.isEmpty } + added.map(\.formatted)).joined(separator: ", "))
         addressErrors = [:]
+        fixOffers = [:]
         let count = moved.uniqueRecipients.count
         status = StatusMessage("Moved \(count) external recipient\(count == 1 ? "" : "s") to Bcc.")
         changed()

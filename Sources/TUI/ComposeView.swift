@@ -44,6 +44,7 @@ public enum ComposeView {
         guard width >= minimumWidth, height >= minimumHeight else {
             return tooSmall(width: width, height: height)
         }
+        if case .picker(let picker) = model.mode { return AddressPickerView.render(picker, width: width, height: height) }
         let layout = layout(model, width: width, height: height)
 
         // Title line.
@@ -72,6 +73,14 @@ public enum ComposeView {
                 if active { grid.cursor = GridPoint(row: row, column: labelWidth + 1 + view.cursorColumn) }
             case .error(let text):
                 grid.put(text, row: row, column: labelWidth + 1, role: .danger)
+            case .fix(let field):
+                if let offer = model.fixOffers[field] {
+                    var x = labelWidth + 1
+                    let key = model.mode == .command ? "F" : "Esc F"
+                    x += grid.put(key, row: row, column: x, role: .legendKey)
+                    let text = " fix (\(offer.fix.description)): \(offer.fix.corrected)"
+                    grid.put(ScreenParts.fit(DisplayWidth.displayable(text), width - x - 1), row: row, column: x, role: .legend)
+                }
             case .attachment(let index):
                 if index == 0 { label(&grid, row, "Attach:") }
                 let item = model.attachments[index]
@@ -145,9 +154,20 @@ public enum ComposeView {
             grid.put(view.text, row: statusRow, column: x, role: .fieldActive)
             grid.cursor = GridPoint(row: statusRow, column: x + view.cursorColumn)
         case .quitPrompt:
+            let long = model.isLongDraft
             drawBox(
-                &grid, lines: ["Leave the composer?", "", "(s) save the draft and leave", "(d) discard the message", "(b) back to the message"], title: "Quit",
-                role: .normal)
+                &grid,
+                lines: [
+                    long ? "Leave the composer? The draft has \(model.draftWords) words." : "Leave the composer?", "",
+                    "(s) save the draft and leave (Enter)", long ? "(d) discard the message (then y to confirm)" : "(d) discard the message",
+                    "(b) back to the message"
+                ], title: "Quit", role: .normal)
+            grid.cursor = nil
+        case .discardConfirm:
+            drawBox(
+                &grid,
+                lines: ["Discard this draft of \(model.draftWords) words for good?", "", "(y) yes, discard the message", "any other key: back to the question"],
+                title: "Discard", role: .danger)
             grid.cursor = nil
         case .help:
             drawHelp(&grid, top: model.helpTop)
@@ -163,7 +183,7 @@ public enum ComposeView {
             grid.cursor = nil
         case .command:
             grid.cursor = nil
-        case .editing:
+        case .editing, .picker:
             break
         }
         return grid
@@ -179,6 +199,8 @@ public enum ComposeView {
 
     enum HeaderRow: Equatable {
         case from, field(ComposeField), error(String), attachment(Int), noAttachments, moreAttachments(Int)
+        /// The one-key fix offered for an address field: the corrected text, applied on F only.
+        case fix(ComposeField)
     }
 
     static let maxAttachmentRows = 4
@@ -196,6 +218,8 @@ public enum ComposeView {
         var rows: [HeaderRow] = [.from]
         for field in [ComposeField.to, .cc, .bcc, .subject] {
             rows.append(.field(field))
+            // The fix offer's row also without an error: `a@example.jp様` parses, yet is a slip.
+            defer { if model.fixOffers[field] != nil { rows.append(.fix(field)) } }
             guard let errors = model.addressErrors[field], let first = errors.first else { continue }
             let available = width - labelWidth - 2
             if errors.count == 1 {
@@ -237,6 +261,8 @@ public enum ComposeView {
     static func modeHint(_ model: ComposeModel) -> String {
         switch model.mode {
         case .editing(.body): return "Editing the body — Esc for commands, Tab for the next field"
+        case .editing(let field) where field.isAddressField:
+            return "Editing \(field.label) — Tab next field, Esc for commands, ^T pick (no autocomplete)"
         case .editing(let field): return "Editing \(field.label) — Tab next field, Esc for commands (no autocomplete: type or paste)"
         default: return "Ready — y to send, ? for help"
         }

@@ -170,6 +170,9 @@ public enum ComposerEvent: Sendable {
     case attachmentChecked(Result<AttachmentItem, AttachmentRefusal>)
     /// The external editor returned this body.
     case bodyEdited(String)
+    /// The address books and the send history, read for the picker of `field` (`note`: a book
+    /// or the journal that could not be read).
+    case pickerLoaded(field: ComposeField, candidates: [PickerCandidate], note: String?)
     /// Leaving with the draft kept failed: why.
     case leaveRefused(problem: String)
     /// Undo done: whether the message came back, why not, and the last line when too late.
@@ -198,6 +201,8 @@ public enum ComposerEffect: Equatable, Sendable {
     /// Check and attach a file (answer: `attachmentChecked`).
     case attach(path: String)
     case openExternalEditor
+    /// Read the candidates of the address picker for this field (answer: `pickerLoaded`).
+    case loadPicker(ComposeField)
     /// Check the message and build its confirmation screen, on another thread: the composer
     /// stays responsive meanwhile (answer: `reviewed` or `checkFailed`).
     case review(SendMode)
@@ -331,6 +336,9 @@ public enum ComposerReducer {
         case .bodyEdited(let text):
             state.model.bodyEdited(text)
             effects = []
+        case .pickerLoaded(let field, let candidates, let note):
+            state.model.openPicker(field, candidates: candidates, note: note)
+            effects = []
         case .leaveRefused(let problem):
             state.model.mode = .command
             state.model.status = StatusMessage(
@@ -455,6 +463,7 @@ public enum ComposerReducer {
                     state.model.status = StatusMessage("No message is held; nothing to undo.", isError: true)
                 }
             case .openOutbox: effects.append(.openOutbox(.browse, status: nil))
+            case .openPicker(let field): effects.append(.loadPicker(field))
             }
         }
         return effects

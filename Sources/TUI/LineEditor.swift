@@ -125,9 +125,16 @@ public struct LineEditor: Equatable, Sendable {
     /// joined by ", " (a piece already ending in ',' gets a space only). A line break at the
     /// start or end of the paste separates it from the text `before` and `after` the cursor the
     /// same way. A paste without line breaks or tabs is inserted as it is.
+    /// Each line is read by `PasteSplitter` (a spreadsheet row `名前⇥address` is one entry,
+    /// Outlook's `a; b` two).
     public static func addressPaste(_ text: String, before: String, after: String) -> String {
-        guard hasBreak(text) else { return text }
-        let pieces = pastedPieces(text)
+        guard hasBreak(text) || PasteSplitter.needsSplitting(text) else { return text }
+        let lines = pastedLines(text)
+        let pieces = lines.enumerated().flatMap { index, line -> [String] in
+            // An empty first or last line says "separate from the text around"; keep it.
+            if line.isEmpty { return index == 0 || index == lines.count - 1 ? [""] : [] }
+            return PasteSplitter.entries(line)
+        }
         let entries = pieces.filter { !$0.isEmpty }
         guard !entries.isEmpty else { return before.trimmingBlanks.isEmpty || after.trimmingBlanks.isEmpty ? "" : ", " }
         var out = ""
@@ -155,6 +162,17 @@ public struct LineEditor: Equatable, Sendable {
                 // the ends, where it says "separate from the text around".
                 if piece.isEmpty, let last = pieces.last, last.isEmpty { return }
                 pieces.append(piece)
+            }
+    }
+
+    /// The text cut at every CR and LF, each line without the blanks around it; CR LF and
+    /// runs of breaks are one break (an empty line is kept only at the ends).
+    static func pastedLines(_ text: String) -> [String] {
+        text.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r" }
+            .map { String(Substring($0)).trimmingBlanks }
+            .reduce(into: [String]()) { lines, line in
+                if line.isEmpty, let last = lines.last, last.isEmpty { return }
+                lines.append(line)
             }
     }
 

@@ -106,15 +106,16 @@ struct ComposerSessionTests {
         #expect(rig.outbox.list().entries.isEmpty)
     }
 
-    @Test("q then d with nothing written: discarded, no draft; q then s with a message: the draft is saved")
+    @Test("q with nothing written leaves at once, no question, no draft; q then s with a message: the draft is saved")
     func quit() throws {
         let rig = try ComposerRig()
+        // Issue 17 item 5: an empty message leaves without a question (it used to ask, and d
+        // discarded). The key after q is never read.
         let empty = rig.session(DraftInput())
-        #expect(empty.run(on: RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("d")])) == .discarded)
-        #expect(rig.drafts.list().isEmpty)
-
-        let nothing = rig.session(DraftInput())
-        #expect(nothing.run(on: RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("s")])) == .postponed(.empty))
+        let emptyTerminal = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("d")])
+        #expect(empty.run(on: emptyTerminal) == .postponed(.empty))
+        #expect(emptyTerminal.script == [.char("d")])
+        #expect(!emptyTerminal.frames.contains { $0.textLines.joined().contains("Leave the composer?") })
         #expect(rig.drafts.list().isEmpty)
 
         let written = rig.session(Self.message)
@@ -129,6 +130,33 @@ struct ComposerSessionTests {
         let stays = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("x")])
         #expect(back.run(on: stays) == .interrupted(signal: 15, draft: .saved))
         #expect(back.state.model.mode == .command)
+    }
+
+    static let longMessage = DraftInput(
+        to: ["hanako@example.jp"], subject: "Quarterly figures",
+        body: "Dear Hanako, the figures for the third quarter are attached; the totals are on page two.\n")
+
+    @Test("a long draft: q then Enter saves it (the default); d d does not discard it; d then y does")
+    func quitLongDraft() throws {
+        let rig = try ComposerRig()
+        let saved = rig.session(Self.longMessage)
+        #expect(saved.run(on: RecordingTerminal(script: [.escape, nil, .char("q"), nil, .enter])) == .postponed(.saved))
+        #expect(rig.drafts.list().map(\.subject) == ["Quarterly figures"])
+
+        // d, then d again: not discarded; the question is back (the run ends when the script does).
+        let twice = rig.session(Self.longMessage)
+        let twiceTerminal = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("d"), nil, .char("d")])
+        twiceTerminal.afterKey = { key in
+            if key == .char("d") { #expect(twice.state.model.mode != .command) }
+        }
+        #expect(twice.run(on: twiceTerminal) == .interrupted(signal: 15, draft: .saved))
+        #expect(twice.state.model.mode == .quitPrompt)
+        #expect(twiceTerminal.frames.contains { $0.textLines.joined().contains("(y) yes, discard the message") })
+
+        let discarded = rig.session(Self.longMessage)
+        let discardTerminal = RecordingTerminal(script: [.escape, nil, .char("q"), nil, .char("d"), nil, .char("y")])
+        #expect(discarded.run(on: discardTerminal) == .discarded)
+        #expect(discardTerminal.frames.contains { $0.textLines.joined().contains("The draft has 18 words.") })
     }
 
     @Test("a resize lays the screen out for the new size, and keys after it use it")

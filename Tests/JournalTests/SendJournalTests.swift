@@ -472,6 +472,25 @@ struct JournalQueryTests {
         #expect(history.domains.contains(mailbox.domain))
     }
 
+    @Test("correspondents: one row an address delivered to, with the newest name and time and the count; refused ones are not there")
+    func correspondents() throws {
+        let folder = try TemporaryFolder()
+        let journal = try SendJournal(path: folder.journal)
+        try journal.recordMessage(try message("c1@host", [(.to, "田中 一郎 <ichiro@tanaka.example>"), (.cc, "no@example.org")]), at: 100)
+        try journal.recordRecipientResults(
+            messageID: "c1@host", results: [("ichiro@tanaka.example", "250", true), ("no@example.org", "550 no", false)], at: 101)
+        try journal.recordMessage(try message("c2@host", [(.to, "Tanaka Ichiro <Ichiro@tanaka.example>")]), at: 200)
+        try journal.recordRecipientResults(messageID: "c2@host", results: [("Ichiro@tanaka.example", "250", true)], at: 201)
+        try journal.recordMessage(try message("c3@host", [(.to, "hanako@example.jp")]), at: 300)
+        try journal.recordRecipientResults(messageID: "c3@host", results: [("hanako@example.jp", "250", true)], at: 301)
+        let rows = try journal.correspondents().sorted { $0.lastSent < $1.lastSent }
+        #expect(
+            rows == [
+                SendJournal.Correspondent(address: "Ichiro@tanaka.example", displayName: "Tanaka Ichiro", lastSent: 200, count: 2),
+                SendJournal.Correspondent(address: "hanako@example.jp", displayName: nil, lastSent: 300, count: 1)
+            ])
+    }
+
     @Test("Japanese subjects, names, file names and details round-trip; values never become SQL")
     func japaneseRoundTrip() throws {
         let folder = try TemporaryFolder()

@@ -26,6 +26,23 @@ struct AddressBookTests {
             ])
     }
 
+    @Test("a reading after a second ';': with the line's company, or with the section's (an empty company)")
+    func reading() throws {
+        let text = """
+            [田中建設]
+            田中 一郎 <ichiro@tanaka-kensetsu.example> ; ; たなか いちろう
+            田中 次郎 <jiro@tanaka-shoji.example> ; 田中商事 ; タナカ ジロウ
+            田中 三郎 <saburo@tanaka-kensetsu.example> ; 田中建設 ;
+            """
+        let book = try AddressBook.parse(text, file: "addressbook.txt")
+        #expect(
+            book.entries == [
+                AddressBookEntry(name: "田中 一郎", address: "ichiro@tanaka-kensetsu.example", company: "田中建設", reading: "たなか いちろう"),
+                AddressBookEntry(name: "田中 次郎", address: "jiro@tanaka-shoji.example", company: "田中商事", reading: "タナカ ジロウ"),
+                AddressBookEntry(name: "田中 三郎", address: "saburo@tanaka-kensetsu.example", company: "田中建設", reading: nil)
+            ])
+    }
+
     @Test("CRLF line endings and a byte-order mark count lines correctly")
     func crlf() throws {
         let text = "\u{FEFF}# x\r\nA <a@example.jp>\r\nbroken\r\n"

@@ -34,6 +34,7 @@ struct ComposeKeyTableTests {
                 case .postpone: #expect(effects == [.leave(keepDraft: true)])
                 case .quit: #expect(m.mode == .quitPrompt)
                 case .help: #expect(m.mode == .help)
+                case .applyFix: #expect(effects.isEmpty && m.status?.text.hasPrefix("No fix to apply") == true, "\(binding.name)")
                 case .nothing: #expect(effects.isEmpty && m.mode == .command)
                 default: Issue.record("\(binding.name): an editing action in the command table")
                 }
@@ -59,6 +60,7 @@ struct ComposeKeyTableTests {
                 case .previousField: #expect(m.mode == .editing(.to))
                 case .stopEditing, .finishField: #expect(m.mode == .command)
                 case .leaveKeepingDraft: #expect(effects == [.leave(keepDraft: true)])
+                case .openPicker: #expect(effects == [.openPicker(.cc)] && m.mode == .editing(.cc))
                 default: Issue.record("\(binding.name): a command action in the editing table")
                 }
             }

@@ -82,6 +82,82 @@ struct ComposeModelTests {
         #expect(press(&m, .control("c")) == [.leave(keepDraft: true)])
     }
 
+    @Test("q on an empty message leaves at once; blanks alone are empty, an attachment or one address is not")
+    func quitEmpty() {
+        var empty = model()
+        #expect(empty.isEmptyMessage)
+        #expect(press(&empty, .escape, .char("q")) == [.leave(keepDraft: true)])
+        #expect(empty.mode == .command)
+
+        var blanks = ComposeModel(from: "taro@example.jp", accountName: "a", subject: "  ", body: "\n \n")
+        blanks.mode = .command
+        #expect(press(&blanks, .char("q")) == [.leave(keepDraft: true)])
+
+        var addressOnly = model(to: "a@example.jp")
+        #expect(press(&addressOnly, .escape, .char("q")).isEmpty)
+        #expect(addressOnly.mode == .quitPrompt)
+
+        var attached = ComposeModel(
+            from: "taro@example.jp", accountName: "a", attachments: [AttachmentItem(path: "/tmp/a.pdf", name: "a.pdf", size: 1, contentType: "application/pdf")]
+        )
+        attached.mode = .command
+        #expect(press(&attached, .char("q")).isEmpty)
+        #expect(attached.mode == .quitPrompt)
+    }
+
+    @Test("words: runs between blanks; Japanese one word per three characters; more than five make a long draft")
+    func draftWords() {
+        #expect(ComposeModel.words("") == 0)
+        #expect(ComposeModel.words("Thanks, see you") == 3)
+        #expect(ComposeModel.words("捨てるメッセージ") == 3)
+        #expect(ComposeModel.words("お世話になっております。見積書を送付いたします。") == 8)
+        #expect(ComposeModel.words("PDFを送ります") == 3)
+        let short = ComposeModel(from: "t@example.jp", accountName: "a", to: "a@example.jp", subject: "Hi", body: "see you soon\n")
+        #expect(short.draftWords == 4 && !short.isLongDraft)
+        let long = ComposeModel(from: "t@example.jp", accountName: "a", to: "a@example.jp", subject: "見積書", body: "お世話になっております。見積書を送付いたします。")
+        #expect(long.draftWords == 9 && long.isLongDraft)
+    }
+
+    @Test("q on a long draft: Enter saves (the default); d asks once more, only y discards; any other key is back at the question")
+    func quitLong() {
+        var m = ComposeModel(
+            from: "t@example.jp", accountName: "a", to: "a@example.jp", subject: "見積書", body: "お世話になっております。見積書を送付いたします。")
+        m.mode = .command
+        press(&m, .char("q"))
+        #expect(m.mode == .quitPrompt)
+        #expect(press(&m, .enter) == [.leave(keepDraft: true)])
+
+        for second in [Key.char("d"), .char("D"), .enter, .char("s"), .escape, .paste("y")] {
+            m.mode = .command
+            press(&m, .char("q"))
+            #expect(press(&m, .char("d")).isEmpty)
+            #expect(m.mode == .discardConfirm)
+            #expect(press(&m, second).isEmpty, "\(second)")
+            #expect(m.mode == (second == .paste("y") ? .discardConfirm : .quitPrompt), "\(second)")
+        }
+        m.mode = .command
+        press(&m, .char("q"), .char("d"))
+        #expect(press(&m, .char("y")) == [.leave(keepDraft: false)])
+
+        let text = { (model: ComposeModel) in ComposeView.render(model, width: 80, height: 24).textLines.joined(separator: "\n") }
+        m.mode = .quitPrompt
+        #expect(text(m).contains("The draft has 9 words."))
+        #expect(text(m).contains("(s) save the draft and leave (Enter)"))
+        #expect(text(m).contains("(d) discard the message (then y to confirm)"))
+        m.mode = .discardConfirm
+        #expect(text(m).contains("Discard this draft of 9 words for good?"))
+    }
+
+    @Test("q on a short draft: d discards at once, Enter saves")
+    func quitShort() {
+        var m = model(to: "a@example.jp")
+        press(&m, .escape, .char("q"))
+        #expect(press(&m, .enter) == [.leave(keepDraft: true)])
+        m.mode = .command
+        press(&m, .char("q"))
+        #expect(press(&m, .char("d")) == [.leave(keepDraft: false)])
+    }
+
     @Test("a: the typed path goes to the loop; D detaches the selected attachment")
     func attachAndDetach() {
         var m = model(to: "a@example.jp")

@@ -388,7 +388,9 @@ def test_resize_reflows_and_too_small(composer):
 
     pane.keys("q")
     pane.wait_for("(d) discard the message")
-    pane.keys("d")
+    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
+    pane.wait_for("(y) yes, discard the message", what="the second question")
+    pane.keys("y")
     assert pane.wait_exit() == 0
 
 
@@ -455,10 +457,10 @@ def test_postpone_then_new_then_resume_invalid_field(composer):
     assert field_value(screen, "Subject") == "", pane.framed(screen)
     assert PENDING[3] not in screen, pane.framed(screen)
     esc(pane)
+    # Nothing written: q leaves without a question (issue 17 item 5), and nothing is saved.
     pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")
     assert pane.wait_exit() == 0
+    assert "Nothing was written, so no draft was saved." in pane.screen_with_history()
     drafts = composer.drafts()
     assert [(d.to, d.cc, d.subject, d.body) for d in drafts] == [PENDING], \
         "(n) must keep the old draft: %r" % drafts
@@ -558,7 +560,9 @@ def test_external_editor_ok_and_failing(composer, tmp_path):
 
     pane.keys("q")
     pane.wait_for("(d) discard the message")
-    pane.keys("d")
+    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
+    pane.wait_for("(y) yes, discard the message", what="the second question")
+    pane.keys("y")
     assert pane.wait_exit() == 0
 
 

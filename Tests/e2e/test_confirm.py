@@ -377,7 +377,9 @@ def test_back_and_edit_clears_ticks(composer, tmp_path):
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
     pane.keys("q")
     pane.wait_for("(d) discard the message")
-    pane.keys("d")
+    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
+    pane.wait_for("(y) yes, discard the message", what="the second question")
+    pane.keys("y")
     assert pane.wait_exit() == 0
     assert composer.server.settle(10)
     assert composer.server.connections == 0, composer.server.summary()
@@ -425,7 +427,9 @@ def test_lookalike_marked_and_blocked(composer):
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
     pane.keys("q")
     pane.wait_for("(d) discard the message")
-    pane.keys("d")
+    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
+    pane.wait_for("(y) yes, discard the message", what="the second question")
+    pane.keys("y")
     assert pane.wait_exit() == 0
     assert composer.server.settle(10)
     assert composer.server.connections == 0, composer.server.summary()

@@ -1,0 +1,124 @@
+/// How one pasted line becomes entries of an address list: what spreadsheets, address books
+/// and other mail clients put on the clipboard.
+///
+/// - A row of cells (tab-separated, or separated by two or more blanks) with one address and
+///   the rest words — `田中 一郎⇥ichiro@tanaka-kensetsu.co.jp`, `姓⇥名⇥address` — is one entry,
+///   `Name <address>` (the other cells, joined by a space, are the name).
+/// - A row whose cells are all addresses (or that has several addresses among words) gives
+///   each cell as an entry, as it was: nothing is dropped, an entry that is not an address
+///   shows its error.
+/// - Outlook's `Name <a>; Name <b>` is a list: the semicolons outside quotes and angle
+///   brackets separate entries (unless the line is a group, `team: a, b;`).
+public enum PasteSplitter {
+    /// The entries of one pasted line (no line breaks in it), each trimmed; none for a blank line.
+    public static func entries(_ line: String) -> [String] {
+        let line = trim(line)
+        guard !line.isEmpty else { return [] }
+        let outlook = splitOutside(line, at: ";")
+        if outlook.count > 1, !hasColonOutside(line) {
+            return outlook.map(trim).filter { !$0.isEmpty }.flatMap { entries($0) }
+        }
+        var cells = line.split(separator: "\t", omittingEmptySubsequences: true).map { trim(String($0)) }.filter { !$0.isEmpty }
+        if cells.count == 1, !line.contains("<"), !line.contains("\"") {
+            cells = splitAtWideGaps(line)
+        }
+        guard cells.count > 1 else { return cells }
+        let addressCells = cells.filter(looksLikeAddress)
+        guard addressCells.count == 1, let address = addressCells.first else { return cells }
+        let name = cells.filter { !looksLikeAddress($0) }.joined(separator: " ")
+        return [entry(name: name, address: address)]
+    }
+
+    /// True when a paste without line breaks still needs `entries` (semicolons, wide gaps).
+    public static func needsSplitting(_ text: String) -> Bool {
+        text.contains(";") || text.contains("  ") || text.unicodeScalars.contains("\u{3000}")
+    }
+
+    /// `Name <address>`; the name quoted when it holds a character a plain name may not.
+    static func entry(name: String, address: String) -> String {
+        var address = address
+        if address.hasPrefix("<"), address.hasSuffix(">") { address = String(address.dropFirst().dropLast()) }
+        let specials: Set<Character> = ["(", ")", "<", ">", "[", "]", ":", ";", "@", "\\", ",", ".", "\""]
+        if name.contains(where: specials.contains) {
+            var escaped = ""
+            for char in name {
+                if char == "\\" || char == "\"" { escaped.append("\\") }
+                escaped.append(char)
+            }
+            return "\"\(escaped)\" <\(address)>"
+        }
+        return "\(name) <\(address)>"
+    }
+
+    /// One word with an '@' in it that does not start or end with '@'.
+    static func looksLikeAddress(_ cell: String) -> Bool {
+        guard let at = cell.firstIndex(of: "@"), !cell.contains(where: \.isWhitespace) else { return false }
+        return at != cell.startIndex && cell.index(after: at) != cell.endIndex
+    }
+
+    /// Cut at runs of two or more blanks (a single space stays inside a cell: `田中 一郎`); an
+    /// ideographic space counts as two.
+    static func splitAtWideGaps(_ line: String) -> [String] {
+        var cells: [String] = []
+        var current = ""
+        var gap = ""
+        for char in line {
+            if char == " " || char == "\u{3000}" {
+                gap.append(char)
+                continue
+            }
+            if !gap.isEmpty {
+                if gap.count >= 2 || gap.contains("\u{3000}") {
+                    cells.append(current)
+                    current = ""
+                } else {
+                    current += gap
+                }
+                gap = ""
+            }
+            current.append(char)
+        }
+        cells.append(current)
+        return cells.map(trim).filter { !$0.isEmpty }
+    }
+
+    /// The line cut at `separator` where it is outside double quotes, comments and angle brackets.
+    static func splitOutside(_ line: String, at separator: Character) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quoted = false, escaped = false
+        var angle = 0, comment = 0
+        for char in line {
+            defer { escaped = !escaped && char == "\\" && (quoted || comment > 0) }
+            if escaped {
+                current.append(char)
+                continue
+            }
+            switch char {
+            case "\"" where comment == 0: quoted.toggle()
+            case "<" where !quoted && comment == 0: angle += 1
+            case ">" where !quoted && comment == 0: angle = max(0, angle - 1)
+            case "(" where !quoted: comment += 1
+            case ")" where !quoted: comment = max(0, comment - 1)
+            case separator where !quoted && angle == 0 && comment == 0:
+                parts.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(char)
+        }
+        parts.append(current)
+        return parts
+    }
+
+    /// A ':' outside quotes and brackets: the line is a group (`team: a@x, b@y;`), whose ';' ends it.
+    static func hasColonOutside(_ line: String) -> Bool { splitOutside(line, at: ":").count > 1 }
+
+    static func trim(_ text: String) -> String {
+        var s = Substring(text)
+        while let first = s.first, first.isWhitespace { s.removeFirst() }
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

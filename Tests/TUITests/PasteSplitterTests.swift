@@ -1,0 +1,49 @@
+import Testing
+@testable import TUI
+
+/// What spreadsheets, address books and other clients put on the clipboard, read as entries.
+@Suite("Paste splitter: spreadsheet rows, columns and Outlook lists")
+struct PasteSplitterTests {
+    @Test(
+        "one pasted line gives these entries",
+        arguments: [
+            ("田中 一郎\tichiro@tanaka-kensetsu.co.jp", ["田中 一郎 <ichiro@tanaka-kensetsu.co.jp>"]),
+            ("ichiro@tanaka-kensetsu.co.jp\t田中 一郎", ["田中 一郎 <ichiro@tanaka-kensetsu.co.jp>"]),
+            ("田中\t一郎\tichiro@tanaka-kensetsu.co.jp", ["田中 一郎 <ichiro@tanaka-kensetsu.co.jp>"]),
+            ("田中 一郎    ichiro@tanaka-kensetsu.co.jp", ["田中 一郎 <ichiro@tanaka-kensetsu.co.jp>"]),
+            ("田中 一郎\u{3000}ichiro@tanaka-kensetsu.co.jp", ["田中 一郎 <ichiro@tanaka-kensetsu.co.jp>"]),
+            ("J. Smith\tj@example.com", ["\"J. Smith\" <j@example.com>"]),
+            ("a@example.jp\tb@example.jp", ["a@example.jp", "b@example.jp"]),
+            ("Tanaka Ichiro <t@example.jp>; Suzuki <s@example.jp>", ["Tanaka Ichiro <t@example.jp>", "Suzuki <s@example.jp>"]),
+            ("\"Sato; Jiro\" <j@example.jp>; k@example.jp;", ["\"Sato; Jiro\" <j@example.jp>", "k@example.jp"]),
+            ("team: a@example.jp, b@example.jp;", ["team: a@example.jp, b@example.jp;"]),
+            ("田中 一郎 <ichiro@example.jp>", ["田中 一郎 <ichiro@example.jp>"]),
+            ("Tanaka Ichiro t@example.jp", ["Tanaka Ichiro t@example.jp"]),
+            ("a@example.jp\tnot an address\tb@example.jp", ["a@example.jp", "not an address", "b@example.jp"]),
+            ("   ", [])
+        ])
+    func line(_ pasted: String, _ expected: [String]) {
+        #expect(PasteSplitter.entries(pasted) == expected)
+    }
+
+    @Test("a pasted column of addresses gives one entry each; rows of a sheet one entry each")
+    func columns() {
+        #expect(
+            LineEditor.addressPaste("a@example.jp\r\nb@example.jp\r\nc@example.jp\r\n", before: "", after: "")
+                == "a@example.jp, b@example.jp, c@example.jp")
+        #expect(
+            LineEditor.addressPaste("田中 一郎\tichiro@tanaka.example\n鈴木 花子\thanako@suzuki.example\n", before: "", after: "")
+                == "田中 一郎 <ichiro@tanaka.example>, 鈴木 花子 <hanako@suzuki.example>")
+        #expect(LineEditor.addressPaste("A <a@x.jp>; B <b@y.jp>", before: "", after: "") == "A <a@x.jp>, B <b@y.jp>")
+    }
+
+    @Test("a spreadsheet row pasted into To is one valid recipient")
+    func intoTo() {
+        var m = ComposeModel(from: "taro@example.jp", accountName: "a")
+        _ = m.handle(.paste("田中 一郎\tichiro@tanaka-kensetsu.co.jp\n"), width: 80, bodyHeight: 10)
+        #expect(m.to.text == "田中 一郎 <ichiro@tanaka-kensetsu.co.jp>")
+        _ = m.handle(.tab, width: 80, bodyHeight: 10)
+        #expect(m.fieldErrors[.to] == nil)
+        #expect(m.parsedRecipients()?.to.mailboxes.count == 1)
+    }
+}
