@@ -238,7 +238,7 @@ struct PolicyConfigTests {
             c.words(ForgottenAttachmentRule.keywords, of: "forgotten-attachment")
                 == [
                     "attach", "attached", "attaching", "attachment", "attachments", "enclosed", "enclosure", "添付", "別添", "同封",
-                    "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします"
+                    "送付します", "送付いたします", "資料をお送り", "書をお送り", "ファイルをお送り", "データをお送り", "明細をお送り"
                 ])
         #expect(c.holdInternalSeconds.value == 10 && c.holdExternalSeconds.value == 60)
         #expect(c.internalDomains == nil)
