@@ -230,6 +230,8 @@ struct PolicyConfigTests {
             ])
         #expect(c.integer(BulkVisibleRecipientsRule.externalDomains, of: "bulk-visible-recipients") == 2)
         #expect(c.integer(BulkVisibleRecipientsRule.externalAddresses, of: "bulk-visible-recipients") == 10)
+        #expect(c.integer(BulkVisibleRecipientsRule.blockDomains, of: "bulk-visible-recipients") == 5)
+        #expect(c.integer(BulkVisibleRecipientsRule.blockAddresses, of: "bulk-visible-recipients") == 20)
         #expect(c.integer(ManyDomainsRule.maxDomains, of: "many-domains") == 3)
         #expect(c.flag(ExternalAttachmentRule.challenge, of: "external-attachment") == false)
         #expect(c.integer(SensitiveDataRule.maxEmailAddresses, of: "sensitive-data") == 20)

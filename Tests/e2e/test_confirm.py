@@ -266,12 +266,14 @@ def test_ticks_one_by_one_then_send(composer, tmp_path):
 
 
 # --------------------------------------------------------------------------
-# (b) Three external domains in To: blocked; B moves them to Bcc
+# (b) Five external domains in To (a real bulk, docs/policy.md): blocked; B moves them to Bcc.
+# Fewer domains are asked about, not blocked (test (b2) below).
 
 
 TO_B = ["ichiro@client.co.jp", "Bob Smith <bob@partner.example.com>",
-        "佐藤 花子 <hanako@torihiki.jp>"]
-TO_B_ADDRS = ["ichiro@client.co.jp", "bob@partner.example.com", "hanako@torihiki.jp"]
+        "佐藤 花子 <hanako@torihiki.jp>", "kaori@shiire.co.jp", "ken@unso.example"]
+TO_B_ADDRS = ["ichiro@client.co.jp", "bob@partner.example.com", "hanako@torihiki.jp",
+              "kaori@shiire.co.jp", "ken@unso.example"]
 
 
 def test_bulk_block_and_move_to_bcc_fix(composer):
@@ -279,26 +281,26 @@ def test_bulk_block_and_move_to_bcc_fix(composer):
     fill(pane, to=", ".join(TO_B), subject="【ご案内】説明会のお知らせ",
          body=["各位", "説明会を開催いたします。"])
     screen = open_confirm(pane)
-    assert truth_line(screen).startswith("To 3 · Cc 0 · Bcc 0 · external 3 in 3 domains"), \
+    assert truth_line(screen).startswith("To 5 · Cc 0 · Bcc 0 · external 5 in 5 domains"), \
         pane.framed(screen)
     got = findings(screen)
     assert got and got[0][:3] == (None, "BLOCK", "bulk-visible-recipients"), pane.framed(screen)
-    assert "3 external recipients in 3 domains" in got[0][3], pane.framed(screen)
+    assert "5 external recipients in 5 domains" in got[0][3], pane.framed(screen)
 
     screen = assert_refused(pane, composer.server, "Blocked by bulk-visible-recipients")
     status = status_line(screen)
     assert "B: external To/Cc to Bcc" in status, pane.framed(screen)
     assert "I: one message each, checked again" in status, pane.framed(screen)
-    # Ticking everything (new-domain and the 3 recipients) does not lift a block.
-    for _ in range(4):
+    # Ticking everything (many-domains, new-domain and the 5 recipients) does not lift a block.
+    for _ in range(7):
         screen = tick_next(pane, screen)
-    assert len(tick_rows(screen)) == ticked_count(screen) == 4, pane.framed(screen)
+    assert len(tick_rows(screen)) == ticked_count(screen) == 7, pane.framed(screen)
     screen = assert_refused(pane, composer.server, "Blocked by bulk-visible-recipients")
     assert "Still to tick" not in status_line(screen), pane.framed(screen)
 
     pane.keys("B")
     screen = pane.wait_for(lambda s: on_confirm_screen(s)
-                           and truth_line(s).startswith("To 0 · Cc 0 · Bcc 3"),
+                           and truth_line(s).startswith("To 0 · Cc 0 · Bcc 5"),
                            what="the screen rebuilt with the recipients in Bcc")
     assert "bulk-visible-recipients" not in screen, pane.framed(screen)
     assert "BLOCK" not in [sev for _, sev, _, _ in findings(screen)], pane.framed(screen)
@@ -324,6 +326,50 @@ def test_bulk_block_and_move_to_bcc_fix(composer):
     for address in TO_B_ADDRS:
         assert address.encode() not in tx.raw.lower(), "%s is in the transmitted message" % address
     assert body_text(msg) == "各位\n説明会を開催いたします。\n"
+
+
+# --------------------------------------------------------------------------
+# (b2) A client in To and a partner in Cc: asked, not blocked (issue 15 item 3); once that mail
+# went, the two are a known group and nothing is asked about them.
+
+
+def test_a_client_and_a_partner_are_asked_then_a_known_group(composer):
+    to, cc = "鈴木 一郎 <ichiro@client.co.jp>", "Bob <bob@partner.example.com>"
+    pane = launch(composer, width=160)
+    fill(pane, to=to, cc=cc, subject="打ち合わせの件", body=["鈴木様", "打ち合わせの日程をご相談させてください。"])
+    screen = open_confirm(pane)
+    bulk = [f for f in findings(screen) if f[2] == "bulk-visible-recipients"]
+    assert [f[:2] for f in bulk] == [(False, "CONFIRM")], pane.framed(screen)
+    assert "never written to together before: client.co.jp and partner.example.com" in bulk[0][3], \
+        pane.framed(screen)
+    assert "BLOCK" not in [sev for _, sev, _, _ in findings(screen)], pane.framed(screen)
+    finish_ticking(pane)
+    send_now(pane)
+    assert sorted(only_transaction(composer.server).rcpt_tos) == ["bob@partner.example.com", "ichiro@client.co.jp"]
+
+    # The same two again, the other way round: the journal knows them together.
+    pane = launch(composer, width=160)
+    fill(pane, to=cc, cc=to, subject="打ち合わせの件（再送）", body=["Bob-san", "日程の件です。"])
+    screen = open_confirm(pane)
+    assert "bulk-visible-recipients" not in rule_ids(screen), pane.framed(screen)
+    # A third company is asked about once more.
+    pane.keys("q")
+    pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s), what="the composer")
+    pane.keys("c")
+    pane.editing_mode()
+    pane.keys("End")
+    pane.text(", hanako@torihiki.jp")
+    pane.wait_for(lambda s: field_value(s, "Cc") == to + ", hanako@torihiki.jp", what="the new Cc")
+    esc(pane)
+    screen = open_confirm(pane)
+    bulk = [f for f in findings(screen) if f[2] == "bulk-visible-recipients"]
+    assert [f[:2] for f in bulk] == [(False, "CONFIRM")], pane.framed(screen)
+    pane.keys("q")
+    pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
+    pane.keys("q")
+    pane.wait_for("(d) discard the message")
+    pane.keys("d")
+    assert pane.wait_exit() == 0
 
 
 # --------------------------------------------------------------------------
@@ -504,8 +550,9 @@ def test_one_each_is_checked_again_then_sends_one_message_per_recipient(composer
     fill(pane, to=", ".join(TO_F + [TO_F_LOOKALIKE]), subject="【ご案内】説明会のお知らせ",
          body=["各位", "説明会を開催いたします。"])
     screen = open_confirm(pane)
+    # Three domains are asked about (below a bulk size); the look-alike blocks.
     assert [(sev, rule) for _, sev, rule, _ in findings(screen)][:2] == [
-        ("BLOCK", "bulk-visible-recipients"), ("BLOCK", "lookalike-domain")], pane.framed(screen)
+        ("BLOCK", "lookalike-domain"), ("CONFIRM", "bulk-visible-recipients")], pane.framed(screen)
     assert ticked_count(screen) == 0, pane.framed(screen)
 
     # I with nothing ticked: the screen is rebuilt for one message each; nothing is sent.
