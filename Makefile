@@ -49,6 +49,8 @@ bench:
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/tui_bench.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/bulk_bench.py $(BULK_BENCH_ARGS)
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/extract_bench.py
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/reply_bench.py
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/policy_bench.py
 
 # libFuzzer targets for every parser of outside input, each run for FUZZ_SECONDS, seeded from
 # the tests (docs/fuzzing.md). e.g. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="toml zip"

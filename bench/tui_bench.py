@@ -325,7 +325,7 @@ def report(rows, args, binary, started, baseline=None):
     lines += [
              f"Method: bench/tui_bench.py, pseudo-terminal {COLS}x{ROWS}, TERM=xterm-256color, {args.runs} runs, "
              f"{args.keys} keystrokes a run; a frame ends at the last byte of its burst of output "
-             f"({int(QUIET * 1000)} ms quiet after it, not counted). Target: {TARGET_MS:.0f} ms (bench/README.md, "Targets").", "",
+             f"({int(QUIET * 1000)} ms quiet after it, not counted). Target: {TARGET_MS:.0f} ms (bench/README.md, 'Targets').", "",
              "| measurement | median ms | p90 ms | samples | target 50 ms (median) | target 50 ms (p90) |",
              "|---|---:|---:|---:|---|---|"]
     for name, values, judged in rows:

@@ -83,6 +83,8 @@ extension ComposerSession {
         record.bodyLine = model.body.cursor.line
         record.bodyColumn = model.body.cursor.column
         record.savedAt = Int64(environment.now().seconds.rounded(.down))
+        record.inReplyTo = threading.inReplyTo
+        record.references = threading.references
         return record
     }
 

@@ -84,6 +84,11 @@ public final class ComposerSession {
     /// Messages that were being sent when the composer ended, and what became of each (see
     /// `Dispatcher.withdrawSubmissions`): for the lines printed after the terminal is restored.
     public private(set) var stoppedSubmissions: [DispatchReport] = []
+    /// The Message-ID this message answers and the thread's identifiers (a reply), carried into
+    /// the message built from the screen.
+    /// A resumed draft brings its own In-Reply-To and References (its thread facts are not
+    /// kept: the thread rules check a reply in the session that started it).
+    var threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -102,6 +107,7 @@ public final class ComposerSession {
         self.theme = theme
         self.policy = policy
         self.newDraftID = newDraftID
+        threading = (initial.inReplyTo, initial.references, initial.thread)
         drafts = DraftStore(directory: environment.paths.draftsDirectory)
         draftID = newDraftID(environment.now())
         lastChange = environment.monotonic()
@@ -435,9 +441,11 @@ public final class ComposerSession {
         // The draft is saved after the screen is drawn (`reviewed` draws it): it must not delay
         // the screen.
         defer { saveDraft(force: true) }
-        let input = DraftInput(
+        var input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
+        input.inReplyTo = threading.inReplyTo
+        input.references = threading.references
         let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
         let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
         if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
@@ -454,7 +462,8 @@ public final class ComposerSession {
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let classifier = policy.classifier(sender: message.from)
             let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
-                let input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                input.thread = threading.thread
                 return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
             }
             let (decision, book) = (evaluation.decision, evaluation.addressBook)
@@ -473,6 +482,12 @@ public final class ComposerSession {
                         preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
+            if let thread = threading.thread {
+                let what = thread.kind == .forward ? "Forward of" : "Reply to"
+                let from = thread.author.map { m in m.displayName.map { "\($0) <\(m.address)>" } ?? m.address } ?? "unknown sender"
+                screen.thread = ConfirmModel.ThreadContext(
+                    line: "\(what): \(thread.subject), \(from), \(thread.date)", parties: thread.partyKeys)
+            }
             if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }
             reviewed = message
             reviewedInspections = inspections
@@ -590,6 +605,9 @@ public final class ComposerSession {
         guard let record = drafts.load(id: id) else { return nil }
         draftID = id
         messageInOutbox = false
+        if record.inReplyTo != threading.inReplyTo || record.references != threading.references {
+            threading = (record.inReplyTo, record.references, nil)
+        }
         let accountNote = restoreAccount(record.account)
         var resumed = ComposeModel(
             from: account.from.formatted, accountName: account.name, to: record.to, cc: record.cc, bcc: record.bcc,

@@ -29,6 +29,13 @@ public struct GuardmailConfig: Sendable, Equatable {
     public var theme: String?
     /// The user's `[policy]` table (the organisation's file is layered on top elsewhere).
     public var policy: PolicyLayerSettings?
+    /// `alternates`: other addresses that are the user's own (aliases, old addresses). With every
+    /// account's `from`, they are left out of the recipients of a reply.
+    public var alternates: [Mailbox] = []
+
+    /// Our own addresses: every account's `from` and the alternates.
+    public var ownAddresses: Set<RecipientKey> { Set(accounts.map(\.from.key) + alternates.map(\.key)) }
+
     /// `[journal]`: where the send records go besides the journal (docs/journal.md).
     public var journal = JournalSettings()
 
@@ -82,6 +89,15 @@ public enum ConfigLoader {
             var root = try TOMLTableReader.parse(text, file: file)
             let defaultAccount = try root.optional("default_account", as: String.self)
             let theme = try root.optional("theme", as: String.self)
+            var alternates: [Mailbox] = []
+            for text in try root.optional("alternates", as: [String].self) ?? [] {
+                do {
+                    alternates.append(try AddressParser.parseMailbox(text))
+                } catch {
+                    let line = root.position(of: "alternates").map { ":\($0.line)" } ?? ""
+                    throw ConfigError("\(file)\(line): alternates: '\(text)' is not an address: \(error.description)")
+                }
+            }
             var policy: PolicyLayerSettings? = nil
             if var policyReader = try root.table("policy") {
                 do {
@@ -105,6 +121,7 @@ public enum ConfigLoader {
             }
             try root.finish()
             var config = GuardmailConfig(file: file, defaultAccount: defaultAccount, accounts: accounts, theme: theme, policy: policy)
+            config.alternates = alternates
             config.journal = journal
             if let defaultAccount, !accounts.contains(where: { $0.name == defaultAccount }) {
                 let line = root.position(of: "default_account").map { ":\($0.line)" } ?? ""

@@ -5,7 +5,7 @@ extension AttachmentFacts {
     /// What the policy needs of an inspected file: for a text file its decoded text; for a
     /// document its extracted lines (a line break inside a cell or paragraph made a space, so
     /// that line N of `text` is the Nth location) with where each one is, and why anything was
-    /// not read.
+    /// not read, and whether it is an encrypted archive.
     /// - Parameter name: the name the recipients will see, when not the file's own.
     public init(_ inspection: Inspection, name: String? = nil) {
         var text = inspection.text
@@ -25,6 +25,12 @@ extension AttachmentFacts {
         }
         self.init(
             name: name ?? inspection.name, size: inspection.size, contentType: inspection.contentType, text: text, textLocations: locations,
-            contentsNotRead: inspection.extracted?.notRead)
+            contentsNotRead: inspection.extracted?.notRead, encrypted: Self.isEncrypted(inspection))
+    }
+
+    /// An archive with an encrypted entry: what `attachment_encrypted` in a rule table asks about.
+    public static func isEncrypted(_ inspection: Inspection) -> Bool {
+        if case .archive(_, _, let encrypted) = inspection.preview { return encrypted }
+        return false
     }
 }

@@ -4,6 +4,7 @@
 import Config
 import Inspect
 import MailCore
+import Policy
 import Store
 import Transport
 import Workflow
@@ -16,6 +17,11 @@ public struct DraftInput: Sendable, Equatable {
     public var subject: String
     public var body: String
     public var attachmentPaths: [String]
+    /// For a reply: the Message-ID it answers and the thread's identifiers (see `MailCore.Reply`).
+    public var inReplyTo: String?
+    public var references: [String] = []
+    /// For a reply or a forward: the original's facts, for the thread rules.
+    public var thread: ThreadFacts?
 
     public init(to: [String] = [], cc: [String] = [], bcc: [String] = [], subject: String = "", body: String = "", attachmentPaths: [String] = []) {
         self.to = to
@@ -122,20 +128,23 @@ public struct AttachmentProblem: Error, CustomStringConvertible, Sendable {
 /// `buildMessage` (parse and check) → `spool` (MIME into a file) → `submit`.
 /// Policy, confirmation and the hold plug in between `buildMessage` and `submit`.
 public enum Delivery {
-    /// Builds the message from its parsed address fields, checking every attachment. Reports
+    /// Builds the message from its parsed address fields (and, for a reply, the threading
+    /// headers), checking every attachment. Reports
     /// every problem at once — the fields' parse errors, the attachments', no recipient at all,
     /// a line break in a header — so the user can fix them in one go.
     public static func buildMessage(
         _ fields: AddressFields, subject: String, body: String, attachmentPaths: [String], account: AccountConfig,
-        detector: ContentTypeDetector
+        detector: ContentTypeDetector, inReplyTo: String? = nil, references: [String] = []
     ) throws(DeliveryError) -> OutgoingMessage {
         var problems = fields.problems
         let attachments = loadAttachments(attachmentPaths, account: account, detector: detector, problems: &problems)
         if problems.isEmpty && fields.recipients.isEmpty {
             problems.append("no recipients: give at least one address with --to, --cc or --bcc")
         }
-        let message = OutgoingMessage(
+        var message = OutgoingMessage(
             from: account.from, to: fields.to, cc: fields.cc, bcc: fields.bcc, subject: subject, body: body, attachments: attachments)
+        message.inReplyTo = inReplyTo
+        message.references = references
         // A line break in the subject or a display name would become a header line of its own
         // in the recipient's client (MIMEWriter refuses it too; here the user sees it with the rest).
         problems += message.headerTextProblems
@@ -154,7 +163,7 @@ public enum Delivery {
             ?? AddressFields(parsing: input.to, cc: input.cc, bcc: input.bcc)
         return try buildMessage(
             fields, subject: input.subject, body: input.body, attachmentPaths: input.attachmentPaths, account: account,
-            detector: detector)
+            detector: detector, inReplyTo: input.inReplyTo, references: input.references)
     }
 
     /// Checks each attachment (a regular file, within the account's size limit) and asks file(1)

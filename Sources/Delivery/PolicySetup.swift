@@ -17,27 +17,96 @@ public enum PolicySetup {
     /// `$GUARDMAIL_POLICY`, else `/etc/guardmail/policy.toml`.
     public static var organisationFile: String { FileSystem.environment("GUARDMAIL_POLICY") ?? "/etc/guardmail/policy.toml" }
 
-    /// The effective policy: defaults < the user's `[policy]` < the organisation's file.
-    /// A missing organisation file is fine; an unreadable or invalid one is an error (an admin's
-    /// policy must never be silently skipped).
+    /// The organisation's drop-ins: `$GUARDMAIL_POLICY_D`, else `policy.d` beside the
+    /// organisation file (`/etc/guardmail/policy.d`); its `*.toml` files in name order.
+    public static var organisationDropIns: [String] {
+        let folder = FileSystem.environment("GUARDMAIL_POLICY_D") ?? directory(of: organisationFile) + "/policy.d"
+        return FileSystem.listDirectory(folder).filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { folder + "/" + $0 }
+    }
+
+    /// The effective policy: defaults < the user's `[policy]` < the organisation's file, then its
+    /// drop-ins in order (none loosening the one before). A missing organisation file is fine; an
+    /// unreadable or invalid one is an error (an admin's policy must never be silently skipped):
+    /// the error says how to see it again, and nothing is composed or sent meanwhile.
     public static func load(user: PolicyLayerSettings?) throws(ConfigError) -> PolicyConfig {
-        let path = organisationFile
-        guard FileSystem.exists(path) else { return PolicyConfig(user: user) }
+        var files: [String] = []
+        if FileSystem.exists(organisationFile) { files.append(organisationFile) }
+        files += organisationDropIns
+        var organisations: [PolicyLayerSettings] = []
+        for file in files {
+            do {
+                organisations.append(try organisationLayer(file, trusted: true))
+            } catch {
+                throw ConfigError("\(error.message)\n\(brokenHint(file))")
+            }
+        }
+        var userLayer = user
+        if let user {
+            userLayer = try readingGroupFiles(user, trusted: true)
+        }
+        do {
+            return try PolicyConfig.make(user: userLayer, organisations: organisations)
+        } catch {
+            if let user, error.file == user.file { throw ConfigError(error.description) }
+            throw ConfigError("\(error.description)\n\(brokenHint(error.file))")
+        }
+    }
+
+    private static func brokenHint(_ file: String) -> String {
+        "the organisation policy is broken, so nothing is composed or sent until it is fixed; see the error with 'guardmail policy --check \(file)'"
+    }
+
+    /// One organisation file read as a layer of its own, its groups' list files included: what
+    /// `guardmail policy --check FILE` checks. `trusted`: refuse a file others can write.
+    public static func organisationLayer(_ path: String, trusted: Bool) throws(ConfigError) -> PolicyLayerSettings {
         let text: String?
         do {
             // Refused when others can write it, as the config is: a policy anyone can loosen is none.
-            text = try FileSystem.readTrustedUTF8(path)
+            text = trusted ? try FileSystem.readTrustedUTF8(path) : try FileSystem.readUTF8(path)
         } catch {
             if error.kind == .untrusted { throw ConfigError("refusing the organisation policy: \(error)") }
             throw ConfigError("cannot read the organisation policy: \(error)")
         }
         guard let text else { throw ConfigError("the organisation policy '\(path)' is not UTF-8 text") }
+        let layer: PolicyLayerSettings
         do {
-            let organisation = try PolicyConfig.parseOrganisationFile(text, file: path)
-            return PolicyConfig(user: user, organisation: organisation)
+            layer = try PolicyConfig.parseOrganisationFile(text, file: path)
         } catch {
             throw ConfigError(error.description)
         }
+        return try readingGroupFiles(layer, trusted: trusted)
+    }
+
+    /// A layer with its groups' list files read: a relative path is relative to the folder of
+    /// the file that names it.
+    static func readingGroupFiles(_ layer: PolicyLayerSettings, trusted: Bool) throws(ConfigError) -> PolicyLayerSettings {
+        do {
+            return try layer.readingGroupFiles { def throws(PolicyConfigError) in
+                let written = FileSystem.expandTilde(def.file ?? "")
+                let path = written.hasPrefix("/") ? written : directory(of: def.origin.file ?? layer.file) + "/" + written
+                func failure(_ why: String) -> PolicyConfigError {
+                    PolicyConfigError(
+                        kind: .invalidValue, file: def.origin.file ?? layer.file, line: def.origin.line, key: "groups.\(def.name)", message: why)
+                }
+                do {
+                    guard let text = trusted ? try FileSystem.readTrustedUTF8(path) : try FileSystem.readUTF8(path) else {
+                        throw failure("the list file '\(path)' of group '\(def.name)' is not UTF-8 text")
+                    }
+                    return (text, path)
+                } catch let error as PolicyConfigError {
+                    throw error
+                } catch {
+                    throw failure("cannot read the list file of group '\(def.name)': \(error)")
+                }
+            }
+        } catch {
+            throw ConfigError(error.description)
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The address books the policy names (`~` expanded), merged; unreadable ones are warnings.
@@ -126,11 +195,16 @@ public enum PolicySetup {
         return PolicyEvaluation(decision: decision, addressBook: book, addressBookWarnings: warnings, historyWarning: historyWarning)
     }
 
-    /// `evaluate` for a message built by guardmail (`send`, the composer) and its attachments' inspections.
+    /// `evaluate` for a message built by guardmail (`send`, the composer) and its attachments'
+    /// inspections; `thread` for a reply or a forward (the thread rules).
     public static func evaluate(
-        _ message: OutgoingMessage, inspections: [Inspection], config: PolicyConfig, paths: DataPaths
+        _ message: OutgoingMessage, inspections: [Inspection], thread: ThreadFacts? = nil, config: PolicyConfig, paths: DataPaths
     ) -> PolicyEvaluation {
-        evaluate(config, paths: paths) { history, book in input(message, inspections: inspections, history: history, addressBook: book) }
+        evaluate(config, paths: paths) { history, book in
+            var input = input(message, inspections: inspections, history: history, addressBook: book)
+            input.thread = thread
+            return input
+        }
     }
 
     public static func input(

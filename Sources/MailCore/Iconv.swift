@@ -3,9 +3,17 @@
 #endif
 
 /// Character set conversion to UTF-8 through the C library's iconv (pure computation, no I/O),
-/// for the legacy Japanese charsets found in mail: ISO-2022-JP, Shift_JIS/CP932, EUC-JP.
+/// for the legacy charsets found in mail: ISO-2022-JP, Shift_JIS/CP932, EUC-JP, GB18030, CP950,
+/// CP949, UTF-16/32, ISO-8859-*, KOI8-R and whatever else glibc converts.
 /// Public so that Bulk can read recipient files saved by Excel in Shift_JIS.
 public enum Iconv {
+    /// Whether iconv converts from `charset` to UTF-8.
+    public static func knows(_ charset: String) -> Bool {
+        guard let converter = iconv_open("UTF-8", charset), converter != iconv_t(bitPattern: -1) else { return false }
+        iconv_close(converter)
+        return true
+    }
+
     /// The text, or nil when `charset` is unknown or the bytes are not valid in it.
     public static func decode(_ bytes: [UInt8], from charset: String) -> String? {
         let converter = iconv_open("UTF-8", charset)

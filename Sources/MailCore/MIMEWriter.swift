@@ -81,9 +81,21 @@ public struct MIMEWriter {
         if options.includeBccHeader && !message.bcc.isEmpty { out += HeaderEncoding.addressList("Bcc", message.bcc) }
         out += HeaderEncoding.unstructured("Subject", message.subject)
         out += "Message-ID: \(stamp.messageID)\r\n"
+        if let id = message.inReplyTo, Self.isMessageID(id) { out += "In-Reply-To: \(id)\r\n" }
+        let references = message.references.filter(Self.isMessageID)
+        if !references.isEmpty { out += "References: " + references.joined(separator: "\r\n ") + "\r\n" }
         out += "User-Agent: \(options.userAgent)\r\n"
         out += "MIME-Version: 1.0\r\n"
         return out
+    }
+
+    /// `<…>` of printable ASCII with no space, angle bracket or backslash inside: a Message-ID
+    /// that can be written as it is (anything else from an original is left out, never
+    /// written into a header where it could break a line).
+    static func isMessageID(_ id: String) -> Bool {
+        let b = Array(id.utf8)
+        guard b.count >= 3, b.count <= 250, b.first == UInt8(ascii: "<"), b.last == UInt8(ascii: ">") else { return false }
+        return b.dropFirst().dropLast().allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\\") }
     }
 
     static func attachmentHeaders(_ attachment: Attachment) -> String {

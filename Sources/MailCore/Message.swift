@@ -32,6 +32,10 @@ public struct OutgoingMessage: Sendable, Hashable {
     /// The body text; any line ending (LF, CRLF, CR) is accepted and written as CRLF.
     public var body: String
     public var attachments: [Attachment]
+    /// The Message-ID (`<…>`) of the message this one answers; written as In-Reply-To.
+    public var inReplyTo: String?
+    /// The thread's Message-IDs, oldest first; written as References.
+    public var references: [String]
 
     public init(
         from: Mailbox, to: [AddressListEntry] = [], cc: [AddressListEntry] = [], bcc: [AddressListEntry] = [],
@@ -44,6 +48,8 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.subject = subject
         self.body = body
         self.attachments = attachments
+        self.inReplyTo = nil
+        self.references = []
     }
 
     /// Every recipient once by `RecipientKey`, To before Cc before Bcc, the first spelling and

@@ -28,6 +28,10 @@ public struct ParsedMessage: Sendable {
     /// plain text; else "".
     public var body: String
     public var attachments: [ParsedAttachment]
+    /// One sentence per thing that could not be read exactly as labelled ("Subject: charset
+    /// \"x-foo\" is unknown: …", "body: the text is not valid ISO-2022-JP; …"): the text is still
+    /// there, with what could be read, and this says what was not.
+    public var readingProblems: [String] = []
 
     public init(
         headers: [(name: String, value: String)] = [], from: [Mailbox] = [], to: [AddressListEntry] = [],
@@ -64,13 +68,28 @@ public struct ParsedAttachment: Sendable, Hashable {
     public var fileName: String
     /// `type/subtype`, lowercased, without parameters.
     public var contentType: String
-    /// The content with its transfer encoding undone.
+    /// The content with its transfer encoding undone (empty when the message was parsed with
+    /// `attachmentContent: false`: `decodeContent` then gives it a piece at a time).
     public var content: [UInt8]
+    /// Where the encoded content is in the bytes the message was parsed from, and its
+    /// Content-Transfer-Encoding (lowercased).
+    public var encodedRange: Range<Int> = 0..<0
+    public var transferEncoding = "7bit"
 
     public init(fileName: String, contentType: String, content: [UInt8]) {
         self.fileName = fileName
         self.contentType = contentType
         self.content = content
+    }
+
+    /// The content decoded from `message` (the same bytes the message was parsed from), handed
+    /// to `body` in pieces of about `chunkSize` encoded bytes: a forward writes a 100 MiB
+    /// attachment to a file without holding it in memory.
+    public func decodeContent(
+        from message: UnsafeBufferPointer<UInt8>, chunkSize: Int = 1 << 20, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        let range = encodedRange.clamped(to: 0..<message.count)
+        try TransferDecoding.decode(UnsafeBufferPointer(rebasing: message[range]), encoding: transferEncoding, chunkSize: chunkSize, body)
     }
 }
 
@@ -88,6 +107,18 @@ public enum MessageParser {
     /// or a first line that is not a header field, such as a PDF given by mistake).
     public static func parse(_ bytes: [UInt8]) throws(MessageParseError) -> ParsedMessage {
         let result: Result<ParsedMessage, MessageParseError> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(MessageParseError) in try parse(buffer: b) }
+        }
+        return try result.get()
+    }
+
+    /// The same over bytes the caller holds (a mapped file: a huge original is never copied).
+    /// With `attachmentContent` false the attachments are listed with empty content, so what
+    /// a reply reads stays small however large the attachments are.
+    public static func parse(buffer b: UnsafeBufferPointer<UInt8>, attachmentContent: Bool = true) throws(MessageParseError)
+        -> ParsedMessage
+    {
+        let result: Result<ParsedMessage, MessageParseError> = {
             var start = 0
             // A UTF-8 byte order mark, then an mbox "From " separator line, are not part of the message.
             if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { start = 3 }
@@ -116,11 +147,14 @@ public enum MessageParser {
             var message = ParsedMessage(headers: section.fields)
             readHeaders(into: &message)
             var walker = PartWalker(b: b)
+            walker.keepContent = attachmentContent
             walker.entity(section, end: b.count, depth: 0, inDigest: false)
-            message.body = walker.bodyText()
+            let (body, note) = walker.bodyTextNoting()
+            message.body = body
+            if let note { message.readingProblems.append("body: \(note)") }
             message.attachments = walker.attachments
             return .success(message)
-        }
+        }()
         return try result.get()
     }
 
@@ -146,7 +180,11 @@ public enum MessageParser {
             default: message.bcc += entries
             }
         }
-        message.subject = message.header("Subject") ?? ""
+        if let field = message.headers.first(where: { $0.name.caseInsensitiveEquals("Subject") }) {
+            let (text, notes) = EncodedWordDecoder.decodeNoting(field.value)
+            message.subject = text
+            message.readingProblems += notes.map { "Subject: \($0)" }
+        }
         if let id = message.headers.first(where: { $0.name.caseInsensitiveEquals("Message-ID") })?.value, !id.isEmpty {
             message.messageID = id
         }
@@ -162,15 +200,33 @@ public enum MessageParser {
             // on its own, the list itself (its separators) was the problem.
             var entries: [AddressListEntry] = []
             var errors: [AddressError] = []
+            var repaired = false
             for element in topLevelElements(value) {
                 do {
                     entries += try AddressParser.parseList(element)
                 } catch let elementError {
-                    errors.append(elementError)
+                    if let quoted = quotingDisplayName(element), let read = try? AddressParser.parseList(quoted) {
+                        entries += read
+                        repaired = true
+                    } else {
+                        errors.append(elementError)
+                    }
                 }
             }
-            return (entries, errors.isEmpty ? [error] : errors)
+            return (entries, errors.isEmpty && !repaired ? [error] : errors)
         }
+    }
+
+    /// `氏名@所属 <mail@example.com>` — a display name with an unquoted `@`, a form Japanese
+    /// offices use — as `"氏名@所属" <mail@example.com>`, so that it reads as a display name
+    /// rather than as a second address; nil when the element is not of that shape.
+    static func quotingDisplayName(_ element: String) -> String? {
+        guard let open = element.lastIndex(of: "<"), element[open...].contains(">") else { return nil }
+        var phrase = Substring(element[..<open])
+        while let f = phrase.first, f.isWhitespace { phrase.removeFirst() }
+        while let l = phrase.last, l.isWhitespace { phrase.removeLast() }
+        guard phrase.contains("@"), !phrase.contains(where: { "\"\\<>()".contains($0) || $0.isNewline }) else { return nil }
+        return "\"\(phrase)\" " + element[open...]
     }
 
     /// Splits an address list at commas and semicolons (ASCII or full-width, and `、`) that are
@@ -229,8 +285,12 @@ public enum MessageParser {
 struct PartWalker {
     let b: UnsafeBufferPointer<UInt8>
     var attachments: [ParsedAttachment] = []
+    /// False: attachments are listed without their content (see `MessageParser.parse(buffer:)`).
+    var keepContent = true
     /// The first text/plain body part, decoded.
     var plain: String?
+    /// What could not be read of the body part chosen (see `ParsedMessage.readingProblems`).
+    var plainNote: String?
     /// The first text/html body part, decoded only if there is no text/plain one.
     var html: (range: Range<Int>, encoding: String, charset: String?)?
 
@@ -274,10 +334,15 @@ struct PartWalker {
                 fileName
                 ?? (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")
                     ? "message.eml" : "attachment-\(attachments.count + 1)")
-            attachments.append(ParsedAttachment(fileName: name, contentType: type.mimeType, content: content()))
+            var attachment = ParsedAttachment(fileName: name, contentType: type.mimeType, content: keepContent ? content() : [])
+            attachment.encodedRange = range
+            attachment.transferEncoding = encoding
+            attachments.append(attachment)
         } else if type.subtype == "plain" {
             if plain == nil {
-                plain = TextDecoding.normalizedLines(TextDecoding.text(content(), charset: type.parameters.parameter("charset")))
+                let (text, note) = TextDecoding.read(content(), charset: type.parameters.parameter("charset"))
+                plain = TextDecoding.normalizedLines(text)
+                plainNote = note
             }
         } else if html == nil {
             html = (range, encoding, type.parameters.parameter("charset"))
@@ -302,12 +367,13 @@ struct PartWalker {
         return nil
     }
 
-    /// The body the policy reads.
-    func bodyText() -> String {
-        if let plain { return plain }
-        guard let html else { return "" }
+    /// The body the policy reads, and a sentence when it could not be read exactly as labelled.
+    func bodyTextNoting() -> (text: String, note: String?) {
+        if let plain { return (plain, plainNote) }
+        guard let html else { return ("", nil) }
         let bytes = TransferDecoding.decode(UnsafeBufferPointer(rebasing: b[html.range]), encoding: html.encoding)
         let charset = html.charset ?? HTMLText.metaCharset(bytes)
-        return HTMLText.plainText(TextDecoding.normalizedLines(TextDecoding.text(bytes, charset: charset)))
+        let (text, note) = TextDecoding.read(bytes, charset: charset)
+        return (HTMLText.plainText(TextDecoding.normalizedLines(text)), note)
     }
 }

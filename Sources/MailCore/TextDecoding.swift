@@ -1,41 +1,62 @@
 // TextDecoding.swift — text in a charset, never failing.
 
 enum TextDecoding {
-    /// `bytes` as text in the named charset, never failing: the charsets the encoded-word
-    /// decoder knows (UTF-8, US-ASCII, ISO-8859-1, windows-1252, ISO-2022-JP, Shift_JIS/CP932,
-    /// EUC-JP), then any other charset glibc's iconv knows by that name. When the bytes are not
-    /// valid in the labelled charset: UTF-8; without a usable label, the Japanese charsets are
-    /// tried too; failing all that, line by line, so a few bad lines do not cost the rest.
+    /// `bytes` as text in the named charset, never failing (see `read`).
     static func text(_ bytes: [UInt8], charset: String?) -> String {
+        read(bytes, charset: charset).text
+    }
+
+    /// `bytes` as text in the named charset, never failing, and a sentence when the text is not
+    /// simply the bytes in that charset: the charsets `EncodedWordDecoder.Charset` knows (its
+    /// aliases, and any name glibc's iconv converts). When the label is unknown or the bytes are
+    /// not valid in it: UTF-8; then the Japanese charsets; failing all that, line by line (a
+    /// line nothing reads is shown as ISO-8859-1), so a few bad lines do not cost the rest. The
+    /// note says which of these happened, so nothing is guessed silently.
+    static func read(_ bytes: [UInt8], charset: String?) -> (text: String, note: String?) {
         let label = charset.map { $0.trimming(" \t\"'") } ?? ""
         let known = label.isEmpty ? nil : EncodedWordDecoder.Charset(name: label)
-        // Only a plain charset name goes to iconv: no "//IGNORE"-style suffixes, no paths.
-        let iconvLabel =
-            known == nil && !label.isEmpty && label.utf8.count <= 40
-                && label.utf8.allSatisfy({
-                    QuotedPrintable.hexValue($0) != nil || HTMLText.isNameByte($0)
-                        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":")
-                })
-            ? label : nil
         func labelled(_ b: [UInt8]) -> String? {
             if let known { return decode(b, known) }
-            if let iconvLabel { return Iconv.decode(b, from: iconvLabel) }
             return nil
         }
-        if let s = labelled(bytes) { return s }
-        if !bytes.contains(0x1B), let s = String(validating: bytes, as: UTF8.self) { return s }
-        if known == nil || known == .ascii, let s = guessJapanese(bytes) { return s }
+        if let s = labelled(bytes) { return (s, nil) }
+        let problem =
+            label.isEmpty
+            ? "no charset is named"
+            : known == nil ? "charset \"\(label)\" is unknown" : "the text is not valid \(label)"
+        let isASCIILabel = known == .ascii
+        if !bytes.contains(0x1B), let s = String(validating: bytes, as: UTF8.self) {
+            // Unlabelled or US-ASCII-labelled UTF-8 is what most mailers mean: no note.
+            return (s, label.isEmpty || isASCIILabel ? nil : "\(problem); read as UTF-8")
+        }
+        if known == nil || isASCIILabel, let s = guessJapanese(bytes) {
+            return (s, "\(problem); read as Japanese (\(bytes.contains(0x1B) ? "ISO-2022-JP" : "Shift_JIS or EUC-JP"))")
+        }
         var out = ""
         var start = 0
+        var unreadLines = 0
+        var lineNumber = 0
+        var firstUnread = 0
         while start < bytes.count {
             var end = start
             while end < bytes.count, bytes[end] != MIMEBytes.lf { end += 1 }
             if end < bytes.count { end += 1 }
             let line = Array(bytes[start..<end])
-            out += labelled(line) ?? guess(line)
+            lineNumber += 1
+            if let s = labelled(line) {
+                out += s
+            } else {
+                let (s, exact) = guessNoting(line)
+                out += s
+                if !exact {
+                    unreadLines += 1
+                    if firstUnread == 0 { firstUnread = lineNumber }
+                }
+            }
             start = end
         }
-        return out
+        let lines = unreadLines == 1 ? "line \(firstUnread)" : "\(unreadLines) lines from line \(firstUnread)"
+        return (out, unreadLines == 0 ? "\(problem); read line by line" : "\(problem); \(lines) could not be read and are shown as ISO-8859-1")
     }
 
     /// The bytes in a charset the encoded-word decoder knows; ISO-2022-JP also as Japanese
@@ -49,10 +70,16 @@ enum TextDecoding {
     /// Unlabelled bytes: ISO-2022-JP when there are escape sequences; UTF-8; Shift_JIS (CP932);
     /// EUC-JP; otherwise ISO-8859-1, which takes any bytes.
     static func guess(_ bytes: [UInt8]) -> String {
-        if !bytes.contains(0x1B), let s = String(validating: bytes, as: UTF8.self) { return s }
-        if let s = guessJapanese(bytes) { return s }
-        if let s = String(validating: bytes, as: UTF8.self) { return s }
-        return EncodedWordDecoder.Charset.latin1.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
+        guessNoting(bytes).text
+    }
+
+    /// `guess`, and whether the text came from a charset the bytes are valid in (false: the
+    /// ISO-8859-1 fallback, which takes any bytes).
+    static func guessNoting(_ bytes: [UInt8]) -> (text: String, exact: Bool) {
+        if !bytes.contains(0x1B), let s = String(validating: bytes, as: UTF8.self) { return (s, true) }
+        if let s = guessJapanese(bytes) { return (s, true) }
+        if let s = String(validating: bytes, as: UTF8.self) { return (s, true) }
+        return (EncodedWordDecoder.Charset.latin1.decode(bytes) ?? String(decoding: bytes, as: UTF8.self), false)
     }
 
     /// ISO-2022-JP when there are escape sequences, else Shift_JIS (CP932), else EUC-JP.

@@ -15,3 +15,65 @@ enum TransferDecoding {
         }
     }
 }
+
+extension TransferDecoding {
+    /// Decodes `bytes` as `decode(_:encoding:)` does, handing the result to `body` a piece at a
+    /// time (about `chunkSize` encoded bytes each), so that a large attachment is never whole
+    /// in memory. The pieces joined are exactly what `decode` returns: base64 is cut after a
+    /// multiple of four alphabet characters (and stops at the first `=`, as the lenient decoder
+    /// does), quoted-printable after a line break, anything else anywhere.
+    static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, encoding: String, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        let chunkSize = max(chunkSize, 4)
+        var start = 0
+        let end = bytes.count
+        while start < end {
+            var cut = min(start + chunkSize, end)
+            var last = cut == end
+            switch encoding {
+            case "base64":
+                // Alphabet characters up to `cut`; the data ends at the first '='.
+                var significant = 0
+                var i = start
+                while i < cut {
+                    let byte = bytes[i]
+                    if byte == UInt8(ascii: "=") {
+                        cut = i + 1
+                        last = true
+                        break
+                    }
+                    if Base64.values[Int(byte)] != 0xFF { significant += 1 }
+                    i += 1
+                }
+                // On to a whole number of groups (or the end, or a '=').
+                while !last && significant % 4 != 0 {
+                    if cut == end {
+                        last = true
+                    } else if bytes[cut] == UInt8(ascii: "=") {
+                        cut += 1
+                        last = true
+                    } else {
+                        if Base64.values[Int(bytes[cut])] != 0xFF { significant += 1 }
+                        cut += 1
+                    }
+                }
+                if cut == end { last = true }
+                let decoded = Base64.decode(UnsafeBufferPointer(rebasing: bytes[start..<cut]), strictness: .lenient) ?? []
+                try decoded.withUnsafeBufferPointer { try body($0) }
+            case "quoted-printable":
+                // To the end of the line that `cut` falls in: a line is decoded whole.
+                if !last {
+                    while cut < end && bytes[cut - 1] != UInt8(ascii: "\n") { cut += 1 }
+                    last = cut == end
+                }
+                let decoded = QuotedPrintable.decode(UnsafeBufferPointer(rebasing: bytes[start..<cut]), strictness: .lenient) ?? []
+                try decoded.withUnsafeBufferPointer { try body($0) }
+            default:
+                try body(UnsafeBufferPointer(rebasing: bytes[start..<cut]))
+            }
+            if last { return }
+            start = cut
+        }
+    }
+}

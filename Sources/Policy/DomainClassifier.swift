@@ -24,6 +24,8 @@ public struct DomainPattern: Hashable, Sendable, CustomStringConvertible {
     public let asciiDomain: String
     /// The base domain in Unicode form, lowercased.
     public let unicodeDomain: String
+    /// The same pattern for the one matcher every policy pattern goes through.
+    public let pattern: AddressPattern
 
     /// Parses a pattern as written in a policy file.
     public init(_ text: String) throws(DomainPatternError) {
@@ -32,17 +34,29 @@ public struct DomainPattern: Hashable, Sendable, CustomStringConvertible {
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         if s.isEmpty { throw DomainPatternError("is empty") }
         s = s.lowercased()
+        // Spellings pasted from other tools: '@example.com' and '*@example.com' mean the domain.
+        if s.hasPrefix("*@") { s.removeFirst(2) } else if s.hasPrefix("@") { s.removeFirst() }
         var kind = Kind.exact
         if s.hasPrefix("*.") {
             kind = .subdomains
             s.removeFirst(2)
         }
         if s.hasSuffix(".") { s.removeLast() }
-        if s.contains("*") {
-            throw DomainPatternError("'\(text)': '*' may only start a pattern, as in '*.example.co.jp'")
-        }
         if s.contains("@") {
-            throw DomainPatternError("'\(text)' is an address; write only the domain")
+            let domain = s[s.index(after: s.lastIndex(of: "@")!)...]
+            throw DomainPatternError("'\(text)' is an address; internal_domains lists domains: write '\(domain)'")
+        }
+        if kind == .exact, s.hasPrefix("*"), !s.dropFirst().contains("*"), !s.dropFirst().isEmpty {
+            let rest = s.dropFirst()
+            throw DomainPatternError(
+                "'\(text)' would also match look-alikes such as 'un\(rest)': write '*.\(rest)' for its subdomains and '\(rest)' for the domain itself")
+        }
+        if s.hasPrefix("."), s.count > 1 {
+            let rest = s.dropFirst()
+            throw DomainPatternError("'\(text)': write '\(rest)' for the domain and '*.\(rest)' for its subdomains")
+        }
+        if s.contains("*") || s.contains("?") {
+            throw DomainPatternError("'\(text)': '*' may only start a pattern, as in '*.example.co.jp'")
         }
         if s.isEmpty || s.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
             throw DomainPatternError("'\(text)' has an empty label")
@@ -77,21 +91,18 @@ public struct DomainPattern: Hashable, Sendable, CustomStringConvertible {
         self.kind = kind
         self.asciiDomain = ascii
         self.unicodeDomain = unicode
+        self.pattern = AddressPattern(validatedASCIIDomain: kind == .exact ? ascii : "*." + ascii)
     }
 
     init(kind: Kind, asciiDomain: String, unicodeDomain: String) {
         self.kind = kind
         self.asciiDomain = asciiDomain
         self.unicodeDomain = unicodeDomain
+        self.pattern = AddressPattern(validatedASCIIDomain: kind == .exact ? asciiDomain : "*." + asciiDomain)
     }
 
     /// True when the domain (A-label form, lowercased, no trailing dot) is covered.
-    public func matches(asciiDomain domain: String) -> Bool {
-        switch kind {
-        case .exact: return domain == asciiDomain
-        case .subdomains: return domain.count > asciiDomain.count && domain.hasSuffix("." + asciiDomain)
-        }
-    }
+    public func matches(asciiDomain domain: String) -> Bool { pattern.matches(asciiDomain: domain) }
 
     /// True when every domain `other` matches is matched by this pattern too.
     public func covers(_ other: DomainPattern) -> Bool {

@@ -62,11 +62,18 @@ public struct Finding: Hashable, Sendable {
     public var challenges: [Challenge]
     /// A short flag for the screen: "NEW", "LOOK-ALIKE OF example.co.jp", "NAMESAKE", "MANY".
     public var flag: String?
+    /// For rules written in a rule table or a barrier: the layer and place that wrote it
+    /// (built-in rules: nil).
+    public var layer: PolicyOrigin?
+    /// A flag for one recipient subject (by the key its `.recipient` subject names) in place of
+    /// `flag`: a barrier marks each recipient with its own group.
+    public var subjectFlags: [String: String] = [:]
 
     public init(
         ruleID: String, severity: Severity, message: String, subjects: [FindingSubject] = [],
-        fixes: [PolicyFix] = [], challenges: [Challenge] = [], flag: String? = nil
+        fixes: [PolicyFix] = [], challenges: [Challenge] = [], flag: String? = nil, layer: PolicyOrigin? = nil
     ) {
+        self.layer = layer
         self.ruleID = ruleID
         self.severity = severity
         self.message = message

@@ -25,6 +25,18 @@ public struct PolicyConfig: Sendable {
     /// Things worth telling the user when the policy is loaded (ignored user entries), each
     /// naming the file and line.
     public private(set) var notes: [String] = []
+    /// Every layer's groups, resolved.
+    public private(set) var groups: PolicyGroups = .empty
+    /// Written rules: the organisation's (its files in order), then the user's.
+    public private(set) var tableRules: [TableRule] = []
+    /// Information barriers: the organisation's, then the user's.
+    public private(set) var barriers: [Barrier] = []
+    /// What is wrong with the rule tables, barriers or groups (a clash between layers, an
+    /// undefined group, a loop). `make` throws it; a config built without `make` blocks every
+    /// message with it rather than run without the rules (fail closed).
+    public private(set) var tableError: PolicyConfigError?
+    /// Every body keyword of the rule tables, for one pass over a message's text.
+    var keywordIndex: KeywordIndex?
 
     public static let defaultHoldInternalSeconds = 10
     public static let defaultHoldExternalSeconds = 60
@@ -35,13 +47,78 @@ public struct PolicyConfig: Sendable {
     public static let defaults = PolicyConfig(layers: [])
 
     /// Merges the layers' settings (in any order; at most one per layer is expected).
+    /// Organisation layers are combined in order (the policy file, then each drop-in), none
+    /// loosening the one before.
     public init(layers: [PolicyLayerSettings]) {
         let user = layers.last { $0.layer == .user }
-        let org = layers.last { $0.layer == .organisation }
-        self.init(user: user, organisation: org)
+        self.init(user: user, organisations: layers.filter { $0.layer == .organisation })
     }
 
+    /// The effective policy, or the first error in its rule tables, barriers and groups.
+    public static func make(user: PolicyLayerSettings?, organisations: [PolicyLayerSettings]) throws(PolicyConfigError) -> PolicyConfig {
+        let config = PolicyConfig(user: user, organisations: organisations)
+        if let error = config.tableError { throw error }
+        return config
+    }
+
+    public init(user: PolicyLayerSettings?, organisations: [PolicyLayerSettings]) {
+        let combined = organisations.dropFirst().reduce(organisations.first) { earlier, later in earlier?.combined(with: later) ?? later }
+        self.init(scalarsOf: user, organisation: combined)
+        do {
+            try setTables(user: user, organisations: organisations)
+        } catch {
+            tableError = error
+        }
+        let keywords = tableRules.flatMap { $0.bodyKeywords.map(\.foldedText) }
+        if !keywords.isEmpty { keywordIndex = KeywordIndex(keywords) }
+    }
+
+    private mutating func setTables(user: PolicyLayerSettings?, organisations: [PolicyLayerSettings]) throws(PolicyConfigError) {
+        let layers = organisations + (user.map { [$0] } ?? [])
+        groups = try PolicyGroups(layers: layers)
+        var ruleIDs: [String: TableRule] = [:]
+        var barrierIDs: [String: Barrier] = [:]
+        for layer in layers {
+            for rule in layer.rules {
+                if let earlier = ruleIDs[rule.id] {
+                    throw PolicyConfigError(
+                        kind: .invalidValue, file: rule.origin.file ?? layer.file, line: rule.origin.line, key: "rule.id",
+                        message:
+                            "rule '\(rule.id)' is already defined by the \(earlier.origin.layer.rawValue)\(earlier.origin.place.map { " (\($0))" } ?? ""); a rule cannot be replaced or weakened by another layer: choose another id"
+                    )
+                }
+                ruleIDs[rule.id] = rule
+                for ref in rule.groupReferences {
+                    if case .group(let g) = ref.entry.entry, groups.patterns[g] == nil {
+                        throw PolicyGroups.undefined(g, at: ref.entry.origin, key: ref.key, known: groups.names)
+                    }
+                }
+                tableRules.append(rule)
+            }
+            for barrier in layer.barriers {
+                if let earlier = barrierIDs[barrier.id] {
+                    throw PolicyConfigError(
+                        kind: .invalidValue, file: barrier.origin.file ?? layer.file, line: barrier.origin.line, key: "barrier.id",
+                        message:
+                            "barrier '\(barrier.id)' is already defined by the \(earlier.origin.layer.rawValue)\(earlier.origin.place.map { " (\($0))" } ?? ""); a barrier cannot be replaced or weakened by another layer: choose another id"
+                    )
+                }
+                barrierIDs[barrier.id] = barrier
+                for g in barrier.groups where groups.patterns[g] == nil {
+                    throw PolicyGroups.undefined(g, at: barrier.origin, key: "barrier.groups", known: groups.names)
+                }
+                barriers.append(barrier)
+            }
+        }
+    }
+
+    /// One organisation file (or none) and the user's `[policy]`.
     public init(user: PolicyLayerSettings? = nil, organisation org: PolicyLayerSettings? = nil) {
+        self.init(user: user, organisations: org.map { [$0] } ?? [])
+    }
+
+    /// The settings other than rule tables, barriers and groups.
+    private init(scalarsOf user: PolicyLayerSettings?, organisation org: PolicyLayerSettings?) {
         holdInternalSeconds = PolicySetting(Self.defaultHoldInternalSeconds, .builtIn)
         holdExternalSeconds = PolicySetting(Self.defaultHoldExternalSeconds, .builtIn)
         addressBooks = [org?.addressBook, user?.addressBook].compactMap { $0 }
@@ -212,6 +289,16 @@ public struct PolicyConfig: Sendable {
             add(
                 "address_book", addressBooks.map { PolicyText.tomlString($0.value) }.joined(separator: ", "),
                 addressBooks.flatMap(\.origins))
+        }
+        for name in groups.names {
+            guard let def = groups.definitions[name] else { continue }
+            add("groups.\(name)", PolicyText.tomlArray(def.entries.map(\.entry.description)), [def.origin])
+        }
+        for rule in tableRules {
+            add("rule.\(rule.id)", "\(rule.severity.rawValue): \(PolicyText.tomlString(rule.message))", [rule.origin])
+        }
+        for barrier in barriers {
+            add("barrier.\(barrier.id)", "\(barrier.severity.rawValue): groups \(PolicyText.tomlArray(barrier.groups)) never meet", [barrier.origin])
         }
         for rule in PolicyEngine.rules {
             let severity = severities[rule.id] ?? PolicySetting(rule.defaultSeverity, .builtIn)

@@ -73,6 +73,10 @@ extension PolicyConfig {
             settings.addressBook = PolicySetting(path, origin(reader, "address_book"))
         }
 
+        settings.groups = try parseGroups(&reader, layer: layer)
+        settings.rules = try parseRules(&reader, layer: layer)
+        settings.barriers = try parseBarriers(&reader, layer: layer)
+
         if var rulesReader = try reader.table("rules") {
             for (id, node) in rulesReader.table.entries {
                 guard let rule = PolicyEngine.rule(id) else {

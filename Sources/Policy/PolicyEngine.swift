@@ -39,8 +39,10 @@ public struct PolicyContext: Sendable {
     public init(input: PolicyInput, config: PolicyConfig) {
         self.config = config
         self.classifier = config.classifier(sender: input.from)
-        self.knownAddresses = input.history.addressKeys
-        self.knownDomains = input.history.domainKeys
+        // A party on the thread being answered is not new in the sense of a typo: new-recipient and
+        // new-domain treat the thread's addresses and domains as written to.
+        self.knownAddresses = input.history.addressKeys.union(input.thread?.parties.map(Self.addressKey) ?? [])
+        self.knownDomains = input.history.domainKeys.union(input.thread?.partyDomains ?? [])
         // Worked out once here: several rules ask, and a bulk message has thousands.
         let visibleCount = input.to.count + input.cc.count
         var seen = Set<String>()
@@ -98,6 +100,8 @@ public struct PolicyDecision: Sendable, Equatable {
     public var hasExternalRecipients: Bool
     /// How long the message waits in the outbox (hold_internal_seconds or hold_external_seconds).
     public var holdSeconds: Int
+    /// Recipient key → the barrier groups the recipient belongs to (shown on the confirmation screen).
+    public var recipientGroups: [String: [String]] = [:]
 
     public init(findings: [Finding], hasExternalRecipients: Bool, holdSeconds: Int) {
         self.findings = findings
@@ -113,6 +117,7 @@ public struct PolicyDecision: Sendable, Equatable {
     public func accepting(_ ruleIDs: Set<String>) -> PolicyDecision {
         let open = findings.filter { $0.severity != .confirm || !ruleIDs.contains($0.ruleID) }
         var d = PolicyDecision(findings: findings, hasExternalRecipients: hasExternalRecipients, holdSeconds: holdSeconds)
+        d.recipientGroups = recipientGroups
         d.needsConfirmation = open.contains { $0.severity == .confirm }
         d.exitCode = d.isBlocked ? 2 : (d.needsConfirmation ? 1 : 0)
         return d
@@ -133,6 +138,10 @@ public enum PolicyEngine {
         NamesakeRule(),
         NewDomainRule(),
         NewRecipientRule(),
+        ThreadNewPartyRule(),
+        ForwardOutsideRule(),
+        ReplyAllWideRule(),
+        SalutationMismatchRule(),
         ExternalAttachmentRule(),
         ForgottenAttachmentRule(),
         SensitiveDataRule(),
@@ -149,13 +158,70 @@ public enum PolicyEngine {
         for rule in rules {
             for f in rule.evaluate(input, context) { findings.append((findings.count, f)) }
         }
+        for f in evaluateTables(input, context) { findings.append((findings.count, f)) }
         // Most severe first; equal severities keep rule order and each rule's own order.
         findings.sort { a, b in
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
         }
         let external = !context.externalRecipients.isEmpty
-        return PolicyDecision(
+        var decision = PolicyDecision(
             findings: findings.map(\.finding), hasExternalRecipients: external,
             holdSeconds: config.holdSeconds(hasExternalRecipients: external))
+        decision.recipientGroups = recipientGroups(input, config)
+        return decision
+    }
+
+    /// The written rules and the barriers. The first rule-table block that matches is the only
+    /// one reported; every barrier is. A policy whose tables could not be made blocks.
+    public static func evaluateTables(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
+        let config = context.config
+        if let error = config.tableError {
+            return [
+                Finding(
+                    ruleID: "policy-error", severity: .block,
+                    message: "the policy cannot be used: \(error); see it with 'guardmail policy --check FILE'")
+            ]
+        }
+        var out: [Finding] = []
+        for barrier in config.barriers {
+            if let f = barrier.evaluate(input, groups: config.groups) { out.append(f) }
+        }
+        if out.isEmpty {
+            // No barrier met: the screen still shows which recipients belong to a barrier's group.
+            let groups = recipientGroups(input, config)
+            if !groups.isEmpty {
+                let keys = input.allRecipients.map(\.key.text).filter { groups[$0] != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                var f = Finding(
+                    ruleID: "barrier-groups", severity: .info,
+                    message: "recipients in barrier groups: "
+                        + PolicyText.listing(keys.lazy.map { "\($0) (\(groups[$0]!.joined(separator: ", ")))" }, limit: 4),
+                    subjects: keys.map { .recipient($0) }, flag: "GROUP")
+                f.subjectFlags = Dictionary(uniqueKeysWithValues: keys.map { ($0, "GROUP \(groups[$0]!.joined(separator: ", "))") })
+                out.append(f)
+            }
+        }
+        var blocked = false
+        let text = FoldedText(input, index: config.keywordIndex)
+        for rule in config.tableRules {
+            if blocked && rule.severity == .block { continue }
+            guard let f = rule.evaluate(input, context, groups: config.groups, text: text) else { continue }
+            if rule.severity == .block { blocked = true }
+            out.append(f)
+        }
+        return out
+    }
+
+    /// Each recipient's groups among those the barriers name (by recipient key), for the
+    /// confirmation screen; empty when no barrier is defined.
+    public static func recipientGroups(_ input: PolicyInput, _ config: PolicyConfig) -> [String: [String]] {
+        var names: [String] = []
+        for b in config.barriers { for g in b.groups where !names.contains(g) { names.append(g) } }
+        guard !names.isEmpty else { return [:] }
+        var out: [String: [String]] = [:]
+        for m in input.allRecipients where out[m.key.text] == nil {
+            let g = config.groups.groups(of: m, among: names)
+            if !g.isEmpty { out[m.key.text] = g }
+        }
+        return out
     }
 }

@@ -21,8 +21,14 @@ public struct AttachmentFacts: Sendable, Hashable {
     public var textLocations: [String]
     /// Why the text was not read (or not all of it): "encrypted PDF, contents not read".
     public var contentsNotRead: String?
+    /// An encrypted archive (a ZIP with an encrypted entry): what `attachment_encrypted` asks.
+    public var encrypted: Bool
 
-    public init(name: String, size: Int64, contentType: String, text: String? = nil, textLocations: [String] = [], contentsNotRead: String? = nil) {
+    public init(
+        name: String, size: Int64, contentType: String, text: String? = nil, textLocations: [String] = [], contentsNotRead: String? = nil,
+        encrypted: Bool = false
+    ) {
+        self.encrypted = encrypted
         self.name = name
         self.size = size
         self.contentType = contentType
@@ -95,6 +101,8 @@ public struct PolicyInput: Sendable {
     public var attachments: [AttachmentFacts]
     public var history: SendHistory
     public var addressBook: AddressBook
+    /// For a reply or a forward: the original's facts (the thread rules); nil for a new message.
+    public var thread: ThreadFacts?
 
     public init(
         from: Mailbox, to: [Mailbox] = [], cc: [Mailbox] = [], bcc: [Mailbox] = [],

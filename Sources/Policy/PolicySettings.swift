@@ -144,6 +144,12 @@ public struct PolicyLayerSettings: Sendable, Equatable {
     public var severities: [String: PolicySetting<Severity>]
     /// Rule id → option key → value.
     public var options: [String: [String: PolicySetting<RuleValue>]]
+    /// `[groups]`, in order.
+    public var groups: [GroupDefinition] = []
+    /// `[[rule]]`, in order.
+    public var rules: [TableRule] = []
+    /// `[[barrier]]`, in order.
+    public var barriers: [Barrier] = []
 
     public init(
         layer: PolicyLayer, file: String, internalDomains: PolicySetting<[DomainPattern]>? = nil,
@@ -201,5 +207,46 @@ enum PolicyText {
     /// "1 domain", "2 domains".
     static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
         "\(n) " + (n == 1 ? singular : (plural ?? singular + "s"))
+    }
+}
+
+extension PolicyLayerSettings {
+    /// This organisation layer followed by a drop-in (`policy.d/*.toml`, in order): where both set
+    /// a value the stricter wins, as between the user and the organisation; `internal_domains`
+    /// and `address_book` stay as the earlier file set them (a later one sets them only where the
+    /// earlier did not). Groups, rule tables and barriers are added together (an id defined twice
+    /// is an error when the policy is made).
+    public func combined(with later: PolicyLayerSettings) -> PolicyLayerSettings {
+        func stricter<V>(_ a: PolicySetting<V>?, _ b: PolicySetting<V>?, _ isStricter: (V, V) -> Bool) -> PolicySetting<V>? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return isStricter(b.value, a.value) ? b : a
+        }
+        var out = self
+        out.internalDomains = internalDomains ?? later.internalDomains
+        out.addressBook = addressBook ?? later.addressBook
+        out.holdInternalSeconds = stricter(holdInternalSeconds, later.holdInternalSeconds, >)
+        out.holdExternalSeconds = stricter(holdExternalSeconds, later.holdExternalSeconds, >)
+        for (id, s) in later.severities { out.severities[id] = stricter(severities[id], s, >) }
+        for (id, values) in later.options {
+            for (key, value) in values {
+                let earlier = options[id]?[key]
+                let merged: PolicySetting<RuleValue>?
+                switch (earlier?.value, value.value) {
+                case (.integer(let a)?, .integer(let b)): merged = b < a ? value : earlier
+                case (.flag(let a)?, .flag(let b)): merged = b && !a ? value : earlier
+                case (.words(let a)?, .words(let b)):
+                    var seen = Set<String>()
+                    let union = (a + b).filter { seen.insert($0.lowercased()).inserted }
+                    merged = PolicySetting(.words(union), origins: (earlier?.origins ?? []) + value.origins)
+                default: merged = earlier ?? value
+                }
+                out.options[id, default: [:]][key] = merged
+            }
+        }
+        out.groups += later.groups
+        out.rules += later.rules
+        out.barriers += later.barriers
+        return out
     }
 }

@@ -19,6 +19,10 @@ public struct DraftRecord: Equatable, Sendable {
     public var bodyLine: Int
     public var bodyColumn: Int
     public var savedAt: Int64
+    /// A reply's threading headers, kept so that a resumed reply is still one (written as
+    /// In-Reply-To and References, which other mail programs read too).
+    public var inReplyTo: String?
+    public var references: [String] = []
 
     public init(
         id: String, account: String? = nil, to: String = "", cc: String = "", bcc: String = "", subject: String = "",
@@ -109,6 +113,9 @@ public struct DraftStore: Sendable {
         for path in draft.attachmentPaths {
             out += "X-Guardmail-Attach: =?UTF-8?B?\(Base64.encode(Array(path.utf8)))?=\r\n"
         }
+        if let id = draft.inReplyTo, Self.isPlainMessageID(id) { out += "In-Reply-To: \(id)\r\n" }
+        let references = draft.references.filter(Self.isPlainMessageID)
+        if !references.isEmpty { out += "References: " + references.joined(separator: "\r\n ") + "\r\n" }
         out += "X-Guardmail-Cursor: field=\(draft.field ?? "none") line=\(draft.bodyLine) column=\(draft.bodyColumn)\r\n"
         out += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         // base64 of the exact bytes: line endings and trailing spaces survive untouched.
@@ -117,6 +124,12 @@ public struct DraftStore: Sendable {
         let written = body.withUnsafeBytes { input in lines.withUnsafeMutableBytes { Base64.encodeLines(input, into: $0) } }
         out += String(decoding: lines[..<written], as: UTF8.self)
         return out
+    }
+
+    /// `<…>` of printable ASCII without spaces: safe to write as a header as it is.
+    static func isPlainMessageID(_ id: String) -> Bool {
+        id.hasPrefix("<") && id.hasSuffix(">") && id.utf8.count >= 3 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+            && Reply.messageIDs(in: id) == [id]
     }
 
     /// The draft in a file written by `encode`, or nil when it is not one (no X-Guardmail-Draft
@@ -154,6 +167,8 @@ public struct DraftStore: Sendable {
         record.subject = value("subject") ?? ""
         record.attachmentPaths = headers.filter { $0.0 == "x-guardmail-attach" }.map { EncodedWordDecoder.decode($0.1) }
         record.savedAt = Int64(value("x-guardmail-saved") ?? "") ?? 0
+        record.inReplyTo = headers.first { $0.0 == "in-reply-to" }.flatMap { Reply.messageIDs(in: $0.1).first }
+        record.references = headers.first { $0.0 == "references" }.map { Reply.messageIDs(in: $0.1) } ?? []
         if let cursor = value("x-guardmail-cursor") {
             for part in cursor.split(separator: " ") {
                 let pair = part.split(separator: "=", maxSplits: 1).map(String.init)

@@ -105,6 +105,21 @@ public struct ConfirmModel: Equatable, Sendable {
         case reviewOneEach
     }
 
+    /// For a reply or a forward: what it answers and who was on the thread.
+    public struct ThreadContext: Sendable, Equatable {
+        /// `Reply to: <subject>, <from>, <date>` (or `Forward of: …`).
+        public var line: String
+        /// The original's From, To, Cc and Reply-To.
+        public var parties: Set<RecipientKey>
+        public init(line: String, parties: Set<RecipientKey>) {
+            self.line = line
+            self.parties = parties
+        }
+    }
+
+    /// Set for a reply or a forward (drawn in the title row, and "on the thread" by each
+    /// recipient who was on it; the others carry thread-new-party's flag).
+    public var thread: ThreadContext?
     public let from: String
     public let groups: [DomainGroup]
     public let attachments: [ConfirmAttachment]
@@ -201,6 +216,8 @@ public struct ConfirmModel: Equatable, Sendable {
                 switch subject {
                 case .recipient(let address):
                     let key = RecipientKey(address: address)
+                    // A barrier names each recipient's own group.
+                    let flag = finding.subjectFlags[address] ?? flag
                     if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
                 case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
                 default: break

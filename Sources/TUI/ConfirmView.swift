@@ -79,10 +79,22 @@ public enum ConfirmView {
         if let pager = model.pager { return renderPager(model, pager, width: width, height: height) }
         var grid = Grid(width: width, height: height)
         grid.fill(row: 0, with: " ", role: .title)
-        grid.put(" guardmail — check before sending", row: 0, column: 0, role: .title)
-        // The truth line wraps (the sender is last and must not fall off); at most three rows.
-        var header = truthLines(model, width: width - 2)
-        if header.count > 4 { header = Array(header.prefix(4)) }
+        let title = grid.put(" guardmail — check before sending", row: 0, column: 0, role: .title)
+        // What a reply or forward answers: on the title row when it fits, else wrapped above the
+        // truth line. The truth line wraps too (the sender is last and must not fall off).
+        var header: [[Span]] = []
+        if let thread = model.thread {
+            let line = DisplayWidth.displayable(thread.line)
+            if title + 2 + DisplayWidth.of(line) <= width {
+                grid.put("  " + line, row: 0, column: title, role: .title)
+            } else {
+                header = ScreenParts.wrap([Span(line, .label)], width: width - 2, indent: 2)
+                if header.count > 2 { header = Array(header.prefix(2)) }
+            }
+        }
+        var truth = truthLines(model, width: width - 2)
+        if truth.count > 4 { truth = Array(truth.prefix(4)) }
+        header += truth
         for (index, line) in header.enumerated() { ScreenParts.put(line, into: &grid, row: 1 + index, column: 1, limit: width - 2) }
         grid.fill(row: 1 + header.count, with: "─", role: .border)
 
@@ -343,6 +355,7 @@ public enum ConfirmView {
                 Span("   " + box, selected ? .selected : .normal), Span(recipient.field.rawValue.capitalized.padding(toWidth: 5), .label),
                 Span("\(name)<\(recipient.mailbox.address)>", internalGroup ? .internal : .external)
             ]
+            if let thread = model.thread, thread.parties.contains(recipient.mailbox.key) { spans.append(Span("  on the thread", .label)) }
             for flag in recipient.flags { spans += [Span("  ", .normal), Span(flag, flagRole(flag))] }
             indent = 12
         case .attachment(let index):
@@ -364,7 +377,7 @@ public enum ConfirmView {
     static func flagRole(_ flag: String) -> Role {
         if flag.hasPrefix("LOOK-ALIKE") { return .lookalike }
         if flag == "NEW" { return .new }
-        if flag == "NAMESAKE" { return .danger }
+        if flag == "NAMESAKE" || flag.hasPrefix("BARRIER") { return .danger }
         return .warning
     }
 }

@@ -142,13 +142,35 @@ struct PolicyCommand: ParsableCommand {
         commandName: "policy",
         abstract: "Print the effective policy and which layer set each value.",
         discussion:
-            "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins."
+            "Layers: built-in defaults < your config's [policy] < the organisation's file ($GUARDMAIL_POLICY or /etc/guardmail/policy.toml); where both you and the organisation set a value, the stricter wins.",
+        subcommands: [PolicyReplayCommand.self, PolicyImportCommand.self]
     )
 
     @Option(help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")
     var config: String?
 
+    @Option(
+        name: .customLong("check"),
+        help: ArgumentHelp(
+            "Check an organisation policy file (and its groups' list files) on its own before installing it; exit 0 when it is valid, 78 with the file, line and key when not.",
+            valueName: "file"))
+    var checkFile: String?
+
     func run() throws {
+        if let checkFile {
+            do {
+                let layer = try PolicySetup.organisationLayer(checkFile, trusted: false)
+                let checked = try PolicyConfig.make(user: nil, organisations: [layer])
+                Console.output(
+                    "\(checkFile): valid: \(checked.tableRules.count) rules, \(checked.barriers.count) barriers, \(checked.groups.names.count) groups\n")
+                return
+            } catch let error as PolicyConfigError {
+                report(error.description)
+            } catch {
+                report("\(error)")
+            }
+            throw ExitCode(Exit.config)
+        }
         let paths = DataPaths.fromEnvironment()
         let policy: PolicyConfig
         do {
@@ -168,5 +190,6 @@ struct PolicyCommand: ParsableCommand {
         }
         for note in policy.notes { Console.output("note: \(note)\n") }
         Console.output("organisation file: \(PolicySetup.organisationFile)\(FileSystem.exists(PolicySetup.organisationFile) ? "" : " (none)")\n")
+        for dropIn in PolicySetup.organisationDropIns { Console.output("organisation drop-in: \(dropIn)\n") }
     }
 }

@@ -49,8 +49,12 @@ struct Compose: ParsableCommand {
                 throw fail(error)
             }
         }
-        let initial = DraftInput(
-            to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, body: body, attachmentPaths: message.attach)
+        let initial: DraftInput
+        do {
+            initial = try message.draftInput(body: body)
+        } catch {
+            throw fail(error)
+        }
         let session = ComposerSession(
             account: account, paths: paths, theme: theme, policy: policy, initial: initial, offerDrafts: !noDrafts,
             accounts: { (name: String) throws(DeliveryError) -> AccountConfig in

@@ -56,7 +56,8 @@ enum PolicyReport {
                 "    {\"rule\": \(quote(finding.ruleID)), \"severity\": \"\(finding.severity.rawValue)\", "
                 + "\"message\": \(quote(finding.message)), \"flag\": \(finding.flag.map(quote) ?? "null"), "
                 + "\"subjects\": [\(subjects.joined(separator: ", "))], "
-                + "\"fixes\": [\(finding.fixes.map { quote($0.rawValue) }.joined(separator: ", "))]}"
+                + "\"fixes\": [\(finding.fixes.map { quote($0.rawValue) }.joined(separator: ", "))], "
+                + "\"layer\": \(finding.layer.map { quote($0.description) } ?? "null")}"
         }
         out += decision.findings.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
         return out

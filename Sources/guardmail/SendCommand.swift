@@ -30,6 +30,24 @@ struct MessageOptions: ParsableArguments {
     var account: String?
     @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/guardmail/config.toml).")
     var config: String?
+    @Option(name: .customLong("in-reply-to"), help: "The Message-ID (<…>) this message answers (written as In-Reply-To).")
+    var inReplyTo: String?
+    @Option(name: .customLong("references"), help: "A Message-ID of the thread, oldest first (repeatable; written as References).")
+    var references: [String] = []
+
+    @Option(name: .customLong("thread-original"), help: .hidden)
+    var threadOriginal: String?
+    @Option(name: .customLong("thread-kind"), help: .hidden)
+    var threadKind: String?
+
+    /// The fields as the send path takes them.
+    func draftInput(body: String) throws(DeliveryError) -> DraftInput {
+        var input = DraftInput(to: to, cc: cc, bcc: bcc, subject: subject, body: body, attachmentPaths: attach)
+        input.inReplyTo = inReplyTo
+        input.references = references
+        if let threadOriginal, let threadKind { input.thread = try threadFacts(original: threadOriginal, kind: threadKind) }
+        return input
+    }
 }
 
 struct Send: ParsableCommand {
@@ -84,11 +102,9 @@ struct Send: ParsableCommand {
         configureSyslog(config)
         defer { reportSyslogFailures() }
         do {
-            let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
-            let outgoing = try Delivery.buildMessage(
-                AddressFields(parsing: message.to, cc: message.cc, bcc: message.bcc), subject: message.subject, body: body,
-                attachmentPaths: message.attach, account: account, detector: ContentTypeDetector())
-            let (decision, inspections) = try applyPolicy(outgoing, policy: policy, paths: paths)
+            let input = try readInput()
+            let outgoing = try Delivery.buildMessage(input, account: account, detector: ContentTypeDetector())
+            let (decision, inspections) = try applyPolicy(outgoing, thread: input.thread, policy: policy, paths: paths)
             let stamp = Delivery.stamp(for: outgoing)
             if dryRun {
                 // The spool file lives only while this runs; the lock tells a start meanwhile to leave it.
@@ -179,7 +195,9 @@ struct Send: ParsableCommand {
 
     /// The same policy as the confirmation screen: blocks stop the send; findings that need
     /// confirmation stop it unless accepted with --accept. Findings go to standard error.
-    private func applyPolicy(_ outgoing: OutgoingMessage, policy: PolicyConfig, paths: DataPaths) throws -> (PolicyDecision, [Inspection]) {
+    private func applyPolicy(_ outgoing: OutgoingMessage, thread: ThreadFacts?, policy: PolicyConfig, paths: DataPaths) throws -> (
+        PolicyDecision, [Inspection]
+    ) {
         let inspections: [Inspection]
         do {
             // The types came from file(1) while building the message. The SHA-256 for the outbox and
@@ -189,7 +207,7 @@ struct Send: ParsableCommand {
         } catch {
             throw DeliveryError(.data, error.message)
         }
-        let evaluation = PolicySetup.evaluate(outgoing, inspections: inspections, config: policy, paths: paths)
+        let evaluation = PolicySetup.evaluate(outgoing, inspections: inspections, thread: thread, config: policy, paths: paths)
         for warning in evaluation.warnings { report(warning) }
         let decision = evaluation.decision
         for finding in decision.findings { report(PolicyReport.line(finding)) }
@@ -198,6 +216,10 @@ struct Send: ParsableCommand {
         return (decision, inspections)
     }
 
+    private func readInput() throws(DeliveryError) -> DraftInput {
+        let body = try message.bodyFile.map { (file: String) throws(DeliveryError) in try readBodyFile(file, standardInput: true) } ?? ""
+        return try message.draftInput(body: body)
+    }
 
 }
 

@@ -321,7 +321,10 @@ struct SendmailReview {
         func mailboxes(_ field: RecipientField) -> [Mailbox] { recipients.filter { $0.field == field }.map(\.mailbox) }
         let input = PolicyInput(
             from: from, to: mailboxes(.to), cc: mailboxes(.cc), bcc: mailboxes(.bcc), subject: parsed.subject, body: parsed.body,
-            attachments: inspections.map { AttachmentFacts(name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text) },
+            attachments: inspections.map {
+                AttachmentFacts(
+                    name: $0.name, size: $0.size, contentType: $0.contentType, text: $0.text, encrypted: AttachmentFacts.isEncrypted($0))
+            },
             history: history, addressBook: book)
         var companies: [String: String] = [:]
         for entry in book.entries {

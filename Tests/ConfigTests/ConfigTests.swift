@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Config
+import MailCore
 
 @Suite("Config file")
 struct ConfigTests {
@@ -96,6 +97,23 @@ struct ConfigTests {
             let matches = message.contains(expected)
             if !matches { Issue.record("got: \(message)") }
             return matches
+        }
+    }
+
+    @Test("alternates and every account's from are our own addresses; a bad alternate is refused with its line")
+    func alternates() throws {
+        let config = try ConfigLoader.parse("alternates = [\"Old <Taro.Old@Example.jp>\", \"t@example.com\"]\n" + Self.valid, file: "c")
+        #expect(config.alternates.map(\.address) == ["Taro.Old@example.jp", "t@example.com"])
+        let own = config.ownAddresses
+        #expect(own.contains(RecipientKey(address: "taro.old@example.jp")))
+        #expect(own.contains(RecipientKey(address: "t@example.com")))
+        for account in config.accounts { #expect(own.contains(account.from.key)) }
+        #expect(own.count == config.accounts.count + 2)
+        #expect(throws: ConfigError.self) { _ = try ConfigLoader.parse("alternates = [\"not an address\"]\n" + Self.valid, file: "c") }
+        do {
+            _ = try ConfigLoader.parse("alternates = [\"nope\"]\n" + Self.valid, file: "c")
+        } catch {
+            #expect(error.message.hasPrefix("c:1: alternates: 'nope' is not an address"))
         }
     }
 

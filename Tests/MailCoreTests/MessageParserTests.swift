@@ -645,7 +645,9 @@ struct MessageParserMailerTests {
         let parsed = try parse([0xEF, 0xBB, 0xBF] + message)
         #expect(parsed.from.map(\.address) == ["taro@example.jp"])
         #expect(parsed.body == "")
-        #expect(parsed.attachments == [ParsedAttachment(fileName: "attachment-1", contentType: "application/pdf", content: Array("%PDF".utf8))])
+        #expect(parsed.attachments.map(\.fileName) == ["attachment-1"])
+        #expect(parsed.attachments.map(\.contentType) == ["application/pdf"])
+        #expect(parsed.attachments.map(\.content) == [Array("%PDF".utf8)])
         #expect(parsed.subject == "")
     }
 

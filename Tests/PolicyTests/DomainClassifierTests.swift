@@ -64,7 +64,13 @@ struct DomainClassifierTests {
             ("  ", "is empty"),
             ("ex*ample.com", "'ex*ample.com': '*' may only start a pattern, as in '*.example.co.jp'"),
             ("*.*.example.com", "'*.*.example.com': '*' may only start a pattern, as in '*.example.co.jp'"),
-            ("taro@example.com", "'taro@example.com' is an address; write only the domain"),
+            ("taro@example.com", "'taro@example.com' is an address; internal_domains lists domains: write 'example.com'"),
+            (
+                "*example.com",
+                "'*example.com' would also match look-alikes such as 'unexample.com': write '*.example.com' for its subdomains and 'example.com' for the domain itself"
+            ),
+            (".example.com", "'.example.com': write 'example.com' for the domain and '*.example.com' for its subdomains"),
+            ("ex?mple.com", "'ex?mple.com': '*' may only start a pattern, as in '*.example.co.jp'"),
             ("example..com", "'example..com' has an empty label"),
             ("*.", "'*.' has an empty label"),
             ("localhost", "'localhost' needs a dot: write the full domain, e.g. example.co.jp"),
@@ -82,6 +88,16 @@ struct DomainClassifierTests {
             _ = try DomainPattern(text)
         } catch {
             #expect(error.message == message)
+        }
+    }
+
+    @Test("spellings pasted from other tools, '@example.com' and '*@example.com', mean the domain")
+    func pastedSpellings() throws {
+        for text in ["@example.com", "*@example.com", "@Example.COM."] {
+            let p = try DomainPattern(text)
+            #expect(p.description == "example.com")
+            #expect(p.matches(asciiDomain: "example.com"))
+            #expect(!p.matches(asciiDomain: "unexample.com"))
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 @Suite("Policy config files")
 struct PolicyConfigTests {
     static let ruleList =
-        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, external-attachment, forgotten-attachment, sensitive-data, attachment-other-party"
+        "bulk-visible-recipients, many-domains, lookalike-domain, namesake, new-domain, new-recipient, thread-new-party, forward-outside, reply-all-wide, salutation-mismatch, external-attachment, forgotten-attachment, sensitive-data, attachment-other-party"
 
     @Test("a user [policy] table is read with every key")
     func userTable() throws {
@@ -94,7 +94,7 @@ struct PolicyConfigTests {
             ),
             (
                 "[policy]\ninternal_domains = [\"taro@example.co.jp\"]\n",
-                "config.toml:2: 'policy.internal_domains' has an invalid entry: 'taro@example.co.jp' is an address; write only the domain"
+                "config.toml:2: 'policy.internal_domains' has an invalid entry: 'taro@example.co.jp' is an address; internal_domains lists domains: write 'example.co.jp'"
             ),
             (
                 "[policy]\naddress_book = \"\"\n",
@@ -225,9 +225,13 @@ struct PolicyConfigTests {
             severities == [
                 "bulk-visible-recipients": .block, "many-domains": .confirm, "lookalike-domain": .block,
                 "namesake": .confirm, "new-domain": .confirm, "new-recipient": .info,
+                "thread-new-party": .confirm, "forward-outside": .confirm, "reply-all-wide": .confirm,
+                "salutation-mismatch": .confirm,
                 "external-attachment": .confirm, "forgotten-attachment": .confirm, "sensitive-data": .confirm,
                 "attachment-other-party": .confirm
             ])
+        #expect(c.integer(ReplyAllWideRule.maxRecipients, of: "reply-all-wide") == 10)
+        #expect(c.integer(ReplyAllWideRule.maxExternalDomains, of: "reply-all-wide") == 1)
         #expect(c.integer(BulkVisibleRecipientsRule.externalDomains, of: "bulk-visible-recipients") == 2)
         #expect(c.integer(BulkVisibleRecipientsRule.externalAddresses, of: "bulk-visible-recipients") == 10)
         #expect(c.integer(BulkVisibleRecipientsRule.blockDomains, of: "bulk-visible-recipients") == 5)

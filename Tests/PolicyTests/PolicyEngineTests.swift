@@ -67,7 +67,14 @@ struct PolicyEngineTests {
         withFile.attachments = [attachment("a.pdf")]
         // attachment-other-party: a file that names a company none of the recipients is at.
         withFile.attachments[0].text = "田中建設株式会社 御中"
-        let findings = PolicyEngine.evaluate(message, config: c).findings + PolicyEngine.evaluate(withFile, config: c).findings
+        // A reply-all and a forward of an internal thread that opens with a salutation to 山田
+        // (whom the address book ties to client.jp) trip the thread rules.
+        var replyAll = message
+        replyAll.thread = ThreadFacts(kind: .replyAll, parties: [try mailbox(sender)], author: try mailbox(sender))
+        var forward = message
+        forward.body = "山田様\n" + message.body
+        forward.thread = ThreadFacts(kind: .forward, parties: [try mailbox(sender)], author: try mailbox(sender))
+        let findings = [message, withFile, replyAll, forward].flatMap { PolicyEngine.evaluate($0, config: c).findings }
         let mine = findings.filter { $0.ruleID == id }
         #expect(!mine.isEmpty, "rule \(id) did not fire")
         #expect(mine.allSatisfy { $0.severity == .block })

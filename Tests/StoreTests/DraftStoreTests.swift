@@ -28,6 +28,23 @@ struct DraftStoreTests {
         #expect(store.list() == [record])
     }
 
+    @Test("a postponed reply keeps its In-Reply-To and References; an identifier that could break a header is not written")
+    func replyHeaders() throws {
+        let (store, dir) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var record = DraftRecord(id: "r1", to: "a@example.jp", subject: "Re: 見積", body: "本文\n")
+        record.inReplyTo = "<3@x.jp>"
+        record.references = ["<1@x.jp>", "<2@x.jp>", "<3@x.jp>"]
+        try store.save(record)
+        #expect(store.load(id: "r1") == record)
+        record.inReplyTo = "<a\r\nBcc: x@y>"
+        record.references = ["<ok@x.jp>", "<bad id@x>"]
+        try store.save(record)
+        let loaded = store.load(id: "r1")
+        #expect(loaded?.inReplyTo == nil)
+        #expect(loaded?.references == ["<ok@x.jp>"])
+    }
+
     @Test("saving again replaces the file; the Maildir holds one file per draft with the D flag")
     func replaceAndList() throws {
         let (store, dir) = try temporaryStore()

@@ -90,11 +90,13 @@ struct ConfirmTests {
         var m = F.screen(Self.bulkInput, attachments: [], config: Self.strictBulk, mode: .oneEach)
         #expect(m.mode == .oneEach)
         #expect(!m.findings.contains { $0.ruleID == "bulk-visible-recipients" })
-        #expect(m.findings.map(\.ruleID) == ["new-domain", "new-recipient"])
+        // The body opens with 鈴木様, whom the address book ties to example.jp: none of the
+        // three is there, so salutation-mismatch asks too.
+        #expect(m.findings.map(\.ruleID) == ["new-domain", "salutation-mismatch", "new-recipient"])
         #expect(m.requiredTicks.allSatisfy { !m.isTicked($0) })
         #expect(ConfirmView.truthLine(m).hasPrefix("One message to each of 3 recipients · external 3 in 3 domains · attachments 0 · hold 60 s"))
         #expect(m.handle(.char("y"), height: 20).isEmpty)
-        #expect(m.status?.text == "Still to tick (space): 3 external recipients, 1 finding")
+        #expect(m.status?.text == "Still to tick (space): 3 external recipients, 2 findings")
         #expect(m.handle(.char("I"), height: 20).isEmpty)
         #expect(m.status?.text == "Already one message to each recipient.")
         #expect(m.handle(.char("B"), height: 20).isEmpty)
@@ -230,6 +232,19 @@ struct ConfirmTests {
         var m = Self.mixed()
         _ = m.handle(.char(" "), height: 20)
         assertSnapshot(ConfirmView.render(m, width: 100, height: 24), named: "confirm-mixed")
+    }
+
+    @Test("a reply: the title row says what it answers; recipients on the thread say so, the others keep their flags")
+    func threadContext() throws {
+        var m = Self.clean()
+        m.thread = ConfirmModel.ThreadContext(
+            line: "Reply to: 見積の件, 鈴木 花子 <hanako@example.jp>, Mon, 7 Dec 2026 10:15:00 +0900",
+            parties: [RecipientKey(address: "hanako@example.jp")])
+        let lines = ConfirmView.render(m, width: 160, height: 30).textLines
+        #expect(lines[0].contains("check before sending  Reply to: 見積の件, 鈴木 花子 <hanako@example.jp>, Mon, 7 Dec 2026 10:15:00 +0900"))
+        #expect(lines.contains { $0.contains("<hanako@example.jp>  on the thread") })
+        #expect(lines.filter { $0.contains("on the thread") }.count == 1)
+        #expect(!ConfirmView.render(Self.clean(), width: 160, height: 30).textLines.joined().contains("on the thread"))
     }
 
     @Test("a blocked bulk send: the block finding, the fixes in the status, nothing sendable")

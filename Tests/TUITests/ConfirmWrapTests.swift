@@ -58,6 +58,18 @@ struct ConfirmWrapTests {
         }
     }
 
+    @Test("a reply's thread line too long for the title row is shown whole under it, at every size")
+    func threadLineWhole() {
+        var model = Self.screen()
+        model.thread = ConfirmModel.ThreadContext(
+            line: "Reply to: 【重要】お見積りの件について, 鈴木 花子 <hanako@aozora-shoji.jp>, Mon, 7 Dec 2026 10:15:00 +0900", parties: [])
+        for (width, height) in Self.sizes {
+            let lines = ConfirmView.render(model, width: width, height: height).textLines
+            #expect(Self.squeezed(lines).contains(Self.squeezed(model.thread!.line)), "\(width)×\(height)")
+            #expect(Self.squeezed(lines).contains(Self.squeezed(model.from)), "\(width)×\(height)")
+        }
+    }
+
     @Test("every recipient row and the sender on the truth line are whole, at every size", arguments: sizes)
     func recipientsAndSenderWhole(width: Int, height: Int) {
         var model = Self.screen()

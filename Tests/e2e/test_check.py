@@ -378,8 +378,11 @@ CASES = [
     Case("card_number_in_body.eml", 1, {"sensitive-data": "confirm"},
          {"sensitive-data": ["1 card number", "body line 3"]},
          secrets=(CARD, CARD_GROUPED, CARD[-4:] + " "), id="card-number-in-body"),
+    # The body opens with 山田様, whom the address book ties to client.co.jp: salutation-mismatch
+    # sees the same mix-up from the text.
     Case("namesake.eml", 1,
-         {"namesake": "confirm", "new-domain": "confirm", "new-recipient": "info"},
+         {"namesake": "confirm", "new-domain": "confirm", "salutation-mismatch": "confirm",
+          "new-recipient": "info"},
          {"namesake": ["hanako@client.co.jp", BOOK_COMPANY, "hanako@other-corp.jp",
                        "another domain"]},
          address_book=True, id="namesake-from-address-book"),

@@ -1,0 +1,328 @@
+// RuleTableEvaluation.swift — running the written rules and the barriers over a message.
+//
+// A rule reports when every condition it states holds; its finding quotes the admin's message,
+// then the evidence of each condition (the keyword and its line, the pattern and the address,
+// the attachment), then the layer and the place it was written. Rules run in order (the
+// organisation's files first, then the user's); the first block that matches is the only block
+// reported from the rule tables. Every barrier that two of its groups meet in is reported.
+//
+// - SeeAlso: docs/policy.md "Rule tables", "Information barriers".
+
+import MailCore
+
+/// The message's text folded once for every rule of one evaluation: a thousand rules must not
+/// fold a large body a thousand times.
+final class FoldedText {
+    let input: PolicyInput
+    let index: KeywordIndex?
+    init(_ input: PolicyInput, index: KeywordIndex? = nil) {
+        self.input = input
+        self.index = index
+    }
+
+    private var scopes: [Int: [Mailbox]] = [:]
+
+    /// The distinct recipients a rule's recipient conditions look at, worked out once per kind.
+    func scope(onlyVisible: Bool, onlyExternal: Bool, _ context: PolicyContext) -> [Mailbox] {
+        let key = (onlyVisible ? 1 : 0) + (onlyExternal ? 2 : 0)
+        if let done = scopes[key] { return done }
+        var seen = Set<String>()
+        var out: [Mailbox] = []
+        let source = onlyVisible ? input.visibleRecipients : input.allRecipients
+        for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { out.append(m) }
+        scopes[key] = out
+        return out
+    }
+
+    /// The own lines joined by LF, as UTF-8, and where each line starts.
+    private(set) lazy var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) = {
+        var bytes: [UInt8] = []
+        var starts: [(offset: Int, number: Int)] = []
+        for line in ownLines {
+            starts.append((bytes.count, line.number))
+            bytes += line.folded.utf8
+            bytes.append(0x0A)
+        }
+        return (bytes, starts)
+    }()
+
+    /// Keyword number → first byte offset in `ownBytes`, for every body keyword of the index.
+    private(set) lazy var bodyHits: [Int: Int] = index?.firstOccurrences(in: ownBytes.bytes) ?? [:]
+
+    /// The line number holding a byte offset of `ownBytes`.
+    func lineNumber(at offset: Int) -> Int {
+        let starts = ownBytes.starts
+        var lo = 0
+        var hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid].offset <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return starts.isEmpty ? 0 : starts[lo].number
+    }
+
+    /// The first line with one of `keywords`, through the index when it holds them all.
+    func firstBodyKeyword(_ keywords: [RuleKeyword]) -> (line: Int, keyword: String)? {
+        if let index, keywords.allSatisfy({ index.ids[$0.foldedText] != nil }) {
+            var best: (offset: Int, keyword: String)? = nil
+            for k in keywords {
+                if let o = bodyHits[index.ids[k.foldedText]!], best == nil || o < best!.offset { best = (o, k.written) }
+            }
+            return best.map { (lineNumber(at: $0.offset), $0.keyword) }
+        }
+        return TableRule.firstKeyword(keywords, in: ownLines)
+    }
+
+    private(set) lazy var subject: (folded: String, chars: [Character]) = {
+        let f = TextFolding.fold(input.subject)
+        return (f, Array(f))
+    }()
+
+    /// The sender's own lines (not quoted, not the signature), folded.
+    private(set) lazy var ownLines: [(number: Int, folded: String, chars: [Character])] = TextLines(input.body).ownLines.map {
+        let f = TextFolding.fold($0.text)
+        return ($0.number, f, Array(f))
+    }
+}
+
+extension TableRule {
+    /// The finding when every condition holds, else nil.
+    func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups) -> Finding? {
+        evaluate(input, context, groups: groups, text: FoldedText(input))
+    }
+
+    func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups, text: FoldedText) -> Finding? {
+        var evidence: [String] = []
+        var subjects: [FindingSubject] = []
+
+        // Recipients in scope: To/Cc (only_visible) or all; external only (only_external).
+        var scope: [Mailbox] = []
+        if recipientsAny != nil || recipientsAll != nil || recipientsNone != nil || minRecipients != nil {
+            scope = text.scope(onlyVisible: onlyVisible, onlyExternal: onlyExternal, context)
+        }
+        if let n = minRecipients {
+            guard scope.count >= n else { return nil }
+            evidence.append("\(PolicyText.count(scope.count, onlyExternal ? "external recipient" : "recipient")) (at least \(n))")
+        }
+        if let list = recipientsAny {
+            let set = groups.patternSet(of: list)
+            var hits: [String] = []
+            // The entry that matched, for the evidence: looked for only on a hit.
+            var lists: [(entry: PatternEntry, patterns: [AddressPattern])]? = nil
+            for m in scope where set.matches(m) {
+                if lists == nil { lists = groups.patterns(of: list) }
+                if let hit = lists?.first(where: { $0.patterns.contains { $0.matches(m) } }) {
+                    hits.append("\(m.address) (\(hit.entry))")
+                    subjects.append(.recipient(m.key.text))
+                }
+            }
+            guard !hits.isEmpty else { return nil }
+            evidence.append("recipients matching: \(PolicyText.listing(hits))")
+        }
+        if let list = recipientsAll {
+            let set = groups.patternSet(of: list)
+            guard !scope.isEmpty, scope.allSatisfy({ set.matches($0) }) else { return nil }
+            evidence.append("every recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
+        }
+        if let list = recipientsNone {
+            let set = groups.patternSet(of: list)
+            guard !scope.contains(where: { set.matches($0) }) else { return nil }
+            evidence.append("no recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
+        }
+        if let has = hasAttachments {
+            guard has != input.attachments.isEmpty else { return nil }
+            evidence.append(has ? PolicyText.count(input.attachments.count, "attachment") : "no attachment")
+        }
+        if hasAttachmentCondition {
+            guard let (index, why) = matchingAttachment(input) else { return nil }
+            evidence.append(why)
+            subjects.append(.attachment(index))
+        }
+        if !subjectKeywords.isEmpty || subjectRegex != nil {
+            let (folded, chars) = text.subject
+            if !subjectKeywords.isEmpty {
+                guard let k = subjectKeywords.first(where: { $0.find(in: chars) != nil }) else { return nil }
+                evidence.append("the subject says '\(k.written)'")
+            }
+            if let rx = subjectRegex {
+                guard rx.firstMatch(in: folded) != nil else { return nil }
+                evidence.append("the subject matches /\(rx.written)/")
+            }
+        }
+        if !bodyKeywords.isEmpty || bodyRegex != nil || companyMustMatch {
+            let own = text.ownLines
+            if !bodyKeywords.isEmpty {
+                guard let hit = text.firstBodyKeyword(bodyKeywords) else { return nil }
+                evidence.append("line \(hit.line) says '\(hit.keyword)'")
+                subjects.append(.body)
+            }
+            if let rx = bodyRegex {
+                guard let hit = own.first(where: { rx.firstMatch(in: $0.folded) != nil }) else { return nil }
+                evidence.append("line \(hit.number) matches /\(rx.written)/")
+                subjects.append(.body)
+            }
+            if companyMustMatch {
+                guard let why = companyMismatch(own.map { ($0.number, $0.folded) }, input) else { return nil }
+                evidence.append(why)
+            }
+        }
+        var challenges: [Challenge] = []
+        if let required = requiresRecipients {
+            let set = groups.patternSet(of: required)
+            let present = input.visibleRecipients.contains { set.matches($0) }
+            guard !present else { return nil }
+            evidence.append("no To/Cc recipient matches \(PolicyText.listing(required.lazy.map(\.entry.description)))")
+        }
+        if severity == .challenge {
+            // The sender types what the rule is about: the attachment's name, else the domains.
+            for case .attachment(let i) in subjects { challenges.append(.typeFileNamePart(attachment: i, fileName: input.attachments[i].name)) }
+            if challenges.isEmpty {
+                let recipients = subjects.compactMap { s -> Mailbox? in
+                    if case .recipient(let key) = s { return input.allRecipients.first { $0.key.text == key } }
+                    return nil
+                }
+                let domains = PolicyContext.domains(of: recipients.isEmpty ? context.externalRecipients : recipients)
+                challenges = domains.map { .typeDomain($0.unicode) }
+            }
+        }
+        return Finding(
+            ruleID: id, severity: severity.severity,
+            message: "\(message) — \(evidence.joined(separator: "; ")) [\(origin)]",
+            subjects: subjects, challenges: challenges, flag: id.uppercased(), layer: origin)
+    }
+
+    /// The first attachment meeting every attachment condition, with the evidence.
+    func matchingAttachment(_ input: PolicyInput) -> (Int, String)? {
+        for (i, a) in input.attachments.enumerated() {
+            var why: [String] = []
+            if !attachmentNames.isEmpty {
+                guard let p = attachmentNames.first(where: { Glob.matches($0, name: a.name) }) else { continue }
+                why.append("matches '\(p)'")
+            }
+            if !attachmentTypes.isEmpty {
+                guard attachmentTypes.contains(where: { Glob.matches($0, name: a.contentType) }) else { continue }
+                why.append("is \(a.contentType)")
+            }
+            if let min = attachmentMinBytes {
+                guard a.size >= min else { continue }
+                why.append("has \(a.size) bytes (at least \(min))")
+            }
+            if let enc = attachmentEncrypted {
+                guard a.encrypted == enc else { continue }
+                why.append(enc ? "is encrypted" : "is not encrypted")
+            }
+            if !attachmentKeywords.isEmpty {
+                guard let text = a.text else { continue }
+                let lines = TextLines(text).lines.enumerated().map {
+                    let f = TextFolding.fold($0.element)
+                    return (number: $0.offset + 1, folded: f, chars: Array(f))
+                }
+                guard let hit = Self.firstKeyword(attachmentKeywords, in: lines) else { continue }
+                why.append("says '\(hit.keyword)' on line \(hit.line)")
+            }
+            return (i, "attachment '\(a.name)' \(why.joined(separator: ", "))")
+        }
+        return nil
+    }
+
+    static func firstKeyword(_ keywords: [RuleKeyword], in lines: [(number: Int, folded: String, chars: [Character])]) -> (line: Int, keyword: String)? {
+        for line in lines {
+            if let k = keywords.first(where: { $0.find(in: line.chars) != nil }) { return (line.number, k.written) }
+        }
+        return nil
+    }
+
+    /// A company of the address book named in the sender's text while no recipient is at one of
+    /// that company's domains.
+    func companyMismatch(_ lines: [(number: Int, folded: String)], _ input: PolicyInput) -> String? {
+        var domainsByCompany: [String: (name: String, domains: Set<String>)] = [:]
+        for entry in input.addressBook.entries {
+            guard let company = entry.company, let at = entry.address.lastIndex(of: "@") else { continue }
+            let core = Self.companyCore(company)
+            guard core.count >= 2 else { continue }
+            let domain = DomainName.ascii(String(entry.address[entry.address.index(after: at)...]))
+            domainsByCompany[core, default: (company, [])].domains.insert(domain)
+        }
+        guard !domainsByCompany.isEmpty else { return nil }
+        let recipientDomains = Set(input.allRecipients.map(\.asciiDomain))
+        for line in lines {
+            let text = Self.companyCore(line.folded)
+            for (core, company) in domainsByCompany where text.contains(core) {
+                if company.domains.isDisjoint(with: recipientDomains) {
+                    return "line \(line.number) names '\(company.name)', but no recipient is at \(PolicyText.listing(company.domains.sorted()))"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A company name without its legal form and spaces: 株式会社クライアント = クライアント株式会社 = ㈱クライアント.
+    static func companyCore(_ text: String) -> String {
+        var t = TextFolding.fold(text)
+        for form in ["株式会社", "有限会社", "合同会社", "(株)", "(有)", "㈱", "㈲", "co., ltd.", "co.,ltd.", "inc.", "ltd."] {
+            t = t.replacing(form, with: "")
+        }
+        return String(t.filter { !CharacterFolding.isSpace($0) })
+    }
+}
+
+extension Barrier {
+    /// The finding when recipients of two or more of the barrier's groups are in the message, or
+    /// when tagged data goes to a group it may not reach.
+    func evaluate(_ input: PolicyInput, groups: PolicyGroups) -> Finding? {
+        var members: [String: [Mailbox]] = [:]
+        var seen = Set<String>()
+        for m in input.allRecipients where seen.insert(m.key.text).inserted {
+            for g in groups.groups(of: m, among: self.groups) { members[g, default: []].append(m) }
+        }
+        let met = self.groups.filter { members[$0] != nil }
+        let head = message.map { "\($0) — " } ?? ""
+        if met.count >= 2 {
+            let parts = met.map { g in "\(g): \(PolicyText.listing(members[g]!.lazy.map(\.address), limit: 2))" }
+            var recipients: [Mailbox] = []
+            var flags: [String: String] = [:]
+            for g in met {
+                for m in members[g]! where flags[m.key.text] == nil {
+                    recipients.append(m)
+                    flags[m.key.text] = "BARRIER \(id): \(groups.groups(of: m, among: met).joined(separator: ", "))"
+                }
+            }
+            var finding = Finding(
+                ruleID: id, severity: severity,
+                message: "\(head)groups that must never meet are in one message (To, Cc and Bcc): \(parts.joined(separator: "; ")) [\(origin)]",
+                subjects: recipients.map { .recipient($0.key.text) }, flag: "BARRIER \(id)", layer: origin)
+            finding.subjectFlags = flags
+            return finding
+        }
+        for tag in tags {
+            guard let evidence = tag.find(in: input) else { continue }
+            let outside = input.allRecipients.filter { m in !groups.groups(of: m, among: tag.allowed).contains { _ in true } }
+            guard !outside.isEmpty else { continue }
+            return Finding(
+                ruleID: id, severity: severity,
+                message:
+                    "\(head)\(evidence) may go only to \(tag.allowed.joined(separator: ", ")), but \(PolicyText.listing(outside.lazy.map(\.address), limit: 2)) \(outside.count == 1 ? "is" : "are") outside [\(tag.origin)]",
+                subjects: outside.map { .recipient($0.key.text) }, flag: "BARRIER \(id)", layer: origin)
+        }
+        return nil
+    }
+}
+
+extension BarrierTag {
+    func find(in input: PolicyInput) -> String? {
+        for a in input.attachments {
+            if let p = names.first(where: { Glob.matches($0, name: a.name) }) { return "attachment '\(a.name)' (\(p))" }
+        }
+        guard !keywords.isEmpty || regex != nil else { return nil }
+        var texts: [(String, String)] = [("body", input.body)]
+        for a in input.attachments { if let t = a.text { texts.append(("attachment '\(a.name)'", t)) } }
+        for (place, text) in texts {
+            for (n, line) in TextLines(text).lines.enumerated() {
+                let folded = TextFolding.fold(line)
+                if let k = keywords.first(where: { $0.find(in: Array(folded)) != nil }) { return "\(place) line \(n + 1) says '\(k.written)'" }
+                if let rx = regex, rx.firstMatch(in: folded) != nil { return "\(place) line \(n + 1) matches /\(rx.written)/" }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,259 @@
+// TextMatching.swift — keywords and regular expressions of rule tables, over folded text.
+//
+// Text and keywords are folded the same way before they are compared: full-width ASCII to
+// ASCII, half-width katakana to full-width (ｸﾞﾙｰﾌﾟ = グループ), then lowercase. ASCII keywords
+// made of letters and digits match whole words, others anywhere (as `forgotten-attachment`).
+//
+// A regular expression that could run away is refused when the file is read: a quantified group
+// that holds a quantifier itself (`(a+)+`, `(\w*)*`, `(a{2,})+`), a back-reference, or a pattern
+// longer than 1,000 characters. A regular expression reads the first 1,000 characters of each
+// line (the standard library's engine tries every start position).
+
+/// Folding shared by keywords, regexes and company names.
+enum TextFolding {
+    static func fold(_ text: some StringProtocol) -> String {
+        var out = String.UnicodeScalarView()
+        var scalars = Array(text.unicodeScalars)[...]
+        while let s = scalars.first {
+            scalars = scalars.dropFirst()
+            if (0xFF01...0xFF5E).contains(s.value), let a = Unicode.Scalar(s.value - 0xFEE0) {
+                out.append(a)
+            } else if (0xFF61...0xFF9F).contains(s.value) {
+                var full = halfWidthKana[Int(s.value - 0xFF61)]
+                // A half-width (semi-)voiced sound mark after a kana voices it: ｶﾞ → ガ, ﾊﾟ → パ.
+                if let next = scalars.first, next.value == 0xFF9E || next.value == 0xFF9F {
+                    let voiced = next.value == 0xFF9E ? voicedKana[full] : semiVoicedKana[full]
+                    if let voiced {
+                        full = voiced
+                        scalars = scalars.dropFirst()
+                    }
+                }
+                out.append(full)
+            } else if s.value == 0x3000 {
+                out.append(" ")
+            } else {
+                out.append(s)
+            }
+        }
+        return String(out).lowercased()
+    }
+
+    /// U+FF61…U+FF9F in full width.
+    static let halfWidthKana: [Unicode.Scalar] = Array(
+        "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜"
+            .unicodeScalars)
+    static let voicedKana: [Unicode.Scalar: Unicode.Scalar] = {
+        var m: [Unicode.Scalar: Unicode.Scalar] = [:]
+        for (a, b) in zip("カキクケコサシスセソタチツテトハヒフヘホウ".unicodeScalars, "ガギグゲゴザジズゼゾダヂヅデドバビブベボヴ".unicodeScalars) { m[a] = b }
+        return m
+    }()
+    static let semiVoicedKana: [Unicode.Scalar: Unicode.Scalar] = {
+        var m: [Unicode.Scalar: Unicode.Scalar] = [:]
+        for (a, b) in zip("ハヒフヘホ".unicodeScalars, "パピプペポ".unicodeScalars) { m[a] = b }
+        return m
+    }()
+}
+
+/// A keyword of a rule table, folded once.
+struct RuleKeyword: Sendable, Hashable {
+    let written: String
+    let folded: [Character]
+    let foldedText: String
+
+    init(_ written: String) {
+        self.written = written
+        self.foldedText = TextFolding.fold(written)
+        self.folded = Array(foldedText)
+    }
+
+    /// The keyword's position in folded text, whole words for ASCII keywords.
+    func find(in foldedText: [Character]) -> Int? { ForgottenAttachmentRule.find(folded, in: foldedText) }
+}
+
+/// A regular expression of a rule table, compiled once; matched case-insensitively on folded text.
+struct RuleRegex: @unchecked Sendable, Equatable {
+    static func == (a: RuleRegex, b: RuleRegex) -> Bool { a.written == b.written }
+
+    // Regex holds no mutable state once compiled; it is only read.
+    let written: String
+    let regex: Regex<AnyRegexOutput>
+
+    static let maximumLength = 1000
+
+    /// Compiles `written`; the reason it is refused otherwise.
+    init(_ written: String) throws(DomainPatternError) {
+        if written.isEmpty { throw DomainPatternError("is an empty regular expression") }
+        if written.count > Self.maximumLength {
+            throw DomainPatternError("is a regular expression of \(written.count) characters (at most \(Self.maximumLength))")
+        }
+        if let problem = Self.runawayProblem(written) { throw DomainPatternError("'\(written)' \(problem)") }
+        do {
+            regex = try Regex(written).ignoresCase()
+        } catch {
+            throw DomainPatternError("'\(written)' is not a valid regular expression: \(error)")
+        }
+        self.written = written
+    }
+
+    /// How much of each line a regular expression reads: the standard library's engine tries
+    /// every start position, so even a safe pattern costs (line length)² on a pathological line.
+    static let maximumLineLength = 1000
+
+    func firstMatch(in foldedText: String) -> String? {
+        let text = foldedText.count > Self.maximumLineLength ? String(foldedText.prefix(Self.maximumLineLength)) : foldedText
+        guard let m = try? regex.firstMatch(in: text) else { return nil }
+        return String(text[m.range])
+    }
+
+    /// Why the pattern could backtrack without end, or nil: a quantified group holding a
+    /// quantifier or an alternation, or a back-reference.
+    static func runawayProblem(_ pattern: String) -> String? {
+        let chars = Array(pattern)
+        // For each open group: does it contain a quantifier (at any depth)?
+        var stack: [Bool] = []
+        var i = 0
+        var inClass = false
+        func isQuantifier(at j: Int) -> Bool {
+            guard j < chars.count else { return false }
+            if chars[j] == "*" || chars[j] == "+" { return true }
+            if chars[j] == "{" {
+                // {n,} or {n,m} with m > 1 repeats; {n} and {0,1} do not multiply much.
+                var k = j + 1
+                var body = ""
+                while k < chars.count && chars[k] != "}" {
+                    body.append(chars[k])
+                    k += 1
+                }
+                let parts = body.split(separator: ",", omittingEmptySubsequences: false)
+                if parts.count == 2 { return parts[1].isEmpty || (Int(parts[1]) ?? 2) > 1 }
+                return (Int(body) ?? 0) > 1
+            }
+            return false
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\" {
+                if i + 1 < chars.count, chars[i + 1].isNumber, chars[i + 1] != "0" {
+                    return "uses a back-reference, which can take exponential time"
+                }
+                if i + 1 < chars.count, chars[i + 1] == "k" { return "uses a back-reference, which can take exponential time" }
+                i += 2
+                continue
+            }
+            if inClass {
+                if c == "]" { inClass = false }
+                i += 1
+                continue
+            }
+            switch c {
+            case "[": inClass = true
+            case "(": stack.append(false)
+            case ")":
+                let inner = stack.popLast() ?? false
+                if inner && isQuantifier(at: i + 1) {
+                    return "repeats a group that repeats inside (nested quantifiers can run for ever); write it without the outer repetition"
+                }
+                if inner, !stack.isEmpty { stack[stack.count - 1] = true }
+            case "*", "+":
+                if !stack.isEmpty { stack[stack.count - 1] = true }
+            case "{":
+                if isQuantifier(at: i), !stack.isEmpty { stack[stack.count - 1] = true }
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Every body keyword of every rule table, found in one pass over the text (Aho–Corasick over
+/// UTF-8 bytes): a thousand keyword rules read a large body once, not a thousand times.
+final class KeywordIndex: Sendable {
+    /// Keyword (folded text) → its number.
+    let ids: [String: Int]
+    private let keywords: [[UInt8]]
+    /// ASCII letters and digits only: matched as whole words.
+    private let wholeWord: [Bool]
+    /// Transitions: node * 256 + byte → node.
+    private let next: [Int32]
+    /// Node → keywords ending there (through the failure links too).
+    private let outputs: [[Int32]]
+
+    init(_ folded: [String]) {
+        var ids: [String: Int] = [:]
+        var keywords: [[UInt8]] = []
+        for k in folded where !k.isEmpty && ids[k] == nil {
+            ids[k] = keywords.count
+            keywords.append(Array(k.utf8))
+        }
+        self.ids = ids
+        self.keywords = keywords
+        wholeWord = keywords.map { $0.allSatisfy(Self.isWordByte) }
+        // The trie.
+        var next = [Int32](repeating: -1, count: 256)
+        var outputs: [[Int32]] = [[]]
+        for (n, k) in keywords.enumerated() {
+            var node = 0
+            for b in k {
+                let slot = node * 256 + Int(b)
+                if next[slot] < 0 {
+                    next[slot] = Int32(outputs.count)
+                    outputs.append([])
+                    next += [Int32](repeating: -1, count: 256)
+                }
+                node = Int(next[slot])
+            }
+            outputs[node].append(Int32(n))
+        }
+        // Failure links, breadth first, turned into a full transition table.
+        var fail = [Int](repeating: 0, count: outputs.count)
+        var queue: [Int] = []
+        for b in 0..<256 {
+            let child = next[b]
+            if child < 0 { next[b] = 0 } else { queue.append(Int(child)) }
+        }
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            outputs[node] += outputs[fail[node]]
+            for b in 0..<256 {
+                let child = next[node * 256 + b]
+                let viaFail = next[fail[node] * 256 + b]
+                if child < 0 {
+                    next[node * 256 + b] = viaFail
+                } else {
+                    fail[Int(child)] = Int(viaFail)
+                    queue.append(Int(child))
+                }
+            }
+        }
+        self.next = next
+        self.outputs = outputs
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+
+    /// Keyword number → the byte offset of its first occurrence in `text` (whole words for
+    /// ASCII keywords).
+    func firstOccurrences(in text: [UInt8]) -> [Int: Int] {
+        guard !keywords.isEmpty else { return [:] }
+        var found: [Int: Int] = [:]
+        var node = 0
+        for (i, b) in text.enumerated() {
+            node = Int(next[node * 256 + Int(b)])
+            for k in outputs[node] {
+                let k = Int(k)
+                guard found[k] == nil else { continue }
+                let start = i + 1 - keywords[k].count
+                if wholeWord[k] {
+                    if start > 0 && Self.isWordByte(text[start - 1]) { continue }
+                    if i + 1 < text.count && Self.isWordByte(text[i + 1]) { continue }
+                }
+                found[k] = start
+            }
+            if found.count == keywords.count { break }
+        }
+        return found
+    }
+}
