@@ -62,7 +62,11 @@ extension Dispatcher {
             messageOffset: spooled.messageOffset, messageSize: spooled.size, messageSHA256: spooled.sha256)
         var machine = SendStateMachine(state: .confirming, retryPolicy: retryPolicy)
         let actions = try! machine.handle(.freeze(recipients: recipients.map(\.address), holdSeconds: holdSeconds, now: now))
-        let freezing = Freezing(record: record, spoolFile: spooled.path, draft: draft, findings: confirmation.findings)
+        // The parties each file names go to the journal (not the text: who, and where in the file).
+        let parties = inspections.map { inspection in
+            AttachmentFacts(inspection).namedParties.map { JournalParty(name: $0.party.name, kind: $0.party.kind.rawValue, place: $0.place) }
+        }
+        let freezing = Freezing(record: record, spoolFile: spooled.path, draft: draft, findings: confirmation.findings, parties: parties)
         do throws(DispatchRefusal) {
             let rest = try performBeforeCommit(actions, id: id, machine: machine, now: now, freezing: freezing)
             perform(rest, id: id, now: now, detail: nil)
@@ -89,7 +93,7 @@ extension Dispatcher {
         do {
             // The message and its hold in one transaction: one fsync, and never one without the other.
             try journal.recordMessages(
-                [journalMessage(record, findings: freezing.findings)], at: Int64(now.seconds),
+                [journalMessage(record, findings: freezing.findings, parties: freezing.parties)], at: Int64(now.seconds),
                 then: .held, detail: "hold \(record.holdSeconds) s; outbox \(id)")
         } catch {
             owned[id] = nil
@@ -105,16 +109,21 @@ extension Dispatcher {
         var spoolFile: String
         var draft: DraftRecord?
         var findings: [OutboxFinding]
+        /// Per attachment, in order: the parties its text names.
+        var parties: [[JournalParty]] = []
     }
 
-    func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding]) -> JournalMessage {
+    /// - Parameter parties: per attachment, in the record's order, the parties its text names.
+    func journalMessage(_ record: OutboxRecord, findings: [OutboxFinding], parties: [[JournalParty]] = []) -> JournalMessage {
         JournalMessage(
             messageID: record.messageID, account: record.account, from: record.from, subject: record.subject,
             recipients: record.recipients.map {
                 JournalRecipient(address: $0.address, displayName: $0.displayName, field: RecipientField(rawValue: $0.field) ?? .to)
             },
-            attachments: record.attachments.map {
-                JournalAttachment(name: $0.name, size: $0.size, sha256: $0.sha256, contentType: $0.contentType)
+            attachments: record.attachments.enumerated().map { index, attachment in
+                JournalAttachment(
+                    name: attachment.name, size: attachment.size, sha256: attachment.sha256, contentType: attachment.contentType,
+                    parties: parties.indices.contains(index) ? parties[index] : [])
             },
             findings: findings.map {
                 JournalFinding(

@@ -112,12 +112,31 @@ public struct JournalAttachment: Sendable, Hashable {
     /// Lowercase hexadecimal SHA-256 of the file's bytes.
     public var sha256: String
     public var contentType: String
+    /// The parties the file's text names (companies, people addressed, email addresses), with
+    /// where: for an incident report, "whose data was in it" without keeping the text.
+    public var parties: [JournalParty]
 
-    public init(name: String, size: Int64, sha256: String, contentType: String) {
+    public init(name: String, size: Int64, sha256: String, contentType: String, parties: [JournalParty] = []) {
         self.name = name
         self.size = size
         self.sha256 = sha256
         self.contentType = contentType
+        self.parties = parties
+    }
+}
+
+/// A party an attachment names: `田中建設株式会社`, kind `company`, place `page 1, line 3`.
+public struct JournalParty: Sendable, Hashable {
+    public var name: String
+    /// What kind of party (`company`, `person`, `email`, …: the policy's `Party.Kind`).
+    public var kind: String
+    /// Where in the file: a line, a page and line, a sheet and cell, or `title`.
+    public var place: String
+
+    public init(name: String, kind: String, place: String) {
+        self.name = name
+        self.kind = kind
+        self.place = place
     }
 }
 

@@ -3,16 +3,19 @@
 /// The schema, one migration step per version. `PRAGMA user_version` holds the version a file is at.
 enum JournalSchema {
     /// The version this guardmail writes. A file at a higher version was written by a newer one.
-    static let currentVersion: Int64 = 2
+    static let currentVersion: Int64 = 3
 
     /// The tables that hold events: none of their rows is ever changed or deleted.
-    static let appendOnlyTables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
+    static let appendOnlyTables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties"]
+    /// The tables of version 1 (the triggers of the others come with the version that adds them).
+    static let version1Tables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
 
     /// The step from `version` to `version + 1`, run inside the migration's transaction.
     static func migration(from version: Int64) -> String? {
         switch version {
         case 0: return version1
         case 1: return version2
+        case 2: return version3
         default: return nil
         }
     }
@@ -91,7 +94,7 @@ enum JournalSchema {
         );
         CREATE INDEX results_by_recipient ON recipient_results(recipient_row, id);
         CREATE INDEX results_by_message ON recipient_results(message_row, id);
-        """ + appendOnlyTriggers
+        """ + appendOnlyTriggers(version1Tables)
 
     /// Version 2: three indexes go, each kept up by every insert and never the best way to a
     /// query. A bulk job of 3,000 recipients paid for them on every recipient row and every
@@ -104,10 +107,27 @@ enum JournalSchema {
         DROP INDEX results_by_message;
         """
 
-    /// BEFORE UPDATE and BEFORE DELETE triggers on every table that refuse the change.
+    /// Version 3: the parties each attachment names (company names, people addressed, email
+    /// addresses, with their place in the file), so that an incident report can say whose data
+    /// went where without the journal keeping any of the text. Messages journalled before have
+    /// none.
+    static let version3 =
+        """
+        CREATE TABLE attachment_parties (
+            id             INTEGER PRIMARY KEY,
+            attachment_row INTEGER NOT NULL REFERENCES attachments(id),
+            position       INTEGER NOT NULL,
+            name           TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            place          TEXT NOT NULL
+        );
+        CREATE INDEX attachment_parties_by_attachment ON attachment_parties(attachment_row, position);
+        """ + appendOnlyTriggers(["attachment_parties"])
+
+    /// BEFORE UPDATE and BEFORE DELETE triggers on each of `tables` that refuse the change.
     /// (Table names are this file's constants, not values: nothing from outside is in this SQL.)
-    static var appendOnlyTriggers: String {
-        appendOnlyTables.map { table in
+    static func appendOnlyTriggers(_ tables: [String]) -> String {
+        tables.map { table in
             """
 
             CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)

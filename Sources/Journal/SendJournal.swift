@@ -287,11 +287,19 @@ public final class SendJournal {
                 domain: s.text(3), asciiDomain: s.text(4),
                 result: s.optionalText(5), accepted: s.bool(6), resultAt: s.optionalInteger(7))
         }
-        let attachments = try database.rows(
-            "SELECT name, size, sha256, content_type FROM attachments WHERE message_row = ? ORDER BY position",
+        var attachments = try database.rows(
+            "SELECT name, size, sha256, content_type, id FROM attachments WHERE message_row = ? ORDER BY position",
             [row], action
         ) { (s: borrowing SQLiteStatement) in
-            JournalAttachment(name: s.text(0), size: s.integer(1), sha256: s.text(2), contentType: s.text(3))
+            (JournalAttachment(name: s.text(0), size: s.integer(1), sha256: s.text(2), contentType: s.text(3)), s.integer(4))
+        }
+        for index in attachments.indices {
+            attachments[index].0.parties = try database.rows(
+                "SELECT name, kind, place FROM attachment_parties WHERE attachment_row = ? ORDER BY position",
+                [.integer(attachments[index].1)], action
+            ) { (s: borrowing SQLiteStatement) in
+                JournalParty(name: s.text(0), kind: s.text(1), place: s.text(2))
+            }
         }
         let findings = try database.rows(
             "SELECT rule_id, severity, message, accepted, accepted_by FROM findings WHERE message_row = ? ORDER BY position",
@@ -318,7 +326,7 @@ public final class SendJournal {
         }
         let message = JournalMessage(
             messageID: head.id, account: head.account, from: head.from, subject: head.subject,
-            recipients: recipients, attachments: attachments, findings: findings)
+            recipients: recipients, attachments: attachments.map(\.0), findings: findings)
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 

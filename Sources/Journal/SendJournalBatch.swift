@@ -94,60 +94,72 @@ extension SendJournal {
                         """, action
                     ) { (insertAttachment: borrowing SQLiteStatement) throws(JournalError) in
                         try database.withStatement(
-                            """
-                            INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """, action
-                        ) { (insertFinding: borrowing SQLiteStatement) throws(JournalError) in
+                            "INSERT INTO attachment_parties (attachment_row, position, name, kind, place) VALUES (?, ?, ?, ?, ?)", action
+                        ) { (insertParty: borrowing SQLiteStatement) throws(JournalError) in
                             try database.withStatement(
-                                "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
-                            ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
-                                for message in messages {
-                                    let id = JournalNames.messageID(message.messageID)
-                                    do throws(JournalError) {
-                                        try insertMessage.bind([
-                                            .text(id), .integer(at), .text(message.account), .text(message.from),
-                                            .text(message.subject)
-                                        ])
-                                        while try insertMessage.step() {}
-                                    } catch  where error.kind == .duplicateMessage {
-                                        throw JournalError(
-                                            .duplicateMessage, path: path,
-                                            messages.count == 1
-                                                ? "cannot \(action): it is already in the journal"
-                                                : "cannot \(action): <\(id)> is already in the journal", code: error.code)
-                                    }
-                                    let row = database.lastInsertRowID
-                                    for (position, recipient) in message.recipients.enumerated() {
-                                        try insertRecipient.bind([
-                                            .integer(row), .integer(Int64(position)), .text(recipient.field.rawValue),
-                                            .text(recipient.address), .text(recipient.addressKey),
-                                            .optional(recipient.displayName), .text(recipient.domain),
-                                            .text(recipient.asciiDomain)
-                                        ])
-                                        while try insertRecipient.step() {}
-                                    }
-                                    for (position, attachment) in message.attachments.enumerated() {
-                                        try insertAttachment.bind([
-                                            .integer(row), .integer(Int64(position)), .text(attachment.name),
-                                            .integer(attachment.size), .text(attachment.sha256.lowercased()),
-                                            .text(attachment.contentType)
-                                        ])
-                                        while try insertAttachment.step() {}
-                                    }
-                                    for (position, finding) in message.findings.enumerated() {
-                                        try insertFinding.bind([
-                                            .integer(row), .integer(Int64(position)), .text(finding.ruleID),
-                                            .text(finding.severity), .text(finding.message), .bool(finding.accepted),
-                                            .optional(finding.acceptedBy)
-                                        ])
-                                        while try insertFinding.step() {}
-                                    }
-                                    try insertEvent.bind([.integer(row), .integer(at), .text(JournalEventKind.confirmed.rawValue), .null])
-                                    while try insertEvent.step() {}
-                                    if let event {
-                                        try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(detail)])
+                                """
+                                INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
+                                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                """, action
+                            ) { (insertFinding: borrowing SQLiteStatement) throws(JournalError) in
+                                try database.withStatement(
+                                    "INSERT INTO events (message_row, at, kind, detail) VALUES (?, ?, ?, ?)", action
+                                ) { (insertEvent: borrowing SQLiteStatement) throws(JournalError) in
+                                    for message in messages {
+                                        let id = JournalNames.messageID(message.messageID)
+                                        do throws(JournalError) {
+                                            try insertMessage.bind([
+                                                .text(id), .integer(at), .text(message.account), .text(message.from),
+                                                .text(message.subject)
+                                            ])
+                                            while try insertMessage.step() {}
+                                        } catch  where error.kind == .duplicateMessage {
+                                            throw JournalError(
+                                                .duplicateMessage, path: path,
+                                                messages.count == 1
+                                                    ? "cannot \(action): it is already in the journal"
+                                                    : "cannot \(action): <\(id)> is already in the journal", code: error.code)
+                                        }
+                                        let row = database.lastInsertRowID
+                                        for (position, recipient) in message.recipients.enumerated() {
+                                            try insertRecipient.bind([
+                                                .integer(row), .integer(Int64(position)), .text(recipient.field.rawValue),
+                                                .text(recipient.address), .text(recipient.addressKey),
+                                                .optional(recipient.displayName), .text(recipient.domain),
+                                                .text(recipient.asciiDomain)
+                                            ])
+                                            while try insertRecipient.step() {}
+                                        }
+                                        for (position, attachment) in message.attachments.enumerated() {
+                                            try insertAttachment.bind([
+                                                .integer(row), .integer(Int64(position)), .text(attachment.name),
+                                                .integer(attachment.size), .text(attachment.sha256.lowercased()),
+                                                .text(attachment.contentType)
+                                            ])
+                                            while try insertAttachment.step() {}
+                                            let attachmentRow = database.lastInsertRowID
+                                            for (position, party) in attachment.parties.enumerated() {
+                                                try insertParty.bind([
+                                                    .integer(attachmentRow), .integer(Int64(position)), .text(party.name),
+                                                    .text(party.kind), .text(party.place)
+                                                ])
+                                                while try insertParty.step() {}
+                                            }
+                                        }
+                                        for (position, finding) in message.findings.enumerated() {
+                                            try insertFinding.bind([
+                                                .integer(row), .integer(Int64(position)), .text(finding.ruleID),
+                                                .text(finding.severity), .text(finding.message), .bool(finding.accepted),
+                                                .optional(finding.acceptedBy)
+                                            ])
+                                            while try insertFinding.step() {}
+                                        }
+                                        try insertEvent.bind([.integer(row), .integer(at), .text(JournalEventKind.confirmed.rawValue), .null])
                                         while try insertEvent.step() {}
+                                        if let event {
+                                            try insertEvent.bind([.integer(row), .integer(at), .text(event.rawValue), .optional(detail)])
+                                            while try insertEvent.step() {}
+                                        }
                                     }
                                 }
                             }

@@ -41,6 +41,13 @@ public struct AttachmentFacts: Sendable, Hashable {
     public func location(ofLine line: Int) -> String {
         textLocations.indices.contains(line - 1) ? textLocations[line - 1] : "line \(line)"
     }
+
+    /// The parties the text names, each with its place: what `check --json` lists and the
+    /// journal keeps.
+    public var namedParties: [(party: Party, place: String)] {
+        guard let text else { return [] }
+        return PartyExtractor.parties(in: text).map { ($0, location(ofLine: $0.line)) }
+    }
 }
 
 /// Who the sender has written to before (from the send journal).

@@ -424,6 +424,12 @@ enum JournalOutput {
                 out +=
                     "  " + pad(names[index], nameWidth) + "  " + padLeft(sizes[index], sizeWidth) + "  "
                     + pad(types[index], typeWidth) + "  sha256 " + (attachment.sha256.isEmpty ? "-" : clean(attachment.sha256)) + "\n"
+                if !attachment.parties.isEmpty {
+                    // Whose data the file held: the parties its text names, where (never the text).
+                    let shown = attachment.parties.prefix(20).map { "\(clean($0.name)) (\(clean($0.place)))" }
+                    let more = attachment.parties.count > shown.count ? ", and \(attachment.parties.count - shown.count) more" : ""
+                    out += "    names: " + shown.joined(separator: ", ") + more + "\n"
+                }
             }
         }
 
@@ -512,7 +518,9 @@ enum JournalOutput {
         }
         let attachments = message.attachments.map { a in
             "{\"name\": \(string(a.name)), \"size\": \(a.size), \"content_type\": \(string(a.contentType)), "
-                + "\"sha256\": \(string(a.sha256))}"
+                + "\"sha256\": \(string(a.sha256)), \"parties\": ["
+                + a.parties.map { "{\"name\": \(string($0.name)), \"kind\": \(string($0.kind)), \"place\": \(string($0.place))}" }
+                .joined(separator: ", ") + "]}"
         }
         let findings = message.findings.map { f in
             "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message)), "

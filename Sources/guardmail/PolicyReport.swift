@@ -30,9 +30,8 @@ enum PolicyReport {
         if let attachments {
             out += "  \"attachments\": ["
             for (index, attachment) in attachments.enumerated() {
-                let parties = attachment.text.map { PartyExtractor.parties(in: $0) } ?? []
-                let listed = parties.map {
-                    "{\"name\": \(quote($0.name)), \"kind\": \"\($0.kind.rawValue)\", \"place\": \(quote(attachment.location(ofLine: $0.line)))}"
+                let listed = attachment.namedParties.map {
+                    "{\"name\": \(quote($0.party.name)), \"kind\": \"\($0.party.kind.rawValue)\", \"place\": \(quote($0.place))}"
                 }
                 out += index == 0 ? "\n" : ",\n"
                 out +=

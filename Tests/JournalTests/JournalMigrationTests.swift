@@ -32,12 +32,12 @@ struct JournalMigrationTests {
             })
     }
 
-    @Test("a version 1 journal is migrated to the current version: three indexes dropped, every row kept")
+    @Test("a version 1 journal is migrated to the current version: three indexes dropped, the parties table added, every row kept")
     func migratesAndKeepsRows() throws {
         let folder = try TemporaryFolder()
         try Self.versionOneFile(folder.journal)
         let journal = try SendJournal(path: folder.journal)
-        #expect(try journal.schemaVersion() == 2)
+        #expect(try journal.schemaVersion() == 3)
         let indexes = try Self.indexes(journal)
         #expect(!indexes.contains("recipients_by_domain"))
         #expect(!indexes.contains("recipients_by_ascii_domain"))
@@ -63,15 +63,33 @@ struct JournalMigrationTests {
             messageID: "old@host", results: [(address: "jiro@example.org", reply: "250 2.1.5 Ok", accepted: true)], at: 200)
         #expect(try journal.show(messageID: "old@host")?.results.map(\.reply) == ["250 2.1.5 Ok", "550 5.1.1 No such user", "250 2.1.5 Ok"])
         #expect(try journal.history().addresses == ["hanako@xn--bcher-kva.example", "jiro@example.org"])
+
+        // Version 3: a message recorded after the migration keeps the parties its attachments name,
+        // in order; the old message's attachments have none.
+        let parties = [
+            JournalParty(name: "田中建設株式会社", kind: "company", place: "page 1, line 3"),
+            JournalParty(name: "田中 一郎様", kind: "person", place: "page 1, line 4")
+        ]
+        try journal.recordMessage(
+            JournalMessage(
+                messageID: "new@host", account: "work", from: "taro@example.co.jp", subject: "見積書",
+                recipients: [JournalRecipient(address: "ichiro@tanaka.example", field: .to)],
+                attachments: [
+                    JournalAttachment(name: "見積書.pdf", size: 10, sha256: "ab", contentType: "application/pdf", parties: parties),
+                    JournalAttachment(name: "memo.txt", size: 1, sha256: "cd", contentType: "text/plain")
+                ]),
+            at: 300)
+        let recorded = try #require(try journal.show(messageID: "new@host"))
+        #expect(recorded.message.attachments.map(\.parties) == [parties, []])
         journal.close()
 
         // Reopening does not migrate again.
         let reopened = try SendJournal(path: folder.journal)
-        #expect(try reopened.schemaVersion() == 2)
+        #expect(try reopened.schemaVersion() == 3)
         #expect(try reopened.show(messageID: "old@host")?.results.count == 3)
     }
 
-    @Test("a new journal has the version 2 indexes only")
+    @Test("a new journal has the current indexes only")
     func newJournal() throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
@@ -79,7 +97,7 @@ struct JournalMigrationTests {
         #expect(
             indexes == [
                 "messages_by_time", "recipients_by_message", "recipients_by_address", "attachments_by_message",
-                "findings_by_message", "events_by_message", "results_by_recipient"
+                "findings_by_message", "events_by_message", "results_by_recipient", "attachment_parties_by_attachment"
             ])
     }
 }

@@ -194,7 +194,11 @@ struct JournalAppendOnlyTests {
         try journal.recordMessage(
             try message(
                 "a@host", [(.to, "hanako@example.jp")],
-                attachments: [JournalAttachment(name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf")],
+                attachments: [
+                    JournalAttachment(
+                        name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf",
+                        parties: [JournalParty(name: "田中建設株式会社", kind: "company", place: "page 1, line 3")])
+                ],
                 findings: [JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "--accept")]),
             at: 10)
         try journal.recordRecipientResults(messageID: "a@host", results: [("hanako@example.jp", "250 ok", true)], at: 11)

@@ -88,3 +88,35 @@ def test_an_encrypted_pdf_says_its_contents_were_not_read(guardmail, config_for,
     pdf = document(tmp_path, "encrypted-pdf", "見積書.pdf")
     result, report = check(guardmail, config_for, tmp_path, message(tmp_path, "hanako@aozora-shoji.jp", pdf, "application/pdf"))
     assert report["attachments"] == [{"name": "見積書.pdf", "contents_not_read": "encrypted PDF, contents not read", "parties": []}], result.describe()
+
+
+def test_the_journal_keeps_the_parties_a_sent_file_names(guardmail, config_for, smtp_server, tmp_path):
+    """The estimate for 田中建設 sent (its findings accepted) through the real server: `journal show`
+    lists the parties the PDF names with their places, `journal export` has them as data, and
+    neither holds the file's text."""
+    server = smtp_server(starttls=True, auth_users={"taro": "s3cret"})
+    pdf = document(tmp_path, "estimate-pdf", "見積書.pdf")
+    book = tmp_path / "addressbook.txt"
+    book.write_text(ADDRESS_BOOK, encoding="utf-8")
+    body = tmp_path / "body.txt"
+    body.write_text("お世話になっております。見積書をお送りします。\n", encoding="utf-8")
+    config = config_for(server, extra_lines=["", "[policy]", 'address_book = "%s"' % book])
+    sent = guardmail(["send", "--to", "鈴木 花子 <hanako@aozora-shoji.jp>", "--subject", "お見積りの件", "--body-file", str(body),
+                      "--attach", str(pdf), "--accept", "attachment-other-party", "--accept", "external-attachment",
+                      "--accept", "new-domain"],
+                     config=config, env={"GUARDMAIL_POLICY": NO_ORG_POLICY})
+    assert sent.code == 0, sent.describe()
+    assert server.settle(10) and len(server.transactions) == 1, server.summary()
+    export = guardmail(["journal", "export", "--format", "jsonl"])
+    assert export.code == 0, export.describe()
+    record = json.loads(export.stdout.splitlines()[0])
+    [attachment] = record["attachments"]
+    assert attachment["name"] == "見積書.pdf"
+    parties = {(p["name"], p["kind"]): p["place"] for p in attachment["parties"]}
+    assert parties.get(("田中建設株式会社", "company")) == "page 1, line 3", attachment["parties"]
+    shown = guardmail(["journal", "show", record["message_id"]])
+    names = next(line for line in shown.stdout.splitlines() if line.startswith("    names: "))
+    assert "田中建設株式会社 (page 1, line 3)" in names, shown.stdout
+    # Names and places only: no line of the document's text is in the journal's output.
+    for text in ("下記の通り", "合計金額", "1,280,000"):
+        assert text not in export.stdout and text not in shown.stdout, text
