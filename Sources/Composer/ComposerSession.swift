@@ -4,11 +4,13 @@
 import Config
 import CursesTerminal
 import Delivery
+import Dispatch
 import Inspect
 import MailCore
 import Outbox
 import Policy
 import Store
+import Synchronization
 import TUI
 import Transport
 import Workflow
@@ -89,6 +91,14 @@ public final class ComposerSession {
     /// A resumed draft brings its own In-Reply-To and References (its thread facts are not
     /// kept: the thread rules check a reply in the session that started it).
     var threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
+    /// The check of the message running on another thread (`review`), if any.
+    var pendingCheck: PendingCheck?
+    /// Runs a check of the message: on another thread, so that the screen stays responsive
+    /// while attachments are read (up to 2 s each for documents). Tests pass one that runs it at
+    /// once, or when they choose.
+    var runCheck: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
+        DispatchQueue.global(qos: .userInitiated).async(execute: work)
+    }
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -199,6 +209,7 @@ public final class ComposerSession {
                 return .interrupted(signal: signal, draft: leaveKeepingDraft())
             }
             let statusBefore = model.status
+            deliverCheck()
             if let outcome = send(.tick(now: environment.now().seconds)) { return outcome }
             // Keys already waiting were typed while the last key was handled; a key that had to
             // be waited for starts a fresh burst (see KeyBurst).
@@ -206,7 +217,8 @@ public final class ComposerSession {
             var first = terminal.readKey(timeoutMilliseconds: 0)
             if first == nil {
                 waited = true
-                first = terminal.readKey(timeoutMilliseconds: 200)
+                // While a check runs, its answer is looked for every 20 ms.
+                first = terminal.readKey(timeoutMilliseconds: pendingCheck == nil ? 200 : 20)
             }
             guard let first else {
                 saveDraftIfQuiet()
@@ -270,6 +282,7 @@ public final class ComposerSession {
         case .attach(let path): attach(path)
         case .openExternalEditor: editExternally()
         case .review(let mode): review(mode: mode)
+        case .cancelCheck: pendingCheck = nil
         case .freeze(let screen):
             guard let message = reviewed else { return nil }
             let messages = screen.mode == .oneEach ? OneMessageEach.messages(message) : [message]
@@ -433,37 +446,78 @@ public final class ComposerSession {
 
     // MARK: Confirmation and sending
 
-    /// Builds the message, inspects the attachments, runs the policy and opens the
-    /// confirmation screen. With `.oneEach` (after `I`) the screen is about one message to each
-    /// recipient: the policy runs as for those messages (`OneMessageEach.policyInput`), and the
-    /// screen starts with nothing ticked, like any rebuilt screen.
+    /// Builds the message (its addresses and attachments are checked here: quick), then starts
+    /// the slow part on another thread (`runCheck`): inspecting the attachments (their text,
+    /// up to 2 s a document), the policy, and the confirmation screen. The composer stays
+    /// responsive meanwhile: Esc stops waiting, and an answer for a message that has changed
+    /// since is not shown (`ComposerReducer`, `reviewed`). With `.oneEach` (after `I`) the screen
+    /// is about one message to each recipient: the policy runs as for those messages
+    /// (`OneMessageEach.policyInput`), and the screen starts with nothing ticked, like any
+    /// rebuilt screen.
     func review(mode: SendMode = .asWritten) {
-        // The draft is saved after the screen is drawn (`reviewed` draws it): it must not delay
-        // the screen.
+        // The draft is saved once the check has started: it must not delay the screen.
         defer { saveDraft(force: true) }
+        let revision = model.revision
         var input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
             attachmentPaths: model.attachments.map(\.path))
         input.inReplyTo = threading.inReplyTo
         input.references = threading.references
+        let message: OutgoingMessage
+        do {
+            // The parse is cached in the model; a copy parses again (the key that asked already checked the fields).
+            var fields = model
+            message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
+        } catch {
+            send(.checkFailed(StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true), revision: revision))
+            return
+        }
         let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
         let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
         if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
             // Hashing and previewing big files, and reading the text of documents (up to 2 s
-            // each), takes a moment: say so.
-            send(.say(StatusMessage("Checking recipients and attachments…")))
-            render()
+            // each), takes a moment: say so, and how to stop waiting.
+            send(.say(StatusMessage("Checking recipients and attachments… (Esc stops)")))
         }
+        let check = PendingCheck(revision: revision)
+        pendingCheck = check
+        let (detector, policy, paths, thread) = (detector, policy, paths, threading.thread)
+        runCheck {
+            check.finish(Self.check(message, mode: mode, thread: thread, detector: detector, policy: policy, paths: paths))
+        }
+        deliverCheck()
+    }
+
+    /// Hands a finished check's answer to the reducer (which shows it only if it is still wanted).
+    func deliverCheck() {
+        guard let check = pendingCheck, let answer = check.answer else { return }
+        pendingCheck = nil
+        switch answer {
+        case .reviewed(let reviewed):
+            send(.reviewed(reviewed.screen, classifier: reviewed.classifier, revision: check.revision))
+            // What `y` on that screen freezes: set only when the screen is the one shown.
+            if case .confirm = state.screen {
+                self.reviewed = reviewed.message
+                reviewedInspections = reviewed.inspections
+            }
+        case .failed(let status):
+            send(.checkFailed(status, revision: check.revision))
+        }
+    }
+
+    /// The slow part of `review`, on any thread: the attachments inspected, the policy, the
+    /// confirmation screen. Reads files; touches nothing of the session.
+    static func check(
+        _ message: OutgoingMessage, mode: SendMode, thread: ThreadFacts?, detector: ContentTypeDetector, policy: PolicyConfig,
+        paths: DataPaths
+    ) -> PendingCheck.Answer {
         do {
-            // The parse is cached in the model; a copy parses again (the key that asked already checked the fields).
-            var fields = model
-            let message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let classifier = policy.classifier(sender: message.from)
             let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
                 var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
-                input.thread = threading.thread
+                input.thread = thread
                 return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
             }
             let (decision, book) = (evaluation.decision, evaluation.addressBook)
@@ -482,20 +536,16 @@ public final class ComposerSession {
                         preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
-            if let thread = threading.thread {
+            if let thread {
                 let what = thread.kind == .forward ? "Forward of" : "Reply to"
                 let from = thread.author.map { m in m.displayName.map { "\($0) <\(m.address)>" } ?? m.address } ?? "unknown sender"
                 screen.thread = ConfirmModel.ThreadContext(
                     line: "\(what): \(thread.subject), \(from), \(thread.date)", parties: thread.partyKeys)
             }
             if let warning = evaluation.historyWarning ?? evaluation.addressBookWarnings.first { screen.status = StatusMessage(warning, isError: true) }
-            reviewed = message
-            reviewedInspections = inspections
-            send(.reviewed(screen, classifier: classifier))
-        } catch let error as DeliveryError {
-            send(.say(StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true)))
+            return .reviewed(.init(screen: screen, classifier: classifier, message: message, inspections: inspections))
         } catch {
-            send(.say(StatusMessage("Cannot send: \(error)", isError: true)))
+            return .failed(StatusMessage("Cannot send: \(error.description.replacingNewlines)", isError: true))
         }
     }
 
@@ -674,4 +724,27 @@ extension String.UTF8View {
         }
         return found
     }
+}
+
+/// A check of the message running on another thread (`ComposerSession.review`): the revision of
+/// the message it checks, and its answer once it is done.
+final class PendingCheck: Sendable {
+    enum Answer: Sendable {
+        case reviewed(Reviewed)
+        case failed(StatusMessage)
+    }
+    struct Reviewed: Sendable {
+        var screen: ConfirmModel
+        var classifier: DomainClassifier
+        var message: OutgoingMessage
+        var inspections: [Inspection]
+    }
+
+    let revision: Int
+    private let result = Mutex<Answer?>(nil)
+
+    init(revision: Int) { self.revision = revision }
+
+    func finish(_ answer: Answer) { result.withLock { $0 = answer } }
+    var answer: Answer? { result.withLock { $0 } }
 }

@@ -220,7 +220,7 @@ public struct ComposeModel: Equatable, Sendable {
         KeyBinding([.char("?")], "?", "Help", "this help", .help),
         KeyBinding([.tab], "Tab", "", "start typing in the To field", .edit(.to)),
         KeyBinding([.up, .char("k"), .down, .char("j")], "↑ ↓", "", "select an attachment (k j too)", .selectAttachment),
-        KeyBinding([.escape], "Esc", "", "", .nothing)
+        KeyBinding([.escape], "Esc", "", "after y, while the message is checked: stop waiting", .nothing)
     ]
 
     /// The keys that are not text while a field is being typed in, in legend order.

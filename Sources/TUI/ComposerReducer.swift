@@ -100,6 +100,9 @@ public struct ComposerState: Equatable, Sendable {
     public var lastDrawnSecond = -1
     /// Which domains are internal for the message on the confirmation screen (for `B`).
     public var classifier: DomainClassifier?
+    /// A check of the message is running (asked for by `review`): the message's revision when it
+    /// started. Its answer shows only if it is still this check's and the message did not change.
+    public var checking: Int?
 
     public init(model: ComposeModel, width: Int, height: Int) {
         screen = .compose
@@ -111,7 +114,7 @@ public struct ComposerState: Equatable, Sendable {
     public static func == (a: ComposerState, b: ComposerState) -> Bool {
         a.screen == b.screen && a.model == b.model && a.holding == b.holding && a.holdStatus == b.holdStatus && a.owned == b.owned
             && a.outboxOpen == b.outboxOpen && a.outboxProblem == b.outboxProblem && a.width == b.width && a.height == b.height
-            && a.lastDrawnSecond == b.lastDrawnSecond
+            && a.lastDrawnSecond == b.lastDrawnSecond && a.checking == b.checking
     }
 
     /// Messages this composer would send on its own if it kept running, or is sending now.
@@ -150,8 +153,11 @@ public enum ComposerEvent: Sendable {
     case owned([OwnedMessage])
     /// Held messages moved on (the clock, `S`).
     case delivered([DeliveryNote])
-    /// The message was checked: its confirmation screen, and which domains are internal.
-    case reviewed(ConfirmModel, classifier: DomainClassifier)
+    /// The check that started at `revision` is done: the message's confirmation screen, and
+    /// which domains are internal.
+    case reviewed(ConfirmModel, classifier: DomainClassifier, revision: Int)
+    /// The check that started at `revision` found the message cannot be sent as it is.
+    case checkFailed(StatusMessage, revision: Int)
     /// Something to tell the user in the composer's status line (a check that failed, a draft
     /// that could not be saved, the editor's trouble).
     case say(StatusMessage)
@@ -192,8 +198,11 @@ public enum ComposerEffect: Equatable, Sendable {
     /// Check and attach a file (answer: `attachmentChecked`).
     case attach(path: String)
     case openExternalEditor
-    /// Check the message and build its confirmation screen (answer: `reviewed` or `say`).
+    /// Check the message and build its confirmation screen, on another thread: the composer
+    /// stays responsive meanwhile (answer: `reviewed` or `checkFailed`).
     case review(SendMode)
+    /// Forget the running check: its answer, when it comes, is not shown (Esc while checking).
+    case cancelCheck
     /// Freeze the reviewed message into the outbox and start its countdown (answer: `frozen`).
     case freeze(ConfirmModel)
     /// Take these held messages back into the composer (answer: `undone`).
@@ -271,10 +280,32 @@ public enum ComposerReducer {
             effects = []
         case .delivered(let notes):
             effects = delivered(notes, &state)
-        case .reviewed(let screen, let classifier):
-            state.screen = .confirm(screen)
-            state.classifier = classifier
-            effects = [.draw]
+        case .reviewed(let screen, let classifier, let revision):
+            // Only the check asked for last, and only while its message is on screen unchanged:
+            // a screen about a message that has changed since would confirm the wrong message.
+            if state.checking == revision {
+                state.checking = nil
+                if state.screen != .compose {
+                    effects = [] // another screen was opened meanwhile: y checks again from the message
+                } else if state.model.revision == revision {
+                    state.screen = .confirm(screen)
+                    state.classifier = classifier
+                    effects = [.draw]
+                } else {
+                    state.model.status = StatusMessage("The message changed while it was being checked; y checks it again.")
+                    effects = [.draw]
+                }
+            } else {
+                effects = []
+            }
+        case .checkFailed(let status, let revision):
+            if state.checking == revision {
+                state.checking = nil
+                state.model.status = status
+                effects = [.draw]
+            } else {
+                effects = []
+            }
         case .say(let status):
             state.model.status = status
             effects = []
@@ -341,6 +372,10 @@ public enum ComposerReducer {
             }
             effects = []
         }
+        // A new check replaces any running one.
+        if effects.contains(where: { if case .review = $0 { return true } else { return false } }) {
+            state.checking = state.model.revision
+        }
         settle(&state)
         return effects
     }
@@ -388,6 +423,12 @@ public enum ComposerReducer {
     }
 
     static func handleCompose(_ key: Key, _ state: inout ComposerState) -> [ComposerEffect] {
+        if key == .escape, state.model.mode == .command, state.checking != nil {
+            // The check of a large attachment can take seconds: Esc stops waiting for it.
+            state.checking = nil
+            state.model.status = StatusMessage("Check stopped; nothing was sent.")
+            return [.cancelCheck]
+        }
         if key == .char("q"), state.model.mode == .command, state.hasPendingHolds {
             // Leaving with held messages: decide for each first (send now, edit, discard, undo).
             return [.openOutbox(.leaving, status: nil)]
@@ -398,7 +439,12 @@ public enum ComposerReducer {
             switch effect {
             case .attach(let path): effects.append(.attach(path: path))
             case .openExternalEditor: effects.append(.openExternalEditor)
-            case .review: effects.append(.review(.asWritten))
+            case .review:
+                if state.checking == state.model.revision {
+                    state.model.status = StatusMessage("Still checking the message… (Esc stops)")
+                } else {
+                    effects.append(.review(.asWritten))
+                }
             case .leave(let keepDraft): effects.append(.leave(keepDraft: keepDraft))
             case .resumeDraft(let id): effects.append(.resumeDraft(id: id))
             case .discardDraft(let id): effects.append(.deleteDraft(id: id))

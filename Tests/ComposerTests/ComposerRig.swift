@@ -50,7 +50,7 @@ final class ComposerRig {
     func session(_ initial: DraftInput) -> ComposerSession {
         let account = self.account
         let drafts = Mutex(0)
-        return ComposerSession(
+        let session = ComposerSession(
             account: account, environment: environment, theme: Theme.plain,
             policy: PolicyConfig.defaults, initial: initial, offerDrafts: false,
             newDraftID: { at in
@@ -63,6 +63,10 @@ final class ComposerRig {
                 guard name == account.name else { throw DeliveryError(.config, "no account named '\(name)' in this test") }
                 return account
             })
+        // Checks run at once, so that a key after `y` finds the confirmation screen (the tests of
+        // a check still running set their own).
+        session.runCheck = { $0() }
+        return session
     }
 }
 

@@ -4,6 +4,7 @@ import Delivery
 import Outbox
 import Store
 import TUI
+import Synchronization
 import Testing
 @testable import Composer
 
@@ -60,6 +61,49 @@ struct ComposerSessionTests {
         // The script ran out: the terminal reported SIGTERM, and the message is kept as a draft.
         #expect(outcome == .interrupted(signal: 15, draft: .saved))
         #expect(rig.drafts.list().map(\.subject) == ["Quarterly figures"])
+    }
+
+    @Test("the check runs apart from the keys: the composer answers while it runs, its screen comes when it is done, Esc stops waiting")
+    func checkApart() throws {
+        let rig = try ComposerRig()
+        // The check is held until the test runs it: a document taking its time.
+        let held = Mutex<[@Sendable () -> Void]>([])
+        let session = rig.session(Self.message)
+        session.runCheck = { work in held.withLock { $0.append(work) } }
+        let terminal = RecordingTerminal(script: [.escape, nil, .char("y"), nil, .char("y"), nil, nil, .char(" ")])
+        var screens: [ComposerScreen.Kind] = []
+        var idles = 0
+        terminal.whenIdle = {
+            idles += 1
+            // At the third idle moment (after the second y) the check finishes.
+            if idles == 3 { held.withLock { $0.removeFirst()() } }
+        }
+        terminal.afterKey = { _ in screens.append(session.state.screen.kind) }
+        _ = session.run(on: terminal)
+        // y: still composing (the check runs); y again: still composing, "still checking";
+        // then the check's screen; Space ticks on it.
+        #expect(screens == [.compose, .compose, .compose, .confirm])
+        #expect(terminal.frames.contains { $0.text.contains("Still checking the message") })
+        #expect(held.withLock { $0.isEmpty })
+
+        // Esc while it runs: back to the message; the answer that comes later is not shown.
+        let other = rig.session(Self.message)
+        other.runCheck = { work in held.withLock { $0.append(work) } }
+        let second = RecordingTerminal(script: [.escape, nil, .char("y"), nil, .escape, nil, nil, nil])
+        var finished = false
+        second.whenIdle = {
+            if other.state.checking == nil, other.pendingCheck == nil, !finished, let work = held.withLock({ $0.popLast() }) {
+                work()
+                finished = true
+            }
+        }
+        var otherScreens: [ComposerScreen.Kind] = []
+        second.afterKey = { _ in otherScreens.append(other.state.screen.kind) }
+        _ = other.run(on: second)
+        #expect(finished)
+        #expect(otherScreens.allSatisfy { $0 == .compose })
+        #expect(other.state.model.status == StatusMessage("Check stopped; nothing was sent."))
+        #expect(rig.outbox.list().entries.isEmpty)
     }
 
     @Test("q then d with nothing written: discarded, no draft; q then s with a message: the draft is saved")

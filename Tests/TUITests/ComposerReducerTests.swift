@@ -30,11 +30,66 @@ struct ComposerReducerTests {
         let confirm = ConfirmModel(
             from: "taro@example.jp", recipients: [], isInternal: { _ in true }, companies: [:], attachments: [], findings: [],
             holdSeconds: 10, mode: .asWritten)
-        #expect(ComposerReducer.reduce(&state, .reviewed(confirm, classifier: DomainClassifier(patterns: []))) == [.draw])
+        #expect(state.checking == state.model.revision)
+        #expect(ComposerReducer.reduce(&state, .reviewed(confirm, classifier: DomainClassifier(patterns: []), revision: state.model.revision)) == [.draw])
+        #expect(state.checking == nil)
         #expect(state.screen.kind == .confirm)
         #expect(ComposerReducer.reduce(&state, .key(.char("q"))).isEmpty)
         #expect(state.screen == .compose)
         #expect(state.model.status == StatusMessage("Not sent; back to the message."))
+    }
+
+    static let emptyConfirm = ConfirmModel(
+        from: "taro@example.jp", recipients: [], isInternal: { _ in true }, companies: [:], attachments: [], findings: [],
+        holdSeconds: 10, mode: .asWritten)
+
+    @Test("while the message is checked: y again waits for the same check, Esc stops it and its late answer is not shown")
+    func checkRunning() {
+        var state = Self.composing()
+        let revision = state.model.revision
+        #expect(ComposerReducer.reduce(&state, .key(.char("y"))) == [.review(.asWritten)])
+        #expect(state.checking == revision)
+        // y again: the same message is already being checked.
+        #expect(ComposerReducer.reduce(&state, .key(.char("y"))).isEmpty)
+        #expect(state.model.status == StatusMessage("Still checking the message… (Esc stops)"))
+        #expect(ComposerReducer.reduce(&state, .key(.escape)) == [.cancelCheck])
+        #expect(state.checking == nil)
+        #expect(state.model.status == StatusMessage("Check stopped; nothing was sent."))
+        // The stopped check's answer comes anyway: ignored.
+        #expect(ComposerReducer.reduce(&state, .reviewed(Self.emptyConfirm, classifier: DomainClassifier(patterns: []), revision: revision)).isEmpty)
+        #expect(state.screen == .compose)
+        #expect(ComposerReducer.reduce(&state, .checkFailed(StatusMessage("Cannot send: x", isError: true), revision: revision)).isEmpty)
+        #expect(state.model.status == StatusMessage("Check stopped; nothing was sent."))
+        // Esc with no check running does what it did before: nothing.
+        #expect(ComposerReducer.reduce(&state, .key(.escape)).isEmpty)
+    }
+
+    @Test("an answer for a message that changed while it was checked is not shown: y checks again")
+    func checkedMessageChanged() {
+        var state = Self.composing()
+        let revision = state.model.revision
+        _ = ComposerReducer.reduce(&state, .key(.char("y")))
+        // Editing while the check runs: Tab into To, a character typed.
+        _ = ComposerReducer.reduce(&state, .key(.tab))
+        _ = ComposerReducer.reduce(&state, .key(.char("X")))
+        _ = ComposerReducer.reduce(&state, .key(.escape))
+        #expect(state.model.revision != revision)
+        #expect(ComposerReducer.reduce(&state, .reviewed(Self.emptyConfirm, classifier: DomainClassifier(patterns: []), revision: revision)) == [.draw])
+        #expect(state.screen == .compose)
+        #expect(state.checking == nil)
+        #expect(state.model.status == StatusMessage("The message changed while it was being checked; y checks it again."))
+    }
+
+    @Test("a check that fails says why, once; a new y starts a new check")
+    func checkFails() {
+        var state = Self.composing()
+        let revision = state.model.revision
+        _ = ComposerReducer.reduce(&state, .key(.char("y")))
+        let problem = StatusMessage("Cannot send: 'a.pdf': no such file or directory", isError: true)
+        #expect(ComposerReducer.reduce(&state, .checkFailed(problem, revision: revision)) == [.draw])
+        #expect(state.model.status == problem)
+        #expect(state.checking == nil)
+        #expect(ComposerReducer.reduce(&state, .key(.char("y"))) == [.review(.asWritten)])
     }
 
     @Test("pasted text on the confirmation screen runs no key: the y in it does not send")
@@ -43,7 +98,9 @@ struct ComposerReducerTests {
         let confirm = ConfirmModel(
             from: "taro@example.jp", recipients: [], isInternal: { _ in true }, companies: [:], attachments: [], findings: [],
             holdSeconds: 10, mode: .asWritten)
-        _ = ComposerReducer.reduce(&state, .reviewed(confirm, classifier: DomainClassifier(patterns: [])))
+        // The screen shows for the check `y` asked for (an answer nobody asked for is not shown).
+        _ = ComposerReducer.reduce(&state, .key(.char("y")))
+        _ = ComposerReducer.reduce(&state, .reviewed(confirm, classifier: DomainClassifier(patterns: []), revision: state.model.revision))
         #expect(ComposerReducer.reduce(&state, .key(.paste("y"))).isEmpty)
         guard case .confirm(let screen) = state.screen else {
             Issue.record("left the confirmation screen")

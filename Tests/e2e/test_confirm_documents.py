@@ -51,3 +51,28 @@ def test_the_estimate_for_another_company_is_flagged_and_previewed(composer: Com
     pane.keys("q")
     back = pane.wait_for(lambda s: on_confirm_screen(s) and "Recipients:" in s, what="the confirmation screen again")
     assert "attachment-other-party" in back and composer.server.connections == 0, pane.framed(back)
+
+
+def test_a_slow_document_leaves_the_composer_responsive(composer: ComposerHome, tmp_path):
+    """A PDF whose text takes poppler longer than the 2 s limit (a decompression bomb): after y
+    the composer still takes keys while the file is read: it says so, Esc stops waiting (the
+    confirmation screen does not come), the message can be edited meanwhile, and y again
+    brings the screen once the check is done, the file marked as not read."""
+    pdf = tmp_path / "bomb.pdf"
+    subprocess.run(["/usr/bin/python3", str(MAKE), "bomb-pdf", str(pdf)], check=True)
+    pane = launch(composer, width=120, height=30)
+    fill(pane, to="鈴木 花子 <hanako@aozora-shoji.jp>", subject="資料", body=["鈴木様", "資料をお送りします。"])
+    attach(pane, str(pdf))
+    pane.keys("y")
+    pane.wait_for(lambda s: "Checking recipients and attachments… (Esc stops)" in status_line(s), what="the checking status")
+    pane.keys("Escape")
+    stopped = pane.wait_for(lambda s: "Check stopped; nothing was sent." in status_line(s), what="the check stopped")
+    assert not on_confirm_screen(stopped), pane.framed(stopped)
+    # The composer takes keys while the stopped check still runs: the subject is edited.
+    pane.keys("Tab", "Tab", "Tab", "Tab")
+    pane.text("（再送）")
+    pane.keys("Escape")
+    pane.wait_for(lambda s: "資料（再送）" in s, what="the subject edited")
+    screen = open_confirm(pane)
+    assert "bomb.pdf" in screen and "contents not read" in screen, pane.framed(screen)
+    assert composer.server.connections == 0
