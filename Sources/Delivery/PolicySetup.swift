@@ -191,8 +191,9 @@ public enum PolicySetup {
 
     private static func readHistory(paths: DataPaths) -> (SendHistory, warning: String?) {
         func sentFolder() -> SendHistory {
-            let record = SentFolder(directory: paths.sentDirectory).history()
-            return SendHistory(addresses: record.addresses, domains: record.domains)
+            let folder = SentFolder(directory: paths.sentDirectory)
+            let record = folder.history()
+            return SendHistory(addresses: record.addresses, domains: record.domains, visibleDomainGroups: folder.visibleDomainGroups())
         }
         guard FileSystem.exists(paths.journalFile) else { return (sentFolder(), nil) }
         do {
@@ -200,7 +201,8 @@ public enum PolicySetup {
             defer { journal.close() }
             if try journal.list(limit: 1).isEmpty { return (sentFolder(), nil) }
             let record = try journal.history()
-            return (SendHistory(addresses: record.addresses, domains: record.domains), nil)
+            let groups = try journal.visibleDomainGroups()
+            return (SendHistory(addresses: record.addresses, domains: record.domains, visibleDomainGroups: groups), nil)
         } catch {
             return (SendHistory(addresses: [], domains: []), "\(error); every recipient is treated as new")
         }

@@ -385,6 +385,33 @@ public final class SendJournal {
         }
     }
 
+    /// For each message delivered with To/Cc recipients in two or more domains, the set of those
+    /// domains (A-labels, lowercased): the groups of companies that already see each other
+    /// (`bulk-visible-recipients`). A recipient counts when its latest result is an acceptance.
+    public func visibleDomainGroups() throws(JournalError) -> [Set<String>] {
+        let rows = try database.rows(
+            """
+            SELECT r.message_row, r.domain_ascii
+            FROM recipients r
+            JOIN recipient_results x ON x.id = (SELECT max(y.id) FROM recipient_results y WHERE y.recipient_row = r.id)
+            WHERE x.accepted = 1 AND r.field IN ('to', 'cc')
+            ORDER BY r.message_row
+            """, [], "read who was written to together"
+        ) { (s: borrowing SQLiteStatement) in (s.integer(0), s.text(1)) }
+        var groups: [Set<String>] = []
+        var current: (row: Int64, domains: Set<String>)?
+        for (row, domain) in rows {
+            if current?.row != row {
+                if let done = current, done.domains.count >= 2 { groups.append(done.domains) }
+                current = (row, [])
+            }
+            current?.domains.insert(domain)
+        }
+        if let done = current, done.domains.count >= 2 { groups.append(done.domains) }
+        // The same group written to many times is kept once.
+        return Array(Set(groups))
+    }
+
     private func eventKind(_ text: String, action: String) throws(JournalError) -> JournalEventKind {
         guard let kind = JournalEventKind(rawValue: text) else {
             throw JournalError(.corrupt, path: path, "cannot \(action): unknown event '\(text)'")

@@ -61,10 +61,18 @@ public struct SendHistory: Sendable, Equatable {
     /// done once when the history is made, not on every check of a message.
     private(set) var addressKeys: Set<String>
     private(set) var domainKeys: Set<String>
+    /// The external domains that have been in To/Cc together: for each earlier message that was
+    /// delivered with visible recipients in two or more domains, the set of those domains
+    /// (A-labels, lowercased). `bulk-visible-recipients` does not ask about a set of domains
+    /// that one of them holds: those companies already see each other.
+    public var visibleDomainGroups: [Set<String>] { didSet { groupKeys = Self.groupKeys(visibleDomainGroups) } }
+    private var groupKeys: [Set<String>]
 
-    public init(addresses: Set<String> = [], domains: Set<String> = []) {
+    public init(addresses: Set<String> = [], domains: Set<String> = [], visibleDomainGroups: [Set<String>] = []) {
         self.addresses = addresses
         self.domains = domains
+        self.visibleDomainGroups = visibleDomainGroups
+        groupKeys = Self.groupKeys(visibleDomainGroups)
         addressKeys = Self.keys(addresses)
         domainKeys = Set(domains.map(DomainName.ascii))
     }
@@ -75,6 +83,16 @@ public struct SendHistory: Sendable, Equatable {
     }
 
     private static func keys(_ addresses: Set<String>) -> Set<String> { Set(addresses.map(PolicyContext.addressKey)) }
+
+    private static func groupKeys(_ groups: [Set<String>]) -> [Set<String>] {
+        groups.map { Set($0.map(DomainName.ascii)) }.filter { $0.count >= 2 }
+    }
+
+    /// Whether these domains (A-labels or Unicode) have all been in To/Cc of one earlier message.
+    public func isKnownGroup(_ domains: Set<String>) -> Bool {
+        let wanted = Set(domains.map(DomainName.ascii))
+        return groupKeys.contains { wanted.isSubset(of: $0) }
+    }
 
     public static let empty = SendHistory()
 }

@@ -51,6 +51,24 @@ public struct SentFolder: Sendable {
         return (addresses, domains)
     }
 
+    /// For each message with To/Cc recipients in two or more domains, the set of those domains
+    /// (as written, lowercased): who already sees each other (`SendHistory.visibleDomainGroups`).
+    public func visibleDomainGroups() -> [Set<String>] {
+        var groups = Set<Set<String>>()
+        for sub in ["cur", "new"] {
+            for name in FileSystem.listDirectory("\(directory)/\(sub)") {
+                guard let head = try? FileSystem.readHead("\(directory)/\(sub)/\(name)", limit: 64 << 10) else { continue }
+                var domains = Set<String>()
+                for (field, value) in Self.headerFields(head) where ["to", "cc"].contains(field) {
+                    guard let entries = try? AddressParser.parseList(value) else { continue }
+                    for mailbox in entries.mailboxes { domains.insert(mailbox.domain.lowercased()) }
+                }
+                if domains.count >= 2 { groups.insert(domains) }
+            }
+        }
+        return Array(groups)
+    }
+
     /// The unfolded header fields of a message's first bytes: (lowercased name, raw value).
     static func headerFields(_ bytes: [UInt8]) -> [(String, String)] {
         var fields: [(String, String)] = []

@@ -81,6 +81,9 @@ public enum SendMode: Equatable, Sendable {
 public struct ConfirmModel: Equatable, Sendable {
     public enum Row: Equatable, Sendable {
         case section(String)
+        /// The header of findings of one rule and severity, when there are two or more
+        /// (`findingGroups`): the rule, the count, and (closed) the first message.
+        case group(Int)
         case finding(Int)
         case challenge(Int)
         case domain(Int)
@@ -121,6 +124,13 @@ public struct ConfirmModel: Equatable, Sendable {
     public let groups: [DomainGroup]
     public let attachments: [ConfirmAttachment]
     public let findings: [Finding]
+    /// Findings of the same rule and severity, next to each other in `findings`, when there are
+    /// two or more of them: each is shown under a header with the count (`Row.group`).
+    public let findingGroups: [Range<Int>]
+    /// The groups shown as their header alone (Enter opens one). A group of more than
+    /// `openGroupLimit` findings starts closed; every finding in it still needs its own tick.
+    public internal(set) var closedGroups: Set<Int>
+    public static let openGroupLimit = 3
     public let challenges: [Challenge]
     public let holdSeconds: Int
     public let counts: (to: Int, cc: Int, bcc: Int)
@@ -138,10 +148,13 @@ public struct ConfirmModel: Equatable, Sendable {
     public internal(set) var lastSearch: String?
     /// The pager over an attachment's text while it is open (`v`).
     public internal(set) var pager: DocumentPager?
+    /// `?` shows every key in the legend; otherwise it shows what fits, most important first.
+    public internal(set) var showsAllKeys = false
 
     public static func == (a: ConfirmModel, b: ConfirmModel) -> Bool {
         a.rows == b.rows && a.ticked == b.ticked && a.answers == b.answers && a.cursor == b.cursor && a.status == b.status
             && a.mode == b.mode && a.searchPrompt == b.searchPrompt && a.lastSearch == b.lastSearch && a.pager == b.pager
+            && a.showsAllKeys == b.showsAllKeys && a.closedGroups == b.closedGroups
     }
 
     /// - Parameters:
@@ -163,7 +176,31 @@ public struct ConfirmModel: Equatable, Sendable {
         self.ticksInternalByDomain = ticksInternalByDomain
         self.mode = mode
         self.attachments = attachments
-        self.findings = findings.sorted { $0.severity > $1.severity }
+        // Most severe first; within a severity, the findings of one rule together, rules in the
+        // order they first came, findings in theirs.
+        var firstOfRule: [String: Int] = [:]
+        for (index, finding) in findings.enumerated() where firstOfRule["\(finding.severity.rawValue) \(finding.ruleID)"] == nil {
+            firstOfRule["\(finding.severity.rawValue) \(finding.ruleID)"] = index
+        }
+        let sorted = findings.enumerated().sorted { a, b in
+            if a.element.severity != b.element.severity { return a.element.severity > b.element.severity }
+            let ra = firstOfRule["\(a.element.severity.rawValue) \(a.element.ruleID)"]!
+            let rb = firstOfRule["\(b.element.severity.rawValue) \(b.element.ruleID)"]!
+            return ra != rb ? ra < rb : a.offset < b.offset
+        }
+        .map(\.element)
+        self.findings = sorted
+        var groupRanges: [Range<Int>] = []
+        var runStart = 0
+        for index in sorted.indices
+        where index == sorted.count - 1 || sorted[index + 1].ruleID != sorted[index].ruleID
+            || sorted[index + 1].severity != sorted[index].severity
+        {
+            if index > runStart { groupRanges.append(runStart..<index + 1) }
+            runStart = index + 1
+        }
+        findingGroups = groupRanges
+        closedGroups = Set(groupRanges.indices.filter { groupRanges[$0].count > Self.openGroupLimit })
         self.holdSeconds = holdSeconds
         counts = (
             recipients.filter { $0.1 == .to }.count, recipients.filter { $0.1 == .cc }.count,
@@ -243,14 +280,24 @@ public struct ConfirmModel: Equatable, Sendable {
         rows = []
         cursor = 0
         rows = buildRows()
-        cursor = rows.firstIndex { isSelectable($0) } ?? 0
+        cursor = rows.firstIndex { isStop($0) } ?? 0
     }
 
     private func buildRows() -> [Row] {
         var rows: [Row] = []
         if !findings.isEmpty {
             rows.append(.section("Findings"))
-            for index in findings.indices { rows.append(.finding(index)) }
+            var index = 0
+            while index < findings.count {
+                if let g = findingGroups.firstIndex(where: { $0.lowerBound == index }) {
+                    rows.append(.group(g))
+                    if !closedGroups.contains(g) { for member in findingGroups[g] { rows.append(.finding(member)) } }
+                    index = findingGroups[g].upperBound
+                } else {
+                    rows.append(.finding(index))
+                    index += 1
+                }
+            }
             for index in challenges.indices { rows.append(.challenge(index)) }
             rows.append(.blank)
         }
@@ -325,9 +372,34 @@ public struct ConfirmModel: Equatable, Sendable {
         findings[index].severity == .confirm && ticked.contains(.finding(index))
     }
 
+    /// Rows the cursor stops at with ↑ ↓: every row that takes a tick or an answer, every
+    /// finding (an info or block finding too, so that its whole text can be brought onto the
+    /// screen) and every group header.
     func isSelectable(_ row: Row) -> Bool {
-        if case .challenge = row { return true }
-        return tickID(of: row) != nil
+        switch row {
+        case .challenge, .finding, .group: return true
+        default: return tickID(of: row) != nil
+        }
+    }
+
+    /// Rows Space moves on to: what still asks something of the sender (a tick, an answer, a
+    /// closed group whose findings need ticks).
+    func isStop(_ row: Row) -> Bool {
+        switch row {
+        case .challenge: return true
+        case .group(let g): return closedGroups.contains(g)
+        default: return tickID(of: row) != nil
+        }
+    }
+
+    /// The group a finding belongs to, if it is in one.
+    public func group(of finding: Int) -> Int? { findingGroups.firstIndex { $0.contains(finding) } }
+
+    /// Opens or closes a group of findings; the cursor stays on its header.
+    mutating func setGroup(_ g: Int, open: Bool) {
+        if open { closedGroups.remove(g) } else { closedGroups.insert(g) }
+        rows = buildRows()
+        cursor = rows.firstIndex(of: .group(g)) ?? 0
     }
 
     /// Whether a typed answer satisfies a challenge.
@@ -411,11 +483,19 @@ public struct ConfirmModel: Equatable, Sendable {
         case .down, .char("j"), .tab: move(1)
         case .pageUp: move(-max(1, height - 1))
         case .pageDown: move(max(1, height - 1))
-        case .home: cursor = rows.firstIndex { isSelectable($0) } ?? 0
-        case .end: cursor = rows.lastIndex { isSelectable($0) } ?? 0
+        case .home: cursor = rows.firstIndex { isStop($0) } ?? rows.firstIndex { isSelectable($0) } ?? 0
+        case .end: cursor = rows.lastIndex { isStop($0) } ?? rows.lastIndex { isSelectable($0) } ?? 0
+        case .char(" ") where groupAtCursor.map { closedGroups.contains($0) } ?? false:
+            // A closed group opens, and the cursor goes to its first finding.
+            setGroup(groupAtCursor!, open: true)
+            cursor += 1
         case .char(" "):
             if let id = tickID(of: rows[cursor]) { toggle(id) }
-            move(1)
+            advance()
+        case .enter, .right, .left:
+            guard let g = groupAtCursor ?? { if case .finding(let f) = rows[cursor] { return group(of: f) } else { return nil } }() else { break }
+            let open = key == .left ? false : (key == .right ? true : closedGroups.contains(g))
+            setGroup(g, open: open)
         case .char("n"):
             if let query = lastSearch {
                 findNext(query)
@@ -446,6 +526,8 @@ public struct ConfirmModel: Equatable, Sendable {
             return [fix == .moveExternalToBcc ? .moveToBcc : .reviewOneEach]
         case .char("v"):
             openPager()
+        case .char("?"):
+            showsAllKeys.toggle()
         case .char("q"), .escape:
             return [.back]
         default:
@@ -524,6 +606,19 @@ public struct ConfirmModel: Equatable, Sendable {
         }
         answers[index] = editor
         return true
+    }
+
+    /// The group whose header the cursor is on.
+    var groupAtCursor: Int? {
+        if rows.indices.contains(cursor), case .group(let g) = rows[cursor] { return g }
+        return nil
+    }
+
+    /// After a tick: on to the next row that still asks something (`isStop`), or stay.
+    private mutating func advance() {
+        var next = cursor + 1
+        while next < rows.count && !isStop(rows[next]) { next += 1 }
+        if next < rows.count { cursor = next }
     }
 
     private mutating func move(_ delta: Int) {

@@ -57,9 +57,16 @@ public enum OutboxView {
         let legendTop = height - legend.count
         let statusRow = legendTop - 1
         let ruleRow = statusRow - 1
-        let listRows = max(1, ruleRow - listTop)
+        // What the selected message's rows cut (a server's long reply, many recipients) is shown
+        // whole above the rule, wrapped, so nothing is lost at any width.
+        var detail = s.selected.map { detailLines($0, width: width) } ?? []
+        let maxDetail = max(0, ruleRow - listTop - rowHeight)
+        if detail.count > maxDetail { detail = Array(detail.prefix(maxDetail)) }
+        let detailTop = ruleRow - detail.count
+        let listRows = max(1, detailTop - listTop)
         ScreenParts.drawLegend(legend, into: &grid, top: legendTop)
         grid.fill(row: ruleRow, with: "─", role: .border)
+        for (index, line) in detail.enumerated() { ScreenParts.put(line, into: &grid, row: detailTop + index, column: 0, limit: width) }
 
         if s.rows.isEmpty {
             grid.put("The outbox is empty.", row: listTop + 1, column: 2, role: .placeholder)
@@ -68,7 +75,7 @@ public enum OutboxView {
             let top = visibleTop(s, perPage: perPage)
             for index in top..<min(s.rows.count, top + perPage) {
                 let y = listTop + (index - top) * rowHeight
-                draw(s.rows[index], selected: index == s.cursor, into: &grid, row: y, lastRow: ruleRow - 1)
+                draw(s.rows[index], selected: index == s.cursor, into: &grid, row: y, lastRow: detailTop - 1)
             }
             if s.rows.count > perPage {
                 let position = " \(s.cursor + 1)/\(s.rows.count) "
@@ -110,6 +117,45 @@ public enum OutboxView {
         return entries
     }
 
+    /// The widths the second row of a message gives its recipients and its status.
+    static func secondRowLimits(_ r: OutboxRow, width: Int) -> (recipients: Int, status: Int) {
+        let available = width - 5 - 1
+        let recipientsWidth = DisplayWidth.of(DisplayWidth.displayable(r.recipients))
+        let statusWidth = DisplayWidth.of(DisplayWidth.displayable(r.status))
+        // The status matters most ("retrying in 30 s" is at its end): it gives way only down to
+        // leaving the recipients their count and the start of the first domain.
+        let statusLimit = min(statusWidth, available - min(recipientsWidth, 16) - 3)
+        return (available - statusLimit - 3, statusLimit)
+    }
+
+    /// The selected message's subject, recipients and status in full, wrapped, for each that its
+    /// rows had to cut; empty when everything showed whole.
+    static func detailLines(_ r: OutboxRow, width: Int) -> [[Span]] {
+        let limits = secondRowLimits(r, width: width)
+        let id = DisplayWidth.displayable(r.id)
+        let subject = r.subject.isEmpty ? "(no subject)" : DisplayWidth.displayable(r.subject)
+        let recipients = DisplayWidth.displayable(r.recipients)
+        let status = DisplayWidth.displayable(r.status)
+        let role: Role
+        switch r.tone {
+        case .normal: role = .normal
+        case .warning: role = .warning
+        case .danger: role = .danger
+        }
+        // The server's reply first: it says what went wrong.
+        var lines: [[Span]] = []
+        if DisplayWidth.of(status) > limits.status {
+            lines += ScreenParts.wrap([Span("   Status: ", .label), Span(status, role)], width: width - 1, indent: 5)
+        }
+        if DisplayWidth.of(subject) > width - 3 - (DisplayWidth.of(id) + 3) {
+            lines += ScreenParts.wrap([Span("   Subject: ", .label), Span(subject, .field)], width: width - 1, indent: 5)
+        }
+        if DisplayWidth.of(recipients) > limits.recipients {
+            lines += ScreenParts.wrap([Span("   To: ", .label), Span(recipients, .label)], width: width - 1, indent: 5)
+        }
+        return lines
+    }
+
     /// One message: subject (and the id on the right); recipients (and the status on the right).
     static func draw(_ r: OutboxRow, selected: Bool, into grid: inout Grid, row y: Int, lastRow: Int) {
         let width = grid.width
@@ -124,13 +170,7 @@ public enum OutboxView {
         guard y + 1 <= lastRow else { return }
         let recipients = DisplayWidth.displayable(r.recipients)
         let status = DisplayWidth.displayable(r.status)
-        let available = width - 5 - 1
-        let recipientsWidth = DisplayWidth.of(recipients)
-        let statusWidth = DisplayWidth.of(status)
-        // The status matters most ("retrying in 30 s" is at its end): it gives way only down to
-        // leaving the recipients their count and the start of the first domain.
-        let statusLimit = min(statusWidth, available - min(recipientsWidth, 16) - 3)
-        let recipientsLimit = available - statusLimit - 3
+        let (recipientsLimit, statusLimit) = secondRowLimits(r, width: width)
         grid.put(ScreenParts.fit(recipients, recipientsLimit), row: y + 1, column: 5, role: .label)
         let shownStatus = ScreenParts.fit(status, statusLimit)
         let role: Role

@@ -135,3 +135,112 @@ enum ScreenParts {
         return grid
     }
 }
+
+extension ScreenParts {
+    /// Spans wrapped to lines of at most `width` columns, keeping each character's role. Breaks
+    /// after a space, or next to a double-width character (Japanese text has no spaces) but not
+    /// before closing punctuation (、。」）…) nor after an opening one (「（…); a word wider than
+    /// a line is cut between characters. Continuation lines start with `indent` spaces. Never
+    /// splits a grapheme cluster or a double-width character, and loses no text: every character
+    /// but the spaces at a break is on some line.
+    static func wrap(_ spans: [Span], width: Int, indent: Int) -> [[Span]] {
+        guard width > 0 else { return [] }
+        let indent = min(indent, max(0, width - 2))
+        var lines: [[(Character, Role)]] = []
+        var line: [(Character, Role)] = []
+        var lineWidth = 0
+        // Where the current line may be broken: the text before `cut` stays, the next line
+        // starts at `resume` (after a space that is dropped, or at a wide character).
+        var breakAt: (cut: Int, resume: Int)?
+        var start = 0 // where the text of the current line begins (after its indent)
+        func newLine(carrying rest: [(Character, Role)]) {
+            lines.append(line)
+            line = Array(repeating: (" ", .normal), count: indent)
+            start = indent
+            lineWidth = indent
+            breakAt = nil
+            for item in rest where !(line.count == start && item.0 == " ") {
+                line.append(item)
+                lineWidth += DisplayWidth.of(item.0)
+            }
+            // The carried text may itself be broken again later, between its wide characters.
+            for index in line.indices.dropFirst(start + 1) where canBreak(between: line[index - 1].0, and: line[index].0) {
+                breakAt = (index, index)
+            }
+        }
+        for span in spans {
+            for character in span.text {
+                let w = DisplayWidth.of(character)
+                if line.count > start, let previous = line.last?.0, previous != " ", canBreak(between: previous, and: character) {
+                    breakAt = (line.count, line.count)
+                }
+                if lineWidth + w > width && line.count > start {
+                    if character == " " {
+                        newLine(carrying: [])
+                        continue
+                    }
+                    if let place = breakAt, place.cut > start {
+                        let rest = Array(line[place.resume...])
+                        line.removeSubrange(place.cut...)
+                        newLine(carrying: rest)
+                    } else {
+                        newLine(carrying: [])
+                    }
+                    if lineWidth + w > width && line.count > start {
+                        // What was carried and this character still do not fit: cut here.
+                        newLine(carrying: [])
+                    }
+                }
+                if character == " " && line.count == start && !lines.isEmpty { continue }
+                if character == " " && line.count > start { breakAt = (line.count, line.count + 1) }
+                line.append((character, span.role))
+                lineWidth += w
+            }
+        }
+        if line.count > start || lines.isEmpty { lines.append(line) }
+        return lines.map { chars in
+            // Trailing spaces at a break are not text.
+            var chars = chars
+            while chars.count > 1, chars.last?.0 == " " { chars.removeLast() }
+            var out: [Span] = []
+            for (character, role) in chars {
+                if let last = out.last, last.role == role {
+                    out[out.count - 1].text.append(character)
+                } else {
+                    out.append(Span(String(character), role))
+                }
+            }
+            return out
+        }
+    }
+
+    /// Characters a line never starts with (closing punctuation, small kana, the long vowel
+    /// mark) and characters it never ends with (opening brackets): the usual Japanese rules.
+    static let noLineStart: Set<Character> = Set("、。，．,.)）」』】〕〉》”’ー・：；:;!?！？ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ々…")
+    static let noLineEnd: Set<Character> = Set("(（「『【〔〈《“‘")
+
+    /// Whether a line may break between two characters that have no space between them: next to
+    /// a double-width character, within the rules above.
+    static func canBreak(between a: Character, and b: Character) -> Bool {
+        guard a != " ", b != " " else { return false }
+        guard DisplayWidth.of(a) == 2 || DisplayWidth.of(b) == 2 else { return false }
+        return !noLineStart.contains(b) && !noLineEnd.contains(a)
+    }
+
+    /// Legend entries for one row, in order of importance: as many as fit, and `? More keys`
+    /// when some are left out (`?` shows them all).
+    static func legendFirstRow(_ entries: [(key: String, label: String)], width: Int, more: (key: String, label: String))
+        -> (row: [(key: String, label: String)], complete: Bool)
+    {
+        func w(_ e: (key: String, label: String)) -> Int { DisplayWidth.of(e.key) + DisplayWidth.of(e.label) + 3 }
+        if 1 + entries.reduce(0, { $0 + w($1) }) <= width { return (entries, true) }
+        var row: [(key: String, label: String)] = []
+        var used = 1 + w(more)
+        for entry in entries {
+            guard used + w(entry) <= width else { break }
+            row.append(entry)
+            used += w(entry)
+        }
+        return (row + [more], false)
+    }
+}

@@ -12,7 +12,7 @@ struct ForgottenAttachmentTests {
             ("請求書を同封しました。", 1, "同封"),
             ("本日、契約書を送付します。", 1, "送付します"),
             ("会議の資料をお送りいたします。", 1, "資料をお送り"),
-            ("明細をお送りします。", 1, "お送りします"),
+            ("明細をお送りします。", 1, "明細をお送り"),
             ("ATTACHED: the minutes", 1, "attached"),
             ("See the enclosed form.", 1, "enclosed"),
             ("I attach the file", 1, "attach"),
@@ -21,7 +21,7 @@ struct ForgottenAttachmentTests {
             ("I am attaching the file", 1, "attaching"),
             ("Enclosure: the invoice", 1, "enclosure"),
             ("契約書を送付いたします。", 1, "送付いたします"),
-            ("明細をお送りいたします。", 1, "お送りいたします"),
+            ("明細をお送りいたします。", 1, "明細をお送り"),
             ("ａｔｔａｃｈｅｄ です", 1, "attached"), // full-width letters
             ("> old text\nsee attached\n", 2, "attached"),
             ("Hello\r\n\r\nsee attached\r\n", 3, "attached"), // CRLF
@@ -54,6 +54,35 @@ struct ForgottenAttachmentTests {
         ])
     func negative(body: String) throws {
         #expect(run(ForgottenAttachmentRule(), try input(to: "a@client.jp", body: body)).isEmpty)
+    }
+
+    @Test("every default keyword fires on its example sentence and names itself", arguments: ForgottenAttachmentRule.keywordTable.indices)
+    func keywordTable(index: Int) throws {
+        let entry = ForgottenAttachmentRule.keywordTable[index]
+        let findings = run(ForgottenAttachmentRule(), try input(to: "a@client.jp", body: "いつもお世話になっております。\n" + entry.example))
+        let f = try #require(findings.first, "\(entry.keyword): \(entry.example)")
+        #expect(f.message == "line 2 says '\(entry.keyword)' but nothing is attached")
+    }
+
+    @Test(
+        "stock phrases that announce information, not a file, do not fire",
+        arguments: [
+            "お送りします。", "お送りいたします。", "ご案内", "ご案内をお送りします。", "セミナーのご案内です。", "日程のご案内をお送りいたします。", "近況をお送りします。",
+            "ご案内申し上げます。", "改めてご連絡をお送りします。", "お礼をお送りいたします。"
+        ])
+    func stockPhrases(body: String) throws {
+        #expect(run(ForgottenAttachmentRule(), try input(to: "a@client.jp", body: body)).isEmpty, "\(body)")
+    }
+
+    @Test(
+        "what names a file still fires: 添付, 別添, 資料をお送り, attached",
+        arguments: [
+            ("資料を添付します。", "添付"), ("詳細は別添をご覧ください。", "別添"), ("ご案内の資料をお送りします。", "資料をお送り"),
+            ("Please see the attached.", "attached")
+        ])
+    func namesAFile(body: String, keyword: String) throws {
+        let f = try #require(run(ForgottenAttachmentRule(), try input(to: "a@client.jp", body: body)).first, "\(body)")
+        #expect(f.message == "line 1 says '\(keyword)' but nothing is attached")
     }
 
     @Test("a line '--' without the space is not a signature separator")

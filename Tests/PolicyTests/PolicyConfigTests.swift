@@ -234,6 +234,8 @@ struct PolicyConfigTests {
         #expect(c.integer(ReplyAllWideRule.maxExternalDomains, of: "reply-all-wide") == 1)
         #expect(c.integer(BulkVisibleRecipientsRule.externalDomains, of: "bulk-visible-recipients") == 2)
         #expect(c.integer(BulkVisibleRecipientsRule.externalAddresses, of: "bulk-visible-recipients") == 10)
+        #expect(c.integer(BulkVisibleRecipientsRule.blockDomains, of: "bulk-visible-recipients") == 5)
+        #expect(c.integer(BulkVisibleRecipientsRule.blockAddresses, of: "bulk-visible-recipients") == 20)
         #expect(c.integer(ManyDomainsRule.maxDomains, of: "many-domains") == 3)
         #expect(c.flag(ExternalAttachmentRule.challenge, of: "external-attachment") == false)
         #expect(c.integer(SensitiveDataRule.maxEmailAddresses, of: "sensitive-data") == 20)
@@ -242,7 +244,7 @@ struct PolicyConfigTests {
             c.words(ForgottenAttachmentRule.keywords, of: "forgotten-attachment")
                 == [
                     "attach", "attached", "attaching", "attachment", "attachments", "enclosed", "enclosure", "添付", "別添", "同封",
-                    "送付します", "送付いたします", "資料をお送り", "お送りします", "お送りいたします"
+                    "送付します", "送付いたします", "資料をお送り", "書をお送り", "ファイルをお送り", "データをお送り", "明細をお送り"
                 ])
         #expect(c.holdInternalSeconds.value == 10 && c.holdExternalSeconds.value == 60)
         #expect(c.internalDomains == nil)

@@ -12,7 +12,7 @@ struct PolicyEngineTests {
             ("hanako@client.jp", "", 0), // known external
             ("ichiro@client.jp", "", 0), // new address: info only
             ("someone@new.jp", "", 1), // new domain: confirm
-            ("hanako@client.jp", "x@new.jp", 2), // two external domains visible
+            ("hanako@client.jp", "x@new.jp", 1), // two external domains visible: asked (blocked at a bulk size)
             ("hanako@exarnple.co.jp", "", 2) // look-alike of the sender's domain
         ])
     func exitCodes(to: String, cc: String, code: Int32) throws {
@@ -23,7 +23,7 @@ struct PolicyEngineTests {
 
     @Test("a bulk announcement to many companies in To: findings, most severe first")
     func bulk() throws {
-        let to = (1...12).map { "customer\($0)@company\($0 % 4).jp" }.joined(separator: ", ")
+        let to = (1...24).map { "customer\($0)@company\($0 % 6).jp" }.joined(separator: ", ")
         let d = PolicyEngine.evaluate(try input(to: to, body: "新製品のご案内を添付いたします。", history: Self.history), config: .defaults)
         #expect(d.findings.map(\.ruleID) == ["bulk-visible-recipients", "many-domains", "new-domain", "forgotten-attachment", "new-recipient"])
         #expect(d.findings.map(\.severity) == [.block, .confirm, .confirm, .confirm, .info])

@@ -9,43 +9,73 @@ struct BulkVisibleRecipientsTests {
     }
 
     @Test(
-        "reported at 2 external domains or 10 external addresses in To/Cc",
+        "by default: asked at 2 external domains never written to together or at 10 external addresses; blocked at 5 domains or 20 addresses",
         arguments: [
-            // to, cc, bcc, reported?
-            ("a@client.jp", "", "", false),
-            ("a@client.jp, b@client.jp", "", "", false),
-            ("a@client.jp", "b@partner.jp", "", true),
-            ("a@client.jp, b@partner.jp", "", "", true),
-            ("a@client.jp", "", "b@partner.jp", false), // Bcc is invisible
-            ("a@client.jp", "boss@example.co.jp, c@example.co.jp", "", false), // internal Cc
-            (many(9), "", "", false),
-            (many(10), "", "", true),
-            (many(5), many(5).replacing("u", with: "v"), "", true),
-            (many(5), many(4).replacing("u", with: "v"), "", false),
-            ("", "", many(30), false),
-            ("a@client.jp, A@CLIENT.JP", "", "", false), // same address twice
-            ("a@client.jp", "b@日本語.jp", "", true),
-            ("a@example.co.jp, b@example.co.jp", "c@example.co.jp", "", false)
+            // to, cc, bcc, severity reported (nil: nothing)
+            ("a@client.jp", "", "", Severity?.none),
+            ("a@client.jp, b@client.jp", "", "", nil),
+            ("a@client.jp", "b@partner.jp", "", .confirm), // a client and a partner: asked, not blocked
+            ("a@client.jp, b@partner.jp", "", "", .confirm),
+            ("a@client.jp", "", "b@partner.jp", nil), // Bcc is invisible
+            ("a@client.jp", "boss@example.co.jp, c@example.co.jp", "", nil), // internal Cc
+            (many(9), "", "", nil),
+            (many(10), "", "", .confirm),
+            (many(19), "", "", .confirm),
+            (many(20), "", "", .block),
+            (many(10), many(10, domain: "partner.jp"), "", .block),
+            (many(5), many(4).replacing("u", with: "v"), "", nil),
+            ("a@a.jp, b@b.jp, c@c.jp, d@d.jp", "", "", .confirm),
+            ("a@a.jp, b@b.jp, c@c.jp, d@d.jp", "e@e.jp", "", .block), // 5 domains: really bulk
+            ("", "", many(30), nil),
+            ("a@client.jp, A@CLIENT.JP", "", "", nil), // same address twice
+            ("a@client.jp", "b@日本語.jp", "", .confirm),
+            ("a@example.co.jp, b@example.co.jp", "c@example.co.jp", "", nil)
         ])
-    func thresholds(to: String, cc: String, bcc: String, reported: Bool) throws {
+    func thresholds(to: String, cc: String, bcc: String, severity: Severity?) throws {
         let findings = run(BulkVisibleRecipientsRule(), try input(to: to, cc: cc, bcc: bcc))
-        #expect(findings.count == (reported ? 1 : 0))
+        #expect(findings.map(\.severity) == (severity.map { [$0] } ?? []))
     }
 
-    @Test("the message counts recipients and domains; fixes are offered; severity is block")
+    @Test("the messages count recipients and domains and say why; fixes are offered either way")
     func message() throws {
-        let to = Self.many(10) + ", x@partner.jp, y@other.jp"
-        let findings = run(BulkVisibleRecipientsRule(), try input(to: to, cc: "z@fourth.jp, boss@example.co.jp"))
-        let f = try #require(findings.first)
-        #expect(f.message == "13 external recipients in 4 domains are visible to each other in To/Cc (limit: 2 domains or 10 addresses)")
+        let bulk = run(BulkVisibleRecipientsRule(), try input(to: Self.many(20) + ", x@partner.jp, y@other.jp", cc: "z@fourth.jp, boss@example.co.jp"))
+        let f = try #require(bulk.first)
+        #expect(f.message == "23 external recipients in 4 domains are visible to each other in To/Cc (bulk: 5 domains or 20 addresses)")
         #expect(f.severity == .block)
         #expect(f.fixes == [.moveExternalToBcc, .sendIndividually])
-        #expect(f.subjects.count == 13)
+        #expect(f.subjects.count == 23)
         #expect(f.subjects.contains(.recipient("z@fourth.jp")))
         #expect(!f.subjects.contains(.recipient("boss@example.co.jp")))
+
+        let two = try #require(run(BulkVisibleRecipientsRule(), try input(to: "a@client.jp", cc: "b@partner.jp")).first)
+        #expect(
+            two.message
+                == "2 external recipients in 2 domains are visible to each other in To/Cc, and these domains were never written to together before: client.jp and partner.jp"
+        )
+        #expect(two.severity == .confirm && two.fixes == [.moveExternalToBcc, .sendIndividually])
+
+        let ten = try #require(run(BulkVisibleRecipientsRule(), try input(to: Self.many(10))).first)
+        #expect(ten.message == "10 external recipients in 1 domain are visible to each other in To/Cc (10 addresses or more)")
     }
 
-    @Test("thresholds and severity come from the config")
+    @Test("a known group (domains in To/Cc of one earlier delivered message) is not asked about; a bulk size still blocks")
+    func knownGroups() throws {
+        let history = SendHistory(visibleDomainGroups: [["client.jp", "partner.jp", "xn--wgv71a119e.jp"], ["other.jp", "third.jp"]])
+        func severities(_ to: String, _ cc: String = "") throws -> [Severity] {
+            run(BulkVisibleRecipientsRule(), try input(to: to, cc: cc, history: history)).map(\.severity)
+        }
+        #expect(try severities("a@client.jp", "b@partner.jp").isEmpty)
+        #expect(try severities("a@client.jp", "b@日本語.jp").isEmpty) // the Unicode form of a known domain
+        #expect(try severities("a@client.jp, b@partner.jp", "c@日本語.jp").isEmpty)
+        #expect(try severities("a@client.jp", "b@other.jp") == [.confirm]) // each known, never together
+        #expect(try severities("a@client.jp", "b@partner.jp, c@new.jp") == [.confirm])
+        #expect(try severities(Self.many(10), "b@partner.jp") == [.confirm]) // 10 addresses: asked anyway
+        #expect(try severities(Self.many(19, domain: "partner.jp"), "a@client.jp, b@client.jp") == [.block])
+        // A group of one domain is no group.
+        #expect(!SendHistory(visibleDomainGroups: [["client.jp"]]).isKnownGroup(["client.jp"]))
+    }
+
+    @Test("thresholds and severity come from the config; below a bulk size the finding never asks more than confirm")
     func configured() throws {
         let c = try config(
             user: """
@@ -56,10 +86,16 @@ struct BulkVisibleRecipientsTests {
                 """)
         let one = run(BulkVisibleRecipientsRule(), try input(to: "a@client.jp"), c)
         #expect(one.map(\.severity) == [.confirm])
-        #expect(one.first?.message == "1 external recipient in 1 domain is visible in To/Cc (limit: 3 domains or 1 address)")
+        #expect(one.first?.message == "1 external recipient in 1 domain is visible in To/Cc (1 address or more)")
         let c2 = try config(user: "[policy.rules.bulk-visible-recipients]\nexternal_addresses = 50\nexternal_domains = 3\n")
         #expect(run(BulkVisibleRecipientsRule(), try input(to: "a@a.jp, b@b.jp"), c2).isEmpty)
-        #expect(run(BulkVisibleRecipientsRule(), try input(to: "a@a.jp, b@b.jp, c@c.jp"), c2).count == 1)
+        #expect(run(BulkVisibleRecipientsRule(), try input(to: "a@a.jp, b@b.jp, c@c.jp"), c2).map(\.severity) == [.confirm])
+        // The earlier default, kept by an organisation: block from 2 domains.
+        let strict = try config(organisation: "[rules.bulk-visible-recipients]\nblock_domains = 2\n")
+        #expect(run(BulkVisibleRecipientsRule(), try input(to: "a@a.jp", cc: "b@b.jp"), strict).map(\.severity) == [.block])
+        let info = try config(user: "[policy.rules.bulk-visible-recipients]\nseverity = \"info\"\n")
+        #expect(run(BulkVisibleRecipientsRule(), try input(to: "a@a.jp", cc: "b@b.jp"), info).map(\.severity) == [.info])
+        #expect(run(BulkVisibleRecipientsRule(), try input(to: Self.many(25)), info).map(\.severity) == [.info])
     }
 
     @Test("internal domains from the config are not counted")

@@ -26,9 +26,12 @@ struct ConfirmTests {
                 bcc: ["bob@partner.example", "audit@example.co.jp"]))
     }
 
-    /// Three customers in To/Cc: `bulk-visible-recipients` blocks.
+    /// Three customers in To/Cc under an organisation that blocks from 3 domains on
+    /// (`block_domains = 3`; the default asks below 5): `bulk-visible-recipients` blocks.
     static let bulkInput = F.input(
         to: ["a@alpha.example", "b@beta.example"], cc: ["顧客 <c@gamma.example>"], attachments: [])
+    static let strictBulk = PolicyConfig(
+        organisation: try! PolicyConfig.parseOrganisationFile("[rules.bulk-visible-recipients]\nblock_domains = 3\n", file: "policy.toml"))
 
     @Test("the real policy's findings for the mixed message: the look-alike blocks (its default)")
     func realFindings() {
@@ -72,7 +75,7 @@ struct ConfirmTests {
 
     @Test("a block finding disables send and offers its fixes as keys; neither fix sends")
     func blocked() {
-        var m = F.screen(Self.bulkInput, attachments: [])
+        var m = F.screen(Self.bulkInput, attachments: [], config: Self.strictBulk)
         #expect(m.findings.first?.ruleID == "bulk-visible-recipients")
         #expect(m.handle(.char("y"), height: 20).isEmpty)
         #expect(m.status?.text == "Blocked by bulk-visible-recipients: B: external To/Cc to Bcc · I: one message each, checked again")
@@ -84,7 +87,7 @@ struct ConfirmTests {
 
     @Test("one message each: the policy runs again, the bulk block is gone, nothing is ticked, y needs every tick")
     func oneEach() {
-        var m = F.screen(Self.bulkInput, attachments: [], mode: .oneEach)
+        var m = F.screen(Self.bulkInput, attachments: [], config: Self.strictBulk, mode: .oneEach)
         #expect(m.mode == .oneEach)
         #expect(!m.findings.contains { $0.ruleID == "bulk-visible-recipients" })
         // The body opens with 鈴木様, whom the address book ties to example.jp: none of the
@@ -105,10 +108,12 @@ struct ConfirmTests {
     @Test("one message each does not skip the other rules: a look-alike still blocks, ticks or not")
     func oneEachStillBlocksLookalike() {
         // To a look-alike of a domain written to before and another external domain: blocked
-        // twice. I must only switch the mode.
+        // by the look-alike, and asked about the two domains seeing each other. I must only
+        // switch the mode.
         let input = F.input(to: ["Bob Smith <bob@examp1e.jp>", "c@gamma.example"], attachments: [])
         var written = F.screen(input, attachments: [])
-        #expect(written.findings.prefix(2).map(\.ruleID) == ["bulk-visible-recipients", "lookalike-domain"])
+        #expect(written.findings.prefix(2).map(\.ruleID) == ["lookalike-domain", "bulk-visible-recipients"])
+        #expect(written.findings.prefix(2).map(\.severity) == [.block, .confirm])
         #expect(written.handle(.char("I"), height: 20) == [.reviewOneEach])
 
         var m = F.screen(input, attachments: [], mode: .oneEach)
@@ -244,13 +249,13 @@ struct ConfirmTests {
 
     @Test("a blocked bulk send: the block finding, the fixes in the status, nothing sendable")
     func blockedSnapshot() {
-        let m = F.screen(Self.bulkInput, attachments: [])
+        let m = F.screen(Self.bulkInput, attachments: [], config: Self.strictBulk)
         assertSnapshot(ConfirmView.render(m, width: 100, height: 20), named: "confirm-blocked-bulk")
     }
 
     @Test("the same after I: one message to each, checked again, nothing ticked")
     func oneEachSnapshot() {
-        let m = F.screen(Self.bulkInput, attachments: [], mode: .oneEach)
+        let m = F.screen(Self.bulkInput, attachments: [], config: Self.strictBulk, mode: .oneEach)
         assertSnapshot(ConfirmView.render(m, width: 100, height: 20), named: "confirm-one-each")
     }
 

@@ -191,6 +191,14 @@ def build_fixtures() -> Dict[str, bytes]:
         "お客様各位\n\n新製品発表会を下記のとおり開催いたします。\n",
         encoding="8bit")
 
+    # Really bulk: 24 customers in To (bulk-visible-recipients blocks from 20 addresses).
+    to24 = ["customer%02d@kokyaku.co.jp" % i for i in range(1, 25)]
+    files["bulk_24_in_to.eml"] = simple_message(
+        12, ["To: " + ",\r\n ".join(to24), "Cc: hanako@example.jp"],
+        "【ご案内】新製品発表会のお知らせ",
+        "お客様各位\n\n新製品発表会を下記のとおり開催いたします。\n",
+        encoding="8bit")
+
     files["lookalike_domain.eml"] = simple_message(
         4, ["To: %s <eigyo@%s>" % (encoded_word("山田商事 営業部"), LOOKALIKE_DOMAIN)],
         "ご注文の確認",
@@ -339,11 +347,17 @@ CASES = [
     Case("new_domain_iso2022jp.eml", 0, {},
          history=("sales@client.co.jp", "hanako.suzuki@client.co.jp"),
          id="known-domain-and-address-from-history"),
-    Case("bulk_12_in_to.eml", 2,
-         {"bulk-visible-recipients": "block", "new-domain": "confirm", "new-recipient": "info"},
-         {"bulk-visible-recipients": ["12 external recipients in 1 domain"],
+    # 12 in one domain is asked about, not blocked (docs/policy.md: blocked from 20 addresses).
+    Case("bulk_12_in_to.eml", 1,
+         {"bulk-visible-recipients": "confirm", "new-domain": "confirm", "new-recipient": "info"},
+         {"bulk-visible-recipients": ["12 external recipients in 1 domain", "10 addresses or more"],
           "new-domain": ["kokyaku.co.jp"]},
          id="bulk-12-in-to"),
+    Case("bulk_24_in_to.eml", 2,
+         {"bulk-visible-recipients": "block", "new-domain": "confirm", "new-recipient": "info"},
+         {"bulk-visible-recipients": ["24 external recipients in 1 domain", "bulk: 5 domains or 20 addresses"],
+          "new-domain": ["kokyaku.co.jp"]},
+         id="bulk-24-in-to"),
     Case("lookalike_domain.eml", 2,
          {"lookalike-domain": "block", "new-domain": "confirm", "new-recipient": "info"},
          {"lookalike-domain": [LOOKALIKE_DOMAIN, "looks like " + HISTORY_DOMAIN, "written to",
@@ -432,12 +446,12 @@ def test_check_table(guardmail, config_for, tmp_path, case):
 
 def test_text_output_matches_json(guardmail, config_for, tmp_path):
     """Without --json: one line per finding (severity, rule id, message), then the verdict."""
-    file = FIXTURES / "bulk_12_in_to.eml"
+    file = FIXTURES / "bulk_24_in_to.eml"
     result = check(guardmail, config_for, tmp_path, file, json_output=False)
     assert result.code == 2, result.describe()
     lines = result.stdout.splitlines()
     assert lines[-1] == "%s: blocked (3 findings)" % file, result.describe()
-    assert re.match(r"^BLOCK +bulk-visible-recipients: 12 external recipients in 1 domain .*"
+    assert re.match(r"^BLOCK +bulk-visible-recipients: 24 external recipients in 1 domain .*"
                     r"\(fixes: move-to-bcc, send-individually\)$", lines[0]), result.describe()
     assert [l.split()[:2] for l in lines[:-1]] == [
         ["BLOCK", "bulk-visible-recipients:"], ["CONFIRM", "new-domain:"],
@@ -445,7 +459,7 @@ def test_text_output_matches_json(guardmail, config_for, tmp_path):
 
 
 def test_json_shape(guardmail, config_for, tmp_path):
-    file = FIXTURES / "bulk_12_in_to.eml"
+    file = FIXTURES / "bulk_24_in_to.eml"
     result = check(guardmail, config_for, tmp_path, file)
     report = parse_json(result)
     assert isinstance(report, dict), result.describe()

@@ -33,7 +33,7 @@ def columns(text: str) -> int:
 # -- send --dry-run exits as the send would --------------------------------------------------
 
 def test_dry_run_of_a_blocked_message_exits_1(guardmail, config_for, server, body_file):
-    to = ["a@example.org", "b@example.com", "c@example.net"]
+    to = ["a@example.org", "b@example.com", "c@example.net", "d@example.edu", "e@example.info"]  # 5 domains: bulk
     r = guardmail(send_args(to=to, body_file=body_file, extra=["--dry-run"]), config=config_for(server))
     assert r.code == 1, r.describe()
     assert "blocked by bulk-visible-recipients" in r.stderr

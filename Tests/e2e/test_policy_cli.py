@@ -65,17 +65,41 @@ def finding_lines(stderr: str):
 
 
 # --------------------------------------------------------------------------
-# Blocked: two external domains that see each other
+# Two external domains that see each other: asked (confirm), not blocked; once delivered together
+# they are a known group. Five domains, a real bulk: blocked (docs/policy.md).
+
+
+def test_two_external_domains_are_asked_then_known(guardmail, config_for, server, body_file):
+    config = config_for(server)
+    to = ["鈴木 一郎 <ichiro@client.co.jp>", "Bob <bob@partner.example.com>"]
+    result = send(guardmail, config, body_file, to=to, accept=["new-domain"])
+    assert result.code == 1, result.describe()
+    assert ("CONFIRM", "bulk-visible-recipients") in finding_lines(result.stderr), result.describe()
+    line = next(l for l in result.stderr.splitlines() if "bulk-visible-recipients:" in l)
+    assert "2 external recipients in 2 domains" in line, result.describe()
+    assert "never written to together before" in line, result.describe()
+    assert "--accept bulk-visible-recipients" in result.stderr, result.describe()
+    assert_nothing_sent(server, result)
+
+    result = send(guardmail, config, body_file, to=to, accept=["new-domain", "bulk-visible-recipients"])
+    assert result.code == 0, result.describe()
+    assert server.settle(10) and len(server.transactions) == 1, server.summary()
+    # Written to together: a known group, nothing asked.
+    result = send(guardmail, config, body_file, to=list(reversed(to)), subject="二通目")
+    assert result.code == 0, result.describe()
+    assert "bulk-visible-recipients" not in result.stderr, result.describe()
+    assert server.settle(10) and len(server.transactions) == 2, server.summary()
 
 
 def test_bulk_visible_recipients_blocks_send(guardmail, config_for, server, body_file):
     result = send(guardmail, config_for(server), body_file,
-                  to=["鈴木 一郎 <ichiro@client.co.jp>", "Bob <bob@partner.example.com>"],
-                  accept=["new-domain"])
+                  to=["鈴木 一郎 <ichiro@client.co.jp>", "Bob <bob@partner.example.com>", "hanako@torihiki.jp",
+                      "kaori@shiire.co.jp", "ken@unso.example"],
+                  accept=["new-domain", "many-domains"])
     assert result.code == 1, result.describe()
     assert ("BLOCK", "bulk-visible-recipients") in finding_lines(result.stderr), result.describe()
     line = next(l for l in result.stderr.splitlines() if "bulk-visible-recipients:" in l)
-    assert "2 external recipients in 2 domains" in line, result.describe()
+    assert "5 external recipients in 5 domains" in line, result.describe()
     # The fixes are named: move to Bcc, one message each.
     assert "move-to-bcc" in result.stderr and "send-individually" in result.stderr, result.describe()
     assert "blocked by bulk-visible-recipients; nothing was sent" in result.stderr, result.describe()
