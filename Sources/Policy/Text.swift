@@ -4,9 +4,28 @@
 struct TextLines {
     let lines: [Substring]
 
-    /// Splits on LF, CRLF and CR.
+    /// Splits on LF, CRLF and CR. Found on the UTF-8 bytes: LF and CR are always characters of
+    /// their own (CR LF one character), so these are the places splitting on the characters
+    /// "\n", "\r\n" and "\r" finds (PreparedMatchingTests compares the two).
     init(_ text: String) {
-        lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            guard b == 0x0A || b == 0x0D else {
+                i = utf8.index(after: i)
+                continue
+            }
+            lines.append(text[start..<i])
+            var next = utf8.index(after: i)
+            if b == 0x0D, next != utf8.endIndex, utf8[next] == 0x0A { next = utf8.index(after: next) }
+            start = next
+            i = next
+        }
+        lines.append(text[start..<utf8.endIndex])
+        self.lines = lines
     }
 
     /// Lines the sender wrote: not quoted (`>` or `＞` first, after spaces), not in the signature
@@ -29,6 +48,8 @@ struct TextLines {
 
     /// "-----Original Message-----", "---------- Forwarded message ---------", "-----元のメッセージ-----"…
     static func isOriginalMessageSeparator(_ line: Substring) -> Bool {
+        // Without '-' or a byte of '－' (EF BC 8D) the line cannot start with either.
+        guard line.utf8.contains(where: { $0 == 0x2D || $0 == 0x8D }) else { return false }
         let t = PolicyText.trimmed(String(line))
         guard t.hasPrefix("-----") || t.hasPrefix("－－－－－") else { return false }
         let lower = t.lowercased()
@@ -59,5 +80,68 @@ enum CharacterFolding {
     /// Any kind of space: ASCII, U+3000, other Unicode spaces.
     static func isSpace(_ c: Character) -> Bool {
         c == " " || c == "\t" || c == "\u{3000}" || c == "\u{00A0}" || (c.isWhitespace && !c.isNewline)
+    }
+}
+
+/// Text whose every character is one "simple" scalar, searched as UTF-8 bytes with the answers
+/// of the character-by-character search. A simple scalar is a tab, printable ASCII, CJK symbols
+/// and punctuation (U+3000–U+3029, U+3030–U+303F), kana (U+3041–U+3096, U+309B–U+30FF), CJK
+/// ideographs (U+3400–U+4DBF, U+4E00–U+9FFF) or full- and half-width forms (U+FF01–U+FF9D): none
+/// is a combining mark or joins a neighbour into one grapheme, each is its own NFC form (so two
+/// such characters are equal exactly when their bytes are), and none but the ASCII and
+/// full-width letters changes when lowercased. Text with any other scalar is left to the
+/// character search.
+enum SimpleText {
+    static func isSimple(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x09, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+            0xFF01...0xFF9D:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isSimple(_ characters: [Character]) -> Bool {
+        characters.allSatisfy { $0.unicodeScalars.count == 1 && isSimple($0.unicodeScalars.first!) }
+    }
+
+    /// `String(line.map(CharacterFolding.halfWidth)).lowercased()` as UTF-8, when every scalar
+    /// of the line is simple; else nil.
+    static func foldedBytes(_ line: Substring) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(line.utf8.count)
+        for s in line.unicodeScalars {
+            guard isSimple(s) else { return nil }
+            var v = s.value
+            if (0xFF01...0xFF5E).contains(v) { v -= 0xFEE0 }
+            if (0x41...0x5A).contains(v) { v += 0x20 }
+            if v < 0x80 {
+                out.append(UInt8(v))
+            } else {
+                UTF8.encode(Unicode.Scalar(v)!) { out.append($0) }
+            }
+        }
+        return out
+    }
+
+    /// The byte offset of the first occurrence of `keyword` (UTF-8 of simple characters) in
+    /// `text` (the same), whole words only when the keyword is ASCII letters and digits: as
+    /// `ForgottenAttachmentRule.find` on the characters, in byte offsets.
+    static func find(_ keyword: [UInt8], in text: [UInt8]) -> Int? {
+        guard !keyword.isEmpty, keyword.count <= text.count else { return nil }
+        let asWord = keyword.allSatisfy(KeywordIndex.isWordByte)
+        let first = keyword[0]
+        var i = 0
+        while i + keyword.count <= text.count {
+            if text[i] == first && text[i..<i + keyword.count].elementsEqual(keyword) {
+                // A continuation byte before or after belongs to a non-ASCII character: not a word character.
+                let before = i > 0 && KeywordIndex.isWordByte(text[i - 1])
+                let after = i + keyword.count < text.count && KeywordIndex.isWordByte(text[i + keyword.count])
+                if !asWord || (!before && !after) { return i }
+            }
+            i += 1
+        }
+        return nil
     }
 }

@@ -27,12 +27,25 @@ public struct ForgottenAttachmentRule: PolicyRule {
             .map { Array(String($0.map(CharacterFolding.halfWidth)).lowercased()) }
             .filter { !$0.isEmpty }
         guard !keywords.isEmpty else { return [] }
+        // The keywords as bytes, when every character of every one is a simple scalar.
+        let keywordBytes = keywords.map { k in SimpleText.isSimple(k) ? Array(String(k).utf8) : nil }
+        let bytewise = keywordBytes.allSatisfy { $0 != nil }
         for (number, line) in TextLines(input.body).ownLines {
-            let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
             var best: (position: Int, keyword: [Character])? = nil
-            for keyword in keywords {
-                if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
-                    best = (p, keyword)
+            if bytewise, let text = SimpleText.foldedBytes(line) {
+                // The same search on bytes: each character is one scalar, so byte offsets keep
+                // the order of character positions.
+                for (keyword, bytes) in zip(keywords, keywordBytes) {
+                    if let p = SimpleText.find(bytes!, in: text), best == nil || p < best!.position {
+                        best = (p, keyword)
+                    }
+                }
+            } else {
+                let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
+                for keyword in keywords {
+                    if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
+                        best = (p, keyword)
+                    }
                 }
             }
             if let best {
