@@ -124,24 +124,4 @@ enum SimpleText {
         }
         return out
     }
-
-    /// The byte offset of the first occurrence of `keyword` (UTF-8 of simple characters) in
-    /// `text` (the same), whole words only when the keyword is ASCII letters and digits: as
-    /// `ForgottenAttachmentRule.find` on the characters, in byte offsets.
-    static func find(_ keyword: [UInt8], in text: [UInt8]) -> Int? {
-        guard !keyword.isEmpty, keyword.count <= text.count else { return nil }
-        let asWord = keyword.allSatisfy(KeywordIndex.isWordByte)
-        let first = keyword[0]
-        var i = 0
-        while i + keyword.count <= text.count {
-            if text[i] == first && text[i..<i + keyword.count].elementsEqual(keyword) {
-                // A continuation byte before or after belongs to a non-ASCII character: not a word character.
-                let before = i > 0 && KeywordIndex.isWordByte(text[i - 1])
-                let after = i + keyword.count < text.count && KeywordIndex.isWordByte(text[i + keyword.count])
-                if !asWord || (!before && !after) { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
 }

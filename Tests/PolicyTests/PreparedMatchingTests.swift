@@ -206,7 +206,7 @@ struct PreparedMatchingTests {
                 let expected = ForgottenAttachmentRule.find(k, in: chars)
                 guard let bytes, SimpleText.isSimple(k) else { continue }
                 #expect(bytes == Array(String(chars).utf8), "\(line)")
-                let offset = SimpleText.find(Array(String(k).utf8), in: bytes)
+                let offset = KeywordIndex([String(k)]).firstOccurrences(in: bytes)[0]
                 #expect(offset == expected.map { String(chars[..<$0]).utf8.count }, "'\(word)' in '\(line)'")
                 compared += 1
                 if expected != nil { found += 1 }

@@ -28,16 +28,20 @@ public struct ForgottenAttachmentRule: PolicyRule {
             .filter { !$0.isEmpty }
         guard !keywords.isEmpty else { return [] }
         // The keywords as bytes, when every character of every one is a simple scalar.
-        let keywordBytes = keywords.map { k in SimpleText.isSimple(k) ? Array(String(k).utf8) : nil }
-        let bytewise = keywordBytes.allSatisfy { $0 != nil }
+        let bytewise = keywords.allSatisfy(SimpleText.isSimple)
+        // Every keyword in one pass over a line's bytes; whole words for ASCII ones, as `find`.
+        let index = bytewise ? KeywordIndex(keywords.map { String($0) }) : nil
         for (number, line) in TextLines(input.body).ownLines {
             var best: (position: Int, keyword: [Character])? = nil
-            if bytewise, let text = SimpleText.foldedBytes(line) {
+            if let index, let text = SimpleText.foldedBytes(line) {
                 // The same search on bytes: each character is one scalar, so byte offsets keep
                 // the order of character positions.
-                for (keyword, bytes) in zip(keywords, keywordBytes) {
-                    if let p = SimpleText.find(bytes!, in: text), best == nil || p < best!.position {
-                        best = (p, keyword)
+                let hits = index.firstOccurrences(in: text)
+                if !hits.isEmpty {
+                    for keyword in keywords {
+                        if let p = index.ids[String(keyword)].flatMap({ hits[$0] }), best == nil || p < best!.position {
+                            best = (p, keyword)
+                        }
                     }
                 }
             } else {
