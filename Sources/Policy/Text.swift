@@ -34,12 +34,17 @@ struct TextLines {
     var ownLines: [(number: Int, text: Substring)] {
         var out: [(number: Int, text: Substring)] = []
         for (i, line) in lines.enumerated() {
-            if line == "-- " || Self.isOriginalMessageSeparator(line) { break }
+            if line.utf8.elementsEqual(Self.signatureSeparator) || Self.isOriginalMessageSeparator(line) { break }
             if Self.isQuoted(line) { continue }
             out.append((i + 1, line))
         }
         return out
     }
+
+    /// "-- " (its characters have no other spelling: the bytes are equal exactly when the text is).
+    private static let signatureSeparator = Array("-- ".utf8)
+    private static let dashes = Array("-----".utf8)
+    private static let wideDashes = Array("－－－－－".utf8)
 
     static func isQuoted(_ line: Substring) -> Bool {
         let first = line.first { $0 != " " && $0 != "\t" && $0 != "\u{3000}" }
@@ -48,8 +53,10 @@ struct TextLines {
 
     /// "-----Original Message-----", "---------- Forwarded message ---------", "-----元のメッセージ-----"…
     static func isOriginalMessageSeparator(_ line: Substring) -> Bool {
-        // Without '-' or a byte of '－' (EF BC 8D) the line cannot start with either.
-        guard line.utf8.contains(where: { $0 == 0x2D || $0 == 0x8D }) else { return false }
+        // The trimmed line can start with five '-' or five '－' only if the line holds their bytes.
+        guard line.utf8.contains(where: { $0 == 0x2D || $0 == 0x8D }),
+            line.utf8.firstRange(of: Self.dashes) != nil || line.utf8.firstRange(of: Self.wideDashes) != nil
+        else { return false }
         let t = PolicyText.trimmed(String(line))
         guard t.hasPrefix("-----") || t.hasPrefix("－－－－－") else { return false }
         let lower = t.lowercased()
@@ -92,8 +99,10 @@ enum CharacterFolding {
 /// full-width letters changes when lowercased. Text with any other scalar is left to the
 /// character search.
 enum SimpleText {
-    static func isSimple(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
+    static func isSimple(_ s: Unicode.Scalar) -> Bool { isSimple(s.value) }
+
+    static func isSimple(_ v: UInt32) -> Bool {
+        switch v {
         case 0x09, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
             0xFF01...0xFF9D:
             return true
@@ -109,19 +118,45 @@ enum SimpleText {
     /// `String(line.map(CharacterFolding.halfWidth)).lowercased()` as UTF-8, when every scalar
     /// of the line is simple; else nil.
     static func foldedBytes(_ line: Substring) -> [UInt8]? {
+        fold(line, ideographicSpace: false, halfWidthKana: true)
+    }
+
+    /// Simple text folded on its UTF-8 bytes: full-width ASCII to ASCII, ASCII to lower case,
+    /// U+3000 to a space when `ideographicSpace`; nil when a scalar is not simple, or is
+    /// half-width katakana and `halfWidthKana` is false. Every simple scalar but ASCII is
+    /// three bytes long.
+    static func fold(_ text: some StringProtocol, ideographicSpace: Bool, halfWidthKana: Bool) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(line.utf8.count)
-        for s in line.unicodeScalars {
-            guard isSimple(s) else { return nil }
-            var v = s.value
-            if (0xFF01...0xFF5E).contains(v) { v -= 0xFEE0 }
-            if (0x41...0x5A).contains(v) { v += 0x20 }
-            if v < 0x80 {
-                out.append(UInt8(v))
-            } else {
-                UTF8.encode(Unicode.Scalar(v)!) { out.append($0) }
+        out.reserveCapacity(text.utf8.count)
+        func run(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    guard b == 0x09 || (b >= 0x20 && b < 0x7F) else { return false }
+                    out.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                    i += 1
+                    continue
+                }
+                guard b >= 0xE0 && b < 0xF0, i + 2 < n else { return false }
+                let v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                guard isSimple(v), halfWidthKana || v < 0xFF61 else { return false }
+                if v == 0x3000 && ideographicSpace {
+                    out.append(0x20)
+                } else if v >= 0xFF01 && v <= 0xFF5E {
+                    let a = UInt8(v - 0xFEE0)
+                    out.append(a >= 0x41 && a <= 0x5A ? a + 0x20 : a)
+                } else {
+                    out.append(b)
+                    out.append(bytes[i + 1])
+                    out.append(bytes[i + 2])
+                }
+                i += 3
             }
+            return true
         }
-        return out
+        let done = text.utf8.withContiguousStorageIfAvailable(run) ?? Array(text.utf8).withUnsafeBufferPointer(run)
+        return done ? out : nil
     }
 }

@@ -19,24 +19,7 @@ enum TextFolding {
     /// made on bytes: only full-width ASCII, U+3000 and upper-case ASCII change, one scalar for
     /// one. Nil for other text. PreparedMatchingTests compares the two.
     static func simpleFold(_ text: some StringProtocol) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for s in text.unicodeScalars {
-            var v = s.value
-            guard SimpleText.isSimple(s), v < 0xFF61 else { return nil }
-            if v == 0x3000 {
-                v = 0x20
-            } else if v >= 0xFF01 && v <= 0xFF5E {
-                v -= 0xFEE0
-            }
-            if v >= 0x41 && v <= 0x5A { v += 0x20 }
-            if v < 0x80 {
-                out.append(UInt8(v))
-            } else {
-                UTF8.encode(Unicode.Scalar(v)!) { out.append($0) }
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        SimpleText.fold(text, ideographicSpace: true, halfWidthKana: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The folding scalar by scalar, for any text.

@@ -301,4 +301,16 @@ struct PreparedMatchingTests {
             }
         }
     }
+
+    @Test(
+        "original-message separators are still recognised behind the byte check",
+        arguments: [
+            ("-----Original Message-----", true), ("   -----Original Message-----  ", true), ("\u{3000}-----Forwarded message-----", true),
+            ("---------- Forwarded message ---------", true), ("－－－－－元のメッセージ－－－－－", true), ("-----転送メッセージ-----", true),
+            ("----Original Message----", false), ("－－－－元のメッセージ", false), ("-----", false), ("a-----original message", false),
+            ("-----Original Message-----".uppercased(), true), ("営業についてお知らせ", false), ("", false)
+        ])
+    func separators(line: String, expected: Bool) {
+        #expect(TextLines.isOriginalMessageSeparator(Substring(line)) == expected)
+    }
 }
