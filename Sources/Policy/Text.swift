@@ -43,20 +43,48 @@ struct TextLines {
 
     /// "-- " (its characters have no other spelling: the bytes are equal exactly when the text is).
     private static let signatureSeparator = Array("-- ".utf8)
-    private static let dashes = Array("-----".utf8)
-    private static let wideDashes = Array("－－－－－".utf8)
 
     static func isQuoted(_ line: Substring) -> Bool {
+        // A line whose first scalar is none of ' ', tab, U+3000, '>' and '＞' starts with a
+        // character that is none of them (no other character is equal to one of them): it is
+        // not quoted.
+        if let first = line.unicodeScalars.first, ![0x20, 0x09, 0x3000, 0x3E, 0xFF1E].contains(first.value) { return false }
         let first = line.first { $0 != " " && $0 != "\t" && $0 != "\u{3000}" }
         return first == ">" || first == "＞"
+    }
+
+    /// True when the line's bytes hold five '-' or five '－' in a row.
+    static func holdsDashes(_ line: Substring) -> Bool {
+        func scan(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            var dashes = 0
+            var wide = 0
+            var i = 0
+            while i < p.count {
+                if p[i] == 0x2D {
+                    dashes += 1
+                    wide = 0
+                    if dashes == 5 { return true }
+                    i += 1
+                } else if p[i] == 0xEF && i + 2 < p.count && p[i + 1] == 0xBC && p[i + 2] == 0x8D {
+                    wide += 1
+                    dashes = 0
+                    if wide == 5 { return true }
+                    i += 3
+                } else {
+                    dashes = 0
+                    wide = 0
+                    i += 1
+                }
+            }
+            return false
+        }
+        return line.utf8.withContiguousStorageIfAvailable(scan) ?? Array(line.utf8).withUnsafeBufferPointer(scan)
     }
 
     /// "-----Original Message-----", "---------- Forwarded message ---------", "-----元のメッセージ-----"…
     static func isOriginalMessageSeparator(_ line: Substring) -> Bool {
         // The trimmed line can start with five '-' or five '－' only if the line holds their bytes.
-        guard line.utf8.contains(where: { $0 == 0x2D || $0 == 0x8D }),
-            line.utf8.firstRange(of: Self.dashes) != nil || line.utf8.firstRange(of: Self.wideDashes) != nil
-        else { return false }
+        guard holdsDashes(line) else { return false }
         let t = PolicyText.trimmed(String(line))
         guard t.hasPrefix("-----") || t.hasPrefix("－－－－－") else { return false }
         let lower = t.lowercased()

@@ -313,4 +313,18 @@ struct PreparedMatchingTests {
     func separators(line: String, expected: Bool) {
         #expect(TextLines.isOriginalMessageSeparator(Substring(line)) == expected)
     }
+
+    @Test("quoted lines are still recognised behind the first-scalar check")
+    func quoted() {
+        let lines = [
+            "> a", ">", "  > a", "\t>a", "\u{3000}＞ a", "＞", "a > b", "", " ", "\u{3000}", ">\u{338}", "\u{226F}", "\u{FF1E}",
+            " \u{301}> a", "い>", "-->", "\u{3000}\u{3000}>", "\u{2003}> a"
+        ]
+        for line in lines {
+            let first = line.first { $0 != " " && $0 != "\t" && $0 != "\u{3000}" }
+            #expect(TextLines.isQuoted(Substring(line)) == (first == ">" || first == "＞"), "\(line.debugDescription)")
+        }
+        #expect(TextLines.holdsDashes("a-----b") && TextLines.holdsDashes("－－－－－") && !TextLines.holdsDashes("----－-"))
+        #expect(!TextLines.holdsDashes("－－－－ －") && TextLines.holdsDashes("x---------- y"))
+    }
 }
