@@ -42,17 +42,32 @@ final class FoldedText {
         return index
     }
 
-    /// The own lines joined by LF, as UTF-8, and where each line starts.
+    /// The sender's own lines (not quoted, not the signature), as written.
+    private(set) lazy var ownText: [(number: Int, text: Substring)] = TextLines(input.body).ownLines
+
+    /// The own lines folded (`TextFolding.fold`) and joined by LF, as UTF-8, and where each line
+    /// starts: folded straight into one buffer, without a string for every line.
     private(set) lazy var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) = {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(input.body.utf8.count)
         var starts: [(offset: Int, number: Int)] = []
-        for line in ownLines {
+        starts.reserveCapacity(ownText.count)
+        for line in ownText {
             starts.append((bytes.count, line.number))
-            bytes += line.folded.utf8
+            if !SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
+                bytes += TextFolding.foldScalars(line.text).utf8
+            }
             bytes.append(0x0A)
         }
         return (bytes, starts)
     }()
+
+    /// Own line `i` folded: its bytes in `ownBytes`.
+    func foldedLine(_ i: Int) -> String {
+        let (bytes, starts) = ownBytes
+        let end = i + 1 < starts.count ? starts[i + 1].offset - 1 : bytes.count - 1
+        return String(decoding: bytes[starts[i].offset..<end], as: UTF8.self)
+    }
 
     /// Keyword number → first byte offset in `ownBytes`, for every body keyword of the index.
     private(set) lazy var bodyHits: [Int: Int] = index?.firstOccurrences(in: ownBytes.bytes) ?? [:]
@@ -93,19 +108,19 @@ final class FoldedText {
     /// required literal are given to the engine (`RegexLiteral`); the first of them that matches
     /// is the first line that matches.
     func firstBodyRegexLine(_ rx: RuleRegex) -> Int? {
-        let lines = ownLines
-        if let done = regexLines[rx.written] { return done < 0 ? nil : lines[done].number }
+        let starts = ownBytes.starts
+        if let done = regexLines[rx.written] { return done < 0 ? nil : starts[done].number }
         var found = -1
         if let literal = rx.requiredLiteral, let regexIndex, let id = regexIndex.ids[String(decoding: literal, as: UTF8.self)] {
-            for i in literalLines[id] ?? [] where rx.firstMatch(in: lines[i].folded) != nil {
+            for i in literalLines[id] ?? [] where rx.firstMatch(in: foldedLine(i)) != nil {
                 found = i
                 break
             }
         } else {
-            found = lines.firstIndex { rx.firstMatch(in: $0.folded) != nil } ?? -1
+            found = starts.indices.first { rx.firstMatch(in: foldedLine($0)) != nil } ?? -1
         }
         regexLines[rx.written] = found
-        return found < 0 ? nil : lines[found].number
+        return found < 0 ? nil : starts[found].number
     }
 
     private(set) lazy var subject: (folded: String, chars: [Character]) = {
@@ -114,8 +129,8 @@ final class FoldedText {
     }()
 
     /// The sender's own lines (not quoted, not the signature), folded.
-    private(set) lazy var ownLines: [(number: Int, folded: String)] = TextLines(input.body).ownLines.map {
-        ($0.number, TextFolding.fold($0.text))
+    private(set) lazy var ownLines: [(number: Int, folded: String)] = ownBytes.starts.indices.map {
+        (ownBytes.starts[$0].number, foldedLine($0))
     }
 
     /// The same as characters, for keywords the index does not hold.

@@ -156,6 +156,12 @@ enum SimpleText {
     static func fold(_ text: some StringProtocol, ideographicSpace: Bool, halfWidthKana: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
+        return fold(text, ideographicSpace: ideographicSpace, halfWidthKana: halfWidthKana, into: &out) ? out : nil
+    }
+
+    /// The same, appended to `out`; false (and `out` as it was) when the text is not simple.
+    static func fold(_ text: some StringProtocol, ideographicSpace: Bool, halfWidthKana: Bool, into out: inout [UInt8]) -> Bool {
+        let before = out.count
         func run(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             var i = 0
             let n = bytes.count
@@ -185,6 +191,7 @@ enum SimpleText {
             return true
         }
         let done = text.utf8.withContiguousStorageIfAvailable(run) ?? Array(text.utf8).withUnsafeBufferPointer(run)
-        return done ? out : nil
+        if !done { out.removeSubrange(before...) }
+        return done
     }
 }

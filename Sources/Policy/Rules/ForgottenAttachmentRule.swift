@@ -31,9 +31,11 @@ public struct ForgottenAttachmentRule: PolicyRule {
         let bytewise = keywords.allSatisfy(SimpleText.isSimple)
         // Every keyword in one pass over a line's bytes; whole words for ASCII ones, as `find`.
         let index = bytewise ? KeywordIndex(keywords.map { String($0) }) : nil
+        var text: [UInt8] = []
         for (number, line) in TextLines(input.body).ownLines {
             var best: (position: Int, keyword: [Character])? = nil
-            if let index, let text = SimpleText.foldedBytes(line) {
+            text.removeAll(keepingCapacity: true)
+            if let index, SimpleText.fold(line, ideographicSpace: false, halfWidthKana: true, into: &text) {
                 // The same search on bytes: each character is one scalar, so byte offsets keep
                 // the order of character positions.
                 let hits = index.firstOccurrences(in: text)
@@ -45,6 +47,7 @@ public struct ForgottenAttachmentRule: PolicyRule {
                     }
                 }
             } else {
+                // `SimpleText.foldedBytes` is this, for simple lines.
                 let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
                 for keyword in keywords {
                     if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
