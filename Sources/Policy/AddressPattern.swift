@@ -172,6 +172,13 @@ struct PatternSet: Sendable {
     /// `example.com` for `*.example.com`.
     private var bases: Set<String> = []
     private var others: [AddressPattern] = []
+    // `others` again, by what their domain part is, for `matchingIndices(in:)`.
+    /// Local-part patterns of a literal domain, by that domain.
+    private var localByDomain: [String: [AddressPattern]] = [:]
+    /// Local-part patterns of `*.domain`, by `domain`.
+    private var localByBase: [String: [AddressPattern]] = [:]
+    /// Patterns whose domain has other wildcards.
+    private var globs: [AddressPattern] = []
 
     init(_ patterns: some Sequence<AddressPattern>) {
         for p in patterns {
@@ -181,6 +188,13 @@ struct PatternSet: Sendable {
                 bases.insert(String(decoding: base.dropFirst(), as: UTF8.self))
             } else {
                 others.append(p)
+                if p.domainIsLiteral {
+                    localByDomain[String(decoding: p.domain, as: UTF8.self), default: []].append(p)
+                } else if let base = p.subdomainBase {
+                    localByBase[String(decoding: base.dropFirst(), as: UTF8.self), default: []].append(p)
+                } else {
+                    globs.append(p)
+                }
             }
         }
     }
@@ -205,5 +219,116 @@ struct PatternSet: Sendable {
             }
         }
         return others.contains { $0.matches(mailbox) }
+    }
+
+    /// The recipients of `index` that match, as ascending indices into `index.mailboxes`: the
+    /// same as `index.mailboxes.indices.filter { matches(index.mailboxes[$0]) }`, worked out once
+    /// per domain (looked up from whichever of the patterns and the domains are fewer) rather
+    /// than once per recipient. AddressPatternTests compares the two.
+    func matchingIndices(in index: RecipientIndex) -> [Int] {
+        let domains = index.domains
+        guard !domains.isEmpty else { return [] }
+        // Domains every recipient of which matches (a domain pattern), and single recipients
+        // that match a local-part pattern.
+        var whole = [Bool](repeating: false, count: domains.count)
+        var single: [Int] = []
+        if literal.count <= domains.count {
+            for l in literal { if let d = index.domainNumbers[l] { whole[d] = true } }
+        } else {
+            for d in domains.indices where literal.contains(domains[d]) { whole[d] = true }
+        }
+        if bases.count <= index.suffixes.count {
+            for b in bases { for d in index.suffixes[b] ?? [] { whole[d] = true } }
+        } else {
+            for (suffix, ds) in index.suffixes where bases.contains(suffix) { for d in ds { whole[d] = true } }
+        }
+        func locals(_ patterns: [AddressPattern], _ d: Int) {
+            guard !whole[d] else { return }
+            for m in index.members[d] where patterns.contains(where: { Glob.matches($0.local ?? [], index.localPart(m)) }) { single.append(m) }
+        }
+        if localByDomain.count <= domains.count {
+            for (domain, patterns) in localByDomain { if let d = index.domainNumbers[domain] { locals(patterns, d) } }
+        } else {
+            for d in domains.indices { if let patterns = localByDomain[domains[d]] { locals(patterns, d) } }
+        }
+        if localByBase.count <= index.suffixes.count {
+            for (base, patterns) in localByBase { for d in index.suffixes[base] ?? [] { locals(patterns, d) } }
+        } else {
+            for (suffix, ds) in index.suffixes { if let patterns = localByBase[suffix] { for d in ds { locals(patterns, d) } } }
+        }
+        for p in globs {
+            for d in domains.indices where !whole[d] && p.matches(asciiDomain: domains[d]) {
+                if p.local == nil {
+                    whole[d] = true
+                } else {
+                    locals([p], d)
+                }
+            }
+        }
+        var out = single
+        for d in domains.indices where whole[d] { out += index.members[d] }
+        out.sort()
+        // A recipient may have been added by several local-part patterns.
+        var unique: [Int] = []
+        unique.reserveCapacity(out.count)
+        for m in out where unique.last != m { unique.append(m) }
+        return unique
+    }
+}
+
+/// Distinct recipients grouped by domain, for matching many pattern sets against them: each
+/// set looks up its domains here instead of testing every recipient.
+final class RecipientIndex {
+    let mailboxes: [Mailbox]
+    /// Distinct `asciiDomain`s, in order of first appearance.
+    let domains: [String]
+    /// Domain → its number in `domains`.
+    let domainNumbers: [String: Int]
+    /// Domain number → the numbers of its recipients, ascending.
+    let members: [[Int]]
+    /// Every part of a domain after a dot that has a byte before it (`b.c` and `c` of `a.b.c`) →
+    /// the numbers of the domains ending with it: what `*.b.c` matches.
+    let suffixes: [String: [Int]]
+    private var localParts: [[UInt8]?]
+
+    /// `mailboxes` should be distinct (by recipient key): a duplicate is matched again.
+    init(_ mailboxes: [Mailbox]) {
+        self.mailboxes = mailboxes
+        var domains: [String] = []
+        var numbers: [String: Int] = [:]
+        var members: [[Int]] = []
+        for (i, m) in mailboxes.enumerated() {
+            let domain = m.asciiDomain
+            if let d = numbers[domain] {
+                members[d].append(i)
+            } else {
+                numbers[domain] = domains.count
+                domains.append(domain)
+                members.append([i])
+            }
+        }
+        var suffixes: [String: [Int]] = [:]
+        for (d, domain) in domains.enumerated() {
+            let utf8 = domain.utf8
+            var from = utf8.startIndex
+            while let dot = utf8[from...].firstIndex(of: UInt8(ascii: ".")) {
+                let after = utf8.index(after: dot)
+                if dot > utf8.startIndex { suffixes[String(domain[after...]), default: []].append(d) }
+                from = after
+            }
+        }
+        self.domains = domains
+        self.domainNumbers = numbers
+        self.members = members
+        self.suffixes = suffixes
+        self.localParts = [[UInt8]?](repeating: nil, count: mailboxes.count)
+    }
+
+    /// The recipient's local part, lowercased, as `AddressPattern.matches` compares it.
+    func localPart(_ m: Int) -> [UInt8] {
+        if let done = localParts[m] { return done }
+        let bytes = Array(mailboxes[m].localPart.lowercased().utf8)
+        localParts[m] = bytes
+        return bytes
     }
 }

@@ -37,6 +37,11 @@ public struct PolicyConfig: Sendable {
     public private(set) var tableError: PolicyConfigError?
     /// Every body keyword of the rule tables, for one pass over a message's text.
     var keywordIndex: KeywordIndex?
+    /// The required literals of the rule tables' body regular expressions, for one pass that
+    /// finds the lines worth giving to the regex engine.
+    var regexLiteralIndex: KeywordIndex?
+    /// `tableRules[i]`'s recipient patterns prepared for matching, made once with the policy.
+    var ruleRecipientSets: [RuleRecipientSets] = []
 
     public static let defaultHoldInternalSeconds = 10
     public static let defaultHoldExternalSeconds = 60
@@ -71,6 +76,9 @@ public struct PolicyConfig: Sendable {
         }
         let keywords = tableRules.flatMap { $0.bodyKeywords.map(\.foldedText) }
         if !keywords.isEmpty { keywordIndex = KeywordIndex(keywords) }
+        let literals = tableRules.compactMap { $0.bodyRegex?.requiredLiteral }.map { String(decoding: $0, as: UTF8.self) }
+        if !literals.isEmpty { regexLiteralIndex = KeywordIndex(literals, wholeWords: false) }
+        if tableError == nil { ruleRecipientSets = tableRules.map { RuleRecipientSets($0, groups: groups) } }
     }
 
     private mutating func setTables(user: PolicyLayerSettings?, organisations: [PolicyLayerSettings]) throws(PolicyConfigError) {

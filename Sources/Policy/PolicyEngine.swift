@@ -158,7 +158,8 @@ public enum PolicyEngine {
         for rule in rules {
             for f in rule.evaluate(input, context) { findings.append((findings.count, f)) }
         }
-        for f in evaluateTables(input, context) { findings.append((findings.count, f)) }
+        let membership = barrierMembership(input, config)
+        for f in evaluateTables(input, context, membership: membership) { findings.append((findings.count, f)) }
         // Most severe first; equal severities keep rule order and each rule's own order.
         findings.sort { a, b in
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
@@ -167,13 +168,29 @@ public enum PolicyEngine {
         var decision = PolicyDecision(
             findings: findings.map(\.finding), hasExternalRecipients: external,
             holdSeconds: config.holdSeconds(hasExternalRecipients: external))
-        decision.recipientGroups = recipientGroups(input, config)
+        decision.recipientGroups = recipientGroups(input, config, membership: membership)
         return decision
+    }
+
+    /// Every recipient's groups among those the barriers name, worked out once per message.
+    static func barrierMembership(_ input: PolicyInput, _ config: PolicyConfig) -> GroupMembership {
+        config.groups.membership(of: input.allRecipients, among: barrierGroupNames(config))
+    }
+
+    /// The groups the barriers name, in order of first mention.
+    static func barrierGroupNames(_ config: PolicyConfig) -> [String] {
+        var names: [String] = []
+        for b in config.barriers { for g in b.groups where !names.contains(g) { names.append(g) } }
+        return names
     }
 
     /// The written rules and the barriers. The first rule-table block that matches is the only
     /// one reported; every barrier is. A policy whose tables could not be made blocks.
     public static func evaluateTables(_ input: PolicyInput, _ context: PolicyContext) -> [Finding] {
+        evaluateTables(input, context, membership: barrierMembership(input, context.config))
+    }
+
+    static func evaluateTables(_ input: PolicyInput, _ context: PolicyContext, membership: GroupMembership) -> [Finding] {
         let config = context.config
         if let error = config.tableError {
             return [
@@ -184,11 +201,11 @@ public enum PolicyEngine {
         }
         var out: [Finding] = []
         for barrier in config.barriers {
-            if let f = barrier.evaluate(input, groups: config.groups) { out.append(f) }
+            if let f = barrier.evaluate(input, groups: config.groups, membership: membership) { out.append(f) }
         }
         if out.isEmpty {
             // No barrier met: the screen still shows which recipients belong to a barrier's group.
-            let groups = recipientGroups(input, config)
+            let groups = recipientGroups(input, config, membership: membership)
             if !groups.isEmpty {
                 let keys = input.allRecipients.map(\.key.text).filter { groups[$0] != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 var f = Finding(
@@ -201,10 +218,11 @@ public enum PolicyEngine {
             }
         }
         var blocked = false
-        let text = FoldedText(input, index: config.keywordIndex)
-        for rule in config.tableRules {
+        let text = FoldedText(input, index: config.keywordIndex, regexIndex: config.regexLiteralIndex)
+        let prepared = config.ruleRecipientSets.count == config.tableRules.count ? config.ruleRecipientSets : nil
+        for (i, rule) in config.tableRules.enumerated() {
             if blocked && rule.severity == .block { continue }
-            guard let f = rule.evaluate(input, context, groups: config.groups, text: text) else { continue }
+            guard let f = rule.evaluate(input, context, groups: config.groups, text: text, sets: prepared?[i]) else { continue }
             if rule.severity == .block { blocked = true }
             out.append(f)
         }
@@ -214,12 +232,15 @@ public enum PolicyEngine {
     /// Each recipient's groups among those the barriers name (by recipient key), for the
     /// confirmation screen; empty when no barrier is defined.
     public static func recipientGroups(_ input: PolicyInput, _ config: PolicyConfig) -> [String: [String]] {
-        var names: [String] = []
-        for b in config.barriers { for g in b.groups where !names.contains(g) { names.append(g) } }
+        recipientGroups(input, config, membership: barrierMembership(input, config))
+    }
+
+    static func recipientGroups(_ input: PolicyInput, _ config: PolicyConfig, membership: GroupMembership) -> [String: [String]] {
+        let names = barrierGroupNames(config)
         guard !names.isEmpty else { return [:] }
         var out: [String: [String]] = [:]
         for m in input.allRecipients where out[m.key.text] == nil {
-            let g = config.groups.groups(of: m, among: names)
+            let g = membership.groups(of: m, among: names)
             if !g.isEmpty { out[m.key.text] = g }
         }
         return out

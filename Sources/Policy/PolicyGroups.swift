@@ -158,6 +158,11 @@ public struct PolicyGroups: Sendable {
         names.filter { name in sets[name]?.matches(mailbox) ?? false }
     }
 
+    /// The groups of `names` each of `recipients` belongs to, worked out once for the message.
+    func membership(of recipients: [Mailbox], among names: [String]) -> GroupMembership {
+        GroupMembership(recipients, names: names, sets: sets)
+    }
+
     /// Reads a group's list file: one pattern (or `group:NAME`) a line; blank lines and lines
     /// starting with `#` are skipped, as is anything after ` #`. Errors name the file and line.
     public static func parseListFile(_ text: String, file: String, layer: PolicyLayer) throws(PolicyConfigError) -> [PlacedEntry] {
@@ -178,6 +183,57 @@ public struct PolicyGroups: Sendable {
             }
         }
         return out
+    }
+}
+
+/// Which of some groups every recipient of a message belongs to, matched once per domain
+/// (`PatternSet.matchingIndices`) rather than once per recipient and group: barriers and the
+/// confirmation screen ask for thousands of recipients. `groups(of:among:)` answers as
+/// `PolicyGroups.groups(of:among:)` does for every group it was made with. Recipients are told
+/// apart by their key: the same key means the same A-label domain and the same local part
+/// apart from ASCII case, which is all a pattern looks at.
+struct GroupMembership {
+    private var byKey: [String: Set<String>] = [:]
+    /// Group → its recipients (the first of each key), in message order.
+    private var byGroup: [String: [Mailbox]] = [:]
+
+    init(_ recipients: [Mailbox], names: [String], sets: [String: PatternSet]) {
+        guard !names.isEmpty else { return }
+        var seen = Set<String>()
+        let distinct = recipients.filter { seen.insert($0.key.text).inserted }
+        let index = RecipientIndex(distinct)
+        for name in names where byGroup[name] == nil {
+            let matching = sets[name]?.matchingIndices(in: index) ?? []
+            for i in matching { byKey[distinct[i].key.text, default: []].insert(name) }
+            byGroup[name] = matching.map { distinct[$0] }
+        }
+    }
+
+    /// The recipients in a group (one for each key, in message order); the group must be among
+    /// those the membership was made for.
+    func members(of group: String) -> [Mailbox] { byGroup[group] ?? [] }
+
+    /// The groups of `names` (in that order) the mailbox belongs to; `names` must be among the
+    /// groups the membership was made for.
+    func groups(of mailbox: Mailbox, among names: [String]) -> [String] {
+        guard let mine = byKey[mailbox.key.text] else { return [] }
+        return names.filter { mine.contains($0) }
+    }
+}
+
+/// A rule's recipient lists as pattern sets (groups followed), made once with the policy rather
+/// than for every message.
+struct RuleRecipientSets: Sendable {
+    var any: PatternSet?
+    var all: PatternSet?
+    var none: PatternSet?
+    var requires: PatternSet?
+
+    init(_ rule: TableRule, groups: PolicyGroups) {
+        any = rule.recipientsAny.map { groups.patternSet(of: $0) }
+        all = rule.recipientsAll.map { groups.patternSet(of: $0) }
+        none = rule.recipientsNone.map { groups.patternSet(of: $0) }
+        requires = rule.requiresRecipients.map { groups.patternSet(of: $0) }
     }
 }
 

@@ -15,36 +15,59 @@ import MailCore
 final class FoldedText {
     let input: PolicyInput
     let index: KeywordIndex?
-    init(_ input: PolicyInput, index: KeywordIndex? = nil) {
+    let regexIndex: KeywordIndex?
+    init(_ input: PolicyInput, index: KeywordIndex? = nil, regexIndex: KeywordIndex? = nil) {
         self.input = input
         self.index = index
+        self.regexIndex = regexIndex
     }
 
-    private var scopes: [Int: [Mailbox]] = [:]
+    private var scopes: [Int: RecipientIndex] = [:]
 
     /// The distinct recipients a rule's recipient conditions look at, worked out once per kind.
     func scope(onlyVisible: Bool, onlyExternal: Bool, _ context: PolicyContext) -> [Mailbox] {
+        recipients(onlyVisible: onlyVisible, onlyExternal: onlyExternal, context).mailboxes
+    }
+
+    /// The same recipients grouped by domain, for matching the rules' pattern sets.
+    func recipients(onlyVisible: Bool, onlyExternal: Bool, _ context: PolicyContext) -> RecipientIndex {
         let key = (onlyVisible ? 1 : 0) + (onlyExternal ? 2 : 0)
         if let done = scopes[key] { return done }
         var seen = Set<String>()
         var out: [Mailbox] = []
         let source = onlyVisible ? input.visibleRecipients : input.allRecipients
         for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { out.append(m) }
-        scopes[key] = out
-        return out
+        let index = RecipientIndex(out)
+        scopes[key] = index
+        return index
     }
 
-    /// The own lines joined by LF, as UTF-8, and where each line starts.
+    /// The sender's own lines (not quoted, not the signature), as written.
+    private(set) lazy var ownText: [(number: Int, text: Substring)] = TextLines(input.body).ownLines
+
+    /// The own lines folded (`TextFolding.fold`) and joined by LF, as UTF-8, and where each line
+    /// starts: folded straight into one buffer, without a string for every line.
     private(set) lazy var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) = {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(input.body.utf8.count)
         var starts: [(offset: Int, number: Int)] = []
-        for line in ownLines {
+        starts.reserveCapacity(ownText.count)
+        for line in ownText {
             starts.append((bytes.count, line.number))
-            bytes += line.folded.utf8
+            if !SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
+                bytes += TextFolding.foldScalars(line.text).utf8
+            }
             bytes.append(0x0A)
         }
         return (bytes, starts)
     }()
+
+    /// Own line `i` folded: its bytes in `ownBytes`.
+    func foldedLine(_ i: Int) -> String {
+        let (bytes, starts) = ownBytes
+        let end = i + 1 < starts.count ? starts[i + 1].offset - 1 : bytes.count - 1
+        return String(decoding: bytes[starts[i].offset..<end], as: UTF8.self)
+    }
 
     /// Keyword number → first byte offset in `ownBytes`, for every body keyword of the index.
     private(set) lazy var bodyHits: [Int: Int] = index?.firstOccurrences(in: ownBytes.bytes) ?? [:]
@@ -70,7 +93,34 @@ final class FoldedText {
             }
             return best.map { (lineNumber(at: $0.offset), $0.keyword) }
         }
-        return TableRule.firstKeyword(keywords, in: ownLines)
+        return TableRule.firstKeyword(keywords, in: ownLineCharacters)
+    }
+
+    /// Literal number (in `regexIndex`) → the indices of the own lines holding it.
+    private(set) lazy var literalLines: [Int: [Int]] =
+        regexIndex?.linesHolding(in: ownBytes.bytes, lineStarts: ownBytes.starts.map(\.offset)) ?? [:]
+
+    /// Regular expression as written → the index in `ownLines` of the first line it matches, -1
+    /// for none: each distinct expression runs once per evaluation.
+    private var regexLines: [String: Int] = [:]
+
+    /// The number of the first own line `rx` matches. Only lines holding the expression's
+    /// required literal are given to the engine (`RegexLiteral`); the first of them that matches
+    /// is the first line that matches.
+    func firstBodyRegexLine(_ rx: RuleRegex) -> Int? {
+        let starts = ownBytes.starts
+        if let done = regexLines[rx.written] { return done < 0 ? nil : starts[done].number }
+        var found = -1
+        if let literal = rx.requiredLiteral, let regexIndex, let id = regexIndex.ids[String(decoding: literal, as: UTF8.self)] {
+            for i in literalLines[id] ?? [] where rx.firstMatch(in: foldedLine(i)) != nil {
+                found = i
+                break
+            }
+        } else {
+            found = starts.indices.first { rx.firstMatch(in: foldedLine($0)) != nil } ?? -1
+        }
+        regexLines[rx.written] = found
+        return found < 0 ? nil : starts[found].number
     }
 
     private(set) lazy var subject: (folded: String, chars: [Character]) = {
@@ -79,9 +129,13 @@ final class FoldedText {
     }()
 
     /// The sender's own lines (not quoted, not the signature), folded.
-    private(set) lazy var ownLines: [(number: Int, folded: String, chars: [Character])] = TextLines(input.body).ownLines.map {
-        let f = TextFolding.fold($0.text)
-        return ($0.number, f, Array(f))
+    private(set) lazy var ownLines: [(number: Int, folded: String)] = ownBytes.starts.indices.map {
+        (ownBytes.starts[$0].number, foldedLine($0))
+    }
+
+    /// The same as characters, for keywords the index does not hold.
+    private(set) lazy var ownLineCharacters: [(number: Int, folded: String, chars: [Character])] = ownLines.map {
+        ($0.number, $0.folded, Array($0.folded))
     }
 }
 
@@ -91,27 +145,34 @@ extension TableRule {
         evaluate(input, context, groups: groups, text: FoldedText(input))
     }
 
-    func evaluate(_ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups, text: FoldedText) -> Finding? {
+    /// `sets`: the rule's recipient lists prepared with the policy (`PolicyConfig`); made here
+    /// when not given.
+    func evaluate(
+        _ input: PolicyInput, _ context: PolicyContext, groups: PolicyGroups, text: FoldedText, sets given: RuleRecipientSets? = nil
+    ) -> Finding? {
         var evidence: [String] = []
         var subjects: [FindingSubject] = []
+        let sets = given ?? RuleRecipientSets(self, groups: groups)
 
         // Recipients in scope: To/Cc (only_visible) or all; external only (only_external).
-        var scope: [Mailbox] = []
+        var scope = RecipientIndex([])
         if recipientsAny != nil || recipientsAll != nil || recipientsNone != nil || minRecipients != nil {
-            scope = text.scope(onlyVisible: onlyVisible, onlyExternal: onlyExternal, context)
+            scope = text.recipients(onlyVisible: onlyVisible, onlyExternal: onlyExternal, context)
         }
+        let count = scope.mailboxes.count
         if let n = minRecipients {
-            guard scope.count >= n else { return nil }
-            evidence.append("\(PolicyText.count(scope.count, onlyExternal ? "external recipient" : "recipient")) (at least \(n))")
+            guard count >= n else { return nil }
+            evidence.append("\(PolicyText.count(count, onlyExternal ? "external recipient" : "recipient")) (at least \(n))")
         }
-        if let list = recipientsAny {
-            let set = groups.patternSet(of: list)
+        if let list = recipientsAny, let set = sets.any {
+            let matching = set.matchingIndices(in: scope)
+            guard !matching.isEmpty else { return nil }
             var hits: [String] = []
-            // The entry that matched, for the evidence: looked for only on a hit.
-            var lists: [(entry: PatternEntry, patterns: [AddressPattern])]? = nil
-            for m in scope where set.matches(m) {
-                if lists == nil { lists = groups.patterns(of: list) }
-                if let hit = lists?.first(where: { $0.patterns.contains { $0.matches(m) } }) {
+            // The entry that matched, for the evidence.
+            let lists = groups.patterns(of: list)
+            for i in matching {
+                let m = scope.mailboxes[i]
+                if let hit = lists.first(where: { $0.patterns.contains { $0.matches(m) } }) {
                     hits.append("\(m.address) (\(hit.entry))")
                     subjects.append(.recipient(m.key.text))
                 }
@@ -119,14 +180,12 @@ extension TableRule {
             guard !hits.isEmpty else { return nil }
             evidence.append("recipients matching: \(PolicyText.listing(hits))")
         }
-        if let list = recipientsAll {
-            let set = groups.patternSet(of: list)
-            guard !scope.isEmpty, scope.allSatisfy({ set.matches($0) }) else { return nil }
+        if let list = recipientsAll, let set = sets.all {
+            guard count > 0, set.matchingIndices(in: scope).count == count else { return nil }
             evidence.append("every recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
         }
-        if let list = recipientsNone {
-            let set = groups.patternSet(of: list)
-            guard !scope.contains(where: { set.matches($0) }) else { return nil }
+        if let list = recipientsNone, let set = sets.none {
+            guard set.matchingIndices(in: scope).isEmpty else { return nil }
             evidence.append("no recipient matches \(PolicyText.listing(list.lazy.map(\.entry.description)))")
         }
         if let has = hasAttachments {
@@ -157,8 +216,8 @@ extension TableRule {
                 subjects.append(.body)
             }
             if let rx = bodyRegex {
-                guard let hit = own.first(where: { rx.firstMatch(in: $0.folded) != nil }) else { return nil }
-                evidence.append("line \(hit.number) matches /\(rx.written)/")
+                guard let number = text.firstBodyRegexLine(rx) else { return nil }
+                evidence.append("line \(number) matches /\(rx.written)/")
                 subjects.append(.body)
             }
             if companyMustMatch {
@@ -167,8 +226,7 @@ extension TableRule {
             }
         }
         var challenges: [Challenge] = []
-        if let required = requiresRecipients {
-            let set = groups.patternSet(of: required)
+        if let required = requiresRecipients, let set = sets.requires {
             let present = input.visibleRecipients.contains { set.matches($0) }
             guard !present else { return nil }
             evidence.append("no To/Cc recipient matches \(PolicyText.listing(required.lazy.map(\.entry.description)))")
@@ -270,10 +328,18 @@ extension Barrier {
     /// The finding when recipients of two or more of the barrier's groups are in the message, or
     /// when tagged data goes to a group it may not reach.
     func evaluate(_ input: PolicyInput, groups: PolicyGroups) -> Finding? {
+        evaluate(input, groups: groups, membership: groups.membership(of: input.allRecipients, among: self.groups))
+    }
+
+    /// `membership`: made for the recipients of `input` and (at least) this barrier's groups.
+    func evaluate(_ input: PolicyInput, groups: PolicyGroups, membership: GroupMembership) -> Finding? {
+        // Each group's recipients, one for each key, in message order (a group named twice in
+        // the barrier lists each of them twice, as matching recipient by recipient did).
         var members: [String: [Mailbox]] = [:]
-        var seen = Set<String>()
-        for m in input.allRecipients where seen.insert(m.key.text).inserted {
-            for g in groups.groups(of: m, among: self.groups) { members[g, default: []].append(m) }
+        for g in self.groups where members[g] == nil {
+            let list = membership.members(of: g)
+            let times = self.groups.lazy.filter { $0 == g }.count
+            if !list.isEmpty { members[g] = times == 1 ? list : list.flatMap { repeatElement($0, count: times) } }
         }
         let met = self.groups.filter { members[$0] != nil }
         let head = message.map { "\($0) — " } ?? ""
@@ -284,7 +350,7 @@ extension Barrier {
             for g in met {
                 for m in members[g]! where flags[m.key.text] == nil {
                     recipients.append(m)
-                    flags[m.key.text] = "BARRIER \(id): \(groups.groups(of: m, among: met).joined(separator: ", "))"
+                    flags[m.key.text] = "BARRIER \(id): \(membership.groups(of: m, among: met).joined(separator: ", "))"
                 }
             }
             var finding = Finding(
@@ -296,7 +362,7 @@ extension Barrier {
         }
         for tag in tags {
             guard let evidence = tag.find(in: input) else { continue }
-            let outside = input.allRecipients.filter { m in !groups.groups(of: m, among: tag.allowed).contains { _ in true } }
+            let outside = input.allRecipients.filter { m in membership.groups(of: m, among: tag.allowed).isEmpty }
             guard !outside.isEmpty else { continue }
             return Finding(
                 ruleID: id, severity: severity,

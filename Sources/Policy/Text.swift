@@ -4,9 +4,28 @@
 struct TextLines {
     let lines: [Substring]
 
-    /// Splits on LF, CRLF and CR.
+    /// Splits on LF, CRLF and CR. Found on the UTF-8 bytes: LF and CR are always characters of
+    /// their own (CR LF one character), so these are the places splitting on the characters
+    /// "\n", "\r\n" and "\r" finds (PreparedMatchingTests compares the two).
     init(_ text: String) {
-        lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            guard b == 0x0A || b == 0x0D else {
+                i = utf8.index(after: i)
+                continue
+            }
+            lines.append(text[start..<i])
+            var next = utf8.index(after: i)
+            if b == 0x0D, next != utf8.endIndex, utf8[next] == 0x0A { next = utf8.index(after: next) }
+            start = next
+            i = next
+        }
+        lines.append(text[start..<utf8.endIndex])
+        self.lines = lines
     }
 
     /// Lines the sender wrote: not quoted (`>` or `＞` first, after spaces), not in the signature
@@ -15,20 +34,57 @@ struct TextLines {
     var ownLines: [(number: Int, text: Substring)] {
         var out: [(number: Int, text: Substring)] = []
         for (i, line) in lines.enumerated() {
-            if line == "-- " || Self.isOriginalMessageSeparator(line) { break }
+            if line.utf8.elementsEqual(Self.signatureSeparator) || Self.isOriginalMessageSeparator(line) { break }
             if Self.isQuoted(line) { continue }
             out.append((i + 1, line))
         }
         return out
     }
 
+    /// "-- " (its characters have no other spelling: the bytes are equal exactly when the text is).
+    private static let signatureSeparator = Array("-- ".utf8)
+
     static func isQuoted(_ line: Substring) -> Bool {
+        // A line whose first scalar is none of ' ', tab, U+3000, '>' and '＞' starts with a
+        // character that is none of them (no other character is equal to one of them): it is
+        // not quoted.
+        if let first = line.unicodeScalars.first, ![0x20, 0x09, 0x3000, 0x3E, 0xFF1E].contains(first.value) { return false }
         let first = line.first { $0 != " " && $0 != "\t" && $0 != "\u{3000}" }
         return first == ">" || first == "＞"
     }
 
+    /// True when the line's bytes hold five '-' or five '－' in a row.
+    static func holdsDashes(_ line: Substring) -> Bool {
+        func scan(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            var dashes = 0
+            var wide = 0
+            var i = 0
+            while i < p.count {
+                if p[i] == 0x2D {
+                    dashes += 1
+                    wide = 0
+                    if dashes == 5 { return true }
+                    i += 1
+                } else if p[i] == 0xEF && i + 2 < p.count && p[i + 1] == 0xBC && p[i + 2] == 0x8D {
+                    wide += 1
+                    dashes = 0
+                    if wide == 5 { return true }
+                    i += 3
+                } else {
+                    dashes = 0
+                    wide = 0
+                    i += 1
+                }
+            }
+            return false
+        }
+        return line.utf8.withContiguousStorageIfAvailable(scan) ?? Array(line.utf8).withUnsafeBufferPointer(scan)
+    }
+
     /// "-----Original Message-----", "---------- Forwarded message ---------", "-----元のメッセージ-----"…
     static func isOriginalMessageSeparator(_ line: Substring) -> Bool {
+        // The trimmed line can start with five '-' or five '－' only if the line holds their bytes.
+        guard holdsDashes(line) else { return false }
         let t = PolicyText.trimmed(String(line))
         guard t.hasPrefix("-----") || t.hasPrefix("－－－－－") else { return false }
         let lower = t.lowercased()
@@ -59,5 +115,83 @@ enum CharacterFolding {
     /// Any kind of space: ASCII, U+3000, other Unicode spaces.
     static func isSpace(_ c: Character) -> Bool {
         c == " " || c == "\t" || c == "\u{3000}" || c == "\u{00A0}" || (c.isWhitespace && !c.isNewline)
+    }
+}
+
+/// Text whose every character is one "simple" scalar, searched as UTF-8 bytes with the answers
+/// of the character-by-character search. A simple scalar is a tab, printable ASCII, CJK symbols
+/// and punctuation (U+3000–U+3029, U+3030–U+303F), kana (U+3041–U+3096, U+309B–U+30FF), CJK
+/// ideographs (U+3400–U+4DBF, U+4E00–U+9FFF) or full- and half-width forms (U+FF01–U+FF9D): none
+/// is a combining mark or joins a neighbour into one grapheme, each is its own NFC form (so two
+/// such characters are equal exactly when their bytes are), and none but the ASCII and
+/// full-width letters changes when lowercased. Text with any other scalar is left to the
+/// character search.
+enum SimpleText {
+    static func isSimple(_ s: Unicode.Scalar) -> Bool { isSimple(s.value) }
+
+    static func isSimple(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+            0xFF01...0xFF9D:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isSimple(_ characters: [Character]) -> Bool {
+        characters.allSatisfy { $0.unicodeScalars.count == 1 && isSimple($0.unicodeScalars.first!) }
+    }
+
+    /// `String(line.map(CharacterFolding.halfWidth)).lowercased()` as UTF-8, when every scalar
+    /// of the line is simple; else nil.
+    static func foldedBytes(_ line: Substring) -> [UInt8]? {
+        fold(line, ideographicSpace: false, halfWidthKana: true)
+    }
+
+    /// Simple text folded on its UTF-8 bytes: full-width ASCII to ASCII, ASCII to lower case,
+    /// U+3000 to a space when `ideographicSpace`; nil when a scalar is not simple, or is
+    /// half-width katakana and `halfWidthKana` is false. Every simple scalar but ASCII is
+    /// three bytes long.
+    static func fold(_ text: some StringProtocol, ideographicSpace: Bool, halfWidthKana: Bool) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        return fold(text, ideographicSpace: ideographicSpace, halfWidthKana: halfWidthKana, into: &out) ? out : nil
+    }
+
+    /// The same, appended to `out`; false (and `out` as it was) when the text is not simple.
+    static func fold(_ text: some StringProtocol, ideographicSpace: Bool, halfWidthKana: Bool, into out: inout [UInt8]) -> Bool {
+        let before = out.count
+        func run(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    guard b == 0x09 || (b >= 0x20 && b < 0x7F) else { return false }
+                    out.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                    i += 1
+                    continue
+                }
+                guard b >= 0xE0 && b < 0xF0, i + 2 < n else { return false }
+                let v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                guard isSimple(v), halfWidthKana || v < 0xFF61 else { return false }
+                if v == 0x3000 && ideographicSpace {
+                    out.append(0x20)
+                } else if v >= 0xFF01 && v <= 0xFF5E {
+                    let a = UInt8(v - 0xFEE0)
+                    out.append(a >= 0x41 && a <= 0x5A ? a + 0x20 : a)
+                } else {
+                    out.append(b)
+                    out.append(bytes[i + 1])
+                    out.append(bytes[i + 2])
+                }
+                i += 3
+            }
+            return true
+        }
+        let done = text.utf8.withContiguousStorageIfAvailable(run) ?? Array(text.utf8).withUnsafeBufferPointer(run)
+        if !done { out.removeSubrange(before...) }
+        return done
     }
 }

@@ -12,6 +12,18 @@
 /// Folding shared by keywords, regexes and company names.
 enum TextFolding {
     static func fold(_ text: some StringProtocol) -> String {
+        simpleFold(text) ?? foldScalars(text)
+    }
+
+    /// `foldScalars` for text of simple scalars (`SimpleText`) other than half-width katakana,
+    /// made on bytes: only full-width ASCII, U+3000 and upper-case ASCII change, one scalar for
+    /// one. Nil for other text. PreparedMatchingTests compares the two.
+    static func simpleFold(_ text: some StringProtocol) -> String? {
+        SimpleText.fold(text, ideographicSpace: true, halfWidthKana: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The folding scalar by scalar, for any text.
+    static func foldScalars(_ text: some StringProtocol) -> String {
         var out = String.UnicodeScalarView()
         var scalars = Array(text.unicodeScalars)[...]
         while let s = scalars.first {
@@ -77,6 +89,9 @@ struct RuleRegex: @unchecked Sendable, Equatable {
     // Regex holds no mutable state once compiled; it is only read.
     let written: String
     let regex: Regex<AnyRegexOutput>
+    /// Folded bytes every match contains (`RegexLiteral.required`), or nil: a line without them
+    /// cannot match, so the engine is not run on it.
+    let requiredLiteral: [UInt8]?
 
     static let maximumLength = 1000
 
@@ -93,6 +108,7 @@ struct RuleRegex: @unchecked Sendable, Equatable {
             throw DomainPatternError("'\(written)' is not a valid regular expression: \(error)")
         }
         self.written = written
+        self.requiredLiteral = RegexLiteral.required(in: written)
     }
 
     /// How much of each line a regular expression reads: the standard library's engine tries
@@ -166,6 +182,127 @@ struct RuleRegex: @unchecked Sendable, Equatable {
     }
 }
 
+/// The longest run of plain characters that every match of a rule's regular expression must
+/// contain, as the bytes it has in folded text: lines without it are not given to the engine.
+///
+/// Only what is certain is taken, anything unclear ends a run or gives no literal at all (nil:
+/// every line is tried, as without the filter):
+///   - no literal for a pattern with `|` (alternatives), `(?` (options, look-arounds), or an
+///     escape that stands for a character by its code (`\x`, `\u`, `\N`, `\o`, `\0`–`\9`),
+///     a property, a reference or a quotation (`\p`, `\k`, `\g`, `\c`, `\Q`);
+///   - runs are made of printable ASCII letters, digits and punctuation written outside groups
+///     and classes (a punctuation mark may be escaped, `\.`); letters are lowercased (the text
+///     is folded to lower case and the pattern ignores case); `;` and `` ` `` are left out
+///     (U+037E and U+1FEF are canonically equal to them);
+///   - a character directly before a quantifier (`*`, `+`, `?`, `{`) or a non-ASCII character
+///     is dropped from its run (it may repeat zero times, or join the next character into one
+///     grapheme, as `e` and U+0301 make `é`); groups, classes, other escapes (`\d`, `\b`),
+///     `.`, `^`, `$`, spaces and `#` end a run.
+/// A plain ASCII character of the pattern matches only itself in folded text (the engine
+/// matches by grapheme and ignores case; folding has turned every upper-case letter, and the
+/// Kelvin sign, into lower case), and a grapheme made of it alone is that byte in UTF-8, so a
+/// match contains every run. RuleRegexTests compares filtered and unfiltered matching.
+enum RegexLiteral {
+    static func required(in pattern: String) -> [UInt8]? {
+        let chars = Array(pattern)
+        if pattern.contains("|") || pattern.contains("(?") { return nil }
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        func end(dropLast: Bool) {
+            if dropLast, !run.isEmpty { run.removeLast() }
+            if run.count > best.count { best = run }
+            run = []
+        }
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            switch c {
+            case "\\":
+                guard i + 1 < chars.count else { return nil }
+                let n = chars[i + 1]
+                guard let a = n.asciiValue else { return nil }
+                if Self.isPlain(a) && !Self.isLetterOrDigit(a) {
+                    // An escaped punctuation mark stands for itself.
+                    run.append(a)
+                } else if "dDwWsSbBhHvVRntrfeaAzZGXK".contains(n) {
+                    // A class, an anchor or a control character: never part of the grapheme before.
+                    end(dropLast: false)
+                } else {
+                    return nil
+                }
+                i += 2
+                continue
+            case "[":
+                end(dropLast: false)
+                // Skip the class, nested classes included; `]` first (after `^`) is a member.
+                var j = i + 1
+                if j < chars.count && chars[j] == "^" { j += 1 }
+                if j < chars.count && chars[j] == "]" { j += 1 }
+                var depth = 1
+                while j < chars.count && depth > 0 {
+                    if chars[j] == "\\" {
+                        j += 2
+                        continue
+                    }
+                    if chars[j] == "[" { depth += 1 } else if chars[j] == "]" { depth -= 1 }
+                    j += 1
+                }
+                guard depth == 0 else { return nil }
+                i = j
+                continue
+            case "(":
+                end(dropLast: false)
+                // Skip the group: what is inside may be repeated zero times.
+                var j = i + 1
+                var depth = 1
+                var inClass = false
+                while j < chars.count && depth > 0 {
+                    let d = chars[j]
+                    if d == "\\" {
+                        j += 2
+                        continue
+                    }
+                    if inClass {
+                        if d == "]" { inClass = false }
+                    } else if d == "[" {
+                        inClass = true
+                    } else if d == "(" {
+                        depth += 1
+                    } else if d == ")" {
+                        depth -= 1
+                    }
+                    j += 1
+                }
+                guard depth == 0 else { return nil }
+                i = j
+                continue
+            case "*", "+", "?":
+                end(dropLast: true)
+            case "{":
+                end(dropLast: true)
+                if let close = chars[(i + 1)...].firstIndex(of: "}") {
+                    i = close + 1
+                    continue
+                }
+            default:
+                if let a = c.asciiValue, Self.isPlain(a), !"])}.^$#".contains(c) {
+                    run.append(Self.isUpper(a) ? a + 0x20 : a)
+                } else {
+                    end(dropLast: c.asciiValue == nil)
+                }
+            }
+            i += 1
+        }
+        end(dropLast: false)
+        return best.isEmpty ? nil : best
+    }
+
+    /// Printable ASCII other than space, `;` and `` ` ``.
+    static func isPlain(_ a: UInt8) -> Bool { a > 0x20 && a < 0x7F && a != UInt8(ascii: ";") && a != UInt8(ascii: "`") }
+    static func isLetterOrDigit(_ a: UInt8) -> Bool { KeywordIndex.isWordByte(a) }
+    static func isUpper(_ a: UInt8) -> Bool { a >= 0x41 && a <= 0x5A }
+}
+
 /// Every body keyword of every rule table, found in one pass over the text (Aho–Corasick over
 /// UTF-8 bytes): a thousand keyword rules read a large body once, not a thousand times.
 final class KeywordIndex: Sendable {
@@ -179,7 +316,9 @@ final class KeywordIndex: Sendable {
     /// Node → keywords ending there (through the failure links too).
     private let outputs: [[Int32]]
 
-    init(_ folded: [String]) {
+    /// `wholeWords`: ASCII keywords of letters and digits match only as whole words (false for
+    /// the literals of regular expressions, which match anywhere).
+    init(_ folded: [String], wholeWords: Bool = true) {
         var ids: [String: Int] = [:]
         var keywords: [[UInt8]] = []
         for k in folded where !k.isEmpty && ids[k] == nil {
@@ -188,7 +327,7 @@ final class KeywordIndex: Sendable {
         }
         self.ids = ids
         self.keywords = keywords
-        wholeWord = keywords.map { $0.allSatisfy(Self.isWordByte) }
+        wholeWord = keywords.map { wholeWords && $0.allSatisfy(Self.isWordByte) }
         // The trie.
         var next = [Int32](repeating: -1, count: 256)
         var outputs: [[Int32]] = [[]]
@@ -230,6 +369,30 @@ final class KeywordIndex: Sendable {
         }
         self.next = next
         self.outputs = outputs
+    }
+
+    /// Keyword number → the lines holding it (anywhere in the line: for an index made with
+    /// `wholeWords: false`), as indices into `lineStarts` (the ascending byte offsets where the
+    /// lines of `text` start), ascending, each once. Keywords must not hold a line feed.
+    func linesHolding(in text: [UInt8], lineStarts: [Int]) -> [Int: [Int]] {
+        guard !keywords.isEmpty, !lineStarts.isEmpty else { return [:] }
+        var found: [Int: [Int]] = [:]
+        var node = 0
+        var line = 0
+        var nextStart = lineStarts.count > 1 ? lineStarts[1] : Int.max
+        text.withUnsafeBufferPointer { bytes in
+            for i in 0..<bytes.count {
+                while i >= nextStart {
+                    line += 1
+                    nextStart = line + 1 < lineStarts.count ? lineStarts[line + 1] : Int.max
+                }
+                node = Int(next[node &* 256 &+ Int(bytes[i])])
+                let out = outputs[node]
+                if out.isEmpty { continue }
+                for k in out where found[Int(k)]?.last != line { found[Int(k), default: []].append(line) }
+            }
+        }
+        return found
     }
 
     static func isWordByte(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }

@@ -47,12 +47,32 @@ public struct ForgottenAttachmentRule: PolicyRule {
             .map { Array(String($0.map(CharacterFolding.halfWidth)).lowercased()) }
             .filter { !$0.isEmpty }
         guard !keywords.isEmpty else { return [] }
+        // The keywords as bytes, when every character of every one is a simple scalar.
+        let bytewise = keywords.allSatisfy(SimpleText.isSimple)
+        // Every keyword in one pass over a line's bytes; whole words for ASCII ones, as `find`.
+        let index = bytewise ? KeywordIndex(keywords.map { String($0) }) : nil
+        var text: [UInt8] = []
         for (number, line) in TextLines(input.body).ownLines {
-            let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
             var best: (position: Int, keyword: [Character])? = nil
-            for keyword in keywords {
-                if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
-                    best = (p, keyword)
+            text.removeAll(keepingCapacity: true)
+            if let index, SimpleText.fold(line, ideographicSpace: false, halfWidthKana: true, into: &text) {
+                // The same search on bytes: each character is one scalar, so byte offsets keep
+                // the order of character positions.
+                let hits = index.firstOccurrences(in: text)
+                if !hits.isEmpty {
+                    for keyword in keywords {
+                        if let p = index.ids[String(keyword)].flatMap({ hits[$0] }), best == nil || p < best!.position {
+                            best = (p, keyword)
+                        }
+                    }
+                }
+            } else {
+                // `SimpleText.foldedBytes` is this, for simple lines.
+                let text = Array(String(line.map(CharacterFolding.halfWidth)).lowercased())
+                for keyword in keywords {
+                    if let p = Self.find(keyword, in: text), best == nil || p < best!.position {
+                        best = (p, keyword)
+                    }
                 }
             }
             if let best {

@@ -79,7 +79,13 @@ public struct SalutationMismatchRule: PolicyRule {
     static func salutations(_ body: String) -> [Salutation] {
         var out: [Salutation] = []
         var lines = 0
-        for raw in body.split(separator: "\n", omittingEmptySubsequences: true) {
+        // The lines split on "\n" (empty ones skipped) one at a time: only the first few are read.
+        var rest = body[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let raw = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            if raw.isEmpty { continue }
             let line = raw.trimmingCharacters()
             if line.isEmpty { continue }
             if line.hasPrefix(">") { break }
