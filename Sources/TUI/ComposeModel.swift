@@ -666,8 +666,21 @@ public struct ComposeModel: Equatable, Sendable {
 
     /// The loop read the candidates for `field`: the picker opens over the screen.
     public mutating func openPicker(_ field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
+        openPicker(field, index: PickerIndex(candidates), note: note)
+    }
+
+    /// The same with the candidates made ready beforehand; `loading`: more are coming (`fillPicker`).
+    public mutating func openPicker(_ field: ComposeField, index: PickerIndex, note: String? = nil, loading: Bool = false) {
         guard case .editing(field) = mode else { return }
-        mode = .picker(AddressPicker(field: field, candidates: candidates, note: note))
+        mode = .picker(AddressPicker(field: field, index: index, note: note, loading: loading))
+    }
+
+    /// The candidates the open picker waited for: the search runs again over them, and no row
+    /// is moved to (see `AddressPicker.fill`). Nothing when the picker was closed meanwhile.
+    public mutating func fillPicker(_ index: PickerIndex, note: String?) {
+        guard case .picker(var picker) = mode else { return }
+        picker.fill(index, note: note)
+        mode = .picker(picker)
     }
 
     /// The chosen candidate goes in as `Name <address>`, after what the field holds (joined by
