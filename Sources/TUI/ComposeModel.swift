@@ -446,6 +446,10 @@ public struct ComposeModel: Equatable, Sendable {
             body.scrollToCursor(width: width, height: bodyHeight)
             return []
         }
+        // No address starts with @: typed where an entry starts, it opens the picker, as ^T.
+        if field.isAddressField, key == .char("@") || key == .char("＠"), Self.atEmptyEntry(lineEditor(field)) {
+            return [.openPicker(field)]
+        }
         var editor = lineEditor(field)
         let before = editor.text
         Self.edit(&editor, key)
@@ -457,6 +461,15 @@ public struct ComposeModel: Equatable, Sendable {
             fixOffers[field] = nil
         }
         return []
+    }
+
+    /// The cursor is in an address entry with nothing in it yet: the field is empty, or only
+    /// blanks are between the cursor and the commas or semicolons around it.
+    static func atEmptyEntry(_ editor: LineEditor) -> Bool {
+        let characters = Array(editor.text)
+        let before = characters[..<editor.cursor].reversed().prefix { $0 != "," && $0 != ";" }
+        let after = characters[editor.cursor...].prefix { $0 != "," && $0 != ";" }
+        return before.allSatisfy(\.isWhitespace) && after.allSatisfy(\.isWhitespace)
     }
 
     /// Pasted text goes into the field being edited and nowhere else: into the body exactly as

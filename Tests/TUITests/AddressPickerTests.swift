@@ -205,6 +205,30 @@ struct AddressPickerTests {
         #expect(m.status?.isError == true)
     }
 
+    @Test("@ where an address entry starts (an empty field, after a comma or semicolon) opens the picker; elsewhere it is typed")
+    func atOpensPicker() {
+        for (text, cursor, opens) in [
+            ("", nil, true), ("hanako@example.jp, ", nil, true), ("hanako@example.jp;", nil, true), ("a@example.jp,  , b@example.jp", 14, true),
+            ("tanaka", nil, false), ("hanako@example.jp, ta", nil, false), ("a@example.jp, b@example.jp", 0, false)
+        ] as [(String, Int?, Bool)] {
+            for at: Character in ["@", "＠"] {
+                var m = ComposeModel(from: "taro@example.jp", accountName: "a", cc: text)
+                m.cc = LineEditor(text, cursor: cursor)
+                m.mode = .editing(.cc)
+                let effects = m.handle(.char(at), width: 80, bodyHeight: 10)
+                if opens {
+                    #expect(effects == [.openPicker(.cc)] && m.cc.text == text, "\(text) \(at)")
+                } else {
+                    #expect(effects.isEmpty && m.cc.text.contains(at), "\(text) \(at)")
+                }
+            }
+        }
+        // Not in the subject: there @ is text.
+        var m = ComposeModel(from: "taro@example.jp", accountName: "a")
+        m.mode = .editing(.subject)
+        #expect(m.handle(.char("@"), width: 80, bodyHeight: 10).isEmpty && m.subject.text == "@")
+    }
+
     @Test("through the reducer: ^T asks the session to load the picker; its answer opens it")
     func reducer() {
         var model = ComposeModel(from: "taro@example.jp", accountName: "a")
