@@ -99,6 +99,10 @@ public final class ComposerSession {
     var runCheck: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
         DispatchQueue.global(qos: .userInitiated).async(execute: work)
     }
+    /// The address picker's candidates, made in the background after the first frame.
+    var pickerCandidates = PickerCandidates()
+    /// The open picker waits for candidates made for this (see `deliverPicker`).
+    var pickerWaitingFor: PickerCandidates.Key?
     /// Seconds of quiet before a change is written to the drafts folder.
     static let draftDelay = 0.5
     /// While changes keep coming (continuous typing), a draft is still written this often.
@@ -172,6 +176,8 @@ public final class ComposerSession {
         if !checkedFirst && startDispatcher() { render() }
         // While the user writes, the address books and the history are read for the first `y`.
         PolicySetup.prefetch(policy, paths: paths)
+        // And the address picker's candidates, for the first ^T.
+        preparePicker()
         let outcome = loop(terminal)
         // Leaving while a message is being sent (Ctrl-C, a signal, `q` then `s`): it is taken
         // back from the submission thread and recorded as what is true now — interrupted when
@@ -210,6 +216,7 @@ public final class ComposerSession {
             }
             let statusBefore = model.status
             deliverCheck()
+            deliverPicker()
             if let outcome = send(.tick(now: environment.now().seconds)) { return outcome }
             // Keys already waiting were typed while the last key was handled; a key that had to
             // be waited for starts a fresh burst (see KeyBurst).
@@ -217,8 +224,8 @@ public final class ComposerSession {
             var first = terminal.readKey(timeoutMilliseconds: 0)
             if first == nil {
                 waited = true
-                // While a check runs, its answer is looked for every 20 ms.
-                first = terminal.readKey(timeoutMilliseconds: pendingCheck == nil ? 200 : 20)
+                // While a check runs or the picker waits for its candidates, they are looked for every 20 ms.
+                first = terminal.readKey(timeoutMilliseconds: pendingCheck == nil && pickerWaitingFor == nil ? 200 : 20)
             }
             guard let first else {
                 saveDraftIfQuiet()

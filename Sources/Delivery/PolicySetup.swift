@@ -112,12 +112,22 @@ public enum PolicySetup {
     /// The address books the policy names (`~` expanded), merged; unreadable ones are warnings.
     /// Read again only when one of the files changed (the composer asks on every confirmation).
     public static func addressBook(_ config: PolicyConfig, paths: DataPaths) -> (AddressBook, warnings: [String]) {
-        var files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
-        // Without a configured book: the standard ones in the config folder, text, vCard, CSV.
-        if files.isEmpty {
-            files = ["addressbook.txt", "addressbook.vcf", "addressbook.csv"].map { paths.configDirectory + "/" + $0 }.filter(FileSystem.exists)
-        }
+        let files = addressBookFiles(config, paths: paths)
         return PolicySourceCache.shared.addressBook(for: files.map(FileStamp.init)) { readAddressBooks(files) }
+    }
+
+    private static func addressBookFiles(_ config: PolicyConfig, paths: DataPaths) -> [String] {
+        let files = config.addressBooks.map(\.value).map(FileSystem.expandTilde)
+        // Without a configured book: the standard ones in the config folder, text, vCard, CSV.
+        guard files.isEmpty else { return files }
+        return ["addressbook.txt", "addressbook.vcf", "addressbook.csv"].map { paths.configDirectory + "/" + $0 }.filter(FileSystem.exists)
+    }
+
+    /// The files the address picker's candidates come from (the address books and the journal)
+    /// as they are now: a few `stat`s, compared to see whether candidates made before are still
+    /// those the files give.
+    public static func pickerSourceStamps(_ config: PolicyConfig, paths: DataPaths) -> [FileStamp] {
+        (addressBookFiles(config, paths: paths) + [paths.journalFile, paths.journalFile + "-wal"]).map(FileStamp.init)
     }
 
     private static func readAddressBooks(_ files: [String]) -> (AddressBook, warnings: [String]) {
@@ -263,7 +273,7 @@ public struct PolicyEvaluation: Sendable {
 /// replacement, an entry added to a directory). Modification times come from the kernel's
 /// coarse clock (a few milliseconds): a change of the same size within that window of the last
 /// read would go unseen, which no one confirming messages by hand can do.
-struct FileStamp: Equatable, Sendable {
+public struct FileStamp: Equatable, Sendable {
     var path: String
     var exists = false
     var inode: UInt64 = 0

@@ -3,7 +3,8 @@
 /// with ↓ ↑ chooses it; people who share a name (namesakes) are listed together, marked.
 public struct PickerCandidate: Equatable, Sendable {
     public enum Source: Equatable, Sendable {
-        case addressBook, history, both
+        /// `thread`: only on the thread (a party of the message answered or forwarded).
+        case addressBook, history, both, thread
     }
 
     public var name: String
@@ -18,6 +19,9 @@ public struct PickerCandidate: Equatable, Sendable {
     /// How many messages went to it.
     public var count: Int
     public var source: Source
+    /// A party of the message being answered or forwarded (`ThreadFacts.parties`): marked, and
+    /// listed before the others when nothing is searched.
+    public var onThread: Bool
 
     /// Folded search keys (see `SearchFold`) as UTF-8, made once when the candidate is: the
     /// search compares bytes (a String's `contains` costs several times more).
@@ -28,7 +32,7 @@ public struct PickerCandidate: Equatable, Sendable {
 
     public init(
         name: String, address: String, company: String? = nil, reading: String? = nil, isInternal: Bool? = nil, lastSent: Int64? = nil,
-        count: Int = 0, source: Source = .addressBook
+        count: Int = 0, source: Source = .addressBook, onThread: Bool = false
     ) {
         self.name = name
         self.address = address
@@ -38,6 +42,7 @@ public struct PickerCandidate: Equatable, Sendable {
         self.lastSent = lastSent
         self.count = count
         self.source = source
+        self.onThread = onThread
         nameKey = Array(SearchFold.fold(name).utf8)
         readingKey = Array(SearchFold.fold(reading ?? "").utf8)
         companyKey = Array(SearchFold.fold(company ?? "").utf8)
@@ -52,8 +57,9 @@ public struct PickerCandidate: Equatable, Sendable {
 
     /// The entries of the address books and the addresses of the send history as one list: an
     /// address in both is one candidate (the book's name and company, the history's time and
-    /// count). Addresses are compared ignoring case.
-    public static func merged(book: [PickerCandidate], history: [PickerCandidate]) -> [PickerCandidate] {
+    /// count). Addresses are compared ignoring case. The thread's parties (a reply or a forward)
+    /// are marked on the candidate with their address, or added (with the name the message gave).
+    public static func merged(book: [PickerCandidate], history: [PickerCandidate], thread: [PickerCandidate] = []) -> [PickerCandidate] {
         var byAddress: [String: PickerCandidate] = [:]
         for entry in history { byAddress[entry.address.lowercased()] = entry }
         var out: [PickerCandidate] = []
@@ -69,6 +75,20 @@ public struct PickerCandidate: Equatable, Sendable {
             out.append(entry)
         }
         out += history.filter { !used.contains($0.address.lowercased()) }
+        guard !thread.isEmpty else { return out }
+        var place: [String: Int] = [:]
+        for (index, candidate) in out.enumerated() where place[candidate.address.lowercased()] == nil { place[candidate.address.lowercased()] = index }
+        for party in thread {
+            let key = party.address.lowercased()
+            if let index = place[key] {
+                out[index].onThread = true
+            } else {
+                var added = party
+                added.onThread = true
+                place[key] = out.count
+                out.append(added)
+            }
+        }
         return out
     }
 }
@@ -132,8 +152,45 @@ public enum SearchFold {
     }
 }
 
+/// The candidates made ready for searching: who has a namesake, and the order with nothing
+/// searched. Making it for 70,000 candidates takes a good part of a second, so the composer makes
+/// it in the background after its first frame (see `ComposerSession`), not when ^T is pressed.
+public struct PickerIndex: Sendable {
+    public let candidates: [PickerCandidate]
+    /// Name keys that more than one address has: those rows carry the namesake mark.
+    let namesakeKeys: Set<[UInt8]>
+    /// Each candidate's place when nothing is searched (the thread's parties, then the most
+    /// written to, then the newest, then the books' order): the tie-break of every search.
+    let basePosition: [Int32]
+    /// Every candidate in that order, namesakes grouped: the list before anything is typed.
+    let baseResults: [Int]
+
+    public static let empty = PickerIndex([])
+
+    public init(_ candidates: [PickerCandidate]) {
+        self.candidates = candidates
+        var addressesByName: [[UInt8]: Set<String>] = [:]
+        for candidate in candidates where !candidate.nameKey.isEmpty {
+            addressesByName[candidate.nameKey, default: []].insert(candidate.address.lowercased())
+        }
+        namesakeKeys = Set(addressesByName.filter { $0.value.count > 1 }.keys)
+        let order = candidates.indices.sorted { a, b in
+            let x = candidates[a], y = candidates[b]
+            if x.onThread != y.onThread { return x.onThread }
+            if x.count != y.count { return x.count > y.count }
+            if (x.lastSent ?? 0) != (y.lastSent ?? 0) { return (x.lastSent ?? 0) > (y.lastSent ?? 0) }
+            return a < b
+        }
+        var position = [Int32](repeating: 0, count: candidates.count)
+        for (place, index) in order.enumerated() { position[index] = Int32(place) }
+        basePosition = position
+        baseResults = AddressPicker.grouped(order, candidates, namesakeKeys)
+    }
+}
+
 /// The picker's state: the query, the candidates that match it in order, and the row the
-/// user moved to (none at first, and none again after every change of the query).
+/// user moved to (none at first, and none again after every change of the query or of the
+/// candidates).
 public struct AddressPicker: Equatable, Sendable {
     public enum Outcome: Equatable, Sendable {
         case stay
@@ -143,7 +200,8 @@ public struct AddressPicker: Equatable, Sendable {
 
     /// The field the chosen address goes into.
     public let field: ComposeField
-    public let candidates: [PickerCandidate]
+    public private(set) var index: PickerIndex
+    public var candidates: [PickerCandidate] { index.candidates }
     public private(set) var query = LineEditor()
     /// Indexes into `candidates`, best first, namesakes next to each other.
     public private(set) var results: [Int] = []
@@ -153,13 +211,10 @@ public struct AddressPicker: Equatable, Sendable {
     public var top = 0
     /// What the picker says (no row chosen yet; a book that could not be read).
     public var note: String?
-    /// Name keys that more than one address has: those rows carry the namesake mark.
-    let namesakeKeys: Set<[UInt8]>
-    /// Each candidate's place when nothing is searched (the most written to, then the newest,
-    /// then the books' order): the tie-break of every search, made once.
-    let basePosition: [Int32]
-    /// Every candidate in that order, namesakes grouped: the list before anything is typed.
-    let baseResults: [Int]
+    /// The candidates are still being made (^T came before they were ready): what is listed is
+    /// what was ready, and `fill` brings the rest.
+    public private(set) var loading: Bool
+    var namesakeKeys: Set<[UInt8]> { index.namesakeKeys }
     /// The last search's words and the candidates that matched them (in candidate order): a
     /// search that only adds to them looks at those alone.
     var lastWords: [[UInt8]] = []
@@ -167,29 +222,30 @@ public struct AddressPicker: Equatable, Sendable {
 
     public static func == (a: AddressPicker, b: AddressPicker) -> Bool {
         a.field == b.field && a.query == b.query && a.results == b.results && a.selected == b.selected && a.top == b.top && a.note == b.note
-            && a.candidates == b.candidates
+            && a.loading == b.loading && a.candidates == b.candidates
     }
 
     public init(field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
+        self.init(field: field, index: PickerIndex(candidates), note: note)
+    }
+
+    public init(field: ComposeField, index: PickerIndex, note: String? = nil, loading: Bool = false) {
         self.field = field
-        self.candidates = candidates
+        self.index = index
         self.note = note
-        var addressesByName: [[UInt8]: Set<String>] = [:]
-        for candidate in candidates where !candidate.nameKey.isEmpty {
-            addressesByName[candidate.nameKey, default: []].insert(candidate.address.lowercased())
-        }
-        namesakeKeys = Set(addressesByName.filter { $0.value.count > 1 }.keys)
-        let order = candidates.indices.sorted { a, b in
-            let x = candidates[a], y = candidates[b]
-            if x.count != y.count { return x.count > y.count }
-            if (x.lastSent ?? 0) != (y.lastSent ?? 0) { return (x.lastSent ?? 0) > (y.lastSent ?? 0) }
-            return a < b
-        }
-        var position = [Int32](repeating: 0, count: candidates.count)
-        for (place, index) in order.enumerated() { position[index] = Int32(place) }
-        basePosition = position
-        baseResults = Self.grouped(order, candidates, namesakeKeys)
-        results = baseResults
+        self.loading = loading
+        results = index.baseResults
+    }
+
+    /// The candidates are ready (or changed): the same search over them. Rows may move, so no
+    /// row stays moved to: Enter can never choose a row the user has not looked at.
+    public mutating func fill(_ index: PickerIndex, note: String?) {
+        self.index = index
+        self.note = note
+        loading = false
+        lastWords = []
+        lastMatches = nil
+        search()
     }
 
     public func isNamesake(_ candidate: PickerCandidate) -> Bool { namesakeKeys.contains(candidate.nameKey) }
@@ -197,6 +253,11 @@ public struct AddressPicker: Equatable, Sendable {
     /// The rows that have a namesake shown: the mark and the line explaining it.
     public var showsNamesakes: Bool {
         !namesakeKeys.isEmpty && results.dropFirst(top).prefix(200).contains { isNamesake(candidates[$0]) }
+    }
+
+    /// Rows of the thread's parties are shown: the mark and its word in the foot.
+    public var showsThread: Bool {
+        results.dropFirst(top).prefix(200).contains { candidates[$0].onThread }
     }
 
     /// How well `candidate` matches one folded query word: lower is better, nil is no match.
@@ -268,13 +329,14 @@ public struct AddressPicker: Equatable, Sendable {
         guard !words.isEmpty else {
             lastWords = []
             lastMatches = nil
-            results = baseResults
+            results = index.baseResults
             return
         }
         // Typing on: each old word is still there, at least as long. Then only the old matches can match.
         let narrows =
             words.count >= lastWords.count && !lastWords.isEmpty && zip(lastWords, words).allSatisfy { Self.hasPrefix($1, $0) }
         let pool = narrows ? (lastMatches ?? Array(candidates.indices)) : Array(candidates.indices)
+        let candidates = index.candidates, basePosition = index.basePosition
         var scored: [(score: Int32, position: Int32, index: Int)] = []
         var matches: [Int] = []
         outer: for index in pool {
@@ -292,6 +354,7 @@ public struct AddressPicker: Equatable, Sendable {
         lastMatches = matches
         results = Self.grouped(scored.map(\.index), candidates, namesakeKeys)
     }
+
     /// One key. `rows` is how many result rows the screen shows (for PgUp PgDn and scrolling).
     public mutating func handle(_ key: Key, rows: Int) -> Outcome {
         let page = max(1, rows)

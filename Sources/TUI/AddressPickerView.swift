@@ -39,22 +39,36 @@ public enum AddressPickerView {
             let position = picker.top + line
             guard position < picker.results.count else { break }
             let candidate = picker.candidates[picker.results[position]]
-            columns.draw(candidate, namesake: picker.isNamesake(candidate), selected: picker.selected == position, into: &grid, row: 3 + line)
+            columns.draw(
+                candidate, namesake: picker.isNamesake(candidate), selected: picker.selected == position, into: &grid, row: 3 + line)
         }
         if picker.results.isEmpty {
-            grid.put(
-                picker.candidates.isEmpty ? "  No address book and no sent mail yet: type the address in the field." : "  Nothing matches.",
-                row: 3, column: 0, role: .placeholder)
+            let empty =
+                picker.loading
+                ? "  Reading the address books…"
+                : picker.candidates.isEmpty ? "  No address book and no sent mail yet: type the address in the field." : "  Nothing matches."
+            grid.put(empty, row: 3, column: 0, role: .placeholder)
         }
 
         let foot = height - 3
         grid.fill(row: foot, with: "─", role: .border)
         if let note = picker.note {
             grid.put(ScreenParts.fit(" " + note, width - 1), row: foot + 1, column: 0, role: .danger)
+        } else if picker.loading {
+            // The rows may change when the rest come: then no row stays moved to.
+            grid.put(
+                ScreenParts.fit(" reading the address books… (the list is filled in when they are read)", width - 1), row: foot + 1, column: 0, role: .warning)
+        } else if picker.showsNamesakes && picker.showsThread {
+            grid.put(
+                ScreenParts.fit(" * namesakes — check company and domain   t on the thread", width - 1), row: foot + 1, column: 0, role: .warning)
         } else if picker.showsNamesakes {
             grid.put(
                 ScreenParts.fit(" * namesakes: the same name at another address — check company and domain", width - 1), row: foot + 1,
                 column: 0, role: .warning)
+        } else if picker.showsThread {
+            grid.put(
+                ScreenParts.fit(" t on the thread: from, to, cc or reply-to of the message answered or forwarded", width - 1), row: foot + 1,
+                column: 0, role: .label)
         }
         ScreenParts.drawLegend(
             ScreenParts.legendRows(
@@ -89,7 +103,9 @@ public enum AddressPickerView {
             if selected { grid.fill(row: row, with: " ", role: .selected) }
             let base: Role = selected ? .selected : .normal
             var x = 0
-            grid.put(namesake ? "* " : "  ", row: row, column: x, role: namesake ? .warning : base)
+            grid.put(namesake ? "*" : " ", row: row, column: x, role: namesake ? .warning : base)
+            // t: on the thread (a reply's or a forward's parties).
+            grid.put(c.onThread ? "t" : " ", row: row, column: x + 1, role: selected ? .selected : c.onThread ? .label : base)
             x += 2
             grid.put(ScreenParts.fit(DisplayWidth.displayable(c.name.isEmpty ? "(no name)" : c.name), name), row: row, column: x, role: base)
             x += name + 1

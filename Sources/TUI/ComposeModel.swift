@@ -446,6 +446,10 @@ public struct ComposeModel: Equatable, Sendable {
             body.scrollToCursor(width: width, height: bodyHeight)
             return []
         }
+        // No address starts with @: typed where an entry starts, it opens the picker, as ^T.
+        if field.isAddressField, key == .char("@") || key == .char("＠"), Self.atEmptyEntry(lineEditor(field)) {
+            return [.openPicker(field)]
+        }
         var editor = lineEditor(field)
         let before = editor.text
         Self.edit(&editor, key)
@@ -457,6 +461,15 @@ public struct ComposeModel: Equatable, Sendable {
             fixOffers[field] = nil
         }
         return []
+    }
+
+    /// The cursor is in an address entry with nothing in it yet: the field is empty, or only
+    /// blanks are between the cursor and the commas or semicolons around it.
+    static func atEmptyEntry(_ editor: LineEditor) -> Bool {
+        let characters = Array(editor.text)
+        let before = characters[..<editor.cursor].reversed().prefix { $0 != "," && $0 != ";" }
+        let after = characters[editor.cursor...].prefix { $0 != "," && $0 != ";" }
+        return before.allSatisfy(\.isWhitespace) && after.allSatisfy(\.isWhitespace)
     }
 
     /// Pasted text goes into the field being edited and nowhere else: into the body exactly as
@@ -666,8 +679,21 @@ public struct ComposeModel: Equatable, Sendable {
 
     /// The loop read the candidates for `field`: the picker opens over the screen.
     public mutating func openPicker(_ field: ComposeField, candidates: [PickerCandidate], note: String? = nil) {
+        openPicker(field, index: PickerIndex(candidates), note: note)
+    }
+
+    /// The same with the candidates made ready beforehand; `loading`: more are coming (`fillPicker`).
+    public mutating func openPicker(_ field: ComposeField, index: PickerIndex, note: String? = nil, loading: Bool = false) {
         guard case .editing(field) = mode else { return }
-        mode = .picker(AddressPicker(field: field, candidates: candidates, note: note))
+        mode = .picker(AddressPicker(field: field, index: index, note: note, loading: loading))
+    }
+
+    /// The candidates the open picker waited for: the search runs again over them, and no row
+    /// is moved to (see `AddressPicker.fill`). Nothing when the picker was closed meanwhile.
+    public mutating func fillPicker(_ index: PickerIndex, note: String?) {
+        guard case .picker(var picker) = mode else { return }
+        picker.fill(index, note: note)
+        mode = .picker(picker)
     }
 
     /// The chosen candidate goes in as `Name <address>`, after what the field holds (joined by

@@ -306,7 +306,10 @@ public enum ComposeView {
         var lines = ["Command keys (after Esc):"]
         lines += ComposeModel.commandBindings.filter { !$0.help.isEmpty }.map(line)
         lines += ["", "While typing:"]
-        lines += ComposeModel.editingBindings.filter { !$0.help.isEmpty }.map(line)
+        for binding in ComposeModel.editingBindings where !binding.help.isEmpty {
+            lines.append(line(binding))
+            if binding.action == .openPicker { lines.append("  @     at the start of an empty entry in To, Cc, Bcc: the same") }
+        }
         lines += ["", "In To, Cc, Bcc and Subject:"] + lineEditingHelp.map { "  \($0.name.padding(toWidth: 5)) \($0.help)" }
         lines += [
             "", "A paste is text, never keys: the body keeps its tabs and line",

@@ -171,8 +171,11 @@ public enum ComposerEvent: Sendable {
     /// The external editor returned this body.
     case bodyEdited(String)
     /// The address books and the send history, read for the picker of `field` (`note`: a book
-    /// or the journal that could not be read).
-    case pickerLoaded(field: ComposeField, candidates: [PickerCandidate], note: String?)
+    /// or the journal that could not be read). `loading`: they were not ready yet, so the
+    /// picker opens with what was (perhaps nothing) and `pickerFilled` brings the rest.
+    case pickerLoaded(field: ComposeField, index: PickerIndex, note: String?, loading: Bool)
+    /// The candidates the open picker was waiting for are ready.
+    case pickerFilled(index: PickerIndex, note: String?)
     /// Leaving with the draft kept failed: why.
     case leaveRefused(problem: String)
     /// Undo done: whether the message came back, why not, and the last line when too late.
@@ -336,8 +339,11 @@ public enum ComposerReducer {
         case .bodyEdited(let text):
             state.model.bodyEdited(text)
             effects = []
-        case .pickerLoaded(let field, let candidates, let note):
-            state.model.openPicker(field, candidates: candidates, note: note)
+        case .pickerLoaded(let field, let index, let note, let loading):
+            state.model.openPicker(field, index: index, note: note, loading: loading)
+            effects = []
+        case .pickerFilled(let index, let note):
+            state.model.fillPicker(index, note: note)
             effects = []
         case .leaveRefused(let problem):
             state.model.mode = .command

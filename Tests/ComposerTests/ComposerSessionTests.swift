@@ -225,4 +225,54 @@ struct ComposerSessionTests {
         #expect(rig.outbox.list().entries.count == 1)
         #expect(outcome == .interrupted(signal: 15, draft: .empty))
     }
+
+    @Test("^T before the picker's candidates are made: it opens at once and says so, Enter chooses nothing, and they come in when made")
+    func pickerBeforeReady() throws {
+        let rig = try ComposerRig()
+        try FileSystem.makeDirectories(rig.paths.configDirectory)
+        let book = rig.paths.configDirectory + "/addressbook.txt"
+        let file = try #require(fopen(book, "w"))
+        fputs("佐藤 花子 <hanako@example.co.jp>\n", file)
+        fclose(file)
+        // The making is held until the test lets it run: a big address book taking its time.
+        let held = Mutex<[@Sendable () -> Void]>([])
+        let session = rig.session(DraftInput())
+        session.pickerCandidates = PickerCandidates(run: { work in held.withLock { $0.append(work) } })
+        // ^T ↓ Enter typed at once; the making ends at the second moment without a key; ↓ Enter.
+        let terminal = RecordingTerminal(script: [.control("t"), .down, .enter, nil, nil, nil, .down, .enter, nil])
+        var idles = 0
+        terminal.whenIdle = {
+            idles += 1
+            if idles == 2 { held.withLock { $0.removeFirst()() } }
+        }
+        _ = session.run(on: terminal)
+        // The picker opened at once, empty and saying why; Enter chose nothing; then the book came.
+        let waiting = try #require(terminal.frames.first { $0.text.contains("pick an address for To") })
+        #expect(waiting.text.contains("Reading the address books…") && waiting.text.contains("Nothing matches; change the search"))
+        #expect(terminal.frames.contains { $0.text.contains("佐藤 花子") && $0.text.contains("pick an address for To") })
+        #expect(session.state.model.to.text == "佐藤 花子 <hanako@example.co.jp>")
+        #expect(held.withLock { $0.isEmpty })
+    }
+
+    @Test("the picker's candidates are made once for files as they are; a changed book makes them again")
+    func pickerCandidatesMadeOnce() throws {
+        let made = Mutex(0)
+        let candidates = PickerCandidates(run: { $0() })
+        let key = PickerCandidates.Key(stamps: [], sender: "taro@example.jp", thread: [])
+        for _ in 0..<3 {
+            candidates.prepare(key) {
+                made.withLock { $0 += 1 }
+                return (PickerIndex([PickerCandidate(name: "A", address: "a@example.jp")]), nil)
+            }
+        }
+        #expect(made.withLock { $0 } == 1 && candidates.made?.index.candidates.count == 1)
+        var other = key
+        other.thread = ["b@example.jp"]
+        candidates.prepare(other) {
+            made.withLock { $0 += 1 }
+            return (.empty, "note")
+        }
+        #expect(made.withLock { $0 } == 2 && candidates.made?.key == other && candidates.made?.note == "note")
+    }
+
 }

@@ -17,6 +17,12 @@ struct AddressPickerTests {
 
     func names(_ picker: AddressPicker) -> [String] { picker.results.map { picker.candidates[$0].address } }
 
+    static func searched(_ text: String) -> AddressPicker {
+        var picker = AddressPicker(field: .to, candidates: all)
+        _ = picker.handle(.text(text), rows: 10)
+        return picker
+    }
+
     @Test("folding: hiragana, katakana and half-width katakana are one key; full-width letters, case and blanks are folded")
     func folding() {
         #expect(SearchFold.fold("たなか") == SearchFold.fold("タナカ"))
@@ -115,6 +121,64 @@ struct AddressPickerTests {
         #expect(PickerCandidate(name: "J. Smith", address: "j@example.com").formatted == "\"J. Smith\" <j@example.com>")
     }
 
+    @Test("candidates that come while the picker is open: the same search over them, and no row stays moved to")
+    func filledWhileOpen() {
+        // ^T before the candidates were ready: what was ready (here the two namesakes), loading.
+        var picker = AddressPicker(field: .to, index: PickerIndex([Self.kensetsu, Self.shoji]), loading: true)
+        #expect(picker.loading)
+        _ = picker.handle(.text("たなか"), rows: 10)
+        _ = picker.handle(.down, rows: 10)
+        _ = picker.handle(.down, rows: 10)
+        #expect(picker.selected == 1)
+        // The rest come: 中田 goes nowhere near the search, Tanaka Jiro comes in; the row
+        // the user moved to could now be another one, so none is.
+        picker.fill(PickerIndex(Self.all), note: nil)
+        #expect(!picker.loading && picker.selected == nil && picker.top == 0)
+        #expect(picker.query.text == "たなか")
+        #expect(names(picker) == names(Self.searched("たなか")))
+        #expect(picker.handle(.enter, rows: 10) == .stay)
+        #expect(picker.note?.hasPrefix("Nothing is chosen yet") == true)
+        // Through the model: nothing when the picker was closed meanwhile.
+        var m = ComposeModel(from: "taro@example.jp", accountName: "a")
+        m.mode = .editing(.to)
+        m.openPicker(.to, index: .empty, loading: true)
+        _ = m.handle(.escape, width: 80, bodyHeight: 10)
+        m.fillPicker(PickerIndex(Self.all), note: nil)
+        #expect(m.mode == .editing(.to))
+    }
+
+    @Test("while the candidates are read the picker says so, in the list and in the foot")
+    func drawnLoading() {
+        let picker = AddressPicker(field: .to, index: .empty, loading: true)
+        let lines = AddressPickerView.render(picker, width: 80, height: 24).textLines
+        #expect(lines[3].hasPrefix("  Reading the address books…"))
+        #expect(lines[22].hasPrefix(" reading the address books…"))
+        let ready = AddressPicker(field: .to, index: .empty)
+        #expect(AddressPickerView.render(ready, width: 80, height: 24).textLines[3].hasPrefix("  No address book"))
+    }
+
+    @Test("the thread's parties are candidates: marked on the book's or the history's row, or added; listed first with nothing searched")
+    func thread() {
+        let thread = [
+            PickerCandidate(name: "Hanako", address: "HANAKO@example.co.jp", source: .thread),
+            PickerCandidate(name: "Kenji Mori", address: "kenji@partner.example", source: .thread)
+        ]
+        let all = PickerCandidate.merged(book: [Self.kensetsu, Self.sato, Self.nakata], history: [Self.jiro], thread: thread)
+        #expect(all.map(\.address) == [Self.kensetsu.address, Self.sato.address, Self.nakata.address, Self.jiro.address, "kenji@partner.example"])
+        #expect(all.map(\.onThread) == [false, true, false, false, true])
+        // The book's name stays; the party only on the thread comes with the message's name.
+        #expect(all[1].name == "佐藤 花子" && all[4].name == "Kenji Mori" && all[4].source == .thread)
+        var picker = AddressPicker(field: .cc, candidates: all)
+        #expect(names(picker).prefix(2) == ["hanako@example.co.jp", "kenji@partner.example"])
+        #expect(picker.selected == nil)
+        _ = picker.handle(.text("example"), rows: 10)
+        #expect(names(picker).first == "hanako@example.co.jp")
+        let lines = AddressPickerView.render(AddressPicker(field: .cc, candidates: all), width: 80, height: 24).textLines
+        let row = lines.first { $0.contains("kenji@partner.example") } ?? ""
+        #expect(row.hasPrefix(" t"))
+        #expect(lines[22].contains("t on the thread"))
+    }
+
     @Test("in the composer: ^T in To asks for the picker, the chosen row is added as Name <address>, Esc inserts nothing; ^T in the subject is refused")
     func inTheComposer() {
         var m = ComposeModel(from: "taro@example.jp", accountName: "a", to: "hanako@example.jp,")
@@ -141,13 +205,37 @@ struct AddressPickerTests {
         #expect(m.status?.isError == true)
     }
 
+    @Test("@ where an address entry starts (an empty field, after a comma or semicolon) opens the picker; elsewhere it is typed")
+    func atOpensPicker() {
+        for (text, cursor, opens) in [
+            ("", nil, true), ("hanako@example.jp, ", nil, true), ("hanako@example.jp;", nil, true), ("a@example.jp,  , b@example.jp", 14, true),
+            ("tanaka", nil, false), ("hanako@example.jp, ta", nil, false), ("a@example.jp, b@example.jp", 0, false)
+        ] as [(String, Int?, Bool)] {
+            for at: Character in ["@", "＠"] {
+                var m = ComposeModel(from: "taro@example.jp", accountName: "a", cc: text)
+                m.cc = LineEditor(text, cursor: cursor)
+                m.mode = .editing(.cc)
+                let effects = m.handle(.char(at), width: 80, bodyHeight: 10)
+                if opens {
+                    #expect(effects == [.openPicker(.cc)] && m.cc.text == text, "\(text) \(at)")
+                } else {
+                    #expect(effects.isEmpty && m.cc.text.contains(at), "\(text) \(at)")
+                }
+            }
+        }
+        // Not in the subject: there @ is text.
+        var m = ComposeModel(from: "taro@example.jp", accountName: "a")
+        m.mode = .editing(.subject)
+        #expect(m.handle(.char("@"), width: 80, bodyHeight: 10).isEmpty && m.subject.text == "@")
+    }
+
     @Test("through the reducer: ^T asks the session to load the picker; its answer opens it")
     func reducer() {
         var model = ComposeModel(from: "taro@example.jp", accountName: "a")
         model.mode = .editing(.cc)
         var state = ComposerState(model: model, width: 80, height: 24)
         #expect(ComposerReducer.reduce(&state, .key(.control("t"))) == [.loadPicker(.cc)])
-        _ = ComposerReducer.reduce(&state, .pickerLoaded(field: .cc, candidates: Self.all, note: nil))
+        _ = ComposerReducer.reduce(&state, .pickerLoaded(field: .cc, index: PickerIndex(Self.all), note: nil, loading: false))
         if case .picker(let picker) = state.model.mode { #expect(picker.field == .cc) } else { Issue.record("\(state.model.mode)") }
     }
 

@@ -187,6 +187,27 @@ def test_picker_esc_inserts_nothing_and_sent_mail_is_offered(composer):
     assert len(row) == 1 and row[0].rstrip().endswith("1") and "(no name)" in row[0], pane.framed(screen)
 
 
+
+def test_at_where_an_entry_starts_opens_the_picker(composer):
+    """@ typed at the start of an empty entry in To opens the picker (no address starts with
+    @); typed inside an address it is only text."""
+    write_address_book(composer)
+    pane = start(composer)
+    pane.text("@")
+    pane.wait_for("pick an address for To", what="the picker opened by @")
+    pane.keys("Escape")
+    screen = pane.wait_for(lambda s: "pick an address" not in s, what="back in the composer")
+    assert field_value(screen, "To") == "", pane.framed(screen)
+    pane.text("hanako@example.jp, ")
+    pane.wait_for(lambda s: field_value(s, "To") == "hanako@example.jp,", what="the first address typed")
+    pane.text("@")
+    pane.wait_for("pick an address for To", what="the picker opened by @ after the comma")
+    pane.text("なかた")
+    pane.wait_for(lambda s: "1 of 4" in s, what="one result for なかた")
+    pane.keys("Down", "Enter")
+    screen = pane.wait_for(lambda s: "pick an address" not in s, what="back in the composer")
+    assert field_value(screen, "To") == "hanako@example.jp, 中田 次郎 <jiro@nakata.example>", pane.framed(screen)
+
 VCARD_BOOK = "\r\n".join([
     "BEGIN:VCARD", "VERSION:3.0", "N:佐藤;花子;;;", "FN:佐藤 花子", "X-PHONETIC-LAST-NAME:さとう",
     "X-PHONETIC-FIRST-NAME:はなこ", "ORG:佐藤物産", "EMAIL;TYPE=INTERNET:hanako@sato-bussan.exam",

@@ -189,3 +189,21 @@ def test_postponed_reply_resumes_as_a_reply(composer):
     assert msg["In-Reply-To"].strip() == "<ORIG-1@client.example.com>"
     assert msg["References"].split() == ["<ROOT-0@example.jp>", "<ORIG-1@client.example.com>"]
     assert body_text(msg).startswith("後で書きます。\n")
+
+
+def test_forward_picker_offers_the_thread_parties_marked(composer):
+    """In a forward (no recipients yet), ^T in the empty To opens the picker; the original's
+    parties are listed first, marked `t` (on the thread), the sender not among them;
+    ↓ Enter inserts the first as `Name <address>`."""
+    pane = composer.launch(["forward", str(FIXTURE)])
+    pane.wait_for(lambda s: field_value(s, "Subject") == "Fwd: ①見積書の件 ㈱山田", what="the forward's subject")
+    pane.editing_mode()
+    pane.keys("C-t")
+    screen = pane.wait_for(lambda s: "pick an address for To" in s and "t on the thread" in s, what="the picker with the thread")
+    rows = [line for line in screen.split("\n") if line.startswith(" t")]
+    assert [r for r in rows if "ichiro@client.example.com" in r], pane.framed(screen)
+    assert [r for r in rows if "suzuki@client.example.com" in r], pane.framed(screen)
+    assert "taro@example.jp" not in screen, pane.framed(screen)
+    pane.keys("Down", "Enter")
+    screen = pane.wait_for(lambda s: "pick an address" not in s, what="back in the composer")
+    assert field_value(screen, "To") == "佐藤 一郎 <ichiro@client.example.com>", pane.framed(screen)
