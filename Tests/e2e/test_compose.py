@@ -386,12 +386,7 @@ def test_resize_reflows_and_too_small(composer):
     assert body_lines(back) == ["本文はそのまま"]
     assert legend_lines(back) == legend_100
 
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
-    pane.wait_for("(y) yes, discard the message", what="the second question")
-    pane.keys("y")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
 
 
 # --------------------------------------------------------------------------
@@ -558,12 +553,7 @@ def test_external_editor_ok_and_failing(composer, tmp_path):
     assert field_value(screen, "To") == "editor@example.jp", pane.framed(screen)
     composer.wait_for_draft(lambda d: d.body == EDITED, what="the draft holds the edited body")
 
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
-    pane.wait_for("(y) yes, discard the message", what="the second question")
-    pane.keys("y")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
 
 
 # --------------------------------------------------------------------------

@@ -366,10 +366,7 @@ def test_a_client_and_a_partner_are_asked_then_a_known_group(composer):
     assert [f[:2] for f in bulk] == [(False, "CONFIRM")], pane.framed(screen)
     pane.keys("q")
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
 
 
 # --------------------------------------------------------------------------
@@ -467,12 +464,7 @@ def test_back_and_edit_clears_ticks(composer, tmp_path):
     # Leave without sending.
     pane.keys("q")
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
-    pane.wait_for("(y) yes, discard the message", what="the second question")
-    pane.keys("y")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
     assert composer.server.settle(10)
     assert composer.server.connections == 0, composer.server.summary()
 
@@ -517,12 +509,7 @@ def test_lookalike_marked_and_blocked(composer):
     pane.wait_for(lambda s: "No finding offers that fix." in status_line(s), what="I refused")
     pane.keys("q")
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s))
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")  # a long draft: d asks once more, only y discards (issue 17 item 5)
-    pane.wait_for("(y) yes, discard the message", what="the second question")
-    pane.keys("y")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
     assert composer.server.settle(10)
     assert composer.server.connections == 0, composer.server.summary()
 

@@ -35,10 +35,7 @@ def squeezed(text: str) -> str:
 def leave(pane, composer) -> None:
     pane.keys("q")
     pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s), what="the composer")
-    pane.keys("q")
-    pane.wait_for("(d) discard the message")
-    pane.keys("d")
-    assert pane.wait_exit() == 0
+    assert pane.discard_long_draft() == 0
     assert composer.server.connections == 0, composer.server.summary()
 
 

@@ -472,6 +472,16 @@ class Pane:
             return None
         return int(text) if text else None
 
+    def discard_long_draft(self) -> int:
+        """From the composer's command mode: q, d, and y to the second question a draft of more
+        than a few words asks (docs/composer.md, "Leaving"); returns the exit status."""
+        self.keys("q")
+        self.wait_for("(d) discard the message")
+        self.keys("d")
+        self.wait_for("(y) yes, discard the message", what="the second question")
+        self.keys("y")
+        return self.wait_exit()
+
     def wait_exit(self, timeout: float = 15.0) -> int:
         deadline = time.monotonic() + timeout
         while True:
