@@ -87,9 +87,20 @@ def test_report_counts_a_scripted_sequence_of_sends(composer, tmp_path):
     # In data order: most fired first, then by rule id.
     assert [rule["rule"] for rule in data["rules"]] == ["new-domain", "new-recipient"], data
 
-    # The same from the journal's point of view: message 3 keeps what changed.
+    # The same from the journal's point of view: message 3 keeps what changed, and its time.
     listed = json.loads(run(composer, "journal", "--json").stdout)
     assert [m["subject"] for m in listed["messages"]] == ["three", "two", "one"], listed
+    third = json.loads(run(composer, "journal", "show", "--json", listed["messages"][0]["message_id"]).stdout)
+    assert [(f["rule"], "partner.example" in f["message"]) for f in third["changed_findings"]] == \
+        [("new-domain", True), ("new-recipient", True)], third
+    assert [(f["rule"], f["accepted"], f["challenged"]) for f in third["findings"]] == \
+        [("new-domain", True, False), ("new-recipient", False, False)], third
+    assert isinstance(third["confirm_ms"], int), third
+    first = json.loads(run(composer, "journal", "show", "--json", listed["messages"][2]["message_id"]).stdout)
+    assert first["changed_findings"] == [] and first["confirm_ms"] is None, first
+    shown = run(composer, "journal", "show", listed["messages"][0]["message_id"]).stdout.decode()
+    assert "Led to a change (gone or changed after going back to edit): 2" in shown, shown
+    assert "Time to confirm: " in shown, shown
 
     # The text form: a header and one line per rule.
     text = run(composer, "report")
