@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Store", "Workflow"]),
         .testTarget(name: "BulkTests", dependencies: ["Bulk", "MailCore"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Policy", "Store", "Config", "Transport", "Workflow", "Inspect", "Journal", "Outbox"]),
-        .testTarget(name: "ComposerTests", dependencies: ["Composer", "TUI", "Delivery", "Config", "Store", "Outbox", "Policy", "Workflow"]),
+        .testTarget(name: "ComposerTests", dependencies: ["Composer", "TUI", "Delivery", "Config", "Store", "Outbox", "Policy", "Workflow", "Journal"]),
         .testTarget(
             name: "BulkSendTests", dependencies: ["BulkSend", "Bulk", "Journal", "Transport", "MailCore", "Store", "Policy", "Config", "Delivery", "Workflow"])
     ],

@@ -22,7 +22,7 @@ extension ComposerSession {
             return send(.frozen(ids: [], problem: StatusMessage("Not sent: \(dispatcherProblem ?? "the outbox is not available")", isError: true)))
         }
         let snapshot = currentDraftRecord()
-        let confirmation = ConfirmationRecord(
+        var confirmation = ConfirmationRecord(
             confirmedBy: Delivery.confirmer(), via: "composer",
             tickedRecipients: screen.groups.flatMap(\.recipients).filter { screen.isTicked(.recipient($0.key)) }
                 .map(\.mailbox.envelopeAddress),
@@ -30,9 +30,13 @@ extension ComposerSession {
             // Accepted is what the sender ticked, never a finding's severity alone.
             findings: screen.findings.indices.map { index in
                 let finding = screen.findings[index]
+                // Challenged: accepted by typing what each of its challenges asked.
+                let challenged =
+                    !finding.challenges.isEmpty
+                    && finding.challenges.allSatisfy { challenge in screen.challenges.firstIndex(of: challenge).map(screen.isAnswered) ?? false }
                 return OutboxFinding(
                     ruleID: finding.ruleID, severity: finding.severity.rawValue, message: finding.message,
-                    accepted: screen.isAccepted(index))
+                    accepted: screen.isAccepted(index), challenged: challenged)
             },
             challenges: screen.challenges.indices.filter { screen.isAnswered($0) }.map { index -> String in
                 switch screen.challenges[index] {
@@ -40,6 +44,12 @@ extension ComposerSession {
                 case .typeFileNamePart(_, let fileName): return "typed part of the file name \(fileName)"
                 }
             })
+        confirmation.changedFindings = changedFindings.map {
+            OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: false)
+        }
+        if let shown = confirmShownAt {
+            confirmation.confirmMilliseconds = Int64((max(0, environment.monotonic() - shown) * 1000).rounded())
+        }
         var ids: [String] = []
         var problem: StatusMessage?
         let now = environment.now()
@@ -66,6 +76,7 @@ extension ComposerSession {
             drafts.delete(id: draftID)
             savedRevision = model.revision
             messageInOutbox = true
+            forgetChecks()
         }
         return send(.frozen(ids: ids, problem: problem))
     }

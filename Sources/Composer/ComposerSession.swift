@@ -91,6 +91,14 @@ public final class ComposerSession {
     /// A resumed draft brings its own In-Reply-To and References (its thread facts are not
     /// kept: the thread rules check a reply in the session that started it).
     var threading: (inReplyTo: String?, references: [String], thread: ThreadFacts?)
+    /// When the confirmation screen now shown appeared (`environment.monotonic`), for the time
+    /// to confirm the journal records.
+    var confirmShownAt: Double?
+    /// The findings of the confirmation screen the sender last went back from (`q`), until the
+    /// next screen for the message: what the next check no longer has "led to a change".
+    var leftFindings: [Finding]?
+    /// The findings of this message's earlier checks that led to a change (see `leftFindings`).
+    var changedFindings: [Finding] = []
     /// The check of the message running on another thread (`review`), if any.
     var pendingCheck: PendingCheck?
     /// Runs a check of the message: on another thread, so that the screen stays responsive
@@ -253,12 +261,45 @@ public final class ComposerSession {
     func send(_ event: ComposerEvent) -> ComposerOutcome? {
         syncOwned()
         let before = state.model.revision
+        let screenBefore = state.screen
         let effects = ComposerReducer.reduce(&state, event)
         if state.model.revision != before { lastChange = environment.monotonic() }
+        // After the effects: `y`'s freeze reads the time the screen was shown.
+        defer { noteConfirmation(from: screenBefore, to: state.screen) }
         for effect in effects {
             if let outcome = perform(effect) { return outcome }
         }
         return nil
+    }
+
+    /// What the journal's report needs from the screens' changes: when a confirmation screen
+    /// appeared, and the findings of one the sender went back from to edit.
+    func noteConfirmation(from before: ComposerScreen, to after: ComposerScreen) {
+        switch (before, after) {
+        case (.confirm, .confirm):
+            break
+        case (_, .confirm(let screen)):
+            confirmShownAt = environment.monotonic()
+            if let earlier = leftFindings {
+                let seen = Set(changedFindings.map { [$0.ruleID, $0.message] })
+                changedFindings += Finding.goneOrChanged(earlier, in: screen.findings).filter { !seen.contains([$0.ruleID, $0.message]) }
+                leftFindings = nil
+            }
+        case (.confirm(let screen), .compose):
+            confirmShownAt = nil
+            leftFindings = screen.findings
+        case (.confirm, _):
+            confirmShownAt = nil
+        default:
+            break
+        }
+    }
+
+    /// A new message (after a send, another draft): nothing of the last one's checks carries over.
+    func forgetChecks() {
+        leftFindings = nil
+        changedFindings = []
+        confirmShownAt = nil
     }
 
     /// The reducer sees the messages the dispatcher runs as they are now.
@@ -297,8 +338,12 @@ public final class ComposerSession {
             return freeze(messages, screen: screen, inspections: reviewedInspections)
         case .undo(let ids): return undo(ids)
         case .release(let ids): return release(ids)
-        case .startNewMessage(let status): return startNewMessage(then: status)
-        case .resumeDraft(let id): return resume(id)
+        case .startNewMessage(let status):
+            forgetChecks()
+            return startNewMessage(then: status)
+        case .resumeDraft(let id):
+            forgetChecks()
+            return resume(id)
         case .deleteDraft(let id): drafts.delete(id: id)
         case .openOutbox(let purpose, let status): return openOutbox(purpose, status: status)
         case .refreshOutbox: return refreshOutbox()

@@ -133,8 +133,12 @@ extension Dispatcher {
             findings: findings.map {
                 JournalFinding(
                     ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: $0.accepted,
-                    acceptedBy: $0.accepted ? Self.acceptedWhere(record.confirmation) : nil)
-            })
+                    acceptedBy: $0.accepted ? Self.acceptedWhere(record.confirmation) : nil, challenged: $0.accepted && $0.challenged)
+            },
+            changedFindings: record.confirmation.changedFindings.map {
+                JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: false)
+            },
+            confirmMilliseconds: record.confirmation.confirmMilliseconds)
     }
 
     /// Where the findings were accepted, in the journal's words (docs/journal.md, "Findings"):

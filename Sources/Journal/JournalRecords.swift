@@ -149,13 +149,16 @@ public struct JournalFinding: Sendable, Hashable {
     public var accepted: Bool
     /// Where it was accepted: "confirmation screen", "--accept"; nil when not accepted.
     public var acceptedBy: String?
+    /// Accepted by answering its typed challenge (the domain, part of the file name), not by a tick alone.
+    public var challenged: Bool
 
-    public init(ruleID: String, severity: String, message: String, accepted: Bool, acceptedBy: String? = nil) {
+    public init(ruleID: String, severity: String, message: String, accepted: Bool, acceptedBy: String? = nil, challenged: Bool = false) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message
         self.accepted = accepted
         self.acceptedBy = acceptedBy
+        self.challenged = challenged
     }
 }
 
@@ -172,10 +175,17 @@ public struct JournalMessage: Sendable, Hashable {
     public var recipients: [JournalRecipient]
     public var attachments: [JournalAttachment]
     public var findings: [JournalFinding]
+    /// Findings of an earlier check of this message that led to a change: the sender went back
+    /// from the confirmation screen, edited, and the next check no longer had them (or had them
+    /// with other words). Not among `findings`.
+    public var changedFindings: [JournalFinding]
+    /// Milliseconds from the confirmation screen shown to `y`; nil without a screen (`--accept`).
+    public var confirmMilliseconds: Int64?
 
     public init(
         messageID: String, account: String, from: String, subject: String,
-        recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = []
+        recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = [],
+        changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil
     ) {
         self.messageID = messageID
         self.account = account
@@ -184,6 +194,8 @@ public struct JournalMessage: Sendable, Hashable {
         self.recipients = recipients
         self.attachments = attachments
         self.findings = findings
+        self.changedFindings = changedFindings
+        self.confirmMilliseconds = confirmMilliseconds
     }
 }
 

@@ -3,10 +3,12 @@
 /// The schema, one migration step per version. `PRAGMA user_version` holds the version a file is at.
 enum JournalSchema {
     /// The version this guardmail writes. A file at a higher version was written by a newer one.
-    static let currentVersion: Int64 = 3
+    static let currentVersion: Int64 = 4
 
     /// The tables that hold events: none of their rows is ever changed or deleted.
-    static let appendOnlyTables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties"]
+    static let appendOnlyTables = [
+        "messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties", "finding_outcomes", "confirmations"
+    ]
     /// The tables of version 1 (the triggers of the others come with the version that adds them).
     static let version1Tables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
 
@@ -16,6 +18,7 @@ enum JournalSchema {
         case 0: return version1
         case 1: return version2
         case 2: return version3
+        case 3: return version4
         default: return nil
         }
     }
@@ -123,6 +126,34 @@ enum JournalSchema {
         );
         CREATE INDEX attachment_parties_by_attachment ON attachment_parties(attachment_row, position);
         """ + appendOnlyTriggers(["attachment_parties"])
+
+    /// Version 4: how each finding was answered and how long the confirmation took, for
+    /// `guardmail report`. `finding_outcomes` has a row for each finding whose typed challenge
+    /// was answered (`challenged`) and for each finding of an earlier check of the same message
+    /// that was gone or different after the sender went back and edited it (`changed`): those
+    /// are not among the message's `findings`. `confirmations` has the time from the
+    /// confirmation screen shown to `y`, in milliseconds, for messages confirmed on a screen.
+    /// Messages journalled before have neither.
+    static let version4 =
+        """
+        CREATE TABLE finding_outcomes (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            position      INTEGER NOT NULL,
+            rule_id       TEXT NOT NULL,
+            severity      TEXT NOT NULL,
+            message       TEXT NOT NULL,
+            outcome       TEXT NOT NULL CHECK (outcome IN ('challenged', 'changed'))
+        );
+        CREATE INDEX finding_outcomes_by_message ON finding_outcomes(message_row, position);
+
+        CREATE TABLE confirmations (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            milliseconds  INTEGER NOT NULL CHECK (milliseconds >= 0)
+        );
+        CREATE INDEX confirmations_by_message ON confirmations(message_row);
+        """ + appendOnlyTriggers(["finding_outcomes", "confirmations"])
 
     /// BEFORE UPDATE and BEFORE DELETE triggers on each of `tables` that refuse the change.
     /// (Table names are this file's constants, not values: nothing from outside is in this SQL.)

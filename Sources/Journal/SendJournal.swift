@@ -301,7 +301,7 @@ public final class SendJournal {
                 JournalParty(name: s.text(0), kind: s.text(1), place: s.text(2))
             }
         }
-        let findings = try database.rows(
+        var findings = try database.rows(
             "SELECT rule_id, severity, message, accepted, accepted_by FROM findings WHERE message_row = ? ORDER BY position",
             [row], action
         ) { (s: borrowing SQLiteStatement) in
@@ -309,6 +309,24 @@ public final class SendJournal {
                 ruleID: s.text(0), severity: s.text(1), message: s.text(2), accepted: s.bool(3) ?? false,
                 acceptedBy: s.optionalText(4))
         }
+        let outcomes = try database.rows(
+            "SELECT position, rule_id, severity, message, outcome FROM finding_outcomes WHERE message_row = ? ORDER BY id", [row], action
+        ) { (s: borrowing SQLiteStatement) in
+            (
+                position: Int(s.integer(0)), finding: JournalFinding(ruleID: s.text(1), severity: s.text(2), message: s.text(3), accepted: false),
+                outcome: s.text(4)
+            )
+        }
+        var changedFindings: [JournalFinding] = []
+        for outcome in outcomes {
+            if outcome.outcome == "changed" {
+                changedFindings.append(outcome.finding)
+            } else if findings.indices.contains(outcome.position) {
+                findings[outcome.position].challenged = true
+            }
+        }
+        let confirmMilliseconds = try database.scalarInteger(
+            "SELECT milliseconds FROM confirmations WHERE message_row = ? ORDER BY id LIMIT 1", [row], action)
         let events = try database.rows(
             "SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", [row], action
         ) { (s: borrowing SQLiteStatement) throws(JournalError) in
@@ -326,7 +344,8 @@ public final class SendJournal {
         }
         let message = JournalMessage(
             messageID: head.id, account: head.account, from: head.from, subject: head.subject,
-            recipients: recipients, attachments: attachments.map(\.0), findings: findings)
+            recipients: recipients, attachments: attachments.map(\.0), findings: findings, changedFindings: changedFindings,
+            confirmMilliseconds: confirmMilliseconds)
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 

@@ -77,6 +77,8 @@ extension SendJournal {
             throw JournalError(.other, path: path, "cannot record a message without a Message-ID")
         }
         try database.transaction(action) { () throws(JournalError) in
+            // Messages with a measured confirmation (version 4): their rows follow the others.
+            var measured: [(row: Int64, message: JournalMessage)] = []
             try database.withStatement(
                 """
                 INSERT INTO messages (message_id, confirmed_at, account, from_address, subject) VALUES (?, ?, ?, ?, ?)
@@ -154,6 +156,11 @@ extension SendJournal {
                                             ])
                                             while try insertFinding.step() {}
                                         }
+                                        if message.confirmMilliseconds != nil || !message.changedFindings.isEmpty
+                                            || message.findings.contains(where: \.challenged)
+                                        {
+                                            measured.append((row, message))
+                                        }
                                         try insertEvent.bind([.integer(row), .integer(at), .text(JournalEventKind.confirmed.rawValue), .null])
                                         while try insertEvent.step() {}
                                         if let event {
@@ -167,6 +174,33 @@ extension SendJournal {
                     }
                 }
             }
+            for (row, message) in measured {
+                try recordMeasures(row: row, message, action: action)
+            }
+        }
+    }
+
+    /// Version 4's rows for one message: the challenged findings (by their position among the
+    /// message's findings), the findings that led to a change, and the time to confirm.
+    private func recordMeasures(row: Int64, _ message: JournalMessage, action: String) throws(JournalError) {
+        let insert = """
+            INSERT INTO finding_outcomes (message_row, position, rule_id, severity, message, outcome) VALUES (?, ?, ?, ?, ?, ?)
+            """
+        for (position, finding) in message.findings.enumerated() where finding.challenged {
+            try database.run(
+                insert,
+                [.integer(row), .integer(Int64(position)), .text(finding.ruleID), .text(finding.severity), .text(finding.message), .text("challenged")],
+                action)
+        }
+        for (position, finding) in message.changedFindings.enumerated() {
+            try database.run(
+                insert,
+                [.integer(row), .integer(Int64(position)), .text(finding.ruleID), .text(finding.severity), .text(finding.message), .text("changed")],
+                action)
+        }
+        if let milliseconds = message.confirmMilliseconds {
+            try database.run(
+                "INSERT INTO confirmations (message_row, milliseconds) VALUES (?, ?)", [.integer(row), .integer(max(0, milliseconds))], action)
         }
     }
 

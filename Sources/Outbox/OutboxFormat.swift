@@ -75,12 +75,22 @@ enum OutboxFormat {
         out += "ticked_recipients = \(strings(confirmation.tickedRecipients))\n"
         out += "ticked_attachments = \(strings(confirmation.tickedAttachments))\n"
         out += "challenges = \(strings(confirmation.challenges))\n"
+        // For the journal's report; only when there is something to say, so that a record
+        // without them reads as before.
+        if let milliseconds = confirmation.confirmMilliseconds { out += "confirm_milliseconds = \(milliseconds)\n" }
         for finding in confirmation.findings {
             out += "\n[[confirmation.findings]]\n"
             out += "rule_id = \(TOML.quoted(finding.ruleID))\n"
             out += "severity = \(TOML.quoted(finding.severity))\n"
             out += "message = \(TOML.quoted(finding.message))\n"
             out += "accepted = \(finding.accepted)\n"
+            if finding.challenged { out += "challenged = true\n" }
+        }
+        for finding in confirmation.changedFindings {
+            out += "\n[[confirmation.changed_findings]]\n"
+            out += "rule_id = \(TOML.quoted(finding.ruleID))\n"
+            out += "severity = \(TOML.quoted(finding.severity))\n"
+            out += "message = \(TOML.quoted(finding.message))\n"
         }
         return out
     }
@@ -145,13 +155,27 @@ enum OutboxFormat {
             findings.append(
                 OutboxFinding(
                     ruleID: try finding.required("rule_id"), severity: try finding.required("severity"),
-                    message: try finding.required("message"), accepted: try finding.required("accepted")))
+                    message: try finding.required("message"), accepted: try finding.required("accepted"),
+                    challenged: try finding.optional("challenged") ?? false))
             try finding.finish()
         }
-        let confirmation = ConfirmationRecord(
+        var changedFindings: [OutboxFinding] = []
+        for var finding in try sub.tableArray("changed_findings") {
+            changedFindings.append(
+                OutboxFinding(
+                    ruleID: try finding.required("rule_id"), severity: try finding.required("severity"),
+                    message: try finding.required("message"), accepted: false))
+            try finding.finish()
+        }
+        var confirmation = ConfirmationRecord(
             confirmedBy: try sub.required("confirmed_by"), via: try sub.required("via"),
             tickedRecipients: try sub.required("ticked_recipients"), tickedAttachments: try sub.required("ticked_attachments"),
             findings: findings, challenges: try sub.required("challenges"))
+        confirmation.changedFindings = changedFindings
+        if let milliseconds: Int = try sub.optional("confirm_milliseconds") {
+            guard milliseconds >= 0 else { throw sub.invalid("confirm_milliseconds", "must be 0 or more, found \(milliseconds)") }
+            confirmation.confirmMilliseconds = Int64(milliseconds)
+        }
         try sub.finish()
         try reader.finish()
         return OutboxRecord(

@@ -75,12 +75,15 @@ public struct OutboxFinding: Sendable, Hashable {
     public var severity: String
     public var message: String
     public var accepted: Bool
+    /// Accepted by answering its typed challenge (for the journal's report).
+    public var challenged: Bool
 
-    public init(ruleID: String, severity: String, message: String, accepted: Bool) {
+    public init(ruleID: String, severity: String, message: String, accepted: Bool, challenged: Bool = false) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message
         self.accepted = accepted
+        self.challenged = challenged
     }
 }
 
@@ -94,8 +97,14 @@ public struct ConfirmationRecord: Sendable, Hashable {
     public var tickedRecipients: [String]
     public var tickedAttachments: [String]
     public var findings: [OutboxFinding]
-    /// The rule ids whose typed challenge was answered (may be empty).
+    /// The typed challenges that were answered, in words ("typed the domain example.com"; may be empty).
     public var challenges: [String]
+    /// Findings of earlier checks of this message that led to a change (the sender went back
+    /// from the confirmation screen and edited; the next check no longer had them).
+    public var changedFindings: [OutboxFinding] = []
+    /// Milliseconds from the confirmation screen shown to `y` (nil without a screen).
+    /// `changedFindings` and this are for the journal's report.
+    public var confirmMilliseconds: Int64?
 
     public init(
         confirmedBy: String, via: String, tickedRecipients: [String] = [], tickedAttachments: [String] = [],

@@ -88,3 +88,17 @@ extension Finding: CustomStringConvertible {
     /// `confirm new-domain: 1 domain you have never written to: example.org`
     public var description: String { "\(severity.rawValue) \(ruleID): \(message)" }
 }
+
+extension Finding {
+    /// The findings of an earlier check that a later check of the same message no longer has,
+    /// or has with other words (by rule and message): what the sender's edit in between changed.
+    /// In the earlier check's order, each once.
+    public static func goneOrChanged(_ earlier: [Finding], in later: [Finding]) -> [Finding] {
+        var kept = Set(later.map { [$0.ruleID, $0.message] })
+        var gone: [Finding] = []
+        for finding in earlier where kept.insert([finding.ruleID, finding.message]).inserted {
+            gone.append(finding)
+        }
+        return gone
+    }
+}

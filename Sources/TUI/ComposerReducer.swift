@@ -103,6 +103,11 @@ public struct ComposerState: Equatable, Sendable {
     /// A check of the message is running (asked for by `review`): the message's revision when it
     /// started. Its answer shows only if it is still this check's and the message did not change.
     public var checking: Int?
+    /// What the ticks of the screen last confirmed (`y`) were about.
+    public var confirmedTicks: Set<TickedItem> = []
+    /// After an undo: those ticks, kept for the next screen of the message (the items that did
+    /// not change keep their tick there); nil otherwise.
+    public var ticksAfterUndo: Set<TickedItem>?
 
     public init(model: ComposeModel, width: Int, height: Int) {
         screen = .compose
@@ -296,6 +301,14 @@ public enum ComposerReducer {
                 if state.screen != .compose {
                     effects = [] // another screen was opened meanwhile: y checks again from the message
                 } else if state.model.revision == revision {
+                    var screen = screen
+                    if let kept = state.ticksAfterUndo {
+                        state.ticksAfterUndo = nil
+                        let count = screen.keepTicks(kept)
+                        if count > 0 {
+                            screen.status = StatusMessage("\(count) tick\(count == 1 ? "" : "s") kept from before the undo: the items that did not change")
+                        }
+                    }
                     state.screen = .confirm(screen)
                     state.classifier = classifier
                     effects = [.draw]
@@ -327,6 +340,8 @@ public enum ComposerReducer {
                 effects = [.draw]
             }
         case .replaceMessage(let model, let status):
+            // Another message: no tick of the last one carries over.
+            state.ticksAfterUndo = nil
             state.model = model
             state.model.status = status
             effects = []
@@ -354,6 +369,7 @@ public enum ComposerReducer {
         case .undone(let restored, let problems, let tooLateLine):
             if restored {
                 state.holding = []
+                state.ticksAfterUndo = state.confirmedTicks
                 state.model.status = StatusMessage("Undone: nothing was sent. The message is back as it was.")
             } else if !problems.isEmpty {
                 let still = Set(state.owned.map(\.id))
@@ -497,6 +513,8 @@ public enum ComposerReducer {
                 state.screen = .compose
                 effects.append(.review(.oneEach))
             case .send:
+                state.confirmedTicks = screen.tickedItems
+                state.ticksAfterUndo = nil
                 state.screen = .compose
                 state.model.mode = .command
                 effects.append(.freeze(screen))

@@ -77,6 +77,18 @@ public enum SendMode: Equatable, Sendable {
 
 /// The confirmation screen's state: the envelope, recipients grouped by domain, attachments
 /// with previews, the findings; the sender's ticks and typed answers. Pure.
+/// A tick by what it is about rather than by its place on one screen: what an undo carries to
+/// the next screen for the same message, so that the items that did not change keep their ticks.
+public enum TickedItem: Hashable, Sendable {
+    /// By `Mailbox.addressKey`.
+    case recipient(String)
+    case domain(String)
+    /// The same name and the same bytes.
+    case attachment(name: String, sha256: String)
+    /// The same rule, severity and words.
+    case finding(rule: String, severity: String, message: String)
+}
+
 /// - SeeAlso: docs/policy.md, "The confirmation screen".
 public struct ConfirmModel: Equatable, Sendable {
     public enum Row: Equatable, Sendable {
@@ -400,6 +412,36 @@ public struct ConfirmModel: Equatable, Sendable {
         if open { closedGroups.remove(g) } else { closedGroups.insert(g) }
         rows = buildRows()
         cursor = rows.firstIndex(of: .group(g)) ?? 0
+    }
+
+    /// The item a tick is about (nil for an index out of range).
+    public func item(of id: TickID) -> TickedItem? {
+        switch id {
+        case .recipient(let key): return .recipient(key)
+        case .domain(let domain): return .domain(domain)
+        case .attachment(let index):
+            return attachments.indices.contains(index) ? .attachment(name: attachments[index].name, sha256: attachments[index].sha256) : nil
+        case .finding(let index):
+            guard findings.indices.contains(index) else { return nil }
+            return .finding(rule: findings[index].ruleID, severity: findings[index].severity.rawValue, message: findings[index].message)
+        }
+    }
+
+    /// What the required ticks given are about.
+    public var tickedItems: Set<TickedItem> { Set(requiredTicks.filter { ticked.contains($0) }.compactMap { item(of: $0) }) }
+
+    /// Ticks every required item that is one of `items` (the same recipient, domain, file with the
+    /// same bytes, finding with the same words); returns how many it ticked.
+    @discardableResult
+    public mutating func keepTicks(_ items: Set<TickedItem>) -> Int {
+        var kept = 0
+        for id in requiredTicks where !ticked.contains(id) {
+            if let item = item(of: id), items.contains(item) {
+                toggle(id)
+                kept += 1
+            }
+        }
+        return kept
     }
 
     /// Whether a typed answer satisfies a challenge.

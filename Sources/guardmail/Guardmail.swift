@@ -22,7 +22,7 @@ struct Guardmail: ParsableCommand {
         version: versionText,
         subcommands: [
             Compose.self, Send.self, Sendmail.self, ReplyCommand.self, ForwardCommand.self, BulkCommand.self, Check.self, PolicyCommand.self, Themes.self,
-            JournalCommand.self, OutboxCommand.self, InitCommand.self
+            JournalCommand.self, ReportCommand.self, OutboxCommand.self, InitCommand.self
         ],
         defaultSubcommand: Compose.self
     )

@@ -444,7 +444,17 @@ enum JournalOutput {
             }
             out +=
                 "  " + pad(clean(finding.severity), severityWidth) + "  " + clean(finding.ruleID) + ": "
-                + clean(finding.message) + " — " + acceptance + "\n"
+                + clean(finding.message) + " — " + acceptance + (finding.challenged ? ", its challenge answered" : "") + "\n"
+        }
+        // Schema version 4: what an edit after going back changed, and the time to confirm.
+        if !message.changedFindings.isEmpty {
+            out += "\nLed to a change (gone or changed after going back to edit): \(message.changedFindings.count)\n"
+            for finding in message.changedFindings {
+                out += "  " + clean(finding.severity) + "  " + clean(finding.ruleID) + ": " + clean(finding.message) + "\n"
+            }
+        }
+        if let milliseconds = message.confirmMilliseconds {
+            out += "\nTime to confirm: \(ReportOutput.seconds(milliseconds)) (confirmation screen shown → y)\n"
         }
         return out
     }
@@ -524,7 +534,10 @@ enum JournalOutput {
         }
         let findings = message.findings.map { f in
             "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message)), "
-                + "\"accepted\": \(f.accepted), \"accepted_by\": \(optional(f.acceptedBy))}"
+                + "\"accepted\": \(f.accepted), \"accepted_by\": \(optional(f.acceptedBy)), \"challenged\": \(f.challenged)}"
+        }
+        let changed = message.changedFindings.map { f in
+            "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message))}"
         }
         return "{\n"
             + [
@@ -542,7 +555,9 @@ enum JournalOutput {
                 "\"recipients\": \(list(recipients))",
                 "\"replies\": \(list(replies))",
                 "\"attachments\": \(list(attachments))",
-                "\"findings\": \(list(findings))"
+                "\"findings\": \(list(findings))",
+                "\"changed_findings\": \(list(changed))",
+                "\"confirm_ms\": \(message.confirmMilliseconds.map { "\($0)" } ?? "null")"
             ].map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
     }
 

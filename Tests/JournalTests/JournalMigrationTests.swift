@@ -37,7 +37,7 @@ struct JournalMigrationTests {
         let folder = try TemporaryFolder()
         try Self.versionOneFile(folder.journal)
         let journal = try SendJournal(path: folder.journal)
-        #expect(try journal.schemaVersion() == 3)
+        #expect(try journal.schemaVersion() == 4)
         let indexes = try Self.indexes(journal)
         #expect(!indexes.contains("recipients_by_domain"))
         #expect(!indexes.contains("recipients_by_ascii_domain"))
@@ -85,8 +85,42 @@ struct JournalMigrationTests {
 
         // Reopening does not migrate again.
         let reopened = try SendJournal(path: folder.journal)
-        #expect(try reopened.schemaVersion() == 3)
+        #expect(try reopened.schemaVersion() == 4)
         #expect(try reopened.show(messageID: "old@host")?.results.count == 3)
+    }
+
+    @Test("a version 3 journal is migrated to version 4: its findings kept, the measures' tables added (append-only); old messages have no measures")
+    func migratesFromVersion3() throws {
+        let folder = try TemporaryFolder()
+        let raw = try SQLiteDatabase(path: folder.journal)
+        for version in Int64(0)..<3 { try raw.execute(try #require(JournalSchema.migration(from: version)), "test") }
+        try raw.execute("PRAGMA user_version = 3", "test")
+        try raw.execute(
+            """
+            INSERT INTO messages (id, message_id, confirmed_at, account, from_address, subject) VALUES (1, 'v3@host', 100, 'work', 'taro@example.jp', 's');
+            INSERT INTO findings (message_row, position, rule_id, severity, message, accepted, accepted_by)
+                VALUES (1, 0, 'new-domain', 'confirm', '1 domain you have never written to: example.org', 1, 'confirmation screen');
+            INSERT INTO events (message_row, at, kind, detail) VALUES (1, 100, 'confirmed', NULL);
+            """, "test")
+        raw.close()
+
+        let journal = try SendJournal(path: folder.journal)
+        defer { journal.close() }
+        #expect(try journal.schemaVersion() == 4)
+        let entry = try #require(try journal.show(messageID: "v3@host"))
+        #expect(entry.message.findings.map(\.ruleID) == ["new-domain"])
+        #expect(entry.message.findings.map(\.accepted) == [true])
+        #expect(entry.message.findings.map(\.challenged) == [false])
+        #expect(entry.message.changedFindings.isEmpty && entry.message.confirmMilliseconds == nil)
+        let rows = try journal.reviewRows()
+        #expect(rows == [JournalReviewRow(confirmedAt: 100, findings: entry.message.findings)])
+        #expect(JournalReport.tally(rows) == [RuleTally(ruleID: "new-domain", fired: 1, accepted: 1)])
+        for table in ["finding_outcomes", "confirmations"] {
+            let triggers = try journal.database.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", [.text(table)], "test"
+            ) { (s: borrowing SQLiteStatement) in s.text(0) }
+            #expect(triggers == ["\(table)_no_delete", "\(table)_no_update"])
+        }
     }
 
     @Test("a new journal has the current indexes only")
@@ -97,7 +131,8 @@ struct JournalMigrationTests {
         #expect(
             indexes == [
                 "messages_by_time", "recipients_by_message", "recipients_by_address", "attachments_by_message",
-                "findings_by_message", "events_by_message", "results_by_recipient", "attachment_parties_by_attachment"
+                "findings_by_message", "events_by_message", "results_by_recipient", "attachment_parties_by_attachment",
+                "finding_outcomes_by_message", "confirmations_by_message"
             ])
     }
 }

@@ -191,16 +191,19 @@ struct JournalAppendOnlyTests {
     func triggersRefuse(table: String) throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
-        try journal.recordMessage(
-            try message(
-                "a@host", [(.to, "hanako@example.jp")],
-                attachments: [
-                    JournalAttachment(
-                        name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf",
-                        parties: [JournalParty(name: "田中建設株式会社", kind: "company", place: "page 1, line 3")])
-                ],
-                findings: [JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "--accept")]),
-            at: 10)
+        // One row in every table: the finding was challenged (finding_outcomes), the screen timed (confirmations).
+        var recorded = try message(
+            "a@host", [(.to, "hanako@example.jp")],
+            attachments: [
+                JournalAttachment(
+                    name: "a.pdf", size: 1, sha256: "00", contentType: "application/pdf",
+                    parties: [JournalParty(name: "田中建設株式会社", kind: "company", place: "page 1, line 3")])
+            ],
+            findings: [
+                JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "confirmation screen", challenged: true)
+            ])
+        recorded.confirmMilliseconds = 1200
+        try journal.recordMessage(recorded, at: 10)
         try journal.recordRecipientResults(messageID: "a@host", results: [("hanako@example.jp", "250 ok", true)], at: 11)
         let before = try journal.database.scalarInteger("SELECT count(*) FROM \(table)", [], "test")
         #expect(before == 1)

@@ -45,6 +45,22 @@ struct OutboxTests {
         #expect(loaded.confirmedAt.bitPattern == record.confirmedAt.bitPattern)
     }
 
+    @Test(
+        "the measures for the report round-trip: a challenged finding, the findings that led to a change, the time to confirm; a record without them has none of their keys"
+    )
+    func measuresRoundTrip() throws {
+        var record = sampleRecord(id: "20261129-110203-k3f9")
+        let plain = OutboxFormat.encodeRecord(record)
+        #expect(!plain.contains("challenged") && !plain.contains("changed_findings") && !plain.contains("confirm_milliseconds"))
+        record.confirmation.findings[0].challenged = true
+        record.confirmation.changedFindings = [OutboxFinding(ruleID: "new-domain", severity: "confirm", message: "例.jp \"x\"", accepted: false)]
+        record.confirmation.confirmMilliseconds = 2345
+        let decoded = try OutboxFormat.decodeRecord(OutboxFormat.encodeRecord(record), file: "record.toml")
+        #expect(decoded == record)
+        #expect(decoded.confirmation.findings.map(\.challenged) == [true, false])
+        #expect(decoded.confirmation.confirmMilliseconds == 2345)
+    }
+
     @Test("every send state survives write and load, with release_requested", arguments: allStates)
     func stateRoundTrip(state: SendState) throws {
         let folder = TemporaryFolder()

@@ -373,3 +373,52 @@ def test_ctrl_c_during_the_hold_leaves_it_interrupted_not_also_a_draft(composer)
                    and "interrupted" in s, what="the interrupted message offered")
     time.sleep(1.0)
     assert composer.server.connections == 0, composer.server.summary()
+
+
+def test_undo_keeps_the_ticks_of_what_did_not_change(composer, tmp_path):
+    """Issue 15, item 4: after u, the next confirmation screen of the message keeps the tick of
+    every item that did not change; what is new is asked again."""
+    from test_confirm import status_line as confirm_status, tick_rows
+    set_hold(composer, 60)
+    note = tmp_path / "議事録.txt"
+    note.write_text("議事録\n", encoding="utf-8")
+    pane = launch(composer)
+    fill(pane, to="hanako@partner.example", subject="議事録", body=["議事録をお送りします。"])
+    pane.keys("a")
+    pane.wait_for(" Attach file:", what="the attach prompt")
+    pane.text(str(note))
+    pane.keys("Enter")
+    pane.wait_for(lambda s: "議事録.txt" in s and in_command_mode(s), what="attached")
+    confirm_and_hold(pane)
+    pane.keys("u")
+    pane.wait_for(lambda s: "Undone" in status_line(s), what="the composer after u")
+
+    # Unchanged: y shows the screen with every tick kept, and y holds it again at once.
+    screen = open_confirm(pane)
+    rows = tick_rows(screen)
+    assert rows and all(ticked for ticked, _ in rows), pane.framed(screen)
+    assert "ticks kept from before the undo" in confirm_status(screen), pane.framed(screen)
+    pane.keys("y")
+    pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s, what="the hold screen again")
+    pane.keys("u")
+    pane.wait_for(lambda s: "Undone" in status_line(s), what="the composer after the second u")
+
+    # A recipient added: the first keeps its tick, the new one has none.
+    pane.keys("t")
+    pane.editing_mode()
+    pane.keys("End")
+    pane.text(", jiro@other.example")
+    pane.wait_for(lambda s: field_value(s, "To") == "hanako@partner.example, jiro@other.example", what="the new To")
+    esc(pane)
+    screen = open_confirm(pane)
+    rows = dict((text.strip(), ticked) for ticked, text in tick_rows(screen))
+    hanako = [ticked for text, ticked in rows.items() if "<hanako@partner.example>" in text]
+    jiro = [ticked for text, ticked in rows.items() if "<jiro@other.example>" in text]
+    assert hanako == [True] and jiro == [False], pane.framed(screen)
+    attachment = [ticked for text, ticked in rows.items() if "議事録.txt" in text]
+    assert attachment == [True], pane.framed(screen)
+    assert "kept from before the undo" in confirm_status(screen), pane.framed(screen)
+    pane.keys("q")
+    pane.wait_for(lambda s: not on_confirm_screen(s) and in_command_mode(s), what="the composer")
+    composer.server.settle(5)
+    assert composer.server.connections == 0, composer.server.summary()
