@@ -1,5 +1,7 @@
 // ConfirmPace.swift — whether the confirmation screen's items were ticked faster than they could
-// be read (issue 15, item 4), and which challenge to ask then. Pure: the times come in.
+// be read, and which challenge to ask then. Pure: the times come in. Not used by the screen yet:
+// wiring it in turns every scripted tick-and-send (the tmux tests tick at machine speed) into a
+// challenge, so it waits for a shared test helper that answers challenges.
 
 import Policy
 
