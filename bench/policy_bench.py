@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # The pseudo-terminal helpers and the 5,000-recipient fixture are tui_bench.py's.
 sys.path.insert(0, HERE)
-from tui_bench import COLS, ROWS, TARGET_MS, confirmation_fixture, drain, read_frame, spawn, stop  # noqa: E402
+from tui_bench import COLS, ROWS, TARGET_MS, confirmation_fixture, confirmation_runs  # noqa: E402
 
 
 def organisation_policy(regex=True):
@@ -85,24 +85,6 @@ def big_body(size):
     return "各位\n\n" + line * count
 
 
-def runs(binary, env, recipient_args, body, count):
-    times = []
-    for _ in range(count):
-        t0 = time.monotonic()
-        pid, fd = spawn([binary, "compose", "--no-drafts", *recipient_args, "--subject", "お知らせ", "--body-file", body], env)
-        try:
-            read_frame(fd, b"Leave, keep draft", t0 + 60)
-            os.write(fd, b"\x1b")
-            read_frame(fd, b"Postpone", time.monotonic() + 10)
-            drain(fd)
-            t = time.monotonic()
-            os.write(fd, b"y")
-            times.append(read_frame(fd, b"check before sending", t + 60) - t)
-        finally:
-            stop(pid, fd)
-    return times
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -133,11 +115,11 @@ def main():
                 "XDG_CONFIG_HOME": f"{work}/config", "XDG_DATA_HOME": f"{work}/data"}
         rows = [
             ("y to first confirmation frame: 1,000 rules, 20 barriers, 5,000 recipients, 1 MiB body",
-             runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/policy.toml"), recipient_args, body, args.runs)),
+             confirmation_runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/policy.toml"), recipient_args, body, args.runs)),
             ("the same with the 50 regex rules as keyword rules (the standard library's regex engine is the cost)",
-             runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/keywords.toml"), recipient_args, body, args.runs)),
+             confirmation_runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/keywords.toml"), recipient_args, body, args.runs)),
             ("the same without the organisation policy (built-in rules only)",
-             runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/none.toml"), recipient_args, body, args.runs)),
+             confirmation_runs(binary, dict(base, GUARDMAIL_POLICY=f"{work}/org/none.toml"), recipient_args, body, args.runs)),
         ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
