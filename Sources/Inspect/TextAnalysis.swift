@@ -200,11 +200,26 @@ struct TextCounter {
     private var recordHasContent = false
     private(set) var rows = 0
     private(set) var columns = 0
+    /// The bytes that change the counts (CR, LF; for CSV also the quote and the delimiter), for
+    /// the single-byte-unit encodings: runs of other bytes are taken at once. Nil: every byte is
+    /// looked at on its own (UTF-16, a delimiter outside ASCII, or `runs` turned off).
+    private var special: [Bool]?
+    /// False: one byte at a time, as the reference the run-skipping is tested against.
+    var runs = true {
+        didSet { if !runs { special = nil } }
+    }
 
     init(encoding: TextEncoding, delimiter: UInt32?) {
         self.encoding = encoding
         self.delimiter = delimiter
         skip = encoding.bomLength
+        // In UTF-8, Shift_JIS, EUC-JP and Latin-1 these ASCII bytes are never part of a
+        // multi-byte character (Shift_JIS trail bytes start at 0x40), so they can be found alone.
+        if encoding != .utf16LE && encoding != .utf16BE && (delimiter ?? 0) < 0x80 {
+            var table = [Bool](repeating: false, count: 256)
+            for byte in [10, 13] + (delimiter.map { [34, Int($0)] } ?? []) { table[byte] = true }
+            special = table
+        }
     }
 
     /// Lines in the file: line breaks (CRLF, LF or CR), plus an unterminated last line.
@@ -232,10 +247,45 @@ struct TextCounter {
             }
             if index < bytes.count { oddByte = bytes[index] }
         default:
-            while index < bytes.count {
-                unit(UInt32(bytes[index]))
-                index += 1
+            if let special {
+                special.withUnsafeBufferPointer { special in
+                    let count = bytes.count
+                    while index < count {
+                        let start = index
+                        while index < count && !special[Int(bytes[index])] { index += 1 }
+                        if index > start { plainRun(last: bytes[index - 1]) }
+                        if index < count {
+                            unit(UInt32(bytes[index]))
+                            index += 1
+                        }
+                    }
+                }
+            } else {
+                while index < bytes.count {
+                    unit(UInt32(bytes[index]))
+                    index += 1
+                }
             }
+        }
+    }
+
+    /// A run of bytes none of which is special, ending with `last`: what `unit` does for each of
+    /// them, at once.
+    @inline(__always)
+    private mutating func plainRun(last: UInt8) {
+        any = true
+        lastUnit = UInt32(last)
+        afterCR = false
+        guard delimiter != nil else { return }
+        if inQuotes {
+            // Right after a quote inside quotes, any other byte closes the field's quotes.
+            if quoteInQuotes {
+                quoteInQuotes = false
+                inQuotes = false
+                recordHasContent = true
+            }
+        } else {
+            recordHasContent = true
         }
     }
 
