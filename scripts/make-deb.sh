@@ -60,8 +60,10 @@ find "$root" -type f -exec chmod go-w {} +
 # (Sources/Inspect/ContentTypeDetector.swift).
 packages=()
 for soname in $(objdump -p "$bin" | awk '$1 == "NEEDED" { print $2 }'); do
-  path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64|AArch64|x32|64bit/ { print $NF; exit }')
-  [ -n "$path" ] || path=$(ldconfig -p | awk -v so="$soname" '$1 == so { print $NF; exit }')
+  # awk reads all of ldconfig's output (no early exit): with pipefail, a reader that stops early
+  # makes ldconfig die of SIGPIPE once its listing outgrows the pipe, and the script with it.
+  path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64|AArch64|x32|64bit/ && !found { print $NF; found = 1 }')
+  [ -n "$path" ] || path=$(ldconfig -p | awk -v so="$soname" '$1 == so && !found { print $NF; found = 1 }')
   [ -n "$path" ] || { echo "make-deb: no installed library for $soname" >&2; exit 69; }
   real=$(readlink -f "$path")
   package=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$real" 2>/dev/null || dpkg -S "${path#/usr}" 2>/dev/null) \
