@@ -19,7 +19,8 @@ let targets = [
     ("fuzz-pdf", "FuzzPDF", ["Inspect"]),
     ("fuzz-outbox", "FuzzOutbox", ["Outbox"]),
     ("fuzz-office", "FuzzOffice", ["Inspect", "Policy"]),
-    ("fuzz-addressbook", "FuzzAddressBook", ["Policy"])
+    ("fuzz-addressbook", "FuzzAddressBook", ["Policy"]),
+    ("fuzz-policyimport", "FuzzPolicyImport", ["Policy"])
 ]
 
 let package = Package(

@@ -249,6 +249,21 @@ def addressbook_seeds():
     return with_controls(seeds, range(4))
 
 
+def policyimport_seeds():
+    """The add-ins' settings files of the import tests: FlexConfirmMail's JSON (first byte 0) and
+    each OutlookOkan CSV under the first byte that names it in the target (odd bytes), plus every
+    file under every reader, so that each reader sees the others' shapes too."""
+    names = ["AlertKeywordAndMessageList.csv", "AlertKeywordAndMessageListForSubject.csv", "AlertAddressList.csv",
+             "KeywordAndRecipientsList.csv", "AttachmentProhibitedRecipientsList.csv", "InternalDomainList.csv",
+             "NameAndDomains.csv", "DeferredDeliveryMinutes.csv", "unknown.csv"]
+    bodies = [p.read_bytes() for p in files('Tests/e2e/fixtures/policy-import/*')]
+    bodies += list(text_seeds(['Tests/PolicyTests/PolicyImportTests.swift'], lambda s: ',' in s or '{' in s))
+    for body in bodies:
+        yield bytes([0]) + body
+        for index in range(len(names)):
+            yield bytes([2 * index + 1]) + body
+
+
 def office_seeds():
     """Office XML parts and lines that name parties, from the extraction and party tests and the
     documents Tests/fixtures/make_documents.py writes."""
@@ -284,6 +299,7 @@ def main():
         'outbox': outbox_seeds(),
         'office': office_seeds(),
         'addressbook': addressbook_seeds(),
+        'policyimport': policyimport_seeds(),
     }
     for target, seeds in targets.items():
         directory = out / target

@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-ALL_TARGETS=(address message toml config recipients zip inflate pdf outbox office addressbook)
+ALL_TARGETS=(address message toml config recipients zip inflate pdf outbox office addressbook policyimport)
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 SCRATCH="${FUZZ_SCRATCH:-.build-fuzz}"
 BIN="$SCRATCH/release"
