@@ -525,8 +525,7 @@ public final class ComposerSession {
             send(.checkFailed(StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true), revision: revision))
             return
         }
-        let documents: Set<String> = ["pdf", "docx", "xlsx", "pptx", "docm", "xlsm", "pptm"]
-        let readsDocuments = model.attachments.contains { documents.contains(($0.path.split(separator: ".").last ?? "").lowercased()) }
+        let readsDocuments = model.attachments.contains { isTextExtractedDocument(named: $0.path) }
         if model.attachments.reduce(0, { $0 + $1.size }) > 8 << 20 || readsDocuments {
             // Hashing and previewing big files, and reading the text of documents (up to 2 s
             // each), takes a moment: say so, and how to stop waiting.

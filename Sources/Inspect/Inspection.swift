@@ -321,6 +321,13 @@ func officeKind(contentType: String, extension ext: String) -> OfficeKind? {
     }
 }
 
+/// Whether a file of this name is a document whose text the inspector extracts (a PDF, or a
+/// Word, Excel or PowerPoint file): the check that may take a moment (up to 2 s a document).
+public func isTextExtractedDocument(named name: String) -> Bool {
+    let ext = fileExtension(of: name)
+    return ext == "pdf" || officeKind(contentType: "", extension: ext) != nil
+}
+
 /// The lowercased extension of a file name, without the dot; "" when there is none.
 func fileExtension(of name: String) -> String {
     guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }

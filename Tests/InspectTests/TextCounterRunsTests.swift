@@ -68,3 +68,16 @@ private struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Which attachments have their text read")
+struct TextExtractedDocumentTests {
+    @Test("PDF and the Office formats the inspector reads, in any case; not text, images or legacy Office")
+    func names() {
+        for name in ["見積書.pdf", "/home/taro/a.PDF", "a.docx", "a.docm", "a.dotx", "b.xlsx", "b.XLSM", "b.xltx", "c.pptx", "c.potx"] {
+            #expect(isTextExtractedDocument(named: name), "\(name)")
+        }
+        for name in ["a.csv", "a.txt", "a.doc", "a.xls", "a.png", "pdf", "/tmp/x.pdf/readme", "a.zip"] {
+            #expect(!isTextExtractedDocument(named: name), "\(name)")
+        }
+    }
+}
