@@ -3,7 +3,7 @@
 // Where only one layer sets a value, that layer's value applies. Where both the user and the
 // organisation set one, the stricter wins:
 //   severity = the higher; thresholds = the lower; hold seconds = the longer;
-//   challenge = true if either says true; keyword lists and address books = both together;
+//   challenge and confirmation.always_full = true if either says true; keyword lists and address books = both together;
 //   internal_domains = the organisation's list (user entries outside it are ignored, with a note).
 // When no layer sets internal_domains, the sender's own domain is the only internal domain.
 //
@@ -16,6 +16,9 @@ public struct PolicyConfig: Sendable {
     public private(set) var internalDomains: PolicySetting<[DomainPattern]>?
     public private(set) var holdInternalSeconds: PolicySetting<Int>
     public private(set) var holdExternalSeconds: PolicySetting<Int>
+    /// `[confirmation] always_full`: every message gets the full confirmation screen, every
+    /// external recipient and attachment ticked. `true` in the organisation policy is locked.
+    public private(set) var alwaysFullConfirmation: PolicySetting<Bool>
     /// Address book paths to read, the organisation's first; each a path as written.
     public private(set) var addressBooks: [PolicySetting<String>]
     private var severities: [String: PolicySetting<Severity>] = [:]
@@ -129,6 +132,7 @@ public struct PolicyConfig: Sendable {
     private init(scalarsOf user: PolicyLayerSettings?, organisation org: PolicyLayerSettings?) {
         holdInternalSeconds = PolicySetting(Self.defaultHoldInternalSeconds, .builtIn)
         holdExternalSeconds = PolicySetting(Self.defaultHoldExternalSeconds, .builtIn)
+        alwaysFullConfirmation = PolicySetting(false, .builtIn)
         addressBooks = [org?.addressBook, user?.addressBook].compactMap { $0 }
 
         holdInternalSeconds = merge(
@@ -138,6 +142,9 @@ public struct PolicyConfig: Sendable {
             "hold_external_seconds", holdExternalSeconds,
             user?.holdExternalSeconds, org?.holdExternalSeconds, stricter: >)
         mergeInternalDomains(user: user?.internalDomains, org: org?.internalDomains)
+        alwaysFullConfirmation = merge(
+            "confirmation.always_full", alwaysFullConfirmation,
+            user?.alwaysFullConfirmation, org?.alwaysFullConfirmation, stricter: { $0 && !$1 })
 
         for rule in PolicyEngine.rules {
             let key = "rules.\(rule.id).severity"
@@ -291,6 +298,7 @@ public struct PolicyConfig: Sendable {
         }
         add("hold_internal_seconds", String(holdInternalSeconds.value), holdInternalSeconds.origins)
         add("hold_external_seconds", String(holdExternalSeconds.value), holdExternalSeconds.origins)
+        add("confirmation.always_full", String(alwaysFullConfirmation.value), alwaysFullConfirmation.origins)
         if addressBooks.isEmpty {
             out.append(PolicyExplanation(key: "address_book", value: "(none)", origins: [.builtIn], note: nil))
         } else {

@@ -73,6 +73,13 @@ extension PolicyConfig {
             settings.addressBook = PolicySetting(path, origin(reader, "address_book"))
         }
 
+        if var confirmation = try reader.table("confirmation") {
+            if let full = try confirmation.optional("always_full", as: Bool.self) {
+                settings.alwaysFullConfirmation = PolicySetting(full, origin(confirmation, "always_full"))
+            }
+            try confirmation.finish()
+        }
+
         settings.groups = try parseGroups(&reader, layer: layer)
         settings.rules = try parseRules(&reader, layer: layer)
         settings.barriers = try parseBarriers(&reader, layer: layer)

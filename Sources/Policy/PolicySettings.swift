@@ -140,6 +140,8 @@ public struct PolicyLayerSettings: Sendable, Equatable {
     public var holdExternalSeconds: PolicySetting<Int>?
     /// A path, as written (`~` is expanded by the I/O layer that reads the file).
     public var addressBook: PolicySetting<String>?
+    /// `[confirmation] always_full`: the full confirmation screen for every message.
+    public var alwaysFullConfirmation: PolicySetting<Bool>?
     /// Rule id → severity.
     public var severities: [String: PolicySetting<Severity>]
     /// Rule id → option key → value.
@@ -227,6 +229,7 @@ extension PolicyLayerSettings {
         out.addressBook = addressBook ?? later.addressBook
         out.holdInternalSeconds = stricter(holdInternalSeconds, later.holdInternalSeconds, >)
         out.holdExternalSeconds = stricter(holdExternalSeconds, later.holdExternalSeconds, >)
+        out.alwaysFullConfirmation = stricter(alwaysFullConfirmation, later.alwaysFullConfirmation) { $0 && !$1 }
         for (id, s) in later.severities { out.severities[id] = stricter(severities[id], s, >) }
         for (id, values) in later.options {
             for (key, value) in values {

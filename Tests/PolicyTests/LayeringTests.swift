@@ -161,8 +161,9 @@ struct LayeringTests {
     func explainAll() throws {
         let keys = PolicyConfig.defaults.explain().map(\.key)
         #expect(keys.count == Set(keys).count)
-        #expect(keys.prefix(4) == ["internal_domains", "hold_internal_seconds", "hold_external_seconds", "address_book"])
-        #expect(keys.count == 4 + PolicyEngine.rules.count + PolicyEngine.rules.map(\.options.count).reduce(0, +))
+        #expect(
+            keys.prefix(5) == ["internal_domains", "hold_internal_seconds", "hold_external_seconds", "confirmation.always_full", "address_book"])
+        #expect(keys.count == 5 + PolicyEngine.rules.count + PolicyEngine.rules.map(\.options.count).reduce(0, +))
         let first = try #require(PolicyConfig.defaults.explain().first)
         #expect(first.value == "(the sender's domain)" && first.layer == "default")
     }
