@@ -138,7 +138,7 @@ extension Dispatcher {
             changedFindings: record.confirmation.changedFindings.map {
                 JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: false)
             },
-            confirmMilliseconds: record.confirmation.confirmMilliseconds)
+            confirmMilliseconds: record.confirmation.confirmMilliseconds, confirmScreen: record.confirmation.screen)
     }
 
     /// Where the findings were accepted, in the journal's words (docs/journal.md, "Findings"):

@@ -181,12 +181,17 @@ public struct JournalMessage: Sendable, Hashable {
     public var changedFindings: [JournalFinding]
     /// Milliseconds from the confirmation screen shown to `y`; nil without a screen (`--accept`).
     public var confirmMilliseconds: Int64?
+    /// Which confirmation the message had: "none" (held without a confirmation screen: nothing
+    /// to confirm), "one-key" (a screen with nothing to tick) or "full"; nil where no screen could
+    /// be shown (`send --accept`, `bulk`) or before schema version 5.
+    public var confirmScreen: String?
 
     public init(
         messageID: String, account: String, from: String, subject: String,
         recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = [],
-        changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil
+        changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil, confirmScreen: String? = nil
     ) {
+        self.confirmScreen = confirmScreen
         self.messageID = messageID
         self.account = account
         self.from = from

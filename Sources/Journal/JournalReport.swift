@@ -10,8 +10,15 @@ public struct JournalReviewRow: Sendable, Hashable {
     public var changedFindings: [JournalFinding]
     /// Confirmation screen shown → `y`, in milliseconds; nil without a screen or before schema version 4.
     public var confirmMilliseconds: Int64?
+    /// Which confirmation the message had ("none", "one-key", "full"); nil where no screen could
+    /// be shown or before schema version 5.
+    public var confirmScreen: String?
 
-    public init(confirmedAt: Int64, findings: [JournalFinding], changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil) {
+    public init(
+        confirmedAt: Int64, findings: [JournalFinding], changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil,
+        confirmScreen: String? = nil
+    ) {
+        self.confirmScreen = confirmScreen
         self.confirmedAt = confirmedAt
         self.findings = findings
         self.changedFindings = changedFindings
@@ -108,6 +115,12 @@ public enum JournalReport {
         }.sorted { ($0.fired, $1.ruleID) > ($1.fired, $0.ruleID) }
     }
 
+    /// How many messages had each confirmation ("none", "one-key", "full"; messages without
+    /// one are not counted).
+    public static func screens(_ rows: [JournalReviewRow]) -> [String: Int] {
+        rows.reduce(into: [:]) { counts, row in if let screen = row.confirmScreen { counts[screen, default: 0] += 1 } }
+    }
+
     /// The middle value; of an even count, the mean of the two middle ones (rounded down).
     public static func median(_ values: [Int64]) -> Int64? {
         guard !values.isEmpty else { return nil }
@@ -171,6 +184,15 @@ extension SendJournal {
             { (s: borrowing SQLiteStatement) in (s.integer(0), s.integer(1)) })
         where rows[row]?.confirmMilliseconds == nil {
             rows[row]?.confirmMilliseconds = milliseconds
+        }
+        for (row, screen) in try database.rows(
+            """
+            SELECT c.message_row, c.screen FROM confirmation_screens c JOIN messages m ON m.id = c.message_row
+            WHERE m.confirmed_at >= ? ORDER BY c.id
+            """, [from], action,
+            { (s: borrowing SQLiteStatement) in (s.integer(0), s.text(1)) })
+        where rows[row]?.confirmScreen == nil {
+            rows[row]?.confirmScreen = screen
         }
         return order.compactMap { rows[$0] }
     }

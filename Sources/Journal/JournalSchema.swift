@@ -3,11 +3,12 @@
 /// The schema, one migration step per version. `PRAGMA user_version` holds the version a file is at.
 enum JournalSchema {
     /// The version this guardmail writes. A file at a higher version was written by a newer one.
-    static let currentVersion: Int64 = 4
+    static let currentVersion: Int64 = 5
 
     /// The tables that hold events: none of their rows is ever changed or deleted.
     static let appendOnlyTables = [
-        "messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties", "finding_outcomes", "confirmations"
+        "messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties", "finding_outcomes", "confirmations",
+        "confirmation_screens"
     ]
     /// The tables of version 1 (the triggers of the others come with the version that adds them).
     static let version1Tables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
@@ -19,6 +20,7 @@ enum JournalSchema {
         case 1: return version2
         case 2: return version3
         case 3: return version4
+        case 4: return version5
         default: return nil
         }
     }
@@ -154,6 +156,21 @@ enum JournalSchema {
         );
         CREATE INDEX confirmations_by_message ON confirmations(message_row);
         """ + appendOnlyTriggers(["finding_outcomes", "confirmations"])
+
+    /// Version 5: which confirmation each message had (issue 15, "quiet when routine, loud when
+    /// risky"): `none` (held without a confirmation screen: no finding above info and no
+    /// external recipient), `one-key` (a screen with nothing to tick) or `full`. One row for each
+    /// message confirmed in the composer or by `guardmail sendmail` on a terminal; none for
+    /// `send --accept`, `bulk`, and messages journalled before.
+    static let version5 =
+        """
+        CREATE TABLE confirmation_screens (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            screen        TEXT NOT NULL CHECK (screen IN ('none', 'one-key', 'full'))
+        );
+        CREATE INDEX confirmation_screens_by_message ON confirmation_screens(message_row);
+        """ + appendOnlyTriggers(["confirmation_screens"])
 
     /// BEFORE UPDATE and BEFORE DELETE triggers on each of `tables` that refuse the change.
     /// (Table names are this file's constants, not values: nothing from outside is in this SQL.)

@@ -327,6 +327,9 @@ public final class SendJournal {
         }
         let confirmMilliseconds = try database.scalarInteger(
             "SELECT milliseconds FROM confirmations WHERE message_row = ? ORDER BY id LIMIT 1", [row], action)
+        let confirmScreen = try database.rows(
+            "SELECT screen FROM confirmation_screens WHERE message_row = ? ORDER BY id LIMIT 1", [row], action
+        ) { (s: borrowing SQLiteStatement) in s.text(0) }.first
         let events = try database.rows(
             "SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", [row], action
         ) { (s: borrowing SQLiteStatement) throws(JournalError) in
@@ -345,7 +348,7 @@ public final class SendJournal {
         let message = JournalMessage(
             messageID: head.id, account: head.account, from: head.from, subject: head.subject,
             recipients: recipients, attachments: attachments.map(\.0), findings: findings, changedFindings: changedFindings,
-            confirmMilliseconds: confirmMilliseconds)
+            confirmMilliseconds: confirmMilliseconds, confirmScreen: confirmScreen)
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 

@@ -156,7 +156,7 @@ extension SendJournal {
                                             ])
                                             while try insertFinding.step() {}
                                         }
-                                        if message.confirmMilliseconds != nil || !message.changedFindings.isEmpty
+                                        if message.confirmMilliseconds != nil || message.confirmScreen != nil || !message.changedFindings.isEmpty
                                             || message.findings.contains(where: \.challenged)
                                         {
                                             measured.append((row, message))
@@ -201,6 +201,10 @@ extension SendJournal {
         if let milliseconds = message.confirmMilliseconds {
             try database.run(
                 "INSERT INTO confirmations (message_row, milliseconds) VALUES (?, ?)", [.integer(row), .integer(max(0, milliseconds))], action)
+        }
+        if let screen = message.confirmScreen {
+            try database.run(
+                "INSERT INTO confirmation_screens (message_row, screen) VALUES (?, ?)", [.integer(row), .text(screen)], action)
         }
     }
 

@@ -78,6 +78,7 @@ enum OutboxFormat {
         // For the journal's report; only when there is something to say, so that a record
         // without them reads as before.
         if let milliseconds = confirmation.confirmMilliseconds { out += "confirm_milliseconds = \(milliseconds)\n" }
+        if let screen = confirmation.screen { out += "screen = \(TOML.quoted(screen))\n" }
         for finding in confirmation.findings {
             out += "\n[[confirmation.findings]]\n"
             out += "rule_id = \(TOML.quoted(finding.ruleID))\n"
@@ -175,6 +176,12 @@ enum OutboxFormat {
         if let milliseconds: Int = try sub.optional("confirm_milliseconds") {
             guard milliseconds >= 0 else { throw sub.invalid("confirm_milliseconds", "must be 0 or more, found \(milliseconds)") }
             confirmation.confirmMilliseconds = Int64(milliseconds)
+        }
+        if let screen: String = try sub.optional("screen") {
+            guard ["none", "one-key", "full"].contains(screen) else {
+                throw sub.invalid("screen", "must be none, one-key or full, found '\(screen)'")
+            }
+            confirmation.screen = screen
         }
         try sub.finish()
         try reader.finish()

@@ -105,11 +105,16 @@ public struct ConfirmationRecord: Sendable, Hashable {
     /// Milliseconds from the confirmation screen shown to `y` (nil without a screen).
     /// `changedFindings` and this are for the journal's report.
     public var confirmMilliseconds: Int64?
+    /// Which confirmation the message had: "none" (held without a screen), "one-key" or
+    /// "full" (`ConfirmationScreen`); nil where no screen could be shown (`send`, `bulk`, a
+    /// `sendmail` without a terminal) and in records written before it was recorded.
+    public var screen: String?
 
     public init(
         confirmedBy: String, via: String, tickedRecipients: [String] = [], tickedAttachments: [String] = [],
-        findings: [OutboxFinding] = [], challenges: [String] = []
+        findings: [OutboxFinding] = [], challenges: [String] = [], screen: String? = nil
     ) {
+        self.screen = screen
         self.confirmedBy = confirmedBy
         self.via = via
         self.tickedRecipients = tickedRecipients

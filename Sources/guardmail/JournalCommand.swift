@@ -453,6 +453,13 @@ enum JournalOutput {
                 out += "  " + clean(finding.severity) + "  " + clean(finding.ruleID) + ": " + clean(finding.message) + "\n"
             }
         }
+        // Schema version 5: which confirmation the message had.
+        switch message.confirmScreen {
+        case "none"?: out += "\nConfirmation: held without a confirmation screen (internal only, nothing to confirm)\n"
+        case "one-key"?: out += "\nConfirmation: one-key screen, nothing to tick (every external recipient written to before, no attachment)\n"
+        case "full"?: out += "\nConfirmation: full screen with ticks\n"
+        default: break
+        }
         if let milliseconds = message.confirmMilliseconds {
             out += "\nTime to confirm: \(ReportOutput.seconds(milliseconds)) (confirmation screen shown → y)\n"
         }
@@ -557,7 +564,8 @@ enum JournalOutput {
                 "\"attachments\": \(list(attachments))",
                 "\"findings\": \(list(findings))",
                 "\"changed_findings\": \(list(changed))",
-                "\"confirm_ms\": \(message.confirmMilliseconds.map { "\($0)" } ?? "null")"
+                "\"confirm_ms\": \(message.confirmMilliseconds.map { "\($0)" } ?? "null")",
+                "\"confirmation_screen\": \(optional(message.confirmScreen))"
             ].map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
     }
 

@@ -52,10 +52,11 @@ struct ReportCommand: ParsableCommand {
             }
         }
         let tallies = JournalReport.tally(rows)
+        let screens = JournalReport.screens(rows)
         if json {
-            Console.output(ReportOutput.json(tallies, messages: rows.count, since: sinceTime, path: path))
+            Console.output(ReportOutput.json(tallies, messages: rows.count, since: sinceTime, path: path, screens: screens))
         } else {
-            Console.output(ReportOutput.text(tallies, messages: rows.count, since: sinceTime))
+            Console.output(ReportOutput.text(tallies, messages: rows.count, since: sinceTime, screens: screens))
         }
     }
 }
@@ -68,9 +69,21 @@ enum ReportOutput {
         return "\(tenths / 10).\(tenths % 10) s"
     }
 
-    static func text(_ tallies: [RuleTally], messages: Int, since: Int64?) -> String {
+    /// `confirmation: 12 held without a screen (nothing to confirm), 5 one-key, 3 full screen`,
+    /// or nil when no message recorded its confirmation.
+    static func screensLine(_ screens: [String: Int]) -> String? {
+        guard !screens.isEmpty else { return nil }
+        let parts = [
+            ("none", "held without a screen (nothing to confirm)"), ("one-key", "one-key screen (nothing to tick)"),
+            ("full", "full screen")
+        ].compactMap { key, words in screens[key].map { "\($0) \(words)" } }
+        return "confirmation: " + parts.joined(separator: ", ")
+    }
+
+    static func text(_ tallies: [RuleTally], messages: Int, since: Int64?, screens: [String: Int] = [:]) -> String {
         let period = since.map { "since \(JournalTime.minutes($0))" } ?? "in the whole journal"
         var out = "\(messages) message\(messages == 1 ? "" : "s") confirmed \(period)\n"
+        if let line = screensLine(screens) { out += line + "\n" }
         guard !tallies.isEmpty else { return out + "no rule fired\n" }
         let width = max(24, tallies.map { JournalOutput.clean($0.ruleID).count }.max() ?? 0)
         out += JournalOutput.pad("RULE", width) + "  FIRED  ACCEPTED  CHALLENGED  CHANGED  MEDIAN\n"
@@ -92,11 +105,13 @@ enum ReportOutput {
         return out
     }
 
-    static func json(_ tallies: [RuleTally], messages: Int, since: Int64?, path: String) -> String {
+    static func json(_ tallies: [RuleTally], messages: Int, since: Int64?, path: String, screens: [String: Int] = [:]) -> String {
         var out = "{\n  \"journal\": \(JournalOutput.string(path)),\n"
         out += "  \"since\": \(since.map { JournalOutput.string(JournalTime.iso($0)) } ?? "null"),\n"
         out += "  \"since_unix\": \(since.map { "\($0)" } ?? "null"),\n"
         out += "  \"messages\": \(messages),\n"
+        out +=
+            "  \"confirmation_screens\": {\"none\": \(screens["none"] ?? 0), \"one_key\": \(screens["one-key"] ?? 0), \"full\": \(screens["full"] ?? 0)},\n"
         out +=
             "  \"noise_rule\": {\"quick_milliseconds\": \(JournalReport.quickMilliseconds), \"share_percent\": \(JournalReport.noiseTenths * 10), "
             + "\"minimum_fired\": \(JournalReport.noiseMinimumFirings)},\n"

@@ -37,7 +37,7 @@ struct JournalMigrationTests {
         let folder = try TemporaryFolder()
         try Self.versionOneFile(folder.journal)
         let journal = try SendJournal(path: folder.journal)
-        #expect(try journal.schemaVersion() == 4)
+        #expect(try journal.schemaVersion() == 5)
         let indexes = try Self.indexes(journal)
         #expect(!indexes.contains("recipients_by_domain"))
         #expect(!indexes.contains("recipients_by_ascii_domain"))
@@ -85,11 +85,12 @@ struct JournalMigrationTests {
 
         // Reopening does not migrate again.
         let reopened = try SendJournal(path: folder.journal)
-        #expect(try reopened.schemaVersion() == 4)
+        #expect(try reopened.schemaVersion() == 5)
         #expect(try reopened.show(messageID: "old@host")?.results.count == 3)
     }
 
-    @Test("a version 3 journal is migrated to version 4: its findings kept, the measures' tables added (append-only); old messages have no measures")
+    @Test(
+        "a version 3 journal is migrated through version 4 (to 5): its findings kept, the measures' tables added (append-only); old messages have no measures")
     func migratesFromVersion3() throws {
         let folder = try TemporaryFolder()
         let raw = try SQLiteDatabase(path: folder.journal)
@@ -106,7 +107,7 @@ struct JournalMigrationTests {
 
         let journal = try SendJournal(path: folder.journal)
         defer { journal.close() }
-        #expect(try journal.schemaVersion() == 4)
+        #expect(try journal.schemaVersion() == 5)
         let entry = try #require(try journal.show(messageID: "v3@host"))
         #expect(entry.message.findings.map(\.ruleID) == ["new-domain"])
         #expect(entry.message.findings.map(\.accepted) == [true])
@@ -123,6 +124,58 @@ struct JournalMigrationTests {
         }
     }
 
+    @Test("a version 4 journal is migrated to version 5: its time to confirm kept, confirmation_screens added (append-only, checked values)")
+    func migratesFromVersion4() throws {
+        let folder = try TemporaryFolder()
+        let raw = try SQLiteDatabase(path: folder.journal)
+        for version in Int64(0)..<4 { try raw.execute(try #require(JournalSchema.migration(from: version)), "test") }
+        try raw.execute("PRAGMA user_version = 4", "test")
+        try raw.execute(
+            """
+            INSERT INTO messages (id, message_id, confirmed_at, account, from_address, subject) VALUES (1, 'v4@host', 100, 'work', 'taro@example.jp', 's');
+            INSERT INTO events (message_row, at, kind, detail) VALUES (1, 100, 'confirmed', NULL);
+            INSERT INTO confirmations (message_row, milliseconds) VALUES (1, 2400);
+            """, "test")
+        raw.close()
+
+        let journal = try SendJournal(path: folder.journal)
+        defer { journal.close() }
+        #expect(try journal.schemaVersion() == 5)
+        let old = try #require(try journal.show(messageID: "v4@host"))
+        #expect(old.message.confirmMilliseconds == 2400)
+        // Journalled before: which screen it had is not known.
+        #expect(old.message.confirmScreen == nil)
+        let triggers = try journal.database.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'confirmation_screens' ORDER BY name", [], "test"
+        ) { (s: borrowing SQLiteStatement) in s.text(0) }
+        #expect(triggers == ["confirmation_screens_no_delete", "confirmation_screens_no_update"])
+
+        // Messages recorded now say which confirmation they had.
+        for (id, screen, milliseconds) in [("held@host", "none", nil), ("one@host", "one-key", 300), ("full@host", "full", 5000)] as [(String, String, Int64?)]
+        {
+            try journal.recordMessage(
+                JournalMessage(
+                    messageID: id, account: "work", from: "taro@example.jp", subject: id,
+                    recipients: [JournalRecipient(address: "jiro@example.jp", field: .to)], confirmMilliseconds: milliseconds,
+                    confirmScreen: screen),
+                at: 200)
+        }
+        #expect(try journal.show(messageID: "held@host")?.message.confirmScreen == "none")
+        #expect(try journal.show(messageID: "held@host")?.message.confirmMilliseconds == nil)
+        #expect(try journal.show(messageID: "one@host")?.message.confirmScreen == "one-key")
+        #expect(try journal.show(messageID: "full@host")?.message.confirmScreen == "full")
+        let rows = try journal.reviewRows()
+        #expect(rows.map(\.confirmScreen) == [nil, "none", "one-key", "full"])
+        #expect(JournalReport.screens(rows) == ["none": 1, "one-key": 1, "full": 1])
+        // Only the three words, and never changed.
+        #expect(throws: JournalError.self) {
+            try journal.database.execute("INSERT INTO confirmation_screens (message_row, screen) VALUES (1, 'skipped')", "test")
+        }
+        #expect(throws: JournalError.self) {
+            try journal.database.execute("UPDATE confirmation_screens SET screen = 'full'", "test")
+        }
+    }
+
     @Test("a new journal has the current indexes only")
     func newJournal() throws {
         let folder = try TemporaryFolder()
@@ -132,7 +185,7 @@ struct JournalMigrationTests {
             indexes == [
                 "messages_by_time", "recipients_by_message", "recipients_by_address", "attachments_by_message",
                 "findings_by_message", "events_by_message", "results_by_recipient", "attachment_parties_by_attachment",
-                "finding_outcomes_by_message", "confirmations_by_message"
+                "finding_outcomes_by_message", "confirmations_by_message", "confirmation_screens_by_message"
             ])
     }
 }

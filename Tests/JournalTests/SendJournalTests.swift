@@ -191,7 +191,8 @@ struct JournalAppendOnlyTests {
     func triggersRefuse(table: String) throws {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
-        // One row in every table: the finding was challenged (finding_outcomes), the screen timed (confirmations).
+        // One row in every table: the finding was challenged (finding_outcomes), the screen timed
+        // (confirmations), which screen it was (confirmation_screens).
         var recorded = try message(
             "a@host", [(.to, "hanako@example.jp")],
             attachments: [
@@ -203,6 +204,7 @@ struct JournalAppendOnlyTests {
                 JournalFinding(ruleID: "new-recipient", severity: "confirm", message: "m", accepted: true, acceptedBy: "confirmation screen", challenged: true)
             ])
         recorded.confirmMilliseconds = 1200
+        recorded.confirmScreen = "full"
         try journal.recordMessage(recorded, at: 10)
         try journal.recordRecipientResults(messageID: "a@host", results: [("hanako@example.jp", "250 ok", true)], at: 11)
         let before = try journal.database.scalarInteger("SELECT count(*) FROM \(table)", [], "test")
