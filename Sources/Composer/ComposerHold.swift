@@ -47,6 +47,7 @@ extension ComposerSession {
         confirmation.changedFindings = changedFindings.map {
             OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: false)
         }
+        confirmation.screen = screen.screenKind.rawValue
         if let shown = confirmShownAt {
             confirmation.confirmMilliseconds = Int64((max(0, environment.monotonic() - shown) * 1000).rounded())
         }
@@ -125,7 +126,7 @@ extension ComposerSession {
             holdSeconds: lead.record.holdSeconds, domains: domains, recipientCount: recipients.count,
             bccCount: recipients.filter { $0.field == "bcc" }.count,
             attachments: lead.record.attachments.map { "\($0.name) (\(formatBytes($0.size)))" }, otherHeld: otherHeld,
-            status: state.holdStatus, sending: Self.sending(lead))
+            status: state.holdStatus, sending: Self.sending(lead), note: state.holdNote)
     }
 
     /// The hold is over and the submission thread is sending it: what the hold screen says.

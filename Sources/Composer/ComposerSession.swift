@@ -546,12 +546,14 @@ public final class ComposerSession {
         pendingCheck = nil
         switch answer {
         case .reviewed(let reviewed):
-            send(.reviewed(reviewed.screen, classifier: reviewed.classifier, revision: check.revision))
-            // What `y` on that screen freezes: set only when the screen is the one shown.
-            if case .confirm = state.screen {
+            // What `y` on that screen freezes (or, with no screen needed, what is frozen at once):
+            // set only when the reducer will take this answer (the check asked for last, its
+            // message on screen unchanged).
+            if state.checking == check.revision, state.screen == .compose, state.model.revision == check.revision {
                 self.reviewed = reviewed.message
                 reviewedInspections = reviewed.inspections
             }
+            send(.reviewed(reviewed.screen, classifier: reviewed.classifier, revision: check.revision))
         case .failed(let status):
             send(.checkFailed(status, revision: check.revision))
         }
@@ -587,7 +589,8 @@ public final class ComposerSession {
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                         preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
-                findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode)
+                findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode,
+                scope: policy.alwaysFullConfirmation.value ? .everything : .riskOnly)
             if let thread {
                 let what = thread.kind == .forward ? "Forward of" : "Reply to"
                 let from = thread.author.map { m in m.displayName.map { "\($0) <\(m.address)>" } ?? m.address } ?? "unknown sender"

@@ -6,13 +6,17 @@ import TUI
 
 /// The confirmation screen of `guardmail sendmail` and `guardmail outbox confirm`: the
 /// composer's screen for a message another program wrote (mutt, git send-email, a script).
-/// Every external recipient, attachment and finding is ticked as in the composer; the fixes
+/// What carries risk is ticked as in the composer (every external recipient and attachment
+/// with `confirmation.always_full`); a message with nothing to confirm has no screen; the fixes
 /// that rewrite the message (move to Bcc, one message each) are not offered, since guardmail
 /// does not own the message: the sender leaves (`q`) and fixes it in the program that wrote it.
 /// Returns the screen as confirmed when the sender pressed `y` with everything ticked; nil when
 /// they left. The process's standard input and output must be the terminal.
 public enum SendmailConfirmSession {
+    /// A message with nothing to confirm (`ConfirmationScreen.none`: no finding above info, no
+    /// external recipient) is confirmed without a screen: the hold is its check.
     public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {
+        if model.screenKind == .none { return model }
         var screen = model
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }

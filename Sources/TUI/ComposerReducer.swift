@@ -86,6 +86,9 @@ public struct ComposerState: Equatable, Sendable {
     public var holding: [String] = []
     /// The hold screen's status line.
     public var holdStatus: StatusMessage?
+    /// Why the message on the hold screen had no confirmation screen (`ConfirmationScreen.none`);
+    /// nil when it was confirmed on one.
+    public var holdNote: String?
     /// The messages this composer's dispatcher runs (newest last).
     public var owned: [OwnedMessage] = []
     /// The dispatcher is open (the outbox and the journal). False with no `outboxProblem`: not
@@ -117,7 +120,7 @@ public struct ComposerState: Equatable, Sendable {
     }
 
     public static func == (a: ComposerState, b: ComposerState) -> Bool {
-        a.screen == b.screen && a.model == b.model && a.holding == b.holding && a.holdStatus == b.holdStatus && a.owned == b.owned
+        a.screen == b.screen && a.model == b.model && a.holding == b.holding && a.holdStatus == b.holdStatus && a.holdNote == b.holdNote && a.owned == b.owned
             && a.outboxOpen == b.outboxOpen && a.outboxProblem == b.outboxProblem && a.width == b.width && a.height == b.height
             && a.lastDrawnSecond == b.lastDrawnSecond && a.checking == b.checking
     }
@@ -302,6 +305,15 @@ public enum ComposerReducer {
                     effects = [] // another screen was opened meanwhile: y checks again from the message
                 } else if state.model.revision == revision {
                     var screen = screen
+                    if screen.screenKind == .none {
+                        // Nothing above info and no one outside: the hold itself is the check.
+                        state.confirmedTicks = []
+                        state.ticksAfterUndo = nil
+                        state.classifier = classifier
+                        state.model.mode = .command
+                        state.holdNote = "No confirmation needed: \(ConfirmationScreen.none.reason ?? "")"
+                        return finishReduce(&state, [.freeze(screen)])
+                    }
                     if let kept = state.ticksAfterUndo {
                         state.ticksAfterUndo = nil
                         let count = screen.keepTicks(kept)
@@ -333,6 +345,7 @@ public enum ComposerReducer {
         case .frozen(let ids, let problem):
             if let problem { state.model.status = problem }
             if ids.isEmpty {
+                state.holdNote = nil
                 effects = []
             } else {
                 state.holding = ids
@@ -402,6 +415,12 @@ public enum ComposerReducer {
             }
             effects = []
         }
+        return finishReduce(&state, effects)
+    }
+
+    /// What every event's effects end with: a new check replaces any running one, and the
+    /// screens settle.
+    static func finishReduce(_ state: inout ComposerState, _ effects: [ComposerEffect]) -> [ComposerEffect] {
         // A new check replaces any running one.
         if effects.contains(where: { if case .review = $0 { return true } else { return false } }) {
             state.checking = state.model.revision
@@ -513,6 +532,7 @@ public enum ComposerReducer {
                 state.screen = .compose
                 effects.append(.review(.oneEach))
             case .send:
+                state.holdNote = nil
                 state.confirmedTicks = screen.tickedItems
                 state.ticksAfterUndo = nil
                 state.screen = .compose

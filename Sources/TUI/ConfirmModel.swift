@@ -75,6 +75,38 @@ public enum SendMode: Equatable, Sendable {
     case oneEach
 }
 
+/// Which ticks the screen asks for (docs/policy.md, "The confirmation screen").
+public enum TickScope: Equatable, Sendable {
+    /// Every external recipient and every attachment (`confirmation.always_full`, bulk).
+    case everything
+    /// Only what carries risk: recipients a finding flags (new, look-alike, namesake, barrier, …)
+    /// and attachments going outside; known external recipients without a finding are shown
+    /// but not ticked. The screen is one key, or none, when nothing carries risk.
+    case riskOnly
+}
+
+/// How a message is confirmed: what the composer (and `sendmail`) shows after the check.
+/// What the journal records as `confirmation_screens.screen`.
+public enum ConfirmationScreen: String, Equatable, Sendable, CaseIterable {
+    /// No screen: the message goes straight to the hold (nothing above `info`, no external
+    /// recipient: the hold itself is the check).
+    case none
+    /// A screen with nothing to tick: `y` sends (every external recipient written to before,
+    /// no attachment, nothing above `info`).
+    case oneKey = "one-key"
+    /// The screen with ticks.
+    case full
+
+    /// Why the screen was skipped or short, in words for the screens and the journal.
+    public var reason: String? {
+        switch self {
+        case .none: return "internal only, nothing to confirm"
+        case .oneKey: return "every external recipient was written to before, no attachment, no finding to confirm"
+        case .full: return nil
+        }
+    }
+}
+
 /// The confirmation screen's state: the envelope, recipients grouped by domain, attachments
 /// with previews, the findings; the sender's ticks and typed answers. Pure.
 /// A tick by what it is about rather than by its place on one screen: what an undo carries to
@@ -145,6 +177,10 @@ public struct ConfirmModel: Equatable, Sendable {
     public static let openGroupLimit = 3
     public let challenges: [Challenge]
     public let holdSeconds: Int
+    /// Which ticks are asked for.
+    public let scope: TickScope
+    /// What kind of confirmation the message needs (`.full` with `TickScope.everything`).
+    public let screenKind: ConfirmationScreen
     public let counts: (to: Int, cc: Int, bcc: Int)
     /// What `y` sends: the message as written, or one message to each recipient.
     public let mode: SendMode
@@ -179,12 +215,16 @@ public struct ConfirmModel: Equatable, Sendable {
     ///     (bulk announcements). External recipients are ticked one by one either way.
     ///   - mode: what `y` sends; with `.oneEach` the recipients are given as the To of their own
     ///     message and the findings are those of the one-each messages.
+    ///   - scope: which ticks are asked for: `.riskOnly` asks only for what carries risk and
+    ///     decides `screenKind`; `.everything` (bulk, `confirmation.always_full`) asks for every
+    ///     external recipient and attachment.
     public init(
         from: String, recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool, companies: [String: String],
         attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true,
-        ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten
+        ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten, scope: TickScope = .everything
     ) {
         self.from = from
+        self.scope = scope
         self.ticksInternalByDomain = ticksInternalByDomain
         self.mode = mode
         self.attachments = attachments
@@ -253,6 +293,25 @@ public struct ConfirmModel: Equatable, Sendable {
         }
         groups = built.filter { !$0.isInternal } + built.filter(\.isInternal)
         challenges = self.findings.flatMap(\.challenges).reduce(into: []) { list, c in if !list.contains(c) { list.append(c) } }
+        // What carries risk: an external recipient a finding flags, or whose domain it flags.
+        let external = groups.filter { !$0.isInternal }
+        var risky = Set<String>()
+        for group in external {
+            for recipient in group.recipients where scope == .everything || !group.flags.isEmpty || !recipient.flags.isEmpty {
+                risky.insert(recipient.key)
+            }
+        }
+        let attachmentsAsked = scope == .everything || !external.isEmpty
+        askedRecipients = risky
+        asksAttachments = attachmentsAsked
+        let quiet = scope == .riskOnly && self.findings.allSatisfy { $0.severity == .info } && challenges.isEmpty
+        if quiet && external.isEmpty {
+            screenKind = .none
+        } else if quiet && risky.isEmpty && attachments.isEmpty {
+            screenKind = .oneKey
+        } else {
+            screenKind = .full
+        }
 
         var ticked = Set<TickID>()
         if preTickInternal {
@@ -268,12 +327,12 @@ public struct ConfirmModel: Equatable, Sendable {
         var required: [TickID] = []
         for group in groups {
             if !group.isInternal {
-                for recipient in group.recipients { required.append(.recipient(recipient.key)) }
+                for recipient in group.recipients where risky.contains(recipient.key) { required.append(.recipient(recipient.key)) }
             } else if ticksInternalByDomain {
                 required.append(.domain(group.domain))
             }
         }
-        required += attachments.indices.map { .attachment($0) }
+        if attachmentsAsked { required += attachments.indices.map { .attachment($0) } }
         let sortedFindings = self.findings
         required += sortedFindings.indices.filter { sortedFindings[$0].severity == .confirm }.map { .finding($0) }
         requiredTicks = required
@@ -297,6 +356,10 @@ public struct ConfirmModel: Equatable, Sendable {
 
     private func buildRows() -> [Row] {
         var rows: [Row] = []
+        if let reason = screenKind.reason {
+            rows.append(.section("Nothing to tick: \(reason). y sends."))
+            rows.append(.blank)
+        }
         if !findings.isEmpty {
             rows.append(.section("Findings"))
             var index = 0
@@ -335,13 +398,21 @@ public struct ConfirmModel: Equatable, Sendable {
 
     // MARK: Ticks
 
-    /// What must be ticked before sending: every external recipient, (with
-    /// `ticksInternalByDomain`) every internal domain, every attachment, every finding that asks
-    /// for confirmation.
+    /// What must be ticked before sending: every external recipient (with `.riskOnly`, those
+    /// that carry risk), (with `ticksInternalByDomain`) every internal domain, every attachment
+    /// (with `.riskOnly`, when the message goes outside), every finding that asks for confirmation.
     public let requiredTicks: [TickID]
     /// Internal recipients are ticked by domain (bulk announcements). Never external ones: a
     /// wrong address hides as well among a thousand as among three.
     public let ticksInternalByDomain: Bool
+    /// The external recipients (by key) that take a tick: every one with `.everything`, those
+    /// that carry risk with `.riskOnly`.
+    private let askedRecipients: Set<String>
+    /// The attachments take ticks: with `.everything`, or when the message goes outside.
+    public let asksAttachments: Bool
+
+    /// An external recipient shown without a tick: known, nothing flags it (`.riskOnly`).
+    public func isKnownWithoutTick(_ key: String) -> Bool { !askedRecipients.contains(key) }
     private let requiredSet: Set<TickID>
     /// Required ticks still missing, by kind (kept up to date on every tick, so that drawing the
     /// status of thousands of recipients costs nothing).
@@ -366,10 +437,11 @@ public struct ConfirmModel: Equatable, Sendable {
     public func tickID(of row: Row) -> TickID? {
         switch row {
         case .recipient(let g, let i):
-            return groups[g].isInternal ? nil : .recipient(groups[g].recipients[i].key)
+            let key = groups[g].recipients[i].key
+            return groups[g].isInternal || !askedRecipients.contains(key) ? nil : .recipient(key)
         case .domain(let g):
             return ticksInternalByDomain && groups[g].isInternal ? .domain(groups[g].domain) : nil
-        case .attachment(let index): return .attachment(index)
+        case .attachment(let index): return asksAttachments ? .attachment(index) : nil
         case .finding(let index): return findings[index].severity == .confirm ? .finding(index) : nil
         default: return nil
         }

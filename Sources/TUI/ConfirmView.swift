@@ -356,12 +356,14 @@ public enum ConfirmView {
                 Span("\(name)<\(recipient.mailbox.address)>", internalGroup ? .internal : .external)
             ]
             if let thread = model.thread, thread.parties.contains(recipient.mailbox.key) { spans.append(Span("  on the thread", .label)) }
+            // Known and flagged by nothing: shown, not ticked (`TickScope.riskOnly`).
+            if !internalGroup && id == nil { spans.append(Span("  written to before", .label)) }
             for flag in recipient.flags { spans += [Span("  ", .normal), Span(flag, flagRole(flag))] }
             indent = 12
         case .attachment(let index):
             let attachment = model.attachments[index]
             spans = [
-                Span(" " + tickBox(model, .attachment(index)), selected ? .selected : .normal),
+                Span(" " + tickBox(model, model.tickID(of: row)), selected ? .selected : .normal),
                 Span(DisplayWidth.displayable(attachment.name), .field),
                 Span("  \(formatBytes(attachment.size))  \(attachment.summary)  sha256 \(attachment.sha256.prefix(12))…", .label)
             ]

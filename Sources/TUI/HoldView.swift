@@ -46,12 +46,16 @@ public struct HoldScreen: Equatable, Sendable {
     public var status: StatusMessage?
     /// Set once the hold is over and the message is being sent: the countdown gives way to it.
     public var sending: HoldSending?
+    /// Why no confirmation screen was shown ("No confirmation needed: internal only, nothing to
+    /// confirm"); nil when the message was confirmed on one.
+    public var note: String?
 
     public init(
         id: String, subject: String, from: String, secondsLeft: Int, holdSeconds: Int, domains: [HoldDomain],
         recipientCount: Int, bccCount: Int, attachments: [String], otherHeld: Int, status: StatusMessage? = nil,
-        sending: HoldSending? = nil
+        sending: HoldSending? = nil, note: String? = nil
     ) {
+        self.note = note
         self.id = id
         self.subject = subject
         self.from = from
@@ -124,6 +128,10 @@ public enum HoldView {
         blocks.append(Block(priority: 1, lines: [.blank]))
         let subject = s.subject.isEmpty ? Span("(no subject)", .placeholder) : Span(DisplayWidth.displayable(s.subject), .field)
         blocks.append(Block(priority: 10, lines: [.left([Span("Held: ", .header), subject])]))
+        if let note = s.note {
+            blocks.append(
+                Block(priority: 9, lines: ScreenParts.wrap([Span(DisplayWidth.displayable(note), .ok)], width: textWidth, indent: 0).map { .left($0) }))
+        }
         // The domains on two rows while there is room; on one ("and 2 more") when it is short.
         let toOneRow = recipientRows(s, width: textWidth, maxRows: 1).map { Line.left($0) }
         let toTwoRows = recipientRows(s, width: textWidth, maxRows: 2).map { Line.left($0) }

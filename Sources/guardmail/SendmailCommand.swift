@@ -161,6 +161,9 @@ struct Sendmail: ParsableCommand {
                 report("not confirmed on the confirmation screen; nothing was sent")
                 throw ExitCode(Exit.policy)
             }
+            if let reason = confirmed.screenKind.reason, confirmed.screenKind == .none {
+                report("no confirmation needed: \(reason)")
+            }
             let confirmation = review.confirmation(confirmed, via: "sendmail")
             let outcome: DispatchReport
             do {
@@ -310,6 +313,8 @@ struct SendmailReview {
     var decision: PolicyDecision
     var classifier: DomainClassifier
     var companies: [String: String]
+    /// Which ticks the screen asks for (`confirmation.always_full`: every one).
+    var scope: TickScope = .riskOnly
 
     static func make(
         parsed: ParsedMessage, recipients: [Recipient], from: Mailbox, policy: PolicyConfig, paths: DataPaths
@@ -330,7 +335,8 @@ struct SendmailReview {
         }
         return SendmailReview(
             recipients: recipients, from: from, inspections: inspections, decision: evaluation.decision,
-            classifier: policy.classifier(sender: from), companies: companies)
+            classifier: policy.classifier(sender: from), companies: companies,
+            scope: policy.alwaysFullConfirmation.value ? .everything : .riskOnly)
     }
 
     /// Each attachment's decoded content written to a private temporary folder and inspected
@@ -380,7 +386,7 @@ struct SendmailReview {
                     name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                     preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
             },
-            findings: decision.findings, holdSeconds: decision.holdSeconds)
+            findings: decision.findings, holdSeconds: decision.holdSeconds, scope: scope)
     }
 
     /// What the outbox records of the confirmation: the screen's ticks when one was shown; without
@@ -396,7 +402,7 @@ struct SendmailReview {
                     ruleID: finding.ruleID, severity: finding.severity.rawValue, message: finding.message,
                     accepted: accepted.contains(finding.ruleID))
             },
-            challenges: [])
+            challenges: [], screen: screen?.screenKind.rawValue)
     }
 }
 

@@ -47,12 +47,12 @@ final class ComposerRig {
     deinit { _ = system("rm -rf '\(folder)'") }
 
     /// A composer on this rig with `initial` filled in (no draft offered at start).
-    func session(_ initial: DraftInput) -> ComposerSession {
+    func session(_ initial: DraftInput, policy: PolicyConfig = .defaults) -> ComposerSession {
         let account = self.account
         let drafts = Mutex(0)
         let session = ComposerSession(
             account: account, environment: environment, theme: Theme.plain,
-            policy: PolicyConfig.defaults, initial: initial, offerDrafts: false,
+            policy: policy, initial: initial, offerDrafts: false,
             newDraftID: { at in
                 drafts.withLock {
                     $0 += 1

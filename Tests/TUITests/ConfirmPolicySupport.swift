@@ -34,7 +34,7 @@ enum ConfirmFixture {
     /// The screen for `input` as `ComposerSession.review` builds it.
     static func screen(
         _ input: PolicyInput, attachments: [ConfirmAttachment] = [quote], config: PolicyConfig = .defaults,
-        mode: SendMode = .asWritten
+        mode: SendMode = .asWritten, scope: TickScope = .everything
     ) -> ConfirmModel {
         let classifier = config.classifier(sender: input.from)
         let checked = mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
@@ -50,7 +50,7 @@ enum ConfirmFixture {
         return ConfirmModel(
             from: input.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
             companies: companies, attachments: attachments, findings: decision.findings,
-            holdSeconds: config.holdSeconds(hasExternalRecipients: decision.hasExternalRecipients), mode: mode)
+            holdSeconds: config.holdSeconds(hasExternalRecipients: decision.hasExternalRecipients), mode: mode, scope: scope)
     }
 
     /// Space on every row that carries a tick not given yet.
