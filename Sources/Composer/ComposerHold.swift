@@ -22,6 +22,13 @@ extension ComposerSession {
             return send(.frozen(ids: [], problem: StatusMessage("Not sent: \(dispatcherProblem ?? "the outbox is not available")", isError: true)))
         }
         let snapshot = currentDraftRecord()
+        if let earlier = leftFindings {
+            // Frozen with no confirmation screen after going back from one (the edit left
+            // nothing to confirm): what `noteConfirmation` does when the next screen shows.
+            let seen = Set(changedFindings.map { [$0.ruleID, $0.message] })
+            changedFindings += Finding.goneOrChanged(earlier, in: screen.findings).filter { !seen.contains([$0.ruleID, $0.message]) }
+            leftFindings = nil
+        }
         var confirmation = ConfirmationRecord(
             confirmedBy: Delivery.confirmer(), via: "composer",
             tickedRecipients: screen.groups.flatMap(\.recipients).filter { screen.isTicked(.recipient($0.key)) }

@@ -67,6 +67,30 @@ struct ComposerMeasureTests {
         #expect(entry.message.confirmMilliseconds == 3000)
     }
 
+    @Test("y, q back, the recipient made internal, y: straight to the hold, and the first screen's findings led to a change")
+    func changedThenNoScreen() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(DraftInput(to: ["hanako@partner.example"], subject: "Figures", body: "Hello.\n"))
+        let keys: [Key] =
+            [.char("t")] + Array(repeating: .backspace, count: "partner.example".count) + "example.jp".map { .char($0) } + [
+                .escape, .char("y"), .char("u")
+            ]
+        let terminal = RecordingTerminal(script: [.escape, nil, .char("y"), nil, .char("q")] + keys.flatMap { [nil, $0] })
+        terminal.whenIdle = { rig.clock.advance(1) }
+        var screens: [ComposerScreen.Kind] = []
+        terminal.afterKey = { _ in screens.append(session.state.screen.kind) }
+        _ = session.run(on: terminal)
+        #expect(session.state.model.to.text == "hanako@example.jp")
+        // The last y found the composer and u the hold: no second confirmation screen.
+        #expect(screens.suffix(2) == [.compose, .hold])
+        let entry = try Self.entry(rig)
+        #expect(entry.message.recipients.map(\.address) == ["hanako@example.jp"])
+        #expect(entry.message.changedFindings.map(\.ruleID) == ["new-domain", "new-recipient"])
+        #expect(entry.message.findings.isEmpty)
+        #expect(entry.message.confirmScreen == "none")
+        #expect(entry.message.confirmMilliseconds == nil)
+    }
+
     @Test("y, q, y with nothing edited: the same findings again, none led to a change")
     func backWithoutEdit() throws {
         let rig = try ComposerRig()
