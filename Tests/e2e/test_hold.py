@@ -29,6 +29,9 @@ from tui import (ComposerHome, Pane, body_lines, composer, field_value,  # noqa:
 HOLD_TITLE = "guardmail — held, not sent yet"
 OUTBOX_TITLE_WORDS = "Outbox"
 TO = "山田 花子 <hanako@example.jp>"
+# An outside recipient, for the tests about the confirmation screen itself (internal mail with
+# nothing to confirm goes straight to the hold: issue 15).
+PARTNER = "山田 花子 <hanako@partner.example>"
 SUBJECT = "【確認】来週の会議について"
 BODY = ["来週の会議は10時からです。", "資料は当日お配りします。"]
 
@@ -55,6 +58,19 @@ def confirm_and_hold(pane: Pane) -> str:
     finish_ticking(pane)
     pane.keys("y")
     return pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s, what="the hold screen")
+
+
+HELD_WITHOUT_SCREEN = "No confirmation needed: internal only, nothing to confirm"
+
+
+def hold_routine(pane: Pane) -> str:
+    """y on routine internal mail (issue 15): no confirmation screen, straight to the hold, which
+    says why. Returns the hold screen."""
+    pane.keys("y")
+    screen = pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s and HELD_WITHOUT_SCREEN in s,
+                           what="the hold screen without a confirmation")
+    assert not on_confirm_screen(screen), screen
+    return screen
 
 
 def outbox_dir(composer: ComposerHome) -> Path:
@@ -110,7 +126,8 @@ def test_undo_restores_the_composer_and_sends_nothing(composer, tmp_path):
     pane.text(str(note))
     pane.keys("Enter")
     before = pane.wait_for(lambda s: "議事録.txt" in s and in_command_mode(s), what="attached")
-    hold = confirm_and_hold(pane)
+    # Internal, nothing to confirm (the file does not go outside): straight to the hold.
+    hold = hold_routine(pane)
     assert "Nothing has been sent yet" in hold and "█" in hold, pane.framed(hold)
     assert len(outbox_ids(composer)) == 1, outbox_ids(composer)
 
@@ -132,12 +149,13 @@ def test_undo_restores_the_composer_and_sends_nothing(composer, tmp_path):
 
 def test_attachment_changed_after_the_confirmation_is_not_sent(composer, tmp_path):
     """The confirmation screen showed the file's SHA-256; if the file changes before y, what
-    would go is not what was checked: nothing is frozen, nothing is sent, the message stays."""
+    would go is not what was checked: nothing is frozen, nothing is sent, the message stays.
+    (To a partner: an attachment going outside is what the screen asks about.)"""
     set_hold(composer, 60)
     quote = tmp_path / "見積書.txt"
     quote.write_text("御見積金額: 1,000,000円\n", encoding="utf-8")
     pane = launch(composer)
-    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    fill(pane, to=PARTNER, subject=SUBJECT, body=BODY)
     pane.keys("a")
     pane.wait_for(" Attach file:", what="the attach prompt")
     pane.text(str(quote))
@@ -150,7 +168,7 @@ def test_attachment_changed_after_the_confirmation_is_not_sent(composer, tmp_pat
     screen = pane.wait_for(lambda s: "changed after it was checked" in status_line(s),
                            what="the refusal of a changed attachment")
     assert "Not sent: '見積書.txt' changed" in status_line(screen), pane.framed(screen)
-    assert field_value(screen, "To") == TO and body_lines(screen) == BODY, pane.framed(screen)
+    assert field_value(screen, "To") == PARTNER and body_lines(screen) == BODY, pane.framed(screen)
     assert outbox_ids(composer) == []
     time.sleep(1.0)
     composer.server.settle(5)
@@ -165,7 +183,7 @@ def test_hold_expires_and_sends_exactly_once(composer):
     set_hold(composer, 3)
     pane = launch(composer)
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
-    hold = confirm_and_hold(pane)
+    hold = hold_routine(pane)
     assert re.search(r"seconds? — then it is sent", hold), pane.framed(hold)
     code = pane.wait_exit(20)
     history = pane.screen_with_history()
@@ -183,13 +201,15 @@ def test_hold_expires_and_sends_exactly_once(composer):
 
 
 def test_one_recipient_typed_in_two_cases_gets_one_copy_from_the_composer(composer):
-    """`Bob@example.jp` in To and `bob@EXAMPLE.jp` in Cc are one recipient: one row to tick, one
-    RCPT TO (the spelling typed first), one copy, one recipient in the outbox record's journal."""
+    """`Bob@partner.example` in To and `bob@PARTNER.example` in Cc are one recipient: one row to tick,
+    one RCPT TO (the spelling typed first), one copy, one recipient in the outbox record's journal.
+    (Outside: the row is ticked there; internal mail with nothing to confirm has no screen.)"""
     set_hold(composer, 2)
     pane = launch(composer)
-    fill(pane, to="Bob <Bob@example.jp>", cc="bob@EXAMPLE.jp", subject=SUBJECT, body=BODY)
+    fill(pane, to="Bob <Bob@partner.example>", cc="bob@PARTNER.example", subject=SUBJECT, body=BODY)
     screen = open_confirm(pane)
-    rows = [line for line in screen.split("\n") if "example.jp" in line.lower() and "bob@" in line.lower()]
+    # The recipient rows (the new-recipient finding above them names the address too).
+    rows = [line for line in screen.split("\n") if "<bob@partner.example>" in line.lower()]
     assert len(rows) == 1, pane.framed(screen)
     assert "To 1 · Cc 0 · Bcc 0" in screen, pane.framed(screen)
     finish_ticking(pane)
@@ -198,16 +218,16 @@ def test_one_recipient_typed_in_two_cases_gets_one_copy_from_the_composer(compos
     code = pane.wait_exit(20)
     assert code == 0, pane.framed(pane.screen_with_history())
     composer.server.settle(10)
-    assert [a for a, _ in composer.server.rcpt_attempts] == ["Bob@example.jp"], composer.server.summary()
-    assert [tx.rcpt_tos for tx in composer.server.transactions] == [["Bob@example.jp"]], composer.server.summary()
+    assert [a for a, _ in composer.server.rcpt_attempts] == ["Bob@partner.example"], composer.server.summary()
+    assert [tx.rcpt_tos for tx in composer.server.transactions] == [["Bob@partner.example"]], composer.server.summary()
     msg = parse(composer.server.transactions[0].raw)
-    assert str(msg["To"]) == "Bob <Bob@example.jp>" and str(msg["Cc"]) == "bob@example.jp", msg
+    assert str(msg["To"]) == "Bob <Bob@partner.example>" and str(msg["Cc"]) == "bob@partner.example", msg
     con = sqlite3.connect("file:%s?mode=ro" % (composer.data_home / "guardmail" / "journal.sqlite"), uri=True)
     try:
         rows = con.execute("SELECT field, address, address_key FROM recipients").fetchall()
     finally:
         con.close()
-    assert rows == [("to", "Bob@example.jp", "bob@example.jp")], rows
+    assert rows == [("to", "Bob@partner.example", "bob@partner.example")], rows
 
 
 # --------------------------------------------------------------------------
@@ -218,8 +238,7 @@ def test_refused_recipient_retried_alone(composer):
     composer.server.handler.refuse["c@example.jp"] = "550 5.1.1 No such user"
     pane = launch(composer)
     fill(pane, to="a@example.jp, b@example.jp, c@example.jp", subject="三人へ", body=["本文"])
-    open_confirm(pane)
-    finish_ticking(pane)
+    # Internal, nothing to confirm: y goes straight to the hold (0 s here).
     pane.keys("y")
     screen = pane.wait_for(lambda s: "partly sent" in s and "c@example.jp" in s, timeout=20,
                            what="the outbox view with the partly sent message")
@@ -249,7 +268,7 @@ def test_compose_another_while_held_then_undo_from_the_composer(composer):
     set_hold(composer, 60)
     pane = launch(composer)
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
-    confirm_and_hold(pane)
+    hold_routine(pane)
     pane.keys("c")
     screen = pane.wait_for(lambda s: "1 held: sends in" in s and field_value(s, "Subject") == "",
                            what="a new message with the held line")
@@ -278,7 +297,7 @@ def test_quit_with_a_held_message_asks_for_each(composer):
     set_hold(composer, 60)
     pane = launch(composer)
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
-    confirm_and_hold(pane)
+    hold_routine(pane)
     pane.keys("c")
     pane.wait_for(lambda s: "1 held" in s, what="a new message")
     pane.keys("Escape")
@@ -307,14 +326,14 @@ def test_kill9_at_each_state_then_restart(composer, state):
         # The server sits on the end of the data: guardmail is killed while it waits.
         composer.server.handler.data_delay = 3.0
     pane = launch(composer)
-    fill(pane, to=TO, subject=SUBJECT, body=BODY)
+    # Killed on the confirmation screen: a message that has one (to a partner; internal mail with
+    # nothing to confirm has none).
+    fill(pane, to=PARTNER if state == "confirming" else TO, subject=SUBJECT, body=BODY)
     if state == "confirming":
         open_confirm(pane)
     elif state == "holding":
-        confirm_and_hold(pane)
+        hold_routine(pane)
     elif state == "submitting":
-        open_confirm(pane)
-        finish_ticking(pane)
         pane.keys("y")
         deadline = time.monotonic() + 15
         while not composer.server.rcpt_attempts and time.monotonic() < deadline:
@@ -338,7 +357,7 @@ def test_kill9_at_each_state_then_restart(composer, state):
     # Nothing more goes out on its own, however long we wait.
     time.sleep(2.0)
     composer.server.settle(10)
-    sent = deliveries(composer.server).get("hanako@example.jp", 0)
+    sent = deliveries(composer.server).get("hanako@example.jp", 0) + deliveries(composer.server).get("hanako@partner.example", 0)
     assert sent <= (1 if state == "submitting" else 0), composer.server.summary()
     if state == "holding":
         # The user releases it: exactly one copy.
@@ -361,7 +380,7 @@ def test_ctrl_c_during_the_hold_leaves_it_interrupted_not_also_a_draft(composer)
     set_hold(composer, 60)
     pane = launch(composer)
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
-    confirm_and_hold(pane)
+    hold_routine(pane)
     pane.keys("C-c")
     pane.wait_exit(10)
     history = pane.screen_with_history()

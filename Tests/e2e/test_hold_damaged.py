@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from test_hold import (BODY, SUBJECT, TO, confirm_and_hold, launch, launch_any, outbox_dir,
+from test_hold import (BODY, SUBJECT, TO, hold_routine, launch, launch_any, outbox_dir,
                        outbox_ids, set_hold)
 from test_confirm import fill
 from tui import composer  # noqa: F401
@@ -29,7 +29,7 @@ def test_a_damaged_entry_is_shown_and_removable_and_the_composer_starts(composer
     set_hold(composer, 60)
     pane = launch(composer)
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
-    confirm_and_hold(pane)
+    hold_routine(pane)
     pane.keys("C-c")
     pane.wait_exit(10)
     [outbox_id] = outbox_ids(composer)

@@ -101,14 +101,19 @@ def test_report_counts_a_scripted_sequence_of_sends(composer, tmp_path):
     shown = run(composer, "journal", "show", listed["messages"][0]["message_id"]).stdout.decode()
     assert "Led to a change (gone or changed after going back to edit): 2" in shown, shown
     assert "Time to confirm: " in shown, shown
+    assert "Confirmation: full screen with ticks" in shown, shown
 
     # The text form: a header and one line per rule.
     text = run(composer, "report")
     assert text.returncode == 0, text.stderr.decode()
     lines = text.stdout.decode().splitlines()
     assert lines[0].startswith("3 messages confirmed since "), lines
-    assert lines[1].split() == ["RULE", "FIRED", "ACCEPTED", "CHALLENGED", "CHANGED", "MEDIAN"], lines
-    assert lines[2].split()[:5] == ["new-domain", "2", "2", "0", "1"], lines
-    assert lines[3].split() == ["new-recipient", "2", "0", "0", "1", "-"], lines
+    # Which confirmation the messages had (issue 15): the composer's on the full screen (a new
+    # domain); `send` shows none, so its two are not counted.
+    assert lines[1] == "confirmation: 1 full screen", lines
+    assert lines[2].split() == ["RULE", "FIRED", "ACCEPTED", "CHALLENGED", "CHANGED", "MEDIAN"], lines
+    assert lines[3].split()[:5] == ["new-domain", "2", "2", "0", "1"], lines
+    assert lines[4].split() == ["new-recipient", "2", "0", "0", "1", "-"], lines
+    assert report(composer)["confirmation_screens"] == {"none": 0, "one_key": 0, "full": 1}
     # A window that starts in the future has nothing.
     assert report(composer, "--since", "2999-01-01")["messages"] == 0

@@ -298,6 +298,27 @@ def test_sendmail_on_a_terminal_shows_the_confirmation_screen(guardmail, server,
     assert b"secret.example" not in tx.raw
 
 
+def test_sendmail_on_a_terminal_holds_routine_internal_mail_without_a_screen(guardmail, server, config_for, composer_home, tmp_path):
+    """Issue 15: internal recipients only and nothing above info: no confirmation screen, the hold
+    is the check; standard error says why, and the journal records it."""
+    guardmail.config_path.parent.mkdir(parents=True, exist_ok=True)
+    guardmail.config_path.write_text(config_for(server), encoding="utf-8")
+    msg = tmp_path / "msg.eml"
+    msg.write_bytes(message(COLLEAGUE, subject="昼食", body="12時に一階で。\n"))
+    pane = composer_home.launch_shell(guardmail, f"{binary_path()} sendmail -t < {msg}; echo exit=$?; sleep 600")
+    screen = pane.wait_for("exit=", timeout=30, what="sendmail done")
+    assert "exit=0" in screen, pane.framed(screen)
+    assert "guardmail: no confirmation needed: internal only, nothing to confirm" in screen, pane.framed(screen)
+    assert CONFIRM_TITLE not in pane.screen_with_history(), pane.framed(screen)
+    server.settle(10)
+    [tx] = server.transactions
+    assert tx.rcpt_tos == [COLLEAGUE]
+    assert str(parse(tx.raw)["Subject"]) == "昼食"
+    shown = guardmail(["journal", "show", str(parse(tx.raw)["Message-ID"]).strip()])
+    assert shown.code == 0, shown.describe()
+    assert "Confirmation: held without a confirmation screen" in shown.stdout, shown.describe()
+
+
 MUTTS = [pytest.param(name, marks=pytest.mark.skipif(shutil.which(name) is None, reason=f"{name} is not installed"))
          for name in ("mutt", "neomutt")]
 
