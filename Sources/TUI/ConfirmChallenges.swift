@@ -68,12 +68,12 @@ extension ConfirmModel {
     static func pick(_ variant: Int, _ count: Int) -> Int { count <= 0 ? 0 : ((variant % count) + count) % count }
 
     /// The forms a challenge about attachment `index` can take: the first word of its title (when
-    /// text was read from it), which of the recipients it is for (two or more external
+    /// text was read from it and shown in its preview), which of the recipients it is for (two or more external
     /// recipients), part of its name (always).
     func attachmentForms(_ index: Int) -> [Challenge] {
         let name = attachments[index].name
         var forms: [Challenge] = []
-        if let word = Self.titleWord(attachments[index].document) {
+        if let word = Self.titleWord(preview: attachments[index].preview, document: attachments[index].document) {
             forms.append(.typeTitleWord(attachment: index, fileName: name, word: word))
         }
         if let choose = recipientChoice(index) { forms.append(choose) }
@@ -115,11 +115,14 @@ extension ConfirmModel {
         return line
     }
 
-    /// The first word of a document's title (its first line with text): letters up to the first
-    /// space or punctuation, at most 10 characters. Nil when no text was read.
-    public static func titleWord(_ document: [String]) -> String? {
-        for line in document {
-            let text = withoutPlace(line).drop { $0.isWhitespace || $0.isPunctuation || $0.isSymbol }
+    /// The first word of a file's title, as the screen shows it: its first preview line with
+    /// text (a document's title metadata, else its first line; not a warning or a sheet's
+    /// header): letters up to the first space or punctuation, at most 10 characters. Nil when no
+    /// text was read from the file (`document` empty): a binary file's preview has no title.
+    public static func titleWord(preview: [String], document: [String]) -> String? {
+        guard !document.isEmpty else { return nil }
+        for line in preview where !line.hasPrefix("! ") && !line.hasPrefix("sheet '") {
+            let text = (line.hasPrefix("title: ") ? line.dropFirst(7) : line[...]).drop { $0.isWhitespace || $0.isPunctuation || $0.isSymbol }
             let word = String(text.prefix { !$0.isWhitespace && !$0.isPunctuation && !$0.isSymbol }.prefix(10))
             if !word.isEmpty { return word }
         }

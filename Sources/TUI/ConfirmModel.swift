@@ -588,6 +588,12 @@ public struct ConfirmModel: Equatable, Sendable {
                     checkAnswer(open)
                 } else {
                     status = StatusMessage(blocker, isError: true)
+                    // Only a challenge is left: the cursor goes to it, ready for the answer.
+                    if blockingFindings.isEmpty, missing.recipients + missing.domains + missing.attachments + missing.findings == 0,
+                        let open = challenges.indices.first(where: { !isAnswered($0) })
+                    {
+                        cursor = rows.firstIndex(of: .challenge(open)) ?? cursor
+                    }
                 }
                 return []
             }

@@ -21,7 +21,7 @@ import subprocess
 import pytest
 
 import test_faults as faults
-from test_confirm import fill, finish_ticking, open_confirm
+from test_confirm import fill, open_confirm
 from tui import TMUX, ComposerHome, binary_path
 
 SUBJECT = "故障試験（作成画面）"
@@ -68,8 +68,7 @@ def test_composer(config_for, fault_server, tmp_path, case: faults.Fault):
             pane.keys("Enter")
             pane.wait_for(lambda s: "data.csv" in s, what="attached")
         open_confirm(pane)
-        finish_ticking(pane)
-        pane.keys("y")
+        pane.confirm_everything()
 
         state = composer_state(case)
         if not state:

@@ -22,7 +22,7 @@ from typing import Dict, List
 import pytest
 
 from test_compose import esc, start
-from test_confirm import NO_ORG_POLICY, fill, finish_ticking, on_confirm_screen, open_confirm
+from test_confirm import NO_ORG_POLICY, fill, on_confirm_screen, open_confirm
 from tui import (ComposerHome, Pane, body_lines, composer, field_value,  # noqa: F401
                  in_command_mode, parse, status_line)
 
@@ -52,8 +52,7 @@ def on_hold_screen(screen: str) -> bool:
 def confirm_and_hold(pane: Pane) -> str:
     """y, tick what needs ticking, y: returns the hold screen."""
     open_confirm(pane)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     return pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s, what="the hold screen")
 
 
@@ -144,9 +143,9 @@ def test_attachment_changed_after_the_confirmation_is_not_sent(composer, tmp_pat
     pane.keys("Enter")
     pane.wait_for(lambda s: "見積書.txt" in s and in_command_mode(s), what="attached")
     open_confirm(pane)
-    finish_ticking(pane)
+    pane.tick_everything()
     quote.write_text("御見積金額: 9,000,000円\n", encoding="utf-8")  # same size, other content
-    pane.keys("y")
+    pane.confirm_everything(tick=False)
     screen = pane.wait_for(lambda s: "changed after it was checked" in status_line(s),
                            what="the refusal of a changed attachment")
     assert "Not sent: '見積書.txt' changed" in status_line(screen), pane.framed(screen)
@@ -192,8 +191,7 @@ def test_one_recipient_typed_in_two_cases_gets_one_copy_from_the_composer(compos
     rows = [line for line in screen.split("\n") if "example.jp" in line.lower() and "bob@" in line.lower()]
     assert len(rows) == 1, pane.framed(screen)
     assert "To 1 · Cc 0 · Bcc 0" in screen, pane.framed(screen)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     pane.wait_for(lambda s: on_hold_screen(s), what="the hold screen")
     code = pane.wait_exit(20)
     assert code == 0, pane.framed(pane.screen_with_history())
@@ -219,8 +217,7 @@ def test_refused_recipient_retried_alone(composer):
     pane = launch(composer)
     fill(pane, to="a@example.jp, b@example.jp, c@example.jp", subject="三人へ", body=["本文"])
     open_confirm(pane)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     screen = pane.wait_for(lambda s: "partly sent" in s and "c@example.jp" in s, timeout=20,
                            what="the outbox view with the partly sent message")
     composer.server.settle(10)
@@ -314,8 +311,7 @@ def test_kill9_at_each_state_then_restart(composer, state):
         confirm_and_hold(pane)
     elif state == "submitting":
         open_confirm(pane)
-        finish_ticking(pane)
-        pane.keys("y")
+        pane.confirm_everything()
         deadline = time.monotonic() + 15
         while not composer.server.rcpt_attempts and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 
-from test_confirm import NO_ORG_POLICY, fill, finish_ticking, open_confirm
+from test_confirm import NO_ORG_POLICY, fill, open_confirm
 from test_hold import journal_outcomes, outbox_ids, sent_copies
 from tui import TMUX, ComposerHome, Pane, binary_path, body_lines, field_value, in_command_mode, status_line
 
@@ -102,8 +102,7 @@ def still_waiting(home: ComposerHome) -> bool:
 def confirm_and_send(pane: Pane) -> None:
     fill(pane, to=TO, subject=SUBJECT, body=BODY)
     open_confirm(pane)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
 
 
 def outbox_list(home: ComposerHome) -> str:
