@@ -161,20 +161,33 @@ extension ConfirmModel {
         return digits.reduce(0) { $0 * 10 + Int($1!) }
     }
 
-    /// Enter (or `y`) on a challenge: a right answer moves on; a wrong one is counted, kept for
-    /// editing, and the status says what was wrong.
+    /// Enter on a challenge (or `y` elsewhere with its answer typed): a right answer moves the
+    /// cursor on, off the challenge, so that the next `y` is a key and not a letter of the
+    /// answer; a wrong one is counted, kept for editing, and the status says what was wrong.
     mutating func checkAnswer(_ index: Int) {
         cursor = rows.firstIndex(of: .challenge(index)) ?? cursor
+        if (answers[index]?.text ?? "").trimmingSpaces.isEmpty {
+            status = StatusMessage(challengeBlocker(index), isError: true)
+            return
+        }
         if isAnswered(index) {
-            status = StatusMessage(
-                challenges.indices.allSatisfy(isAnswered) && sendBlocker == nil ? "Answered. y sends." : "Answered.")
+            status = StatusMessage(sendBlocker == nil ? "Answered. y sends." : "Answered.")
             var next = cursor + 1
             while next < rows.count && !isStop(rows[next]) { next += 1 }
-            if next < rows.count { cursor = next }
+            if next < rows.count {
+                cursor = next
+            } else if let other = rows.indices.first(where: { isSelectable(rows[$0]) && !isChallengeRow(rows[$0]) }) {
+                cursor = other
+            }
             return
         }
         wrongAnswers[index, default: 0] += 1
         status = StatusMessage(wrongAnswerText(index), isError: true)
+    }
+
+    func isChallengeRow(_ row: Row) -> Bool {
+        if case .challenge = row { return true }
+        return false
     }
 
     /// What was wrong with the answer typed.
@@ -301,8 +314,8 @@ extension ConfirmModel {
         rows = buildRows()
         cursor = rows.firstIndex(of: .challenge(challenges.count - 1)) ?? cursor
         status = StatusMessage(
-            "Not sent: \(pace.rushedTicks) of \(pace.ticks.count) items were ticked faster than they can be read. Answer the challenge, then y.",
-            isError: true)
+            "Not sent: ticked faster than the items can be read (\(pace.rushedTicks) of \(pace.ticks.count)). "
+                + challengeBlocker(challenges.count - 1) + ", Enter, then y", isError: true)
         return true
     }
 }

@@ -337,7 +337,6 @@ def on_confirmation_screen(screen: str) -> bool:
 def challenge_status(status: str):
     """What the confirmation screen's status asks for: (kind, subject) or None."""
     patterns = [
-        ("rushed", r"^Not sent: \d+ of \d+ items were ticked faster"),
         ("domain", r"^Type the domain (\S+) in its row"),
         ("name", r"^Type part of the file name (.+?) in its row"),
         ("title", r"^Type the first word of the title of (.+?) in its row"),
@@ -346,8 +345,10 @@ def challenge_status(status: str):
         ("answered", r"^Answered\."),
         ("wrong", r"^('.*' is not|Type the number of one recipient)"),
     ]
+    # After rushed ticks the status gives the reason first, then what to type.
+    status = re.sub(r"^Not sent: ticked faster than the items can be read \(\d+ of \d+\)\. ", "", status.strip())
     for kind, pattern in patterns:
-        m = re.search(pattern, status.strip())
+        m = re.search(pattern, status)
         if m:
             return kind, (m.group(1) if m.groups() else "")
     return None
@@ -649,14 +650,18 @@ class Pane:
 
     def tick_everything(self) -> str:
         """Space on each row that asks for a tick (one key per item, no tick-all) until the
-        status says everything is ticked; returns that screen. Ticks at machine speed."""
+        status says everything is ticked (or, every tick given, asks for a challenge's answer);
+        returns that screen. Ticks at machine speed."""
+        def done(screen: str) -> bool:
+            status = status_line(screen)
+            return "Everything is ticked" in status or challenge_status(status) is not None
         for _ in range(400):
             screen = self.screen()
-            if "Everything is ticked" in status_line(screen):
+            if done(screen):
                 return screen
             self.keys("Space")
             time.sleep(0.05)
-        return self.wait_for(lambda s: "Everything is ticked" in status_line(s), what="every item ticked")
+        return self.wait_for(done, what="every item ticked")
 
     def confirm_everything(self, tick: bool = True) -> str:
         """Ticks everything (unless `tick` is false), presses y, and answers each challenge the
@@ -664,44 +669,43 @@ class Pane:
         type, the file whose name or title to type, the recipients to choose from), then y
         again; returns the first screen that is no longer the confirmation screen. Fails on
         a challenge it cannot read."""
-        if tick:
-            self.tick_everything()
+        screen = self.tick_everything() if tick else self.screen()
+        asked = challenge_status(status_line(screen))
+        if asked is not None and asked[0] != "answered":
+            # The cursor may be on the challenge, where y would be a letter: off it first (y then
+            # brings it back to the first challenge not answered).
+            self.keys("Down")
         self.keys("y")
         recipient_try = 0
+        status = None
         for _ in range(12):
-            before = status_line(self.screen())
             screen = self.wait_for(
-                lambda s: not on_confirmation_screen(s) or challenge_status(status_line(s)) is not None,
-                timeout=SEND_WAIT, what="the screen after y")
+                lambda s: not on_confirmation_screen(s) or (status_line(s) != status and challenge_status(status_line(s)) is not None),
+                timeout=SEND_WAIT, what="the screen after y or an answer")
             if not on_confirmation_screen(screen):
                 return screen
             status = status_line(screen)
             kind, subject = challenge_status(status)
-            if kind == "rushed" or kind == "answered":
+            # The cursor is on the challenge: type the answer, Enter (y there would be a letter).
+            if kind == "answered":
                 self.keys("y")
-            elif kind == "domain":
+            elif kind in ("domain", "name"):
                 self.text(subject)
-                self.keys("y")
-            elif kind == "name":
-                self.text(subject)
-                self.keys("y")
+                self.keys("Enter")
             elif kind == "title":
                 word = title_word(screen, subject)
                 assert word, "no preview line of %s to read its title from:\n%s" % (subject, self.framed(screen))
                 self.text(word)
-                self.keys("y")
+                self.keys("Enter")
             elif kind in ("recipient", "wrong-recipient"):
                 # The sender reads the file and picks; a script tries each recipient in turn.
                 if recipient_try:
                     self.keys("BSpace", "BSpace", "BSpace")
                 recipient_try += 1
                 self.text(str(recipient_try))
-                self.keys("y")
+                self.keys("Enter")
             else:
                 raise AssertionError("a wrong answer: %s\n%s" % (status, self.framed(screen)))
-            # The next status differs from this one (or the screen goes).
-            self.wait_for(lambda s: not on_confirmation_screen(s) or status_line(s) != status,
-                          timeout=SEND_WAIT, what="the answer taken")
         raise AssertionError("still on the confirmation screen:\n" + self.framed())
 
     def command_mode(self, timeout: float = DEFAULT_TIMEOUT) -> str:
