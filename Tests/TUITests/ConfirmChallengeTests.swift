@@ -175,14 +175,17 @@ struct ConfirmChallengeTests {
         _ = m.handle(.enter, height: 20)
         #expect(m.status?.text == "hanako@partner.example is not the recipient the text of quote.txt names: look at its text (v).")
         _ = m.handle(.backspace, height: 20)
-        Self.type(&m, "２")  // full-width digits are digits
+        Self.type(&m, "２") // full-width digits are digits
         #expect(m.isAnswered(0))
         #expect(m.answerRecord(0).hasPrefix("chose bob@client.example as the recipient of quote.txt (its text names them)"))
         // Nothing in the text names a recipient: any choice goes, and is recorded as such.
         var open = Self.plain(variant: 3, attachments: [text])
         open.startPace(shownAt: 0)
         _ = open.handle(.char("y"), height: 20, at: Self.tickAll(&open, start: 0, step: 0.01))
-        guard case .chooseRecipient(_, _, _, let right) = try #require(open.challenges.last) else { Issue.record("not a choice"); return }
+        guard case .chooseRecipient(_, _, _, let right) = try #require(open.challenges.last) else {
+            Issue.record("not a choice")
+            return
+        }
         #expect(right.isEmpty)
         Self.type(&open, "1")
         #expect(open.isAnswered(0))
