@@ -334,6 +334,23 @@ def on_confirmation_screen(screen: str) -> bool:
     return screen.split("\n")[0].strip() == CONFIRM_TITLE
 
 
+def confirm_status(screen: str) -> str:
+    """The confirmation screen's status, joined again when it wraps over lines (up to the
+    legend, which starts with `Space Tick`)."""
+    lines = screen.split("\n")
+    # The rule over the status (it may end with the list's position, `── 12/40 ─`).
+    rules = [i for i, line in enumerate(lines) if line.startswith("─")]
+    assert len(rules) >= 2, "expected two rule lines (the status follows the second):\n" + screen
+    out = ""
+    for line in lines[rules[-1] + 1:]:
+        text = line.strip()
+        if not text or text.startswith("Space Tick"):
+            break
+        wide = out and char_width(out[-1]) == 2 and char_width(text[0]) == 2
+        out = text if not out else out + ("" if wide else " ") + text
+    return out
+
+
 def challenge_status(status: str):
     """What the confirmation screen's status asks for: (kind, subject) or None."""
     patterns = [
@@ -653,7 +670,7 @@ class Pane:
         status says everything is ticked (or, every tick given, asks for a challenge's answer);
         returns that screen. Ticks at machine speed."""
         def done(screen: str) -> bool:
-            status = status_line(screen)
+            status = confirm_status(screen)
             return "Everything is ticked" in status or challenge_status(status) is not None
         for _ in range(400):
             screen = self.screen()
@@ -670,21 +687,23 @@ class Pane:
         again; returns the first screen that is no longer the confirmation screen. Fails on
         a challenge it cannot read."""
         screen = self.tick_everything() if tick else self.screen()
-        asked = challenge_status(status_line(screen))
+        asked = challenge_status(confirm_status(screen))
         if asked is not None and asked[0] != "answered":
             # The cursor may be on the challenge, where y would be a letter: off it first (y then
             # brings it back to the first challenge not answered).
             self.keys("Down")
         self.keys("y")
         recipient_try = 0
-        status = None
+        # The status before y counts only when y changes it ("Answered." → sent, or the next
+        # challenge); a challenge asked before y is asked again by it (the keys go in order).
+        status = confirm_status(screen) if asked is not None and asked[0] == "answered" else None
         for _ in range(12):
             screen = self.wait_for(
-                lambda s: not on_confirmation_screen(s) or (status_line(s) != status and challenge_status(status_line(s)) is not None),
+                lambda s: not on_confirmation_screen(s) or (confirm_status(s) != status and challenge_status(confirm_status(s)) is not None),
                 timeout=SEND_WAIT, what="the screen after y or an answer")
             if not on_confirmation_screen(screen):
                 return screen
-            status = status_line(screen)
+            status = confirm_status(screen)
             kind, subject = challenge_status(status)
             # The cursor is on the challenge: type the answer, Enter (y there would be a letter).
             if kind == "answered":
