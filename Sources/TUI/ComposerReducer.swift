@@ -518,6 +518,8 @@ public enum ComposerReducer {
                 state.screen = .compose
                 effects.append(.review(.oneEach))
             case .send:
+                // A recipient chosen for a file that nothing could check is said on the hold screen.
+                state.holdStatus = screen.unverifiedChoices.map { StatusMessage($0) }
                 state.confirmedTicks = screen.tickedItems
                 state.ticksAfterUndo = nil
                 state.screen = .compose

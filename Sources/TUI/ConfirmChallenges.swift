@@ -249,6 +249,18 @@ extension ConfirmModel {
         return words
     }
 
+    /// For the hold screen: the recipients the sender chose for files whose text could not tell
+    /// (any choice was taken, so only the sender's word says it is right), or nil.
+    public var unverifiedChoices: String? {
+        let notes = challenges.indices.compactMap { index -> String? in
+            guard case .chooseRecipient(_, let name, let choices, let right) = challenges[index], right.isEmpty, isAnswered(index),
+                let number = chosen(index)
+            else { return nil }
+            return "\(name) is for \(choices[number - 1])"
+        }
+        return notes.isEmpty ? nil : "You said " + notes.joined(separator: "; ") + " (its text does not tell): u takes it back"
+    }
+
     /// Whether finding `index` was accepted by answering every challenge about it.
     public func isChallenged(_ index: Int) -> Bool {
         let about = challenges.indices.filter { challengeFindings[$0].contains(index) }

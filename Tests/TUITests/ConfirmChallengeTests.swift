@@ -187,8 +187,12 @@ struct ConfirmChallengeTests {
             return
         }
         #expect(right.isEmpty)
+        #expect(open.unverifiedChoices == nil)
         Self.type(&open, "1")
         #expect(open.isAnswered(0))
+        #expect(open.unverifiedChoices == "You said quote.txt is for hanako@partner.example (its text does not tell): u takes it back")
+        // A choice the text confirms needs no such word.
+        #expect(m.unverifiedChoices == nil)
         #expect(open.answerRecord(0).hasPrefix("chose hanako@partner.example as the recipient of quote.txt (nothing in its text tells)"))
     }
 
