@@ -519,7 +519,7 @@ public enum ComposerReducer {
                 effects.append(.review(.oneEach))
             case .send:
                 // A recipient chosen for a file that nothing could check is said on the hold screen.
-                state.holdStatus = screen.unverifiedChoices.map { StatusMessage($0) }
+                if let note = screen.unverifiedChoices { state.holdStatus = StatusMessage(note) }
                 state.confirmedTicks = screen.tickedItems
                 state.ticksAfterUndo = nil
                 state.screen = .compose
