@@ -1,4 +1,5 @@
 import CursesTerminal
+import Store
 import TUI
 
 /// The confirmation screen of `guardmail bulk` on a terminal: the same screen as the composer's
@@ -10,12 +11,14 @@ public enum BulkConfirmSession {
     public static func run(_ model: ConfirmModel, theme: Theme) throws(TerminalError) -> ConfirmModel? {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
-        return run(model, on: terminal)
+        return run(model, on: terminal, clock: MonotonicClock.now)
     }
 
-    /// The same on `terminal`.
-    public static func run(_ model: ConfirmModel, on terminal: any Terminal) -> ConfirmModel? {
+    /// The same on `terminal`; `clock` (a monotonic one, in seconds) measures the pace of the
+    /// ticks (`ConfirmPace`), nil: not measured.
+    public static func run(_ model: ConfirmModel, on terminal: any Terminal, clock: (() -> Double)? = nil) -> ConfirmModel? {
         var screen = model
+        if let clock { screen.startPace(shownAt: clock()) }
         while true {
             let size = terminal.size
             terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
@@ -27,7 +30,7 @@ public enum BulkConfirmSession {
             var handled = 0
             while let current = key {
                 if current == .control("c") { return nil }
-                switch apply(current, to: &screen, height: ConfirmView.listHeight(terminal.size.height)) {
+                switch apply(current, to: &screen, height: ConfirmView.listHeight(terminal.size.height), at: clock?()) {
                 case .some(true): return screen
                 case .some(false): return nil
                 case .none: break
@@ -39,9 +42,10 @@ public enum BulkConfirmSession {
     }
 
     /// One key: true when it sends, false when it leaves, nil to go on.
-    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int) -> Bool? {
+    /// `now`: when the key came (a monotonic clock), for the pace of the ticks.
+    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int, at now: Double? = nil) -> Bool? {
         if key == .resize { return nil }
-        for effect in screen.handle(key, height: height) {
+        for effect in screen.handle(key, height: height, at: now) {
             switch effect {
             case .send: return true
             case .back: return false

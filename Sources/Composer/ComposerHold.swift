@@ -37,20 +37,13 @@ extension ComposerSession {
             // Accepted is what the sender ticked, never a finding's severity alone.
             findings: screen.findings.indices.map { index in
                 let finding = screen.findings[index]
-                // Challenged: accepted by typing what each of its challenges asked.
-                let challenged =
-                    !finding.challenges.isEmpty
-                    && finding.challenges.allSatisfy { challenge in screen.challenges.firstIndex(of: challenge).map(screen.isAnswered) ?? false }
+                // Challenged: accepted by answering every challenge about it.
+                let challenged = screen.isChallenged(index)
                 return OutboxFinding(
                     ruleID: finding.ruleID, severity: finding.severity.rawValue, message: finding.message,
                     accepted: screen.isAccepted(index), challenged: challenged)
             },
-            challenges: screen.challenges.indices.filter { screen.isAnswered($0) }.map { index -> String in
-                switch screen.challenges[index] {
-                case .typeDomain(let domain): return "typed the domain \(domain)"
-                case .typeFileNamePart(_, let fileName): return "typed part of the file name \(fileName)"
-                }
-            })
+            challenges: screen.challenges.indices.filter { screen.isAnswered($0) }.map(screen.answerRecord))
         confirmation.changedFindings = changedFindings.map {
             OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: false)
         }

@@ -262,6 +262,7 @@ public final class ComposerSession {
         syncOwned()
         let before = state.model.revision
         let screenBefore = state.screen
+        state.clock = environment.monotonic()
         let effects = ComposerReducer.reduce(&state, event)
         if state.model.revision != before { lastChange = environment.monotonic() }
         // After the effects: `y`'s freeze reads the time the screen was shown.
@@ -534,8 +535,10 @@ public final class ComposerSession {
         let check = PendingCheck(revision: revision)
         pendingCheck = check
         let (detector, policy, paths, thread) = (detector, policy, paths, threading.thread)
+        let variant = dispatcher?.journalMessageCount() ?? 0
         runCheck {
-            check.finish(Self.check(message, mode: mode, thread: thread, detector: detector, policy: policy, paths: paths))
+            check.finish(
+                Self.check(message, mode: mode, thread: thread, detector: detector, policy: policy, paths: paths, variant: variant))
         }
         deliverCheck()
     }
@@ -563,7 +566,7 @@ public final class ComposerSession {
     /// confirmation screen. Reads files; touches nothing of the session.
     static func check(
         _ message: OutgoingMessage, mode: SendMode, thread: ThreadFacts?, detector: ContentTypeDetector, policy: PolicyConfig,
-        paths: DataPaths
+        paths: DataPaths, variant: Int = 0
     ) -> PendingCheck.Answer {
         do {
             let inspections = try AttachmentInspector(detector: detector).inspect(
@@ -590,7 +593,7 @@ public final class ComposerSession {
                         preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
                 },
                 findings: decision.findings, holdSeconds: decision.holdSeconds, mode: mode,
-                scope: policy.alwaysFullConfirmation.value ? .everything : .riskOnly)
+                scope: policy.alwaysFullConfirmation.value ? .everything : .riskOnly, variant: variant)
             if let thread {
                 let what = thread.kind == .forward ? "Forward of" : "Reply to"
                 let from = thread.author.map { m in m.displayName.map { "\($0) <\(m.address)>" } ?? m.address } ?? "unknown sender"

@@ -1,4 +1,5 @@
 import CursesTerminal
+import Store
 import TUI
 #if canImport(Glibc)
     import Glibc
@@ -20,6 +21,8 @@ public enum SendmailConfirmSession {
         var screen = model
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.stop() }
+        // The ticks are measured from the first frame (`ConfirmPace`).
+        screen.startPace(shownAt: MonotonicClock.now())
         while true {
             let size = terminal.size
             terminal.draw(ConfirmView.render(screen, width: size.width, height: size.height))
@@ -31,7 +34,7 @@ public enum SendmailConfirmSession {
                 continue
             }
             if key == .control("c") { return nil }
-            switch apply(key, to: &screen, height: ConfirmView.listHeight(terminal.size.height)) {
+            switch apply(key, to: &screen, height: ConfirmView.listHeight(terminal.size.height), at: MonotonicClock.now()) {
             case .some(true): return screen
             case .some(false): return nil
             case .none: break
@@ -47,9 +50,10 @@ public enum SendmailConfirmSession {
     }
 
     /// One key: true when it sends, false when it leaves, nil to go on.
-    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int) -> Bool? {
+    /// `now`: when the key came (a monotonic clock), for the pace of the ticks.
+    static func apply(_ key: Key, to screen: inout ConfirmModel, height: Int, at now: Double? = nil) -> Bool? {
         if key == .resize { return nil }
-        for effect in screen.handle(key, height: height) {
+        for effect in screen.handle(key, height: height, at: now) {
             switch effect {
             case .send: return true
             case .back: return false

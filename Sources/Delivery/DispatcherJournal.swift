@@ -77,6 +77,10 @@ extension Dispatcher {
         }
     }
 
+    /// How many messages the journal holds (0 when it cannot be read): the confirmation screen's
+    /// `variant`, so that its challenges change from one message to the next.
+    public func journalMessageCount() -> Int { (try? journal.messageCount()) ?? 0 }
+
     /// Problems recording to the journal since the last call (for a report's lines).
     public func takeJournalWarnings() -> [String] {
         defer { journalWarnings = [] }

@@ -352,6 +352,12 @@ public final class SendJournal {
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 
+    /// How many messages the journal holds: what moves the confirmation screen's challenges on
+    /// from one message to the next (`ConfirmModel.variant`).
+    public func messageCount() throws(JournalError) -> Int {
+        Int(try database.scalarInteger("SELECT count(*) FROM messages", [], "count the messages") ?? 0)
+    }
+
     /// Every address and domain a message was actually delivered to: recipients whose latest
     /// result is an acceptance. Addresses are envelope addresses lowercased (as `SendHistory`
     /// wants them), domains the Unicode form lowercased.

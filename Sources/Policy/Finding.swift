@@ -47,6 +47,13 @@ public enum Challenge: Hashable, Sendable {
     case typeDomain(String)
     /// Type part of this attachment's file name.
     case typeFileNamePart(attachment: Int, fileName: String)
+    /// Choose, from the message's external recipients (`choices`, shown numbered), the one this
+    /// attachment is for. `right`: the indices in `choices` that are a right answer (the
+    /// recipients whose company or name the attachment's text names); empty when nothing tells
+    /// (then any choice goes, and the one chosen is recorded: it can be wrong).
+    case chooseRecipient(attachment: Int, fileName: String, choices: [String], right: [Int])
+    /// Type the first word of this attachment's title (the first line of the text read from it).
+    case typeTitleWord(attachment: Int, fileName: String, word: String)
 }
 
 /// One thing a rule found.

@@ -108,6 +108,10 @@ public struct ComposerState: Equatable, Sendable {
     public var checking: Int?
     /// What the ticks of the screen last confirmed (`y`) were about.
     public var confirmedTicks: Set<TickedItem> = []
+    /// When the event being handled came (seconds, the session's monotonic clock), set by the
+    /// session before each event: the confirmation screen measures the pace of its ticks with it
+    /// (`ConfirmPace`). Nil: not measured.
+    public var clock: Double?
     /// After an undo: those ticks, kept for the next screen of the message (the items that did
     /// not change keep their tick there); nil otherwise.
     public var ticksAfterUndo: Set<TickedItem>?
@@ -321,6 +325,7 @@ public enum ComposerReducer {
                             screen.status = StatusMessage("\(count) tick\(count == 1 ? "" : "s") kept from before the undo: the items that did not change")
                         }
                     }
+                    if let shown = state.clock { screen.startPace(shownAt: shown) }
                     state.screen = .confirm(screen)
                     state.classifier = classifier
                     effects = [.draw]
@@ -512,7 +517,7 @@ public enum ComposerReducer {
 
     static func handleConfirm(_ key: Key, _ screen: ConfirmModel, _ state: inout ComposerState) -> [ComposerEffect] {
         var screen = screen
-        let confirmEffects = screen.handle(key, height: ConfirmView.listHeight(state.height))
+        let confirmEffects = screen.handle(key, height: ConfirmView.listHeight(state.height), at: state.clock)
         state.screen = .confirm(screen)
         var effects: [ComposerEffect] = []
         for effect in confirmEffects {
@@ -533,6 +538,8 @@ public enum ComposerReducer {
                 effects.append(.review(.oneEach))
             case .send:
                 state.holdNote = nil
+                // A recipient chosen for a file that nothing could check is said on the hold screen.
+                if let note = screen.unverifiedChoices { state.holdStatus = StatusMessage(note) }
                 state.confirmedTicks = screen.tickedItems
                 state.ticksAfterUndo = nil
                 state.screen = .compose

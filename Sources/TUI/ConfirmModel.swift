@@ -175,7 +175,24 @@ public struct ConfirmModel: Equatable, Sendable {
     /// `openGroupLimit` findings starts closed; every finding in it still needs its own tick.
     public internal(set) var closedGroups: Set<Int>
     public static let openGroupLimit = 3
-    public let challenges: [Challenge]
+    /// What the sender must type before `y` sends: the findings' own challenges, one for each
+    /// high-risk finding (`highRiskRules`), and one when the ticks were rushed (`ConfirmPace`).
+    public internal(set) var challenges: [Challenge]
+    /// Why each challenge is asked, in a few words ("look-alike domain", "ticked faster than the
+    /// items can be read"); nil for a finding's own challenge (its finding says why).
+    public internal(set) var challengeReasons: [String?]
+    /// The findings each challenge is about (empty for the pace's challenge): a finding whose
+    /// challenges are all answered is recorded as challenged.
+    public internal(set) var challengeFindings: [Set<Int>]
+    /// Wrong answers given to each challenge (Enter or `y` with a wrong answer typed).
+    public internal(set) var wrongAnswers: [Int: Int] = [:]
+    /// Picks the form and subject of the challenges that can take more than one (moves on from
+    /// one message to the next: the composer passes how many messages the journal holds).
+    public let variant: Int
+    /// The pace of the ticks, once the screen is shown (`startPace`); nil: not measured.
+    public internal(set) var pace: ConfirmPace?
+    /// The challenge the pace asked, if it did (once per screen).
+    public internal(set) var paceChallenge: Int?
     public let holdSeconds: Int
     /// Which ticks are asked for.
     public let scope: TickScope
@@ -184,9 +201,9 @@ public struct ConfirmModel: Equatable, Sendable {
     public let counts: (to: Int, cc: Int, bcc: Int)
     /// What `y` sends: the message as written, or one message to each recipient.
     public let mode: SendMode
-    public private(set) var rows: [Row]
+    public internal(set) var rows: [Row]
     public private(set) var ticked: Set<TickID>
-    public private(set) var answers: [Int: LineEditor]
+    public internal(set) var answers: [Int: LineEditor]
     public var cursor: Int
     public var top = 0
     public var status: StatusMessage?
@@ -202,7 +219,8 @@ public struct ConfirmModel: Equatable, Sendable {
     public static func == (a: ConfirmModel, b: ConfirmModel) -> Bool {
         a.rows == b.rows && a.ticked == b.ticked && a.answers == b.answers && a.cursor == b.cursor && a.status == b.status
             && a.mode == b.mode && a.searchPrompt == b.searchPrompt && a.lastSearch == b.lastSearch && a.pager == b.pager
-            && a.showsAllKeys == b.showsAllKeys && a.closedGroups == b.closedGroups
+            && a.showsAllKeys == b.showsAllKeys && a.closedGroups == b.closedGroups && a.challenges == b.challenges
+            && a.wrongAnswers == b.wrongAnswers && a.pace == b.pace
     }
 
     /// - Parameters:
@@ -221,8 +239,9 @@ public struct ConfirmModel: Equatable, Sendable {
     public init(
         from: String, recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool, companies: [String: String],
         attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true,
-        ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten, scope: TickScope = .everything
+        ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten, scope: TickScope = .everything, variant: Int = 0
     ) {
+        self.variant = variant
         self.from = from
         self.scope = scope
         self.ticksInternalByDomain = ticksInternalByDomain
@@ -292,7 +311,21 @@ public struct ConfirmModel: Equatable, Sendable {
                 recipients: byDomain[domain]!)
         }
         groups = built.filter { !$0.isInternal } + built.filter(\.isInternal)
-        challenges = self.findings.flatMap(\.challenges).reduce(into: []) { list, c in if !list.contains(c) { list.append(c) } }
+        var asked: [Challenge] = []
+        var about: [Set<Int>] = []
+        for (index, finding) in self.findings.enumerated() {
+            for challenge in finding.challenges {
+                if let known = asked.firstIndex(of: challenge) {
+                    about[known].insert(index)
+                } else {
+                    asked.append(challenge)
+                    about.append([index])
+                }
+            }
+        }
+        challenges = asked
+        challengeFindings = about
+        challengeReasons = Array(repeating: nil, count: asked.count)
         // What carries risk: an external recipient a finding flags, or whose domain it flags.
         let external = groups.filter { !$0.isInternal }
         var risky = Set<String>()
@@ -304,7 +337,9 @@ public struct ConfirmModel: Equatable, Sendable {
         let attachmentsAsked = scope == .everything || !external.isEmpty
         askedRecipients = risky
         asksAttachments = attachmentsAsked
-        let quiet = scope == .riskOnly && self.findings.allSatisfy { $0.severity == .info } && challenges.isEmpty
+        // Quiet: nothing above info and nothing that asks a challenge (a finding's own, or a
+        // high-risk finding's, added below).
+        let quiet = scope == .riskOnly && self.findings.allSatisfy { $0.severity == .info && $0.challenges.isEmpty && Self.highRiskReason($0) == nil }
         if quiet && external.isEmpty {
             screenKind = .none
         } else if quiet && risky.isEmpty && attachments.isEmpty {
@@ -350,11 +385,12 @@ public struct ConfirmModel: Equatable, Sendable {
         answers = [:]
         rows = []
         cursor = 0
+        addHighRiskChallenges()
         rows = buildRows()
         cursor = rows.firstIndex { isStop($0) } ?? 0
     }
 
-    private func buildRows() -> [Row] {
+    func buildRows() -> [Row] {
         var rows: [Row] = []
         if let reason = screenKind.reason {
             rows.append(.section("Nothing to tick: \(reason). y sends."))
@@ -373,6 +409,10 @@ public struct ConfirmModel: Equatable, Sendable {
                     index += 1
                 }
             }
+            for index in challenges.indices { rows.append(.challenge(index)) }
+            rows.append(.blank)
+        } else if !challenges.isEmpty {
+            rows.append(.section("Before sending"))
             for index in challenges.indices { rows.append(.challenge(index)) }
             rows.append(.blank)
         }
@@ -516,17 +556,6 @@ public struct ConfirmModel: Equatable, Sendable {
         return kept
     }
 
-    /// Whether a typed answer satisfies a challenge.
-    public func isAnswered(_ index: Int) -> Bool {
-        let typed = (answers[index]?.text ?? "").lowercased().trimmingSpaces
-        switch challenges[index] {
-        case .typeDomain(let domain):
-            return !typed.isEmpty && (typed == domain.lowercased() || (try? IDNA.toASCII(typed)) == (try? IDNA.toASCII(domain)))
-        case .typeFileNamePart(_, let fileName):
-            return Self.isPartOfName(typed, fileName.lowercased())
-        }
-    }
-
     /// A typed part of a file name proves the sender looked at the name, not at its type: it
     /// must be at least min(4, length of the stem) characters long (`a.c` is answered by `a`)
     /// and start inside the stem (`.pdf` alone answers nothing). The stem is the name before its
@@ -565,18 +594,15 @@ public struct ConfirmModel: Equatable, Sendable {
             .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
             return "Still to tick (space): " + parts.joined(separator: ", ")
         }
-        if let open = challenges.indices.first(where: { !isAnswered($0) }) {
-            switch challenges[open] {
-            case .typeDomain(let domain): return "Type the domain \(domain) in its row to confirm it"
-            case .typeFileNamePart(_, let name): return "Type part of the file name \(name) in its row to confirm it"
-            }
-        }
+        if let open = challenges.indices.first(where: { !isAnswered($0) }) { return challengeBlocker(open) }
         return nil
     }
 
     // MARK: Keys
 
-    public mutating func handle(_ key: Key, height: Int) -> [Effect] {
+    /// - Parameter now: when the key came (seconds, a monotonic clock), for the pace of the
+    ///   ticks (`startPace`); nil: not measured.
+    public mutating func handle(_ key: Key, height: Int, at now: Double? = nil) -> [Effect] {
         status = nil
         if pager != nil {
             pagerKey(key, height: height)
@@ -591,7 +617,13 @@ public struct ConfirmModel: Equatable, Sendable {
             searchPrompt = LineEditor()
             return []
         }
-        if case .challenge(let index) = rows[cursor], answerKey(key, index) { return [] }
+        if case .challenge(let index) = rows[cursor] {
+            if answerKey(key, index) { return [] }
+            if key == .enter {
+                checkAnswer(index)
+                return []
+            }
+        }
         switch key {
         case .up, .char("k"): move(-1)
         case .down, .char("j"), .tab: move(1)
@@ -604,7 +636,13 @@ public struct ConfirmModel: Equatable, Sendable {
             setGroup(groupAtCursor!, open: true)
             cursor += 1
         case .char(" "):
-            if let id = tickID(of: rows[cursor]) { toggle(id) }
+            if let id = tickID(of: rows[cursor]) {
+                toggle(id)
+                if let now, ticked.contains(id), requiredSet.contains(id) {
+                    let width = columns(of: id)
+                    pace?.ticked(columns: width, at: now)
+                }
+            }
             advance()
         case .enter, .right, .left:
             guard let g = groupAtCursor ?? { if case .finding(let f) = rows[cursor] { return group(of: f) } else { return nil } }() else { break }
@@ -618,9 +656,22 @@ public struct ConfirmModel: Equatable, Sendable {
             }
         case .char("y"), .char("Y"):
             if let blocker = sendBlocker {
-                status = StatusMessage(blocker, isError: true)
+                if case .challenge(let index) = rows[cursor], !(answers[index]?.text ?? "").isEmpty, !isAnswered(index) {
+                    checkAnswer(index)
+                } else if let open = challenges.indices.first(where: { !isAnswered($0) }), !(answers[open]?.text ?? "").isEmpty {
+                    checkAnswer(open)
+                } else {
+                    status = StatusMessage(blocker, isError: true)
+                    // Only a challenge is left: the cursor goes to it, ready for the answer.
+                    if blockingFindings.isEmpty, missing.recipients + missing.domains + missing.attachments + missing.findings == 0,
+                        let open = challenges.indices.first(where: { !isAnswered($0) })
+                    {
+                        cursor = rows.firstIndex(of: .challenge(open)) ?? cursor
+                    }
+                }
                 return []
             }
+            if askAfterRushedTicks() { return [] }
             return [.send]
         case .char("B"), .char("I"):
             let fix: PolicyFix = key == .char("B") ? .moveExternalToBcc : .sendIndividually

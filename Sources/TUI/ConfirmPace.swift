@@ -1,7 +1,8 @@
 // ConfirmPace.swift — whether the confirmation screen's items were ticked faster than they could
-// be read, and which challenge to ask then. Pure: the times come in. Not used by the screen yet:
-// wiring it in turns every scripted tick-and-send (the tmux tests tick at machine speed) into a
-// challenge, so it waits for a shared test helper that answers challenges.
+// be read, and which challenge to ask then. Pure: the times come in (`ConfirmModel.handle(_:height:at:)`
+// from the session's monotonic clock); `y` after rushed ticks asks a challenge first
+// (`ConfirmModel.askAfterRushedTicks`). The tmux tests answer it as a user would (tui.py,
+// `Pane.confirm_everything`).
 
 import Policy
 
@@ -39,22 +40,17 @@ public struct ConfirmPace: Equatable, Sendable {
     /// half of all ticks, each under its item's reading time.
     public var isRushed: Bool { rushedTicks >= Self.minimumRushed && rushedTicks * 2 >= ticks.count }
 
-    /// The challenge to ask when the ticks were rushed: one of the message's external domains or
-    /// attachments, not one already asked (`asked`), picked by `variant` so that its form and its
-    /// subject change from one message to the next (the caller passes something that moves on,
-    /// such as how many messages the journal holds). Nil when there is nothing left to ask.
-    public static func challenge(externalDomains: [String], attachments: [String], asked: [Challenge], variant: Int) -> Challenge? {
-        var candidates: [Challenge] = []
-        // Alternate the forms (domain, file, domain, …) so that neighbouring variants differ in form.
-        let domains = externalDomains.map { Challenge.typeDomain($0) }
-        let files = attachments.enumerated().map { Challenge.typeFileNamePart(attachment: $0.offset, fileName: $0.element) }
-        for index in 0..<max(domains.count, files.count) {
-            if index < domains.count { candidates.append(domains[index]) }
-            if index < files.count { candidates.append(files[index]) }
-        }
-        candidates.removeAll { asked.contains($0) }
-        guard !candidates.isEmpty else { return nil }
-        let count = candidates.count
-        return candidates[((variant % count) + count) % count]
+    /// The challenge to ask when the ticks were rushed: one of `forms` (the message's challenges
+    /// grouped by form: its external domains, its files' names, their titles' first words, which
+    /// recipient a file is for), not one already asked (`asked`). `variant` picks the form, then
+    /// (moved on by the number of forms) its subject: the caller passes something that moves on
+    /// from one message to the next (how many messages the journal holds), so that two messages
+    /// in a row get different forms wherever more than one applies. Nil when nothing is left.
+    public static func challenge(forms: [[Challenge]], asked: [Challenge], variant: Int) -> Challenge? {
+        let left = forms.map { $0.filter { !asked.contains($0) } }.filter { !$0.isEmpty }
+        guard !left.isEmpty else { return nil }
+        let v = max(0, variant == Int.min ? 0 : abs(variant))
+        let form = left[v % left.count]
+        return form[(v / left.count) % form.count]
     }
 }

@@ -262,17 +262,15 @@ public enum ConfirmView {
         return model.isTicked(id) ? "[x] " : "[ ] "
     }
 
-    static func challengePrompt(_ challenge: Challenge) -> String {
-        switch challenge {
-        case .typeDomain(let domain): return "    Type the domain \(domain) to confirm it: "
-        case .typeFileNamePart(_, let name): return "    Type part of the name of \(name): "
-        }
+    /// A challenge's row: why it is asked (when it is not a finding's own), then what to type.
+    static func challengePrompt(_ model: ConfirmModel, _ index: Int) -> String {
+        "    " + (model.challengeReasons[index].map { "(\($0)) " } ?? "") + model.challengeText(index)
     }
 
     /// Where a challenge's answer field starts, and whether it has a line of its own (when the
     /// prompt and a field of 16 columns do not fit on one line).
     static func answerPlace(_ model: ConfirmModel, _ index: Int, width: Int) -> (column: Int, ownLine: Bool) {
-        let promptWidth = DisplayWidth.of(challengePrompt(model.challenges[index]))
+        let promptWidth = DisplayWidth.of(challengePrompt(model, index))
         return promptWidth + 20 <= width ? (promptWidth, false) : (6, true)
     }
 
@@ -326,7 +324,7 @@ public enum ConfirmView {
             indent = inGroup ? 15 : 13
         case .challenge(let index):
             // The prompt; the answer is drawn over the end of its last line (drawAnswer).
-            let prompt = challengePrompt(model.challenges[index])
+            let prompt = challengePrompt(model, index)
             let place = answerPlace(model, index, width: width)
             let lines = ScreenParts.wrap([Span(prompt, selected ? .selected : .warning)], width: width, indent: 4)
             return place.ownLine ? lines + [[]] : lines

@@ -111,7 +111,8 @@ extension OutboxCommand {
             defer { session.end() }
             let confirmed: ConfirmModel?
             do {
-                confirmed = try SendmailConfirmSession.run(review.screen(), theme: loadTheme(config.theme, paths: paths))
+                confirmed = try SendmailConfirmSession.run(
+                    review.screen(variant: dispatcher.journalMessageCount()), theme: loadTheme(config.theme, paths: paths))
             } catch {
                 session.end()
                 report("\(error)")

@@ -150,7 +150,8 @@ struct Sendmail: ParsableCommand {
             defer { session.end() }
             let confirmed: ConfirmModel?
             do {
-                confirmed = try SendmailConfirmSession.run(review.screen(), theme: loadTheme(config.theme, paths: paths))
+                confirmed = try SendmailConfirmSession.run(
+                    review.screen(variant: dispatcher.journalMessageCount()), theme: loadTheme(config.theme, paths: paths))
             } catch {
                 session.end()
                 report("\(error)")
@@ -376,8 +377,9 @@ struct SendmailReview {
         }
     }
 
-    /// The confirmation screen for it.
-    func screen() -> ConfirmModel {
+    /// The confirmation screen for it; `variant` moves its challenges on from one message to the
+    /// next (how many messages the journal holds).
+    func screen(variant: Int = 0) -> ConfirmModel {
         ConfirmModel(
             from: from.formatted, recipients: recipients.map { ($0.mailbox, $0.field) }, isInternal: { classifier.isInternal(domain: $0) },
             companies: companies,
@@ -386,7 +388,7 @@ struct SendmailReview {
                     name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,
                     preview: $0.confirmationPreview(limit: 6), document: $0.documentLines)
             },
-            findings: decision.findings, holdSeconds: decision.holdSeconds, scope: scope)
+            findings: decision.findings, holdSeconds: decision.holdSeconds, scope: scope, variant: variant)
     }
 
     /// What the outbox records of the confirmation: the screen's ticks when one was shown; without
@@ -398,11 +400,15 @@ struct SendmailReview {
             tickedRecipients: screen == nil ? [] : recipients.filter { screen!.isTicked(.recipient($0.mailbox.addressKey)) }.map(\.address),
             tickedAttachments: screen == nil ? [] : inspections.indices.filter { screen!.isTicked(.attachment($0)) }.map { inspections[$0].name },
             findings: decision.findings.map { finding in
-                OutboxFinding(
+                // Challenged: every challenge about it answered on the screen (the screen sorts
+                // the findings its own way: found again by rule and words).
+                let shown = screen?.findings.firstIndex { $0.ruleID == finding.ruleID && $0.message == finding.message }
+                return OutboxFinding(
                     ruleID: finding.ruleID, severity: finding.severity.rawValue, message: finding.message,
-                    accepted: accepted.contains(finding.ruleID))
+                    accepted: accepted.contains(finding.ruleID), challenged: shown.map { screen!.isChallenged($0) } ?? false)
             },
-            challenges: [], screen: screen?.screenKind.rawValue)
+            challenges: screen.map { screen in screen.challenges.indices.filter { screen.isAnswered($0) }.map(screen.answerRecord) } ?? [],
+            screen: screen?.screenKind.rawValue)
     }
 }
 

@@ -47,10 +47,12 @@ struct ComposerMeasureTests {
         let session = rig.session(DraftInput(to: ["hanako@partner.example"], subject: "Figures", body: "Hello.\n"))
         // One key at a time (a burst on a screen that takes text is taken as typed text).
         let keys: [Key] =
-            [.char("t")] + Array(repeating: .backspace, count: 7) + [
-                .char("t"), .char("e"), .char("s"), .char("t"), .escape, .char("y"), .char(" "), .char(" "), .char("y"), .char("u")
-            ]
-        let terminal = RecordingTerminal(script: [.escape, nil, .char("y"), nil, nil, nil, nil, .char("q")] + keys.flatMap { [nil, $0] })
+            [.char("t")] + Array(repeating: .backspace, count: 7) + [.char("t"), .char("e"), .char("s"), .char("t"), .escape, .char("y")]
+        // On the second screen, three seconds before each tick: a reader's pace, not a rushed one
+        // (`ConfirmPace`), then y a second later.
+        let confirm: [Key?] = [nil, nil, nil, .char(" "), nil, nil, nil, .char(" "), nil, .char("y"), nil, .char("u")]
+        let terminal = RecordingTerminal(
+            script: [.escape, nil, .char("y"), nil, nil, nil, nil, .char("q")] + keys.flatMap { [nil, $0] } + confirm)
         terminal.whenIdle = { rig.clock.advance(1) }
         var screens: [ComposerScreen.Kind] = []
         terminal.afterKey = { _ in screens.append(session.state.screen.kind) }
@@ -63,8 +65,8 @@ struct ComposerMeasureTests {
         #expect(entry.message.changedFindings.allSatisfy { $0.message.contains("partner.example") })
         #expect(entry.message.findings.map(\.ruleID) == ["new-domain", "new-recipient"])
         #expect(entry.message.findings.map(\.accepted) == [true, false])
-        // Three idle seconds between the second screen and its y (the four before q do not count).
-        #expect(entry.message.confirmMilliseconds == 3000)
+        // Seven idle seconds between the second screen and its y (the four before q do not count).
+        #expect(entry.message.confirmMilliseconds == 7000)
     }
 
     @Test("y, q back, the recipient made internal, y: straight to the hold, and the first screen's findings led to a change")

@@ -12,8 +12,10 @@ struct ComposerUndoTicksTests {
 
     /// The screen's ticks and status after each key, one key at a time (a burst on a screen that
     /// takes text would be read as typed text).
-    static func run(_ session: ComposerSession, _ keys: [Key]) -> (RecordingTerminal, [ConfirmModel]) {
+    static func run(_ session: ComposerSession, _ keys: [Key], clock: TestClock) -> (RecordingTerminal, [ConfirmModel]) {
         let terminal = RecordingTerminal(script: keys.flatMap { [nil, $0] } + [nil])
+        // Three seconds before each key: ticks a reader gives, not rushed ones (`ConfirmPace`).
+        terminal.whenIdle = { clock.advance(3) }
         var screens: [ConfirmModel] = []
         terminal.afterKey = { _ in if case .confirm(let screen) = session.state.screen { screens.append(screen) } }
         _ = session.run(on: terminal)
@@ -27,6 +29,8 @@ struct ComposerUndoTicksTests {
         var kinds: [ComposerScreen.Kind] = []
         let keys: [Key] = [.escape, .char("y"), .char(" "), .char(" "), .char("y"), .char("u"), .char("y"), .char("y"), .char("u")]
         let terminal = RecordingTerminal(script: keys.flatMap { [nil, $0] } + [nil])
+        // Three seconds before each key: ticks a reader gives, not rushed ones (`ConfirmPace`).
+        terminal.whenIdle = { rig.clock.advance(3) }
         var kept: ConfirmModel?
         terminal.afterKey = { key in
             kinds.append(session.state.screen.kind)
@@ -49,7 +53,7 @@ struct ComposerUndoTicksTests {
         let keys: [Key] = [
             .escape, .char("y"), .char(" "), .char(" "), .char("y"), .char("u"), .char("t"), .text(", jiro@other.example"), .escape, .char("y"), .char("q")
         ]
-        let (_, screens) = Self.run(session, keys)
+        let (_, screens) = Self.run(session, keys, clock: rig.clock)
         #expect(session.state.model.to.text == "hanako@partner.example, jiro@other.example")
         // The screen the q was pressed on: the one after the edit.
         let screen = try #require(screens.last)
@@ -66,7 +70,7 @@ struct ComposerUndoTicksTests {
     func backIsNotUndo() throws {
         let rig = try ComposerRig()
         let session = rig.session(Self.message)
-        let (_, screens) = Self.run(session, [.escape, .char("y"), .char(" "), .char(" "), .char("q"), .char("y"), .char("q")])
+        let (_, screens) = Self.run(session, [.escape, .char("y"), .char(" "), .char(" "), .char("q"), .char("y"), .char("q")], clock: rig.clock)
         let screen = try #require(screens.last)
         #expect(screen.tickedItems.isEmpty)
         #expect(screen.status == nil)

@@ -1,3 +1,4 @@
+import MailCore
 import Testing
 import Policy
 @testable import TUI
@@ -247,5 +248,40 @@ struct ComposerReducerTests {
         let (b, effectsB) = ComposerReducer.reduce(state, .key(.char("u")))
         #expect(a == b && effectsA == effectsB)
         #expect(state.screen == .hold)
+    }
+
+    @Test("the session's clock reaches the screen: ticks given at machine speed make y ask, not freeze; the answer, Enter, y freezes")
+    func paceThroughTheReducer() throws {
+        var state = Self.composing(to: "hanako@partner.example, bob@client.example")
+        let confirm = ConfirmModel(
+            from: "taro@example.jp",
+            recipients: [
+                (try AddressParser.parseMailbox("hanako@partner.example"), .to), (try AddressParser.parseMailbox("bob@client.example"), .to)
+            ], isInternal: { _ in false }, companies: [:], attachments: [], findings: [], holdSeconds: 10)
+        _ = ComposerReducer.reduce(&state, .key(.char("y")))
+        state.clock = 10
+        _ = ComposerReducer.reduce(&state, .reviewed(confirm, classifier: DomainClassifier(patterns: []), revision: state.model.revision))
+        for time in [10.05, 10.1] {
+            state.clock = time
+            _ = ComposerReducer.reduce(&state, .key(.char(" ")))
+        }
+        state.clock = 10.2
+        #expect(ComposerReducer.reduce(&state, .key(.char("y"))).isEmpty)
+        guard case .confirm(let asked) = state.screen else {
+            Issue.record("left the confirmation screen")
+            return
+        }
+        #expect(asked.challenges == [.typeDomain("partner.example")])
+        for character in "partner.example" { _ = ComposerReducer.reduce(&state, .key(.char(character))) }
+        _ = ComposerReducer.reduce(&state, .key(.enter))
+        let effects = ComposerReducer.reduce(&state, .key(.char("y")))
+        #expect(effects.count == 1)
+        guard case .freeze(let frozen) = effects.first else {
+            Issue.record("not frozen: \(effects)")
+            return
+        }
+        #expect(frozen.answerRecord(0) == "typed the domain partner.example [ticked faster than the items can be read]")
+        // Nothing unverifiable was chosen: the hold screen has nothing to say.
+        #expect(state.holdStatus == nil)
     }
 }

@@ -54,23 +54,22 @@ struct ConfirmPaceTests {
         #expect(pace.ticks.map(\.seconds) == [0, 2])
     }
 
-    @Test("the challenge varies in form and subject with the variant, never repeats one already asked, and is nil with nothing to ask")
+    @Test("the challenge varies in form with each next variant, then in subject, never repeats one already asked, and is nil with nothing to ask")
     func challengeVaries() {
-        let domains = ["partner.example", "client.example"]
-        let files = ["見積書_2026.pdf"]
-        let picked = (0..<3).map { ConfirmPace.challenge(externalDomains: domains, attachments: files, asked: [], variant: $0) }
-        #expect(
-            picked == [
-                .typeDomain("partner.example"), .typeFileNamePart(attachment: 0, fileName: "見積書_2026.pdf"), .typeDomain("client.example")
-            ])
-        // Neighbouring variants differ.
-        #expect(picked[0] != picked[1] && picked[1] != picked[2])
-        #expect(ConfirmPace.challenge(externalDomains: domains, attachments: files, asked: [], variant: 3) == picked[0])
-        #expect(ConfirmPace.challenge(externalDomains: domains, attachments: files, asked: [], variant: -1) == picked[2])
-        #expect(
-            ConfirmPace.challenge(externalDomains: domains, attachments: [], asked: [.typeDomain("partner.example")], variant: 0)
-                == .typeDomain("client.example"))
-        #expect(ConfirmPace.challenge(externalDomains: [], attachments: [], asked: [], variant: 5) == nil)
-        #expect(ConfirmPace.challenge(externalDomains: ["a.example"], attachments: [], asked: [.typeDomain("a.example")], variant: 0) == nil)
+        let domains: [Challenge] = [.typeDomain("partner.example"), .typeDomain("client.example")]
+        let names: [Challenge] = [.typeFileNamePart(attachment: 0, fileName: "見積書_2026.pdf")]
+        let titles: [Challenge] = [.typeTitleWord(attachment: 0, fileName: "見積書_2026.pdf", word: "見積書")]
+        let forms = [domains, names, titles, []]
+        let picked = (0..<6).map { ConfirmPace.challenge(forms: forms, asked: [], variant: $0) }
+        #expect(picked == [domains[0], names[0], titles[0], domains[1], names[0], titles[0]])
+        // Two messages in a row never get the same form while more than one applies.
+        func form(_ c: Challenge?) -> Int { forms.firstIndex { $0.contains(c!) }! }
+        for v in 0..<20 {
+            #expect(form(ConfirmPace.challenge(forms: forms, asked: [], variant: v)) != form(ConfirmPace.challenge(forms: forms, asked: [], variant: v + 1)))
+        }
+        #expect(ConfirmPace.challenge(forms: forms, asked: [], variant: -1) == picked[1])
+        #expect(ConfirmPace.challenge(forms: [domains], asked: [domains[0]], variant: 0) == domains[1])
+        #expect(ConfirmPace.challenge(forms: [[], []], asked: [], variant: 5) == nil)
+        #expect(ConfirmPace.challenge(forms: [domains], asked: domains, variant: 0) == nil)
     }
 }

@@ -64,24 +64,13 @@ def attachment_row(name: str) -> "re.Pattern[str]":
 CONFIRM_TITLE = "guardmail — check before sending"
 
 
-def tick_everything(pane: Pane) -> str:
-    """On the confirmation screen, Space on each row to tick (one key per item, no tick-all),
-    until the status says everything is ticked. Returns that screen."""
-    for _ in range(60):
-        screen = pane.screen()
-        if "Everything is ticked" in status_line(screen):
-            return screen
-        pane.keys("Space")
-        time.sleep(0.05)
-    return pane.wait_for(lambda s: "Everything is ticked" in status_line(s), what="every item ticked")
 
 
 def confirm_and_send(pane: Pane) -> int:
     """y, the confirmation screen, tick each item, y; returns the exit status."""
     pane.keys("y")
     pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
-    tick_everything(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     return pane.wait_exit(SEND_TIMEOUT)
 
 
@@ -156,8 +145,7 @@ def test_japanese_message_typed_and_sent(composer, tmp_path):
     pane.keys("y")
     screen = pane.wait_for(lambda s: "Still to tick" in status_line(s), what="y refused before ticking")
     assert composer.server.connections == 0, "connected before confirming; " + composer.server.summary()
-    tick_everything(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     code = pane.wait_exit(SEND_TIMEOUT)
     pane.wait_for("[guardmail exited", what="the shell after guardmail")
     out = pane.screen_with_history()

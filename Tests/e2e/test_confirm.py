@@ -169,18 +169,11 @@ def tick_next(pane: Pane, before: str) -> str:
     return pane.wait_for(lambda s: ticked_count(s) == count + 1, what="%d ticked" % (count + 1))
 
 
-def finish_ticking(pane: Pane) -> str:
-    """Space until the status says everything is ticked (bounded)."""
-    for _ in range(30):
-        screen = pane.screen()
-        if "Everything is ticked" in status_line(screen):
-            return screen
-        tick_next(pane, screen)
-    return pane.wait_for(lambda s: "Everything is ticked" in status_line(s), what="all ticked")
 
 
 def send_now(pane: Pane) -> str:
-    pane.keys("y")
+    """y, answering any challenge the screen asks (`Pane.confirm_everything`), then guardmail's exit."""
+    pane.confirm_everything(tick=False)
     code = pane.wait_exit(SEND_TIMEOUT)
     out = pane.wait_for("[guardmail exited", what="the shell after guardmail")
     history = pane.screen_with_history()
@@ -312,7 +305,7 @@ def test_bulk_block_and_move_to_bcc_fix(composer):
             "%s not listed under Bcc\n%s" % (address, pane.framed(screen))
     assert not any(re.match(r"^   \[[ x]\] (To|Cc) ", l) for l in lines), pane.framed(screen)
 
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
     tx = only_transaction(composer.server)
     assert sorted(tx.rcpt_tos) == sorted(TO_B_ADDRS), composer.server.summary()
@@ -343,7 +336,7 @@ def test_a_client_and_a_partner_are_asked_then_a_known_group(composer):
     assert "never written to together before: client.co.jp and partner.example.com" in bulk[0][3], \
         pane.framed(screen)
     assert "BLOCK" not in [sev for _, sev, _, _ in findings(screen)], pane.framed(screen)
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
     assert sorted(only_transaction(composer.server).rcpt_tos) == ["bob@partner.example.com", "ichiro@client.co.jp"]
 
@@ -601,7 +594,7 @@ def test_one_each_is_checked_again_then_sends_one_message_per_recipient(composer
     assert "BLOCK" not in [sev for _, sev, _, _ in findings(screen)], pane.framed(screen)
     assert ticked_count(screen) == 0, pane.framed(screen)
     screen = assert_refused(pane, composer.server, "Still to tick (space): 3 external recipients")
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
 
     assert composer.server.settle(10), composer.server.summary()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import List
 
 from test_compose import CONFIRM_TITLE, only_transaction
-from test_confirm import (NO_ORG_POLICY, fill, finish_ticking, on_confirm_screen, open_confirm, send_now, status_line,
+from test_confirm import (NO_ORG_POLICY, fill, on_confirm_screen, open_confirm, send_now, status_line,
                           tick_rows)
 from test_compose import start
 from test_hold import HOLD_TITLE, on_hold_screen, set_hold
@@ -105,7 +105,7 @@ def send_known_once(composer: ComposerHome) -> None:
     fill(pane, to=KNOWN, subject="Hello", body=["Nice to meet you."])
     screen = open_confirm(pane)
     assert any(KNOWN_ADDR in row and not ticked for ticked, row in tick_rows(screen)), pane.framed(screen)
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
 
 
@@ -142,7 +142,7 @@ def test_organisation_switch_forces_the_full_screen(composer, tmp_path):
     pane.keys("y")
     screen = pane.wait_for(lambda s: "Still to tick (space): 1 external recipient" in status_line(s), what="y refused")
     assert composer.server.settle(10) and len(composer.server.transactions) == 1, composer.server.summary()
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
     assert composer.server.settle(10) and len(composer.server.transactions) == 2, composer.server.summary()
 

@@ -22,7 +22,7 @@ from typing import Dict, List
 import pytest
 
 from test_compose import esc, start
-from test_confirm import NO_ORG_POLICY, fill, finish_ticking, on_confirm_screen, open_confirm
+from test_confirm import NO_ORG_POLICY, fill, on_confirm_screen, open_confirm
 from tui import (ComposerHome, Pane, body_lines, composer, field_value,  # noqa: F401
                  in_command_mode, parse, status_line)
 
@@ -55,8 +55,7 @@ def on_hold_screen(screen: str) -> bool:
 def confirm_and_hold(pane: Pane) -> str:
     """y, tick what needs ticking, y: returns the hold screen."""
     open_confirm(pane)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     return pane.wait_for(lambda s: on_hold_screen(s) and "Press u to undo" in s, what="the hold screen")
 
 
@@ -162,9 +161,9 @@ def test_attachment_changed_after_the_confirmation_is_not_sent(composer, tmp_pat
     pane.keys("Enter")
     pane.wait_for(lambda s: "見積書.txt" in s and in_command_mode(s), what="attached")
     open_confirm(pane)
-    finish_ticking(pane)
+    pane.tick_everything()
     quote.write_text("御見積金額: 9,000,000円\n", encoding="utf-8")  # same size, other content
-    pane.keys("y")
+    pane.confirm_everything(tick=False)
     screen = pane.wait_for(lambda s: "changed after it was checked" in status_line(s),
                            what="the refusal of a changed attachment")
     assert "Not sent: '見積書.txt' changed" in status_line(screen), pane.framed(screen)
@@ -212,8 +211,7 @@ def test_one_recipient_typed_in_two_cases_gets_one_copy_from_the_composer(compos
     rows = [line for line in screen.split("\n") if "<bob@partner.example>" in line.lower()]
     assert len(rows) == 1, pane.framed(screen)
     assert "To 1 · Cc 0 · Bcc 0" in screen, pane.framed(screen)
-    finish_ticking(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     pane.wait_for(lambda s: on_hold_screen(s), what="the hold screen")
     code = pane.wait_exit(20)
     assert code == 0, pane.framed(pane.screen_with_history())

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from tui import body_lines, body_text, composer, field_value, parse, status_line  # noqa: F401
-from test_compose import CONFIRM_TITLE, SEND_TIMEOUT, addresses, only_transaction, tick_everything
+from test_compose import CONFIRM_TITLE, SEND_TIMEOUT, addresses, only_transaction
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "reply" / "outlook-reply-all.eml"
 SUBJECT = "Re: ①見積書の件 ㈱山田"
@@ -35,8 +35,7 @@ def test_reply_all_in_tmux_reaches_the_server_threaded_and_quoted(composer):
     pane.command_mode()
     pane.keys("y")
     pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
-    tick_everything(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     code = pane.wait_exit(SEND_TIMEOUT)
     out = pane.screen_with_history()
     assert code == 0, pane.framed(out)
@@ -152,8 +151,7 @@ def test_forward_to_a_new_external_domain_is_stopped_until_confirmed(composer, g
     pane.keys("y")
     pane.wait_for(lambda s: "Still to tick" in status_line(s), what="y refused before ticking")
     assert composer.server.connections == 0, composer.server.summary()
-    tick_everything(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     code = pane.wait_exit(SEND_TIMEOUT)
     assert code == 0, pane.framed(pane.screen_with_history())
     tx = only_transaction(composer.server)
@@ -182,8 +180,7 @@ def test_postponed_reply_resumes_as_a_reply(composer):
     pane.command_mode()
     pane.keys("y")
     pane.wait_for(CONFIRM_TITLE, what="the confirmation screen")
-    tick_everything(pane)
-    pane.keys("y")
+    pane.confirm_everything()
     assert pane.wait_exit(SEND_TIMEOUT) == 0, pane.framed(pane.screen_with_history())
     msg = parse(only_transaction(composer.server).raw)
     assert msg["In-Reply-To"].strip() == "<ORIG-1@client.example.com>"

@@ -11,7 +11,7 @@ import json
 import subprocess
 from typing import Dict
 
-from test_confirm import NO_ORG_POLICY, fill, finish_ticking, launch, on_confirm_screen, open_confirm, rule_ids, send_now
+from test_confirm import NO_ORG_POLICY, fill, launch, on_confirm_screen, open_confirm, rule_ids, send_now
 from tui import ComposerHome, composer, field_value, in_command_mode  # noqa: F401
 
 
@@ -63,7 +63,7 @@ def test_report_counts_a_scripted_sequence_of_sends(composer, tmp_path):
     pane.command_mode()
     screen = open_confirm(pane)
     assert "partner.test" in screen and rule_ids(screen) == ["new-domain", "new-recipient"], pane.framed(screen)
-    finish_ticking(pane)
+    pane.tick_everything()
     send_now(pane)
     assert composer.server.settle(10)
     assert len(composer.server.transactions) == 3, composer.server.summary()

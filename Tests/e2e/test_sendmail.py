@@ -23,7 +23,6 @@ import tui
 from tui import composer  # noqa: F401  (the fixture)
 from conftest import AUTH_USERS, binary_path
 from test_compose import CONFIRM_TITLE
-from test_confirm import finish_ticking
 
 SENDER = "taro@example.jp"
 EXTERNAL = "hanako@partner.example"
@@ -88,7 +87,7 @@ def test_sendmail_t_without_terminal_needs_confirmation_then_outbox_confirm_send
     screen = confirmation_screen(pane)
     assert "partner.example" in screen, pane.framed(screen)
     assert "secret.example" in screen, pane.framed(screen)
-    tick_everything(pane)
+    pane.confirm_everything()
     assert pane.wait_exit(timeout=30) == 0, pane.framed()
     server.settle(10)
     [tx] = server.transactions
@@ -109,10 +108,6 @@ def confirmation_screen(pane, timeout: float = 30) -> str:
                          what="guardmail's confirmation screen")
 
 
-def tick_everything(pane):
-    """Ticks every row the confirmation screen asks for (as test_confirm does), then y."""
-    finish_ticking(pane)
-    pane.keys("y")
 
 
 def test_sendmail_blocks_exit_1_with_the_reason(guardmail, server, config_for):
@@ -243,7 +238,7 @@ def test_git_send_email_on_a_terminal_shows_the_confirmation_screen(guardmail, s
         env=identity)
     screen = confirmation_screen(pane)
     assert "partner.example" in screen, pane.framed(screen)
-    tick_everything(pane)
+    pane.confirm_everything()
     assert pane.wait_exit(timeout=60) == 0, pane.framed()
     server.settle(10)
     [tx] = server.transactions
@@ -290,7 +285,7 @@ def test_sendmail_on_a_terminal_shows_the_confirmation_screen(guardmail, server,
     screen = confirmation_screen(pane)
     assert "partner.example" in screen, pane.framed(screen)
     assert "new-domain" in screen or "NEW" in screen, pane.framed(screen)
-    tick_everything(pane)
+    pane.confirm_everything()
     assert pane.wait_exit(timeout=30) == 0, pane.framed()
     server.settle(10)
     [tx] = server.transactions
@@ -365,7 +360,7 @@ def test_mutt_sends_a_japanese_mail_through_the_confirmation_screen(client, guar
     # guardmail's confirmation screen on mutt's terminal (mutt started it in a session of its own).
     screen = confirmation_screen(pane)
     assert "partner.example" in screen, pane.framed(screen)
-    tick_everything(pane)
+    pane.confirm_everything()
     server.settle(30)
     deadline = time.monotonic() + 60
     while not server.transactions and time.monotonic() < deadline:

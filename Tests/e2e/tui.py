@@ -326,6 +326,82 @@ set -sg escape-time 0
 """
 
 
+CONFIRM_TITLE = "guardmail — check before sending"
+SEND_WAIT = 30.0
+
+
+def on_confirmation_screen(screen: str) -> bool:
+    return screen.split("\n")[0].strip() == CONFIRM_TITLE
+
+
+def confirm_status(screen: str) -> str:
+    """The confirmation screen's status, joined again when it wraps over lines (up to the
+    legend, which starts with `Space Tick`)."""
+    lines = screen.split("\n")
+    # The rule over the status (it may end with the list's position, `── 12/40 ─`).
+    rules = [i for i, line in enumerate(lines) if line.startswith("─")]
+    assert len(rules) >= 2, "expected two rule lines (the status follows the second):\n" + screen
+    out = ""
+    for line in lines[rules[-1] + 1:]:
+        text = line.strip()
+        if not text or text.startswith("Space Tick"):
+            break
+        wide = out and char_width(out[-1]) == 2 and char_width(text[0]) == 2
+        out = text if not out else out + ("" if wide else " ") + text
+    return out
+
+
+def challenge_status(status: str):
+    """What the confirmation screen's status asks for: (kind, subject) or None."""
+    patterns = [
+        ("domain", r"^Type the domain (\S+) in its row"),
+        ("name", r"^Type part of the file name (.+?) in its row"),
+        ("title", r"^Type the first word of the title of (.+?) in its row"),
+        ("recipient", r"^Type the number of the recipient (.+?) is for in its row"),
+        ("wrong-recipient", r"^(.+) is not the recipient the text of .+ names"),
+        ("answered", r"^Answered\."),
+        ("wrong", r"^('.*' is not|Type the number of one recipient)"),
+    ]
+    # After rushed ticks the status gives the reason first, then what to type.
+    status = re.sub(r"^Not sent: ticked faster than the items can be read \(\d+ of \d+\)\. ", "", status.strip())
+    for kind, pattern in patterns:
+        m = re.search(pattern, status)
+        if m:
+            return kind, (m.group(1) if m.groups() else "")
+    return None
+
+
+def title_word(screen: str, name: str) -> str:
+    """The first word of the title of attachment `name` as its preview on the screen shows it
+    (the rule guardmail uses: the first preview line with text, "title: " dropped, letters up
+    to the first space or punctuation, at most 10)."""
+    lines = screen.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith(name) or (" " + name + " ") in line), None)
+    if start is None:
+        return ""
+    for line in lines[start + 1:]:
+        if "│ " not in line:
+            break
+        text = line.split("│ ", 1)[1].strip()
+        if text.startswith("! ") or text.startswith("sheet '"):
+            continue
+        if text.startswith("title: "):
+            text = text[7:]
+        def letter(ch):
+            return not ch.isspace() and unicodedata.category(ch)[0] not in "PS"
+        text = text.lstrip()
+        while text and not letter(text[0]):
+            text = text[1:]
+        word = ""
+        for ch in text:
+            if not letter(ch):
+                break
+            word += ch
+        if word:
+            return word[:10]
+    return ""
+
+
 class Pane:
     """One guardmail run in its own tmux server."""
 
@@ -584,6 +660,72 @@ class Pane:
     def wait_gone(self, cond: Condition, timeout: float = DEFAULT_TIMEOUT,
                   what: Optional[str] = None) -> str:
         return self.wait_for(cond, timeout, what, negate=True)
+
+    # The confirmation screen, as a user who reads it: tick every item, y, and answer any
+    # challenge the screen asks (guardmail asks one when the ticks come faster than the items
+    # can be read, which a script's always do, and for high-risk findings).
+
+    def tick_everything(self) -> str:
+        """Space on each row that asks for a tick (one key per item, no tick-all) until the
+        status says everything is ticked (or, every tick given, asks for a challenge's answer);
+        returns that screen. Ticks at machine speed."""
+        def done(screen: str) -> bool:
+            status = confirm_status(screen)
+            return "Everything is ticked" in status or challenge_status(status) is not None
+        for _ in range(400):
+            screen = self.screen()
+            if done(screen):
+                return screen
+            self.keys("Space")
+            time.sleep(0.05)
+        return self.wait_for(done, what="every item ticked")
+
+    def confirm_everything(self, tick: bool = True) -> str:
+        """Ticks everything (unless `tick` is false), presses y, and answers each challenge the
+        screen asks, reading its words from the status line and the screen (the domain to
+        type, the file whose name or title to type, the recipients to choose from), then y
+        again; returns the first screen that is no longer the confirmation screen. Fails on
+        a challenge it cannot read."""
+        screen = self.tick_everything() if tick else self.screen()
+        asked = challenge_status(confirm_status(screen))
+        if asked is not None and asked[0] != "answered":
+            # The cursor may be on the challenge, where y would be a letter: off it first (y then
+            # brings it back to the first challenge not answered).
+            self.keys("Down")
+        self.keys("y")
+        recipient_try = 0
+        # The status before y counts only when y changes it ("Answered." → sent, or the next
+        # challenge); a challenge asked before y is asked again by it (the keys go in order).
+        status = confirm_status(screen) if asked is not None and asked[0] == "answered" else None
+        for _ in range(12):
+            screen = self.wait_for(
+                lambda s: not on_confirmation_screen(s) or (confirm_status(s) != status and challenge_status(confirm_status(s)) is not None),
+                timeout=SEND_WAIT, what="the screen after y or an answer")
+            if not on_confirmation_screen(screen):
+                return screen
+            status = confirm_status(screen)
+            kind, subject = challenge_status(status)
+            # The cursor is on the challenge: type the answer, Enter (y there would be a letter).
+            if kind == "answered":
+                self.keys("y")
+            elif kind in ("domain", "name"):
+                self.text(subject)
+                self.keys("Enter")
+            elif kind == "title":
+                word = title_word(screen, subject)
+                assert word, "no preview line of %s to read its title from:\n%s" % (subject, self.framed(screen))
+                self.text(word)
+                self.keys("Enter")
+            elif kind in ("recipient", "wrong-recipient"):
+                # The sender reads the file and picks; a script tries each recipient in turn.
+                if recipient_try:
+                    self.keys("BSpace", "BSpace", "BSpace")
+                recipient_try += 1
+                self.text(str(recipient_try))
+                self.keys("Enter")
+            else:
+                raise AssertionError("a wrong answer: %s\n%s" % (status, self.framed(screen)))
+        raise AssertionError("still on the confirmation screen:\n" + self.framed())
 
     def command_mode(self, timeout: float = DEFAULT_TIMEOUT) -> str:
         return self.wait_for(in_command_mode, timeout, "the command legend (… y Send …)")
