@@ -56,7 +56,8 @@ public enum ConfirmView {
             if let blocker = model.sendBlocker {
                 lines += ScreenParts.wrap([Span(" " + blocker, .warning)], width: width, indent: 1)
             } else {
-                lines.append([Span(" Everything is ticked: y sends", .ok)])
+                // A screen that asks for no tick (the one-key screen) does not say "ticked".
+                lines.append([Span(model.requiredTicks.isEmpty ? " Nothing to tick: y sends" : " Everything is ticked: y sends", .ok)])
             }
         }
         return lines

@@ -10,7 +10,8 @@ import json
 import subprocess
 import time
 
-from test_compose import only_transaction
+from test_compose import only_transaction, start
+from test_confirm_quiet import org_policy
 from test_confirm import NO_ORG_POLICY, fill, launch, open_confirm, rule_ids, seed_sent, ticked_count
 from tui import ComposerHome, Pane, binary_path, composer, on_confirmation_screen, status_line  # noqa: F401
 
@@ -94,11 +95,13 @@ def test_ticks_at_machine_speed_bring_a_challenge(composer):
     assert sorted(tx.rcpt_tos) == ["bob@client.example", "hanako@partner.example"]
 
 
-def test_ticks_at_a_readers_pace_send_without_a_challenge(composer):
+def test_ticks_at_a_readers_pace_send_without_a_challenge(composer, tmp_path):
     # Two short, known recipients (written to before: no finding), each ticked after longer than
-    # its reading time (0.3 s + 25 columns a second: under 1 s for these).
+    # its reading time (0.3 s + 25 columns a second: under 1 s for these). Known recipients with
+    # nothing attached get the one-key screen; the organisation's always_full asks their ticks.
     seed_sent(composer, "a@b.jp, c@d.jp")
-    pane = launch(composer, width=120)
+    policy = org_policy(tmp_path, "[confirmation]\nalways_full = true\n")
+    pane = start(composer, env={"GUARDMAIL_POLICY": policy}, width=120)
     fill(pane, to="a@b.jp, c@d.jp", subject="Hi", body=["Hello."])
     screen = open_confirm(pane)
     assert rule_ids(screen) == [], pane.framed(screen)

@@ -118,7 +118,7 @@ def test_known_external_recipient_without_attachment_is_one_key(composer):
     assert ONE_KEY_NOTE in screen.replace("\n ", " "), pane.framed(screen)
     assert tick_rows(screen) == [], pane.framed(screen)
     assert "EXTERNAL partner.example" in screen and "written to before" in screen, pane.framed(screen)
-    assert "Everything is ticked: y sends" in status_line(screen), pane.framed(screen)
+    assert "Nothing to tick: y sends" in status_line(screen), pane.framed(screen)
     send_now(pane)
     assert composer.server.settle(10), composer.server.summary()
     assert [tx.rcpt_tos for tx in composer.server.transactions] == [[KNOWN_ADDR], [KNOWN_ADDR]], composer.server.summary()

@@ -671,7 +671,7 @@ class Pane:
         returns that screen. Ticks at machine speed."""
         def done(screen: str) -> bool:
             status = confirm_status(screen)
-            return "Everything is ticked" in status or challenge_status(status) is not None
+            return "Everything is ticked" in status or "Nothing to tick" in status or challenge_status(status) is not None
         for _ in range(400):
             screen = self.screen()
             if done(screen):
