@@ -46,4 +46,24 @@ struct PasteSplitterTests {
         #expect(m.fieldErrors[.to] == nil)
         #expect(m.parsedRecipients()?.to.mailboxes.count == 1)
     }
+
+    @Test("splitting outside quotes, brackets and comments by slices gives the parts of the character-by-character split")
+    func splitOutsideBySlices() {
+        let lines = [
+            "", ",", ",,", "a", "a,b", "a, b ,c", "田中 <a@b.jp>, 山田 <c@d.jp>", "\"Tanaka, Ichiro\" <a@b.jp>, c@d.jp",
+            "a (comment, with comma) b, c", "a (nested (comment, x), y), z", "\"quoted \\\" still, quoted\", x", "(esc \\) still), x",
+            "<a,b>, c", "a>b, <c", "\\, x", "\"\\\\\", y", "e\u{301},\u{301}x", "👨‍👩‍👧, 👍🏽", "a;b;c", "team: a, b; c", "ｶﾞ、ﾊﾟ,ｶﾞ",
+            "\"unterminated, a, b", "((a, b", "a\r\n,b", "　全角,　ｓｐａｃｅ "
+        ]
+        for line in lines {
+            for separator: Character in [",", ";", ":"] {
+                #expect(
+                    PasteSplitter.splitOutside(line, at: separator) == PasteSplitter.splitOutsideByCharacter(line, at: separator),
+                    "\(line.debugDescription) at \(separator)")
+            }
+        }
+        let many = (0..<500).map { "顧客 \($0)号 <user\($0)@customer\($0 % 50).example>" }.joined(separator: ", ")
+        #expect(PasteSplitter.splitOutside(many, at: ",") == PasteSplitter.splitOutsideByCharacter(many, at: ","))
+        #expect(PasteSplitter.splitOutside(many, at: ",").count == 500)
+    }
 }
