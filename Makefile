@@ -52,6 +52,7 @@ bench:
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/reply_bench.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/policy_bench.py
 	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/picker_bench.py
+	GUARDMAIL_BIN=$(CURDIR)/.build/release/guardmail $(PY) bench/confirm_bench.py
 
 # libFuzzer targets for every parser of outside input, each run for FUZZ_SECONDS, seeded from
 # the tests (docs/fuzzing.md). e.g. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="toml zip"

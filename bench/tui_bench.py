@@ -64,14 +64,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KEY_CHARS = "鑑鑓鑚鑛鑠鑢鑪鑰鑵鑷鑼鑽鑾鑿閂閃閇閊閏閑閔閖閘閙閠閣閤閥閨閭"
 
 
-def spawn(argv, env):
+def spawn(argv, env, size=(ROWS, COLS)):
+    """Starts `argv` in a pseudo-terminal of `size` (rows, columns)."""
     pid, fd = pty.fork()
     if pid == 0:
         try:
             os.execve(argv[0], argv, env)
         finally:
             os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     return pid, fd
 
 
@@ -102,6 +103,30 @@ def read_frame(fd, marker, deadline):
             raise TimeoutError(f"the program ended before drawing {marker.decode('utf-8', 'replace')!r}")
         last = time.monotonic()
         buffer.extend(chunk)
+
+
+def read_burst(fd, deadline):
+    """Reads the burst of output that a key brought (whatever it holds: a cursor move or a tick
+    redraws only part of the screen), until QUIET seconds pass without output. Returns the time
+    the last byte of the burst arrived."""
+    last = None
+    while True:
+        now = time.monotonic()
+        wait = deadline - now if last is None else QUIET - (now - last)
+        if wait <= 0:
+            if last is None:
+                raise TimeoutError("no output after the key")
+            return last
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            raise TimeoutError("the program ended after the key")
+        last = time.monotonic()
 
 
 def drain(fd, quiet=0.1, limit=3.0):
@@ -260,13 +285,15 @@ def confirmation_fixture(work):
     return args
 
 
-def confirmation_runs(binary, env, recipient_args, body_small, runs):
-    """`y` to the first complete frame of the confirmation screen, `runs` times."""
+def confirmation_runs(binary, env, recipient_args, body_small, runs, size=(ROWS, COLS), on_screen=None):
+    """`y` to the first complete frame of the confirmation screen, `runs` times, in a terminal of
+    `size` (rows, columns). `on_screen(fd)`, when given, is called on each confirmation screen
+    once its first frame is complete (to time keys there)."""
     times = []
     for _ in range(runs):
         t0 = time.monotonic()
         pid, fd = spawn([binary, "compose", "--no-drafts", *recipient_args, "--subject", "お知らせ",
-                         "--body-file", body_small], env)
+                         "--body-file", body_small], env, size)
         try:
             read_frame(fd, b"Leave, keep draft", t0 + 30)
             os.write(fd, b"\x1b")
@@ -275,6 +302,8 @@ def confirmation_runs(binary, env, recipient_args, body_small, runs):
             t = time.monotonic()
             os.write(fd, b"y")
             times.append(read_frame(fd, b"check before sending", t + 30) - t)
+            if on_screen:
+                on_screen(fd)
         finally:
             stop(pid, fd)
     return times

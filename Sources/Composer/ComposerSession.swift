@@ -107,6 +107,9 @@ public final class ComposerSession {
     var runCheck: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
         DispatchQueue.global(qos: .userInitiated).async(execute: work)
     }
+    /// The draft save `y` owes (`review`): by this instant (`environment.monotonic`) at the
+    /// latest, and earlier when the check's answer is drawn (`deliverCheck`).
+    var draftSaveOwedBy: Double?
     /// The address picker's candidates, made in the background after the first frame.
     var pickerCandidates = PickerCandidates()
     /// The open picker waits for candidates made for this (see `deliverPicker`).
@@ -224,6 +227,7 @@ public final class ComposerSession {
             }
             let statusBefore = model.status
             deliverCheck()
+            saveOwedDraft(dueOnly: true)
             deliverPicker()
             if let outcome = send(.tick(now: environment.now().seconds)) { return outcome }
             // Keys already waiting were typed while the last key was handled; a key that had to
@@ -232,8 +236,9 @@ public final class ComposerSession {
             var first = terminal.readKey(timeoutMilliseconds: 0)
             if first == nil {
                 waited = true
-                // While a check runs or the picker waits for its candidates, they are looked for every 20 ms.
-                first = terminal.readKey(timeoutMilliseconds: pendingCheck == nil && pickerWaitingFor == nil ? 200 : 20)
+                // While a check runs its answer is looked for every 5 ms (it is drawn that much
+                // after it is ready, at most), the picker's candidates every 20 ms.
+                first = terminal.readKey(timeoutMilliseconds: pendingCheck != nil ? 5 : pickerWaitingFor != nil ? 20 : 200)
             }
             guard let first else {
                 saveDraftIfQuiet()
@@ -509,8 +514,12 @@ public final class ComposerSession {
     /// (`OneMessageEach.policyInput`), and the screen starts with nothing ticked, like any
     /// rebuilt screen.
     func review(mode: SendMode = .asWritten) {
-        // The draft is saved once the check has started: it must not delay the screen.
-        defer { saveDraft(force: true) }
+        // The draft is saved once the check's answer is drawn (`deliverCheck`): it must neither
+        // delay the screen nor compete with the check for the cores. A check that takes longer
+        // (documents) does not put it off beyond the usual draft delay (`saveOwedDraft`).
+        let now = environment.monotonic()
+        let unsaved = model.revision != savedRevision ? (unsavedSince ?? lastChange) : now
+        draftSaveOwedBy = max(now, min(now + Self.draftDelay, unsaved + Self.draftMaximumDelay))
         let revision = model.revision
         var input = DraftInput(
             to: [model.to.text], cc: [model.cc.text], bcc: [model.bcc.text], subject: model.subject.text, body: model.body.text,
@@ -524,6 +533,7 @@ public final class ComposerSession {
             message = try Delivery.buildMessage(input, account: account, detector: detector, parsed: fields.parsedRecipients())
         } catch {
             send(.checkFailed(StatusMessage("Cannot send: \(error.message.replacingNewlines)", isError: true), revision: revision))
+            saveOwedDraft(dueOnly: false)
             return
         }
         let readsDocuments = model.attachments.contains { isTextExtractedDocument(named: $0.path) }
@@ -560,6 +570,14 @@ public final class ComposerSession {
         case .failed(let status):
             send(.checkFailed(status, revision: check.revision))
         }
+        saveOwedDraft(dueOnly: false)
+    }
+
+    /// The draft save `y` owes, once its answer is drawn, or (`dueOnly`) when it is due.
+    func saveOwedDraft(dueOnly: Bool) {
+        guard let by = draftSaveOwedBy, !dueOnly || environment.monotonic() >= by else { return }
+        draftSaveOwedBy = nil
+        saveDraft(force: true)
     }
 
     /// The slow part of `review`, on any thread: the attachments inspected, the policy, the

@@ -85,12 +85,16 @@ public enum AddressListEntry: Hashable, Sendable {
 extension Array where Element == AddressListEntry {
     /// All mailboxes, group members flattened in order.
     public var mailboxes: [Mailbox] {
-        flatMap { entry -> [Mailbox] in
+        // Appended in place: a list of thousands makes no array for each entry.
+        var out: [Mailbox] = []
+        out.reserveCapacity(count)
+        for entry in self {
             switch entry {
-            case .mailbox(let m): return [m]
-            case .group(_, let members): return members
+            case .mailbox(let m): out.append(m)
+            case .group(_, let members): out.append(contentsOf: members)
             }
         }
+        return out
     }
 }
 

@@ -35,9 +35,12 @@ public struct PolicyContext: Sendable {
     public let externalRecipients: [Mailbox]
     /// External recipients in To and Cc (whom every recipient sees), one per address, in order.
     public let externalVisibleRecipients: [Mailbox]
+    /// The body's own lines, split and folded at most once for every rule that reads them.
+    let body: BodyText
 
     public init(input: PolicyInput, config: PolicyConfig) {
         self.config = config
+        self.body = BodyText(input.body)
         self.classifier = config.classifier(sender: input.from)
         // A party on the thread being answered is not new in the sense of a typo: new-recipient and
         // new-domain treat the thread's addresses and domains as written to.
@@ -218,7 +221,7 @@ public enum PolicyEngine {
             }
         }
         var blocked = false
-        let text = FoldedText(input, index: config.keywordIndex, regexIndex: config.regexLiteralIndex)
+        let text = FoldedText(input, index: config.keywordIndex, regexIndex: config.regexLiteralIndex, body: context.body)
         let prepared = config.ruleRecipientSets.count == config.tableRules.count ? config.ruleRecipientSets : nil
         for (i, rule) in config.tableRules.enumerated() {
             if blocked && rule.severity == .block { continue }

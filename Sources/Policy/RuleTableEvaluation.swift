@@ -16,10 +16,11 @@ final class FoldedText {
     let input: PolicyInput
     let index: KeywordIndex?
     let regexIndex: KeywordIndex?
-    init(_ input: PolicyInput, index: KeywordIndex? = nil, regexIndex: KeywordIndex? = nil) {
+    init(_ input: PolicyInput, index: KeywordIndex? = nil, regexIndex: KeywordIndex? = nil, body: BodyText? = nil) {
         self.input = input
         self.index = index
         self.regexIndex = regexIndex
+        self.body = body ?? BodyText(input.body)
     }
 
     private var scopes: [Int: RecipientIndex] = [:]
@@ -42,25 +43,16 @@ final class FoldedText {
         return index
     }
 
-    /// The sender's own lines (not quoted, not the signature), as written.
-    private(set) lazy var ownText: [(number: Int, text: Substring)] = TextLines(input.body).ownLines
+    /// The body's own lines, split and folded once per evaluation (shared with
+    /// `forgotten-attachment` through the context).
+    let body: BodyText
 
     /// The own lines folded (`TextFolding.fold`) and joined by LF, as UTF-8, and where each line
-    /// starts: folded straight into one buffer, without a string for every line.
-    private(set) lazy var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) = {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(input.body.utf8.count)
-        var starts: [(offset: Int, number: Int)] = []
-        starts.reserveCapacity(ownText.count)
-        for line in ownText {
-            starts.append((bytes.count, line.number))
-            if !SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
-                bytes += TextFolding.foldScalars(line.text).utf8
-            }
-            bytes.append(0x0A)
-        }
-        return (bytes, starts)
-    }()
+    /// starts.
+    var ownBytes: (bytes: [UInt8], starts: [(offset: Int, number: Int)]) {
+        let folded = body.folded
+        return (folded.bytes, folded.starts)
+    }
 
     /// Own line `i` folded: its bytes in `ownBytes`.
     func foldedLine(_ i: Int) -> String {
@@ -209,7 +201,6 @@ extension TableRule {
             }
         }
         if !bodyKeywords.isEmpty || bodyRegex != nil || companyMustMatch {
-            let own = text.ownLines
             if !bodyKeywords.isEmpty {
                 guard let hit = text.firstBodyKeyword(bodyKeywords) else { return nil }
                 evidence.append("line \(hit.line) says '\(hit.keyword)'")
@@ -221,7 +212,8 @@ extension TableRule {
                 subjects.append(.body)
             }
             if companyMustMatch {
-                guard let why = companyMismatch(own.map { ($0.number, $0.folded) }, input) else { return nil }
+                // Each own line as a string of its own only for this condition.
+                guard let why = companyMismatch(text.ownLines.map { ($0.number, $0.folded) }, input) else { return nil }
                 evidence.append(why)
             }
         }

@@ -12,7 +12,57 @@ struct SensitiveScan {
     var emails: [(value: String, line: Int)] = []
     var phones: [(value: String, line: Int)] = []
 
+    /// Lines are split on LF, CRLF and CR. Only lines that hold a digit or '@' (ASCII or
+    /// full-width: after folding, the only lines anything is found in) are folded and searched;
+    /// they are told apart on the UTF-8 bytes, and the others only counted.
     init(_ text: String) {
+        var text = text
+        text.makeContiguousUTF8()
+        var line: [Unicode.Scalar] = []
+        line.reserveCapacity(256)
+        var number = 1
+        func search(_ bytes: UnsafeBufferPointer<UInt8>) {
+            line.removeAll(keepingCapacity: true)
+            for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars { line.append(SensitiveScanner.fold(scalar)) }
+            for v in SensitiveScanner.numbers(in: line) {
+                switch v {
+                case .myNumber(let d): myNumbers.append((d, number))
+                case .card(let d): cards.append((d, number))
+                }
+            }
+            for p in SensitiveScanner.phones(in: line) { phones.append((p, number)) }
+            for e in SensitiveScanner.emails(in: line) { emails.append((e, number)) }
+        }
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            var interesting = false
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b == 0x0A || b == 0x0D {
+                    if interesting { search(UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+                    interesting = false
+                    number += 1
+                    i += b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A ? 2 : 1
+                    start = i
+                    continue
+                }
+                // '0'–'9', '@'; '０'–'９' (EF BC 90–99) and '＠' (EF BC A0).
+                if (b >= 0x30 && b <= 0x39) || b == 0x40
+                    || (b == 0xEF && i + 2 < n && bytes[i + 1] == 0xBC && ((bytes[i + 2] >= 0x90 && bytes[i + 2] <= 0x99) || bytes[i + 2] == 0xA0))
+                {
+                    interesting = true
+                }
+                i += 1
+            }
+            if interesting { search(UnsafeBufferPointer(rebasing: bytes[start..<n])) }
+        }
+    }
+
+    /// The scan as it was made before `init` looked at bytes: scalar by scalar (the tests compare
+    /// the two).
+    init(scalarByScalar text: String) {
         var line: [Unicode.Scalar] = []
         line.reserveCapacity(256)
         var number = 1

@@ -1,5 +1,7 @@
 // Text.swift — lines of a body, the sender's own text, and character folding shared by rules.
 
+import Synchronization
+
 /// A body or attachment text split into lines, numbered from 1.
 struct TextLines {
     let lines: [Substring]
@@ -193,5 +195,60 @@ enum SimpleText {
         let done = text.utf8.withContiguousStorageIfAvailable(run) ?? Array(text.utf8).withUnsafeBufferPointer(run)
         if !done { out.removeSubrange(before...) }
         return done
+    }
+}
+
+/// A body's own lines (`TextLines.ownLines`), split once and folded once for every rule of one
+/// evaluation that reads them: the rule tables and `forgotten-attachment` (a 1 MiB body was split
+/// and folded once for each). Worked out on first use.
+final class BodyText: Sendable {
+    struct Folded: Sendable {
+        /// The own lines as written, with their 1-based numbers.
+        let lines: [(number: Int, text: Substring)]
+        /// The own lines folded as the rule tables fold them (`TextFolding.fold`: full-width ASCII
+        /// to ASCII, lower case, U+3000 to a space, half-width katakana to full width), each
+        /// followed by LF, as UTF-8.
+        let bytes: [UInt8]
+        /// Where each own line starts in `bytes`, with its number.
+        let starts: [(offset: Int, number: Int)]
+        /// Own line `i` was folded on its bytes (`SimpleText.fold` with `ideographicSpace: true,
+        /// halfWidthKana: false`: every scalar simple, none half-width katakana); false for the
+        /// lines `TextFolding.foldScalars` folded.
+        let simple: [Bool]
+    }
+
+    let text: String
+    private let done = Mutex<Folded?>(nil)
+
+    init(_ text: String) { self.text = text }
+
+    var folded: Folded {
+        done.withLock { done in
+            if let done { return done }
+            let made = Self.fold(text)
+            done = made
+            return made
+        }
+    }
+
+    static func fold(_ text: String) -> Folded {
+        let lines = TextLines(text).ownLines
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var starts: [(offset: Int, number: Int)] = []
+        starts.reserveCapacity(lines.count)
+        var simple: [Bool] = []
+        simple.reserveCapacity(lines.count)
+        for line in lines {
+            starts.append((bytes.count, line.number))
+            if SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
+                simple.append(true)
+            } else {
+                bytes += TextFolding.foldScalars(line.text).utf8
+                simple.append(false)
+            }
+            bytes.append(0x0A)
+        }
+        return Folded(lines: lines, bytes: bytes, starts: starts, simple: simple)
     }
 }

@@ -400,12 +400,24 @@ final class KeywordIndex: Sendable {
     /// Keyword number → the byte offset of its first occurrence in `text` (whole words for
     /// ASCII keywords).
     func firstOccurrences(in text: [UInt8]) -> [Int: Int] {
+        text.withUnsafeBufferPointer { firstOccurrences(in: $0) }
+    }
+
+    /// The same for the bytes `range` of `text`, as if they were the whole text: offsets from
+    /// `range.lowerBound`, and the bytes around the range are no neighbours of a whole word.
+    func firstOccurrences(in text: [UInt8], _ range: Range<Int>) -> [Int: Int] {
+        text.withUnsafeBufferPointer { firstOccurrences(in: UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    func firstOccurrences(in text: UnsafeBufferPointer<UInt8>) -> [Int: Int] {
         guard !keywords.isEmpty else { return [:] }
         var found: [Int: Int] = [:]
         var node = 0
-        for (i, b) in text.enumerated() {
-            node = Int(next[node * 256 + Int(b)])
-            for k in outputs[node] {
+        for i in 0..<text.count {
+            node = Int(next[node &* 256 &+ Int(text[i])])
+            let out = outputs[node]
+            if out.isEmpty { continue }
+            for k in out {
                 let k = Int(k)
                 guard found[k] == nil else { continue }
                 let start = i + 1 - keywords[k].count

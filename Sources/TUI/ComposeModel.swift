@@ -647,11 +647,13 @@ public struct ComposeModel: Equatable, Sendable {
     /// `AddressSlips`. Not only entries that fail to parse: `tanaka@example.jp様` parses (`jp様`
     /// is a well-formed internationalised top-level domain) but is still a slip.
     static func fixOffer(_ text: String) -> AddressFixOffer? {
-        var offset = 0
-        for piece in PasteSplitter.splitOutside(text, at: ",") {
-            defer { offset += piece.count + 1 }
+        let pieces = PasteSplitter.splitOutside(text, at: ",")
+        for (index, piece) in pieces.enumerated() {
             let entry = PasteSplitter.trim(piece)
             guard !entry.isEmpty, let fix = AddressSlips.fix(entry) else { continue }
+            // The characters before the entry, counted only for the entry offered (not for
+            // each of thousands of entries without a slip).
+            let offset = pieces[..<index].reduce(0) { $0 + $1.count + 1 }
             return AddressFixOffer(entry: entry, position: offset + piece.prefix(while: \.isWhitespace).count + 1, fix: fix)
         }
         return nil

@@ -77,6 +77,33 @@ public struct LineEditor: Equatable, Sendable {
     /// characters are drawn as U+FFFD (a tab as a space), one column each.
     public func viewport(width: Int) -> (text: String, cursorColumn: Int) {
         guard width > 0 else { return ("", 0) }
+        return printableASCIIViewport(width: width) ?? viewportByCharacters(width: width)
+    }
+
+    /// `viewportByCharacters` for a text of printable ASCII only (each character one byte and
+    /// one column), from its bytes: without an array of all its characters and their widths,
+    /// which a To field of 5,000 recipients made on every frame. Nil for any other text.
+    func printableASCIIViewport(width: Int) -> (text: String, cursorColumn: Int)? {
+        let answer = text.utf8.withContiguousStorageIfAvailable { bytes -> (text: String, cursorColumn: Int)? in
+            for byte in bytes where byte < 0x20 || byte > 0x7E { return nil }
+            let total = bytes.count
+            let cursorColumn = min(cursor, total)
+            let margin = min(2, (width - 1) / 4)
+            let limit = width - 1 - margin
+            var start = 0
+            if max(total, cursorColumn + 1) > width && cursorColumn > limit {
+                let step = max(1, width / 2)
+                start = min(total, (cursorColumn - limit + step - 1) / step * step)
+            }
+            let end = min(total, start + width)
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self), cursorColumn - start)
+        }
+        return answer ?? nil
+    }
+
+    /// The viewport worked out character by character (any text).
+    func viewportByCharacters(width: Int) -> (text: String, cursorColumn: Int) {
+        guard width > 0 else { return ("", 0) }
         let chars = Array(text)
         let widths = chars.map(DisplayWidth.of)
         var cursorColumn = 0

@@ -84,6 +84,93 @@ public enum PasteSplitter {
 
     /// The line cut at `separator` where it is outside double quotes, comments and angle brackets.
     static func splitOutside(_ line: String, at separator: Character) -> [String] {
+        splitOutsideByBytes(line, at: separator) ?? splitOutsideBySlices(line, at: separator)
+    }
+
+    /// `splitOutsideBySlices` on the UTF-8 bytes, for a line whose quotes, brackets,
+    /// parentheses, backslashes and separators each stand between ASCII bytes (or at an end):
+    /// then each of them is a character of its own (a combining mark after one, or a prepended
+    /// mark before it, would make one character of the two), and every other byte is part of a
+    /// character that none of them is. Nil for any other line, and for a separator that is not
+    /// one ASCII character other than CR and LF.
+    static func splitOutsideByBytes(_ line: String, at separator: Character) -> [String]? {
+        guard separator.unicodeScalars.count == 1, let sep = separator.asciiValue, sep != 0x0A, sep != 0x0D else { return nil }
+        let answer = line.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
+            var parts: [String] = []
+            var start = 0
+            var quoted = false, escaped = false
+            var angle = 0, comment = 0
+            let count = bytes.count
+            var i = 0
+            while i < count {
+                let byte = bytes[i]
+                defer { i += 1 }
+                guard byte == sep || byte == 0x22 || byte == 0x3C || byte == 0x3E || byte == 0x28 || byte == 0x29 || byte == 0x5C else {
+                    escaped = false
+                    continue
+                }
+                if (i + 1 < count && bytes[i + 1] >= 0x80) || (i > 0 && bytes[i - 1] >= 0x80) { return nil }
+                if escaped {
+                    escaped = false
+                    continue
+                }
+                switch byte {
+                case 0x22 where comment == 0: quoted.toggle()
+                case 0x3C where !quoted && comment == 0: angle += 1
+                case 0x3E where !quoted && comment == 0: angle = max(0, angle - 1)
+                case 0x28 where !quoted: comment += 1
+                case 0x29 where !quoted: comment = max(0, comment - 1)
+                case sep where !quoted && angle == 0 && comment == 0:
+                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+                    start = i + 1
+                    continue
+                default: break
+                }
+                escaped = byte == 0x5C && (quoted || comment > 0)
+            }
+            parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<count]), as: UTF8.self))
+            return parts
+        }
+        return answer ?? nil
+    }
+
+    /// The line cut at `separator` outside quotes, comments and angle brackets, by characters.
+    static func splitOutsideBySlices(_ line: String, at separator: Character) -> [String] {
+        // Each part is the text between two separators: cut out as a slice, not appended a
+        // character at a time (a field of thousands of addresses is split on every `y`).
+        var parts: [String] = []
+        var start = line.startIndex
+        var quoted = false, escaped = false
+        var angle = 0, comment = 0
+        var i = line.startIndex
+        while i < line.endIndex {
+            let char = line[i]
+            let next = line.index(after: i)
+            defer { i = next }
+            if escaped {
+                escaped = false
+                continue
+            }
+            switch char {
+            case "\"" where comment == 0: quoted.toggle()
+            case "<" where !quoted && comment == 0: angle += 1
+            case ">" where !quoted && comment == 0: angle = max(0, angle - 1)
+            case "(" where !quoted: comment += 1
+            case ")" where !quoted: comment = max(0, comment - 1)
+            case separator where !quoted && angle == 0 && comment == 0:
+                parts.append(String(line[start..<i]))
+                start = next
+                continue
+            default: break
+            }
+            escaped = char == "\\" && (quoted || comment > 0)
+        }
+        parts.append(String(line[start...]))
+        return parts
+    }
+
+    /// `splitOutside` as it was written first, a character at a time (the tests compare the two).
+    static func splitOutsideByCharacter(_ line: String, at separator: Character) -> [String] {
         var parts: [String] = []
         var current = ""
         var quoted = false, escaped = false

@@ -56,4 +56,41 @@ import Testing
         #expect(try #require(AddressSlips.fix("tanaka＠example.jp様")).description == "full-width characters and a trailing 様")
         #expect(try #require(AddressSlips.fix("mailto:a＠b。jp")).description == "full-width characters, an ideographic full stop and a mailto: prefix")
     }
+
+    /// Entries on both sides of the byte shortcut's edges: plain and named addresses, blanks,
+    /// brackets, full-width and ideographic characters, honorifics, `mailto:`, combining marks
+    /// and a prepended mark next to the brackets.
+    static let shortcutEntries: [String] = {
+        var out = cases.map(\.typed)
+        out += [
+            "tanaka@example.jp", "user5@customer5.example", "田中 <tanaka@example.jp>", "顧客 5号 <other5@customer5.example>",
+            "田中 <tanaka@example.jp> ", "田中 <tanaka@example.jp>\t", "田中 <tanaka@example.jp> x", "田中 <tanaka@example.jp>様",
+            "田中様 <tanaka@example.jp>", "ＡＢＣ商事 <info@abc.example>", "田中 ＜tanaka@example.jp>", "田中 <tanaka@example.jp＞",
+            "<tanaka@example.jp>", "<>", "< >", "a <b@c> <d@e>", "a > b <c@d>", "a <b@c>>", "a <<b@c>", "<a@b", "a@b>",
+            "田中 <mailto:tanaka@example.jp>", "mailto:a@b.jp", "a:b@c.jp", "tanaka@example.jp様", "tanaka@example.jp 様",
+            "tanaka@例え.jp", "田中 <tanaka@例え.jp>", "tanaka@example.jp\u{301}", "田中 <\u{301}tanaka@example.jp>",
+            "田中 \u{600}<tanaka@example.jp>", "\u{600}<tanaka@example.jp>", "田中 <tanaka@example.jp>\u{301}",
+            "田中\u{3000}<tanaka@example.jp>", "tanaka@example。jp", "tanaka@example｡jp", "tanaka\u{3000}@example.jp",
+            "tanaka@ex ample.jp", "Tanaka <tana\tka@example.jp>", "\"Tanaka, Ichiro\" <tanaka@example.jp>", "a", "@", "", " ",
+            "ｔａｎａｋａ@example.jp", "J. Smith <j@example.com>", "J. Smith j@example.com"
+        ]
+        return out
+    }()
+
+    @Test("the shortcut for plain entries gives fix's answer: nil only where the full steps give nil")
+    func shortcutAgrees() {
+        var shortcut = 0
+        for entry in Self.shortcutEntries {
+            let full = AddressSlips.fixBySteps(entry)
+            #expect(AddressSlips.fix(entry) == full, "for \(entry.debugDescription)")
+            if AddressSlips.holdsNoSlip(entry) {
+                #expect(full == nil, "for \(entry.debugDescription)")
+                shortcut += 1
+            }
+        }
+        // Plain and named addresses take the shortcut; the table's slips never do.
+        #expect(shortcut >= 8)
+        #expect(Self.cases.allSatisfy { !AddressSlips.holdsNoSlip($0.typed) })
+        #expect(AddressSlips.holdsNoSlip("user5@customer5.example") && AddressSlips.holdsNoSlip("顧客 5号 <other5@customer5.example>"))
+    }
 }

@@ -1,3 +1,4 @@
+import MailCore
 import Testing
 @testable import TUI
 
@@ -64,5 +65,32 @@ struct ComposeFixTests {
         _ = ComposerReducer.reduce(&state, .dispatcherOpened(problem: nil))
         _ = ComposerReducer.reduce(&state, .key(.char("F")))
         #expect(state.model.to.text == "hanako@example.jp")
+    }
+
+    @Test("the offer's position is the one the entry-by-entry count gives, with wide, combined and emoji characters before it")
+    func offerPosition() {
+        // fixOffer as it was: the characters of every piece counted as it went.
+        func expected(_ text: String) -> AddressFixOffer? {
+            var offset = 0
+            for piece in PasteSplitter.splitOutsideByCharacter(text, at: ",") {
+                defer { offset += piece.count + 1 }
+                let entry = PasteSplitter.trim(piece)
+                guard !entry.isEmpty, let fix = AddressSlips.fix(entry) else { continue }
+                return AddressFixOffer(entry: entry, position: offset + piece.prefix(while: \.isWhitespace).count + 1, fix: fix)
+            }
+            return nil
+        }
+        let texts = [
+            "tanaka＠example.jp", "a@example.jp, mailto:b@example.jp", "  田中 <a@example.jp>,　山田 <b＠example.jp>",
+            "e\u{301}@example.jp, 👨‍👩‍👧 <c@example.jp>, \"Tanaka, Ichiro\" <d@example.jp様>", "a@example.jp,,, ,b@example.jp 様",
+            "a@example.jp, b@example.jp", "", " , ", "顧客 1号 <u1@c1.example>, 顧客 2号 <u2@c2.example>, u3@c3。example"
+        ]
+        var offered = 0
+        for text in texts {
+            let offer = ComposeModel.fixOffer(text)
+            #expect(offer == expected(text), "\(text.debugDescription)")
+            if offer != nil { offered += 1 }
+        }
+        #expect(offered == 6)
     }
 }

@@ -199,6 +199,33 @@ import Testing
             }
         }
     }
+
+    @Test("viewport of printable ASCII from its bytes: the same as character by character, for every width and cursor")
+    func viewportASCIIMatchesCharacters() {
+        let texts = [
+            "", "a", "ab", "hanako@example.jp", "Hanako Yamada <hanako@example.jp>, taro@example.co.jp",
+            String(repeating: "user@example.com, ", count: 40), " ~!\"#$%&'()*+,-./0123456789:;<=>?@[\\]^_`{|}"
+        ]
+        var compared = 0
+        for text in texts {
+            for width in [1, 2, 3, 4, 5, 7, 8, 10, 17, 40, 79, 80, 200] {
+                for cursor in Set([0, 1, text.count / 3, text.count / 2, text.count - 1, text.count].filter { $0 >= 0 }) {
+                    let editor = LineEditor(text, cursor: cursor)
+                    let fast = editor.printableASCIIViewport(width: width)
+                    let slow = editor.viewportByCharacters(width: width)
+                    #expect(fast?.text == slow.text, "\(text.prefix(20)) width \(width) cursor \(cursor)")
+                    #expect(fast?.cursorColumn == slow.cursorColumn, "\(text.prefix(20)) width \(width) cursor \(cursor)")
+                    #expect(editor.viewport(width: width) == slow)
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 300)
+        // Anything else is left to the character-by-character path (nil here).
+        for text in ["a\tb", "山田 <yamada@example.jp>", "e\u{301}", "a\u{7F}", "caf\u{E9}", "a\r\nb"] {
+            #expect(LineEditor(text).printableASCIIViewport(width: 10) == nil, "\(text)")
+        }
+    }
 }
 
 // MARK: - TextEditor editing

@@ -46,4 +46,57 @@ struct PasteSplitterTests {
         #expect(m.fieldErrors[.to] == nil)
         #expect(m.parsedRecipients()?.to.mailboxes.count == 1)
     }
+
+    @Test("splitting outside quotes, brackets and comments by slices gives the parts of the character-by-character split")
+    func splitOutsideBySlices() {
+        let lines = [
+            "", ",", ",,", "a", "a,b", "a, b ,c", "田中 <a@b.jp>, 山田 <c@d.jp>", "\"Tanaka, Ichiro\" <a@b.jp>, c@d.jp",
+            "a (comment, with comma) b, c", "a (nested (comment, x), y), z", "\"quoted \\\" still, quoted\", x", "(esc \\) still), x",
+            "<a,b>, c", "a>b, <c", "\\, x", "\"\\\\\", y", "e\u{301},\u{301}x", "👨‍👩‍👧, 👍🏽", "a;b;c", "team: a, b; c", "ｶﾞ、ﾊﾟ,ｶﾞ",
+            "\"unterminated, a, b", "((a, b", "a\r\n,b", "　全角,　ｓｐａｃｅ "
+        ]
+        for line in lines {
+            for separator: Character in [",", ";", ":"] {
+                #expect(
+                    PasteSplitter.splitOutside(line, at: separator) == PasteSplitter.splitOutsideByCharacter(line, at: separator),
+                    "\(line.debugDescription) at \(separator)")
+            }
+        }
+        let many = (0..<500).map { "顧客 \($0)号 <user\($0)@customer\($0 % 50).example>" }.joined(separator: ", ")
+        #expect(PasteSplitter.splitOutside(many, at: ",") == PasteSplitter.splitOutsideByCharacter(many, at: ","))
+        #expect(PasteSplitter.splitOutside(many, at: ",").count == 500)
+    }
+
+    @Test("splitting on the bytes gives the parts of the character-by-character split, or leaves the line to it")
+    func splitOutsideByBytes() {
+        let lines = [
+            "", ",", ",,", "a", "a,b", "a, b ,c", "田中 <a@b.jp>, 山田 <c@d.jp>", "\"Tanaka, Ichiro\" <a@b.jp>, c@d.jp",
+            "a (comment, with comma) b, c", "a (nested (comment, x), y), z", "\"quoted \\\" still, quoted\", x", "(esc \\) still), x",
+            "<a,b>, c", "a>b, <c", "\\, x", "\"\\\\\", y", "a;b;c", "team: a, b; c", "\"unterminated, a, b", "((a, b", "a\r\n,b",
+            "a\\\r\n,b", "(a\\\r\n,b), c", "顧客 1号 <user1@example.jp>, 顧客 2号 <user2@example.jp>",
+            "\"x\\y\", (a\\)b), c", "<<a>>, >b<, c", "\"(\", a, (\"), b"
+        ]
+        // Lines whose special characters touch non-ASCII text: left to the character split.
+        let left = [
+            "e\u{301},\u{301}x", ",\u{301}", "\"\u{301}a, b\"", "\u{600},a", "\\\u{301}, x", "\"山田 太郎\" <a@b.jp>, c", "田中<a@b.jp>",
+            "👨‍👩‍👧, 👍🏽", "　全角,　ｓｐａｃｅ ", "ｶﾞ、ﾊﾟ, ｶﾞ"
+        ]
+        var compared = 0
+        for line in lines + left {
+            for separator: Character in [",", ";", ":"] {
+                let bytes = PasteSplitter.splitOutsideByBytes(line, at: separator)
+                if let bytes {
+                    #expect(bytes == PasteSplitter.splitOutsideByCharacter(line, at: separator), "\(line.debugDescription) at \(separator)")
+                    if lines.contains(line) { compared += 1 }
+                }
+                #expect(PasteSplitter.splitOutside(line, at: separator) == PasteSplitter.splitOutsideByCharacter(line, at: separator))
+            }
+        }
+        #expect(compared == lines.count * 3)
+        for line in left { #expect(PasteSplitter.splitOutsideByBytes(line, at: ",") == nil, "\(line.debugDescription)") }
+        #expect(PasteSplitter.splitOutsideByBytes("a\r\nb", at: "\r\n") == nil)
+        #expect(PasteSplitter.splitOutsideByBytes("a、b", at: "、") == nil)
+        let many = (0..<500).map { "顧客 \($0)号 <user\($0)@customer\($0 % 50).example>" }.joined(separator: ", ")
+        #expect(PasteSplitter.splitOutsideByBytes(many, at: ",") == PasteSplitter.splitOutsideByCharacter(many, at: ","))
+    }
 }

@@ -51,14 +51,26 @@ public struct ForgottenAttachmentRule: PolicyRule {
         let bytewise = keywords.allSatisfy(SimpleText.isSimple)
         // Every keyword in one pass over a line's bytes; whole words for ASCII ones, as `find`.
         let index = bytewise ? KeywordIndex(keywords.map { String($0) }) : nil
+        // The own lines the rule tables folded (`BodyText`, shared by the evaluation) are this
+        // rule's folding but for U+3000, which they make a space: the same answers for keywords
+        // holding neither (a match of valid UTF-8 starts and ends at character boundaries, both
+        // are no word bytes, and byte positions keep their order).
+        let body = context.body.folded
+        let shared = index != nil && !keywords.contains { $0.contains(" ") || $0.contains("\u{3000}") }
         var text: [UInt8] = []
-        for (number, line) in TextLines(input.body).ownLines {
+        for (i, (number, line)) in body.lines.enumerated() {
             var best: (position: Int, keyword: [Character])? = nil
             text.removeAll(keepingCapacity: true)
-            if let index, SimpleText.fold(line, ideographicSpace: false, halfWidthKana: true, into: &text) {
+            var hits: [Int: Int]? = nil
+            if let index, shared, body.simple[i] {
+                let end = i + 1 < body.starts.count ? body.starts[i + 1].offset - 1 : body.bytes.count - 1
+                hits = index.firstOccurrences(in: body.bytes, body.starts[i].offset..<end)
+            } else if let index, SimpleText.fold(line, ideographicSpace: false, halfWidthKana: true, into: &text) {
+                hits = index.firstOccurrences(in: text)
+            }
+            if let index, let hits {
                 // The same search on bytes: each character is one scalar, so byte offsets keep
                 // the order of character positions.
-                let hits = index.firstOccurrences(in: text)
                 if !hits.isEmpty {
                     for keyword in keywords {
                         if let p = index.ids[String(keyword)].flatMap({ hits[$0] }), best == nil || p < best!.position {

@@ -102,6 +102,13 @@ public struct LookalikeDomainRule: PolicyRule {
         }
     }
 
+    /// Prepares the known domains of this history and address book (`remembered`) ahead of the
+    /// first message, so that `y` finds them ready: the composer's background prefetch calls
+    /// this once it has read them. Kept for this process only.
+    public static func prepare(history: SendHistory, addressBook: AddressBook) {
+        _ = remembered(history.domainKeys, addressBook)
+    }
+
     private static let lastReferences = Mutex<(history: Set<String>, book: [String], references: [Known])?>(nil)
 
     /// The largest edit distance that still counts as a look-alike of a label this long.
