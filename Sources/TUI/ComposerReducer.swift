@@ -316,6 +316,9 @@ public enum ComposerReducer {
                         state.classifier = classifier
                         state.model.mode = .command
                         state.holdNote = "No confirmation needed: \(ConfirmationScreen.none.reason ?? "")"
+                        // What the check could not read (the address book, the history) is said
+                        // on the hold screen, where the screen that is skipped would have said it.
+                        if let warning = screen.status, warning.isError { state.holdStatus = warning }
                         return finishReduce(&state, [.freeze(screen)])
                     }
                     if let kept = state.ticksAfterUndo {

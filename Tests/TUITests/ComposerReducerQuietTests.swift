@@ -50,6 +50,21 @@ struct ComposerReducerQuietTests {
         }
     }
 
+    @Test("what the check could not read is said on the hold screen when no confirmation screen is shown")
+    func warningOnTheHold() {
+        var state = ComposerReducerTests.composing()
+        let revision = state.model.revision
+        _ = ComposerReducer.reduce(&state, .key(.char("y")))
+        var screen = Self.screen(to: "hanako@example.jp", scope: .riskOnly)
+        let warning = StatusMessage("The address book /home/u/book.vcf cannot be read: permission denied", isError: true)
+        screen.status = warning
+        #expect(ComposerReducer.reduce(&state, .reviewed(screen, classifier: DomainClassifier(patterns: []), revision: revision)) == [.freeze(screen)])
+        _ = ComposerReducer.reduce(&state, .owned([OwnedMessage(id: "m1", kind: .holding)]))
+        _ = ComposerReducer.reduce(&state, .frozen(ids: ["m1"], problem: nil))
+        #expect(state.screen == .hold)
+        #expect(state.holdStatus == warning)
+    }
+
     @Test("a freeze that fails leaves no note behind")
     func failedFreeze() {
         var state = ComposerReducerTests.composing()
