@@ -48,6 +48,7 @@ extension ComposerSession {
             OutboxFinding(ruleID: $0.ruleID, severity: $0.severity.rawValue, message: $0.message, accepted: false)
         }
         confirmation.screen = screen.screenKind.rawValue
+        confirmation.answeredChallenges = screen.answeredChallenges.map(OutboxChallenge.init)
         if let shown = confirmShownAt {
             confirmation.confirmMilliseconds = Int64((max(0, environment.monotonic() - shown) * 1000).rounded())
         }
@@ -388,5 +389,14 @@ extension ComposerSession {
     public var messagesLeftInOutbox: Int {
         let told = Set(stoppedSubmissions.map(\.id))
         return dispatcher?.ownedItems.filter { !told.contains($0.id) }.count ?? 0
+    }
+}
+
+extension OutboxChallenge {
+    /// The screen's facts of an answered challenge, carried to the freeze for the journal.
+    public init(_ answered: AnsweredChallenge) {
+        self.init(
+            form: answered.form, subject: answered.subject, chosen: answered.chosen, reason: answered.reason, rushed: answered.rushed,
+            wrongAnswers: answered.wrongAnswers)
     }
 }

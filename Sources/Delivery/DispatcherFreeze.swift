@@ -138,7 +138,14 @@ extension Dispatcher {
             changedFindings: record.confirmation.changedFindings.map {
                 JournalFinding(ruleID: $0.ruleID, severity: $0.severity, message: $0.message, accepted: false)
             },
-            confirmMilliseconds: record.confirmation.confirmMilliseconds, confirmScreen: record.confirmation.screen)
+            confirmMilliseconds: record.confirmation.confirmMilliseconds, confirmScreen: record.confirmation.screen,
+            challenges: record.confirmation.answeredChallenges.compactMap { challenge in
+                JournalChallenge.Form(rawValue: challenge.form).map {
+                    JournalChallenge(
+                        form: $0, subject: challenge.subject, chosen: challenge.chosen, reason: challenge.reason, rushed: challenge.rushed,
+                        wrongAnswers: challenge.wrongAnswers)
+                }
+            })
     }
 
     /// Where the findings were accepted, in the journal's words (docs/journal.md, "Findings"):

@@ -162,6 +162,60 @@ public struct JournalFinding: Sendable, Hashable {
     }
 }
 
+/// One typed challenge the sender answered on the confirmation screen (docs/policy.md,
+/// "Challenges"): what was asked, why, and how many wrong answers came before the right one.
+/// Never the title word typed.
+public struct JournalChallenge: Sendable, Hashable {
+    /// What the challenge asked for. Stored by `rawValue`.
+    public enum Form: String, Sendable, Hashable, CaseIterable {
+        /// Type a domain.
+        case domain
+        /// Type part of a file's name.
+        case fileName = "file-name"
+        /// Type the first word of a file's title.
+        case titleWord = "title-word"
+        /// Choose which recipient a file is for.
+        case recipientChoice = "recipient-choice"
+    }
+
+    public var form: Form
+    /// The domain (`domain`) or the file's name (the other forms).
+    public var subject: String
+    /// The recipient chosen (`recipientChoice` only).
+    public var chosen: String?
+    /// Why it was asked: nil for a finding's own challenge, the high-risk kind ("look-alike
+    /// domain"), or the pace's words ("ticked faster than the items can be read").
+    public var reason: String?
+    /// Asked because the ticks came faster than the items can be read (the pace's challenge).
+    public var rushed: Bool
+    /// Wrong answers before the right one.
+    public var wrongAnswers: Int
+
+    public init(form: Form, subject: String, chosen: String? = nil, reason: String? = nil, rushed: Bool = false, wrongAnswers: Int = 0) {
+        self.form = form
+        self.subject = subject
+        self.chosen = chosen
+        self.reason = reason
+        self.rushed = rushed
+        self.wrongAnswers = wrongAnswers
+    }
+
+    /// In words, as `journal show` lists it: "typed the domain newclient.example [ticked faster
+    /// than the items can be read], after 1 wrong answer".
+    public var words: String {
+        var words: String
+        switch form {
+        case .domain: words = "typed the domain \(subject)"
+        case .fileName: words = "typed part of the file name \(subject)"
+        case .titleWord: words = "typed the first word of the title of \(subject)"
+        case .recipientChoice: words = "chose \(chosen ?? "?") as the recipient of \(subject)"
+        }
+        if let reason { words += " [\(reason)]" }
+        if wrongAnswers > 0 { words += ", after \(wrongAnswers) wrong answer\(wrongAnswers == 1 ? "" : "s")" }
+        return words
+    }
+}
+
 /// A message as it was confirmed: what `recordMessage` stores once.
 public struct JournalMessage: Sendable, Hashable {
     /// The Message-ID, with or without its angle brackets (they are not stored).
@@ -185,13 +239,18 @@ public struct JournalMessage: Sendable, Hashable {
     /// to confirm), "one-key" (a screen with nothing to tick) or "full"; nil where no screen could
     /// be shown (`send --accept`, `bulk`) or before schema version 5.
     public var confirmScreen: String?
+    /// The typed challenges answered before `y`, in the order the screen asked them; empty
+    /// without a screen, without challenges, or before schema version 6.
+    public var challenges: [JournalChallenge]
 
     public init(
         messageID: String, account: String, from: String, subject: String,
         recipients: [JournalRecipient], attachments: [JournalAttachment] = [], findings: [JournalFinding] = [],
-        changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil, confirmScreen: String? = nil
+        changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil, confirmScreen: String? = nil,
+        challenges: [JournalChallenge] = []
     ) {
         self.confirmScreen = confirmScreen
+        self.challenges = challenges
         self.messageID = messageID
         self.account = account
         self.from = from

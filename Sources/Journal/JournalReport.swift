@@ -13,12 +13,16 @@ public struct JournalReviewRow: Sendable, Hashable {
     /// Which confirmation the message had ("none", "one-key", "full"); nil where no screen could
     /// be shown or before schema version 5.
     public var confirmScreen: String?
+    /// The pace's challenge was asked: the ticks came faster than the items can be read (schema
+    /// version 6; false before).
+    public var rushed: Bool
 
     public init(
         confirmedAt: Int64, findings: [JournalFinding], changedFindings: [JournalFinding] = [], confirmMilliseconds: Int64? = nil,
-        confirmScreen: String? = nil
+        confirmScreen: String? = nil, rushed: Bool = false
     ) {
         self.confirmScreen = confirmScreen
+        self.rushed = rushed
         self.confirmedAt = confirmedAt
         self.findings = findings
         self.changedFindings = changedFindings
@@ -121,6 +125,9 @@ public enum JournalReport {
         rows.reduce(into: [:]) { counts, row in if let screen = row.confirmScreen { counts[screen, default: 0] += 1 } }
     }
 
+    /// How many confirmations were rushed: messages whose pace challenge was asked.
+    public static func rushed(_ rows: [JournalReviewRow]) -> Int { rows.filter(\.rushed).count }
+
     /// The middle value; of an even count, the mean of the two middle ones (rounded down).
     public static func median(_ values: [Int64]) -> Int64? {
         guard !values.isEmpty else { return nil }
@@ -193,6 +200,15 @@ extension SendJournal {
             { (s: borrowing SQLiteStatement) in (s.integer(0), s.text(1)) })
         where rows[row]?.confirmScreen == nil {
             rows[row]?.confirmScreen = screen
+        }
+        for row in try database.rows(
+            """
+            SELECT DISTINCT c.message_row FROM challenge_answers c JOIN messages m ON m.id = c.message_row
+            WHERE m.confirmed_at >= ? AND c.rushed = 1
+            """, [from], action,
+            { (s: borrowing SQLiteStatement) in s.integer(0) })
+        {
+            rows[row]?.rushed = true
         }
         return order.compactMap { rows[$0] }
     }

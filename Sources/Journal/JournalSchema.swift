@@ -3,12 +3,12 @@
 /// The schema, one migration step per version. `PRAGMA user_version` holds the version a file is at.
 enum JournalSchema {
     /// The version this guardmail writes. A file at a higher version was written by a newer one.
-    static let currentVersion: Int64 = 5
+    static let currentVersion: Int64 = 6
 
     /// The tables that hold events: none of their rows is ever changed or deleted.
     static let appendOnlyTables = [
         "messages", "recipients", "attachments", "findings", "events", "recipient_results", "attachment_parties", "finding_outcomes", "confirmations",
-        "confirmation_screens"
+        "confirmation_screens", "challenge_answers"
     ]
     /// The tables of version 1 (the triggers of the others come with the version that adds them).
     static let version1Tables = ["messages", "recipients", "attachments", "findings", "events", "recipient_results"]
@@ -21,6 +21,7 @@ enum JournalSchema {
         case 2: return version3
         case 3: return version4
         case 4: return version5
+        case 5: return version6
         default: return nil
         }
     }
@@ -171,6 +172,30 @@ enum JournalSchema {
         );
         CREATE INDEX confirmation_screens_by_message ON confirmation_screens(message_row);
         """ + appendOnlyTriggers(["confirmation_screens"])
+
+    /// Version 6: each typed challenge the sender answered before `y`, in the order the screen
+    /// asked them (docs/policy.md, "Challenges"): its `form` (`domain`, `file-name`,
+    /// `title-word`, `recipient-choice`), its `subject` (the domain, or the file's name; never
+    /// the title word typed), the recipient chosen (`recipient-choice` only), why it was asked
+    /// (`reason`: NULL for a finding's own challenge, the high-risk kind, or the pace's words),
+    /// whether it was the pace's challenge (`rushed`: the ticks came faster than the items can
+    /// be read) and the wrong answers before the right one. Messages journalled before, and
+    /// those confirmed without a screen, have none.
+    static let version6 =
+        """
+        CREATE TABLE challenge_answers (
+            id            INTEGER PRIMARY KEY,
+            message_row   INTEGER NOT NULL REFERENCES messages(id),
+            position      INTEGER NOT NULL CHECK (position >= 0),
+            form          TEXT NOT NULL CHECK (form IN ('domain', 'file-name', 'title-word', 'recipient-choice')),
+            subject       TEXT NOT NULL,
+            chosen        TEXT CHECK ((chosen IS NULL) OR (form = 'recipient-choice')),
+            reason        TEXT,
+            rushed        INTEGER NOT NULL CHECK (rushed IN (0, 1) AND (rushed = 0 OR reason IS NOT NULL)),
+            wrong_answers INTEGER NOT NULL CHECK (wrong_answers >= 0)
+        );
+        CREATE INDEX challenge_answers_by_message ON challenge_answers(message_row, position);
+        """ + appendOnlyTriggers(["challenge_answers"])
 
     /// BEFORE UPDATE and BEFORE DELETE triggers on each of `tables` that refuse the change.
     /// (Table names are this file's constants, not values: nothing from outside is in this SQL.)

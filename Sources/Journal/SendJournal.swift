@@ -330,6 +330,17 @@ public final class SendJournal {
         let confirmScreen = try database.rows(
             "SELECT screen FROM confirmation_screens WHERE message_row = ? ORDER BY id LIMIT 1", [row], action
         ) { (s: borrowing SQLiteStatement) in s.text(0) }.first
+        let challenges = try database.rows(
+            "SELECT form, subject, chosen, reason, rushed, wrong_answers FROM challenge_answers WHERE message_row = ? ORDER BY position, id",
+            [row], action
+        ) { (s: borrowing SQLiteStatement) throws(JournalError) in
+            guard let form = JournalChallenge.Form(rawValue: s.text(0)) else {
+                throw JournalError(.corrupt, path: path, "cannot \(action): unknown challenge form '\(s.text(0))'")
+            }
+            return JournalChallenge(
+                form: form, subject: s.text(1), chosen: s.optionalText(2), reason: s.optionalText(3), rushed: s.bool(4) ?? false,
+                wrongAnswers: Int(s.integer(5)))
+        }
         let events = try database.rows(
             "SELECT kind, at, detail FROM events WHERE message_row = ? ORDER BY id", [row], action
         ) { (s: borrowing SQLiteStatement) throws(JournalError) in
@@ -348,7 +359,7 @@ public final class SendJournal {
         let message = JournalMessage(
             messageID: head.id, account: head.account, from: head.from, subject: head.subject,
             recipients: recipients, attachments: attachments.map(\.0), findings: findings, changedFindings: changedFindings,
-            confirmMilliseconds: confirmMilliseconds, confirmScreen: confirmScreen)
+            confirmMilliseconds: confirmMilliseconds, confirmScreen: confirmScreen, challenges: challenges)
         return JournalEntry(message: message, confirmedAt: head.at, events: events, results: results)
     }
 

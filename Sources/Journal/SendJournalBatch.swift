@@ -157,7 +157,7 @@ extension SendJournal {
                                             while try insertFinding.step() {}
                                         }
                                         if message.confirmMilliseconds != nil || message.confirmScreen != nil || !message.changedFindings.isEmpty
-                                            || message.findings.contains(where: \.challenged)
+                                            || message.findings.contains(where: \.challenged) || !message.challenges.isEmpty
                                         {
                                             measured.append((row, message))
                                         }
@@ -181,7 +181,8 @@ extension SendJournal {
     }
 
     /// Version 4's rows for one message: the challenged findings (by their position among the
-    /// message's findings), the findings that led to a change, and the time to confirm.
+    /// message's findings), the findings that led to a change, and the time to confirm; version
+    /// 5's confirmation screen and version 6's answered challenges.
     private func recordMeasures(row: Int64, _ message: JournalMessage, action: String) throws(JournalError) {
         let insert = """
             INSERT INTO finding_outcomes (message_row, position, rule_id, severity, message, outcome) VALUES (?, ?, ?, ?, ?, ?)
@@ -205,6 +206,17 @@ extension SendJournal {
         if let screen = message.confirmScreen {
             try database.run(
                 "INSERT INTO confirmation_screens (message_row, screen) VALUES (?, ?)", [.integer(row), .text(screen)], action)
+        }
+        for (position, challenge) in message.challenges.enumerated() {
+            try database.run(
+                """
+                INSERT INTO challenge_answers (message_row, position, form, subject, chosen, reason, rushed, wrong_answers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .integer(row), .integer(Int64(position)), .text(challenge.form.rawValue), .text(challenge.subject), .optional(challenge.chosen),
+                    .optional(challenge.reason), .bool(challenge.rushed), .integer(Int64(max(0, challenge.wrongAnswers)))
+                ], action)
         }
     }
 

@@ -135,7 +135,9 @@ public struct Outbox: Sendable {
         do {
             let readBack = try OutboxFormat.decodeRecord(recordText, file: Self.recordName)
             _ = try OutboxFormat.decodeState(stateText, file: Self.stateName)
-            guard readBack == record else {
+            // Everything `record.toml` keeps must come back (the answered challenges' facts are
+            // carried to the journal only: `ConfirmationRecord.answeredChallenges`).
+            guard readBack == record.asWritten else {
                 throw OutboxError(
                     kind: .corrupt, path: directory,
                     message: "cannot \(action) '\(directory)': the record of '\(record.id)' does not read back as written")

@@ -87,6 +87,27 @@ public struct OutboxFinding: Sendable, Hashable {
     }
 }
 
+/// One answered challenge, as facts: "domain", "file-name", "title-word" or
+/// "recipient-choice"; its subject (the domain, or the file's name); the recipient chosen;
+/// why it was asked (nil for a finding's own); whether it was the pace's; the wrong answers.
+public struct OutboxChallenge: Sendable, Hashable {
+    public var form: String
+    public var subject: String
+    public var chosen: String?
+    public var reason: String?
+    public var rushed: Bool
+    public var wrongAnswers: Int
+
+    public init(form: String, subject: String, chosen: String? = nil, reason: String? = nil, rushed: Bool = false, wrongAnswers: Int = 0) {
+        self.form = form
+        self.subject = subject
+        self.chosen = chosen
+        self.reason = reason
+        self.rushed = rushed
+        self.wrongAnswers = wrongAnswers
+    }
+}
+
 /// Who confirmed the message, where, and what exactly they ticked: the evidence that a person
 /// looked at every recipient and attachment before anything could leave.
 public struct ConfirmationRecord: Sendable, Hashable {
@@ -109,6 +130,10 @@ public struct ConfirmationRecord: Sendable, Hashable {
     /// "full" (`ConfirmationScreen`); nil where no screen could be shown (`send`, `bulk`, a
     /// `sendmail` without a terminal) and in records written before it was recorded.
     public var screen: String?
+    /// The answered challenges as facts, for the journal (`challenges` says the same in words).
+    /// Carried from the screen to the freeze only: not written to `record.toml`, so a record read
+    /// back has none (the journal has them from the freeze).
+    public var answeredChallenges: [OutboxChallenge] = []
 
     public init(
         confirmedBy: String, via: String, tickedRecipients: [String] = [], tickedAttachments: [String] = [],
@@ -126,6 +151,14 @@ public struct ConfirmationRecord: Sendable, Hashable {
 
 /// The immutable facts of a frozen message (`record.toml`).
 public struct OutboxRecord: Sendable, Hashable {
+    /// The record as `record.toml` keeps it, what reading it back gives: without the answered
+    /// challenges' facts, which go from the screen to the journal only.
+    public var asWritten: OutboxRecord {
+        var written = self
+        written.confirmation.answeredChallenges = []
+        return written
+    }
+
     /// The entry id, which is also its folder's name (see `Outbox.newID`).
     public var id: String
     public var messageID: String

@@ -230,6 +230,28 @@ extension ConfirmModel {
         }
     }
 
+    /// How challenge `index` was answered, as facts for the journal (`answerRecord` is the same
+    /// in words, for the outbox record): never the title word typed.
+    public func answerFacts(_ index: Int) -> AnsweredChallenge {
+        let reason = challengeReasons[index]
+        let rushed = reason == Self.rushedReason
+        let wrong = wrongAnswers[index] ?? 0
+        switch challenges[index] {
+        case .typeDomain(let domain):
+            return AnsweredChallenge(form: "domain", subject: domain, reason: reason, rushed: rushed, wrongAnswers: wrong)
+        case .typeFileNamePart(_, let fileName):
+            return AnsweredChallenge(form: "file-name", subject: fileName, reason: reason, rushed: rushed, wrongAnswers: wrong)
+        case .typeTitleWord(_, let fileName, _):
+            return AnsweredChallenge(form: "title-word", subject: fileName, reason: reason, rushed: rushed, wrongAnswers: wrong)
+        case .chooseRecipient(_, let fileName, let choices, _):
+            let choice = chosen(index).flatMap { choices.indices.contains($0 - 1) ? choices[$0 - 1] : nil }
+            return AnsweredChallenge(form: "recipient-choice", subject: fileName, chosen: choice, reason: reason, rushed: rushed, wrongAnswers: wrong)
+        }
+    }
+
+    /// Every answered challenge, in the order the screen asked them (`answerFacts`).
+    public var answeredChallenges: [AnsweredChallenge] { challenges.indices.filter { isAnswered($0) }.map(answerFacts) }
+
     /// How challenge `index` was answered, for the outbox and the journal: its form, its
     /// subject (a domain, a file name, the recipient chosen; never the title word typed), why it
     /// was asked and the wrong answers before the right one.
@@ -329,5 +351,29 @@ extension ConfirmModel {
             "Not sent: ticked faster than the items can be read (\(pace.rushedTicks) of \(pace.ticks.count)). "
                 + challengeBlocker(challenges.count - 1) + ", Enter, then y", isError: true)
         return true
+    }
+}
+
+/// One answered challenge as facts (`ConfirmModel.answerFacts`): what the journal keeps.
+public struct AnsweredChallenge: Sendable, Hashable {
+    /// "domain", "file-name", "title-word" or "recipient-choice".
+    public var form: String
+    /// The domain, or the file's name.
+    public var subject: String
+    /// The recipient chosen ("recipient-choice" only).
+    public var chosen: String?
+    /// Why it was asked: nil for a finding's own challenge.
+    public var reason: String?
+    /// The pace's challenge (`ConfirmModel.rushedReason`).
+    public var rushed: Bool
+    public var wrongAnswers: Int
+
+    public init(form: String, subject: String, chosen: String? = nil, reason: String? = nil, rushed: Bool = false, wrongAnswers: Int = 0) {
+        self.form = form
+        self.subject = subject
+        self.chosen = chosen
+        self.reason = reason
+        self.rushed = rushed
+        self.wrongAnswers = wrongAnswers
     }
 }

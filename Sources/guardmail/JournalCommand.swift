@@ -460,6 +460,10 @@ enum JournalOutput {
         case "full"?: out += "\nConfirmation: full screen with ticks\n"
         default: break
         }
+        // Schema version 6: the typed challenges answered before y, the pace's among them.
+        if !message.challenges.isEmpty {
+            out += "\nChallenges: " + message.challenges.map { clean($0.words) }.joined(separator: "\n            ") + "\n"
+        }
         if let milliseconds = message.confirmMilliseconds {
             out += "\nTime to confirm: \(ReportOutput.seconds(milliseconds)) (confirmation screen shown → y)\n"
         }
@@ -543,6 +547,10 @@ enum JournalOutput {
             "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message)), "
                 + "\"accepted\": \(f.accepted), \"accepted_by\": \(optional(f.acceptedBy)), \"challenged\": \(f.challenged)}"
         }
+        let challenges = message.challenges.map { c in
+            "{\"form\": \(string(c.form.rawValue)), \"subject\": \(string(c.subject)), \"chosen\": \(optional(c.chosen)), "
+                + "\"reason\": \(optional(c.reason)), \"rushed\": \(c.rushed), \"wrong_answers\": \(c.wrongAnswers), \"words\": \(string(c.words))}"
+        }
         let changed = message.changedFindings.map { f in
             "{\"rule\": \(string(f.ruleID)), \"severity\": \(string(f.severity)), \"message\": \(string(f.message))}"
         }
@@ -565,7 +573,8 @@ enum JournalOutput {
                 "\"findings\": \(list(findings))",
                 "\"changed_findings\": \(list(changed))",
                 "\"confirm_ms\": \(message.confirmMilliseconds.map { "\($0)" } ?? "null")",
-                "\"confirmation_screen\": \(optional(message.confirmScreen))"
+                "\"confirmation_screen\": \(optional(message.confirmScreen))",
+                "\"challenges\": \(list(challenges))"
             ].map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
     }
 

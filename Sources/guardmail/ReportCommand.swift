@@ -53,10 +53,11 @@ struct ReportCommand: ParsableCommand {
         }
         let tallies = JournalReport.tally(rows)
         let screens = JournalReport.screens(rows)
+        let rushed = JournalReport.rushed(rows)
         if json {
-            Console.output(ReportOutput.json(tallies, messages: rows.count, since: sinceTime, path: path, screens: screens))
+            Console.output(ReportOutput.json(tallies, messages: rows.count, since: sinceTime, path: path, screens: screens, rushed: rushed))
         } else {
-            Console.output(ReportOutput.text(tallies, messages: rows.count, since: sinceTime, screens: screens))
+            Console.output(ReportOutput.text(tallies, messages: rows.count, since: sinceTime, screens: screens, rushed: rushed))
         }
     }
 }
@@ -80,10 +81,18 @@ enum ReportOutput {
         return "confirmation: " + parts.joined(separator: ", ")
     }
 
-    static func text(_ tallies: [RuleTally], messages: Int, since: Int64?, screens: [String: Int] = [:]) -> String {
+    /// `rushed: 2 confirmations ticked faster than the items can be read (a challenge was asked)`,
+    /// or nil when none was.
+    static func rushedLine(_ rushed: Int) -> String? {
+        guard rushed > 0 else { return nil }
+        return "rushed: \(rushed) confirmation\(rushed == 1 ? "" : "s") ticked faster than the items can be read (a challenge was asked)"
+    }
+
+    static func text(_ tallies: [RuleTally], messages: Int, since: Int64?, screens: [String: Int] = [:], rushed: Int = 0) -> String {
         let period = since.map { "since \(JournalTime.minutes($0))" } ?? "in the whole journal"
         var out = "\(messages) message\(messages == 1 ? "" : "s") confirmed \(period)\n"
         if let line = screensLine(screens) { out += line + "\n" }
+        if let line = rushedLine(rushed) { out += line + "\n" }
         guard !tallies.isEmpty else { return out + "no rule fired\n" }
         let width = max(24, tallies.map { JournalOutput.clean($0.ruleID).count }.max() ?? 0)
         out += JournalOutput.pad("RULE", width) + "  FIRED  ACCEPTED  CHALLENGED  CHANGED  MEDIAN\n"
@@ -105,13 +114,14 @@ enum ReportOutput {
         return out
     }
 
-    static func json(_ tallies: [RuleTally], messages: Int, since: Int64?, path: String, screens: [String: Int] = [:]) -> String {
+    static func json(_ tallies: [RuleTally], messages: Int, since: Int64?, path: String, screens: [String: Int] = [:], rushed: Int = 0) -> String {
         var out = "{\n  \"journal\": \(JournalOutput.string(path)),\n"
         out += "  \"since\": \(since.map { JournalOutput.string(JournalTime.iso($0)) } ?? "null"),\n"
         out += "  \"since_unix\": \(since.map { "\($0)" } ?? "null"),\n"
         out += "  \"messages\": \(messages),\n"
         out +=
             "  \"confirmation_screens\": {\"none\": \(screens["none"] ?? 0), \"one_key\": \(screens["one-key"] ?? 0), \"full\": \(screens["full"] ?? 0)},\n"
+        out += "  \"rushed_confirmations\": \(rushed),\n"
         out +=
             "  \"noise_rule\": {\"quick_milliseconds\": \(JournalReport.quickMilliseconds), \"share_percent\": \(JournalReport.noiseTenths * 10), "
             + "\"minimum_fired\": \(JournalReport.noiseMinimumFirings)},\n"

@@ -395,7 +395,7 @@ struct SendmailReview {
     /// a screen, nothing ticked and no finding accepted.
     func confirmation(_ screen: ConfirmModel?, via: String) -> ConfirmationRecord {
         let accepted = Set(screen.map { screen in screen.findings.indices.filter { screen.isAccepted($0) }.map { screen.findings[$0].ruleID } } ?? [])
-        return ConfirmationRecord(
+        var record = ConfirmationRecord(
             confirmedBy: Delivery.confirmer(), via: via,
             tickedRecipients: screen == nil ? [] : recipients.filter { screen!.isTicked(.recipient($0.mailbox.addressKey)) }.map(\.address),
             tickedAttachments: screen == nil ? [] : inspections.indices.filter { screen!.isTicked(.attachment($0)) }.map { inspections[$0].name },
@@ -409,6 +409,8 @@ struct SendmailReview {
             },
             challenges: screen.map { screen in screen.challenges.indices.filter { screen.isAnswered($0) }.map(screen.answerRecord) } ?? [],
             screen: screen?.screenKind.rawValue)
+        record.answeredChallenges = screen?.answeredChallenges.map(OutboxChallenge.init) ?? []
+        return record
     }
 }
 

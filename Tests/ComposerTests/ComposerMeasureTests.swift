@@ -93,6 +93,44 @@ struct ComposerMeasureTests {
         #expect(entry.message.confirmMilliseconds == nil)
     }
 
+    @Test("two ticks a second apart (faster than the rows can be read), y, the pace's challenge answered, y: the journal keeps the challenge as rushed")
+    func rushedChallengeJournalled() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(DraftInput(to: ["hanako@partner.example"], subject: "Figures", body: "Hello.\n"))
+        // The answer typed in one burst, as a terminal delivers typing.
+        let answer: [Key?] = "partner.example".map { .char($0) } + [nil, .enter]
+        // Each nil moves the clock one second: under the reading time of each row.
+        let keys: [Key] = [.escape, .char("y"), .char(" "), .char(" "), .char("y")]
+        let terminal = RecordingTerminal(script: keys.flatMap { [nil, $0] } + [nil] + answer + [nil, .char("y"), nil, .char("u")])
+        terminal.whenIdle = { rig.clock.advance(1) }
+        var screens: [ComposerScreen.Kind] = []
+        terminal.afterKey = { _ in screens.append(session.state.screen.kind) }
+        _ = session.run(on: terminal)
+        #expect(screens.last == .hold)
+        let entry = try Self.entry(rig)
+        #expect(
+            entry.message.challenges == [
+                JournalChallenge(form: .domain, subject: "partner.example", reason: ConfirmModel.rushedReason, rushed: true)
+            ])
+        #expect(entry.message.challenges.map(\.words) == ["typed the domain partner.example [ticked faster than the items can be read]"])
+        let journal = try SendJournal(path: rig.paths.journalFile)
+        defer { journal.close() }
+        #expect(JournalReport.rushed(try journal.reviewRows()) == 1)
+    }
+
+    @Test("ticks at a reader's pace: no challenge, nothing in the journal's challenges")
+    func calmTicksNoChallenge() throws {
+        let rig = try ComposerRig()
+        let session = rig.session(DraftInput(to: ["hanako@partner.example"], subject: "Figures", body: "Hello.\n"))
+        let confirm: [Key?] = [nil, nil, nil, .char(" "), nil, nil, nil, .char(" "), nil, .char("y"), nil, .char("u")]
+        let terminal = RecordingTerminal(script: [.escape, nil, .char("y")] + confirm)
+        terminal.whenIdle = { rig.clock.advance(1) }
+        _ = session.run(on: terminal)
+        let entry = try Self.entry(rig)
+        #expect(entry.message.confirmScreen == "full")
+        #expect(entry.message.challenges.isEmpty)
+    }
+
     @Test("y, q, y with nothing edited: the same findings again, none led to a change")
     func backWithoutEdit() throws {
         let rig = try ComposerRig()

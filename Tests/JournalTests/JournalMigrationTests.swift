@@ -37,7 +37,7 @@ struct JournalMigrationTests {
         let folder = try TemporaryFolder()
         try Self.versionOneFile(folder.journal)
         let journal = try SendJournal(path: folder.journal)
-        #expect(try journal.schemaVersion() == 5)
+        #expect(try journal.schemaVersion() == 6)
         let indexes = try Self.indexes(journal)
         #expect(!indexes.contains("recipients_by_domain"))
         #expect(!indexes.contains("recipients_by_ascii_domain"))
@@ -85,7 +85,7 @@ struct JournalMigrationTests {
 
         // Reopening does not migrate again.
         let reopened = try SendJournal(path: folder.journal)
-        #expect(try reopened.schemaVersion() == 5)
+        #expect(try reopened.schemaVersion() == 6)
         #expect(try reopened.show(messageID: "old@host")?.results.count == 3)
     }
 
@@ -107,7 +107,7 @@ struct JournalMigrationTests {
 
         let journal = try SendJournal(path: folder.journal)
         defer { journal.close() }
-        #expect(try journal.schemaVersion() == 5)
+        #expect(try journal.schemaVersion() == 6)
         let entry = try #require(try journal.show(messageID: "v3@host"))
         #expect(entry.message.findings.map(\.ruleID) == ["new-domain"])
         #expect(entry.message.findings.map(\.accepted) == [true])
@@ -140,7 +140,7 @@ struct JournalMigrationTests {
 
         let journal = try SendJournal(path: folder.journal)
         defer { journal.close() }
-        #expect(try journal.schemaVersion() == 5)
+        #expect(try journal.schemaVersion() == 6)
         let old = try #require(try journal.show(messageID: "v4@host"))
         #expect(old.message.confirmMilliseconds == 2400)
         // Journalled before: which screen it had is not known.
@@ -176,6 +176,83 @@ struct JournalMigrationTests {
         }
     }
 
+    @Test(
+        "a version 5 journal is migrated to version 6: its screen kept, challenge_answers added (append-only, checked values); old messages have no challenges")
+    func migratesFromVersion5() throws {
+        let folder = try TemporaryFolder()
+        let raw = try SQLiteDatabase(path: folder.journal)
+        for version in Int64(0)..<5 { try raw.execute(try #require(JournalSchema.migration(from: version)), "test") }
+        try raw.execute("PRAGMA user_version = 5", "test")
+        try raw.execute(
+            """
+            INSERT INTO messages (id, message_id, confirmed_at, account, from_address, subject) VALUES (1, 'v5@host', 100, 'work', 'taro@example.jp', 's');
+            INSERT INTO events (message_row, at, kind, detail) VALUES (1, 100, 'confirmed', NULL);
+            INSERT INTO confirmation_screens (message_row, screen) VALUES (1, 'full');
+            """, "test")
+        raw.close()
+
+        let journal = try SendJournal(path: folder.journal)
+        defer { journal.close() }
+        #expect(try journal.schemaVersion() == 6)
+        let old = try #require(try journal.show(messageID: "v5@host"))
+        #expect(old.message.confirmScreen == "full")
+        // Journalled before: its challenges are not known.
+        #expect(old.message.challenges.isEmpty)
+        let triggers = try journal.database.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'challenge_answers' ORDER BY name", [], "test"
+        ) { (s: borrowing SQLiteStatement) in s.text(0) }
+        #expect(triggers == ["challenge_answers_no_delete", "challenge_answers_no_update"])
+
+        // A message recorded now keeps its challenges, in order, the pace's recognisable.
+        let challenges = [
+            JournalChallenge(form: .domain, subject: "newclient.example", reason: "ticked faster than the items can be read", rushed: true),
+            JournalChallenge(form: .fileName, subject: "見積書.pdf", wrongAnswers: 2),
+            JournalChallenge(form: .recipientChoice, subject: "a.xlsx", chosen: "jiro@example.com", reason: "the file names another party"),
+            JournalChallenge(form: .titleWord, subject: "b.docx", reason: "the file names another party")
+        ]
+        try journal.recordMessage(
+            JournalMessage(
+                messageID: "rushed@host", account: "work", from: "taro@example.jp", subject: "s",
+                recipients: [JournalRecipient(address: "jiro@newclient.example", field: .to)], confirmScreen: "full", challenges: challenges),
+            at: 200)
+        try journal.recordMessage(
+            JournalMessage(
+                messageID: "calm@host", account: "work", from: "taro@example.jp", subject: "s",
+                recipients: [JournalRecipient(address: "jiro@newclient.example", field: .to)], confirmScreen: "full",
+                challenges: [JournalChallenge(form: .domain, subject: "newclient.example")]),
+            at: 201)
+        #expect(try journal.show(messageID: "rushed@host")?.message.challenges == challenges)
+        #expect(
+            challenges.map(\.words) == [
+                "typed the domain newclient.example [ticked faster than the items can be read]",
+                "typed part of the file name 見積書.pdf, after 2 wrong answers",
+                "chose jiro@example.com as the recipient of a.xlsx [the file names another party]",
+                "typed the first word of the title of b.docx [the file names another party]"
+            ])
+        let rows = try journal.reviewRows()
+        #expect(rows.map(\.rushed) == [false, true, false])
+        #expect(JournalReport.rushed(rows) == 1)
+        #expect(JournalReport.rushed(try journal.reviewRows(since: 201)) == 0)
+        // Only the four forms, no negative counts, a chosen recipient only for a choice, and never changed.
+        for bad in [
+            "(1, 0, 'typed', 'x', NULL, NULL, 0, 0)", "(1, 0, 'domain', 'x', NULL, NULL, 0, -1)",
+            "(1, 0, 'domain', 'x', 'jiro@example.com', NULL, 0, 0)", "(1, 0, 'domain', 'x', NULL, NULL, 2, 0)",
+            "(1, 0, 'domain', 'x', NULL, NULL, 1, 0)"
+        ] {
+            #expect(throws: JournalError.self) {
+                try journal.database.execute(
+                    "INSERT INTO challenge_answers (message_row, position, form, subject, chosen, reason, rushed, wrong_answers) VALUES \(bad)", "test")
+            }
+        }
+        #expect(throws: JournalError.self) {
+            try journal.database.execute("UPDATE challenge_answers SET rushed = 0", "test")
+        }
+        #expect(throws: JournalError.self) {
+            try journal.database.execute("DELETE FROM challenge_answers WHERE rushed = 1", "test")
+        }
+        #expect(try journal.show(messageID: "rushed@host")?.message.challenges == challenges)
+    }
+
     @Test("a new journal has the current indexes only")
     func newJournal() throws {
         let folder = try TemporaryFolder()
@@ -185,7 +262,8 @@ struct JournalMigrationTests {
             indexes == [
                 "messages_by_time", "recipients_by_message", "recipients_by_address", "attachments_by_message",
                 "findings_by_message", "events_by_message", "results_by_recipient", "attachment_parties_by_attachment",
-                "finding_outcomes_by_message", "confirmations_by_message", "confirmation_screens_by_message"
+                "finding_outcomes_by_message", "confirmations_by_message", "confirmation_screens_by_message",
+                "challenge_answers_by_message"
             ])
     }
 }

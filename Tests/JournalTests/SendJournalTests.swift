@@ -192,7 +192,8 @@ struct JournalAppendOnlyTests {
         let folder = try TemporaryFolder()
         let journal = try SendJournal(path: folder.journal)
         // One row in every table: the finding was challenged (finding_outcomes), the screen timed
-        // (confirmations), which screen it was (confirmation_screens).
+        // (confirmations), which screen it was (confirmation_screens), the challenge answered
+        // (challenge_answers).
         var recorded = try message(
             "a@host", [(.to, "hanako@example.jp")],
             attachments: [
@@ -205,6 +206,7 @@ struct JournalAppendOnlyTests {
             ])
         recorded.confirmMilliseconds = 1200
         recorded.confirmScreen = "full"
+        recorded.challenges = [JournalChallenge(form: .domain, subject: "example.jp")]
         try journal.recordMessage(recorded, at: 10)
         try journal.recordRecipientResults(messageID: "a@host", results: [("hanako@example.jp", "250 ok", true)], at: 11)
         let before = try journal.database.scalarInteger("SELECT count(*) FROM \(table)", [], "test")

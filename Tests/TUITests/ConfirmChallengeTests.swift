@@ -65,6 +65,12 @@ struct ConfirmChallengeTests {
         #expect(m.rows[m.cursor] != .challenge(0))
         #expect(m.handle(.char("y"), height: 20, at: now + 3) == [.send])
         #expect(m.answerRecord(0) == "typed the domain partner.example [ticked faster than the items can be read], after 1 wrong answer")
+        // The same as facts, for the journal: the pace's challenge is marked rushed.
+        #expect(
+            m.answeredChallenges == [
+                AnsweredChallenge(
+                    form: "domain", subject: "partner.example", reason: ConfirmModel.rushedReason, rushed: true, wrongAnswers: 1)
+            ])
         // Asked once a screen: it does not come back.
         #expect(m.paceChallenge == 0)
     }
@@ -152,6 +158,8 @@ struct ConfirmChallengeTests {
         #expect(m.handle(.char("y"), height: 20, at: now + 9) == [.send])
         // The word typed is not recorded, only what was asked.
         #expect(m.answerRecord(0) == "typed the first word of the title of 見積書.txt [ticked faster than the items can be read], after 1 wrong answer")
+        #expect(
+            m.answerFacts(0) == AnsweredChallenge(form: "title-word", subject: "見積書.txt", reason: ConfirmModel.rushedReason, rushed: true, wrongAnswers: 1))
     }
 
     @Test("which recipient the file is for: the one whose company its text names is right, another is wrong; with none named any goes")
@@ -178,6 +186,10 @@ struct ConfirmChallengeTests {
         Self.type(&m, "２") // full-width digits are digits
         #expect(m.isAnswered(0))
         #expect(m.answerRecord(0).hasPrefix("chose bob@client.example as the recipient of quote.txt (its text names them)"))
+        #expect(m.answerFacts(0).form == "recipient-choice")
+        #expect(m.answerFacts(0).subject == "quote.txt")
+        #expect(m.answerFacts(0).chosen == "bob@client.example")
+        #expect(m.answerFacts(0).wrongAnswers == 2)
         // Nothing in the text names a recipient: any choice goes, and is recorded as such.
         var open = Self.plain(variant: 3, attachments: [text])
         open.startPace(shownAt: 0)

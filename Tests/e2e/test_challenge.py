@@ -11,7 +11,9 @@ import subprocess
 import time
 
 from test_compose import only_transaction, start
-from test_confirm_quiet import org_policy
+from email import message_from_bytes, policy as email_policy
+
+from test_confirm_quiet import org_policy, run
 from test_confirm import NO_ORG_POLICY, fill, launch, open_confirm, rule_ids, seed_sent, ticked_count
 from tui import ComposerHome, Pane, binary_path, composer, on_confirmation_screen, status_line  # noqa: F401
 
@@ -94,6 +96,23 @@ def test_ticks_at_machine_speed_bring_a_challenge(composer):
     tx = only_transaction(composer.server)
     assert sorted(tx.rcpt_tos) == ["bob@client.example", "hanako@partner.example"]
 
+    # The journal keeps the challenge, the pace's reason with it; the report counts it as rushed.
+    domain = "partner.example" if "partner.example" in status else "client.example"
+    message_id = str(message_from_bytes(tx.raw, policy=email_policy.default)["Message-ID"]).strip()
+    shown = run(composer, "journal", "show", message_id)
+    assert shown.returncode == 0, shown.stderr
+    assert ("Challenges: typed the domain %s [ticked faster than the items can be read]" % domain) in shown.stdout, shown.stdout
+    as_json = run(composer, "journal", "show", "--json", message_id)
+    assert as_json.returncode == 0, as_json.stderr
+    challenges = json.loads(as_json.stdout)["challenges"]
+    assert [(c["form"], c["subject"], c["rushed"]) for c in challenges] == [("domain", domain, True)], challenges
+    text = run(composer, "report", "--since", "all")
+    assert text.returncode == 0, text.stderr
+    assert "rushed: 1 confirmation ticked faster than the items can be read (a challenge was asked)" in text.stdout, text.stdout
+    counted = run(composer, "report", "--since", "all", "--json")
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout)["rushed_confirmations"] == 1, counted.stdout
+
 
 def test_ticks_at_a_readers_pace_send_without_a_challenge(composer, tmp_path):
     # Two short, known recipients (written to before: no finding), each ticked after longer than
@@ -114,3 +133,7 @@ def test_ticks_at_a_readers_pace_send_without_a_challenge(composer, tmp_path):
     assert pane.wait_exit(SEND_TIMEOUT) == 0, pane.framed()
     tx = only_transaction(composer.server)
     assert sorted(tx.rcpt_tos) == ["a@b.jp", "c@d.jp"]
+    # Nothing was rushed: the report counts no rushed confirmation.
+    counted = run(composer, "report", "--since", "all", "--json")
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout)["rushed_confirmations"] == 0, counted.stdout
