@@ -111,9 +111,12 @@ def test_report_counts_a_scripted_sequence_of_sends(composer, tmp_path):
     # Which confirmation the messages had (issue 15): the composer's on the full screen (a new
     # domain); `send` shows none, so its two are not counted.
     assert lines[1] == "confirmation: 1 full screen", lines
-    assert lines[2].split() == ["RULE", "FIRED", "ACCEPTED", "CHALLENGED", "CHANGED", "MEDIAN"], lines
-    assert lines[3].split()[:5] == ["new-domain", "2", "2", "0", "1"], lines
-    assert lines[4].split() == ["new-recipient", "2", "0", "0", "1", "-"], lines
+    # The composer's ticks were a script's: the pace's challenge was asked (journal schema 6).
+    assert lines[2] == "rushed: 1 confirmation ticked faster than the items can be read (a challenge was asked)", lines
+    assert lines[3].split() == ["RULE", "FIRED", "ACCEPTED", "CHALLENGED", "CHANGED", "MEDIAN"], lines
+    assert lines[4].split()[:5] == ["new-domain", "2", "2", "0", "1"], lines
+    assert lines[5].split() == ["new-recipient", "2", "0", "0", "1", "-"], lines
     assert report(composer)["confirmation_screens"] == {"none": 0, "one_key": 0, "full": 1}
+    assert report(composer)["rushed_confirmations"] == 1
     # A window that starts in the future has nothing.
     assert report(composer, "--since", "2999-01-01")["messages"] == 0
