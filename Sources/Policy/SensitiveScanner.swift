@@ -48,13 +48,25 @@ struct SensitiveScan {
                     start = i
                     continue
                 }
-                // '0'–'9', '@'; '０'–'９' (EF BC 90–99) and '＠' (EF BC A0).
-                if (b >= 0x30 && b <= 0x39) || b == 0x40
-                    || (b == 0xEF && i + 2 < n && bytes[i + 1] == 0xBC && ((bytes[i + 2] >= 0x90 && bytes[i + 2] <= 0x99) || bytes[i + 2] == 0xA0))
-                {
-                    interesting = true
+                // '0'–'9', '@'; '０'–'９' (EF BC 90–99) and '＠' (EF BC A0). Other sequences are
+                // stepped over whole (valid UTF-8: their continuation bytes are none of these).
+                if b < 0x80 {
+                    if (b >= 0x30 && b <= 0x39) || b == 0x40 { interesting = true }
+                    i += 1
+                } else if b == 0xEF {
+                    if i + 2 < n && bytes[i + 1] == 0xBC && ((bytes[i + 2] >= 0x90 && bytes[i + 2] <= 0x99) || bytes[i + 2] == 0xA0) {
+                        interesting = true
+                    }
+                    i += 1
+                } else if b >= 0xE0 && b < 0xF0 {
+                    i += 3
+                } else if b >= 0xC0 && b < 0xE0 {
+                    i += 2
+                } else if b >= 0xF0 {
+                    i += 4
+                } else {
+                    i += 1
                 }
-                i += 1
             }
             if interesting { search(UnsafeBufferPointer(rebasing: bytes[start..<n])) }
         }

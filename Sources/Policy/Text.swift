@@ -57,30 +57,32 @@ struct TextLines {
 
     /// True when the line's bytes hold five '-' or five '－' in a row.
     static func holdsDashes(_ line: Substring) -> Bool {
-        func scan(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-            var dashes = 0
-            var wide = 0
-            var i = 0
-            while i < p.count {
-                if p[i] == 0x2D {
-                    dashes += 1
-                    wide = 0
-                    if dashes == 5 { return true }
-                    i += 1
-                } else if p[i] == 0xEF && i + 2 < p.count && p[i + 1] == 0xBC && p[i + 2] == 0x8D {
-                    wide += 1
-                    dashes = 0
-                    if wide == 5 { return true }
-                    i += 3
-                } else {
-                    dashes = 0
-                    wide = 0
-                    i += 1
-                }
+        line.utf8.withContiguousStorageIfAvailable(holdsDashes) ?? Array(line.utf8).withUnsafeBufferPointer(holdsDashes)
+    }
+
+    /// The same on a line's UTF-8 bytes.
+    static func holdsDashes(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var dashes = 0
+        var wide = 0
+        var i = 0
+        while i < p.count {
+            if p[i] == 0x2D {
+                dashes += 1
+                wide = 0
+                if dashes == 5 { return true }
+                i += 1
+            } else if p[i] == 0xEF && i + 2 < p.count && p[i + 1] == 0xBC && p[i + 2] == 0x8D {
+                wide += 1
+                dashes = 0
+                if wide == 5 { return true }
+                i += 3
+            } else {
+                dashes = 0
+                wide = 0
+                i += 1
             }
-            return false
         }
-        return line.utf8.withContiguousStorageIfAvailable(scan) ?? Array(line.utf8).withUnsafeBufferPointer(scan)
+        return false
     }
 
     /// "-----Original Message-----", "---------- Forwarded message ---------", "-----元のメッセージ-----"…
@@ -231,24 +233,124 @@ final class BodyText: Sendable {
         }
     }
 
+    /// `TextLines(text).ownLines`, each folded (`SimpleText.fold` with `ideographicSpace: true,
+    /// halfWidthKana: false`, else `TextFolding.foldScalars`) and followed by LF, in one pass over
+    /// the UTF-8 bytes: lines are found, and the signature, quoted lines and separators decided,
+    /// on the bytes (each with the same test as `TextLines`, which is asked whenever the bytes do
+    /// not settle it), and a simple line is folded straight into the buffer. A 1 MiB body was
+    /// split on `String.Index`es, folded a byte at a time through `Array.append` and scanned for
+    /// dashes separately (`SharedBodyTests` compares this with that).
     static func fold(_ text: String) -> Folded {
-        let lines = TextLines(text).ownLines
+        if let made = text.utf8.withContiguousStorageIfAvailable({ fold(text, $0) }) { return made }
+        var copy = text
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { fold(copy, $0) }!
+    }
+
+    private static func fold(_ text: String, _ p: UnsafeBufferPointer<UInt8>) -> Folded {
+        let n = p.count
+        let utf8 = text.utf8
+        var lines: [(number: Int, text: Substring)] = []
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
+        bytes.reserveCapacity(n + 1)
         var starts: [(offset: Int, number: Int)] = []
-        starts.reserveCapacity(lines.count)
         var simple: [Bool] = []
-        simple.reserveCapacity(lines.count)
-        for line in lines {
-            starts.append((bytes.count, line.number))
-            if SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
-                simple.append(true)
-            } else {
-                bytes += TextFolding.foldScalars(line.text).utf8
-                simple.append(false)
+        var start = 0
+        var number = 0
+        while true {
+            // The line [start, end) and where the next one starts.
+            var end = start
+            while end < n && p[end] != 0x0A && p[end] != 0x0D { end += 1 }
+            var next = end + 1
+            if end < n && p[end] == 0x0D && next < n && p[next] == 0x0A { next += 1 }
+            number += 1
+            let line = UnsafeBufferPointer(rebasing: p[start..<end])
+            func substring() -> Substring { text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)] }
+            // "-- " (TextLines.signatureSeparator): its bytes are equal exactly when the text is.
+            if line.count == 3 && line[0] == 0x2D && line[1] == 0x2D && line[2] == 0x20 { break }
+            let first = line.first ?? 0
+            // Only a line starting with ' ', tab, '>' or a lead byte of U+3000 or '＞' can be quoted.
+            let quoted = (first == 0x20 || first == 0x09 || first == 0x3E || first == 0xE3 || first == 0xEF) && TextLines.isQuoted(substring())
+            let before = bytes.count
+            var foldedSimply = false
+            var mayBeSeparator = true
+            if !quoted {
+                // Room for the line folded on its bytes (never longer than the line) and its LF.
+                bytes.append(contentsOf: repeatElement(0, count: line.count + 1))
+                let written = bytes.withUnsafeMutableBufferPointer { out in
+                    foldSimple(line, into: UnsafeMutableBufferPointer(rebasing: out[before...]))
+                }
+                if let written {
+                    bytes.removeLast(line.count + 1 - written.count)
+                    foldedSimply = true
+                    mayBeSeparator = written.dashOrWide
+                } else {
+                    bytes.removeLast(line.count + 1)
+                }
             }
-            bytes.append(0x0A)
+            if mayBeSeparator && TextLines.holdsDashes(line) && TextLines.isOriginalMessageSeparator(substring()) {
+                bytes.removeSubrange(before...)
+                break
+            }
+            if !quoted {
+                let text = substring()
+                starts.append((before, number))
+                lines.append((number, text))
+                if foldedSimply {
+                    simple.append(true)
+                } else {
+                    bytes += TextFolding.foldScalars(text).utf8
+                    bytes.append(0x0A)
+                    simple.append(false)
+                }
+            }
+            guard end < n else { break }
+            start = next
         }
         return Folded(lines: lines, bytes: bytes, starts: starts, simple: simple)
+    }
+
+    /// `SimpleText.fold(line, ideographicSpace: true, halfWidthKana: false)` written to `out`
+    /// (at least as long as the line), with a final LF: how many bytes, and whether the line
+    /// holds a '-' or a byte 0xEF (else it cannot hold five '-' or '－' in a row); nil when a
+    /// scalar is not simple or is half-width katakana.
+    private static func foldSimple(
+        _ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>
+    ) -> (count: Int, dashOrWide: Bool)? {
+        var i = 0
+        var o = 0
+        var dashOrWide = false
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                guard b == 0x09 || (b >= 0x20 && b < 0x7F) else { return nil }
+                if b == 0x2D { dashOrWide = true }
+                out[o] = b >= 0x41 && b <= 0x5A ? b + 0x20 : b
+                o += 1
+                i += 1
+                continue
+            }
+            guard b >= 0xE0 && b < 0xF0, i + 2 < n else { return nil }
+            if b == 0xEF { dashOrWide = true }
+            let v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+            guard SimpleText.isSimple(v), v < 0xFF61 else { return nil }
+            if v == 0x3000 {
+                out[o] = 0x20
+                o += 1
+            } else if v >= 0xFF01 && v <= 0xFF5E {
+                let a = UInt8(v - 0xFEE0)
+                out[o] = a >= 0x41 && a <= 0x5A ? a + 0x20 : a
+                o += 1
+            } else {
+                out[o] = b
+                out[o + 1] = bytes[i + 1]
+                out[o + 2] = bytes[i + 2]
+                o += 3
+            }
+            i += 3
+        }
+        out[o] = 0x0A
+        return (o + 1, dashOrWide)
     }
 }

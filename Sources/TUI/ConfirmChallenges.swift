@@ -25,8 +25,15 @@ extension ConfirmModel {
 
     /// One challenge for each high-risk finding that has none of its own (`highRiskReason`).
     mutating func addHighRiskChallenges() {
+        var groupsByKey: RecipientGroupIndex?
         for (index, finding) in findings.enumerated() where finding.severity != .block && finding.challenges.isEmpty {
-            guard let reason = Self.highRiskReason(finding), let challenge = highRiskChallenge(finding) else { continue }
+            guard let reason = Self.highRiskReason(finding) else { continue }
+            // Which groups hold each recipient, made once for the first finding that asks (a
+            // barrier's finding names thousands of recipients, each looked for in every group).
+            if groupsByKey == nil, finding.subjects.contains(where: { if case .recipient = $0 { true } else { false } }) {
+                groupsByKey = recipientGroupIndex()
+            }
+            guard let challenge = highRiskChallenge(finding, groupsByKey: groupsByKey) else { continue }
             if let known = challenges.firstIndex(of: challenge) {
                 challengeFindings[known].insert(index)
                 continue
@@ -40,15 +47,22 @@ extension ConfirmModel {
     /// The risky detail of a high-risk finding as a challenge: the look-alike domain; the domain
     /// of one of a namesake's or a barrier's recipients; for a file that names another party,
     /// one of the file's forms (`attachmentForms`), picked by `variant`.
-    func highRiskChallenge(_ finding: Finding) -> Challenge? {
+    ///
+    /// `groupsByKey` (`recipientGroupIndex`) finds a recipient's groups; without it each group's
+    /// recipients are searched (the same answer: the tests compare the two).
+    func highRiskChallenge(_ finding: Finding, groupsByKey: RecipientGroupIndex? = nil) -> Challenge? {
         var domains: [String] = []
         var attachment: Int?
         for subject in finding.subjects {
             switch subject {
             case .domain(let domain): if finding.ruleID == "lookalike-domain" { return .typeDomain(domain) }
             case .recipient(let key):
-                for group in groups where group.recipients.contains(where: { $0.key == key }) && !domains.contains(group.domain) {
-                    domains.append(group.domain)
+                if let groupsByKey {
+                    for g in groupsByKey.groups(of: key) where !domains.contains(groups[g].domain) { domains.append(groups[g].domain) }
+                } else {
+                    for group in groups where group.recipients.contains(where: { $0.key == key }) && !domains.contains(group.domain) {
+                        domains.append(group.domain)
+                    }
                 }
             case .attachment(let index): if attachment == nil, attachments.indices.contains(index) { attachment = index }
             case .body: break
@@ -62,6 +76,35 @@ extension ConfirmModel {
         let external = domains.filter { d in groups.contains { $0.domain == d && !$0.isInternal } }
         let pool = external.isEmpty ? domains : external
         return pool.isEmpty ? nil : .typeDomain(pool[Self.pick(variant, pool.count)])
+    }
+
+    /// Which groups hold each recipient key, in group order.
+    struct RecipientGroupIndex {
+        /// The first group of each key (most recipients are in one group).
+        var first: [String: Int] = [:]
+        /// The other groups of the keys in more than one.
+        var more: [String: [Int]] = [:]
+
+        func groups(of key: String) -> [Int] {
+            guard let g = first[key] else { return [] }
+            return [g] + (more[key] ?? [])
+        }
+    }
+
+    func recipientGroupIndex() -> RecipientGroupIndex {
+        var index = RecipientGroupIndex()
+        index.first.reserveCapacity(groups.reduce(0) { $0 + $1.recipients.count })
+        for (g, group) in groups.enumerated() {
+            for recipient in group.recipients {
+                let known = index.first[recipient.key]
+                if known == nil {
+                    index.first[recipient.key] = g
+                } else if known != g && index.more[recipient.key]?.last != g {
+                    index.more[recipient.key, default: []].append(g)
+                }
+            }
+        }
+        return index
     }
 
     /// `variant` as an index into `count` things (never negative).

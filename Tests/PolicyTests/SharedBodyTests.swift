@@ -96,6 +96,75 @@ struct SharedBodyTests {
         }
     }
 
+    /// `BodyText.fold` as it was before the one pass over the bytes: `TextLines(text).ownLines`,
+    /// each folded by `SimpleText.fold`, else `TextFolding.foldScalars`, and an LF.
+    static func foldByLines(_ text: String) -> BodyText.Folded {
+        let lines = TextLines(text).ownLines
+        var bytes: [UInt8] = []
+        var starts: [(offset: Int, number: Int)] = []
+        var simple: [Bool] = []
+        for line in lines {
+            starts.append((bytes.count, line.number))
+            if SimpleText.fold(line.text, ideographicSpace: true, halfWidthKana: false, into: &bytes) {
+                simple.append(true)
+            } else {
+                bytes += TextFolding.foldScalars(line.text).utf8
+                simple.append(false)
+            }
+            bytes.append(0x0A)
+        }
+        return BodyText.Folded(lines: lines, bytes: bytes, starts: starts, simple: simple)
+    }
+
+    /// Lines for the one-pass folding: quoted and not (after spaces, tabs, U+3000; '>' and '＞'),
+    /// signatures ("-- " only: "--", "-- x", " -- " are text), separators in both widths and in
+    /// quoted lines, dashes that make none, every lead byte a quoted line can start with, and
+    /// lines that are not simple (half-width katakana, combining marks, emoji, control characters).
+    static let passLines = [
+        "", " ", "\t", "各位", "いつもお世話になっております。", "ＡＢＣ　ｄｅｆ", "ﾃﾝﾌﾟ", "ｱ", "> 引用", "＞引用", "　＞ 引用", " > quoted", "\t>x",
+        "  text", "　全角空白で始まる", "＜not quoted", "『括弧』", "ー長音", "-- ", "--", "-- x", " -- ", "---", "-----", "----- x -----",
+        "-----Original Message-----", "---------- Forwarded message ---------", "－－－－－元のメッセージ－－－－－", "> -----Original Message-----",
+        "－－－－－", "－－－－ー", "--－--－--", "a-b-c-d-e-f", "cafe\u{301}", "添\u{301}付", "👍 ok", "ctrl\u{7}x", "㈱クライアント", "ｶﾞｲﾄﾞ",
+        "\u{FEFF}bom", "ｶ", "Ｚ", "Mixed CASE Line"
+    ]
+
+    static var passBodies: [String] {
+        var out = ["", "\n", "\r", "\r\n", "\n\n", "-- ", "x\n-- \ny"]
+        let n = passLines.count
+        for (i, line) in passLines.enumerated() {
+            for sep in ["\n", "\r\n", "\r"] {
+                out.append(line)
+                out.append(line + sep)
+                out.append("本文\(sep)\(line)\(sep)\(passLines[(i + 5) % n])\(sep)\(passLines[(i + 17) % n])")
+                out.append("\(passLines[(i + 3) % n])\(sep)\(line)\(sep)\(sep)\(passLines[(i + 29) % n])\(sep)")
+            }
+        }
+        out.append(passLines.joined(separator: "\n"))
+        out.append(passLines.reversed().joined(separator: "\r\n"))
+        return out
+    }
+
+    @Test("the one pass over the bytes gives the lines, bytes, starts and kinds of splitting and folding line by line")
+    func onePassAgrees() {
+        var own = 0
+        var notSimple = 0
+        for body in Self.passBodies + Self.bodies {
+            let expected = Self.foldByLines(body)
+            let folded = BodyText.fold(body)
+            #expect(folded.lines.map(\.number) == expected.lines.map(\.number), "\(body.debugDescription)")
+            #expect(folded.lines.map { String($0.text) } == expected.lines.map { String($0.text) }, "\(body.debugDescription)")
+            #expect(folded.lines.map { $0.text.startIndex } == expected.lines.map { $0.text.startIndex }, "\(body.debugDescription)")
+            #expect(folded.bytes == expected.bytes, "\(body.debugDescription)")
+            #expect(folded.starts.map(\.offset) == expected.starts.map(\.offset) && folded.starts.map(\.number) == expected.starts.map(\.number))
+            #expect(folded.simple == expected.simple, "\(body.debugDescription)")
+            // A body that is not a native string of its own (a substring's storage) gives the same.
+            #expect(BodyText.fold(String(Substring(body))).bytes == expected.bytes)
+            own += expected.lines.count
+            notSimple += expected.simple.filter { !$0 }.count
+        }
+        #expect(own > 1000 && notSimple > 100, "\(own) own lines, \(notSimple) not simple")
+    }
+
     @Test("a keyword found in a range of a buffer is found where it is found in the range alone")
     func rangeOccurrences() {
         let index = KeywordIndex(["attach", "添付", "x"])
@@ -120,7 +189,7 @@ struct SharedBodyTests {
             "カード \(card.prefix(4)) \(card.dropFirst(4).prefix(4)) \(card.dropFirst(8).prefix(4)) \(card.suffix(4))",
             "電話 03-1234-5678", "TEL：０３－１２３４－５６７８", "携帯 090 1234 5678", "+81 3-1234-5678", "mail taro@example.co.jp",
             "ｍａｉｌ　ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏ．ｊｐ", "hanako@example.com, jiro@example.net", "no digits at all", "ーー－－",
-            "２０２６年１２月７日", "@", "＠", "a@b", "\u{301}1\u{301}2", "👍🏽 0120-123-456"
+            "２０２６年１２月７日", "@", "＠", "a@b", "\u{301}1\u{301}2", "👍🏽 0120-123-456", "café 12", "Ωmega＠x", "𠮷野家 ０３－１２３４－５６７８", "é\n", "ü"
         ]
         var out: [String] = []
         for (i, a) in pieces.enumerated() {

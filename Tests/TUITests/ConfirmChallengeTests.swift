@@ -257,6 +257,37 @@ struct ConfirmChallengeTests {
         #expect(m.challengeReasons == ["information barrier"])
     }
 
+    @Test("a high-risk finding's challenge is the same with the recipients' groups looked up in an index as searched group by group")
+    func groupIndexAgrees() {
+        let addresses = [
+            "hanako@partner.example", "bob@client.example", "hanako@例え.jp", "jiro@example.co.jp", "Ann@Partner.example", "x@sub.client.example",
+            "山田 <yamada@client.example>", "z@other.example", "hanako@partner.example"
+        ]
+        let keys = addresses.map { F.mb($0).key.text } + ["nobody@nowhere.example", ""]
+        var compared = 0
+        var answered = 0
+        for size in 1...addresses.count {
+            let recipients = addresses.prefix(size).enumerated().map { (F.mb($1), $0 % 3 == 2 ? RecipientField.cc : .to) }
+            for rotation in 0..<keys.count {
+                let subjects = (keys[rotation...] + keys[..<rotation]).prefix(1 + rotation % 5).map(FindingSubject.recipient)
+                for (ruleID, flag) in [("namesake", nil), ("deals", "BARRIER deals"), ("lookalike-domain", nil)] as [(String, String?)] {
+                    for variant in 0..<4 {
+                        var finding = Finding(ruleID: ruleID, severity: .confirm, message: "m", subjects: subjects, flag: flag)
+                        finding.subjectFlags = [:]
+                        let m = ConfirmModel(
+                            from: "taro@example.co.jp", recipients: recipients, isInternal: { $0 == "example.co.jp" }, companies: [:],
+                            attachments: [], findings: [finding], holdSeconds: 60, variant: variant)
+                        let searched = m.highRiskChallenge(finding)
+                        #expect(m.highRiskChallenge(finding, groupsByKey: m.recipientGroupIndex()) == searched, "\(size) \(subjects) \(variant)")
+                        compared += 1
+                        if searched != nil { answered += 1 }
+                    }
+                }
+            }
+        }
+        #expect(compared > 500 && answered > 100 && answered < compared, "\(answered) of \(compared)")
+    }
+
     @Test("another party's attachment: the form follows the variant (title word, which recipient, part of the name)")
     func otherPartyForms() {
         let text = ConfirmAttachment(
