@@ -590,18 +590,30 @@ public final class ComposerSession {
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let classifier = policy.classifier(sender: message.from)
-            let evaluation = PolicySetup.evaluate(policy, paths: paths) { history, book in
-                var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
-                input.thread = thread
-                return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
-            }
+            // The envelope's recipients (each once, by key: thousands of keys hashed) are made
+            // while the policy runs.
+            let (evaluation, envelope) = Concurrently.pair(
+                {
+                    PolicySetup.evaluate(policy, paths: paths) { history, book in
+                        var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
+                        input.thread = thread
+                        return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
+                    }
+                }, { message.envelope.recipients })
             let (decision, book) = (evaluation.decision, evaluation.addressBook)
             var companies: [String: String] = [:]
             for entry in book.entries {
-                if let company = entry.company, let domain = entry.address.split(separator: "@").last { companies[String(domain).lowercased()] = company }
+                guard let company = entry.company else { continue }
+                // The domain after the last '@' (found on the bytes: thousands of entries).
+                let address = entry.address
+                if let at = address.utf8.lastIndex(of: UInt8(ascii: "@")), address.utf8.index(after: at) < address.utf8.endIndex {
+                    companies[String(address[address.utf8.index(after: at)...]).lowercased()] = company
+                } else if let domain = address.split(separator: "@").last {
+                    companies[String(domain).lowercased()] = company
+                }
             }
             // One message each: every recipient is the To of its own message.
-            let recipients = message.envelope.recipients.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) }
+            let recipients = envelope.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) }
             var screen = ConfirmModel(
                 from: message.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
                 companies: companies,

@@ -44,11 +44,12 @@ public struct PolicyContext: Sendable {
         self.classifier = config.classifier(sender: input.from)
         // A party on the thread being answered is not new in the sense of a typo: new-recipient and
         // new-domain treat the thread's addresses and domains as written to.
-        self.knownAddresses = input.history.addressKeys.union(input.thread?.parties.map(Self.addressKey) ?? [])
-        self.knownDomains = input.history.domainKeys.union(input.thread?.partyDomains ?? [])
+        // (Without a thread the history's sets as they are: a union copies them.)
+        self.knownAddresses = input.thread.map { input.history.addressKeys.union($0.parties.map(Self.addressKey)) } ?? input.history.addressKeys
+        self.knownDomains = input.thread.map { input.history.domainKeys.union($0.partyDomains) } ?? input.history.domainKeys
         // Worked out once here: several rules ask, and a bulk message has thousands.
         let visibleCount = input.to.count + input.cc.count
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: input.allRecipients.count)
         var all: [Mailbox] = []
         var visible: [Mailbox] = []
         for (index, mailbox) in input.allRecipients.enumerated() where !classifier.isInternal(mailbox) {
@@ -157,13 +158,51 @@ public enum PolicyEngine {
 
     public static func evaluate(_ input: PolicyInput, config: PolicyConfig) -> PolicyDecision {
         let context = PolicyContext(input: input, config: config)
+        // The built-in rules and the written tables read the message independently of each other:
+        // they run side by side on the processors (`Concurrently.map`), each job's findings kept
+        // apart and put together in rule order afterwards, so the answer is the one a single
+        // thread gives (`PolicyEngineTests` compares them). The jobs that take longest start
+        // first: `forgotten-attachment` (it folds the body the tables read too), the tables (with
+        // the barriers' groups), then the rest in rule order.
+        let first = rules.firstIndex { $0 is ForgottenAttachmentRule }
+        let order = (first.map { [$0] } ?? []) + [rules.count] + rules.indices.filter { $0 != first }
+        let results = Concurrently.map(order.count) { job -> (findings: [Finding], groups: [String: [String]]) in
+            let index = order[job]
+            guard index == rules.count else { return (rules[index].evaluate(input, context), [:]) }
+            let membership = barrierMembership(input, config)
+            let groups = recipientGroups(input, config, membership: membership)
+            return (evaluateTables(input, context, membership: membership, recipientGroups: groups), groups)
+        }
+        var byIndex = Array(repeating: [Finding](), count: rules.count + 1)
+        var groups: [String: [String]] = [:]
+        for (job, result) in results.enumerated() {
+            byIndex[order[job]] = result.findings
+            if order[job] == rules.count { groups = result.groups }
+        }
+        var findings: [(order: Int, finding: Finding)] = []
+        for f in byIndex.joined() { findings.append((findings.count, f)) }
+        // Most severe first; equal severities keep rule order and each rule's own order.
+        findings.sort { a, b in
+            a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
+        }
+        let external = !context.externalRecipients.isEmpty
+        var decision = PolicyDecision(
+            findings: findings.map(\.finding), hasExternalRecipients: external,
+            holdSeconds: config.holdSeconds(hasExternalRecipients: external))
+        decision.recipientGroups = groups
+        return decision
+    }
+
+    /// `evaluate` one rule after the other on the calling thread: what the concurrent evaluation
+    /// must give (for tests).
+    static func evaluateSequentially(_ input: PolicyInput, config: PolicyConfig) -> PolicyDecision {
+        let context = PolicyContext(input: input, config: config)
         var findings: [(order: Int, finding: Finding)] = []
         for rule in rules {
             for f in rule.evaluate(input, context) { findings.append((findings.count, f)) }
         }
         let membership = barrierMembership(input, config)
         for f in evaluateTables(input, context, membership: membership) { findings.append((findings.count, f)) }
-        // Most severe first; equal severities keep rule order and each rule's own order.
         findings.sort { a, b in
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
         }
@@ -193,7 +232,9 @@ public enum PolicyEngine {
         evaluateTables(input, context, membership: barrierMembership(input, context.config))
     }
 
-    static func evaluateTables(_ input: PolicyInput, _ context: PolicyContext, membership: GroupMembership) -> [Finding] {
+    static func evaluateTables(
+        _ input: PolicyInput, _ context: PolicyContext, membership: GroupMembership, recipientGroups known: [String: [String]]? = nil
+    ) -> [Finding] {
         let config = context.config
         if let error = config.tableError {
             return [
@@ -208,7 +249,7 @@ public enum PolicyEngine {
         }
         if out.isEmpty {
             // No barrier met: the screen still shows which recipients belong to a barrier's group.
-            let groups = recipientGroups(input, config, membership: membership)
+            let groups = known ?? recipientGroups(input, config, membership: membership)
             if !groups.isEmpty {
                 let keys = input.allRecipients.map(\.key.text).filter { groups[$0] != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 var f = Finding(

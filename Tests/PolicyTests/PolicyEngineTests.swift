@@ -88,3 +88,111 @@ struct PolicyEngineTests {
         #expect(Severity.allCases.max() == .block)
     }
 }
+
+/// The rules run side by side (`PolicyEngine.evaluate`) answer as one after the other does.
+@Suite struct ConcurrentEvaluationTests {
+    static let organisation = """
+        internal_domains = ["example.co.jp"]
+
+        [groups]
+        insurer-a = ["*.insurer-a.example", "insurer-a.example"]
+        insurer-b = ["insurer-b.example", "sales-*@agency.example"]
+
+        [[barrier]]
+        id = "insurers"
+        groups = ["insurer-a", "insurer-b"]
+
+        [[rule]]
+        id = "visible-outsiders"
+        severity = "confirm"
+        message = "社外の宛先が見えています"
+        recipients_any = ["*.example"]
+        only_external = true
+        only_visible = true
+
+        [[rule]]
+        id = "customer-list"
+        severity = "block"
+        message = "顧客リストは送れません"
+        body_keywords = ["顧客リスト"]
+        requires_recipients = ["compliance@example.co.jp"]
+
+        [[rule]]
+        id = "second-block"
+        severity = "block"
+        message = "二つ目のブロック"
+        subject_keywords = ["至急"]
+
+        [[rule]]
+        id = "policy-number"
+        severity = "challenge"
+        message = "証券番号"
+        body_regex = "[a-z]{2}-[0-9]{6}"
+
+        [[rule]]
+        id = "many"
+        severity = "info"
+        message = "多数"
+        min_recipients = 3
+
+        [[rule]]
+        id = "sheets"
+        severity = "confirm"
+        message = "表計算"
+        attachment_names = ["*.xlsx"]
+        """
+
+    @Test("the built-in rules and the tables run side by side give the findings and groups of one after the other")
+    func sideBySideAgrees() throws {
+        let c = try config(organisation: Self.organisation)
+        #expect(c.tableError == nil)
+        let history = SendHistory(recipients: [try mailbox("known@client.example")])
+        let messages = [
+            try input(to: "a@insurer-a.example, z@insurer-b.example", subject: "至急", body: "顧客リストを添付します。\n証券番号 ab-123456"),
+            try input(
+                to: "known@client.example, new@client.example", cc: "sales-1@agency.example, 同僚 <colleague@example.co.jp>",
+                bcc: "x@tokyo.insurer-a.example", subject: "ご案内", body: "資料をお送りします。\n-- \n署名",
+                attachments: [attachment("顧客.xlsx", text: "山田 太郎 090-1234-5678")], history: history),
+            try input(to: "colleague@example.co.jp", subject: "定例", body: "明日の会議の件です。"),
+            try input(
+                to: (0..<40).map { "user\($0)@customer\($0 % 7).example" }.joined(separator: ", "), cc: "compliance@example.co.jp",
+                body: String(repeating: "いつもお世話になっております。The quick brown fox.\n", count: 300) + "顧客リスト\n> 引用 ab-654321",
+                history: history)
+        ]
+        var ruleIDs = Set<String>()
+        for message in messages {
+            let sequential = PolicyEngine.evaluateSequentially(message, config: c)
+            ruleIDs.formUnion(sequential.findings.map(\.ruleID))
+            for _ in 0..<5 {
+                let concurrent = PolicyEngine.evaluate(message, config: c)
+                #expect(concurrent.findings == sequential.findings)
+                #expect(concurrent.recipientGroups == sequential.recipientGroups)
+                #expect(concurrent.holdSeconds == sequential.holdSeconds && concurrent.exitCode == sequential.exitCode)
+            }
+        }
+        // Built-in rules and the tables' rules and barrier alike were compared.
+        for id in ["insurers", "visible-outsiders", "customer-list", "policy-number", "many", "sheets", "new-domain", "forgotten-attachment"] {
+            #expect(ruleIDs.contains(id), "\(id) in \(ruleIDs.sorted())")
+        }
+    }
+
+    @Test("the tables' external recipients are the context's: each once by key, in message order, visible ones too")
+    func externalScopesAgree() throws {
+        let c = try internalConfig(["example.co.jp"])
+        let lists: [(to: String, cc: String, bcc: String)] = [
+            ("a@x.example, A@X.EXAMPLE, b@example.co.jp", "c@y.example, a@x.example", "d@z.example, c@y.example"),
+            ("", "", "only@bcc.example"), ("in@example.co.jp", "", ""), ("Bob@x.example, bob@x.example", "", "bob@X.example")
+        ]
+        for list in lists {
+            let message = try input(to: list.to, cc: list.cc, bcc: list.bcc)
+            let context = PolicyContext(input: message, config: c)
+            let text = FoldedText(message)
+            for onlyVisible in [false, true] {
+                var seen = Set<String>()
+                let source = onlyVisible ? message.to + message.cc : message.to + message.cc + message.bcc
+                let expected = source.filter { context.isExternal($0) && seen.insert($0.key.text).inserted }
+                #expect(text.scope(onlyVisible: onlyVisible, onlyExternal: true, context) == expected, "\(list) visible \(onlyVisible)")
+            }
+        }
+    }
+}
