@@ -100,9 +100,9 @@ public struct SendHistory: Sendable, Equatable {
 /// The message as the policy sees it.
 public struct PolicyInput: Sendable {
     public var from: Mailbox
-    public var to: [Mailbox]
-    public var cc: [Mailbox]
-    public var bcc: [Mailbox]
+    public var to: [Mailbox] { didSet { joinRecipients() } }
+    public var cc: [Mailbox] { didSet { joinRecipients() } }
+    public var bcc: [Mailbox] { didSet { joinRecipients() } }
     public var subject: String
     public var body: String
     public var attachments: [AttachmentFacts]
@@ -125,10 +125,17 @@ public struct PolicyInput: Sendable {
         self.attachments = attachments
         self.history = history
         self.addressBook = addressBook
+        joinRecipients()
     }
 
     /// To and Cc: the recipients who see each other.
-    public var visibleRecipients: [Mailbox] { to + cc }
+    public private(set) var visibleRecipients: [Mailbox] = []
     /// To, Cc and Bcc.
-    public var allRecipients: [Mailbox] { to + cc + bcc }
+    public private(set) var allRecipients: [Mailbox] = []
+
+    /// Joined once when the fields are set, not for each rule that asks (thousands of recipients).
+    private mutating func joinRecipients() {
+        visibleRecipients = cc.isEmpty ? to : to + cc
+        allRecipients = bcc.isEmpty ? visibleRecipients : visibleRecipients + bcc
+    }
 }

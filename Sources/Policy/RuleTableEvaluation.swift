@@ -34,10 +34,16 @@ final class FoldedText {
     func recipients(onlyVisible: Bool, onlyExternal: Bool, _ context: PolicyContext) -> RecipientIndex {
         let key = (onlyVisible ? 1 : 0) + (onlyExternal ? 2 : 0)
         if let done = scopes[key] { return done }
-        var seen = Set<String>()
         var out: [Mailbox] = []
-        let source = onlyVisible ? input.visibleRecipients : input.allRecipients
-        for m in source where (!onlyExternal || context.isExternal(m)) && seen.insert(m.key.text).inserted { out.append(m) }
+        if onlyExternal {
+            // The context made these already (each once by key, in message order; a recipient
+            // in To or Cc and again in Bcc is visible, as here).
+            out = onlyVisible ? context.externalVisibleRecipients : context.externalRecipients
+        } else {
+            let source = onlyVisible ? input.visibleRecipients : input.allRecipients
+            var seen = Set<String>(minimumCapacity: source.count)
+            for m in source where seen.insert(m.key.text).inserted { out.append(m) }
+        }
         let index = RecipientIndex(out)
         scopes[key] = index
         return index

@@ -269,8 +269,13 @@ final class BodyText: Sendable {
             // "-- " (TextLines.signatureSeparator): its bytes are equal exactly when the text is.
             if line.count == 3 && line[0] == 0x2D && line[1] == 0x2D && line[2] == 0x20 { break }
             let first = line.first ?? 0
-            // Only a line starting with ' ', tab, '>' or a lead byte of U+3000 or '＞' can be quoted.
-            let quoted = (first == 0x20 || first == 0x09 || first == 0x3E || first == 0xE3 || first == 0xEF) && TextLines.isQuoted(substring())
+            // Only a line starting with ' ', tab, '>', U+3000 (E3 80 80) or '＞' (EF BC 9E) can be
+            // quoted (`TextLines.isQuoted` looks at the first scalar first).
+            let mayBeQuoted =
+                first == 0x20 || first == 0x09 || first == 0x3E
+                || (line.count >= 3
+                    && ((first == 0xE3 && line[1] == 0x80 && line[2] == 0x80) || (first == 0xEF && line[1] == 0xBC && line[2] == 0x9E)))
+            let quoted = mayBeQuoted && TextLines.isQuoted(substring())
             let before = bytes.count
             var foldedSimply = false
             var mayBeSeparator = true

@@ -315,6 +315,9 @@ final class KeywordIndex: Sendable {
     private let next: [Int32]
     /// Node → keywords ending there (through the failure links too).
     private let outputs: [[Int32]]
+    /// Node → some keyword ends there: what the scans look at for each byte (an array of arrays
+    /// read for each byte of a 1 MiB body cost a retain and a release each).
+    private let ends: [Bool]
 
     /// `wholeWords`: ASCII keywords of letters and digits match only as whole words (false for
     /// the literals of regular expressions, which match anywhere).
@@ -369,6 +372,7 @@ final class KeywordIndex: Sendable {
         }
         self.next = next
         self.outputs = outputs
+        ends = outputs.map { !$0.isEmpty }
     }
 
     /// Keyword number → the lines holding it (anywhere in the line: for an index made with
@@ -381,15 +385,18 @@ final class KeywordIndex: Sendable {
         var line = 0
         var nextStart = lineStarts.count > 1 ? lineStarts[1] : Int.max
         text.withUnsafeBufferPointer { bytes in
-            for i in 0..<bytes.count {
-                while i >= nextStart {
-                    line += 1
-                    nextStart = line + 1 < lineStarts.count ? lineStarts[line + 1] : Int.max
+            next.withUnsafeBufferPointer { next in
+                ends.withUnsafeBufferPointer { ends in
+                    for i in 0..<bytes.count {
+                        node = Int(next[node &* 256 &+ Int(bytes[i])])
+                        guard ends[node] else { continue }
+                        while i >= nextStart {
+                            line += 1
+                            nextStart = line + 1 < lineStarts.count ? lineStarts[line + 1] : Int.max
+                        }
+                        for k in outputs[node] where found[Int(k)]?.last != line { found[Int(k), default: []].append(line) }
+                    }
                 }
-                node = Int(next[node &* 256 &+ Int(bytes[i])])
-                let out = outputs[node]
-                if out.isEmpty { continue }
-                for k in out where found[Int(k)]?.last != line { found[Int(k), default: []].append(line) }
             }
         }
         return found
@@ -413,21 +420,24 @@ final class KeywordIndex: Sendable {
         guard !keywords.isEmpty else { return [:] }
         var found: [Int: Int] = [:]
         var node = 0
-        for i in 0..<text.count {
-            node = Int(next[node &* 256 &+ Int(text[i])])
-            let out = outputs[node]
-            if out.isEmpty { continue }
-            for k in out {
-                let k = Int(k)
-                guard found[k] == nil else { continue }
-                let start = i + 1 - keywords[k].count
-                if wholeWord[k] {
-                    if start > 0 && Self.isWordByte(text[start - 1]) { continue }
-                    if i + 1 < text.count && Self.isWordByte(text[i + 1]) { continue }
+        next.withUnsafeBufferPointer { next in
+            ends.withUnsafeBufferPointer { ends in
+                for i in 0..<text.count {
+                    node = Int(next[node &* 256 &+ Int(text[i])])
+                    guard ends[node] else { continue }
+                    for k in outputs[node] {
+                        let k = Int(k)
+                        guard found[k] == nil else { continue }
+                        let start = i + 1 - keywords[k].count
+                        if wholeWord[k] {
+                            if start > 0 && Self.isWordByte(text[start - 1]) { continue }
+                            if i + 1 < text.count && Self.isWordByte(text[i + 1]) { continue }
+                        }
+                        found[k] = start
+                    }
+                    if found.count == keywords.count { break }
                 }
-                found[k] = start
             }
-            if found.count == keywords.count { break }
         }
         return found
     }
