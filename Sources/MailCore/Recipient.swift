@@ -57,6 +57,17 @@ public struct RecipientKey: Hashable, Sendable, Comparable, CustomStringConverti
     static func asciiText(_ address: String) -> String? {
         let utf8 = address.utf8
         guard utf8.first != UInt8(ascii: "\"") else { return nil }
+        // Already a key (ASCII, lower case, no trailing dot after an `@`): findings name
+        // recipients by their keys, and the screen keys every one of them again.
+        let unchanged = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var at = false
+            for byte in bytes {
+                if byte >= 0x80 || (byte >= 65 && byte <= 90) { return false }
+                if byte == UInt8(ascii: "@") { at = true }
+            }
+            return !(at && bytes.last == UInt8(ascii: "."))
+        }
+        if unchanged == true { return address }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var lastAt = -1
@@ -107,8 +118,9 @@ public struct Recipient: Hashable, Sendable {
     /// with its spelling and its field (so `To: Bob@x` and `Cc: bob@x` are one To recipient,
     /// sent as `RCPT TO:<Bob@x>`). Group members count as mailboxes of their field.
     public static func unique(to: [AddressListEntry], cc: [AddressListEntry], bcc: [AddressListEntry]) -> [Recipient] {
-        var seen = Set<RecipientKey>()
+        var seen = Set<RecipientKey>(minimumCapacity: to.count + cc.count + bcc.count)
         var out: [Recipient] = []
+        out.reserveCapacity(to.count + cc.count + bcc.count)
         for (field, entries) in [(RecipientField.to, to), (.cc, cc), (.bcc, bcc)] {
             for mailbox in entries.mailboxes where seen.insert(mailbox.key).inserted {
                 out.append(Recipient(mailbox, field: field))

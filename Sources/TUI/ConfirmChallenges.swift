@@ -78,34 +78,49 @@ extension ConfirmModel {
         return pool.isEmpty ? nil : .typeDomain(pool[Self.pick(variant, pool.count)])
     }
 
-    /// Which groups hold each recipient key, in group order.
-    struct RecipientGroupIndex {
-        /// The first group of each key (most recipients are in one group).
-        var first: [String: Int] = [:]
-        /// The other groups of the keys in more than one.
-        var more: [String: [Int]] = [:]
+    /// Which groups hold a recipient key (`ConfirmRecipient.key`), in group order: found among
+    /// the groups of the key's domain (its A-label form, after the last `@`), so that a finding
+    /// naming a few recipients of a message to thousands does not key every recipient. A group
+    /// of many recipients is asked through a set of its keys, made the first time it is asked
+    /// (a barrier's finding names thousands of recipients of a few domains).
+    final class RecipientGroupIndex {
+        let groups: [DomainGroup]
+        /// The groups holding recipients of each A-label domain, in group order.
+        let byDomain: [String: [Int]]
+        private var keySets: [Int: Set<String>] = [:]
+        /// Groups of at most this many recipients are searched, larger ones get a set.
+        static let searchedGroupLimit = 16
 
-        func groups(of key: String) -> [Int] {
-            guard let g = first[key] else { return [] }
-            return [g] + (more[key] ?? [])
-        }
-    }
-
-    func recipientGroupIndex() -> RecipientGroupIndex {
-        var index = RecipientGroupIndex()
-        index.first.reserveCapacity(groups.reduce(0) { $0 + $1.recipients.count })
-        for (g, group) in groups.enumerated() {
-            for recipient in group.recipients {
-                let known = index.first[recipient.key]
-                if known == nil {
-                    index.first[recipient.key] = g
-                } else if known != g && index.more[recipient.key]?.last != g {
-                    index.more[recipient.key, default: []].append(g)
+        init(_ groups: [DomainGroup]) {
+            self.groups = groups
+            var byDomain: [String: [Int]] = [:]
+            for (g, group) in groups.enumerated() {
+                // One domain per group, but the groups are by the Unicode form: every A-label
+                // form in it counts (compared with the one before, not hashed each time).
+                var last: String?
+                for recipient in group.recipients where recipient.mailbox.asciiDomain != last {
+                    last = recipient.mailbox.asciiDomain
+                    if byDomain[recipient.mailbox.asciiDomain]?.last != g { byDomain[recipient.mailbox.asciiDomain, default: []].append(g) }
                 }
             }
+            self.byDomain = byDomain
         }
-        return index
+
+        func groups(of key: String) -> [Int] {
+            guard let at = key.utf8.lastIndex(of: UInt8(ascii: "@")) else { return [] }
+            let domain = String(key[key.utf8.index(after: at)...])
+            return (byDomain[domain] ?? []).filter { g in
+                let recipients = groups[g].recipients
+                if recipients.count <= Self.searchedGroupLimit { return recipients.contains { $0.key == key } }
+                if let known = keySets[g] { return known.contains(key) }
+                let made = Set(recipients.map(\.key))
+                keySets[g] = made
+                return made.contains(key)
+            }
+        }
     }
+
+    func recipientGroupIndex() -> RecipientGroupIndex { RecipientGroupIndex(groups) }
 
     /// `variant` as an index into `count` things (never negative).
     static func pick(_ variant: Int, _ count: Int) -> Int { count <= 0 ? 0 : ((variant % count) + count) % count }

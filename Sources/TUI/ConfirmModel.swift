@@ -249,17 +249,24 @@ public struct ConfirmModel: Equatable, Sendable {
         self.attachments = attachments
         // Most severe first; within a severity, the findings of one rule together, rules in the
         // order they first came, findings in theirs.
+        // Each finding's place is worked out once (thousands of findings: one per new recipient).
         var firstOfRule: [String: Int] = [:]
-        for (index, finding) in findings.enumerated() where firstOfRule["\(finding.severity.rawValue) \(finding.ruleID)"] == nil {
-            firstOfRule["\(finding.severity.rawValue) \(finding.ruleID)"] = index
+        var ruleRank: [Int] = []
+        ruleRank.reserveCapacity(findings.count)
+        for (index, finding) in findings.enumerated() {
+            let key = "\(finding.severity.rawValue) \(finding.ruleID)"
+            if let first = firstOfRule[key] {
+                ruleRank.append(first)
+            } else {
+                firstOfRule[key] = index
+                ruleRank.append(index)
+            }
         }
-        let sorted = findings.enumerated().sorted { a, b in
-            if a.element.severity != b.element.severity { return a.element.severity > b.element.severity }
-            let ra = firstOfRule["\(a.element.severity.rawValue) \(a.element.ruleID)"]!
-            let rb = firstOfRule["\(b.element.severity.rawValue) \(b.element.ruleID)"]!
-            return ra != rb ? ra < rb : a.offset < b.offset
+        let sorted = findings.indices.sorted { a, b in
+            if findings[a].severity != findings[b].severity { return findings[a].severity > findings[b].severity }
+            return ruleRank[a] != ruleRank[b] ? ruleRank[a] < ruleRank[b] : a < b
         }
-        .map(\.element)
+        .map { findings[$0] }
         self.findings = sorted
         var groupRanges: [Range<Int>] = []
         var runStart = 0
@@ -273,10 +280,15 @@ public struct ConfirmModel: Equatable, Sendable {
         findingGroups = groupRanges
         closedGroups = Set(groupRanges.indices.filter { groupRanges[$0].count > Self.openGroupLimit })
         self.holdSeconds = holdSeconds
-        counts = (
-            recipients.filter { $0.1 == .to }.count, recipients.filter { $0.1 == .cc }.count,
-            recipients.filter { $0.1 == .bcc }.count
-        )
+        var fieldCounts = (to: 0, cc: 0, bcc: 0)
+        for (_, field) in recipients {
+            switch field {
+            case .to: fieldCounts.to += 1
+            case .cc: fieldCounts.cc += 1
+            case .bcc: fieldCounts.bcc += 1
+            }
+        }
+        counts = fieldCounts
         // Flags per recipient (by `RecipientKey`, whatever spelling the finding names) and per
         // domain, from the findings' subjects.
         var recipientFlags: [RecipientKey: [String]] = [:]
@@ -288,8 +300,8 @@ public struct ConfirmModel: Equatable, Sendable {
                 case .recipient(let address):
                     let key = RecipientKey(address: address)
                     // A barrier names each recipient's own group.
-                    let flag = finding.subjectFlags[address] ?? flag
-                    if !(recipientFlags[key]?.contains(flag) ?? false) { recipientFlags[key, default: []].append(flag) }
+                    let flag = finding.subjectFlags.isEmpty ? flag : finding.subjectFlags[address] ?? flag
+                    Self.add(flag, to: &recipientFlags[key, default: []])
                 case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
                 default: break
                 }
@@ -297,18 +309,32 @@ public struct ConfirmModel: Equatable, Sendable {
         }
         // Group by domain: external domains first (they are what matters), then internal; each
         // group keeps message order.
+        // One lookup of the domain per recipient (a run of one domain, as pasted lists have,
+        // needs none), and of its flags only when some recipient has flags.
         var order: [String] = []
-        var byDomain: [String: [ConfirmRecipient]] = [:]
+        var groupOf: [String: Int] = [:]
+        var members: [[ConfirmRecipient]] = []
+        var lastDomain: String?
+        var last = 0
         for (mailbox, field) in recipients {
-            if byDomain[mailbox.domain] == nil { order.append(mailbox.domain) }
-            let key = mailbox.addressKey
+            if mailbox.domain != lastDomain {
+                if let known = groupOf[mailbox.domain] {
+                    last = known
+                } else {
+                    last = members.count
+                    groupOf[mailbox.domain] = last
+                    order.append(mailbox.domain)
+                    members.append([])
+                }
+                lastDomain = mailbox.domain
+            }
             let flags = recipientFlags.isEmpty ? [] : (recipientFlags[mailbox.key] ?? [])
-            byDomain[mailbox.domain, default: []].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: flags, key: key))
+            members[last].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: flags, key: mailbox.addressKey))
         }
-        let built = order.map { domain in
+        let built = order.indices.map { g in
             DomainGroup(
-                domain: domain, isInternal: isInternal(domain), company: companies[domain], flags: domainFlags[domain] ?? [],
-                recipients: byDomain[domain]!)
+                domain: order[g], isInternal: isInternal(order[g]), company: companies[order[g]], flags: domainFlags[order[g]] ?? [],
+                recipients: members[g])
         }
         groups = built.filter { !$0.isInternal } + built.filter(\.isInternal)
         var asked: [Challenge] = []
@@ -328,10 +354,12 @@ public struct ConfirmModel: Equatable, Sendable {
         challengeReasons = Array(repeating: nil, count: asked.count)
         // What carries risk: an external recipient a finding flags, or whose domain it flags.
         let external = groups.filter { !$0.isInternal }
-        var risky = Set<String>()
+        var risky = Set<String>(minimumCapacity: recipients.count)
+        var required: [TickID] = []
         for group in external {
             for recipient in group.recipients where scope == .everything || !group.flags.isEmpty || !recipient.flags.isEmpty {
                 risky.insert(recipient.key)
+                required.append(.recipient(recipient.key))
             }
         }
         let attachmentsAsked = scope == .everything || !external.isEmpty
@@ -359,25 +387,29 @@ public struct ConfirmModel: Equatable, Sendable {
             }
         }
         self.ticked = ticked
-        var required: [TickID] = []
-        for group in groups {
-            if !group.isInternal {
-                for recipient in group.recipients where risky.contains(recipient.key) { required.append(.recipient(recipient.key)) }
-            } else if ticksInternalByDomain {
-                required.append(.domain(group.domain))
-            }
+        // External groups come first: their risky recipients, then (bulk) the internal domains.
+        var internalDomains = Set<String>()
+        for group in groups where group.isInternal && ticksInternalByDomain {
+            required.append(.domain(group.domain))
+            internalDomains.insert(group.domain)
         }
+        requiredDomains = internalDomains
         if attachmentsAsked { required += attachments.indices.map { .attachment($0) } }
         let sortedFindings = self.findings
         required += sortedFindings.indices.filter { sortedFindings[$0].severity == .confirm }.map { .finding($0) }
         requiredTicks = required
-        let requiredSet = Set(required)
-        self.requiredSet = requiredSet
         // What starts ticked is not missing (internal domains, when ticked by domain). Counted
         // from the pre-ticked (internal) items, not by looking up every one of thousands of
         // required external ones.
         let all = Self.count(required)
-        let given = Self.count(ticked.filter { requiredSet.contains($0) }.map { $0 })
+        let given = Self.count(
+            ticked.filter { id in
+                switch id {
+                case .recipient(let key): risky.contains(key)
+                case .domain(let domain): internalDomains.contains(domain)
+                case .attachment, .finding: false // none starts ticked
+                }
+            }.map { $0 })
         missing = (
             all.recipients - given.recipients, all.domains - given.domains, all.attachments - given.attachments,
             all.findings - given.findings
@@ -388,6 +420,11 @@ public struct ConfirmModel: Equatable, Sendable {
         addHighRiskChallenges()
         rows = buildRows()
         cursor = rows.firstIndex { isStop($0) } ?? 0
+    }
+
+    /// Appends `flag` unless it is there (one lookup of the recipient's flags, not two).
+    private static func add(_ flag: String, to flags: inout [String]) {
+        if !flags.contains(flag) { flags.append(flag) }
     }
 
     func buildRows() -> [Row] {
@@ -453,7 +490,18 @@ public struct ConfirmModel: Equatable, Sendable {
 
     /// An external recipient shown without a tick: known, nothing flags it (`.riskOnly`).
     public func isKnownWithoutTick(_ key: String) -> Bool { !askedRecipients.contains(key) }
-    private let requiredSet: Set<TickID>
+    /// The internal domains that take a tick (`ticksInternalByDomain`).
+    private let requiredDomains: Set<String>
+
+    /// True for what `requiredTicks` holds (without a set of thousands of ticks).
+    func isRequired(_ id: TickID) -> Bool {
+        switch id {
+        case .recipient(let key): askedRecipients.contains(key)
+        case .domain(let domain): requiredDomains.contains(domain)
+        case .attachment(let index): asksAttachments && attachments.indices.contains(index)
+        case .finding(let index): findings.indices.contains(index) && findings[index].severity == .confirm
+        }
+    }
     /// Required ticks still missing, by kind (kept up to date on every tick, so that drawing the
     /// status of thousands of recipients costs nothing).
     private var missing: (recipients: Int, domains: Int, attachments: Int, findings: Int)
@@ -638,7 +686,7 @@ public struct ConfirmModel: Equatable, Sendable {
         case .char(" "):
             if let id = tickID(of: rows[cursor]) {
                 toggle(id)
-                if let now, ticked.contains(id), requiredSet.contains(id) {
+                if let now, ticked.contains(id), isRequired(id) {
                     let width = columns(of: id)
                     pace?.ticked(columns: width, at: now)
                 }
@@ -748,7 +796,7 @@ public struct ConfirmModel: Equatable, Sendable {
     private mutating func toggle(_ id: TickID) {
         let nowTicked = !ticked.contains(id)
         if nowTicked { ticked.insert(id) } else { ticked.remove(id) }
-        guard requiredSet.contains(id) else { return }
+        guard isRequired(id) else { return }
         let delta = nowTicked ? -1 : 1
         switch id {
         case .recipient: missing.recipients += delta

@@ -80,7 +80,9 @@ import Testing
         let samples = [
             "member00001@example.org", "Bob@X.Example", "BOB@X.EXAMPLE.", "bob@x.example..", "a@b@C.example", "a@b@C.",
             "no-at-sign", "NO-AT-SIGN.", "@", "@.", "x@.", "", ".", "Bob.@X", "o'Hara+tag@Sub.Example.COM", "\"Bob\"@x.example",
-            "user@例え.jp", "USER@例え.JP", "User@XN--R8JZ45G.jp", "tab\there@x", "ümlaut@x.example"
+            "user@例え.jp", "USER@例え.JP", "User@XN--R8JZ45G.jp", "tab\there@x", "ümlaut@x.example",
+            // Already keys, returned as they are; and nearly keys (a trailing dot, one capital).
+            "a.b@c.example", "bob@x.example.", "x.@y", "sales-1@agency1.example", "sales-1@Agency1.example"
         ]
         for address in samples {
             let fast = RecipientKey.asciiText(address)

@@ -288,6 +288,23 @@ struct ConfirmChallengeTests {
         #expect(compared > 500 && answered > 100 && answered < compared, "\(answered) of \(compared)")
     }
 
+    @Test("the group index finds recipients of large groups (through a set of their keys) as searching does")
+    func largeGroupIndexAgrees() {
+        // 40 at one domain (a set), 3 at another (searched), one spelled with capitals.
+        let addresses = (0..<40).map { "user\($0)@big.example" } + ["a@small.example", "B@small.example", "c@small.example"]
+        let recipients = addresses.map { (F.mb($0), RecipientField.to) }
+        let m = ConfirmModel(
+            from: "taro@example.co.jp", recipients: recipients, isInternal: { _ in false }, companies: [:], attachments: [],
+            findings: [], holdSeconds: 60)
+        let index = m.recipientGroupIndex()
+        let keys = addresses.map { F.mb($0).addressKey } + ["nobody@big.example", "b@small.example", "user1@small.example", "x", "@big.example"]
+        for key in keys {
+            let searched = m.groups.indices.filter { m.groups[$0].recipients.contains { $0.key == key } }
+            #expect(index.groups(of: key) == searched, "\(key)")
+        }
+        #expect(index.groups(of: "user7@big.example").count == 1 && index.groups(of: "B@small.example").count == 1)
+    }
+
     @Test("another party's attachment: the form follows the variant (title word, which recipient, part of the name)")
     func otherPartyForms() {
         let text = ConfirmAttachment(
