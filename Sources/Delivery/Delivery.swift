@@ -138,7 +138,7 @@ public enum Delivery {
     ) throws(DeliveryError) -> OutgoingMessage {
         var problems = fields.problems
         let attachments = loadAttachments(attachmentPaths, account: account, detector: detector, problems: &problems)
-        if problems.isEmpty && fields.recipients.isEmpty {
+        if problems.isEmpty && !fields.to.hasMailbox && !fields.cc.hasMailbox && !fields.bcc.hasMailbox {
             problems.append("no recipients: give at least one address with --to, --cc or --bcc")
         }
         var message = OutgoingMessage(

@@ -96,6 +96,16 @@ extension Array where Element == AddressListEntry {
         }
         return out
     }
+
+    /// True when some entry is a mailbox or a group with members.
+    public var hasMailbox: Bool {
+        contains { entry in
+            switch entry {
+            case .mailbox: true
+            case .group(_, let members): !members.isEmpty
+            }
+        }
+    }
 }
 
 public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible {

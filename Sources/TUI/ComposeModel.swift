@@ -214,6 +214,8 @@ public struct ComposeModel: Equatable, Sendable {
     struct ParsedField: Equatable, Sendable {
         var text: String
         var result: AddressListParse
+        /// `fixOffer(text)` once worked out (`validate`); nil until then.
+        var fixOffer: AddressFixOffer??
     }
     /// At most this many reasons per field: the screen shows a few, the count says the rest.
     static let addressErrorLimit = 20
@@ -640,7 +642,14 @@ public struct ComposeModel: Equatable, Sendable {
     public mutating func validate(_ field: ComposeField) {
         let failures = parsed(field).failures
         addressErrors[field] = failures.isEmpty ? nil : failures.prefix(Self.addressErrorLimit).map(\.error.description)
-        fixOffers[field] = Self.fixOffer(lineEditor(field).text)
+        // Looked for once per text, like the parse (`y` validates every field again).
+        if let known = parsedFields[field]?.fixOffer {
+            fixOffers[field] = known
+        } else {
+            let offer = Self.fixOffer(lineEditor(field).text)
+            parsedFields[field]?.fixOffer = .some(offer)
+            fixOffers[field] = offer
+        }
     }
 
     /// The first entry of an address list (in the order of the text) that holds a slip of

@@ -77,28 +77,76 @@ public struct LineEditor: Equatable, Sendable {
     /// characters are drawn as U+FFFD (a tab as a space), one column each.
     public func viewport(width: Int) -> (text: String, cursorColumn: Int) {
         guard width > 0 else { return ("", 0) }
-        return printableASCIIViewport(width: width) ?? viewportByCharacters(width: width)
+        return simpleViewport(width: width) ?? viewportByCharacters(width: width)
     }
 
-    /// `viewportByCharacters` for a text of printable ASCII only (each character one byte and
-    /// one column), from its bytes: without an array of all its characters and their widths,
-    /// which a To field of 5,000 recipients made on every frame. Nil for any other text.
-    func printableASCIIViewport(width: Int) -> (text: String, cursorColumn: Int)? {
+    /// `viewportByCharacters` for a text whose every scalar is printable ASCII or one of the
+    /// scripts of a Japanese mail (`simpleScalar`), from its UTF-8 bytes: without an array of all
+    /// its characters and their widths, which a To field of 5,000 recipients (with Japanese names)
+    /// made on every frame. Each such scalar is a character of its own (none combines with a
+    /// neighbour), so the cursor counts scalars. Nil for any other text.
+    func simpleViewport(width: Int) -> (text: String, cursorColumn: Int)? {
         let answer = text.utf8.withContiguousStorageIfAvailable { bytes -> (text: String, cursorColumn: Int)? in
-            for byte in bytes where byte < 0x20 || byte > 0x7E { return nil }
-            let total = bytes.count
-            let cursorColumn = min(cursor, total)
+            let n = bytes.count
+            var i = 0
+            var characters = 0
+            var column = 0
+            var cursorColumn = 0
+            while i < n {
+                if characters == cursor { cursorColumn = column }
+                guard let (columns, length) = Self.simpleScalar(bytes, at: i) else { return nil }
+                column += columns
+                i += length
+                characters += 1
+            }
+            if cursor >= characters { cursorColumn = column }
+            let total = column
             let margin = min(2, (width - 1) / 4)
             let limit = width - 1 - margin
             var start = 0
             if max(total, cursorColumn + 1) > width && cursorColumn > limit {
                 let step = max(1, width / 2)
-                start = min(total, (cursorColumn - limit + step - 1) / step * step)
+                start = (cursorColumn - limit + step - 1) / step * step
             }
-            let end = min(total, start + width)
-            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self), cursorColumn - start)
+            // The first character that starts at or after `start`, then what fits in `width`.
+            i = 0
+            column = 0
+            while i < n && column < start {
+                let (columns, length) = Self.simpleScalar(bytes, at: i)!
+                column += columns
+                i += length
+            }
+            let first = i
+            var used = 0
+            while i < n {
+                let (columns, length) = Self.simpleScalar(bytes, at: i)!
+                if used + columns > width { break }
+                used += columns
+                i += length
+            }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<i]), as: UTF8.self), cursorColumn - column)
         }
         return answer ?? nil
+    }
+
+    /// The display width and UTF-8 length of the scalar at `i` when it is printable ASCII (one
+    /// column) or CJK punctuation (U+3000–3029), kana (U+3041–3096, U+30A0–30FF), a CJK ideograph
+    /// (U+4E00–9FFF) or a full-width form (U+FF01–FF60, U+FFE0–FFE6) (two columns), or half-width
+    /// katakana without its voicing marks (U+FF61–FF9D, one column), as `DisplayWidth.of` gives
+    /// them: scalars that never join a neighbour into one character. Nil for anything else.
+    static func simpleScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (columns: Int, length: Int)? {
+        let b = bytes[i]
+        if b < 0x80 { return b >= 0x20 && b < 0x7F ? (1, 1) : nil }
+        guard b >= 0xE0 && b < 0xF0, i + 2 < bytes.count else { return nil }
+        let b1 = bytes[i + 1]
+        let b2 = bytes[i + 2]
+        guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return nil }
+        let v = UInt32(b & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
+        switch v {
+        case 0x3000...0x3029, 0x3041...0x3096, 0x30A0...0x30FF, 0x4E00...0x9FFF, 0xFF01...0xFF60, 0xFFE0...0xFFE6: return (2, 3)
+        case 0xFF61...0xFF9D: return (1, 3)
+        default: return nil
+        }
     }
 
     /// The viewport worked out character by character (any text).

@@ -200,18 +200,20 @@ import Testing
         }
     }
 
-    @Test("viewport of printable ASCII from its bytes: the same as character by character, for every width and cursor")
-    func viewportASCIIMatchesCharacters() {
+    @Test("viewport of printable ASCII and Japanese text from its bytes: the same as character by character, for every width and cursor")
+    func viewportSimpleTextMatchesCharacters() {
         let texts = [
             "", "a", "ab", "hanako@example.jp", "Hanako Yamada <hanako@example.jp>, taro@example.co.jp",
-            String(repeating: "user@example.com, ", count: 40), " ~!\"#$%&'()*+,-./0123456789:;<=>?@[\\]^_`{|}"
+            String(repeating: "user@example.com, ", count: 40), " ~!\"#$%&'()*+,-./0123456789:;<=>?@[\\]^_`{|}",
+            "山田", "山田 <yamada@example.jp>", String(repeating: "顧客 1号 <other1@customer1.example>, ", count: 30),
+            "　、。〆〩ぁゖ゠ヿ一鿿！｠￠￦", "ｱｲｳｴｵﾝ ｶｷｰ", "ＡＢＣ ａｂｃ", "a山b田c", "全角　スペース、句読点。カタカナー"
         ]
         var compared = 0
         for text in texts {
             for width in [1, 2, 3, 4, 5, 7, 8, 10, 17, 40, 79, 80, 200] {
-                for cursor in Set([0, 1, text.count / 3, text.count / 2, text.count - 1, text.count].filter { $0 >= 0 }) {
+                for cursor in Set([0, 1, 2, text.count / 3, text.count / 2, text.count - 1, text.count].filter { $0 >= 0 }) {
                     let editor = LineEditor(text, cursor: cursor)
-                    let fast = editor.printableASCIIViewport(width: width)
+                    let fast = editor.simpleViewport(width: width)
                     let slow = editor.viewportByCharacters(width: width)
                     #expect(fast?.text == slow.text, "\(text.prefix(20)) width \(width) cursor \(cursor)")
                     #expect(fast?.cursorColumn == slow.cursorColumn, "\(text.prefix(20)) width \(width) cursor \(cursor)")
@@ -220,10 +222,14 @@ import Testing
                 }
             }
         }
-        #expect(compared > 300)
-        // Anything else is left to the character-by-character path (nil here).
-        for text in ["a\tb", "山田 <yamada@example.jp>", "e\u{301}", "a\u{7F}", "caf\u{E9}", "a\r\nb"] {
-            #expect(LineEditor(text).printableASCIIViewport(width: 10) == nil, "\(text)")
+        #expect(compared > 1000)
+        // Anything else is left to the character-by-character path (nil here): tabs and controls,
+        // combining marks (also the voicing marks of half-width katakana, and a Hangul syllable
+        // that takes a trailing jamo), accented Latin, emoji.
+        for text in [
+            "a\tb", "e\u{301}", "a\u{7F}", "caf\u{E9}", "a\r\nb", "ｶﾞ", "か\u{3099}", "한", "😀", "〪", "ㄱ"
+        ] {
+            #expect(LineEditor(text).simpleViewport(width: 10) == nil, "\(text)")
         }
     }
 }
