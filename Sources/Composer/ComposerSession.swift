@@ -236,9 +236,10 @@ public final class ComposerSession {
             var first = terminal.readKey(timeoutMilliseconds: 0)
             if first == nil {
                 waited = true
-                // While a check runs its answer is looked for every 5 ms (it is drawn that much
-                // after it is ready, at most), the picker's candidates every 20 ms.
-                first = terminal.readKey(timeoutMilliseconds: pendingCheck != nil ? 5 : pickerWaitingFor != nil ? 20 : 200)
+                // While a check runs its answer is looked for every millisecond (it is drawn that
+                // much after it is ready, at most; a wake-up costs microseconds), the picker's
+                // candidates every 20 ms.
+                first = terminal.readKey(timeoutMilliseconds: pendingCheck != nil ? 1 : pickerWaitingFor != nil ? 20 : 200)
             }
             guard let first else {
                 saveDraftIfQuiet()
@@ -590,16 +591,22 @@ public final class ComposerSession {
             let inspections = try AttachmentInspector(detector: detector).inspect(
                 message.attachments.map(\.source), contentTypes: message.attachments.map(\.contentType))
             let classifier = policy.classifier(sender: message.from)
-            // The envelope's recipients (each once, by key: thousands of keys hashed) are made
-            // while the policy runs.
-            let (evaluation, envelope) = Concurrently.pair(
+            // The envelope's recipients (each once, by key: thousands of keys hashed), grouped by
+            // domain for the screen, are made while the policy runs. One message each: every
+            // recipient is the To of its own message.
+            let (evaluation, recipients) = Concurrently.pair(
                 {
                     PolicySetup.evaluate(policy, paths: paths) { history, book in
                         var input = PolicySetup.input(message, inspections: inspections, history: history, addressBook: book)
                         input.thread = thread
                         return mode == .oneEach ? OneMessageEach.policyInput(input, isInternal: { classifier.isInternal($0) }) : input
                     }
-                }, { message.envelope.recipients })
+                },
+                {
+                    ConfirmRecipients(
+                        message.envelope.recipients.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) },
+                        isInternal: { classifier.isInternal(domain: $0) })
+                })
             let (decision, book) = (evaluation.decision, evaluation.addressBook)
             var companies: [String: String] = [:]
             for entry in book.entries {
@@ -612,11 +619,8 @@ public final class ComposerSession {
                     companies[String(domain).lowercased()] = company
                 }
             }
-            // One message each: every recipient is the To of its own message.
-            let recipients = envelope.map { ($0.mailbox, mode == .oneEach ? RecipientField.to : $0.field) }
             var screen = ConfirmModel(
-                from: message.from.formatted, recipients: recipients, isInternal: { classifier.isInternal(domain: $0) },
-                companies: companies,
+                from: message.from.formatted, recipients: recipients, companies: companies,
                 attachments: inspections.map {
                     ConfirmAttachment(
                         name: $0.name, size: $0.size, summary: $0.kindDescription, sha256: $0.sha256, warning: $0.extensionWarning,

@@ -122,6 +122,109 @@ public enum TickedItem: Hashable, Sendable {
 }
 
 /// - SeeAlso: docs/policy.md, "The confirmation screen".
+/// The recipients of a confirmation screen grouped by domain, before the findings are known:
+/// the composer makes this while the policy runs (thousands of recipients are looked up once
+/// each), and `ConfirmModel.init` adds the findings' flags and the address book's companies.
+public struct ConfirmRecipients: Sendable {
+    /// External domains first, then internal ones, each in message order; no flags, no company.
+    var groups: [DomainGroup]
+    /// The group of each Unicode domain.
+    let groupOfDomain: [String: Int]
+    /// Each recipient key → its first place (`places`); a key written again (the same
+    /// recipient twice) continues through `nextPlace`.
+    let firstPlace: [RecipientKey: Int]
+    /// Place → (group, index in the group), and the next place of the same key (or -1).
+    let places: [(group: Int, index: Int)]
+    let nextPlace: [Int]
+    let counts: (to: Int, cc: Int, bcc: Int)
+
+    /// - Parameters:
+    ///   - recipients: every envelope recipient with its field, in message order.
+    ///   - isInternal: the policy's classification of a (Unicode) domain.
+    public init(_ recipients: [(Mailbox, RecipientField)], isInternal: (String) -> Bool) {
+        var counts = (to: 0, cc: 0, bcc: 0)
+        // One lookup of the domain per recipient (a run of one domain, as pasted lists have,
+        // needs none).
+        var order: [String] = []
+        var groupOf: [String: Int] = [:]
+        var members: [[ConfirmRecipient]] = []
+        var lastDomain: String?
+        var last = 0
+        for (mailbox, field) in recipients {
+            switch field {
+            case .to: counts.to += 1
+            case .cc: counts.cc += 1
+            case .bcc: counts.bcc += 1
+            }
+            if mailbox.domain != lastDomain {
+                if let known = groupOf[mailbox.domain] {
+                    last = known
+                } else {
+                    last = members.count
+                    groupOf[mailbox.domain] = last
+                    order.append(mailbox.domain)
+                    members.append([])
+                }
+                lastDomain = mailbox.domain
+            }
+            members[last].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: [], key: mailbox.addressKey))
+        }
+        // External domains first (they are what matters), then internal; each group keeps
+        // message order.
+        let internalGroups = order.map(isInternal)
+        let ordered = order.indices.filter { !internalGroups[$0] } + order.indices.filter { internalGroups[$0] }
+        groups = ordered.map { g in DomainGroup(domain: order[g], isInternal: internalGroups[g], company: nil, flags: [], recipients: members[g]) }
+        var groupOfDomain: [String: Int] = [:]
+        var firstPlace: [RecipientKey: Int] = [:]
+        firstPlace.reserveCapacity(recipients.count)
+        var places: [(group: Int, index: Int)] = []
+        places.reserveCapacity(recipients.count)
+        var nextPlace: [Int] = []
+        nextPlace.reserveCapacity(recipients.count)
+        var lastPlace: [Int: Int] = [:] // first place → the last place of its key, for keys seen again
+        for (g, group) in groups.enumerated() {
+            groupOfDomain[group.domain] = g
+            for (index, recipient) in group.recipients.enumerated() {
+                let place = places.count
+                places.append((g, index))
+                nextPlace.append(-1)
+                let first = Self.place(place, in: &firstPlace[recipient.mailbox.key, default: -1])
+                if first != place {
+                    nextPlace[lastPlace[first] ?? first] = place
+                    lastPlace[first] = place
+                }
+            }
+        }
+        self.groupOfDomain = groupOfDomain
+        self.firstPlace = firstPlace
+        self.places = places
+        self.nextPlace = nextPlace
+        self.counts = counts
+    }
+
+    /// The key's first place: `slot` if it holds one, else `place`, written there.
+    private static func place(_ place: Int, in slot: inout Int) -> Int {
+        if slot < 0 { slot = place }
+        return slot
+    }
+
+    /// Adds `flag` to every recipient whose key is `key` (once each).
+    mutating func flag(_ key: RecipientKey, _ flag: String) {
+        guard var place = firstPlace[key] else { return }
+        while place >= 0 {
+            let (g, index) = places[place]
+            if !groups[g].recipients[index].flags.contains(flag) { groups[g].recipients[index].flags.append(flag) }
+            place = nextPlace[place]
+        }
+    }
+
+    /// Adds `flag` to the group of `domain` (once), if the message has one.
+    mutating func flag(domain: String, _ flag: String) {
+        guard let g = groupOfDomain[domain], !groups[g].flags.contains(flag) else { return }
+        groups[g].flags.append(flag)
+    }
+}
+
 public struct ConfirmModel: Equatable, Sendable {
     public enum Row: Equatable, Sendable {
         case section(String)
@@ -241,6 +344,18 @@ public struct ConfirmModel: Equatable, Sendable {
         attachments: [ConfirmAttachment], findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true,
         ticksInternalByDomain: Bool = false, mode: SendMode = .asWritten, scope: TickScope = .everything, variant: Int = 0
     ) {
+        self.init(
+            from: from, recipients: ConfirmRecipients(recipients, isInternal: isInternal), companies: companies, attachments: attachments,
+            findings: findings, holdSeconds: holdSeconds, preTickInternal: preTickInternal, ticksInternalByDomain: ticksInternalByDomain,
+            mode: mode, scope: scope, variant: variant)
+    }
+
+    /// The same with the recipients grouped beforehand (`ConfirmRecipients`).
+    public init(
+        from: String, recipients prepared: consuming ConfirmRecipients, companies: [String: String], attachments: [ConfirmAttachment],
+        findings: [Finding], holdSeconds: Int, preTickInternal: Bool = true, ticksInternalByDomain: Bool = false,
+        mode: SendMode = .asWritten, scope: TickScope = .everything, variant: Int = 0
+    ) {
         self.variant = variant
         self.from = from
         self.scope = scope
@@ -280,63 +395,23 @@ public struct ConfirmModel: Equatable, Sendable {
         findingGroups = groupRanges
         closedGroups = Set(groupRanges.indices.filter { groupRanges[$0].count > Self.openGroupLimit })
         self.holdSeconds = holdSeconds
-        var fieldCounts = (to: 0, cc: 0, bcc: 0)
-        for (_, field) in recipients {
-            switch field {
-            case .to: fieldCounts.to += 1
-            case .cc: fieldCounts.cc += 1
-            case .bcc: fieldCounts.bcc += 1
-            }
-        }
-        counts = fieldCounts
+        counts = prepared.counts
         // Flags per recipient (by `RecipientKey`, whatever spelling the finding names) and per
-        // domain, from the findings' subjects.
-        var recipientFlags: [RecipientKey: [String]] = [:]
-        var domainFlags: [String: [String]] = [:]
+        // domain, from the findings' subjects, in finding order, each once.
         for finding in self.findings {
             guard let flag = finding.flag else { continue }
             for subject in finding.subjects {
                 switch subject {
                 case .recipient(let address):
-                    let key = RecipientKey(address: address)
                     // A barrier names each recipient's own group.
-                    let flag = finding.subjectFlags.isEmpty ? flag : finding.subjectFlags[address] ?? flag
-                    Self.add(flag, to: &recipientFlags[key, default: []])
-                case .domain(let domain): if !(domainFlags[domain]?.contains(flag) ?? false) { domainFlags[domain, default: []].append(flag) }
+                    prepared.flag(RecipientKey(address: address), finding.subjectFlags.isEmpty ? flag : finding.subjectFlags[address] ?? flag)
+                case .domain(let domain): prepared.flag(domain: domain, flag)
                 default: break
                 }
             }
         }
-        // Group by domain: external domains first (they are what matters), then internal; each
-        // group keeps message order.
-        // One lookup of the domain per recipient (a run of one domain, as pasted lists have,
-        // needs none), and of its flags only when some recipient has flags.
-        var order: [String] = []
-        var groupOf: [String: Int] = [:]
-        var members: [[ConfirmRecipient]] = []
-        var lastDomain: String?
-        var last = 0
-        for (mailbox, field) in recipients {
-            if mailbox.domain != lastDomain {
-                if let known = groupOf[mailbox.domain] {
-                    last = known
-                } else {
-                    last = members.count
-                    groupOf[mailbox.domain] = last
-                    order.append(mailbox.domain)
-                    members.append([])
-                }
-                lastDomain = mailbox.domain
-            }
-            let flags = recipientFlags.isEmpty ? [] : (recipientFlags[mailbox.key] ?? [])
-            members[last].append(ConfirmRecipient(mailbox: mailbox, field: field, flags: flags, key: mailbox.addressKey))
-        }
-        let built = order.indices.map { g in
-            DomainGroup(
-                domain: order[g], isInternal: isInternal(order[g]), company: companies[order[g]], flags: domainFlags[order[g]] ?? [],
-                recipients: members[g])
-        }
-        groups = built.filter { !$0.isInternal } + built.filter(\.isInternal)
+        for g in prepared.groups.indices { prepared.groups[g].company = companies[prepared.groups[g].domain] }
+        groups = prepared.groups
         var asked: [Challenge] = []
         var about: [Set<Int>] = []
         for (index, finding) in self.findings.enumerated() {
@@ -354,7 +429,7 @@ public struct ConfirmModel: Equatable, Sendable {
         challengeReasons = Array(repeating: nil, count: asked.count)
         // What carries risk: an external recipient a finding flags, or whose domain it flags.
         let external = groups.filter { !$0.isInternal }
-        var risky = Set<String>(minimumCapacity: recipients.count)
+        var risky = Set<String>(minimumCapacity: prepared.places.count)
         var required: [TickID] = []
         for group in external {
             for recipient in group.recipients where scope == .everything || !group.flags.isEmpty || !recipient.flags.isEmpty {
@@ -420,11 +495,6 @@ public struct ConfirmModel: Equatable, Sendable {
         addHighRiskChallenges()
         rows = buildRows()
         cursor = rows.firstIndex { isStop($0) } ?? 0
-    }
-
-    /// Appends `flag` unless it is there (one lookup of the recipient's flags, not two).
-    private static func add(_ flag: String, to flags: inout [String]) {
-        if !flags.contains(flag) { flags.append(flag) }
     }
 
     func buildRows() -> [Row] {
