@@ -179,8 +179,23 @@ public enum PolicyEngine {
             byIndex[order[job]] = result.findings
             if order[job] == rules.count { groups = result.groups }
         }
+        return decision(byIndex, context, recipientGroups: groups)
+    }
+
+    /// `evaluate` one rule after the other on the calling thread: what the concurrent evaluation
+    /// must give (for tests).
+    static func evaluateSequentially(_ input: PolicyInput, config: PolicyConfig) -> PolicyDecision {
+        let context = PolicyContext(input: input, config: config)
+        let membership = barrierMembership(input, config)
+        return decision(
+            rules.map { $0.evaluate(input, context) } + [evaluateTables(input, context, membership: membership)], context,
+            recipientGroups: recipientGroups(input, config, membership: membership))
+    }
+
+    /// The decision from each rule's findings (the built-in rules', then the tables'), in rule order.
+    private static func decision(_ perRule: [[Finding]], _ context: PolicyContext, recipientGroups: [String: [String]]) -> PolicyDecision {
         var findings: [(order: Int, finding: Finding)] = []
-        for f in byIndex.joined() { findings.append((findings.count, f)) }
+        for f in perRule.joined() { findings.append((findings.count, f)) }
         // Most severe first; equal severities keep rule order and each rule's own order.
         findings.sort { a, b in
             a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
@@ -188,29 +203,8 @@ public enum PolicyEngine {
         let external = !context.externalRecipients.isEmpty
         var decision = PolicyDecision(
             findings: findings.map(\.finding), hasExternalRecipients: external,
-            holdSeconds: config.holdSeconds(hasExternalRecipients: external))
-        decision.recipientGroups = groups
-        return decision
-    }
-
-    /// `evaluate` one rule after the other on the calling thread: what the concurrent evaluation
-    /// must give (for tests).
-    static func evaluateSequentially(_ input: PolicyInput, config: PolicyConfig) -> PolicyDecision {
-        let context = PolicyContext(input: input, config: config)
-        var findings: [(order: Int, finding: Finding)] = []
-        for rule in rules {
-            for f in rule.evaluate(input, context) { findings.append((findings.count, f)) }
-        }
-        let membership = barrierMembership(input, config)
-        for f in evaluateTables(input, context, membership: membership) { findings.append((findings.count, f)) }
-        findings.sort { a, b in
-            a.finding.severity != b.finding.severity ? a.finding.severity > b.finding.severity : a.order < b.order
-        }
-        let external = !context.externalRecipients.isEmpty
-        var decision = PolicyDecision(
-            findings: findings.map(\.finding), hasExternalRecipients: external,
-            holdSeconds: config.holdSeconds(hasExternalRecipients: external))
-        decision.recipientGroups = recipientGroups(input, config, membership: membership)
+            holdSeconds: context.config.holdSeconds(hasExternalRecipients: external))
+        decision.recipientGroups = recipientGroups
         return decision
     }
 

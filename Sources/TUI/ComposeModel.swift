@@ -758,7 +758,7 @@ public struct ComposeModel: Equatable, Sendable {
         if let bad = attachments.first(where: { $0.problem != nil }) {
             return "The attachment \(bad.name) cannot be sent: \(bad.problem!). Select it (↑ ↓) and D to remove it, then a to attach a file again."
         }
-        guard let recipients = parsedRecipients(), !(recipients.to + recipients.cc + recipients.bcc).mailboxes.isEmpty else {
+        guard let recipients = parsedRecipients(), recipients.to.hasMailbox || recipients.cc.hasMailbox || recipients.bcc.hasMailbox else {
             return "No recipients: press t to type an address."
         }
         return nil
