@@ -19,6 +19,8 @@ public enum ConfirmView {
         let fixes = model.mode == .asWritten ? Set(model.findings.flatMap(\.fixes)) : []
         return legend.filter { key, _ in
             switch key {
+            // Nothing to tick (the one-key screen): Space would do nothing.
+            case "Space": return !model.requiredTicks.isEmpty
             case "B": return fixes.contains(.moveExternalToBcc)
             case "I": return fixes.contains(.sendIndividually)
             case "v": return model.attachments.contains { !$0.document.isEmpty }

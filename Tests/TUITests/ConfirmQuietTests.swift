@@ -51,6 +51,9 @@ struct ConfirmQuietTests {
         #expect(text.contains("<hanako@example.jp>  written to before"))
         #expect(text.contains("EXTERNAL example.jp"))
         #expect(!text.contains("[ ]"))
+        // Nothing to tick, so the legend offers no Space: y first.
+        #expect(ConfirmView.legendEntries(m).first?.key == "y")
+        #expect(!text.contains("Space Tick") && text.contains("y Send"))
         #expect(m.handle(.char("y"), height: 20) == [.send])
     }
 

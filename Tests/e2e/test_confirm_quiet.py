@@ -119,6 +119,9 @@ def test_known_external_recipient_without_attachment_is_one_key(composer):
     assert tick_rows(screen) == [], pane.framed(screen)
     assert "EXTERNAL partner.example" in screen and "written to before" in screen, pane.framed(screen)
     assert "Nothing to tick: y sends" in status_line(screen), pane.framed(screen)
+    # Nothing to tick: the legend starts with y, no Space.
+    legend = screen.rstrip("\n").split("\n")[-1]
+    assert legend.lstrip().startswith("y Send") and "Space" not in legend, pane.framed(screen)
     send_now(pane)
     assert composer.server.settle(10), composer.server.summary()
     assert [tx.rcpt_tos for tx in composer.server.transactions] == [[KNOWN_ADDR], [KNOWN_ADDR]], composer.server.summary()

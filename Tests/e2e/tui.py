@@ -336,7 +336,7 @@ def on_confirmation_screen(screen: str) -> bool:
 
 def confirm_status(screen: str) -> str:
     """The confirmation screen's status, joined again when it wraps over lines (up to the
-    legend, which starts with `Space Tick`)."""
+    legend, which starts with `Space Tick`, or `y Send` when there is nothing to tick)."""
     lines = screen.split("\n")
     # The rule over the status (it may end with the list's position, `── 12/40 ─`).
     rules = [i for i, line in enumerate(lines) if line.startswith("─")]
@@ -344,7 +344,7 @@ def confirm_status(screen: str) -> str:
     out = ""
     for line in lines[rules[-1] + 1:]:
         text = line.strip()
-        if not text or text.startswith("Space Tick"):
+        if not text or text.startswith("Space Tick") or text.startswith("y Send"):
             break
         wide = out and char_width(out[-1]) == 2 and char_width(text[0]) == 2
         out = text if not out else out + ("" if wide else " ") + text
