@@ -121,7 +121,6 @@ public enum TickedItem: Hashable, Sendable {
     case finding(rule: String, severity: String, message: String)
 }
 
-/// - SeeAlso: docs/policy.md, "The confirmation screen".
 /// The recipients of a confirmation screen grouped by domain, before the findings are known:
 /// the composer makes this while the policy runs (thousands of recipients are looked up once
 /// each), and `ConfirmModel.init` adds the findings' flags and the address book's companies.
@@ -225,6 +224,7 @@ public struct ConfirmRecipients: Sendable {
     }
 }
 
+/// - SeeAlso: docs/policy.md, "The confirmation screen".
 public struct ConfirmModel: Equatable, Sendable {
     public enum Row: Equatable, Sendable {
         case section(String)
