@@ -25,15 +25,9 @@ extension ConfirmModel {
 
     /// One challenge for each high-risk finding that has none of its own (`highRiskReason`).
     mutating func addHighRiskChallenges() {
-        var groupsByKey: RecipientGroupIndex?
         for (index, finding) in findings.enumerated() where finding.severity != .block && finding.challenges.isEmpty {
             guard let reason = Self.highRiskReason(finding) else { continue }
-            // Which groups hold each recipient, made once for the first finding that asks (a
-            // barrier's finding names thousands of recipients, each looked for in every group).
-            if groupsByKey == nil, finding.subjects.contains(where: { if case .recipient = $0 { true } else { false } }) {
-                groupsByKey = recipientGroupIndex()
-            }
-            guard let challenge = highRiskChallenge(finding, groupsByKey: groupsByKey) else { continue }
+            guard let challenge = highRiskChallenge(finding) else { continue }
             if let known = challenges.firstIndex(of: challenge) {
                 challengeFindings[known].insert(index)
                 continue
@@ -46,23 +40,18 @@ extension ConfirmModel {
 
     /// The risky detail of a high-risk finding as a challenge: the look-alike domain; the domain
     /// of one of a namesake's or a barrier's recipients; for a file that names another party,
-    /// one of the file's forms (`attachmentForms`), picked by `variant`.
-    ///
-    /// `groupsByKey` (`recipientGroupIndex`) finds a recipient's groups; without it each group's
-    /// recipients are searched (the same answer: the tests compare the two).
-    func highRiskChallenge(_ finding: Finding, groupsByKey: RecipientGroupIndex? = nil) -> Challenge? {
+    /// one of the file's forms (`attachmentForms`), picked by `variant`. A recipient is found by
+    /// its `RecipientKey` (`recipientPlaces`), whatever spelling the finding names it by (a
+    /// barrier names keys, other rules the address as typed).
+    func highRiskChallenge(_ finding: Finding) -> Challenge? {
         var domains: [String] = []
         var attachment: Int?
         for subject in finding.subjects {
             switch subject {
             case .domain(let domain): if finding.ruleID == "lookalike-domain" { return .typeDomain(domain) }
-            case .recipient(let key):
-                if let groupsByKey {
-                    for g in groupsByKey.groups(of: key) where !domains.contains(groups[g].domain) { domains.append(groups[g].domain) }
-                } else {
-                    for group in groups where group.recipients.contains(where: { $0.key == key }) && !domains.contains(group.domain) {
-                        domains.append(group.domain)
-                    }
+            case .recipient(let address):
+                for (g, _) in recipientPlaces.rows(of: RecipientKey(address: address)) where !domains.contains(groups[g].domain) {
+                    domains.append(groups[g].domain)
                 }
             case .attachment(let index): if attachment == nil, attachments.indices.contains(index) { attachment = index }
             case .body: break
@@ -77,50 +66,6 @@ extension ConfirmModel {
         let pool = external.isEmpty ? domains : external
         return pool.isEmpty ? nil : .typeDomain(pool[Self.pick(variant, pool.count)])
     }
-
-    /// Which groups hold a recipient key (`ConfirmRecipient.key`), in group order: found among
-    /// the groups of the key's domain (its A-label form, after the last `@`), so that a finding
-    /// naming a few recipients of a message to thousands does not key every recipient. A group
-    /// of many recipients is asked through a set of its keys, made the first time it is asked
-    /// (a barrier's finding names thousands of recipients of a few domains).
-    final class RecipientGroupIndex {
-        let groups: [DomainGroup]
-        /// The groups holding recipients of each A-label domain, in group order.
-        let byDomain: [String: [Int]]
-        private var keySets: [Int: Set<String>] = [:]
-        /// Groups of at most this many recipients are searched, larger ones get a set.
-        static let searchedGroupLimit = 16
-
-        init(_ groups: [DomainGroup]) {
-            self.groups = groups
-            var byDomain: [String: [Int]] = [:]
-            for (g, group) in groups.enumerated() {
-                // One domain per group, but the groups are by the Unicode form: every A-label
-                // form in it counts (compared with the one before, not hashed each time).
-                var last: String?
-                for recipient in group.recipients where recipient.mailbox.asciiDomain != last {
-                    last = recipient.mailbox.asciiDomain
-                    if byDomain[recipient.mailbox.asciiDomain]?.last != g { byDomain[recipient.mailbox.asciiDomain, default: []].append(g) }
-                }
-            }
-            self.byDomain = byDomain
-        }
-
-        func groups(of key: String) -> [Int] {
-            guard let at = key.utf8.lastIndex(of: UInt8(ascii: "@")) else { return [] }
-            let domain = String(key[key.utf8.index(after: at)...])
-            return (byDomain[domain] ?? []).filter { g in
-                let recipients = groups[g].recipients
-                if recipients.count <= Self.searchedGroupLimit { return recipients.contains { $0.key == key } }
-                if let known = keySets[g] { return known.contains(key) }
-                let made = Set(recipients.map(\.key))
-                keySets[g] = made
-                return made.contains(key)
-            }
-        }
-    }
-
-    func recipientGroupIndex() -> RecipientGroupIndex { RecipientGroupIndex(groups) }
 
     /// `variant` as an index into `count` things (never negative).
     static func pick(_ variant: Int, _ count: Int) -> Int { count <= 0 ? 0 : ((variant % count) + count) % count }
@@ -358,10 +303,9 @@ extension ConfirmModel {
     func columns(of id: TickID) -> Int {
         switch id {
         case .recipient(let key):
-            for group in groups {
-                if let recipient = group.recipients.first(where: { $0.key == key }) {
-                    return DisplayWidth.of(recipient.mailbox.formatted + " " + recipient.flags.joined(separator: " "))
-                }
+            for (g, index) in recipientPlaces.rows(of: RecipientKey(address: key)) where groups[g].recipients[index].key == key {
+                let recipient = groups[g].recipients[index]
+                return DisplayWidth.of(recipient.mailbox.formatted + " " + recipient.flags.joined(separator: " "))
             }
             return 0
         case .domain(let domain):

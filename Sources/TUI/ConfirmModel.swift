@@ -129,12 +129,8 @@ public struct ConfirmRecipients: Sendable {
     var groups: [DomainGroup]
     /// The group of each Unicode domain.
     let groupOfDomain: [String: Int]
-    /// Each recipient key → its first place (`places`); a key written again (the same
-    /// recipient twice) continues through `nextPlace`.
-    let firstPlace: [RecipientKey: Int]
-    /// Place → (group, index in the group), and the next place of the same key (or -1).
-    let places: [(group: Int, index: Int)]
-    let nextPlace: [Int]
+    /// The rows of each recipient key.
+    let places: RecipientPlaces
     let counts: (to: Int, cc: Int, bcc: Int)
 
     /// - Parameters:
@@ -174,46 +170,16 @@ public struct ConfirmRecipients: Sendable {
         let ordered = order.indices.filter { !internalGroups[$0] } + order.indices.filter { internalGroups[$0] }
         groups = ordered.map { g in DomainGroup(domain: order[g], isInternal: internalGroups[g], company: nil, flags: [], recipients: members[g]) }
         var groupOfDomain: [String: Int] = [:]
-        var firstPlace: [RecipientKey: Int] = [:]
-        firstPlace.reserveCapacity(recipients.count)
-        var places: [(group: Int, index: Int)] = []
-        places.reserveCapacity(recipients.count)
-        var nextPlace: [Int] = []
-        nextPlace.reserveCapacity(recipients.count)
-        var lastPlace: [Int: Int] = [:] // first place → the last place of its key, for keys seen again
-        for (g, group) in groups.enumerated() {
-            groupOfDomain[group.domain] = g
-            for (index, recipient) in group.recipients.enumerated() {
-                let place = places.count
-                places.append((g, index))
-                nextPlace.append(-1)
-                let first = Self.place(place, in: &firstPlace[recipient.mailbox.key, default: -1])
-                if first != place {
-                    nextPlace[lastPlace[first] ?? first] = place
-                    lastPlace[first] = place
-                }
-            }
-        }
+        for (g, group) in groups.enumerated() { groupOfDomain[group.domain] = g }
         self.groupOfDomain = groupOfDomain
-        self.firstPlace = firstPlace
-        self.places = places
-        self.nextPlace = nextPlace
+        places = RecipientPlaces(groups)
         self.counts = counts
-    }
-
-    /// The key's first place: `slot` if it holds one, else `place`, written there.
-    private static func place(_ place: Int, in slot: inout Int) -> Int {
-        if slot < 0 { slot = place }
-        return slot
     }
 
     /// Adds `flag` to every recipient whose key is `key` (once each).
     mutating func flag(_ key: RecipientKey, _ flag: String) {
-        guard var place = firstPlace[key] else { return }
-        while place >= 0 {
-            let (g, index) = places[place]
-            if !groups[g].recipients[index].flags.contains(flag) { groups[g].recipients[index].flags.append(flag) }
-            place = nextPlace[place]
+        for (g, index) in places.rows(of: key) where !groups[g].recipients[index].flags.contains(flag) {
+            groups[g].recipients[index].flags.append(flag)
         }
     }
 
@@ -221,6 +187,63 @@ public struct ConfirmRecipients: Sendable {
     mutating func flag(domain: String, _ flag: String) {
         guard let g = groupOfDomain[domain], !groups[g].flags.contains(flag) else { return }
         groups[g].flags.append(flag)
+    }
+}
+
+/// Where the rows of each recipient key are (`RecipientKey`: whatever spelling a finding or a
+/// tick names a recipient by), made once with the groups: thousands of recipients are looked
+/// up by key, not searched group by group.
+struct RecipientPlaces: Sendable {
+    /// Each key → its first row in `rows`; a key written again (the same recipient twice)
+    /// continues through `next`.
+    private let first: [RecipientKey: Int]
+    /// Row → (group, index in the group), in group order, and the next row of the same key (or -1).
+    private let rows: [(group: Int, index: Int)]
+    private let next: [Int]
+
+    init(_ groups: [DomainGroup]) {
+        let count = groups.reduce(0) { $0 + $1.recipients.count }
+        var first: [RecipientKey: Int] = [:]
+        first.reserveCapacity(count)
+        var rows: [(group: Int, index: Int)] = []
+        rows.reserveCapacity(count)
+        var next: [Int] = []
+        next.reserveCapacity(count)
+        var last: [Int: Int] = [:] // first row → the last row of its key, for keys seen again
+        for (g, group) in groups.enumerated() {
+            for (index, recipient) in group.recipients.enumerated() {
+                let row = rows.count
+                rows.append((g, index))
+                next.append(-1)
+                let head = Self.place(row, in: &first[recipient.mailbox.key, default: -1])
+                if head != row {
+                    next[last[head] ?? head] = row
+                    last[head] = row
+                }
+            }
+        }
+        self.first = first
+        self.rows = rows
+        self.next = next
+    }
+
+    var count: Int { rows.count }
+
+    /// The key's first row: `slot` if it holds one, else `row`, written there.
+    private static func place(_ row: Int, in slot: inout Int) -> Int {
+        if slot < 0 { slot = row }
+        return slot
+    }
+
+    /// The (group, index) of every row whose recipient is `key`, in group order.
+    func rows(of key: RecipientKey) -> [(group: Int, index: Int)] {
+        var out: [(group: Int, index: Int)] = []
+        var row = first[key] ?? -1
+        while row >= 0 {
+            out.append(rows[row])
+            row = next[row]
+        }
+        return out
     }
 }
 
@@ -269,6 +292,8 @@ public struct ConfirmModel: Equatable, Sendable {
     public var thread: ThreadContext?
     public let from: String
     public let groups: [DomainGroup]
+    /// The rows of each recipient key in `groups`.
+    let recipientPlaces: RecipientPlaces
     public let attachments: [ConfirmAttachment]
     public let findings: [Finding]
     /// Findings of the same rule and severity, next to each other in `findings`, when there are
@@ -412,6 +437,7 @@ public struct ConfirmModel: Equatable, Sendable {
         }
         for g in prepared.groups.indices { prepared.groups[g].company = companies[prepared.groups[g].domain] }
         groups = prepared.groups
+        recipientPlaces = prepared.places
         var asked: [Challenge] = []
         var about: [Set<Int>] = []
         for (index, finding) in self.findings.enumerated() {
