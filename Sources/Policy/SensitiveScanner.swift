@@ -71,51 +71,6 @@ struct SensitiveScan {
             if interesting { search(UnsafeBufferPointer(rebasing: bytes[start..<n])) }
         }
     }
-
-    /// The scan as it was made before `init` looked at bytes: scalar by scalar (the tests compare
-    /// the two).
-    init(scalarByScalar text: String) {
-        var line: [Unicode.Scalar] = []
-        line.reserveCapacity(256)
-        var number = 1
-        var interesting = false
-        var afterCR = false
-        func flush() {
-            if interesting {
-                for v in SensitiveScanner.numbers(in: line) {
-                    switch v {
-                    case .myNumber(let d): myNumbers.append((d, number))
-                    case .card(let d): cards.append((d, number))
-                    }
-                }
-                for p in SensitiveScanner.phones(in: line) { phones.append((p, number)) }
-                for e in SensitiveScanner.emails(in: line) { emails.append((e, number)) }
-            }
-            line.removeAll(keepingCapacity: true)
-            interesting = false
-            number += 1
-        }
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" {
-                if afterCR {
-                    afterCR = false
-                    continue
-                } // the LF of a CRLF
-                flush()
-                continue
-            }
-            afterCR = false
-            if scalar == "\r" {
-                flush()
-                afterCR = true
-                continue
-            }
-            let folded = SensitiveScanner.fold(scalar)
-            if SensitiveScanner.isDigit(folded) || folded == "@" { interesting = true }
-            line.append(folded)
-        }
-        flush()
-    }
 }
 
 enum SensitiveScanner {

@@ -169,36 +169,6 @@ public enum PasteSplitter {
         return parts
     }
 
-    /// `splitOutside` as it was written first, a character at a time (the tests compare the two).
-    static func splitOutsideByCharacter(_ line: String, at separator: Character) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var quoted = false, escaped = false
-        var angle = 0, comment = 0
-        for char in line {
-            defer { escaped = !escaped && char == "\\" && (quoted || comment > 0) }
-            if escaped {
-                current.append(char)
-                continue
-            }
-            switch char {
-            case "\"" where comment == 0: quoted.toggle()
-            case "<" where !quoted && comment == 0: angle += 1
-            case ">" where !quoted && comment == 0: angle = max(0, angle - 1)
-            case "(" where !quoted: comment += 1
-            case ")" where !quoted: comment = max(0, comment - 1)
-            case separator where !quoted && angle == 0 && comment == 0:
-                parts.append(current)
-                current = ""
-                continue
-            default: break
-            }
-            current.append(char)
-        }
-        parts.append(current)
-        return parts
-    }
-
     /// A ':' outside quotes and brackets: the line is a group (`team: a@x, b@y;`), whose ';' ends it.
     static func hasColonOutside(_ line: String) -> Bool { splitOutside(line, at: ":").count > 1 }
 

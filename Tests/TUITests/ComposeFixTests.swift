@@ -72,7 +72,7 @@ struct ComposeFixTests {
         // fixOffer as it was: the characters of every piece counted as it went.
         func expected(_ text: String) -> AddressFixOffer? {
             var offset = 0
-            for piece in PasteSplitter.splitOutsideByCharacter(text, at: ",") {
+            for piece in splitOutsideByCharacter(text, at: ",") {
                 defer { offset += piece.count + 1 }
                 let entry = PasteSplitter.trim(piece)
                 guard !entry.isEmpty, let fix = AddressSlips.fix(entry) else { continue }
